@@ -20,7 +20,7 @@ final class OnnxAttributeBuilder {
 
   static AttributeProto attribute(String name, Object value) {
     if (name == null || name.isEmpty()) {
-      throw new IllegalArgumentException("attribute name: expected non-empty, got \"" + name + "\"");
+      throw new IllegalArgumentException("attribute name: expected non-empty, got " + name);
     }
     AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
     if (value instanceof Integer || value instanceof Long) {

@@ -80,6 +80,7 @@ public final class OnnxModelBuilder {
   private final List<TensorProto> initializers = new ArrayList<>();
   private final List<NodeProto> nodes = new ArrayList<>();
   private final Set<String> usedNames = new HashSet<>();
+  private final Set<String> reservedNames = new HashSet<>();
   private final Set<String> definedValues = new HashSet<>();
   private final Map<String, Integer> nextSuffix = new HashMap<>();
 
@@ -229,8 +230,8 @@ public final class OnnxModelBuilder {
    * <opType>_<n>} and its output {@code <opType>_<n>_out}.
    */
   public String node(String opType, List<String> inputs, Map<String, ?> attrs) {
-    String nodeName = uniqueName(requireName("opType", opType));
-    String out = uniqueName(nodeName + "_out");
+    String nodeName = freshName(requireName("opType", opType));
+    String out = freshName(nodeName + "_out");
     addNode(nodeName, opType, inputs, List.of(out), attrs);
     return out;
   }
@@ -246,7 +247,7 @@ public final class OnnxModelBuilder {
    */
   public OnnxModelBuilder node(
       String opType, List<String> inputs, List<String> outputs, Map<String, ?> attrs) {
-    String nodeName = uniqueName(requireName("opType", opType));
+    String nodeName = freshName(requireName("opType", opType));
     for (String out : outputs) {
       if (!out.isEmpty()) {
         claim(out);
@@ -258,10 +259,16 @@ public final class OnnxModelBuilder {
 
   /**
    * A name no value or node in this builder has: {@code prefix} itself if free, else {@code
-   * prefix_1}, {@code prefix_2}, ... The name is reserved.
+   * prefix_1}, {@code prefix_2}, ... The name is reserved for the caller, who may then give it to
+   * one input, initializer or node output.
    */
   public String uniqueName(String prefix) {
-    requireName("prefix", prefix);
+    String name = freshName(requireName("prefix", prefix));
+    reservedNames.add(name);
+    return name;
+  }
+
+  private String freshName(String prefix) {
     String name = prefix;
     int n = nextSuffix.getOrDefault(prefix, 0);
     while (usedNames.contains(name)) {
@@ -364,7 +371,7 @@ public final class OnnxModelBuilder {
 
   private void claim(String name) {
     requireName("name", name);
-    if (!usedNames.add(name)) {
+    if (!reservedNames.remove(name) && !usedNames.add(name)) {
       throw new IllegalArgumentException("name " + name + " is already used in this model");
     }
   }
@@ -422,7 +429,7 @@ public final class OnnxModelBuilder {
 
   private static String requireName(String what, String name) {
     if (name == null || name.isEmpty()) {
-      throw new IllegalArgumentException(what + ": expected a non-empty name, got \"" + name + "\"");
+      throw new IllegalArgumentException(what + ": expected a non-empty name, got " + name);
     }
     return name;
   }

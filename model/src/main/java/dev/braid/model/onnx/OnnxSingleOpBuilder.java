@@ -34,7 +34,7 @@ public final class OnnxSingleOpBuilder {
 
   OnnxSingleOpBuilder(String opType) {
     if (opType == null || opType.isEmpty()) {
-      throw new IllegalArgumentException("opType: expected a non-empty name, got \"" + opType + "\"");
+      throw new IllegalArgumentException("opType: expected a non-empty name, got " + opType);
     }
     this.opType = opType;
     this.model = new OnnxModelBuilder(opType);

@@ -134,6 +134,9 @@ class OnnxModelBuilderTest {
     assertEquals("x_1", b.uniqueName("x"));
     assertEquals("x_2", b.uniqueName("x"));
     assertEquals("fresh", b.uniqueName("fresh"));
+    String reserved = b.uniqueName("w");
+    assertEquals(reserved, b.initializer(reserved, new float[] {1}), "a reserved name is usable");
+    assertThrows(IllegalArgumentException.class, () -> b.initializer(reserved, new float[] {1}));
   }
 
   @Test
