@@ -83,7 +83,8 @@ class ModelZooLayoutTest {
     ModelZoo.generate(out.resolve("c"), SMALL.withSeed(43).withModels("mlp"));
     for (String name : ModelZoo.MODEL_NAMES) {
       for (String file : List.of("config.pbtxt", "1/model.onnx")) {
-        assertArrayEquals(read(out, "a", name, file), read(out, "b", name, file), name + "/" + file);
+        assertArrayEquals(
+            read(out, "a", name, file), read(out, "b", name, file), name + "/" + file);
       }
     }
     assertFalse(java.util.Arrays.equals(
