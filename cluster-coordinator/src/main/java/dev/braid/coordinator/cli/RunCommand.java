@@ -1,0 +1,142 @@
+package dev.braid.coordinator.cli;
+
+import dev.braid.config.DeviceSpec;
+import dev.braid.config.RuntimeSettings;
+import dev.braid.device.Device;
+import dev.braid.device.Devices;
+import dev.braid.device.exec.CompiledModel;
+import dev.braid.device.exec.ModelExecutor;
+import dev.braid.model.ModelGraph;
+import dev.braid.model.Tensor;
+import dev.braid.model.ValueInfo;
+import dev.braid.model.repo.ModelRepository;
+import dev.braid.model.repo.RepositoryModel;
+import dev.braid.model.zoo.ModelZoo;
+import dev.braid.model.zoo.ZooOptions;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code braid run}: loads one model from a repository, runs it on a device at one batch size
+ * with seeded random inputs, and prints each output's shape, its top-5 entries and the latency.
+ * Without {@code --repo} it uses the embedded default: the model zoo, generated on first use
+ * under the build directory.
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run one model on a device and print its outputs' shapes, top-5 entries and latency.")
+final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--repo", description = "Model repository in Triton's layout (default: the zoo under the build directory, generated on first use).")
+  Path repo;
+
+  @Option(names = "--model", description = "Model name in the repository (default: ${DEFAULT-VALUE}).")
+  String model = "resnet18";
+
+  @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  int batch = 1;
+
+  @Option(names = "--device", description = "auto, cpu, cuda[:N] or sim-<gpu> (default: braid.runtime.device, 'auto').")
+  String device;
+
+  @Option(names = "--threads", description = "CPU device threads (default: braid.runtime.cpu-threads, one per core).")
+  Integer threads;
+
+  @Option(names = "--iterations", description = "Timed runs after warm-up (default: ${DEFAULT-VALUE}).")
+  int iterations = 10;
+
+  @Option(names = "--warmup", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+  int warmup = 2;
+
+  @Option(names = "--seed", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
+  long seed = 1;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    requireAtLeast("--batch", batch, 1);
+    requireAtLeast("--iterations", iterations, 1);
+    requireAtLeast("--warmup", warmup, 0);
+    RuntimeSettings settings = RuntimeSettings.load();
+    DeviceSpec deviceSpec = device == null ? settings.device() : DeviceSpec.parse("--device", device);
+    int cpuThreads = threads == null ? settings.cpuThreads() : requireAtLeast("--threads", threads, 1);
+
+    Path repoDir = repo == null ? defaultRepository(out) : repo;
+    RepositoryModel loaded = ModelRepository.open(repoDir).load(model);
+    int maxBatch = loaded.config().maxBatchSize();
+    if (maxBatch > 0 && batch > maxBatch) {
+      throw new IllegalArgumentException(
+          "--batch: expected at most max_batch_size " + maxBatch + " of model '" + model + "', got " + batch);
+    }
+    ModelGraph graph = loaded.latest().bind(batch);
+
+    try (Device dev = Devices.open("--device", deviceSpec, cpuThreads);
+        CompiledModel compiled = ModelExecutor.compile(graph, dev)) {
+      out.printf("model %s (version %d) from %s on %s, batch %d%n",
+          model, loaded.latestVersion(), repoDir, dev.info().name(), batch);
+      Map<String, Tensor> inputs = RandomInputs.forGraph(graph, seed);
+      for (ValueInfo in : graph.inputs()) {
+        out.printf("  input  %-12s %s %s%n", in.name(), in.dtype().onnxName(), in.shape());
+      }
+
+      long firstNanos = 0;
+      Map<String, Tensor> outputs = null;
+      for (int i = 0; i < warmup; i++) {
+        long t0 = System.nanoTime();
+        outputs = compiled.run(inputs).toCompletableFuture().get();
+        if (i == 0) {
+          firstNanos = System.nanoTime() - t0;
+        }
+      }
+      long[] timed = new long[iterations];
+      for (int i = 0; i < iterations; i++) {
+        long t0 = System.nanoTime();
+        outputs = compiled.run(inputs).toCompletableFuture().get();
+        timed[i] = System.nanoTime() - t0;
+      }
+      if (warmup == 0) {
+        firstNanos = timed[0];
+      }
+
+      for (ValueInfo o : graph.outputs()) {
+        Tensor t = outputs.get(o.name());
+        out.printf("  output %-12s %s %s%n", o.name(), o.dtype().onnxName(), t.shape());
+        out.printf("    top-5 of batch item 0: %s%n", TopK.describe(t, 5));
+      }
+      Arrays.sort(timed);
+      out.printf("latency: first run %s; over %d runs median %s, min %s, max %s%n",
+          Units.millis(firstNanos), iterations, Units.millis(timed[iterations / 2]),
+          Units.millis(timed[0]), Units.millis(timed[iterations - 1]));
+    }
+    return 0;
+  }
+
+  private Path defaultRepository(PrintWriter out) {
+    Path home = Path.of(System.getProperty("braid.home", "build"));
+    Path zoo = home.resolve("zoo");
+    boolean complete = ModelZoo.MODEL_NAMES.stream()
+        .allMatch(m -> Files.isRegularFile(zoo.resolve(m).resolve("1").resolve("model.onnx")));
+    if (!complete) {
+      out.printf("generating the model zoo into %s (first use)%n", zoo);
+      ModelZoo.generate(zoo, ZooOptions.defaults());
+    }
+    return zoo;
+  }
+
+  private static int requireAtLeast(String flag, int value, int min) {
+    if (value < min) {
+      throw new IllegalArgumentException(flag + ": expected an integer >= " + min + ", got " + value);
+    }
+    return value;
+  }
+}
