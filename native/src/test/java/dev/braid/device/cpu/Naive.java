@@ -6,10 +6,10 @@ import dev.braid.device.kernel.GemmBias;
 import dev.braid.device.kernel.Pool2d;
 
 /** Straightforward reference implementations, written for obviousness, accumulating in double. */
-final class Naive {
+public final class Naive {
   private Naive() {}
 
-  static float[] gemm(Gemm g, float[] a, float[] b, float[] c) {
+  public static float[] gemm(Gemm g, float[] a, float[] b, float[] c) {
     int m = g.m(), n = g.n(), k = g.k();
     float[] y = new float[g.batch() * m * n];
     for (int bt = 0; bt < g.batch(); bt++) {
@@ -35,7 +35,7 @@ final class Naive {
     return y;
   }
 
-  static float[] conv(Conv2d cv, float[] x, float[] w, float[] bias) {
+  public static float[] conv(Conv2d cv, float[] x, float[] w, float[] bias) {
     int oh = cv.outH(), ow = cv.outW(), cg = cv.channelsPerGroup(), kg = cv.k() / cv.groups();
     float[] y = new float[cv.n() * cv.k() * oh * ow];
     for (int n = 0; n < cv.n(); n++) {
@@ -64,7 +64,7 @@ final class Naive {
     return y;
   }
 
-  static float[] pool(Pool2d p, float[] x) {
+  public static float[] pool(Pool2d p, float[] x) {
     float[] y = new float[p.n() * p.c() * p.outH() * p.outW()];
     for (int plane = 0; plane < p.n() * p.c(); plane++) {
       for (int i = 0; i < p.outH(); i++) {
