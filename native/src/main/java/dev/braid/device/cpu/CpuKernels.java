@@ -1,0 +1,68 @@
+package dev.braid.device.cpu;
+
+import dev.braid.device.kernel.BatchNorm;
+import dev.braid.device.kernel.Binary;
+import dev.braid.device.kernel.Concat;
+import dev.braid.device.kernel.Conv2d;
+import dev.braid.device.kernel.Copy;
+import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.GlobalAveragePool;
+import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.Transpose;
+import dev.braid.device.kernel.Unary;
+
+/** Maps each kernel record to its CPU implementation; one branch per record of the sealed set. */
+final class CpuKernels {
+  private CpuKernels() {}
+
+  static Work plan(Kernel kernel, Args args) {
+    if (kernel instanceof Gemm g) {
+      return GemmCpu.plan(g, args);
+    }
+    if (kernel instanceof Conv2d c) {
+      return ConvCpu.plan(c, args);
+    }
+    if (kernel instanceof Binary b) {
+      return ElementwiseCpu.binary(b, args);
+    }
+    if (kernel instanceof Unary u) {
+      return ElementwiseCpu.unary(u, args);
+    }
+    if (kernel instanceof Copy c) {
+      return ElementwiseCpu.copy(c, args);
+    }
+    if (kernel instanceof BatchNorm bn) {
+      return ElementwiseCpu.batchNorm(bn, args);
+    }
+    if (kernel instanceof Pool2d p) {
+      return PoolCpu.plan(p, args);
+    }
+    if (kernel instanceof GlobalAveragePool g) {
+      return ReductionCpu.globalAveragePool(g, args);
+    }
+    if (kernel instanceof Softmax s) {
+      return ReductionCpu.softmax(s, args);
+    }
+    if (kernel instanceof LayerNorm l) {
+      return ReductionCpu.layerNorm(l, args);
+    }
+    if (kernel instanceof ReduceMean r) {
+      return ReductionCpu.reduceMean(r, args);
+    }
+    if (kernel instanceof Transpose t) {
+      return LayoutCpu.transpose(t, args);
+    }
+    if (kernel instanceof Concat c) {
+      return LayoutCpu.concat(c, args);
+    }
+    if (kernel instanceof Gather g) {
+      return LayoutCpu.gather(g, args);
+    }
+    throw new IllegalStateException("no CPU implementation for " + kernel);
+  }
+}

@@ -1,0 +1,350 @@
+package dev.braid.device.exec;
+
+import dev.braid.device.kernel.Activation;
+import dev.braid.device.kernel.BatchNorm;
+import dev.braid.device.kernel.Binary;
+import dev.braid.device.kernel.BinaryOp;
+import dev.braid.device.kernel.Concat;
+import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.GlobalAveragePool;
+import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.Transpose;
+import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.UnaryOp;
+import dev.braid.model.DType;
+import dev.braid.model.ModelException;
+import dev.braid.model.ModelGraph;
+import dev.braid.model.Node;
+import dev.braid.model.Shape;
+import dev.braid.model.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The lowering table: one method per ONNX operator, each turning a node into kernel steps or an
+ * alias, following ONNX semantics (newest opset). Conv, pools, Gemm and MatMul live in
+ * {@link SpatialLowering}. Softmax is lowered with opset-13 single-axis semantics because
+ * {@link ModelGraph} does not carry the opset.
+ *
+ * <p>A Relu or Clip that is the only consumer of a Conv's output is fused into the Conv; the
+ * activation node then becomes an alias of the Conv's output.
+ */
+public final class Lowering {
+  final ModelGraph graph;
+  private final List<Step> steps = new ArrayList<>();
+  private final Map<String, String> aliases = new HashMap<>();
+  private final Map<String, Tensor> derived = new LinkedHashMap<>();
+  private final Map<String, Integer> consumers = new HashMap<>();
+  private final Map<String, Node> soleConsumer = new HashMap<>();
+  /** Activation nodes already folded into the Conv that feeds them. */
+  final java.util.Set<String> fused = new java.util.HashSet<>();
+
+  private Lowering(ModelGraph graph) {
+    this.graph = graph;
+    for (Node n : graph.nodes()) {
+      for (String in : n.inputs()) {
+        if (!in.isEmpty()) {
+          consumers.merge(in, 1, Integer::sum);
+          soleConsumer.put(in, n);
+        }
+      }
+    }
+  }
+
+  /** Lowers every node of {@code graph}; throws {@link ModelException} naming a node it cannot lower. */
+  public static Lowered lower(ModelGraph graph) {
+    Lowering l = new Lowering(graph);
+    for (Node n : graph.nodes()) {
+      try {
+        l.node(n);
+      } catch (ModelException e) {
+        throw e.getMessage().startsWith("node '") ? e : new ModelException(n.describe() + ": " + e.getMessage(), e);
+      } catch (IllegalArgumentException e) {
+        throw new ModelException(n.describe() + ": " + e.getMessage(), e);
+      }
+    }
+    return new Lowered(l.steps, l.aliases, l.derived);
+  }
+
+  private void node(Node n) {
+    switch (n.opType()) {
+      case "Gemm" -> SpatialLowering.gemm(this, n);
+      case "MatMul" -> SpatialLowering.matMul(this, n);
+      case "Conv" -> SpatialLowering.conv(this, n);
+      case "MaxPool", "AveragePool" -> SpatialLowering.pool(this, n);
+      case "Add" -> binary(n, BinaryOp.ADD);
+      case "Sub" -> binary(n, BinaryOp.SUB);
+      case "Mul" -> binary(n, BinaryOp.MUL);
+      case "Div" -> binary(n, BinaryOp.DIV);
+      case "Pow" -> binary(n, BinaryOp.POW);
+      case "Relu" -> unary(n, UnaryOp.RELU);
+      case "Sigmoid" -> unary(n, UnaryOp.SIGMOID);
+      case "Tanh" -> unary(n, UnaryOp.TANH);
+      case "Erf" -> unary(n, UnaryOp.ERF);
+      case "Sqrt" -> unary(n, UnaryOp.SQRT);
+      case "Gelu" -> unary(n, "tanh".equals(n.attributes().getString("approximate", "none")) ? UnaryOp.GELU_TANH : UnaryOp.GELU);
+      case "Clip" -> clip(n);
+      case "GlobalAveragePool" -> globalAveragePool(n);
+      case "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout" -> alias(n);
+      case "Cast" -> cast(n);
+      case "Transpose" -> transpose(n);
+      case "Concat" -> concat(n);
+      case "Softmax" -> softmax(n);
+      case "LayerNormalization" -> layerNorm(n);
+      case "ReduceMean" -> reduceMean(n);
+      case "BatchNormalization" -> batchNorm(n);
+      case "Gather" -> gather(n);
+      default -> throw new ModelException(n.describe() + ": operator " + n.opType() + " cannot be lowered to a kernel");
+    }
+  }
+
+  // ---- helpers the per-op methods share ----
+
+  void emit(Node n, Kernel k, String... args) {
+    steps.add(new Step(k, List.of(args), n.name()));
+  }
+
+  Shape shape(String value) {
+    return graph.shape(value);
+  }
+
+  /** A constant input's tensor; ModelException if the input is computed at run time. */
+  Tensor constant(Node n, int input, String role) {
+    String v = n.input(input);
+    if (!graph.isConstant(v)) {
+      throw new ModelException(n.describe() + ": " + role + " (input " + input + ", '" + v + "') must be a constant");
+    }
+    return graph.constant(v);
+  }
+
+  /** Registers a constant made by the lowering and returns its value name. */
+  String derive(Node n, String role, Tensor t) {
+    String name = n.name() + "#" + role;
+    derived.put(name, t);
+    return name;
+  }
+
+  /** The activation to fuse into the producer of {@code value}, or NONE; marks the consumer fused. */
+  Activation fusibleActivation(String value) {
+    if (consumers.getOrDefault(value, 0) != 1 || isGraphOutput(value)) {
+      return Activation.NONE;
+    }
+    Node c = soleConsumer.get(value);
+    Activation act = null;
+    if (c.opType().equals("Relu")) {
+      act = Activation.RELU;
+    } else if (c.opType().equals("Clip")) {
+      float[] b = clipBounds(c);
+      act = b == null ? null : Activation.clip(b[0], b[1]);
+    }
+    if (act == null) {
+      return Activation.NONE;
+    }
+    fused.add(c.name());
+    return act;
+  }
+
+  boolean isGraphOutput(String value) {
+    return graph.outputs().stream().anyMatch(v -> v.name().equals(value));
+  }
+
+  void checkOutput(Node n, Shape computed) {
+    Shape declared = shape(n.output(0));
+    if (declared.size() != computed.size()) {
+      throw new ModelException(n.describe() + ": computed output shape " + computed + " but the graph declares " + declared);
+    }
+  }
+
+  static int axis(long axis, int rank, Node n) {
+    long a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a >= Math.max(rank, 1)) {
+      throw new ModelException(n.describe() + ": axis " + axis + " is out of range for rank " + rank);
+    }
+    return (int) a;
+  }
+
+  private void alias(Node n) {
+    aliases.put(n.output(0), n.input(0));
+  }
+
+  // ---- elementwise ----
+
+  private void binary(Node n, BinaryOp op) {
+    Binary k = Binary.of(op, shape(n.input(0)), shape(n.input(1)));
+    checkOutput(n, k.out());
+    emit(n, k, n.input(0), n.input(1), n.output(0));
+  }
+
+  private void unary(Node n, UnaryOp op) {
+    if (fused.contains(n.name())) {
+      alias(n);
+      return;
+    }
+    emit(n, Unary.of(op, shape(n.input(0)).size()), n.input(0), n.output(0));
+  }
+
+  /** Clip's bounds from attributes (opset < 11) or constant inputs; null if an input is not constant. */
+  private float[] clipBounds(Node n) {
+    float lo = n.attributes().getFloat("min", Float.NEGATIVE_INFINITY);
+    float hi = n.attributes().getFloat("max", Float.POSITIVE_INFINITY);
+    for (int i = 1; i <= 2; i++) {
+      if (n.hasInput(i)) {
+        if (!graph.isConstant(n.input(i))) {
+          return null;
+        }
+        float v = (float) graph.constant(n.input(i)).get(0);
+        if (i == 1) {
+          lo = v;
+        } else {
+          hi = v;
+        }
+      }
+    }
+    return new float[] {lo, hi};
+  }
+
+  private void clip(Node n) {
+    if (fused.contains(n.name())) {
+      alias(n);
+      return;
+    }
+    float[] b = clipBounds(n);
+    if (b == null) {
+      throw new ModelException(n.describe() + ": min and max must be constants");
+    }
+    emit(n, Unary.clip(shape(n.input(0)).size(), b[0], b[1]), n.input(0), n.output(0));
+  }
+
+  private void cast(Node n) {
+    DType to = DType.fromOnnx((int) n.attributes().getInt("to"));
+    DType from = graph.info(n.input(0)).dtype();
+    if (to == null || (from.isFloating() && !to.isFloating())) {
+      throw new ModelException(n.describe() + ": Cast from " + from + " to " + to + " is not supported (only float to float, or integers held exactly)");
+    }
+    alias(n);
+  }
+
+  // ---- layout ----
+
+  private void globalAveragePool(Node n) {
+    Shape x = shape(n.input(0));
+    emit(n, new GlobalAveragePool(x.dim(0) * x.dim(1), x.product(2, x.rank())), n.input(0), n.output(0));
+  }
+
+  private void transpose(Node n) {
+    Shape x = shape(n.input(0));
+    long[] perm = n.attributes().getInts("perm", null);
+    List<Integer> p = new ArrayList<>();
+    for (int i = 0; i < x.rank(); i++) {
+      p.add(perm == null ? x.rank() - 1 - i : (int) perm[i]);
+    }
+    Transpose t = new Transpose(x, p);
+    checkOutput(n, t.output());
+    emit(n, t, n.input(0), n.output(0));
+  }
+
+  private void concat(Node n) {
+    List<Shape> shapes = new ArrayList<>();
+    List<String> args = new ArrayList<>();
+    for (String in : n.inputs()) {
+      shapes.add(shape(in));
+      args.add(in);
+    }
+    args.add(n.output(0));
+    Concat c = new Concat(shapes, axis(n.attributes().getInt("axis"), shapes.get(0).rank(), n));
+    checkOutput(n, c.output());
+    steps.add(new Step(c, args, n.name()));
+  }
+
+  private void gather(Node n) {
+    Shape data = shape(n.input(0));
+    int axis = axis(n.attributes().getInt("axis", 0), data.rank(), n);
+    String indices = n.input(1);
+    int count = shape(indices).size();
+    if (graph.isConstant(indices)) {
+      indices = derive(n, "indices", Tensor.ofFloats(shape(indices), graph.constant(indices).toFloats()));
+    }
+    emit(n, new Gather(data, axis, count), n.input(0), indices, n.output(0));
+  }
+
+  // ---- normalisation and reduction ----
+
+  private void softmax(Node n) {
+    Shape x = shape(n.input(0));
+    int a = axis(n.attributes().getInt("axis", -1), x.rank(), n);
+    emit(n, new Softmax(x.product(0, a), x.dim(a), x.product(a + 1, x.rank())), n.input(0), n.output(0));
+  }
+
+  private void layerNorm(Node n) {
+    for (int i = 1; i < n.outputs().size(); i++) {
+      if (!n.output(i).isEmpty() && (consumers.containsKey(n.output(i)) || isGraphOutput(n.output(i)))) {
+        throw new ModelException(n.describe() + ": the Mean and InvStdDev outputs are not supported");
+      }
+    }
+    Shape x = shape(n.input(0));
+    int a = axis(n.attributes().getInt("axis", -1), x.rank(), n);
+    int cols = x.product(a, x.rank());
+    if (shape(n.input(1)).size() != cols || (n.hasInput(2) && shape(n.input(2)).size() != cols)) {
+      throw new ModelException(n.describe() + ": Scale and B must have " + cols + " elements (no broadcasting)");
+    }
+    LayerNorm k = new LayerNorm(x.product(0, a), cols, n.attributes().getFloat("epsilon", 1e-5f), n.hasInput(2));
+    if (n.hasInput(2)) {
+      emit(n, k, n.input(0), n.input(1), n.input(2), n.output(0));
+    } else {
+      emit(n, k, n.input(0), n.input(1), n.output(0));
+    }
+  }
+
+  private void reduceMean(Node n) {
+    Shape x = shape(n.input(0));
+    long[] axes = n.attributes().getInts("axes", null);
+    if (n.hasInput(1)) {
+      axes = constant(n, 1, "axes").toLongs();
+    }
+    TreeSet<Integer> set = new TreeSet<>();
+    if (axes == null || axes.length == 0) {
+      if (n.attributes().getInt("noop_with_empty_axes", 0) != 0) {
+        alias(n);
+        return;
+      }
+      for (int i = 0; i < x.rank(); i++) {
+        set.add(i);
+      }
+    } else {
+      Arrays.stream(axes).forEach(a -> set.add(axis(a, x.rank(), n)));
+    }
+    ReduceMean k = new ReduceMean(x, new ArrayList<>(set));
+    if (k.outputElements() != shape(n.output(0)).size()) {
+      throw new ModelException(n.describe() + ": reducing " + x + " over " + set + " does not give " + shape(n.output(0)));
+    }
+    emit(n, k, n.input(0), n.output(0));
+  }
+
+  private void batchNorm(Node n) {
+    if (n.attributes().getInt("training_mode", 0) != 0) {
+      throw new ModelException(n.describe() + ": training_mode=1 is not supported");
+    }
+    Shape x = shape(n.input(0));
+    float eps = n.attributes().getFloat("epsilon", 1e-5f);
+    float[] gamma = constant(n, 1, "scale").toFloats(), beta = constant(n, 2, "B").toFloats();
+    float[] mean = constant(n, 3, "input_mean").toFloats(), var = constant(n, 4, "input_var").toFloats();
+    int c = x.dim(1);
+    float[] scale = new float[c], shift = new float[c];
+    for (int i = 0; i < c; i++) {
+      double s = gamma[i] / Math.sqrt((double) var[i] + eps);
+      scale[i] = (float) s;
+      shift[i] = (float) (beta[i] - mean[i] * s);
+    }
+    String sc = derive(n, "scale", Tensor.ofFloats(Shape.of(c), scale));
+    String sh = derive(n, "shift", Tensor.ofFloats(Shape.of(c), shift));
+    emit(n, new BatchNorm(x.dim(0), c, x.product(2, x.rank())), n.input(0), sc, sh, n.output(0));
+  }
+}

@@ -1,0 +1,42 @@
+package dev.braid.device.kernel;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code Y = op(X)} over {@code elements} values. {@code min} and {@code max} are Clip's bounds
+ * (infinite when absent) and ignored by other ops. Arguments: X, Y.
+ */
+public record Unary(UnaryOp op, long elements, float min, float max) implements Kernel {
+  public Unary {
+    Objects.requireNonNull(op, "op");
+    Checks.nonNegative("Unary", "elements", elements);
+    if (Float.isNaN(min) || Float.isNaN(max)) {
+      throw new IllegalArgumentException("Unary bounds must not be NaN, got [" + min + ", " + max + "]");
+    }
+  }
+
+  /** An op without bounds. */
+  public static Unary of(UnaryOp op, long elements) {
+    return new Unary(op, elements, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+  }
+
+  public static Unary clip(long elements, float min, float max) {
+    return new Unary(UnaryOp.CLIP, elements, min, max);
+  }
+
+  @Override
+  public List<String> argNames() {
+    return List.of("X", "Y");
+  }
+
+  @Override
+  public long argBytes(int index) {
+    return Checks.bytes(elements);
+  }
+
+  @Override
+  public long flops() {
+    return elements;
+  }
+}
