@@ -36,6 +36,12 @@ public final class TestOnnx {
             TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(s))).build();
   }
 
+  /** A value with an element type but no shape (rank unknown). */
+  public static ValueInfoProto unshaped(String name, int elemType) {
+    return ValueInfoProto.newBuilder().setName(name)
+        .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType))).build();
+  }
+
   public static NodeProto node(String op, String name, String[] inputs, String[] outputs, AttributeProto... attrs) {
     NodeProto.Builder b = NodeProto.newBuilder().setOpType(op).setName(name);
     for (String i : inputs) {
