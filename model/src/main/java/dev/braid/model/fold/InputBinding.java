@@ -1,0 +1,80 @@
+package dev.braid.model.fold;
+
+import dev.braid.model.ModelException;
+import dev.braid.model.Shape;
+import dev.braid.model.ValueInfo;
+import dev.braid.model.onnx.DimSpec;
+import dev.braid.model.onnx.ImportedModel;
+import dev.braid.model.onnx.TensorSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resolves the declared input shapes of a model at one batch size. A dynamic first dimension
+ * becomes the batch size (and its parameter name, e.g. "N", resolves to it everywhere); a fixed
+ * first dimension must equal the batch size; other dynamic dimensions come from the caller's
+ * {@code dimParams} by name. A model with no dynamic first dimension has a fixed batch and binds
+ * only at that batch.
+ */
+final class InputBinding {
+  private InputBinding() {}
+
+  /** The resolved params (caller's plus batch params) and input infos. */
+  record Result(Map<String, Integer> params, List<ValueInfo> inputs) {}
+
+  static Result resolve(ImportedModel m, int batchSize, Map<String, Integer> dimParams) {
+    String src = m.sourceName();
+    Map<String, Integer> params = new HashMap<>(dimParams);
+    for (TensorSpec in : m.inputs()) {
+      if (in.hasDynamicFirstDim() && in.dims().get(0).isSymbolic()) {
+        String p = in.dims().get(0).param();
+        Integer given = dimParams.get(p);
+        if (given != null && given != batchSize) {
+          throw new ModelException(src + ": dimension parameter '" + p + "' is the batch dimension of input '"
+              + in.name() + "'; expected " + batchSize + " (the batch size), received " + given);
+        }
+        params.put(p, batchSize);
+      }
+    }
+    boolean dynamicBatch = m.hasDynamicBatch();
+    List<ValueInfo> out = new ArrayList<>();
+    for (TensorSpec in : m.inputs()) {
+      if (!in.hasShape()) {
+        throw new ModelException(src + ": input '" + in.name() + "' declares no shape; Braid needs inputs of"
+            + " known rank");
+      }
+      int[] dims = new int[in.rank()];
+      for (int i = 0; i < dims.length; i++) {
+        DimSpec d = in.dims().get(i);
+        if (i == 0 && !d.isFixed()) {
+          dims[i] = batchSize;
+        } else if (i == 0 && d.value() != batchSize) {
+          throw new ModelException(src + ": input '" + in.name() + "' has a fixed batch dimension of " + d.value()
+              + (dynamicBatch ? ""
+                  : " and no input has a dynamic batch dimension, so the model binds only at batch size "
+                      + d.value())
+              + "; expected batch size " + d.value() + ", received " + batchSize);
+        } else if (d.isFixed()) {
+          dims[i] = (int) d.value();
+        } else {
+          Integer v = d.isSymbolic() ? params.get(d.param()) : null;
+          if (v == null) {
+            throw new ModelException(src + ": input '" + in.name() + "' dimension " + i + " ("
+                + (d.isSymbolic() ? "'" + d.param() + "'" : "unnamed") + ") is dynamic and cannot be resolved: "
+                + (d.isSymbolic() ? "give a value for '" + d.param() + "' in the dimension parameters"
+                    : "give the input a fixed size or a named dimension")
+                + " (known: " + params + ")");
+          }
+          if (v < 0) {
+            throw new ModelException(src + ": dimension parameter '" + d.param() + "' must be >= 0, received " + v);
+          }
+          dims[i] = v;
+        }
+      }
+      out.add(new ValueInfo(in.name(), in.dtype(), Shape.of(dims)));
+    }
+    return new Result(params, out);
+  }
+}
