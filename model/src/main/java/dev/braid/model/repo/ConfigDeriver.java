@@ -3,6 +3,7 @@ package dev.braid.model.repo;
 import dev.braid.model.onnx.ImportedModel;
 import dev.braid.model.onnx.TensorSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -27,12 +28,28 @@ public final class ConfigDeriver {
         ModelConfig.DEFAULT_MODEL_FILENAME);
   }
 
+  /**
+   * Completes a {@code config.pbtxt} that lists no inputs or no outputs, as Triton's auto-complete
+   * does: the missing list is taken from the model (without the batch dimension when the config
+   * batches). A config that lists some tensors is returned as is and validated as written.
+   */
+  public static ModelConfig complete(ModelConfig c, ImportedModel m) {
+    if (!c.inputs().isEmpty() && !c.outputs().isEmpty()) {
+      return c;
+    }
+    boolean batching = c.maxBatchSize() > 0;
+    return new ModelConfig(c.name(), c.platform(), c.backend(), c.maxBatchSize(),
+        c.inputs().isEmpty() ? tensors(m.inputs(), batching) : c.inputs(),
+        c.outputs().isEmpty() ? tensors(m.outputs(), batching) : c.outputs(),
+        c.versionPolicy(), c.instanceGroups(), c.dynamicBatching(), c.parameters(), c.defaultModelFilename());
+  }
+
   private static List<TensorConfig> tensors(List<TensorSpec> specs, boolean batching) {
     List<TensorConfig> out = new ArrayList<>();
     for (TensorSpec s : specs) {
       long[] d = s.tritonDims();
       if (batching && d.length > 0) {
-        d = java.util.Arrays.copyOfRange(d, 1, d.length);
+        d = Arrays.copyOfRange(d, 1, d.length);
       }
       out.add(new TensorConfig(s.name(), s.dtype(), d));
     }

@@ -27,6 +27,19 @@ import java.util.Map;
 public final class ConfigParser {
   private ConfigParser() {}
 
+  /**
+   * Protobuf's text parser reports each skipped field on java.util.logging as a WARNING in its own
+   * two-line format. Skipping them is the intended behaviour here (documented above), so that
+   * logger is held (JUL keeps loggers weakly) and quietened.
+   */
+  private static final java.util.logging.Logger TEXT_FORMAT_LOG = quietTextFormatLogger();
+
+  private static java.util.logging.Logger quietTextFormatLogger() {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(TextFormat.class.getName());
+    log.setLevel(java.util.logging.Level.SEVERE);
+    return log;
+  }
+
   private static final TextFormat.Parser PARSER =
       TextFormat.Parser.newBuilder().setAllowUnknownFields(true).setAllowUnknownExtensions(true).build();
 

@@ -108,6 +108,7 @@ public final class ModelRepository {
     if (config == null) {
       config = ConfigDeriver.derive(model, loaded.get(loaded.lastKey()));
     } else {
+      config = ConfigDeriver.complete(config, loaded.get(loaded.lastKey()));
       for (ImportedModel m : loaded.values()) {
         ConfigValidator.validate(config, m, configFile.toString());
       }

@@ -120,6 +120,17 @@ class ModelRepositoryTest {
   }
 
   @Test
+  void configListingNoTensorsIsCompletedFromTheModelAsTritonDoes(@TempDir Path root) throws Exception {
+    write(root, "relu", "name: \"relu\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: 2\n", 1);
+    ModelConfig c = ModelRepository.open(root).load("relu").config();
+    assertEquals(2, c.maxBatchSize());
+    assertEquals(List.of("x"), c.inputs().stream().map(TensorConfig::name).toList());
+    assertEquals(List.of("y"), c.outputs().stream().map(TensorConfig::name).toList());
+    assertArrayEquals(new long[] {3, 4}, c.inputs().get(0).dims());
+    assertEquals(DType.FLOAT32, c.outputs().get(0).dtype());
+  }
+
+  @Test
   void withoutConfigTheConfigIsDerivedFromTheModel(@TempDir Path root) throws Exception {
     write(root, "relu", null, 1, 7);
     RepositoryModel m = ModelRepository.open(root).load("relu");
