@@ -1,0 +1,125 @@
+package dev.braid.coordinator.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.braid.model.DType;
+import dev.braid.model.onnx.OnnxModelBuilder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as a user meets it: output on success, one clear line and exit code 2 on bad input. */
+class BraidCliTest {
+  @TempDir static Path zoo;
+
+  record Result(int code, String out, String err) {}
+
+  static Result braid(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = BraidCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @BeforeAll
+  static void generateSmallZoo() {
+    Result r = braid("models", "generate", "--out", zoo.toString(), "--models", "mlp", "--seed", "7");
+    assertEquals(0, r.code(), r.err());
+  }
+
+  @Test
+  void helpListsTheCommands() {
+    Result r = braid("--help");
+    assertEquals(0, r.code());
+    for (String command : List.of("models", "run", "help")) {
+      assertTrue(r.out().contains("  " + command + " "), r.out());
+    }
+  }
+
+  @Test
+  void generateWritesTritonLayoutAndReportsSizes() {
+    assertTrue(Files.isRegularFile(zoo.resolve("mlp/1/model.onnx")));
+    assertTrue(Files.isRegularFile(zoo.resolve("mlp/config.pbtxt")));
+    Result r = braid("models", "list", "--repo", zoo.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("mlp  version 1, max_batch_size 8"), r.out());
+  }
+
+  @Test
+  void runPrintsShapeTopFiveAndLatency() {
+    Result r = braid("run", "--repo", zoo.toString(), "--model", "mlp", "--batch", "2", "--device", "cpu",
+        "--iterations", "2", "--warmup", "1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("output logits       FLOAT [2, 10]"), r.out());
+    String top = r.out().lines().filter(l -> l.contains("top-5 of batch item 0:")).findFirst().orElseThrow();
+    assertEquals(5, top.split("=").length - 1, top);
+    assertTrue(r.out().contains("latency: first run "), r.out());
+  }
+
+  @Test
+  void runIsDeterministicForTheSameSeed() {
+    String[] args = {"run", "--repo", zoo.toString(), "--model", "mlp", "--device", "cpu", "--iterations", "1"};
+    assertEquals(topLine(braid(args)), topLine(braid(args)));
+  }
+
+  private static String topLine(Result r) {
+    return r.out().lines().filter(l -> l.contains("top-5")).findFirst().orElseThrow();
+  }
+
+  @Test
+  void truncatedModelIsAClearErrorWithoutStackTrace(@TempDir Path repo) throws Exception {
+    byte[] good = Files.readAllBytes(zoo.resolve("mlp/1/model.onnx"));
+    Path file = Files.createDirectories(repo.resolve("cut/1")).resolve("model.onnx");
+    Files.write(file, Arrays.copyOf(good, good.length / 3));
+    Result r = braid("run", "--repo", repo.toString(), "--model", "cut", "--device", "cpu");
+    assertUsageError(r, "is not a valid ONNX model");
+  }
+
+  @Test
+  void unsupportedOperatorNamesNodeOpAndOpset(@TempDir Path repo) throws Exception {
+    OnnxModelBuilder b = new OnnxModelBuilder("lstm");
+    b.input("x", DType.FLOAT32, "batch", 4);
+    b.node("Hardmax", List.of("x"), List.of("y"), Map.of());
+    b.output("y", DType.FLOAT32, "batch", 4);
+    b.write(Files.createDirectories(repo.resolve("odd/1")).resolve("model.onnx"));
+    Result r = braid("run", "--repo", repo.toString(), "--model", "odd", "--device", "cpu");
+    assertUsageError(r, "Hardmax");
+    assertTrue(r.err().contains("opset 17"), r.err());
+    assertTrue(r.err().contains("Conv"), "lists the supported operators: " + r.err());
+  }
+
+  @Test
+  void badConfigNamesFileLineAndColumn(@TempDir Path repo) throws Exception {
+    Path dir = Files.createDirectories(repo.resolve("mlp/1"));
+    Files.copy(zoo.resolve("mlp/1/model.onnx"), dir.resolve("model.onnx"));
+    Files.writeString(repo.resolve("mlp/config.pbtxt"), "name: \"mlp\"\nmax_batch_size: eight\n");
+    Result r = braid("run", "--repo", repo.toString(), "--model", "mlp", "--device", "cpu");
+    assertUsageError(r, "config.pbtxt:2:");
+  }
+
+  @Test
+  void badFlagsNameTheFlagExpectedAndReceived() {
+    assertUsageError(braid("run", "--repo", zoo.toString(), "--model", "mlp", "--batch", "0"),
+        "--batch: expected an integer >= 1, got 0");
+    assertUsageError(braid("run", "--repo", zoo.toString(), "--model", "mlp", "--batch", "9"),
+        "--batch: expected at most max_batch_size 8 of model 'mlp', got 9");
+    assertUsageError(braid("run", "--repo", zoo.toString(), "--model", "mlp", "--device", "tpu"),
+        "--device: expected auto, cpu");
+    assertUsageError(braid("run", "--repo", zoo.toString(), "--model", "nope"), "model 'nope' not found");
+  }
+
+  private static void assertUsageError(Result r, String fragment) {
+    assertEquals(BraidCli.EXIT_USAGE, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains(fragment), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+  }
+}
