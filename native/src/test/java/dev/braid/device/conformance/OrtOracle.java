@@ -38,6 +38,11 @@ final class OrtOracle {
   /** Relative tolerance: about 800 float32 ulps, room for a different summation order. */
   static final double REL = 1e-4;
 
+  /** An elementwise bound {@code |braid - ort| <= abs + rel * |ort|}. */
+  record Tolerance(double abs, double rel) {
+    static final Tolerance DEFAULT = new Tolerance(ABS, REL);
+  }
+
   private static final OrtEnvironment ORT = OrtEnvironment.getEnvironment();
 
   /** Fills float input {@code name} with {@code n} values; the range is the caller's choice. */
@@ -65,6 +70,11 @@ final class OrtOracle {
 
   /** Imports {@code onnx}, binds it at {@code batch}, runs both runtimes and compares. */
   void check(String caseName, byte[] onnx, int batch, long seed, InputFill fill) {
+    check(caseName, onnx, batch, seed, fill, Tolerance.DEFAULT);
+  }
+
+  /** {@link #check(String, byte[], int, long, InputFill)} at another tolerance. */
+  void check(String caseName, byte[] onnx, int batch, long seed, InputFill fill, Tolerance tolerance) {
     ImportedModel imported = OnnxImporter.parse(onnx, caseName);
     ModelGraph graph = imported.bind(batch);
     SplittableRandom rnd = new SplittableRandom(seed);
@@ -88,7 +98,7 @@ final class OrtOracle {
     }
     assertEquals(expected.keySet(), actual.keySet(), caseName + ": output names");
     for (String out : expected.keySet()) {
-      compare(caseName + " (batch " + batch + ") output '" + out + "'", expected.get(out), actual.get(out));
+      compare(caseName + " (batch " + batch + ") output '" + out + "'", expected.get(out), actual.get(out), tolerance);
     }
   }
 
@@ -149,6 +159,11 @@ final class OrtOracle {
 
   /** Shapes equal and every element within tolerance; the message names the worst element. */
   static void compare(String what, Tensor expected, Tensor actual) {
+    compare(what, expected, actual, Tolerance.DEFAULT);
+  }
+
+  /** {@link #compare(String, Tensor, Tensor)} at another tolerance. */
+  static void compare(String what, Tensor expected, Tensor actual, Tolerance tolerance) {
     assertArrayEquals(expected.shape().longDims(), actual.shape().longDims(),
         what + ": shape, ORT " + expected.shape() + " vs Braid " + actual.shape());
     int worst = -1, misses = 0;
@@ -158,7 +173,7 @@ final class OrtOracle {
       if (e == a || (Double.isNaN(e) && Double.isNaN(a))) {
         continue; // also equal infinities, whose difference is NaN
       }
-      double excess = Math.abs(a - e) - (ABS + REL * Math.abs(e));
+      double excess = Math.abs(a - e) - (tolerance.abs() + tolerance.rel() * Math.abs(e));
       if (!(excess <= 0)) {
         misses++;
         if (worst < 0 || !(excess <= worstExcess)) {
@@ -169,7 +184,7 @@ final class OrtOracle {
     }
     if (worst >= 0) {
       fail(String.format("%s: %d of %d elements outside |d| <= %.0e + %.0e*|ort|; worst at %d: ORT %s, Braid %s (|d| = %.3e)",
-          what, misses, expected.size(), ABS, REL, worst, expected.get(worst), actual.get(worst),
+          what, misses, expected.size(), tolerance.abs(), tolerance.rel(), worst, expected.get(worst), actual.get(worst),
           Math.abs(actual.get(worst) - expected.get(worst))));
     }
   }
