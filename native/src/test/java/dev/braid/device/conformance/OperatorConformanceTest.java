@@ -700,6 +700,31 @@ class OperatorConformanceTest {
       g.node("Clip", List.of(conv, g.floatScalar("lo", -0.25f)), List.of("y"), Map.of());
       return g.outputOfAnyShape("y", FLOAT32).toBytes();
     });
+    add(all, "Graph[Conv->Relu->Flatten->Gemm, a chain of aliases into Gemm]", () -> {
+      OnnxModelBuilder g = new OnnxModelBuilder("chain").opset(13);
+      g.input("x", FLOAT32, "batch", 2, 4, 4);
+      String conv = g.node("Conv", List.of("x", g.initializer("w", weights("wch", 3 * 2 * 9), 3, 2, 3, 3)), Map.of());
+      String flat = g.node("Flatten", g.node("Relu", conv));
+      g.node("Gemm", List.of(flat, g.initializer("b", weights("bch", 5 * 12), 5, 12), g.initializer("c", weights("cch", 5), 5)),
+          List.of("y"), Map.of("transB", 1));
+      return g.outputOfAnyShape("y", FLOAT32).toBytes();
+    });
+    add(all, "Graph[one value read twice: Add(x, x) and Concat(x, x)]", () -> {
+      OnnxModelBuilder g = new OnnxModelBuilder("twice").opset(13);
+      g.input("x", FLOAT32, "batch", 3);
+      g.node("Add", List.of("x", "x"), List.of("a"), Map.of());
+      g.node("Concat", List.of("x", "x"), List.of("c"), Map.of("axis", 1));
+      return g.outputOfAnyShape("a", FLOAT32).outputOfAnyShape("c", FLOAT32).toBytes();
+    });
+    add(all, "Graph[graph input returned through Identity and Dropout, beside Reshape->Transpose]", () -> {
+      OnnxModelBuilder g = new OnnxModelBuilder("alias").opset(13);
+      g.input("x", FLOAT32, "batch", 6);
+      g.node("Identity", List.of("x"), List.of("i"), Map.of());
+      g.node("Dropout", List.of("x"), List.of("d"), Map.of());
+      String r = g.node("Reshape", "x", g.int64Vector("s", 0, 2, 3));
+      g.node("Transpose", List.of(r), List.of("t"), Map.of("perm", new long[] {0, 2, 1}));
+      return g.outputOfAnyShape("i", FLOAT32).outputOfAnyShape("d", FLOAT32).outputOfAnyShape("t", FLOAT32).toBytes();
+    });
     add(all, "Graph[Constant, ConstantOfShape and Range folded into Add/Mul]", () -> {
       OnnxModelBuilder g = new OnnxModelBuilder("consts").opset(13);
       g.input("x", FLOAT32, "batch", 5);
