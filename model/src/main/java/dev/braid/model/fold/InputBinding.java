@@ -15,8 +15,9 @@ import java.util.Map;
  * Resolves the declared input shapes of a model at one batch size. A dynamic first dimension
  * becomes the batch size (and its parameter name, e.g. "N", resolves to it everywhere); a fixed
  * first dimension must equal the batch size; other dynamic dimensions come from the caller's
- * {@code dimParams} by name. A model with no dynamic first dimension has a fixed batch and binds
- * only at that batch.
+ * {@code dimParams} by name. A model with no dynamic first dimension has a fixed batch, its first
+ * input's first dimension, and binds only at that batch; its other inputs keep their declared
+ * shapes whatever their first dimension (ONNX Runtime runs e.g. MatMul [3, 4] x [2, 4, 5]).
  */
 final class InputBinding {
   private InputBinding() {}
@@ -39,6 +40,8 @@ final class InputBinding {
       }
     }
     boolean dynamicBatch = m.hasDynamicBatch();
+    TensorSpec batchCarrier = dynamicBatch ? null
+        : m.inputs().stream().filter(t -> t.hasShape() && t.rank() > 0).findFirst().orElse(null);
     List<ValueInfo> out = new ArrayList<>();
     for (TensorSpec in : m.inputs()) {
       if (!in.hasShape()) {
@@ -50,7 +53,7 @@ final class InputBinding {
         DimSpec d = in.dims().get(i);
         if (i == 0 && !d.isFixed()) {
           dims[i] = batchSize;
-        } else if (i == 0 && d.value() != batchSize) {
+        } else if (i == 0 && d.value() != batchSize && (dynamicBatch || in == batchCarrier)) {
           throw new ModelException(src + ": input '" + in.name() + "' has a fixed batch dimension of " + d.value()
               + (dynamicBatch ? ""
                   : " and no input has a dynamic batch dimension, so the model binds only at batch size "
