@@ -28,7 +28,10 @@ class GemmConvKernelTest {
       "17, 33, 300, true, false, PER_COLUMN",
       "40, 260, 19, false, true, PER_ROW",
       "5, 9, 4608, true, true, SCALAR",
-      "64, 300, 130, false, false, PER_COLUMN"})
+      "64, 300, 130, false, false, PER_COLUMN",
+      "70, 1037, 600, false, false, PER_ROW",
+      "1, 1024, 1024, false, true, NONE",
+      "13, 70, 4608, false, false, NONE"})
   void gemmMatchesNaive(int m, int n, int k, boolean ta, boolean tb, GemmBias bias) {
     Random rnd = new Random(m * 31 + n);
     Gemm g = Gemm.of(m, n, k, ta, tb, 0.75f, 1.5f, bias);
@@ -63,7 +66,13 @@ class GemmConvKernelTest {
       "depthwise multiplier 2, 1, 4, 7, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, false",
       "pointwise, 1, 16, 7, 7, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true",
       "1-D as H=1, 1, 3, 1, 20, 5, 1, 5, 1, 2, 0, 2, 0, 2, 1, 1, 1, true",
-      "large K im2col, 1, 512, 4, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false"})
+      "large K im2col, 1, 512, 4, 4, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false",
+      // Big enough to split into several tasks: per-task im2col tiles that start mid-row.
+      "tiled im2col, 1, 16, 40, 38, 30, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true",
+      "tiled im2col strided, 1, 8, 61, 57, 18, 5, 5, 2, 2, 2, 1, 2, 2, 1, 1, 1, true",
+      // Small image, many channels: the tasks split output channels over one shared im2col matrix.
+      "shared im2col, 1, 256, 7, 7, 130, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true",
+      "pointwise split, 1, 96, 14, 14, 150, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true"})
   void convMatchesNaive(String name, int n, int c, int h, int w, int k, int kh, int kw, int sh, int sw,
       int pt, int pl, int pb, int pr, int dh, int dw, int groups, boolean bias) {
     Conv2d cv = new Conv2d(n, c, h, w, k, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, groups, bias, Activation.NONE);
