@@ -122,38 +122,58 @@ final class GemmCpu {
     }
   }
 
-  /** {@code C[i, j] = sum_k A[i, k] * B[k, j]} for i in [i0, i1), j in [j0, j1); overwrites C. */
+  /**
+   * {@code C[i, j] = sum_k A[i, k] * B[k, j]} for i in [i0, i1), j in [j0, j1); overwrites C. The
+   * scalar fallback for JVMs without the Vector API: each {@link #K_BLOCK} slice of K is summed in
+   * float (the loop the JIT vectorises) and the slices are added in double, so long reductions
+   * (K = 4608) stay as accurate as the SIMD kernel's compensated sums.
+   */
   static void tile(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1, int k) {
-    for (int i = i0; i < i1; i++) {
-      java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j1, 0f);
-    }
+    int w = j1 - j0;
+    double[] sum = new double[(i1 - i0) * w];
+    float[] part = new float[2 * w];
     for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
       int k1 = Math.min(k, k0 + K_BLOCK);
       int i = i0;
       for (; i + 1 < i1; i += 2) {
-        int c0 = cOff + i * ldc, c1 = c0 + ldc;
+        java.util.Arrays.fill(part, 0f);
         int a0 = aOff + i * lda, a1 = a0 + lda;
         for (int kk = k0; kk < k1; kk++) {
           float x0 = a[a0 + kk], x1 = a[a1 + kk];
-          int bRow = bOff + kk * ldb;
-          for (int j = j0; j < j1; j++) {
+          int bRow = bOff + kk * ldb + j0;
+          for (int j = 0; j < w; j++) {
             float bv = b[bRow + j];
-            c[c0 + j] += x0 * bv;
-            c[c1 + j] += x1 * bv;
+            part[j] += x0 * bv;
+            part[w + j] += x1 * bv;
           }
+        }
+        int s0 = (i - i0) * w;
+        for (int j = 0; j < 2 * w; j++) {
+          sum[s0 + j] += part[j];
         }
       }
       for (; i < i1; i++) {
-        int c0 = cOff + i * ldc;
+        java.util.Arrays.fill(part, 0, w, 0f);
         int a0 = aOff + i * lda;
         for (int kk = k0; kk < k1; kk++) {
           float x0 = a[a0 + kk];
-          int bRow = bOff + kk * ldb;
-          for (int j = j0; j < j1; j++) {
-            c[c0 + j] += x0 * b[bRow + j];
+          int bRow = bOff + kk * ldb + j0;
+          for (int j = 0; j < w; j++) {
+            part[j] += x0 * b[bRow + j];
           }
         }
+        int s0 = (i - i0) * w;
+        for (int j = 0; j < w; j++) {
+          sum[s0 + j] += part[j];
+        }
+      }
+    }
+    for (int i = i0; i < i1; i++) {
+      int row = cOff + i * ldc + j0;
+      int s0 = (i - i0) * w;
+      for (int j = 0; j < w; j++) {
+        c[row + j] = (float) sum[s0 + j];
       }
     }
   }
