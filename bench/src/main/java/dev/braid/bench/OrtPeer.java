@@ -25,14 +25,18 @@ final class OrtPeer implements AutoCloseable {
     this.threads = threads;
   }
 
-  /** A session over one ONNX file. */
+  /** A session over one ONNX file; its options live as long as the session. */
   Session open(Path onnxFile) throws OrtException {
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    try {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       options.setIntraOpNumThreads(threads);
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      return new Session(env.createSession(onnxFile.toString(), options));
+      return new Session(env.createSession(onnxFile.toString(), options), options);
+    } catch (OrtException | RuntimeException e) {
+      options.close();
+      throw e;
     }
   }
 
@@ -44,9 +48,11 @@ final class OrtPeer implements AutoCloseable {
   /** One loaded model. */
   final class Session implements AutoCloseable {
     private final OrtSession session;
+    private final OrtSession.SessionOptions options;
 
-    private Session(OrtSession session) {
+    private Session(OrtSession session, OrtSession.SessionOptions options) {
       this.session = session;
+      this.options = options;
     }
 
     /** Runs once; outputs in the model's output order. */
@@ -79,7 +85,11 @@ final class OrtPeer implements AutoCloseable {
 
     @Override
     public void close() throws OrtException {
-      session.close();
+      try {
+        session.close();
+      } finally {
+        options.close();
+      }
     }
   }
 }
