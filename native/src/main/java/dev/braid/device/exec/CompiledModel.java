@@ -3,10 +3,9 @@ package dev.braid.device.exec;
 import dev.braid.device.BufferSlice;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceBuffer;
+import dev.braid.device.DeviceException;
 import dev.braid.device.DeviceStream;
-import dev.braid.device.KernelLaunch;
 import dev.braid.model.ModelGraph;
-import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import dev.braid.model.ValueInfo;
 import java.util.ArrayList;
@@ -14,39 +13,67 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
  * A model ready to run on one device. Lifecycle: compiled (weights resident) -> closed (weights
- * freed). Each {@link #run} allocates its own arena, so runs may overlap; the arena is freed when
- * the run completes, successfully or not. Integer inputs (e.g. token ids) are held on the device
- * as floats, exact below 2^24.
+ * freed). An inference is a {@link ModelRequest} with its own arena: {@link #start} allocates it
+ * and uploads the inputs, a scheduler launches its ops one at a time ({@link ModelRequest#launch}),
+ * and {@link ModelRequest#finish} downloads the outputs and frees it. {@link #run} is that same
+ * path with every op on one stream. Requests may overlap; each arena is freed exactly once, when
+ * its request finishes or aborts, successfully or not. Integer inputs (e.g. token ids) are held on
+ * the device as floats, exact below 2^24.
+ *
+ * <p>Invariant: {@code device().allocatedBytes()} attributable to this model is
+ * {@code weightsBytes()} plus one arena per live request. The weights are freed only when no
+ * request is live: {@link #close} refuses while one is.
+ *
+ * <p>Op {@code i} of a request is {@code steps().get(i)}, which is op {@code i} of the model's
+ * {@code KernelPlan} ({@code KernelPlanner.plan(graph())} makes one op per step, in this order).
  */
 public final class CompiledModel implements AutoCloseable {
   private final ModelGraph graph;
   private final Device device;
   private final Lowered lowered;
   private final DeviceBuffer weights;
+  private final CompletableFuture<Void> weightsUploaded;
   private final Map<String, BufferSlice> constants;
   private final ArenaPlan arena;
-  private volatile boolean closed;
+  private long requestsStarted; // guarded by this
+  private int liveRequests; // guarded by this
+  private boolean closed; // guarded by this
 
   CompiledModel(ModelGraph graph, Device device, Lowered lowered, DeviceBuffer weights,
-      Map<String, BufferSlice> constants, ArenaPlan arena) {
+      CompletionStage<Void> weightsUploaded, Map<String, BufferSlice> constants, ArenaPlan arena) {
     this.graph = graph;
     this.device = device;
     this.lowered = lowered;
     this.weights = weights;
+    this.weightsUploaded = weightsUploaded.toCompletableFuture();
     this.constants = constants;
     this.arena = arena;
   }
 
-  /** The kernel steps one inference runs, in order. */
+  /** The graph this model was compiled from. */
+  public ModelGraph graph() {
+    return graph;
+  }
+
+  /** The device holding the weights; every request of this model runs on it. */
+  public Device device() {
+    return device;
+  }
+
+  /**
+   * The kernel steps one inference runs, in order: step {@code i} is op {@code i} of a
+   * {@link ModelRequest} and of the model's {@code KernelPlan}.
+   */
   public List<Step> steps() {
     return lowered.steps();
   }
 
-  /** Bytes of the per-inference arena. */
+  /** Bytes of the per-inference arena (the device allocation per request is at least 4). */
   public long arenaBytes() {
     return arena.sizeBytes;
   }
@@ -56,52 +83,87 @@ public final class CompiledModel implements AutoCloseable {
     return weights.sizeBytes();
   }
 
+  /** Requests started and not yet finished or aborted. */
+  public synchronized int liveRequests() {
+    return liveRequests;
+  }
+
+  /** Starts a request, uploading its inputs on the device's default stream. */
+  public CompletionStage<ModelRequest> start(Map<String, Tensor> inputs) {
+    return start(inputs, device.defaultStream());
+  }
+
+  /**
+   * Starts one inference driven op by op: allocates its arena and uploads the inputs on
+   * {@code stream}. The stage completes with the request once the inputs and the model's weights
+   * are on the device, so op 0 may then launch on any stream. It fails with
+   * IllegalArgumentException naming the input for a missing, unexpected, mis-shaped or mis-typed
+   * input, IllegalStateException if the model is closed, and the device's exception if the arena
+   * cannot be allocated or an upload fails (the arena is then freed).
+   */
+  public CompletionStage<ModelRequest> start(Map<String, Tensor> inputs, DeviceStream stream) {
+    ModelRequest request;
+    try {
+      validate(inputs);
+      synchronized (this) {
+        if (closed) {
+          throw new IllegalStateException("model '" + graph.name() + "' is closed");
+        }
+        DeviceBuffer buffer = device.allocate(Math.max(4, arena.sizeBytes));
+        liveRequests++;
+        request = new ModelRequest(this, requestsStarted++, buffer);
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    List<CompletableFuture<?>> uploads = new ArrayList<>();
+    uploads.add(weightsUploaded);
+    try {
+      for (ValueInfo in : graph.inputs()) {
+        BufferSlice dst = request.slice(in.name());
+        uploads.add(device.upload(inputs.get(in.name()).toFloats(), dst, stream).toCompletableFuture());
+      }
+    } catch (RuntimeException e) {
+      uploads.add(CompletableFuture.failedFuture(e));
+    }
+    return CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+      if (e != null) {
+        request.abort();
+        throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+      }
+      return request;
+    });
+  }
+
   /** Runs one inference on the device's default stream. */
   public CompletionStage<Map<String, Tensor>> run(Map<String, Tensor> inputs) {
     return run(inputs, device.defaultStream());
   }
 
   /**
-   * Runs one inference on {@code stream}: uploads the inputs, launches every step, downloads the
-   * outputs. Fails the stage with IllegalArgumentException naming the input for a missing,
-   * unexpected, mis-shaped or mis-typed input, and with the device's exception if a launch fails.
+   * Runs one inference on {@code stream}: {@link #start}s a request, launches its ops in order,
+   * each after the previous completed, and {@link ModelRequest#finish}es it. Fails the stage as
+   * {@link #start} does for bad inputs, and with the device's exception if a launch fails (the
+   * request is then aborted, so its arena is freed before the stage fails).
    */
   public CompletionStage<Map<String, Tensor>> run(Map<String, Tensor> inputs, DeviceStream stream) {
-    try {
-      validate(inputs);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    DeviceBuffer buffer = device.allocate(Math.max(4, arena.sizeBytes));
-    List<CompletableFuture<?>> all = new ArrayList<>();
-    for (ValueInfo in : graph.inputs()) {
-      all.add(device.upload(inputs.get(in.name()).toFloats(), slice(buffer, in.name()), stream).toCompletableFuture());
-    }
-    for (Step s : lowered.steps()) {
-      List<BufferSlice> args = new ArrayList<>();
-      for (String a : s.args()) {
-        args.add(slice(buffer, a));
+    return start(inputs, stream).thenCompose(request -> {
+      CompletableFuture<Void> ops = CompletableFuture.completedFuture(null);
+      for (int i = 0; i < request.opCount(); i++) {
+        int op = i;
+        ops = ops.thenCompose(v -> device.launch(request.launch(op), stream)).thenRun(() -> request.completed(op));
       }
-      all.add(device.launch(new KernelLaunch(s.kernel(), args), stream).toCompletableFuture());
-    }
-    Map<String, CompletableFuture<float[]>> downloads = new LinkedHashMap<>();
-    for (ValueInfo out : graph.outputs()) {
-      CompletableFuture<float[]> d = device.download(slice(buffer, out.name()), stream).toCompletableFuture();
-      downloads.put(out.name(), d);
-      all.add(d);
-    }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-        .whenComplete((v, e) -> device.free(buffer))
-        .thenApply(v -> {
-          Map<String, Tensor> result = new LinkedHashMap<>();
-          for (ValueInfo out : graph.outputs()) {
-            result.put(out.name(), tensor(out, downloads.get(out.name()).join()));
-          }
-          return result;
-        });
+      return ops.handle((v, e) -> {
+        if (e != null) {
+          request.abort();
+          return CompletableFuture.<Map<String, Tensor>>failedFuture(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+        }
+        return request.finish(stream);
+      }).thenCompose(s -> s);
+    });
   }
 
-  private static Tensor tensor(ValueInfo info, float[] data) {
+  static Tensor tensor(ValueInfo info, float[] data) {
     if (info.dtype().isFloating()) {
       return Tensor.ofFloats(info.dtype(), info.shape(), data);
     }
@@ -112,7 +174,8 @@ public final class CompiledModel implements AutoCloseable {
     return Tensor.ofLongs(info.dtype(), info.shape(), l);
   }
 
-  private BufferSlice slice(DeviceBuffer buffer, String value) {
+  /** Where {@code value} lives for a request whose arena is {@code buffer}: the weights or the arena. */
+  BufferSlice slice(DeviceBuffer buffer, String value) {
     String root = lowered.root(value);
     BufferSlice c = constants.get(root);
     if (c != null) {
@@ -122,9 +185,6 @@ public final class CompiledModel implements AutoCloseable {
   }
 
   private void validate(Map<String, Tensor> inputs) {
-    if (closed) {
-      throw new IllegalStateException("model '" + graph.name() + "' is closed");
-    }
     for (ValueInfo in : graph.inputs()) {
       Tensor t = inputs.get(in.name());
       if (t == null) {
@@ -147,13 +207,37 @@ public final class CompiledModel implements AutoCloseable {
     }
   }
 
-  /** Frees the resident weights; idempotent. */
-  @Override
-  public void close() {
-    if (!closed) {
-      closed = true;
-      device.free(weights);
+  /** Called once per request, by its finish or abort: frees its arena. */
+  void released(DeviceBuffer buffer) {
+    synchronized (this) {
+      liveRequests--;
+    }
+    try {
+      device.free(buffer);
+    } catch (DeviceException e) {
+      if (e.reason() != DeviceException.Reason.CLOSED) {
+        throw e;
+      }
+      // the device was closed, which frees every buffer: this arena is already gone
     }
   }
 
+  /**
+   * Frees the resident weights; idempotent.
+   *
+   * @throws IllegalStateException while requests are live (their kernels read the weights); the
+   *     model stays open, so finish or abort them and close again
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    if (liveRequests > 0) {
+      throw new IllegalStateException("model '" + graph.name() + "': cannot close with " + liveRequests
+          + " live request(s); finish or abort them first");
+    }
+    closed = true;
+    device.free(weights);
+  }
 }

@@ -6,14 +6,18 @@ import dev.braid.device.DeviceBuffer;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.Tensor;
 import dev.braid.model.ValueInfo;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Compiles a {@link ModelGraph} for a {@link Device}: lowers every node ({@link Lowering}),
  * uploads the constants the kernels read into one resident weights buffer, and plans the
- * per-inference arena ({@link ArenaPlan}).
+ * per-inference arena ({@link ArenaPlan}). The weights upload is asynchronous; every request of
+ * the compiled model waits for it before its first op.
  */
 public final class ModelExecutor {
   private ModelExecutor() {}
@@ -63,11 +67,14 @@ public final class ModelExecutor {
     }
     DeviceBuffer weights = device.allocate(Math.max(4, weightBytes));
     Map<String, BufferSlice> constantSlices = new HashMap<>();
+    List<CompletableFuture<?>> uploads = new ArrayList<>();
     for (Map.Entry<String, Tensor> e : constants.entrySet()) {
       BufferSlice s = weights.slice(weightOffsets.get(e.getKey()), 4L * e.getValue().size());
       constantSlices.put(e.getKey(), s);
-      device.upload(e.getValue().toFloats(), s, device.defaultStream());
+      uploads.add(device.upload(e.getValue().toFloats(), s, device.defaultStream()).toCompletableFuture());
     }
-    return new CompiledModel(graph, device, lowered, weights, constantSlices, arena);
+    // Requests wait for these uploads: their ops may run on other streams than the default one.
+    CompletableFuture<Void> uploaded = CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new));
+    return new CompiledModel(graph, device, lowered, weights, uploaded, constantSlices, arena);
   }
 }
