@@ -180,4 +180,24 @@ class TimingModelTest {
     assertEquals(0.25, d.stats().smUtilization(), 1e-9);
     assertEquals(SPEC.smCount() / 4, d.stats().blocks());
   }
+
+  @Test
+  void streamsSharingAHardwareQueueSerialiseBehindAWaitingHead() {
+    GpuProfile oneQueue = V100.withTiming(V100.timing().withHostLaunchOverheadNanos(0).withHardwareQueues(1));
+    GpuProfile manyQueues = V100.withTiming(V100.timing().withHostLaunchOverheadNanos(0));
+    long[] ends = new long[2];
+    for (int q = 0; q < 2; q++) {
+      SimulatedDevice d = new SimulatedDevice(q == 0 ? oneQueue : manyQueues);
+      DeviceStream a = d.createStream(0);
+      DeviceStream b = d.createStream(0);
+      d.launch(Sim.launchOf(d, gemmOfBlocks(1)), a);
+      d.launch(Sim.launchOf(d, gemmOfBlocks(1)), a); // waits for a's first: blocks the shared queue
+      CompletableFuture<Long> bDone = Sim.doneAt(d, d.launch(Sim.launchOf(d, gemmOfBlocks(1)), b));
+      d.runUntilIdle();
+      ends[q] = bDone.join();
+    }
+    long one = kernelNanos(gemmOfBlocks(1));
+    assertEquals(one, ends[1], 2, "own queue: b runs beside a");
+    assertEquals(2 * one, ends[0], 2, "shared queue: b waits behind a's second kernel");
+  }
 }
