@@ -3,6 +3,8 @@ package dev.braid.device;
 import dev.braid.config.DeviceSpec;
 import dev.braid.config.SettingsException;
 import dev.braid.device.cpu.CpuDevice;
+import dev.braid.device.sim.GpuProfiles;
+import dev.braid.device.sim.SimulatedDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * Opens the device a {@link DeviceSpec} names. {@code auto} logs one line saying which device it
  * chose and why.
  *
- * <p>This build has the CPU device only: {@code cuda} and {@code sim-<gpu>} fail with an error
- * saying so, and {@code auto} chooses the CPU. The CUDA and simulated devices join here.
+ * <p>This build has the CPU and simulated devices: {@code sim-<gpu>} opens a timing-only
+ * {@link SimulatedDevice} of a {@link GpuProfiles} profile; {@code cuda} fails with an error saying
+ * so, and {@code auto} chooses the CPU. The CUDA device joins here.
  */
 public final class Devices {
   private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
@@ -30,8 +33,10 @@ public final class Devices {
         LOG.info("device auto: chose cpu ({} threads) because this build has no CUDA device yet", cpuThreads);
         yield new CpuDevice(cpuThreads);
       }
-      case CUDA, SIMULATED -> throw new SettingsException(
-          key + ": device '" + spec + "' is not available in this build (it has: auto, cpu)");
+      case SIMULATED -> new SimulatedDevice(GpuProfiles.find(spec.profile()).orElseThrow(() -> new SettingsException(
+          key + ": unknown simulated GPU '" + spec + "'; known: sim-" + String.join(", sim-", GpuProfiles.names()))));
+      case CUDA -> throw new SettingsException(
+          key + ": device '" + spec + "' is not available in this build (it has: auto, cpu, sim-<gpu>)");
     };
   }
 }

@@ -1,5 +1,21 @@
 package dev.braid.device.plan;
 
+import dev.braid.device.kernel.BatchNorm;
+import dev.braid.device.kernel.Binary;
+import dev.braid.device.kernel.Concat;
+import dev.braid.device.kernel.Conv2d;
+import dev.braid.device.kernel.Copy;
+import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.GlobalAveragePool;
+import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.Transpose;
+import dev.braid.device.kernel.Unary;
+
 /** The implementation family a kernel belongs to: what a super-kernel may group. */
 public enum KernelFamily {
   /** General matrix multiply, batched or not (Gemm, MatMul, 1x1 convolutions are not here). */
@@ -15,5 +31,29 @@ public enum KernelFamily {
   /** Softmax, layer normalization and reductions. */
   NORMALIZATION,
   /** Transpose, concat, gather and copies. */
-  LAYOUT
+  LAYOUT;
+
+  /** The family {@code kernel} belongs to; a depthwise {@link Conv2d} is not a dense one. */
+  public static KernelFamily of(Kernel kernel) {
+    if (kernel instanceof Gemm) {
+      return GEMM;
+    }
+    if (kernel instanceof Conv2d c) {
+      return c.isDepthwise() ? DEPTHWISE_CONV2D : CONV2D;
+    }
+    if (kernel instanceof Unary || kernel instanceof Binary || kernel instanceof BatchNorm) {
+      return ELEMENTWISE;
+    }
+    if (kernel instanceof Pool2d || kernel instanceof GlobalAveragePool) {
+      return POOL;
+    }
+    if (kernel instanceof Softmax || kernel instanceof LayerNorm || kernel instanceof ReduceMean) {
+      return NORMALIZATION;
+    }
+    if (kernel instanceof Transpose || kernel instanceof Concat || kernel instanceof Gather
+        || kernel instanceof Copy) {
+      return LAYOUT;
+    }
+    throw new IllegalArgumentException("no kernel family for " + kernel);
+  }
 }

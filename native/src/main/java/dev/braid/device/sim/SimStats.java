@@ -1,0 +1,18 @@
+package dev.braid.device.sim;
+
+/**
+ * What a {@link SimulatedDevice} has done since it opened, in virtual time.
+ *
+ * @param totalNanos virtual time elapsed since the device opened
+ * @param busySmNanos sum over SMs of the time each held at least one resident block
+ * @param smCount SMs on the device
+ * @param launches kernel launches (a grouped launch counts once) that have completed
+ * @param blocks thread blocks that have completed
+ * @param transfers uploads and downloads that have completed
+ */
+public record SimStats(long totalNanos, long busySmNanos, int smCount, long launches, long blocks, long transfers) {
+  /** Busy SM-time over total SM-time, in [0, 1]; 0 before any time has passed. */
+  public double smUtilization() {
+    return totalNanos == 0 ? 0 : (double) busySmNanos / ((double) totalNanos * smCount);
+  }
+}

@@ -1,0 +1,359 @@
+package dev.braid.device.sim.internal;
+
+import dev.braid.device.GpuSpec;
+import dev.braid.device.sim.GpuProfile;
+import dev.braid.device.sim.SimStats;
+import dev.braid.device.sim.TimingParameters;
+import dev.braid.device.sim.TraceEvent;
+import dev.braid.device.sim.TraceEvent.Kind;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+
+/**
+ * The discrete-event simulation behind {@code SimulatedDevice}: virtual time in nanoseconds, no
+ * threads, no wall clock. Events are ordered by (time, sequence number), so the same calls at the
+ * same virtual times give the same timeline.
+ *
+ * <p>Lifecycle of a work item: submitted (the host spends the launch overhead; API calls issue one
+ * after another) -> issued (in its stream's hardware queue; stream {@code s} uses queue
+ * {@code s mod hardwareQueues}, in order) -> started (a kernel when its stream's previous item
+ * completed and fewer than {@code maxResidentKernels} kernels are resident; a transfer on its
+ * direction's copy engine) -> completed (all blocks retired, or the bytes moved). A queue whose
+ * head waits blocks the items behind it, also those of other streams (false serialisation).
+ *
+ * <p>Blocks: resident kernels, in order of (stream priority, start), place blocks breadth-first on
+ * SMs whose free threads, registers, shared memory and block slots admit one. A block's duration
+ * is fixed when it is placed: {@code blockFixed + max(flops / computeRate, bytes / bandwidth)}
+ * with {@code computeRate = smPeak * achievedFlops * threads / max(threadsOnSm, threadsToSaturate)}
+ * and {@code bandwidth = threads * bytesInFlight / latency * min(1, achievedBw * hbmBw / demand)},
+ * {@code demand} being the same Little's-law figure summed over all resident threads.
+ *
+ * <p>Invariants: for every SM, the resources of its resident blocks stay within the SM's limits;
+ * resident kernels never exceed {@code maxResidentKernels}; time never goes backwards; every
+ * submitted item completes exactly once.
+ */
+public final class Engine {
+  /** Work submitted to the engine: a kernel launch or a transfer. */
+  public static final class Item {
+    final long id;
+    final int stream;
+    final KernelWork work;
+    final long transferBytes;
+    final boolean upload;
+    final Runnable onComplete;
+    int dispatched;
+    int resident;
+    long activationSeq;
+    boolean needsFullScan;
+
+    Item(long id, int stream, KernelWork work, long transferBytes, boolean upload, Runnable onComplete) {
+      this.id = id;
+      this.stream = stream;
+      this.work = work;
+      this.transferBytes = transferBytes;
+      this.upload = upload;
+      this.onComplete = onComplete;
+    }
+
+    public long id() {
+      return id;
+    }
+  }
+
+  private record Event(long timeNanos, long seq, Runnable action) {}
+
+  private record Stream(int priority, int queue) {}
+
+  private final GpuProfile profile;
+  private final GpuSpec spec;
+  private final TimingParameters timing;
+  private final PriorityQueue<Event> events = new PriorityQueue<>(
+      (a, b) -> a.timeNanos != b.timeNanos ? Long.compare(a.timeNanos, b.timeNanos) : Long.compare(a.seq, b.seq));
+  private final List<Stream> streams = new ArrayList<>();
+  private final List<Item> streamActive = new ArrayList<>();
+  private final List<ArrayDeque<Item>> queues = new ArrayList<>();
+  private final List<Item> residentKernels = new ArrayList<>();
+  private final List<Runnable> completions = new ArrayList<>();
+  private final long[] copyEngineFreeNanos = new long[2];
+  private final SmPool sms;
+  private List<TraceEvent> trace;
+  private long nowNanos;
+  private long seq;
+  private long itemIds;
+  private long hostFreeNanos;
+  private boolean stepping;
+  private long launches;
+  private long blocksRetired;
+  private long transfers;
+
+  public Engine(GpuProfile profile) {
+    this.profile = profile;
+    this.spec = profile.spec();
+    this.timing = profile.timing();
+    this.sms = new SmPool(spec);
+    for (int q = 0; q < timing.hardwareQueues(); q++) {
+      queues.add(new ArrayDeque<>());
+    }
+    newStream(0);
+  }
+
+  public long nowNanos() {
+    return nowNanos;
+  }
+
+  /** Starts recording every event; {@link #trace()} returns them. */
+  public void enableTrace() {
+    if (trace == null) {
+      trace = new ArrayList<>();
+    }
+  }
+
+  /** The events recorded since tracing was enabled (empty if it never was). */
+  public List<TraceEvent> trace() {
+    return trace == null ? List.of() : List.copyOf(trace);
+  }
+
+  /** A new stream with CUDA-style priority (lower is more urgent); returns its id (0 is the default stream). */
+  public int newStream(int priority) {
+    int id = streams.size();
+    streams.add(new Stream(priority, id % timing.hardwareQueues()));
+    streamActive.add(null);
+    return id;
+  }
+
+  /** Submits a kernel launch on {@code stream}; {@code onComplete} runs when it completes, after the state settled. */
+  public Item submitKernel(int stream, KernelWork work, Runnable onComplete) {
+    if (work.footprint().residentBlocksPerSm(spec) == 0) {
+      throw new IllegalArgumentException(work.label() + ": a block of " + work.footprint()
+          + " does not fit on one SM of " + profile.name());
+    }
+    return submit(new Item(++itemIds, stream, work, 0, false, onComplete));
+  }
+
+  /** Submits a host-device copy of {@code bytes} on {@code stream}. */
+  public Item submitTransfer(int stream, long bytes, boolean upload, Runnable onComplete) {
+    return submit(new Item(++itemIds, stream, null, bytes, upload, onComplete));
+  }
+
+  private Item submit(Item item) {
+    long issueAt = Math.max(nowNanos, hostFreeNanos) + timing.hostLaunchOverheadNanos();
+    hostFreeNanos = issueAt;
+    at(issueAt, () -> {
+      queues.get(streams.get(item.stream).queue()).add(item);
+      log(Kind.ISSUED, item, item.work != null ? item.work.label() : (item.upload ? "upload " : "download ") + item.transferBytes + " bytes");
+    });
+    return item;
+  }
+
+  /** Runs {@code action} at {@code atNanos} (not before now), as one event of the timeline. */
+  public void schedule(long atNanos, Runnable action) {
+    if (atNanos < nowNanos) {
+      throw new IllegalArgumentException("cannot schedule at " + atNanos + " ns, before now (" + nowNanos + " ns)");
+    }
+    at(atNanos, () -> {
+      log(Kind.EXTERNAL, null, "");
+      action.run();
+    });
+  }
+
+  private void at(long timeNanos, Runnable action) {
+    events.add(new Event(timeNanos, ++seq, action));
+  }
+
+  /** Processes the next event, settles the GPU, then runs the completions it caused; false when idle. */
+  public boolean step() {
+    if (stepping) {
+      throw new IllegalStateException("step() called from a completion callback or scheduled action");
+    }
+    Event e = events.poll();
+    if (e == null) {
+      return false;
+    }
+    stepping = true;
+    try {
+      nowNanos = e.timeNanos;
+      e.action.run();
+      settle();
+      while (!completions.isEmpty()) {
+        List<Runnable> done = new ArrayList<>(completions);
+        completions.clear();
+        for (Runnable r : done) {
+          r.run();
+        }
+      }
+    } finally {
+      stepping = false;
+    }
+    return true;
+  }
+
+  /** Steps until no event is left. */
+  public void runUntilIdle() {
+    while (step()) {
+      // each step advances the timeline
+    }
+  }
+
+  /** Whether any event is pending. */
+  public boolean idle() {
+    return events.isEmpty();
+  }
+
+  public SimStats stats() {
+    return new SimStats(nowNanos, sms.busyNanos(nowNanos), spec.smCount(), launches, blocksRetired, transfers);
+  }
+
+  // ---- queues, residency and transfers ----
+
+  private void settle() {
+    for (ArrayDeque<Item> q : queues) {
+      while (!q.isEmpty()) {
+        Item head = q.peek();
+        if (streamActive.get(head.stream) != null) {
+          break;
+        }
+        if (head.work != null) {
+          if (residentKernels.size() >= spec.maxResidentKernels()) {
+            break;
+          }
+          activate(head);
+        } else {
+          startTransfer(head);
+        }
+        q.poll();
+        streamActive.set(head.stream, head);
+      }
+    }
+    dispatch();
+  }
+
+  private void activate(Item k) {
+    k.activationSeq = ++seq;
+    k.needsFullScan = true;
+    int priority = streams.get(k.stream).priority();
+    int pos = residentKernels.size();
+    while (pos > 0 && streams.get(residentKernels.get(pos - 1).stream).priority() > priority) {
+      pos--;
+    }
+    residentKernels.add(pos, k);
+    log(Kind.STARTED, k, k.work.totalBlocks() + " blocks");
+  }
+
+  private void startTransfer(Item t) {
+    int engine = t.upload ? 0 : 1;
+    long start = Math.max(nowNanos, copyEngineFreeNanos[engine]);
+    long end = start + (long) Math.ceil(t.transferBytes / profile.pcieBytesPerSecond() * 1e9);
+    copyEngineFreeNanos[engine] = end;
+    log(Kind.STARTED, t, "until " + end);
+    at(end, () -> {
+      transfers++;
+      complete(t);
+    });
+  }
+
+  private void complete(Item item) {
+    streamActive.set(item.stream, null);
+    log(Kind.COMPLETED, item, "");
+    completions.add(item.onComplete);
+  }
+
+  // ---- blocks ----
+
+  private void dispatch() {
+    List<Item> placedKernels = new ArrayList<>();
+    List<Map<Long, int[]>> placedCounts = new ArrayList<>();
+    for (Item k : residentKernels) {
+      if (k.dispatched == k.work.totalBlocks()) {
+        continue;
+      }
+      Map<Long, int[]> counts = new LinkedHashMap<>();
+      boolean full = k.needsFullScan;
+      k.needsFullScan = false;
+      int[] candidates = full ? sms.rotation() : sms.dirty();
+      boolean progress = true;
+      while (progress && k.dispatched < k.work.totalBlocks()) {
+        progress = false;
+        for (int j = 0; j < candidates.length && k.dispatched < k.work.totalBlocks(); j++) {
+          int sm = candidates[j];
+          if (sms.fits(sm, k.work.footprint())) {
+            sms.take(sm, k.work.footprint(), nowNanos);
+            int cls = k.work.classOf(k.dispatched);
+            k.dispatched++;
+            k.resident++;
+            counts.computeIfAbsent(((long) sm << 32) | cls, x -> new int[1])[0]++;
+            progress = true;
+          }
+        }
+      }
+      if (full) {
+        sms.advanceRotation(counts.size());
+      }
+      if (!counts.isEmpty()) {
+        placedKernels.add(k);
+        placedCounts.add(counts);
+      }
+    }
+    sms.clearDirty();
+    for (int i = 0; i < placedKernels.size(); i++) {
+      schedulePlaced(placedKernels.get(i), placedCounts.get(i));
+    }
+  }
+
+  /** Groups the blocks placed for {@code k} this instant by finish time: one retirement event per group. */
+  private void schedulePlaced(Item k, Map<Long, int[]> counts) {
+    TreeMap<Long, List<long[]>> byFinish = new TreeMap<>();
+    int placed = 0;
+    for (Map.Entry<Long, int[]> e : counts.entrySet()) {
+      int sm = (int) (e.getKey() >>> 32);
+      int cls = (int) (e.getKey() & 0xffffffffL);
+      long finish = nowNanos + blockNanos(k.work, cls, sm);
+      byFinish.computeIfAbsent(finish, x -> new ArrayList<>()).add(new long[] {sm, e.getValue()[0]});
+      placed += e.getValue()[0];
+    }
+    log(Kind.DISPATCHED, k, placed + " blocks, finishing " + byFinish.keySet());
+    for (Map.Entry<Long, List<long[]>> e : byFinish.entrySet()) {
+      List<long[]> group = e.getValue();
+      at(e.getKey(), () -> retire(k, group));
+    }
+  }
+
+  private long blockNanos(KernelWork w, int cls, int sm) {
+    double threads = w.footprint().threadsPerBlock();
+    double computeRate = profile.smPeakFlopsPerSecond() * timing.achievedFlopsFraction() * threads
+        / Math.max(sms.residentThreads(sm), timing.threadsToSaturateSm());
+    double latencySeconds = timing.memoryLatencyNanos() * 1e-9;
+    double littleBytesPerSecond = threads * timing.bytesInFlightPerThread() / latencySeconds;
+    double demand = sms.residentThreadsOnDevice() * (double) timing.bytesInFlightPerThread() / latencySeconds;
+    double supply = spec.memoryBandwidthBytesPerSecond() * timing.achievedBandwidthFraction();
+    double bandwidth = littleBytesPerSecond * Math.min(1.0, supply / demand);
+    double seconds = Math.max(w.flopsPerBlock[cls] / computeRate, w.bytesPerBlock[cls] / bandwidth);
+    return timing.blockFixedNanos() + (long) Math.ceil(seconds * 1e9);
+  }
+
+  private void retire(Item k, List<long[]> group) {
+    int n = 0;
+    for (long[] g : group) {
+      sms.release((int) g[0], k.work.footprint(), (int) g[1], nowNanos);
+      n += (int) g[1];
+    }
+    k.resident -= n;
+    blocksRetired += n;
+    log(Kind.RETIRED, k, n + " blocks");
+    if (k.resident == 0 && k.dispatched == k.work.totalBlocks()) {
+      residentKernels.remove(k);
+      launches++;
+      complete(k);
+    }
+  }
+
+  private void log(Kind kind, Item item, String detail) {
+    if (trace != null) {
+      trace.add(new TraceEvent(nowNanos, kind, item == null ? 0 : item.id, item == null ? -1 : item.stream, detail));
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.braid.device.sim.internal;
+
+import dev.braid.device.GroupedLaunch;
+import dev.braid.device.KernelLaunch;
+import dev.braid.device.Launch;
+import dev.braid.device.plan.KernelGeometry;
+import dev.braid.device.plan.LaunchGeometry;
+import java.util.List;
+
+/**
+ * The blocks one launch puts on the GPU, as the timing model sees them: one per-block resource
+ * footprint (a compiled kernel has one configuration; for a grouped launch the largest of its
+ * problems', which equal keys make identical) and, per problem, a class of alike blocks with that
+ * problem's share of FLOPs and bytes. Blocks are dispatched class by class, problem 0 first.
+ *
+ * <p>Per-block work: FLOPs are the problem's {@link KernelGeometry#issuedFlops} (padded tiles)
+ * over its blocks; bytes are its unique bytes read and written over its blocks, which assumes
+ * that operands re-read by several blocks of one kernel hit in L2 (inference layers at small
+ * batch fit in 6-50 MB of L2).
+ */
+public final class KernelWork {
+  final String label;
+  final LaunchGeometry footprint;
+  final int[] classBlocks;
+  final double[] flopsPerBlock;
+  final double[] bytesPerBlock;
+  final int totalBlocks;
+
+  private KernelWork(String label, LaunchGeometry footprint, int[] classBlocks, double[] flopsPerBlock,
+      double[] bytesPerBlock) {
+    this.label = label;
+    this.footprint = footprint;
+    this.classBlocks = classBlocks;
+    this.flopsPerBlock = flopsPerBlock;
+    this.bytesPerBlock = bytesPerBlock;
+    long total = 0;
+    for (int b : classBlocks) {
+      total += b;
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(label + ": " + total + " blocks exceed 2^31 - 1");
+    }
+    this.totalBlocks = (int) total;
+  }
+
+  /** The work of {@code launch}. */
+  public static KernelWork of(Launch launch) {
+    List<KernelLaunch> problems = launch instanceof GroupedLaunch g ? g.problems() : List.of((KernelLaunch) launch);
+    int n = problems.size();
+    int[] blocks = new int[n];
+    double[] flops = new double[n];
+    double[] bytes = new double[n];
+    int threads = 1;
+    int registers = 1;
+    int shared = 0;
+    for (int i = 0; i < n; i++) {
+      var kernel = problems.get(i).kernel();
+      LaunchGeometry g = KernelGeometry.of(kernel);
+      blocks[i] = g.blocks();
+      flops[i] = (double) KernelGeometry.issuedFlops(kernel) / g.blocks();
+      bytes[i] = (double) (kernel.bytesRead() + kernel.bytesWritten()) / g.blocks();
+      threads = Math.max(threads, g.threadsPerBlock());
+      registers = Math.max(registers, g.registersPerThread());
+      shared = Math.max(shared, g.sharedMemoryBytes());
+    }
+    String label = launch instanceof GroupedLaunch
+        ? "grouped " + problems.get(0).kernel().getClass().getSimpleName() + " x" + n
+        : problems.get(0).kernel().toString();
+    long total = 0;
+    for (int b : blocks) {
+      total += b;
+    }
+    int gridBlocks = (int) Math.min(Integer.MAX_VALUE, total);
+    return new KernelWork(label, new LaunchGeometry(gridBlocks, threads, registers, shared), blocks, flops, bytes);
+  }
+
+  /** Blocks in the whole launch. */
+  public int totalBlocks() {
+    return totalBlocks;
+  }
+
+  /** The grid and the per-block resources every block of this launch takes. */
+  public LaunchGeometry footprint() {
+    return footprint;
+  }
+
+  /** What logs and traces call this launch. */
+  public String label() {
+    return label;
+  }
+
+  /** The class (problem) of the {@code index}-th block dispatched. */
+  int classOf(int index) {
+    int left = index;
+    for (int c = 0; c < classBlocks.length; c++) {
+      if (left < classBlocks[c]) {
+        return c;
+      }
+      left -= classBlocks[c];
+    }
+    throw new IndexOutOfBoundsException("block " + index + " of " + totalBlocks);
+  }
+}

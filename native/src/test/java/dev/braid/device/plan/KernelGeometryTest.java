@@ -1,0 +1,96 @@
+package dev.braid.device.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.braid.device.GpuSpec;
+import dev.braid.device.kernel.BinaryOp;
+import dev.braid.device.kernel.Binary;
+import dev.braid.device.kernel.Conv2d;
+import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.GemmBias;
+import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.UnaryOp;
+import dev.braid.model.Shape;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Hand-computed grids, occupancy and fusion keys for the kernel table of {@link KernelGeometry}. */
+class KernelGeometryTest {
+  /** V100 limits: 80 SMs, 2048 threads, 32 blocks, 64 Ki registers, 96 KiB shared per SM. */
+  private static final GpuSpec V100 = new GpuSpec(80, 2048, 32, 65536, 96 * 1024, 15.7e12, 900e9, 128, 1_530_000_000L);
+
+  @Test
+  void tiledGemmCoversOutputIn64x64TilesOf256Threads() {
+    LaunchGeometry g = KernelGeometry.of(Gemm.of(256, 128, 1152));
+    assertEquals(new LaunchGeometry(4 * 2, 256, 64, 8192), g);
+    // registers bind: 65536 / (64 * 256) = 4 blocks; threads allow 8, shared 12.
+    assertEquals(4, g.residentBlocksPerSm(V100));
+    assertEquals(1, g.waves(V100));
+    assertEquals(2L * 256 * 128 * 1152, KernelGeometry.issuedFlops(Gemm.of(256, 128, 1152)));
+  }
+
+  @Test
+  void partialTilesArePaddedInIssuedFlops() {
+    Gemm g = Gemm.of(65, 64, 10);
+    assertEquals(2, KernelGeometry.of(g).blocks());
+    assertEquals(2L * 128 * 64 * 10, KernelGeometry.issuedFlops(g));
+    assertTrue(KernelGeometry.issuedFlops(g) >= g.flops());
+  }
+
+  @Test
+  void smallMGemmRunsSkinnyBlocksOver32ColumnsOfTheLongSide() {
+    Gemm fc = Gemm.of(1, 1000, 512, false, false, 1f, 1f, GemmBias.PER_COLUMN);
+    LaunchGeometry g = KernelGeometry.of(fc);
+    assertEquals(new LaunchGeometry(32, 128, 48, 8192), g); // ceil(1000 / 32)
+    assertEquals(10, g.residentBlocksPerSm(V100)); // registers 65536 / (48 * 128) = 10; shared 12; threads 16
+    assertEquals(2L * 1024 * 1 * 512 + 1000, KernelGeometry.issuedFlops(fc));
+    // the paper's RNN matrix-vector (M=512 N=1) is skinny too, over M
+    assertEquals(16, KernelGeometry.of(Gemm.of(512, 1, 512)).blocks());
+  }
+
+  @Test
+  void denseConvIsImplicitGemmOverPixelsAndOutputChannels() {
+    // ResNet-18 conv2_2 at 56x56, batch 1: M = 3136 pixels -> 49 tiles, N = 64 channels -> 1
+    Conv2d c = Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1);
+    assertEquals(new LaunchGeometry(49, 256, 64, 8192), KernelGeometry.of(c));
+    assertEquals(2L * 49 * 64 * 64 * 64 * 9, KernelGeometry.issuedFlops(c));
+  }
+
+  @Test
+  void depthwiseConvIsOneThreadPerOutput() {
+    Conv2d c = Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 32);
+    assertEquals(new LaunchGeometry(32, 256, 32, 0), KernelGeometry.of(c)); // 8192 outputs / 256
+    assertEquals(8, KernelGeometry.of(c).residentBlocksPerSm(V100)); // threads bind: 2048 / 256
+  }
+
+  @Test
+  void elementwiseIs1024ElementsPerBlockAndRowKernelsOneBlockPerRow() {
+    assertEquals(new LaunchGeometry(3, 256, 32, 0), KernelGeometry.of(Unary.of(UnaryOp.RELU, 2049)));
+    assertEquals(1, KernelGeometry.of(Unary.of(UnaryOp.RELU, 0)).blocks());
+    assertEquals(2, KernelGeometry.of(Binary.of(BinaryOp.ADD, Shape.of(4, 512), Shape.of(512))).blocks());
+    assertEquals(new LaunchGeometry(64, 256, 32, 64), KernelGeometry.of(new LayerNorm(64, 768, 1e-5f, true)));
+    assertEquals(new LaunchGeometry(12 * 64, 64, 32, 16), KernelGeometry.of(new Softmax(12 * 64, 64, 1)));
+    assertEquals(32, KernelGeometry.of(new Softmax(1, 1, 1)).threadsPerBlock());
+  }
+
+  @Test
+  void fusionKeysGroupByTileConfigurationNotShape() {
+    assertEquals(FusionKeys.of(Gemm.of(256, 128, 1152)), FusionKeys.of(Gemm.of(100, 300, 7)));
+    assertEquals(FusionKeys.of(Gemm.of(64, 64, 64)),
+        FusionKeys.of(Gemm.of(64, 64, 64, true, true, 1f, 0f, GemmBias.NONE)));
+    assertNotEquals(FusionKeys.of(Gemm.of(1, 1000, 512)), FusionKeys.of(Gemm.of(64, 1000, 512)));
+    assertEquals(FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)),
+        FusionKeys.of(Conv2d.simple(4, 3, 224, 224, 64, 7, 2, 3, 1)));
+    assertNotEquals(FusionKeys.of(Gemm.of(256, 128, 1152)), FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)));
+    Optional<FusionKey> dw = FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 2, 1, 32));
+    assertEquals("DEPTHWISE_CONV2D/FLOAT/k3x3s2x2d1x1", dw.orElseThrow().toString());
+    assertEquals(dw, FusionKeys.of(Conv2d.simple(1, 96, 8, 8, 96, 3, 2, 1, 96)));
+    assertNotEquals(dw, FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 32)));
+    assertEquals(Optional.empty(), FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 4)));
+    assertEquals(Optional.empty(), FusionKeys.of(Unary.of(UnaryOp.RELU, 10)));
+  }
+}
