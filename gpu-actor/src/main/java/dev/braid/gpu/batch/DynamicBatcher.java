@@ -1,0 +1,247 @@
+package dev.braid.gpu.batch;
+
+import dev.braid.model.repo.DynamicBatching;
+import dev.braid.model.repo.ModelConfig;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * One model's request queue, batching as Triton's dynamic batcher does. Not thread-safe: owned by
+ * one actor, which passes the time in.
+ *
+ * <p>Requests queue per priority level (level 1 first), in arrival order within a level. The
+ * candidate batch is taken from that order while it stays within {@code maxBatchSize} rows,
+ * stopping at the first request that does not fit. It is released by {@link #poll} when:
+ *
+ * <ol>
+ *   <li>it holds {@code maxBatchSize} rows, or the next queued request does not fit beside it;
+ *   <li>otherwise, some prefix of it has a preferred size: the longest such prefix is released
+ *       (the largest preferred size available);
+ *   <li>otherwise, the oldest queued request has waited {@code maxQueueDelay}: all of it.
+ * </ol>
+ *
+ * <p>Lifecycle of a request: offered -> queued -> released in a {@link Batch}, or, if its deadline
+ * passes while queued ({@code now >= deadlineNanos}), removed and reported by {@link
+ * #takeRejected}. Every offered request ends in exactly one of the two.
+ */
+public final class DynamicBatcher {
+  private final String model;
+  private final int maxBatchSize;
+  private final TreeSet<Integer> preferredBatchSizes;
+  private final long maxQueueDelayNanos;
+  private final int defaultLevel;
+  /** Index {@code level - 1}; one queue when the model has no priority levels. */
+  private final List<ArrayDeque<Request>> queues = new ArrayList<>();
+  private final List<Rejected> rejected = new ArrayList<>();
+
+  /**
+   * @param maxBatchSize rows per batch, >= 1
+   * @param preferredBatchSizes each in [1, maxBatchSize]
+   * @param priorityLevels 0 for none, else levels 1..priorityLevels
+   * @param defaultPriorityLevel the level of requests that ask for level 0; in [1, priorityLevels]
+   *     when there are levels
+   */
+  public DynamicBatcher(String model, int maxBatchSize, List<Integer> preferredBatchSizes,
+      Duration maxQueueDelay, int priorityLevels, int defaultPriorityLevel) {
+    this.model = Objects.requireNonNull(model, "model");
+    if (maxBatchSize < 1) {
+      throw new IllegalArgumentException(model + ": maxBatchSize must be >= 1, got " + maxBatchSize);
+    }
+    for (int p : preferredBatchSizes) {
+      if (p < 1 || p > maxBatchSize) {
+        throw new IllegalArgumentException(model + ": preferred batch size must be in [1, " + maxBatchSize
+            + "], got " + p);
+      }
+    }
+    if (maxQueueDelay.isNegative()) {
+      throw new IllegalArgumentException(model + ": maxQueueDelay must be >= 0, got " + maxQueueDelay);
+    }
+    if (priorityLevels < 0 || (priorityLevels > 0
+        && (defaultPriorityLevel < 1 || defaultPriorityLevel > priorityLevels))) {
+      throw new IllegalArgumentException(model + ": need priorityLevels >= 0 and defaultPriorityLevel in [1, "
+          + "priorityLevels], got " + priorityLevels + " and " + defaultPriorityLevel);
+    }
+    this.maxBatchSize = maxBatchSize;
+    this.preferredBatchSizes = new TreeSet<>(preferredBatchSizes);
+    this.maxQueueDelayNanos = maxQueueDelay.toNanos();
+    this.defaultLevel = priorityLevels == 0 ? 1 : defaultPriorityLevel;
+    for (int i = 0; i < Math.max(1, priorityLevels); i++) {
+      queues.add(new ArrayDeque<>());
+    }
+  }
+
+  /**
+   * The batcher {@code config.pbtxt} describes: a model that does not batch ({@code max_batch_size}
+   * 0) runs one row at a time; without {@code dynamic_batching}, queued requests go at once.
+   */
+  public static DynamicBatcher of(ModelConfig config) {
+    DynamicBatching db = config.dynamicBatching() == null ? DynamicBatching.immediate() : config.dynamicBatching();
+    int max = Math.max(1, config.maxBatchSize());
+    return new DynamicBatcher(config.name(), max, db.preferredBatchSizes(), db.maxQueueDelay(),
+        Math.toIntExact(db.priorityLevels()), Math.toIntExact(db.defaultPriorityLevel()));
+  }
+
+  public String model() {
+    return model;
+  }
+
+  /**
+   * Queues {@code request}; one whose deadline has already passed goes straight to the rejected.
+   *
+   * @throws IllegalArgumentException if it has more rows than {@code maxBatchSize} or names a
+   *     level the model does not have
+   */
+  public void offer(Request request, long nowNanos) {
+    if (request.batchSize() > maxBatchSize) {
+      throw new IllegalArgumentException("request " + request.id() + " of model '" + model + "' has batch size "
+          + request.batchSize() + ", more than max_batch_size " + maxBatchSize);
+    }
+    int level = request.priorityLevel() == 0 ? defaultLevel : request.priorityLevel();
+    if (queues.size() > 1 && level > queues.size()) {
+      throw new IllegalArgumentException("request " + request.id() + " of model '" + model + "' asks for priority "
+          + level + "; the model has levels 1 to " + queues.size());
+    }
+    if (nowNanos >= request.deadlineNanos()) {
+      rejected.add(new Rejected(request, nowNanos));
+      return;
+    }
+    queues.get(Math.min(level, queues.size()) - 1).addLast(request);
+  }
+
+  /** The next batch releasable at {@code nowNanos}, after expiring overdue requests. */
+  public Optional<Batch> poll(long nowNanos) {
+    expire(nowNanos);
+    List<Request> candidate = new ArrayList<>();
+    boolean blocked = candidate(candidate);
+    if (candidate.isEmpty()) {
+      return Optional.empty();
+    }
+    int take = releasableWithoutWaiting(candidate, blocked);
+    if (take == 0 && nowNanos - oldestArrivalNanos() >= maxQueueDelayNanos) {
+      take = candidate.size();
+    }
+    return take == 0 ? Optional.empty() : Optional.of(release(take, nowNanos));
+  }
+
+  /** Every batch releasable at {@code nowNanos}, in release order. */
+  public List<Batch> drain(long nowNanos) {
+    List<Batch> out = new ArrayList<>();
+    for (Optional<Batch> b = poll(nowNanos); b.isPresent(); b = poll(nowNanos)) {
+      out.add(b.get());
+    }
+    return out;
+  }
+
+  /** Requests removed since the last call because their deadline passed while queued. */
+  public List<Rejected> takeRejected() {
+    List<Rejected> out = List.copyOf(rejected);
+    rejected.clear();
+    return out;
+  }
+
+  /**
+   * When the owner must next call {@link #poll}, absent new offers: the earliest of a request's
+   * deadline and the oldest request's delay expiry; the oldest arrival when a batch is releasable
+   * already (a time at or before now); {@link Long#MAX_VALUE} when empty.
+   */
+  public long nextDeadlineNanos() {
+    if (size() == 0) {
+      return Long.MAX_VALUE;
+    }
+    long oldest = oldestArrivalNanos();
+    long earliestDeadline = Long.MAX_VALUE;
+    for (ArrayDeque<Request> q : queues) {
+      for (Request r : q) {
+        earliestDeadline = Math.min(earliestDeadline, r.deadlineNanos());
+      }
+    }
+    List<Request> candidate = new ArrayList<>();
+    boolean blocked = candidate(candidate);
+    if (releasableWithoutWaiting(candidate, blocked) > 0) {
+      return oldest;
+    }
+    long delayEnds = oldest > Long.MAX_VALUE - maxQueueDelayNanos ? Long.MAX_VALUE : oldest + maxQueueDelayNanos;
+    return Math.min(delayEnds, earliestDeadline);
+  }
+
+  /** Requests queued. */
+  public int size() {
+    int n = 0;
+    for (ArrayDeque<Request> q : queues) {
+      n += q.size();
+    }
+    return n;
+  }
+
+  /** Fills {@code out} with the candidate batch; true when a queued request did not fit after it. */
+  private boolean candidate(List<Request> out) {
+    int rows = 0;
+    for (ArrayDeque<Request> q : queues) {
+      for (Request r : q) {
+        if (rows + r.batchSize() > maxBatchSize) {
+          return true;
+        }
+        rows += r.batchSize();
+        out.add(r);
+      }
+    }
+    return false;
+  }
+
+  /** How many requests of the candidate rules 1 and 2 release (0: none), whatever the time. */
+  private int releasableWithoutWaiting(List<Request> candidate, boolean blocked) {
+    int rows = 0;
+    int longestPreferred = 0;
+    for (int i = 0; i < candidate.size(); i++) {
+      rows += candidate.get(i).batchSize();
+      if (preferredBatchSizes.contains(rows)) {
+        longestPreferred = i + 1;
+      }
+    }
+    if (rows == maxBatchSize || blocked) {
+      return candidate.size();
+    }
+    return longestPreferred;
+  }
+
+  private long oldestArrivalNanos() {
+    long oldest = Long.MAX_VALUE;
+    for (ArrayDeque<Request> q : queues) {
+      for (Request r : q) {
+        oldest = Math.min(oldest, r.arrivalNanos());
+      }
+    }
+    return oldest;
+  }
+
+  private Batch release(int count, long nowNanos) {
+    List<Request> taken = new ArrayList<>(count);
+    int bestLevel = Integer.MAX_VALUE;
+    for (int level = 1; level <= queues.size() && taken.size() < count; level++) {
+      ArrayDeque<Request> q = queues.get(level - 1);
+      while (!q.isEmpty() && taken.size() < count) {
+        taken.add(q.pollFirst());
+        bestLevel = Math.min(bestLevel, level);
+      }
+    }
+    return new Batch(model, taken, nowNanos, queues.size() > 1 ? bestLevel - 1 : 0);
+  }
+
+  private void expire(long nowNanos) {
+    for (ArrayDeque<Request> q : queues) {
+      for (Iterator<Request> it = q.iterator(); it.hasNext(); ) {
+        Request r = it.next();
+        if (nowNanos >= r.deadlineNanos()) {
+          it.remove();
+          rejected.add(new Rejected(r, nowNanos));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package dev.braid.gpu.cost;
+
+import dev.braid.device.GpuSpec;
+import dev.braid.device.plan.KernelOp;
+import dev.braid.device.plan.KernelPlan;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Per-op latency of each model at each batch size, keyed by (model, batch size, op index), and
+ * the predictions the scheduler and admission control make from it. Not thread-safe: one actor
+ * owns it.
+ *
+ * <p>Lifecycle of an entry: unmeasured (priced by the roofline below) -> measured (first {@link
+ * #record}) -> smoothed (every later {@link #record} moves it a quarter of the way to the new
+ * sample). A recorded duration is launch to completion, so it includes the launch overhead.
+ *
+ * <p><b>Roofline for unmeasured ops.</b> On a GPU, blocks spread evenly over the SMs and each SM
+ * runs its blocks at {@code 1/smCount} of the chip's peak FLOP rate and memory bandwidth, so the
+ * busiest SM decides: {@code overhead + ceil(blocks / smCount) * smCount * max(flopsPerBlock /
+ * peakFlops, bytesPerBlock / bandwidth)}. The {@code ceil} is wave quantization: a grid of
+ * {@code smCount + 1} blocks costs two block rounds. Splitting bandwidth evenly per SM is
+ * conservative (one SM can draw more than its share). On the CPU (no {@link GpuSpec}), a
+ * conservative single-core rate: {@link #CPU_FLOPS_PER_SECOND} and {@link
+ * #CPU_BYTES_PER_SECOND}.
+ *
+ * <p><b>Super-kernels.</b> {@link #predictGroupNanos} charges the launch overhead once plus the
+ * larger of (a) the longest member's body (a member's own duration less the overhead) and (b) the
+ * sum of the members' occupied device time, where a member's occupied device time is its body
+ * times the fraction of block slots its grid fills ({@code blocks / (ceil(blocks / smCount) *
+ * smCount)}). Small grids therefore group almost for free until together they fill the GPU. On
+ * the CPU, members run one after another: overhead once plus the sum of bodies.
+ */
+public final class CostModel {
+  /**
+   * Host-side launch latency of one kernel: CUDA's documented launch overhead is a few
+   * microseconds on recent drivers; 5 us errs on the slow side.
+   */
+  public static final Duration DEFAULT_LAUNCH_OVERHEAD = Duration.ofNanos(5_000);
+
+  /** One core issuing one FMA (2 FLOPs) per cycle at 1 GHz: a floor no CPU falls under. */
+  public static final double CPU_FLOPS_PER_SECOND = 2e9;
+
+  /** A single core streaming from DRAM, taken low (5 GB/s) to stay conservative. */
+  public static final double CPU_BYTES_PER_SECOND = 5e9;
+
+  /** Weight of the newest sample in the smoothed latency: follows drift within a few launches. */
+  static final double SMOOTHING_WEIGHT = 0.25;
+
+  private final Optional<GpuSpec> gpu;
+  private final long launchOverheadNanos;
+  private final Map<Key, Double> measuredNanos = new HashMap<>();
+
+  /**
+   * @param gpu the device's limits, or empty for the CPU
+   * @param launchOverhead what each launch costs beyond its body; zero or positive
+   */
+  public CostModel(Optional<GpuSpec> gpu, Duration launchOverhead) {
+    this.gpu = Objects.requireNonNull(gpu, "gpu");
+    if (launchOverhead.isNegative()) {
+      throw new IllegalArgumentException("launchOverhead must be >= 0, got " + launchOverhead);
+    }
+    this.launchOverheadNanos = launchOverhead.toNanos();
+  }
+
+  public static CostModel forGpu(GpuSpec gpu) {
+    return new CostModel(Optional.of(gpu), DEFAULT_LAUNCH_OVERHEAD);
+  }
+
+  public static CostModel forCpu() {
+    return new CostModel(Optional.empty(), DEFAULT_LAUNCH_OVERHEAD);
+  }
+
+  public Optional<GpuSpec> gpu() {
+    return gpu;
+  }
+
+  public long launchOverheadNanos() {
+    return launchOverheadNanos;
+  }
+
+  /** Records one measured launch-to-completion duration of op {@code opIndex} of {@code model}. */
+  public void record(String model, int batchSize, int opIndex, long nanos) {
+    Objects.requireNonNull(model, "model");
+    if (batchSize < 1 || opIndex < 0 || nanos < 0) {
+      throw new IllegalArgumentException("record needs batchSize >= 1, opIndex >= 0 and nanos >= 0, got "
+          + batchSize + ", " + opIndex + ", " + nanos + " for model '" + model + "'");
+    }
+    measuredNanos.merge(new Key(model, batchSize, opIndex), (double) nanos,
+        (old, sample) -> old + SMOOTHING_WEIGHT * (sample - old));
+  }
+
+  /** The smoothed measurement, if the op was ever measured. */
+  public OptionalLong measuredNanos(String model, int batchSize, int opIndex) {
+    Double m = measuredNanos.get(new Key(model, batchSize, opIndex));
+    return m == null ? OptionalLong.empty() : OptionalLong.of(Math.round(m));
+  }
+
+  /** Predicted launch-to-completion time of one op run alone: measured, else the roofline. */
+  public long predictOpNanos(KernelPlan plan, int opIndex) {
+    Double m = measuredNanos.get(new Key(plan.model(), plan.batchSize(), opIndex));
+    return m != null ? Math.round(m) : rooflineNanos(plan.op(opIndex));
+  }
+
+  /** Predicted time of ops {@code fromOpIndex} to the end of {@code plan}, run alone back to back. */
+  public long predictRemainingNanos(KernelPlan plan, int fromOpIndex) {
+    long sum = 0;
+    for (int i = Math.max(0, fromOpIndex); i < plan.size(); i++) {
+      sum += predictOpNanos(plan, i);
+    }
+    return sum;
+  }
+
+  /** Predicted duration of one super-kernel running {@code members} (see the class comment). */
+  public long predictGroupNanos(List<PlanOp> members) {
+    if (members.isEmpty()) {
+      throw new IllegalArgumentException("a group needs at least one member");
+    }
+    long longestBody = 0;
+    double occupied = 0;
+    for (PlanOp m : members) {
+      long body = Math.max(0, predictOpNanos(m.plan(), m.opIndex()) - launchOverheadNanos);
+      longestBody = Math.max(longestBody, body);
+      occupied += gpu.isPresent() ? body * slotFill(m.op()) : body;
+    }
+    return launchOverheadNanos + Math.max(longestBody, Math.round(occupied));
+  }
+
+  /**
+   * When a request at op {@code nextOpIndex} of {@code plan} would finish if it started after
+   * {@code workAheadNanos} of device work queued before it: {@code now + workAhead + remaining}.
+   */
+  public long predictFinishNanos(long nowNanos, KernelPlan plan, int nextOpIndex, long workAheadNanos) {
+    return nowNanos + Math.max(0, workAheadNanos) + predictRemainingNanos(plan, nextOpIndex);
+  }
+
+  /**
+   * How many waves of the GPU the op's grid fills, fractionally: {@code blocks / (resident blocks
+   * per SM * smCount)}. Zero on the CPU. A grid whose block fits no SM counts as one full wave.
+   */
+  public double waves(KernelOp op) {
+    if (gpu.isEmpty()) {
+      return 0;
+    }
+    GpuSpec g = gpu.get();
+    int resident = op.geometry().residentBlocksPerSm(g);
+    return resident == 0 ? 1.0 : op.geometry().blocks() / ((double) resident * g.smCount());
+  }
+
+  /** Fraction of the SMs' block rounds the op's grid keeps busy, in (0, 1]. */
+  private double slotFill(KernelOp op) {
+    int sms = gpu.orElseThrow().smCount();
+    int blocks = op.geometry().blocks();
+    long rounds = (blocks + sms - 1) / sms;
+    return blocks / ((double) rounds * sms);
+  }
+
+  private long rooflineNanos(KernelOp op) {
+    double seconds;
+    if (gpu.isPresent()) {
+      GpuSpec g = gpu.get();
+      int blocks = op.geometry().blocks();
+      long rounds = (blocks + g.smCount() - 1) / g.smCount();
+      double perBlock = Math.max(op.flops() / g.peakFp32FlopsPerSecond(),
+          (op.bytesRead() + op.bytesWritten()) / g.memoryBandwidthBytesPerSecond()) / blocks;
+      seconds = rounds * g.smCount() * perBlock;
+    } else {
+      seconds = Math.max(op.flops() / CPU_FLOPS_PER_SECOND,
+          (op.bytesRead() + op.bytesWritten()) / CPU_BYTES_PER_SECOND);
+    }
+    return launchOverheadNanos + (long) Math.ceil(seconds * 1e9);
+  }
+
+  private record Key(String model, int batchSize, int opIndex) {}
+}

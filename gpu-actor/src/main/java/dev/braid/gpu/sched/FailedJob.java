@@ -1,0 +1,15 @@
+package dev.braid.gpu.sched;
+
+import java.util.Objects;
+
+/**
+ * A job the scheduler removed without completing it: reported once, never silently dropped.
+ *
+ * @param opIndex the op that failed or would have run next
+ */
+public record FailedJob(Job job, int opIndex, FailureReason reason) {
+  public FailedJob {
+    Objects.requireNonNull(job, "job");
+    Objects.requireNonNull(reason, "reason");
+  }
+}

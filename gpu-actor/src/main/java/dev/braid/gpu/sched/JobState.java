@@ -1,0 +1,24 @@
+package dev.braid.gpu.sched;
+
+/**
+ * A job's progress inside a {@link SpaceTimeScheduler}. Lifecycle: waiting (no op in flight) ->
+ * running (op {@code nextOp} in flight) -> waiting at {@code nextOp + 1} ... -> removed (finished,
+ * failed or cancelled). Invariant: {@code 0 <= nextOp < plan size} while held; at most one op in
+ * flight.
+ */
+final class JobState {
+  final Job job;
+  int nextOp;
+  /** The launch running op {@code nextOp}, or -1. */
+  long launchId = -1;
+  /** Cancelled while its op was in flight: reported when that launch settles. */
+  boolean cancelled;
+
+  JobState(Job job) {
+    this.job = job;
+  }
+
+  boolean inFlight() {
+    return launchId >= 0;
+  }
+}

@@ -1,0 +1,29 @@
+package dev.braid.gpu.sched;
+
+/**
+ * When a planned launch should start, and how long it is expected to run. Starting after {@code
+ * latestStartNanos} makes at least one of its jobs miss its deadline (by the cost model's
+ * prediction); a launcher that sees that may fail the launch with {@link FailureReason#TOO_LATE}.
+ *
+ * @param earliestStartNanos the time it was planned: its inputs were ready then
+ * @param latestStartNanos the tightest member's deadline less the launch's expected duration and
+ *     the predicted time of that member's ops after this one
+ * @param expectedDurationNanos the cost model's prediction for the launch
+ */
+public record LaunchWindow(long earliestStartNanos, long latestStartNanos, long expectedDurationNanos) {
+  public LaunchWindow {
+    if (expectedDurationNanos < 0) {
+      throw new IllegalArgumentException("expectedDurationNanos must be >= 0, got " + expectedDurationNanos);
+    }
+  }
+
+  /** True when starting at {@code nowNanos} is past the latest start. */
+  public boolean isTooLate(long nowNanos) {
+    return nowNanos > latestStartNanos;
+  }
+
+  /** Expected completion when started at the earliest start. */
+  public long expectedEndNanos() {
+    return earliestStartNanos + expectedDurationNanos;
+  }
+}

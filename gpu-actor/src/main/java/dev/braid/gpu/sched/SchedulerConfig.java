@@ -1,0 +1,89 @@
+package dev.braid.gpu.sched;
+
+import dev.braid.device.GpuSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The device state a {@link SpaceTimeScheduler} plans against, and the knobs of its policies.
+ *
+ * @param streamPriorities one entry per stream the scheduler may use, its CUDA priority (lower is
+ *     more urgent); stream {@code i} of a {@link PlannedLaunch} is entry {@code i}
+ * @param maxOpsPerSuperKernel the most ops one super-kernel groups; 1 turns fusion off
+ * @param gpu the device's limits, or empty on the CPU (no wave-based sizing then)
+ * @param maxLaunchesInFlightPerStream launches queued or running per stream at once; 1 keeps every
+ *     decision late-bound (made when the stream frees, with the freshest ready set)
+ * @param superKernelWaves space-time stops growing a super-kernel once its grids together fill the
+ *     GPU for this many waves (fractional waves, see {@code CostModel.waves})
+ * @param agingThreshold a job admitted at least this long ago is ordered before every younger job
+ *     (oldest first), which bounds its wait under any load of more urgent work
+ */
+public record SchedulerConfig(
+    List<Integer> streamPriorities,
+    int maxOpsPerSuperKernel,
+    Optional<GpuSpec> gpu,
+    int maxLaunchesInFlightPerStream,
+    double superKernelWaves,
+    Duration agingThreshold) {
+
+  /**
+   * One urgent stream (CUDA priority -1) for the most urgent work and two normal ones (0): once
+   * same-kind kernels are fused, few launches are left to overlap, so a few streams suffice.
+   */
+  public static final List<Integer> DEFAULT_STREAM_PRIORITIES = List.of(-1, 0, 0);
+
+  /** The paper grouped up to 120 SGEMMs and still gained; 64 keeps one launch's argument list small. */
+  public static final int DEFAULT_MAX_OPS_PER_SUPER_KERNEL = 64;
+
+  /** Two waves: the second hides the tail of the first; more only lengthens the launch. */
+  public static final double DEFAULT_SUPER_KERNEL_WAVES = 2.0;
+
+  /** Twice a typical 100 ms latency objective: no job should wait longer than that to be served. */
+  public static final Duration DEFAULT_AGING_THRESHOLD = Duration.ofMillis(200);
+
+  public SchedulerConfig {
+    streamPriorities = List.copyOf(streamPriorities);
+    Objects.requireNonNull(gpu, "gpu");
+    Objects.requireNonNull(agingThreshold, "agingThreshold");
+    if (streamPriorities.isEmpty()) {
+      throw new IllegalArgumentException("streamPriorities must name at least one stream, got []");
+    }
+    if (maxOpsPerSuperKernel < 1) {
+      throw new IllegalArgumentException("maxOpsPerSuperKernel must be >= 1, got " + maxOpsPerSuperKernel);
+    }
+    if (maxLaunchesInFlightPerStream < 1) {
+      throw new IllegalArgumentException(
+          "maxLaunchesInFlightPerStream must be >= 1, got " + maxLaunchesInFlightPerStream);
+    }
+    if (!(superKernelWaves > 0) || Double.isInfinite(superKernelWaves)) {
+      throw new IllegalArgumentException("superKernelWaves must be a positive number, got " + superKernelWaves);
+    }
+    if (agingThreshold.isNegative()) {
+      throw new IllegalArgumentException("agingThreshold must be >= 0, got " + agingThreshold);
+    }
+  }
+
+  /** The defaults above for a device with the given limits (empty for the CPU). */
+  public static SchedulerConfig defaults(Optional<GpuSpec> gpu) {
+    return new SchedulerConfig(DEFAULT_STREAM_PRIORITIES, DEFAULT_MAX_OPS_PER_SUPER_KERNEL, gpu, 1,
+        DEFAULT_SUPER_KERNEL_WAVES, DEFAULT_AGING_THRESHOLD);
+  }
+
+  public int streamCount() {
+    return streamPriorities.size();
+  }
+
+  /** Stream indices, most urgent priority first, ties by index. */
+  public List<Integer> streamsByPriority() {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < streamPriorities.size(); i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparingInt((Integer i) -> streamPriorities.get(i)).thenComparingInt(i -> i));
+    return List.copyOf(order);
+  }
+}

@@ -1,0 +1,17 @@
+package dev.braid.gpu.sched;
+
+import java.util.List;
+
+/**
+ * Decides what a {@link SpaceTimeScheduler} launches now, where, and fused with what. A policy is
+ * a pure function of the view plus, at most, its own deterministic bookkeeping; it never mutates
+ * the scheduler. Each returned decision takes a free slot of its stream; launch order follows
+ * list order. Obtain one by name with {@link SchedulingPolicies#named}.
+ */
+public interface SchedulingPolicy {
+  /** The name it is selected by, e.g. {@code "space-time"}. */
+  String name();
+
+  /** What to launch now; empty when nothing should start. */
+  List<Decision> decide(SchedulingView view);
+}

@@ -1,0 +1,29 @@
+package dev.braid.gpu.sched;
+
+import dev.braid.gpu.cost.CostModel;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a {@link SchedulingPolicy} sees when asked what to launch: a read-only snapshot of the
+ * scheduler at one instant. Valid only during the {@link SchedulingPolicy#decide} call.
+ */
+public interface SchedulingView {
+  long nowNanos();
+
+  /**
+   * The next op of every job that has no op in flight, in urgency order: aged jobs first (oldest
+   * admission first), then earliest deadline, higher priority, earlier admission, lower job id.
+   */
+  List<OpRef> readyOps();
+
+  /** Launches stream {@code stream} can take now without exceeding its in-flight limit. */
+  int freeSlots(int stream);
+
+  /** Models with at least one launch in flight. */
+  Set<String> modelsInFlight();
+
+  SchedulerConfig config();
+
+  CostModel cost();
+}

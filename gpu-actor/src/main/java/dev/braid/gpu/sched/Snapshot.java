@@ -1,0 +1,20 @@
+package dev.braid.gpu.sched;
+
+import dev.braid.gpu.cost.CostModel;
+import java.util.List;
+import java.util.Set;
+
+/** The {@link SchedulingView} a scheduler hands its policy for one {@code plan} call. */
+record Snapshot(
+    long nowNanos,
+    List<OpRef> readyOps,
+    int[] freeSlotsPerStream,
+    Set<String> modelsInFlight,
+    SchedulerConfig config,
+    CostModel cost) implements SchedulingView {
+
+  @Override
+  public int freeSlots(int stream) {
+    return stream >= 0 && stream < freeSlotsPerStream.length ? freeSlotsPerStream[stream] : 0;
+  }
+}

@@ -1,0 +1,256 @@
+package dev.braid.gpu.sched;
+
+import dev.braid.gpu.cost.CostModel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * The per-device scheduler: holds the jobs in flight and the launches in flight, and asks its
+ * {@link SchedulingPolicy} what to launch next. A plain class with no actor or device inside; not
+ * thread-safe, owned by one actor, which feeds it time explicitly.
+ *
+ * <p>Lifecycle of a job: {@link #admit} -> its ops are {@link #plan planned} one at a time, each
+ * {@link #completed} before the next is planned -> removed, exactly once, as finished (returned
+ * by the {@link #completed} of its last op) or failed (by {@link #failed}, {@link #cancel} or
+ * {@link #expire}, with a {@link FailureReason}).
+ *
+ * <p>Invariants, checked on every policy decision (a violation is a policy bug and throws):
+ *
+ * <ul>
+ *   <li>a job has at most one op in flight and its ops run in plan order;
+ *   <li>a launch groups only ops with equal, present fusion keys, at most {@link
+ *       SchedulerConfig#maxOpsPerSuperKernel()} of them, each of a different job;
+ *   <li>a stream never has more than {@link SchedulerConfig#maxLaunchesInFlightPerStream()}
+ *       launches in flight.
+ * </ul>
+ */
+public final class SpaceTimeScheduler {
+  private final SchedulerConfig config;
+  private final CostModel cost;
+  private SchedulingPolicy policy;
+  /** Jobs held, in admission order. */
+  private final Map<Long, JobState> jobs = new LinkedHashMap<>();
+  /** Launches planned and not yet settled, in planning order. */
+  private final Map<Long, PlannedLaunch> inFlight = new LinkedHashMap<>();
+  private final int[] launchesPerStream;
+  private long nextLaunchId = 1;
+
+  public SpaceTimeScheduler(SchedulerConfig config, CostModel cost, SchedulingPolicy policy) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.cost = Objects.requireNonNull(cost, "cost");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.launchesPerStream = new int[config.streamCount()];
+  }
+
+  /** Switches policy; launches already in flight are unaffected, the next {@link #plan} uses it. */
+  public void setPolicy(SchedulingPolicy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+  }
+
+  public SchedulingPolicy policy() {
+    return policy;
+  }
+
+  public SchedulerConfig config() {
+    return config;
+  }
+
+  /** Takes {@code job} in, waiting at op 0. */
+  public void admit(Job job) {
+    Objects.requireNonNull(job, "job");
+    if (jobs.containsKey(job.id())) {
+      throw new IllegalArgumentException("job " + job.id() + " is already admitted");
+    }
+    jobs.put(job.id(), new JobState(job));
+  }
+
+  /**
+   * Decides what to launch at {@code nowNanos} and records it as in flight. The caller launches
+   * each in list order on its stream, then settles each exactly once with {@link #completed} or
+   * {@link #failed}.
+   */
+  public List<PlannedLaunch> plan(long nowNanos) {
+    List<OpRef> ready = new ArrayList<>();
+    for (JobState s : jobs.values()) {
+      if (!s.inFlight() && !s.cancelled) {
+        ready.add(new OpRef(s.job, s.nextOp));
+      }
+    }
+    if (ready.isEmpty()) {
+      return List.of();
+    }
+    ready.sort(Urgency.agedDeadlineFirst(nowNanos, config.agingThreshold().toNanos()));
+    int[] free = new int[launchesPerStream.length];
+    for (int i = 0; i < free.length; i++) {
+      free[i] = config.maxLaunchesInFlightPerStream() - launchesPerStream[i];
+    }
+    Set<String> busyModels = new LinkedHashSet<>();
+    for (PlannedLaunch l : inFlight.values()) {
+      l.ops().forEach(o -> busyModels.add(o.job().model()));
+    }
+    Snapshot view = new Snapshot(nowNanos, List.copyOf(ready), free.clone(), Set.copyOf(busyModels), config, cost);
+    List<Decision> decisions = policy.decide(view);
+    check(decisions, free);
+    List<PlannedLaunch> planned = new ArrayList<>(decisions.size());
+    for (Decision d : decisions) {
+      PlannedLaunch launch = new PlannedLaunch(nextLaunchId++, d.ops(), d.stream(), window(d.ops(), nowNanos));
+      inFlight.put(launch.launchId(), launch);
+      launchesPerStream[d.stream()]++;
+      for (OpRef o : d.ops()) {
+        jobs.get(o.job().id()).launchId = launch.launchId();
+      }
+      planned.add(launch);
+    }
+    return planned;
+  }
+
+  /**
+   * Records that launch {@code launchId} completed: each of its jobs advances one op; those at
+   * their last op finish, those cancelled while it ran fail with {@link FailureReason#CANCELLED}.
+   */
+  public Settled completed(long launchId, long nowNanos) {
+    PlannedLaunch launch = settle(launchId);
+    List<Job> finished = new ArrayList<>();
+    List<FailedJob> failed = new ArrayList<>();
+    for (OpRef o : launch.ops()) {
+      JobState s = jobs.get(o.job().id());
+      s.launchId = -1;
+      if (s.cancelled) {
+        jobs.remove(s.job.id());
+        failed.add(new FailedJob(s.job, s.nextOp + 1, FailureReason.CANCELLED));
+      } else if (++s.nextOp == s.job.plan().size()) {
+        jobs.remove(s.job.id());
+        finished.add(s.job);
+      }
+    }
+    return new Settled(finished, failed);
+  }
+
+  /** Records that launch {@code launchId} failed: every job in it fails with {@code reason}. */
+  public Settled failed(long launchId, FailureReason reason) {
+    Objects.requireNonNull(reason, "reason");
+    PlannedLaunch launch = settle(launchId);
+    List<FailedJob> failed = new ArrayList<>();
+    for (OpRef o : launch.ops()) {
+      JobState s = jobs.remove(o.job().id());
+      failed.add(new FailedJob(s.job, s.nextOp, s.cancelled ? FailureReason.CANCELLED : reason));
+    }
+    return new Settled(List.of(), failed);
+  }
+
+  /**
+   * Withdraws job {@code jobId}. A job with no op in flight is removed and returned as failed
+   * {@link FailureReason#CANCELLED}; one with an op in flight is marked and reported when that
+   * launch settles (empty now). Empty too for an unknown job (already settled or never admitted).
+   */
+  public Optional<FailedJob> cancel(long jobId) {
+    JobState s = jobs.get(jobId);
+    if (s == null || s.cancelled) {
+      return Optional.empty();
+    }
+    if (s.inFlight()) {
+      s.cancelled = true;
+      return Optional.empty();
+    }
+    jobs.remove(jobId);
+    return Optional.of(new FailedJob(s.job, s.nextOp, FailureReason.CANCELLED));
+  }
+
+  /**
+   * Removes the jobs with no op in flight whose deadline has passed ({@code nowNanos >=
+   * deadlineNanos}), as failed {@link FailureReason#TOO_LATE}, in admission order. Jobs with an op
+   * in flight are left to settle first.
+   */
+  public List<FailedJob> expire(long nowNanos) {
+    List<FailedJob> expired = new ArrayList<>();
+    var it = jobs.values().iterator();
+    while (it.hasNext()) {
+      JobState s = it.next();
+      if (!s.inFlight() && !s.cancelled && nowNanos >= s.job.deadlineNanos()) {
+        it.remove();
+        expired.add(new FailedJob(s.job, s.nextOp, FailureReason.TOO_LATE));
+      }
+    }
+    return expired;
+  }
+
+  /** Jobs held (waiting or with an op in flight). */
+  public int jobCount() {
+    return jobs.size();
+  }
+
+  /** Launches planned and not yet settled, in planning order. */
+  public List<PlannedLaunch> launchesInFlight() {
+    return List.copyOf(inFlight.values());
+  }
+
+  /** The next op job {@code jobId} runs (the one in flight, if any); empty when not held. */
+  public OptionalInt nextOpIndex(long jobId) {
+    JobState s = jobs.get(jobId);
+    return s == null ? OptionalInt.empty() : OptionalInt.of(s.nextOp);
+  }
+
+  /** Predicted time for job {@code jobId} to run its remaining ops alone; 0 when not held. */
+  public long predictRemainingNanos(long jobId) {
+    JobState s = jobs.get(jobId);
+    return s == null ? 0 : cost.predictRemainingNanos(s.job.plan(), s.nextOp);
+  }
+
+  private PlannedLaunch settle(long launchId) {
+    PlannedLaunch launch = inFlight.remove(launchId);
+    if (launch == null) {
+      throw new IllegalArgumentException("launch " + launchId + " is not in flight (unknown or already settled)");
+    }
+    launchesPerStream[launch.stream()]--;
+    return launch;
+  }
+
+  private LaunchWindow window(List<OpRef> ops, long nowNanos) {
+    long expected = ops.size() == 1
+        ? cost.predictOpNanos(ops.get(0).job().plan(), ops.get(0).opIndex())
+        : cost.predictGroupNanos(ops.stream().map(OpRef::planOp).toList());
+    long latest = Long.MAX_VALUE;
+    for (OpRef o : ops) {
+      long after = cost.predictRemainingNanos(o.job().plan(), o.opIndex() + 1);
+      latest = Math.min(latest, saturatingSub(o.job().deadlineNanos(), expected + after));
+    }
+    return new LaunchWindow(nowNanos, latest, expected);
+  }
+
+  private static long saturatingSub(long a, long b) {
+    long r = a - b;
+    return ((a ^ b) & (a ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
+  }
+
+  private void check(List<Decision> decisions, int[] free) {
+    int[] used = new int[free.length];
+    Set<Long> jobsUsed = new HashSet<>();
+    for (Decision d : decisions) {
+      String where = "policy '" + policy.name() + "' decided " + d.ops() + " on stream " + d.stream() + ": ";
+      if (d.ops().isEmpty() || d.ops().size() > config.maxOpsPerSuperKernel()) {
+        throw new IllegalStateException(where + "a launch needs 1 to " + config.maxOpsPerSuperKernel() + " ops");
+      }
+      if (d.stream() < 0 || d.stream() >= free.length || ++used[d.stream()] > free[d.stream()]) {
+        throw new IllegalStateException(where + "the stream has no free slot");
+      }
+      for (OpRef o : d.ops()) {
+        JobState s = jobs.get(o.job().id());
+        if (s == null || s.job != o.job() || s.inFlight() || s.cancelled || s.nextOp != o.opIndex()
+            || !jobsUsed.add(o.job().id())) {
+          throw new IllegalStateException(where + o + " is not a ready op (or is used twice)");
+        }
+        if (d.ops().size() > 1 && (o.fusionKey().isEmpty() || !o.fusionKey().equals(d.ops().get(0).fusionKey()))) {
+          throw new IllegalStateException(where + "only ops with equal fusion keys may share a launch");
+        }
+      }
+    }
+  }
+}
