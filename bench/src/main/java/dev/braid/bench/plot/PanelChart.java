@@ -47,9 +47,10 @@ public final class PanelChart {
 
   /**
    * One curve: y against x, as a line with markers, or as markers alone ({@code markersOnly}, for
-   * reference points such as a paper's published figures).
+   * reference points such as a paper's published figures); {@code color} null takes the next
+   * colour of XChart's palette, a colour ties series together (a measurement and its reference).
    */
-  public record Series(String name, double[] x, double[] y, boolean markersOnly) {
+  public record Series(String name, double[] x, double[] y, boolean markersOnly, Color color) {
     public Series {
       Objects.requireNonNull(name, "name");
       x = x.clone();
@@ -62,12 +63,17 @@ public final class PanelChart {
 
     /** A line through the points. */
     public static Series line(String name, double[] x, double[] y) {
-      return new Series(name, x, y, false);
+      return new Series(name, x, y, false, null);
     }
 
     /** Markers only. */
     public static Series points(String name, double[] x, double[] y) {
-      return new Series(name, x, y, true);
+      return new Series(name, x, y, true, null);
+    }
+
+    /** This series drawn in {@code c}. */
+    public Series withColor(Color c) {
+      return new Series(name, x, y, markersOnly, c);
     }
 
     @Override
@@ -160,7 +166,10 @@ public final class PanelChart {
     XYStyler styler = chart.getStyler();
     styler.setXAxisLogarithmic(panel.logX());
     styler.setYAxisLogarithmic(panel.logY());
-    styler.setLegendPosition(Styler.LegendPosition.InsideNW);
+    // Up to three names fit in one row under the plot; more go in a column beside it.
+    boolean fewSeries = panel.series().size() <= 3;
+    styler.setLegendPosition(fewSeries ? Styler.LegendPosition.OutsideS : Styler.LegendPosition.OutsideE);
+    styler.setLegendLayout(fewSeries ? Styler.LegendLayout.Horizontal : Styler.LegendLayout.Vertical);
     styler.setChartBackgroundColor(Color.WHITE);
     styler.setPlotGridLinesVisible(true);
     styler.setMarkerSize(6);
@@ -172,6 +181,10 @@ public final class PanelChart {
       if (s.markersOnly()) {
         xy.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         xy.setMarker(SeriesMarkers.DIAMOND);
+      }
+      if (s.color() != null) {
+        xy.setLineColor(s.color());
+        xy.setMarkerColor(s.color());
       }
     }
     return chart;

@@ -2,6 +2,7 @@ package dev.braid.bench.table1;
 
 import dev.braid.bench.plot.PanelChart.Panel;
 import dev.braid.bench.plot.PanelChart.Series;
+import java.awt.Color;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -13,6 +14,9 @@ import java.util.OptionalDouble;
  */
 final class Table1Chart {
   private Table1Chart() {}
+
+  /** One colour per shape in the speed-up panel, so each paper marker sits in its curve's colour. */
+  private static final Color[] SHAPE_COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c)};
 
   static List<Panel> panels(Table1Report report) {
     List<Panel> panels = new ArrayList<>();
@@ -29,7 +33,9 @@ final class Table1Chart {
       }
       panels.add(Panel.linear(shape.title(), "R (problems, one per model)", "GFLOP/s", series));
 
-      speedups.add(Series.line(shape.key(), r, rows.stream().mapToDouble(Table1Row::speedupVsNextBest).toArray()));
+      Color color = SHAPE_COLORS[shape.ordinal()];
+      speedups.add(Series.line(shape.key(), r, rows.stream().mapToDouble(Table1Row::speedupVsNextBest).toArray())
+          .withColor(color));
       List<double[]> paper = new ArrayList<>();
       for (int pr : new int[] {10, 20}) {
         OptionalDouble p = shape.paperSpeedup(pr);
@@ -37,8 +43,8 @@ final class Table1Chart {
           paper.add(new double[] {pr, p.getAsDouble()});
         }
       }
-      speedups.add(Series.points(shape.key() + " (paper, V100)", paper.stream().mapToDouble(p -> p[0]).toArray(),
-          paper.stream().mapToDouble(p -> p[1]).toArray()));
+      speedups.add(Series.points(shape.key() + ", paper V100", paper.stream().mapToDouble(p -> p[0]).toArray(),
+          paper.stream().mapToDouble(p -> p[1]).toArray()).withColor(color));
     }
     panels.add(Panel.linear("Space-time over the next best", "R (problems, one per model)", "speed-up (x)",
         speedups));
