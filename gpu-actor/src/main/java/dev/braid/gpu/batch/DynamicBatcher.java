@@ -28,7 +28,8 @@ import java.util.TreeSet;
  *
  * <p>Lifecycle of a request: offered -> queued -> released in a {@link Batch}, or, if its deadline
  * passes while queued ({@code now >= deadlineNanos}), removed and reported by {@link
- * #takeRejected}. Every offered request ends in exactly one of the two.
+ * #takeRejected}, or withdrawn by {@link #removeAll}. Every offered request ends in exactly one of
+ * these.
  */
 public final class DynamicBatcher {
   private final String model;
@@ -134,6 +135,32 @@ public final class DynamicBatcher {
     List<Batch> out = new ArrayList<>();
     for (Optional<Batch> b = poll(nowNanos); b.isPresent(); b = poll(nowNanos)) {
       out.add(b.get());
+    }
+    return out;
+  }
+
+  /**
+   * The candidate batch at {@code nowNanos} whatever the release rules say, after expiring overdue
+   * requests; empty when nothing is queued. For an owner that stops waiting for more requests
+   * (draining): calling it until empty releases every queued request.
+   */
+  public Optional<Batch> flush(long nowNanos) {
+    expire(nowNanos);
+    List<Request> candidate = new ArrayList<>();
+    candidate(candidate);
+    return candidate.isEmpty() ? Optional.empty() : Optional.of(release(candidate.size(), nowNanos));
+  }
+
+  /**
+   * Removes every queued request unserved, in queue order (priority level, then arrival), for an
+   * owner that withdraws the model; the owner answers each. Requests already reported to {@link
+   * #takeRejected} are not among them.
+   */
+  public List<Request> removeAll() {
+    List<Request> out = new ArrayList<>();
+    for (ArrayDeque<Request> q : queues) {
+      out.addAll(q);
+      q.clear();
     }
     return out;
   }

@@ -138,4 +138,21 @@ class DynamicBatcherTest {
     return new ModelConfig("m", ModelConfig.ONNX_PLATFORM, ModelConfig.ONNX_BACKEND, maxBatchSize, List.of(),
         List.of(), new VersionPolicy.Latest(1), List.of(), db, Map.of(), ModelConfig.DEFAULT_MODEL_FILENAME);
   }
+
+  @Test
+  void flushReleasesEverythingWithoutWaitingAndRemoveAllWithdrawsIt() {
+    DynamicBatcher b = batcher(4, List.of(), 0);
+    for (int i = 1; i <= 6; i++) {
+      b.offer(Request.of(i, 0, Long.MAX_VALUE), 0);
+    }
+    assertEquals(4, b.poll(0).orElseThrow().requests().size(), "a full batch goes by the rules");
+    assertEquals(Optional.empty(), b.poll(0), "two rows wait for the delay");
+    assertEquals(List.of(5L, 6L), b.flush(0).orElseThrow().requests().stream().map(Request::id).toList());
+    assertEquals(Optional.empty(), b.flush(0));
+    b.offer(Request.of(7, 0, Long.MAX_VALUE), 0);
+    b.offer(Request.of(8, 0, 5), 0);
+    assertEquals(List.of(7L, 8L), b.removeAll().stream().map(Request::id).toList());
+    assertEquals(0, b.size());
+    assertEquals(Long.MAX_VALUE, b.nextDeadlineNanos());
+  }
 }

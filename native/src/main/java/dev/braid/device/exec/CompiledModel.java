@@ -36,7 +36,9 @@ public final class CompiledModel implements AutoCloseable {
   private final ModelGraph graph;
   private final Device device;
   private final Lowered lowered;
-  private final DeviceBuffer weights;
+  private final SharedWeights weights;
+  private final boolean ownsWeights;
+  private final long weightsBytes;
   private final CompletableFuture<Void> weightsUploaded;
   private final Map<String, BufferSlice> constants;
   private final ArenaPlan arena;
@@ -44,12 +46,14 @@ public final class CompiledModel implements AutoCloseable {
   private int liveRequests; // guarded by this
   private boolean closed; // guarded by this
 
-  CompiledModel(ModelGraph graph, Device device, Lowered lowered, DeviceBuffer weights,
-      CompletionStage<Void> weightsUploaded, Map<String, BufferSlice> constants, ArenaPlan arena) {
+  CompiledModel(ModelGraph graph, Device device, Lowered lowered, SharedWeights weights, boolean ownsWeights,
+      long weightsBytes, CompletionStage<Void> weightsUploaded, Map<String, BufferSlice> constants, ArenaPlan arena) {
     this.graph = graph;
     this.device = device;
     this.lowered = lowered;
     this.weights = weights;
+    this.ownsWeights = ownsWeights;
+    this.weightsBytes = weightsBytes;
     this.weightsUploaded = weightsUploaded.toCompletableFuture();
     this.constants = constants;
     this.arena = arena;
@@ -78,9 +82,18 @@ public final class CompiledModel implements AutoCloseable {
     return arena.sizeBytes;
   }
 
-  /** Bytes of resident constants. */
+  /**
+   * Bytes of resident constants this model reads. With weights of its own this is its whole weights
+   * allocation; with {@link SharedWeights} the constants may also serve other batch sizes, and
+   * {@link SharedWeights#residentBytes()} counts the allocation once.
+   */
   public long weightsBytes() {
-    return weights.sizeBytes();
+    return weightsBytes;
+  }
+
+  /** The resident constants this model reads, possibly shared with other batch sizes. */
+  public SharedWeights weights() {
+    return weights;
   }
 
   /** Requests started and not yet finished or aborted. */
@@ -223,21 +236,32 @@ public final class CompiledModel implements AutoCloseable {
   }
 
   /**
-   * Frees the resident weights; idempotent.
+   * Closes the model to new requests and, when it owns its weights (compiled without {@link
+   * SharedWeights}), frees them; shared weights are freed by their own {@link
+   * SharedWeights#close()}. Idempotent.
    *
    * @throws IllegalStateException while requests are live (their kernels read the weights); the
    *     model stays open, so finish or abort them and close again
    */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      if (liveRequests > 0) {
+        throw new IllegalStateException("model '" + graph.name() + "': cannot close with " + liveRequests
+            + " live request(s); finish or abort them first");
+      }
+      closed = true;
     }
-    if (liveRequests > 0) {
-      throw new IllegalStateException("model '" + graph.name() + "': cannot close with " + liveRequests
-          + " live request(s); finish or abort them first");
+    if (ownsWeights) {
+      weights.close();
     }
-    closed = true;
-    device.free(weights);
+  }
+
+  /** Whether {@link #close} has run: no request may start. */
+  public synchronized boolean isClosed() {
+    return closed;
   }
 }

@@ -1,29 +1,45 @@
 package dev.braid.device.exec;
 
-import dev.braid.device.BufferSlice;
 import dev.braid.device.Device;
-import dev.braid.device.DeviceBuffer;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.Tensor;
 import dev.braid.model.ValueInfo;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Compiles a {@link ModelGraph} for a {@link Device}: lowers every node ({@link Lowering}),
- * uploads the constants the kernels read into one resident weights buffer, and plans the
- * per-inference arena ({@link ArenaPlan}). The weights upload is asynchronous; every request of
- * the compiled model waits for it before its first op.
+ * uploads the constants the kernels read (into a buffer of its own, or into {@link SharedWeights}
+ * shared by the model's batch sizes), and plans the per-inference arena ({@link ArenaPlan}). The
+ * weights upload is asynchronous; every request of the compiled model waits for it before its
+ * first op.
  */
 public final class ModelExecutor {
   private ModelExecutor() {}
 
-  /** Compiles {@code graph}; throws {@code ModelException} naming a node that cannot be lowered. */
+  /**
+   * Compiles {@code graph} with weights of its own, freed by {@link CompiledModel#close()}; throws
+   * {@code ModelException} naming a node that cannot be lowered.
+   */
   public static CompiledModel compile(ModelGraph graph, Device device) {
+    return compile(graph, device, new SharedWeights(device, graph.name()), true);
+  }
+
+  /**
+   * Compiles {@code graph} reading its constants from {@code weights}, which uploads only those it
+   * does not hold yet: compile one model at several batch sizes against one {@link SharedWeights}
+   * and its weights are on the device once. {@link SharedWeights#close()} closes the model and
+   * frees them; {@link CompiledModel#close()} only closes the model.
+   */
+  public static CompiledModel compile(ModelGraph graph, Device device, SharedWeights weights) {
+    if (weights.device() != device) {
+      throw new IllegalArgumentException("model '" + graph.name() + "': shared weights live on another device");
+    }
+    return compile(graph, device, weights, false);
+  }
+
+  private static CompiledModel compile(ModelGraph graph, Device device, SharedWeights weights, boolean owns) {
     Lowered lowered = Lowering.lower(graph);
     Map<String, Tensor> constants = new LinkedHashMap<>();
     Map<String, Long> sizes = new HashMap<>();
@@ -59,22 +75,11 @@ public final class ModelExecutor {
       }
     }
     ArenaPlan arena = ArenaPlan.plan(sizes, defined, lastUse, lowered.steps().size());
-    long weightBytes = 0;
-    Map<String, Long> weightOffsets = new LinkedHashMap<>();
-    for (Map.Entry<String, Tensor> e : constants.entrySet()) {
-      weightOffsets.put(e.getKey(), weightBytes);
-      weightBytes += (4L * e.getValue().size() + ArenaPlan.ALIGN_BYTES - 1) / ArenaPlan.ALIGN_BYTES * ArenaPlan.ALIGN_BYTES;
-    }
-    DeviceBuffer weights = device.allocate(Math.max(4, weightBytes));
-    Map<String, BufferSlice> constantSlices = new HashMap<>();
-    List<CompletableFuture<?>> uploads = new ArrayList<>();
-    for (Map.Entry<String, Tensor> e : constants.entrySet()) {
-      BufferSlice s = weights.slice(weightOffsets.get(e.getKey()), 4L * e.getValue().size());
-      constantSlices.put(e.getKey(), s);
-      uploads.add(device.upload(e.getValue().toFloats(), s, device.defaultStream()).toCompletableFuture());
-    }
-    // Requests wait for these uploads: their ops may run on other streams than the default one.
-    CompletableFuture<Void> uploaded = CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new));
-    return new CompiledModel(graph, device, lowered, weights, uploaded, constantSlices, arena);
+    // Requests wait for the uploads: their ops may run on other streams than the default one.
+    SharedWeights.Resolved resident = weights.resolve(constants);
+    CompiledModel model = new CompiledModel(graph, device, lowered, weights, owns, resident.bytes(),
+        resident.uploaded(), resident.slices(), arena);
+    weights.register(model);
+    return model;
   }
 }

@@ -1,0 +1,254 @@
+package dev.braid.gpu;
+
+import dev.braid.config.NanoClock;
+import dev.braid.device.Device;
+import dev.braid.gpu.engine.EngineStats;
+import dev.braid.gpu.engine.GpuEngine;
+import dev.braid.gpu.engine.InferError;
+import dev.braid.gpu.engine.InferRequest;
+import dev.braid.gpu.engine.InferResult;
+import dev.braid.gpu.engine.LoadResult;
+import dev.braid.gpu.engine.Mailbox;
+import dev.braid.model.Tensor;
+import dev.braid.model.repo.RepositoryModel;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The actor that owns one device: its loaded models, and the {@link GpuEngine} that batches,
+ * schedules and launches their kernels. A thin shell: it turns commands into engine calls,
+ * device completions into private messages ({@code pipeToSelf}), and the batchers' deadlines into
+ * a timer. No handler blocks on the device.
+ *
+ * <p>Phases: serving -> draining (after {@link Drain}: no new inference or load, in-flight work
+ * finishes, then {@link Drained}; it stays draining) -> stopped (the engine answers what it still
+ * holds {@link InferError#UNLOADED} and the device is closed).
+ *
+ * <p>Deadlines: {@link Infer} carries a latency budget, turned into an absolute deadline on this
+ * actor's clock when the command is received, so that senders on other nodes need no shared
+ * clock.
+ */
+public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
+  /** What the actor understands. */
+  public sealed interface Command {}
+
+  /** Loads {@code model} under {@code name}; answered {@link ModelLoaded} or {@link LoadFailed}. */
+  public record LoadModel(String name, RepositoryModel model, ActorRef<LoadReply> replyTo) implements Command {}
+
+  /** The answers to {@link LoadModel}. */
+  public sealed interface LoadReply {}
+
+  /** The model serves; its weights take {@code weightsBytes} of device memory. */
+  public record ModelLoaded(String name, long version, int maxBatchSize, long weightsBytes) implements LoadReply {}
+
+  /** The model did not load; {@code reason} is the model's own error message. */
+  public record LoadFailed(String name, String reason) implements LoadReply {}
+
+  /**
+   * Unloads a model: its waiting requests fail {@link InferError#UNLOADED}; answered once its
+   * weights are freed.
+   */
+  public record UnloadModel(String name, ActorRef<ModelUnloaded> replyTo) implements Command {}
+
+  /** The model is gone; {@code wasLoaded} is false when there was no such model. */
+  public record ModelUnloaded(String name, boolean wasLoaded, int requestsFailed) {}
+
+  /**
+   * Runs one inference.
+   *
+   * @param inputs one tensor per model input, with a leading batch dimension of n >= 1 rows for a
+   *     model that batches
+   * @param budget the latency budget from receipt; the request fails {@link InferError#TOO_LATE}
+   *     once it is spent before the request could complete
+   * @param priority Triton's priority level: 1 is the highest, 0 the model's default
+   */
+  public record Infer(String model, Map<String, Tensor> inputs, Duration budget, int priority,
+      ActorRef<InferReply> replyTo) implements Command {
+    public Infer {
+      Objects.requireNonNull(budget, "budget");
+    }
+  }
+
+  /** The answers to {@link Infer}. */
+  public sealed interface InferReply {}
+
+  /** The request's outputs, its rows only. */
+  public record InferCompleted(String model, Map<String, Tensor> outputs) implements InferReply {}
+
+  /** The request failed; {@code message} names the model and what went wrong. */
+  public record InferFailed(InferError reason, String message) implements InferReply {}
+
+  /** Switches the scheduling policy; answered {@link PolicySet} or {@link PolicyRejected}. */
+  public record SetPolicy(String name, ActorRef<PolicyReply> replyTo) implements Command {}
+
+  /** The answers to {@link SetPolicy}. */
+  public sealed interface PolicyReply {}
+
+  public record PolicySet(String name) implements PolicyReply {}
+
+  /** Unknown policy; {@code reason} lists the valid names. */
+  public record PolicyRejected(String name, String reason) implements PolicyReply {}
+
+  /** Asks for the counters; answered {@link Stats}. */
+  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  public record Stats(EngineStats engine, boolean draining) {}
+
+  /** Stops taking new work and answers {@link Drained} once in-flight work has finished. */
+  public record Drain(ActorRef<Drained> replyTo) implements Command {}
+
+  public enum Drained { INSTANCE }
+
+  /** A device stage completed: continue the engine on the actor's thread. */
+  private record DeviceEventArrived(Runnable continuation) implements Command {}
+
+  /** The batchers' next deadline came. */
+  private enum WakeUp implements Command { INSTANCE }
+
+  private final GpuEngine engine;
+  private final Device device;
+
+  /**
+   * @param deviceFactory opens the device when the actor starts; the actor closes it when it stops
+   * @param clock the actor's time, on which deadlines are taken
+   */
+  public static Behavior<Command> create(Supplier<Device> deviceFactory, GpuSettings settings, NanoClock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GpuActor(ctx, timers, deviceFactory.get(),
+        settings, clock)));
+  }
+
+  /** On the system clock. */
+  public static Behavior<Command> create(Supplier<Device> deviceFactory, GpuSettings settings) {
+    return create(deviceFactory, settings, NanoClock.system());
+  }
+
+  private GpuActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, Device device, GpuSettings settings,
+      NanoClock clock) {
+    super(ctx);
+    this.device = device;
+    Mailbox mailbox = new Mailbox() {
+      @Override
+      public <T> void deliver(CompletionStage<T> stage, BiConsumer<? super T, ? super Throwable> action) {
+        ctx.pipeToSelf(stage, (value, error) -> new DeviceEventArrived(() -> action.accept(value, error)));
+      }
+    };
+    this.engine = new GpuEngine(device, settings, clock, mailbox,
+        at -> timers.startSingleTimer(WakeUp.INSTANCE, Duration.ofNanos(Math.max(0, at - clock.nanoTime()))));
+    ctx.getLog().info("GPU actor on {} with policy {}", device.info().name(), settings.policy());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return serving();
+  }
+
+  private Receive<Command> serving() {
+    return newReceiveBuilder()
+        .onMessage(LoadModel.class, this::onLoadModel)
+        .onMessage(UnloadModel.class, this::onUnloadModel)
+        .onMessage(Infer.class, this::onInfer)
+        .onMessage(SetPolicy.class, this::onSetPolicy)
+        .onMessage(GetStats.class, this::onGetStats)
+        .onMessage(Drain.class, this::onDrain)
+        .onMessage(DeviceEventArrived.class, this::onDeviceEventArrived)
+        .onMessageEquals(WakeUp.INSTANCE, this::onWakeUp)
+        .onSignal(PostStop.class, this::onPostStop)
+        .build();
+  }
+
+  /** Like serving, but inference and loads are refused; completions and control go on. */
+  private Receive<Command> draining() {
+    return newReceiveBuilder()
+        .onMessage(LoadModel.class, this::onLoadWhileDraining)
+        .onMessage(UnloadModel.class, this::onUnloadModel)
+        .onMessage(Infer.class, this::onInferWhileDraining)
+        .onMessage(SetPolicy.class, this::onSetPolicy)
+        .onMessage(GetStats.class, this::onGetStats)
+        .onMessage(Drain.class, this::onDrain)
+        .onMessage(DeviceEventArrived.class, this::onDeviceEventArrived)
+        .onMessageEquals(WakeUp.INSTANCE, this::onWakeUp)
+        .onSignal(PostStop.class, this::onPostStop)
+        .build();
+  }
+
+  private Behavior<Command> onLoadModel(LoadModel m) {
+    engine.load(m.name(), m.model(), result -> m.replyTo().tell(result instanceof LoadResult.Loaded l
+        ? new ModelLoaded(l.model(), l.version(), l.maxBatchSize(), l.weightsBytes())
+        : new LoadFailed(m.name(), ((LoadResult.LoadError) result).message())));
+    return this;
+  }
+
+  private Behavior<Command> onLoadWhileDraining(LoadModel m) {
+    m.replyTo().tell(new LoadFailed(m.name(), "cannot load model '" + m.name() + "': the GPU is draining"));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUnloadModel(UnloadModel m) {
+    engine.unload(m.name(), u -> m.replyTo().tell(new ModelUnloaded(u.model(), u.wasLoaded(), u.requestsFailed())));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onInfer(Infer m) {
+    long now = engine.clock().nanoTime();
+    long budget = m.budget().toNanos();
+    long deadline = budget > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + budget;
+    engine.submit(new InferRequest(m.model(), m.inputs(), deadline, m.priority(), result -> m.replyTo().tell(
+        result instanceof InferResult.Completed c ? new InferCompleted(m.model(), c.outputs())
+            : new InferFailed(((InferResult.Failed) result).reason(), ((InferResult.Failed) result).message()))));
+    return this;
+  }
+
+  private Behavior<Command> onInferWhileDraining(Infer m) {
+    m.replyTo().tell(new InferFailed(InferError.DRAINING, "model '" + m.model()
+        + "': the GPU is draining and takes no new work"));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onSetPolicy(SetPolicy m) {
+    try {
+      engine.setPolicy(m.name());
+      m.replyTo().tell(new PolicySet(m.name()));
+    } catch (IllegalArgumentException e) {
+      m.replyTo().tell(new PolicyRejected(m.name(), e.getMessage()));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onGetStats(GetStats m) {
+    m.replyTo().tell(new Stats(engine.stats(), engine.isDraining()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDrain(Drain m) {
+    engine.drain(() -> m.replyTo().tell(Drained.INSTANCE));
+    return draining();
+  }
+
+  private Behavior<Command> onDeviceEventArrived(DeviceEventArrived m) {
+    m.continuation().run();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onWakeUp() {
+    engine.onWakeup();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPostStop(PostStop signal) {
+    engine.close();
+    device.close();
+    return Behaviors.same();
+  }
+}

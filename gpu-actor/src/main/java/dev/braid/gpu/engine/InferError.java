@@ -1,0 +1,21 @@
+package dev.braid.gpu.engine;
+
+/** Why an inference request was answered with an error instead of outputs. */
+public enum InferError {
+  /** No model of that name is loaded (or it is still loading). */
+  UNKNOWN_MODEL,
+  /** The inputs do not match the model: names, dtypes, shapes, batch rows or priority level. */
+  INVALID_INPUT,
+  /** Its deadline passed before it could run: while queued, or before its next kernel started. */
+  TOO_LATE,
+  /** The model was unloaded (or the engine closed) before the request completed. */
+  UNLOADED,
+  /** The GPU is draining and takes no new work. */
+  DRAINING,
+  /** The device could not allocate the request's memory. */
+  OUT_OF_MEMORY,
+  /** A kernel, transfer or launch failed on the device. */
+  DEVICE_FAILED,
+  /** The request was withdrawn. */
+  CANCELLED
+}

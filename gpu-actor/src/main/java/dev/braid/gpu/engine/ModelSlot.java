@@ -1,0 +1,90 @@
+package dev.braid.gpu.engine;
+
+import dev.braid.device.Device;
+import dev.braid.device.exec.CompiledModel;
+import dev.braid.device.exec.ModelExecutor;
+import dev.braid.device.exec.SharedWeights;
+import dev.braid.device.plan.KernelPlan;
+import dev.braid.device.plan.KernelPlanner;
+import dev.braid.gpu.batch.DynamicBatcher;
+import dev.braid.model.ModelGraph;
+import dev.braid.model.ValueInfo;
+import dev.braid.model.repo.RepositoryModel;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One model as a {@link GpuEngine} holds it: its batcher, its weights (one upload shared by every
+ * batch size) and its models compiled lazily per batch size.
+ *
+ * <p>Lifecycle: loading (batch 1 compiled, cost model being profiled) -> serving -> unloading
+ * (withdrawn from the engine's table, waiting for its live work to settle) -> freed (weights
+ * closed). Invariant: {@code live} counts the batches started and not yet settled plus a profiling
+ * run in progress; the weights are freed only at {@code live == 0}.
+ */
+final class ModelSlot {
+  final String name;
+  final RepositoryModel model;
+  final DynamicBatcher batcher;
+  final SharedWeights weights;
+  /** Rows per batch: {@code max_batch_size}, or 1 for a model that does not batch. */
+  final int maxBatchSize;
+  final boolean batching;
+  private final Device device;
+  private final Map<Integer, CompiledModel> compiled = new HashMap<>();
+  private final Map<Integer, KernelPlan> plans = new HashMap<>();
+  boolean ready;
+  boolean unloading;
+  int live;
+  int requestsFailedByUnload;
+  Consumer<Unloaded> onUnloaded;
+
+  ModelSlot(String name, RepositoryModel model, Device device) {
+    this.name = name;
+    this.model = model;
+    this.device = device;
+    this.batching = model.config().maxBatchSize() > 0;
+    this.maxBatchSize = Math.max(1, model.config().maxBatchSize());
+    this.batcher = DynamicBatcher.of(model.config());
+    this.weights = new SharedWeights(device, name);
+  }
+
+  /** The model compiled at {@code batchSize} rows, binding and compiling it on first use. */
+  CompiledModel compiled(int batchSize) {
+    int key = batching ? batchSize : 1;
+    CompiledModel c = compiled.get(key);
+    if (c != null) {
+      return c;
+    }
+    ModelGraph graph = model.latest().bind(key);
+    if (batching) {
+      for (ValueInfo in : graph.inputs()) {
+        if (in.shape().rank() == 0 || in.shape().dim(0) != key) {
+          throw new IllegalStateException("model '" + name + "' declares max_batch_size " + maxBatchSize
+              + " but its input '" + in.name() + "' bound at batch " + key + " has shape " + in.shape()
+              + " (the first dimension must be the batch)");
+        }
+      }
+    }
+    c = ModelExecutor.compile(graph, device, weights);
+    plans.put(key, new KernelPlan(name, key, KernelPlanner.plan(graph).ops()));
+    compiled.put(key, c);
+    return c;
+  }
+
+  boolean isCompiled(int batchSize) {
+    return compiled.containsKey(batching ? batchSize : 1);
+  }
+
+  /** The plan at {@code batchSize}, compiled by {@link #compiled} first. */
+  KernelPlan plan(int batchSize) {
+    compiled(batchSize);
+    return plans.get(batching ? batchSize : 1);
+  }
+
+  /** The graph at one row, against which requests' inputs are checked. */
+  ModelGraph graphOne() {
+    return compiled(1).graph();
+  }
+}
