@@ -3,6 +3,7 @@ package dev.braid.device.cpu;
 import static dev.braid.device.cpu.Harness.assertClose;
 import static dev.braid.device.cpu.Harness.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
@@ -110,6 +111,19 @@ class OtherKernelsTest {
     for (double[] row : table) {
       assertEquals(row[1], MathFunctions.erf(row[0]), 1e-13, "erf(" + row[0] + ")");
     }
+  }
+
+  @Test
+  void erfTableMatchesTheSeriesEverywhere() {
+    // Dense grid plus the step edges, both signs, saturation and NaN.
+    for (int i = -8 * 1024; i <= 8 * 1024; i++) {
+      double x = i / 1024.0 + 1e-4 * Math.sin(i);
+      assertEquals(MathFunctions.erf(x), ErfTable.erf(x), 2e-9, "erf(" + x + ")");
+      assertEquals(MathFunctions.gelu(x), ErfTable.gelu(x), 2e-9 * Math.max(1, Math.abs(x)), "gelu(" + x + ")");
+    }
+    assertEquals(1.0, ErfTable.erf(1e30));
+    assertEquals(-1.0, ErfTable.erf(Double.NEGATIVE_INFINITY));
+    assertTrue(Double.isNaN(ErfTable.erf(Double.NaN)));
   }
 
   @Test
