@@ -50,12 +50,12 @@ final class ElementwiseCpu {
         }
         case ERF -> {
           for (int i = from; i < to; i++) {
-            y[yo + i] = (float) ErfTable.erf(x[xo + i]);
+            y[yo + i] = ErfTable.erf(x[xo + i]);
           }
         }
         case GELU -> {
           for (int i = from; i < to; i++) {
-            y[yo + i] = (float) ErfTable.gelu(x[xo + i]);
+            y[yo + i] = ErfTable.gelu(x[xo + i]);
           }
         }
         case GELU_TANH -> {
