@@ -42,7 +42,14 @@ class OtherKernelsTest {
         {Shape.of(2, 3, 4), Shape.of(4)},
         {Shape.of(2, 1, 4), Shape.of(3, 1)},
         {Shape.scalar(), Shape.of(5, 2)},
-        {Shape.of(1, 3, 1, 1), Shape.of(2, 3, 4, 5)}};
+        {Shape.of(1, 3, 1, 1), Shape.of(2, 3, 4, 5)},
+        // Flat paths: same size under leading ones, a one-element tensor of rank > 0 on either side,
+        // a per-row scalar [m, 1] and a bias row, each long enough to split into several chunks.
+        {Shape.of(1, 7, 5), Shape.of(7, 5)},
+        {Shape.of(3, 1), Shape.of(1)},
+        {Shape.of(1, 1), Shape.of(300, 700)},
+        {Shape.of(300, 700), Shape.of(300, 1)},
+        {Shape.of(700), Shape.of(300, 700)}};
     Random rnd = new Random(1);
     for (BinaryOp op : BinaryOp.values()) {
       for (Shape[] c : cases) {
@@ -136,6 +143,9 @@ class OtherKernelsTest {
     Pool2d[] cases = {
         Pool2d.simple(Pool2d.PoolMode.MAX, 2, 3, 8, 8, 2, 2, 0),
         Pool2d.simple(Pool2d.PoolMode.MAX, 1, 2, 9, 9, 3, 2, 1),
+        // Wide rows: interior columns without bounds tests between padded edges, odd and even widths.
+        Pool2d.simple(Pool2d.PoolMode.MAX, 2, 3, 23, 21, 3, 2, 1),
+        Pool2d.simple(Pool2d.PoolMode.MAX, 1, 2, 20, 24, 5, 1, 2),
         new Pool2d(Pool2d.PoolMode.MAX, 1, 2, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 5, 5, false),
         new Pool2d(Pool2d.PoolMode.AVERAGE, 1, 2, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, true),
         new Pool2d(Pool2d.PoolMode.AVERAGE, 1, 2, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, false),
