@@ -35,6 +35,9 @@ import java.util.concurrent.CompletionStage;
  * dev.braid.device.cpu.CpuModelProfile <repo> <model> [threads] [runs]}.
  */
 public final class CpuModelProfile {
+  /** -Dprofile.detail=true: labels carry the convolution's channels and input size. */
+  private static final boolean DETAIL = Boolean.getBoolean("profile.detail");
+
   private CpuModelProfile() {}
 
   public static void main(String[] argv) throws Exception {
@@ -84,7 +87,8 @@ public final class CpuModelProfile {
   static String label(Kernel k) {
     if (k instanceof Conv2d c) {
       String kind = c.isDepthwise() ? "dw" : c.kernelH() == 1 && c.kernelW() == 1 ? "1x1" : "";
-      return "Conv2d " + kind + " " + c.kernelH() + "x" + c.kernelW() + "/" + c.strideH();
+      return "Conv2d " + kind + " " + c.kernelH() + "x" + c.kernelW() + "/" + c.strideH()
+          + (DETAIL ? " " + c.c() + "->" + c.k() + " @" + c.h() : "");
     }
     if (k instanceof Unary u) {
       return "Unary " + u.op();
