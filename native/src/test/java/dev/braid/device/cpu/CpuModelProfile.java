@@ -62,6 +62,24 @@ public final class CpuModelProfile {
       }
       try (CpuDevice cpu = new CpuDevice(threads)) {
         Timing dev = new Timing(cpu);
+        if (Boolean.getBoolean("profile.async")) {
+          // Whole runs as a server would issue them (every launch queued at once): for a sampling
+          // profiler such as JFR, and for the unserialised latency.
+          try (CompiledModel m = ModelExecutor.compile(graph, cpu)) {
+            for (int i = 0; i < 5; i++) {
+              m.run(inputs).toCompletableFuture().get();
+            }
+            long[] t = new long[runs];
+            for (int i = 0; i < runs; i++) {
+              long t0 = System.nanoTime();
+              m.run(inputs).toCompletableFuture().get();
+              t[i] = System.nanoTime() - t0;
+            }
+            java.util.Arrays.sort(t);
+            System.out.printf(Locale.ROOT, "%s: median %.3f ms over %d runs%n", name, t[runs / 2] / 1e6, runs);
+          }
+          continue;
+        }
         try (CompiledModel m = ModelExecutor.compile(graph, dev)) {
           for (int i = 0; i < 5; i++) {
             m.run(inputs).toCompletableFuture().get();
@@ -94,7 +112,7 @@ public final class CpuModelProfile {
       return "Unary " + u.op();
     }
     if (k instanceof Binary b) {
-      return "Binary " + b.op() + (b.a().equals(b.b()) ? "" : " bcast");
+      return "Binary " + b.op() + (b.a().equals(b.b()) ? "" : " bcast") + (DETAIL ? " " + b.a() + b.b() : "");
     }
     if (k instanceof Gemm g) {
       return "Gemm" + (g.batch() > 1 ? " batched" : "") + (g.transA() || g.transB() ? " T" : "");
