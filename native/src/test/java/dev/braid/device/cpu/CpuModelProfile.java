@@ -66,9 +66,13 @@ public final class CpuModelProfile {
           // Whole runs as a server would issue them (every launch queued at once): for a sampling
           // profiler such as JFR, and for the unserialised latency.
           try (CompiledModel m = ModelExecutor.compile(graph, cpu)) {
-            for (int i = 0; i < 5; i++) {
+            StringBuilder first = new StringBuilder();
+            for (int i = 0; i < 25; i++) {
+              long t0 = System.nanoTime();
               m.run(inputs).toCompletableFuture().get();
+              first.append(String.format(Locale.ROOT, " %.1f", (System.nanoTime() - t0) / 1e6));
             }
+            System.out.println(name + ": first runs (ms):" + first);
             long[] t = new long[runs];
             for (int i = 0; i < runs; i++) {
               long t0 = System.nanoTime();
