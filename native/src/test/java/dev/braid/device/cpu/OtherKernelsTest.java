@@ -162,6 +162,9 @@ class OtherKernelsTest {
         // Wide rows: interior columns without bounds tests between padded edges, odd and even widths.
         Pool2d.simple(Pool2d.PoolMode.MAX, 2, 3, 23, 21, 3, 2, 1),
         Pool2d.simple(Pool2d.PoolMode.MAX, 1, 2, 20, 24, 5, 1, 2),
+        // Rows long enough for whole vectors of gathered windows (stride 2, dilation 2) plus tails.
+        Pool2d.simple(Pool2d.PoolMode.MAX, 1, 2, 9, 71, 3, 2, 1),
+        new Pool2d(Pool2d.PoolMode.MAX, 1, 2, 12, 80, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 5, 39, false),
         new Pool2d(Pool2d.PoolMode.MAX, 1, 2, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 5, 5, false),
         new Pool2d(Pool2d.PoolMode.AVERAGE, 1, 2, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, true),
         new Pool2d(Pool2d.PoolMode.AVERAGE, 1, 2, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, false),
