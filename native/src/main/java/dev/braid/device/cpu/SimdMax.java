@@ -4,8 +4,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Lanewise max on the incubating Vector API, for max pooling's pass over input rows; NaN wins as in
- * {@link Math#max}. Only {@link PoolCpu} touches this class, and only when {@link GemmCpu#SIMD} holds.
+ * Lanewise max and clamps on the incubating Vector API, for max pooling and ReLU/Clip; NaN wins as
+ * in {@link Math#max}. Only {@link PoolCpu} and {@link ElementwiseCpu} touch this class, and only
+ * when {@link GemmCpu#SIMD} holds.
  */
 final class SimdMax {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -44,6 +45,17 @@ final class SimdMax {
       best.intoArray(y, out + j);
     }
     return j;
+  }
+
+  /** {@code y[yp + i] = min(max(x[xp + i], lo), hi)} for i in [0, n): ReLU and Clip, NaN passing through. */
+  static void clamp(float[] x, int xp, float[] y, int yp, int n, float lo, float hi) {
+    int i = 0;
+    for (int end = S.loopBound(n); i < end; i += S.length()) {
+      FloatVector.fromArray(S, x, xp + i).max(lo).min(hi).intoArray(y, yp + i);
+    }
+    for (; i < n; i++) {
+      y[yp + i] = Math.min(Math.max(x[xp + i], lo), hi);
+    }
   }
 
   /** {@code acc[c] = max(acc[c], x[from + c])} for c in [0, n). */
