@@ -142,44 +142,114 @@ final class ConvCpu {
     }
   }
 
+  /**
+   * Multiply-adds per depthwise task: 2^18 (a few channels of a 56 x 56 plane) is ~50 us on one
+   * core, well above the fork-join cost, and still cuts MobileNet's layers into 8-50 tasks.
+   */
+  private static final long DEPTHWISE_TASK_MACS = 1L << 18;
+
+  /**
+   * Depthwise convolution, one output plane at a time. The input plane is first copied, zero
+   * padded, into {@code strideW} column phases ({@code phase q, column m} holds padded column
+   * {@code m * strideW + q}), so that every tap (r, s) of a whole output row reads one contiguous
+   * run of a phase: {@code out[i][j] += w[r][s] * phase[(s * dw) % sw][i * sh + r * dh][j + (s * dw) / sw]}.
+   * The loops then have no bounds tests and the JIT vectorises the runs. The copy is one pass over
+   * the input against kh * kw passes of multiply-adds. Sums run over taps in order (r, s), then
+   * add the bias, as the direct loop did.
+   */
   private static Work depthwise(Conv2d cv, Args args) {
     float[] x = args.array(0), wt = args.array(1), y = args.array(args.last());
     int xOff = args.offset(0), wOff = args.offset(1), yOff = args.offset(args.last());
     float[] bias = cv.hasBias() ? args.array(2) : null;
     int biasOff = cv.hasBias() ? args.offset(2) : 0;
     int mult = cv.k() / cv.groups();
-    int h = cv.h(), wd = cv.w(), oh = cv.outH(), ow = cv.outW(), kh = cv.kernelH(), kw = cv.kernelW();
-    Activation act = cv.activation();
-    return Work.chunked((long) cv.n() * cv.k(), 8, (from, to) -> {
+    int h = cv.h(), oh = cv.outH(), ow = cv.outW(), kh = cv.kernelH(), kw = cv.kernelW();
+    int sh = cv.strideH(), sw = cv.strideW(), dh = cv.dilationH(), dw = cv.dilationW();
+    // Padded rows the output reads, and phase columns: the widest tap offset plus a row of outputs.
+    int rows = (oh - 1) * sh + (kh - 1) * dh + 1;
+    int cols = ow + (kw - 1) * dw / sw;
+    float lo = cv.activation().min(), hi = cv.activation().max();
+    long macs = (long) oh * ow * kh * kw;
+    boolean simd = GemmCpu.SIMD;
+    // The SIMD rows read whole blocks past each tap's run: pad the phases' rows and the scratch.
+    int stride = simd ? cols + SimdDepthwise.BLOCK : cols;
+    int slack = simd ? SimdDepthwise.BLOCK : 0;
+    int[] tapOff = new int[kh * kw];
+    for (int r = 0; r < kh; r++) {
+      for (int s = 0; s < kw; s++) {
+        int col = s * dw;
+        tapOff[r * kw + s] = ((col % sw) * rows + r * dh) * stride + col / sw;
+      }
+    }
+    return Work.chunked((long) cv.n() * cv.k(), Math.max(1, DEPTHWISE_TASK_MACS / Math.max(1, macs)), (from, to) -> {
+      float[] phases = scratch(sw * rows * stride + slack);
+      float[] acc = new float[simd ? (ow + SimdDepthwise.BLOCK - 1) / SimdDepthwise.BLOCK * SimdDepthwise.BLOCK : ow];
+      int lastPlane = -1;
       for (int t = from; t < to; t++) {
-        int img = t / cv.k(), oc = t % cv.k(), ic = oc / mult;
-        int xc = xOff + (img * cv.c() + ic) * h * wd;
+        int img = t / cv.k(), oc = t % cv.k(), plane = img * cv.c() + oc / mult;
+        if (plane != lastPlane) {
+          pad(cv, x, xOff + plane * h * cv.w(), phases, rows, cols, stride);
+          lastPlane = plane;
+        }
         int wBase = wOff + oc * kh * kw;
         int yBase = yOff + t * oh * ow;
         float b = bias == null ? 0f : bias[biasOff + oc];
         for (int i = 0; i < oh; i++) {
-          int ih0 = i * cv.strideH() - cv.padTop();
+          int rowBase = i * sh * stride;
+          if (simd) {
+            SimdDepthwise.row(phases, rowBase, tapOff, wt, wBase, b, lo, hi, y, yBase + i * ow, ow, acc);
+            continue;
+          }
+          java.util.Arrays.fill(acc, 0f);
+          for (int tap = 0; tap < tapOff.length; tap++) {
+            axpy(wt[wBase + tap], phases, rowBase + tapOff[tap], acc, ow);
+          }
+          int out = yBase + i * ow;
           for (int j = 0; j < ow; j++) {
-            int iw0 = j * cv.strideW() - cv.padLeft();
-            float sum = 0f;
-            for (int r = 0; r < kh; r++) {
-              int ih = ih0 + r * cv.dilationH();
-              if (ih < 0 || ih >= h) {
-                continue;
-              }
-              int rowBase = xc + ih * wd;
-              int wRow = wBase + r * kw;
-              for (int s = 0; s < kw; s++) {
-                int iw = iw0 + s * cv.dilationW();
-                if (iw >= 0 && iw < wd) {
-                  sum += x[rowBase + iw] * wt[wRow + s];
-                }
-              }
-            }
-            y[yBase + i * ow + j] = act.apply(sum + b);
+            float v = acc[j] + b;
+            y[out + j] = v < lo ? lo : (v > hi ? hi : v);
           }
         }
       }
     });
+  }
+
+  /** {@code acc[j] += a * src[from + j]} for j in [0, n): a loop C2 vectorises. */
+  private static void axpy(float a, float[] src, int from, float[] acc, int n) {
+    for (int j = 0; j < n; j++) {
+      acc[j] += a * src[from + j];
+    }
+  }
+
+  /**
+   * Copies the input plane at {@code xBase} into {@code strideW} zero-padded column phases of
+   * {@code rows x cols} (rows {@code stride} apart): phase q, row R, column m holds the padded input at (R, m * sw + q), that is
+   * the input at (R - padTop, m * sw + q - padLeft), or 0 outside it.
+   */
+  private static void pad(Conv2d cv, float[] x, int xBase, float[] phases, int rows, int cols, int stride) {
+    int h = cv.h(), wd = cv.w(), sw = cv.strideW(), pt = cv.padTop(), pl = cv.padLeft();
+    for (int q = 0; q < sw; q++) {
+      for (int r = 0; r < rows; r++) {
+        int dst = (q * rows + r) * stride;
+        int ih = r - pt;
+        if (ih < 0 || ih >= h) {
+          java.util.Arrays.fill(phases, dst, dst + cols, 0f);
+          continue;
+        }
+        int src = xBase + ih * wd;
+        // Input column of phase column m: m * sw + q - pl; valid for m in [mLo, mHi).
+        int mLo = Math.min(cols, Math.max(0, Math.floorDiv(pl - q + sw - 1, sw)));
+        int mHi = Math.max(mLo, Math.min(cols, Math.floorDiv(wd - 1 + pl - q, sw) + 1));
+        java.util.Arrays.fill(phases, dst, dst + mLo, 0f);
+        if (sw == 1) {
+          System.arraycopy(x, src + mLo - pl, phases, dst + mLo, mHi - mLo);
+        } else {
+          for (int m = mLo, iw = mLo * sw + q - pl; m < mHi; m++, iw += sw) {
+            phases[dst + m] = x[src + iw];
+          }
+        }
+        java.util.Arrays.fill(phases, dst + mHi, dst + cols, 0f);
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@ import dev.braid.device.kernel.BinaryOp;
 import dev.braid.device.kernel.Broadcast;
 import dev.braid.device.kernel.Copy;
 import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.UnaryOp;
 import dev.braid.model.Shape;
 
 /** Unary, broadcasting binary, batch-norm and copy kernels, split into chunks of {@link #GRAIN}. */
@@ -20,56 +21,96 @@ final class ElementwiseCpu {
     int xo = args.offset(0), yo = args.offset(1);
     float lo = u.min(), hi = u.max();
     int grain = switch (u.op()) {
-      case ERF, GELU -> GRAIN / 16; // about 40 series terms per element
+      case ERF, GELU -> GRAIN / 4; // a table look-up and a cubic per element
       default -> GRAIN;
     };
-    return Work.chunked(u.elements(), grain, (from, to) -> {
-      switch (u.op()) {
-        case IDENTITY -> System.arraycopy(x, xo + from, y, yo + from, to - from);
-        case RELU -> {
-          for (int i = from; i < to; i++) {
-            float v = x[xo + i];
-            y[yo + i] = v < 0f ? 0f : v;
-          }
-        }
-        case CLIP -> {
-          for (int i = from; i < to; i++) {
-            float v = x[xo + i];
-            y[yo + i] = v < lo ? lo : (v > hi ? hi : v);
-          }
-        }
-        case SIGMOID -> {
-          for (int i = from; i < to; i++) {
-            y[yo + i] = (float) MathFunctions.sigmoid(x[xo + i]);
-          }
-        }
-        case TANH -> {
-          for (int i = from; i < to; i++) {
-            y[yo + i] = (float) Math.tanh(x[xo + i]);
-          }
-        }
-        case ERF -> {
-          for (int i = from; i < to; i++) {
-            y[yo + i] = (float) MathFunctions.erf(x[xo + i]);
-          }
-        }
-        case GELU -> {
-          for (int i = from; i < to; i++) {
-            y[yo + i] = (float) MathFunctions.gelu(x[xo + i]);
-          }
-        }
-        case GELU_TANH -> {
-          for (int i = from; i < to; i++) {
-            y[yo + i] = (float) MathFunctions.geluTanh(x[xo + i]);
-          }
-        }
-        case SQRT -> {
-          for (int i = from; i < to; i++) {
-            y[yo + i] = (float) Math.sqrt(x[xo + i]);
-          }
+    UnaryOp op = u.op();
+    return Work.chunked(u.elements(), grain, (from, to) -> unaryRun(op, lo, hi, x, xo + from, y, yo + from, to - from));
+  }
+
+  /**
+   * {@code y[yp + i] = op(x[xp + i])} for i in [0, n): one loop per operator in a method of its
+   * own, so the JIT compiles each as a plain (vectorisable) loop instead of one switch per launch
+   * inside a lambda.
+   */
+  static void unaryRun(UnaryOp op, float lo, float hi, float[] x, int xp, float[] y, int yp, int n) {
+    switch (op) {
+      case IDENTITY -> System.arraycopy(x, xp, y, yp, n);
+      case RELU -> clamp(x, xp, y, yp, n, 0f, Float.POSITIVE_INFINITY);
+      case CLIP -> clamp(x, xp, y, yp, n, lo, hi);
+      case SIGMOID -> {
+        for (int i = 0; i < n; i++) {
+          y[yp + i] = (float) MathFunctions.sigmoid(x[xp + i]);
         }
       }
-    });
+      case TANH -> {
+        for (int i = 0; i < n; i++) {
+          y[yp + i] = (float) Math.tanh(x[xp + i]);
+        }
+      }
+      case ERF -> erf(x, xp, y, yp, n);
+      case GELU -> gelu(x, xp, y, yp, n);
+      case GELU_TANH -> {
+        for (int i = 0; i < n; i++) {
+          y[yp + i] = (float) MathFunctions.geluTanh(x[xp + i]);
+        }
+      }
+      case SQRT -> {
+        for (int i = 0; i < n; i++) {
+          y[yp + i] = (float) Math.sqrt(x[xp + i]);
+        }
+      }
+    }
+  }
+
+  /**
+   * Clamp to [lo, hi], NaN passing through (as Activation.apply), without a compare-and-branch per
+   * element: on real activations the sign is a coin toss, and the mispredictions cost more than
+   * the loop.
+   */
+  private static void clamp(float[] x, int xp, float[] y, int yp, int n, float lo, float hi) {
+    if (GemmCpu.SIMD) {
+      SimdMax.clamp(x, xp, y, yp, n, lo, hi);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      y[yp + i] = Math.min(Math.max(x[xp + i], lo), hi);
+    }
+  }
+
+  /*
+   * erf and Gelu take four elements per iteration, all loaded before any is stored: one at a time,
+   * each element's table look-up waited on the previous element's store (the arrays may alias),
+   * 7-9 ns per element against 3 ns this way (measured, JDK 17).
+   */
+  private static void erf(float[] x, int xp, float[] y, int yp, int n) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      float x0 = x[xp + i], x1 = x[xp + i + 1], x2 = x[xp + i + 2], x3 = x[xp + i + 3];
+      float r0 = ErfTable.erf(x0), r1 = ErfTable.erf(x1), r2 = ErfTable.erf(x2), r3 = ErfTable.erf(x3);
+      y[yp + i] = r0;
+      y[yp + i + 1] = r1;
+      y[yp + i + 2] = r2;
+      y[yp + i + 3] = r3;
+    }
+    for (; i < n; i++) {
+      y[yp + i] = ErfTable.erf(x[xp + i]);
+    }
+  }
+
+  private static void gelu(float[] x, int xp, float[] y, int yp, int n) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      float x0 = x[xp + i], x1 = x[xp + i + 1], x2 = x[xp + i + 2], x3 = x[xp + i + 3];
+      float r0 = ErfTable.gelu(x0), r1 = ErfTable.gelu(x1), r2 = ErfTable.gelu(x2), r3 = ErfTable.gelu(x3);
+      y[yp + i] = r0;
+      y[yp + i + 1] = r1;
+      y[yp + i + 2] = r2;
+      y[yp + i + 3] = r3;
+    }
+    for (; i < n; i++) {
+      y[yp + i] = ErfTable.gelu(x[xp + i]);
+    }
   }
 
   static Work copy(Copy c, Args args) {
@@ -95,8 +136,10 @@ final class ElementwiseCpu {
   }
 
   /**
-   * Broadcasting binary op: the output is walked row by row (all axes but the last), each input
-   * advancing by its broadcast stride (0 where broadcast) along the last axis.
+   * Broadcasting binary op. When each input is either the whole output's shape or one element,
+   * the output is walked flat in chunks; otherwise row by row (all axes but the last), each input
+   * advancing by its broadcast stride (0 where broadcast) along the last axis, so a bias row
+   * ({@code [n]} against {@code [m, n]}) or a per-row scalar ({@code [m, 1]}) is a plain loop.
    */
   static Work binary(Binary bk, Args args) {
     float[] a = args.array(0), b = args.array(1), y = args.array(2);
@@ -106,14 +149,22 @@ final class ElementwiseCpu {
     if (out.rank() == 0) {
       return new Work().task(() -> y[yo] = op.apply(a[ao], b[bo]));
     }
+    int total = out.size();
+    if (total == 0) {
+      return new Work();
+    }
+    int aSize = bk.a().size(), bSize = bk.b().size();
+    // An input with as many elements as the output has its layout (only size-1 axes broadcast).
+    if ((aSize == total || aSize == 1) && (bSize == total || bSize == 1)) {
+      int aStep = aSize == total ? 1 : 0, bStep = bSize == total ? 1 : 0;
+      return Work.chunked(total, GRAIN, (from, to) ->
+          row(op, a, ao + aStep * from, aStep, b, bo + bStep * from, bStep, y, yo + from, to - from));
+    }
     int rank = out.rank();
     int[] dims = out.dims();
     int[] as = Broadcast.strides(bk.a(), out), bs = Broadcast.strides(bk.b(), out);
     int last = dims[rank - 1];
-    int rows = out.size() / Math.max(1, last);
-    if (last == 0) {
-      return new Work();
-    }
+    int rows = total / last;
     int aStep = as[rank - 1], bStep = bs[rank - 1];
     return Work.chunked(rows, Math.max(1, GRAIN / last), (from, to) -> {
       for (int row = from; row < to; row++) {
@@ -124,13 +175,13 @@ final class ElementwiseCpu {
           aPos += idx * as[d];
           bPos += idx * bs[d];
         }
-        int yPos = yo + row * last;
-        row(op, a, aPos, aStep, b, bPos, bStep, y, yPos, last);
+        row(op, a, aPos, aStep, b, bPos, bStep, y, yo + row * last, last);
       }
     });
   }
 
-  private static void row(BinaryOp op, float[] a, int ap, int as, float[] b, int bp, int bs, float[] y, int yp, int n) {
+  /** {@code y[yp + i] = a[ap + i * as] op b[bp + i * bs]} for i in [0, n); steps 0 or 1 get plain loops. */
+  static void row(BinaryOp op, float[] a, int ap, int as, float[] b, int bp, int bs, float[] y, int yp, int n) {
     if (as == 1 && bs == 1) {
       switch (op) {
         case ADD -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] + b[bp + i]; }
@@ -139,10 +190,28 @@ final class ElementwiseCpu {
         case DIV -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] / b[bp + i]; }
         case POW -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(a[ap + i], b[bp + i]); }
       }
-      return;
-    }
-    for (int i = 0; i < n; i++) {
-      y[yp + i] = op.apply(a[ap + i * as], b[bp + i * bs]);
+    } else if (as == 1 && bs == 0) {
+      float bv = b[bp];
+      switch (op) {
+        case ADD -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] + bv; }
+        case SUB -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] - bv; }
+        case MUL -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] * bv; }
+        case DIV -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] / bv; }
+        case POW -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(a[ap + i], bv); }
+      }
+    } else if (as == 0 && bs == 1) {
+      float av = a[ap];
+      switch (op) {
+        case ADD -> { for (int i = 0; i < n; i++) y[yp + i] = av + b[bp + i]; }
+        case SUB -> { for (int i = 0; i < n; i++) y[yp + i] = av - b[bp + i]; }
+        case MUL -> { for (int i = 0; i < n; i++) y[yp + i] = av * b[bp + i]; }
+        case DIV -> { for (int i = 0; i < n; i++) y[yp + i] = av / b[bp + i]; }
+        case POW -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(av, b[bp + i]); }
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        y[yp + i] = op.apply(a[ap + i * as], b[bp + i * bs]);
+      }
     }
   }
 }

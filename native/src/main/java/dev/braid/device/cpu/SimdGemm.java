@@ -33,6 +33,8 @@ final class SimdGemm {
   static final int NR = 2 * L;
   /** Rows of C a block must cover before packing B panels pays (packing reads B once more). */
   private static final int PACK_MIN_ROWS = 12;
+  /** K up to which B is not packed and C is walked row-major (see {@link #block}). */
+  static final int SMALL_K = 64;
 
   private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[MR * NR]);
@@ -47,9 +49,26 @@ final class SimdGemm {
   static void block(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc, int i0, int i1, int j0, int j1, int k,
       float[] bias, int biasOff, float lo, float hi) {
-    boolean pack = i1 - i0 >= PACK_MIN_ROWS && k > 1;
+    boolean pack = i1 - i0 >= PACK_MIN_ROWS && k > SMALL_K;
     float[] panel = pack ? panel(k * NR) : null;
     int j = j0;
+    if (!pack && k <= SMALL_K) {
+      // Short K (pointwise convolutions): B is a few rows, cache-resident without packing, and each
+      // tile is mostly its write-back, so walk C along its rows: row-major stores stream.
+      int jEnd = j0 + (j1 - j0) / NR * NR;
+      int i = i0;
+      for (; i + MR <= i1; i += MR) {
+        for (int jj = j0; jj < jEnd; jj += NR) {
+          shortTile4x2(a, aOff + i * lda, lda, b, bOff + jj, ldb, c, cOff + i * ldc + jj, ldc, k, bias, biasOff + i, lo, hi);
+        }
+      }
+      for (; i < i1; i++) {
+        for (int jj = j0; jj < jEnd; jj += NR) {
+          tile1x2(a, aOff + i * lda, b, bOff + jj, ldb, c, cOff + i * ldc + jj, k, bias, biasOff + i, lo, hi);
+        }
+      }
+      j = jEnd;
+    }
     for (; j + NR <= j1; j += NR) {
       float[] pb = b;
       int pOff = bOff + j, pld = ldb;
@@ -105,6 +124,10 @@ final class SimdGemm {
 
   private static void tile4x2(float[] a, int a0, int lda, float[] b, int bp, int ldb,
       float[] c, int cp, int ldc, int k, float[] bias, int bi, float lo, float hi) {
+    if (k <= KB) {
+      shortTile4x2(a, a0, lda, b, bp, ldb, c, cp, ldc, k, bias, bi, lo, hi);
+      return;
+    }
     FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
     FloatVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
     FloatVector e00 = s00, e01 = s00, e10 = s00, e11 = s00, e20 = s00, e21 = s00, e30 = s00, e31 = s00;
@@ -142,6 +165,42 @@ final class SimdGemm {
     }
     FloatVector c00 = s00.add(e00), c01 = s01.add(e01), c10 = s10.add(e10), c11 = s11.add(e11);
     FloatVector c20 = s20.add(e20), c21 = s21.add(e21), c30 = s30.add(e30), c31 = s31.add(e31);
+    store(c00, c, cp, bias, bi, lo, hi);
+    store(c01, c, cp + L, bias, bi, lo, hi);
+    store(c10, c, cp + ldc, bias, bi + 1, lo, hi);
+    store(c11, c, cp + ldc + L, bias, bi + 1, lo, hi);
+    store(c20, c, cp + 2 * ldc, bias, bi + 2, lo, hi);
+    store(c21, c, cp + 2 * ldc + L, bias, bi + 2, lo, hi);
+    store(c30, c, cp + 3 * ldc, bias, bi + 3, lo, hi);
+    store(c31, c, cp + 3 * ldc + L, bias, bi + 3, lo, hi);
+  }
+
+  /**
+   * {@link #tile4x2} for k <= {@link #KB}: one block, whose Kahan step would add the block sum to
+   * zero exactly, so it is left out (same result, a third fewer vector operations per tile when K
+   * is a few dozen).
+   */
+  private static void shortTile4x2(float[] a, int a0, int lda, float[] b, int bp, int ldb,
+      float[] c, int cp, int ldc, int k, float[] bias, int bi, float lo, float hi) {
+    FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+    FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+    for (int kk = 0; kk < k; kk++, bp += ldb) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[a0 + kk]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[a1 + kk]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[a2 + kk]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[a3 + kk]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+    }
     store(c00, c, cp, bias, bi, lo, hi);
     store(c01, c, cp + L, bias, bi, lo, hi);
     store(c10, c, cp + ldc, bias, bi + 1, lo, hi);

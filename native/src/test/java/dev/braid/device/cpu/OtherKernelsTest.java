@@ -3,6 +3,7 @@ package dev.braid.device.cpu;
 import static dev.braid.device.cpu.Harness.assertClose;
 import static dev.braid.device.cpu.Harness.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
@@ -41,7 +42,14 @@ class OtherKernelsTest {
         {Shape.of(2, 3, 4), Shape.of(4)},
         {Shape.of(2, 1, 4), Shape.of(3, 1)},
         {Shape.scalar(), Shape.of(5, 2)},
-        {Shape.of(1, 3, 1, 1), Shape.of(2, 3, 4, 5)}};
+        {Shape.of(1, 3, 1, 1), Shape.of(2, 3, 4, 5)},
+        // Flat paths: same size under leading ones, a one-element tensor of rank > 0 on either side,
+        // a per-row scalar [m, 1] and a bias row, each long enough to split into several chunks.
+        {Shape.of(1, 7, 5), Shape.of(7, 5)},
+        {Shape.of(3, 1), Shape.of(1)},
+        {Shape.of(1, 1), Shape.of(300, 700)},
+        {Shape.of(300, 700), Shape.of(300, 1)},
+        {Shape.of(700), Shape.of(300, 700)}};
     Random rnd = new Random(1);
     for (BinaryOp op : BinaryOp.values()) {
       for (Shape[] c : cases) {
@@ -79,7 +87,7 @@ class OtherKernelsTest {
   @ParameterizedTest
   @EnumSource(UnaryOp.class)
   void unaryMatchesDoubleMath(UnaryOp op) {
-    float[] x = random(new Random(op.ordinal()), 1000);
+    float[] x = random(new Random(op.ordinal()), 1003); // not a multiple of 4: unrolled loops have tails
     for (int i = 0; i < x.length; i++) {
       x[i] *= 4f; // spans erf's interesting range [-4, 4]
     }
@@ -113,11 +121,50 @@ class OtherKernelsTest {
   }
 
   @Test
+  void erfTableMatchesTheSeriesEverywhere() {
+    // A dense grid across every piece (both signs, the tails, the saturation points) off the step edges.
+    for (int i = -10 * 1024; i <= 10 * 1024; i++) {
+      float x = (float) (i / 1024.0 + 1e-4 * Math.sin(i));
+      double erf = MathFunctions.erf(x), gelu = MathFunctions.gelu(x);
+      assertEquals(erf, ErfTable.erf(x), 1e-7, "erf(" + x + ")");
+      assertEquals(gelu, ErfTable.gelu(x), 1e-9 + 2e-7 * Math.abs(gelu), "gelu(" + x + ")");
+    }
+    assertEquals(1f, ErfTable.erf(Float.POSITIVE_INFINITY));
+    assertEquals(-1f, ErfTable.erf(-1e30f));
+    assertTrue(Float.isNaN(ErfTable.erf(Float.NaN)));
+    assertEquals(Float.POSITIVE_INFINITY, ErfTable.gelu(Float.POSITIVE_INFINITY));
+    assertTrue(Float.isNaN(ErfTable.gelu(Float.NaN)));
+    assertTrue(Float.isNaN(ErfTable.gelu(Float.NEGATIVE_INFINITY)));
+  }
+
+  @Test
+  void fastExpMatchesMathExp() {
+    for (int i = -800 * 64; i <= 720 * 64; i++) {
+      double x = i / 64.0 + 1e-3 * Math.sin(i);
+      double e = Math.exp(x);
+      if (x <= 700) {
+        assertEquals(e, FastExp.exp(x), 1e-300 + 1e-10 * e, "exp(" + x + ")");
+      } else {
+        assertEquals((float) e, (float) FastExp.exp(x), "exp(" + x + ") as float");
+      }
+    }
+    assertEquals(0.0, FastExp.exp(Double.NEGATIVE_INFINITY));
+    assertEquals(Double.POSITIVE_INFINITY, FastExp.exp(Double.POSITIVE_INFINITY));
+    assertTrue(Double.isNaN(FastExp.exp(Double.NaN)));
+  }
+
+  @Test
   void poolingMatchesNaive() {
     Random rnd = new Random(3);
     Pool2d[] cases = {
         Pool2d.simple(Pool2d.PoolMode.MAX, 2, 3, 8, 8, 2, 2, 0),
         Pool2d.simple(Pool2d.PoolMode.MAX, 1, 2, 9, 9, 3, 2, 1),
+        // Wide rows: interior columns without bounds tests between padded edges, odd and even widths.
+        Pool2d.simple(Pool2d.PoolMode.MAX, 2, 3, 23, 21, 3, 2, 1),
+        Pool2d.simple(Pool2d.PoolMode.MAX, 1, 2, 20, 24, 5, 1, 2),
+        // Rows long enough for whole vectors of gathered windows (stride 2, dilation 2) plus tails.
+        Pool2d.simple(Pool2d.PoolMode.MAX, 1, 2, 9, 71, 3, 2, 1),
+        new Pool2d(Pool2d.PoolMode.MAX, 1, 2, 12, 80, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 5, 39, false),
         new Pool2d(Pool2d.PoolMode.MAX, 1, 2, 10, 10, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 5, 5, false),
         new Pool2d(Pool2d.PoolMode.AVERAGE, 1, 2, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, true),
         new Pool2d(Pool2d.PoolMode.AVERAGE, 1, 2, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, false),
@@ -181,7 +228,7 @@ class OtherKernelsTest {
   void reduceMeanOverArbitraryAxes() {
     Shape s = Shape.of(2, 3, 4, 5);
     float[] x = random(new Random(6), s.size());
-    for (List<Integer> axes : List.of(List.of(1), List.of(0, 2), List.of(3), List.of(0, 1, 2, 3), List.of(1, 3))) {
+    for (List<Integer> axes : List.of(List.of(1), List.of(0, 2), List.of(3), List.of(0, 1, 2, 3), List.of(1, 3), List.of(2, 3))) {
       ReduceMean rm = new ReduceMean(s, axes);
       float[] got = Harness.run(DEVICE, rm, x);
       double[] sum = new double[(int) rm.outputElements()];
