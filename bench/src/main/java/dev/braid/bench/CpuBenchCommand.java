@@ -49,10 +49,10 @@ final class CpuBenchCommand implements Callable<Integer> {
   Integer threads;
 
   @Option(names = "--iterations", description = "Timed runs of each runtime, alternating (default: ${DEFAULT-VALUE}).")
-  int iterations = 10;
+  int iterations = 20;
 
-  @Option(names = "--warmup", description = "Untimed runs of each first (default: ${DEFAULT-VALUE}).")
-  int warmup = 3;
+  @Option(names = "--warmup", description = "Untimed runs of each first; the SIMD kernels need a few seconds of JIT warm-up (default: ${DEFAULT-VALUE}).")
+  int warmup = 15;
 
   @Option(names = "--json", description = "Also write the results to this JSON file.")
   Path json;
