@@ -1,5 +1,6 @@
 package dev.braid.bench;
 
+import dev.braid.bench.table1.Table1Command;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks, each comparing side by side in one run.",
-    subcommands = {CpuBenchCommand.class})
+    subcommands = {CpuBenchCommand.class, Table1Command.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
