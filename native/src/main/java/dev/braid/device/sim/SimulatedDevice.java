@@ -236,7 +236,7 @@ public final class SimulatedDevice implements Device {
       for (KernelLaunch p : problems) {
         List<BufferSlice> args = new ArrayList<>(p.args().size());
         for (int i = 0; i < p.args().size(); i++) {
-          args.add(backing(p.args().get(i), p.kernel() + " argument " + i + " (" + p.kernel().argNames().get(i) + ")"));
+          args.add(backing(p.args().get(i), p, i));
         }
         if (cpu != null) {
           onCpu.add(new KernelLaunch(p.kernel(), args));
@@ -328,6 +328,19 @@ public final class SimulatedDevice implements Device {
     SimBuffer b = own(slice.buffer(), role);
     if (b.freed) {
       throw new DeviceException(DeviceException.Reason.CLOSED, role + ": buffer " + b + " was freed");
+    }
+    return b.backing == null ? null : b.backing.slice(slice.offsetBytes(), slice.lengthBytes());
+  }
+
+  /**
+   * The CPU backing of argument {@code arg} of {@code launch} (null when timing only), after
+   * checking it is a live buffer of this device. The argument's name is built only for an error:
+   * building it for every argument of every launch cost a quarter of a busy simulation's time.
+   */
+  private BufferSlice backing(BufferSlice slice, KernelLaunch launch, int arg) {
+    if (!(slice.buffer() instanceof SimBuffer b) || b.owner != this || b.freed) {
+      String role = launch.kernel() + " argument " + arg + " (" + launch.kernel().argNames().get(arg) + ")";
+      return backing(slice, role); // throws, naming the argument
     }
     return b.backing == null ? null : b.backing.slice(slice.offsetBytes(), slice.lengthBytes());
   }

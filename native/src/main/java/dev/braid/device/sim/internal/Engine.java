@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The discrete-event simulation behind {@code SimulatedDevice}: virtual time in nanoseconds, no
@@ -145,7 +146,7 @@ public final class Engine {
     hostFreeNanos = issueAt;
     at(issueAt, () -> {
       queues.get(streams.get(item.stream).queue()).add(item);
-      log(Kind.ISSUED, item, item.work != null ? item.work.label() : (item.upload ? "upload " : "download ") + item.transferBytes + " bytes");
+      log(Kind.ISSUED, item, () -> item.work != null ? item.work.label() : (item.upload ? "upload " : "download ") + item.transferBytes + " bytes");
     });
     return item;
   }
@@ -156,7 +157,7 @@ public final class Engine {
       throw new IllegalArgumentException("cannot schedule at " + atNanos + " ns, before now (" + nowNanos + " ns)");
     }
     at(atNanos, () -> {
-      log(Kind.EXTERNAL, null, "");
+      log(Kind.EXTERNAL, null, () -> "");
       action.run();
     });
   }
@@ -241,7 +242,7 @@ public final class Engine {
       pos--;
     }
     residentKernels.add(pos, k);
-    log(Kind.STARTED, k, k.work.totalBlocks() + " blocks");
+    log(Kind.STARTED, k, () -> k.work.totalBlocks() + " blocks");
   }
 
   private void startTransfer(Item t) {
@@ -249,7 +250,7 @@ public final class Engine {
     long start = Math.max(nowNanos, copyEngineFreeNanos[engine]);
     long end = start + (long) Math.ceil(t.transferBytes / profile.pcieBytesPerSecond() * 1e9);
     copyEngineFreeNanos[engine] = end;
-    log(Kind.STARTED, t, "until " + end);
+    log(Kind.STARTED, t, () -> "until " + end);
     at(end, () -> {
       transfers++;
       complete(t);
@@ -258,7 +259,7 @@ public final class Engine {
 
   private void complete(Item item) {
     streamActive.set(item.stream, null);
-    log(Kind.COMPLETED, item, "");
+    log(Kind.COMPLETED, item, () -> "");
     completions.add(item.onComplete);
   }
 
@@ -315,7 +316,8 @@ public final class Engine {
       byFinish.computeIfAbsent(finish, x -> new ArrayList<>()).add(new long[] {sm, e.getValue()[0]});
       placed += e.getValue()[0];
     }
-    log(Kind.DISPATCHED, k, placed + " blocks, finishing " + byFinish.keySet());
+    int placedBlocks = placed;
+    log(Kind.DISPATCHED, k, () -> placedBlocks + " blocks, finishing " + byFinish.keySet());
     for (Map.Entry<Long, List<long[]>> e : byFinish.entrySet()) {
       List<long[]> group = e.getValue();
       at(e.getKey(), () -> retire(k, group));
@@ -343,7 +345,8 @@ public final class Engine {
     }
     k.resident -= n;
     blocksRetired += n;
-    log(Kind.RETIRED, k, n + " blocks");
+    int retired = n;
+    log(Kind.RETIRED, k, () -> retired + " blocks");
     if (k.resident == 0 && k.dispatched == k.work.totalBlocks()) {
       residentKernels.remove(k);
       launches++;
@@ -351,9 +354,11 @@ public final class Engine {
     }
   }
 
-  private void log(Kind kind, Item item, String detail) {
+  /** Records an event when tracing; {@code detail} is only built then (it is costly per block group). */
+  private void log(Kind kind, Item item, Supplier<String> detail) {
     if (trace != null) {
-      trace.add(new TraceEvent(nowNanos, kind, item == null ? 0 : item.id, item == null ? -1 : item.stream, detail));
+      trace.add(new TraceEvent(nowNanos, kind, item == null ? 0 : item.id, item == null ? -1 : item.stream,
+          detail.get()));
     }
   }
 }

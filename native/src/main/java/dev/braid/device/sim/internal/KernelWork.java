@@ -19,16 +19,18 @@ import java.util.List;
  * batch fit in 6-50 MB of L2).
  */
 public final class KernelWork {
-  final String label;
+  /** The launch, kept to name it: the name is built only when asked for (errors, traces). */
+  private final Launch launch;
+  private String label;
   final LaunchGeometry footprint;
   final int[] classBlocks;
   final double[] flopsPerBlock;
   final double[] bytesPerBlock;
   final int totalBlocks;
 
-  private KernelWork(String label, LaunchGeometry footprint, int[] classBlocks, double[] flopsPerBlock,
+  private KernelWork(Launch launch, LaunchGeometry footprint, int[] classBlocks, double[] flopsPerBlock,
       double[] bytesPerBlock) {
-    this.label = label;
+    this.launch = launch;
     this.footprint = footprint;
     this.classBlocks = classBlocks;
     this.flopsPerBlock = flopsPerBlock;
@@ -38,7 +40,7 @@ public final class KernelWork {
       total += b;
     }
     if (total > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(label + ": " + total + " blocks exceed 2^31 - 1");
+      throw new IllegalArgumentException(label() + ": " + total + " blocks exceed 2^31 - 1");
     }
     this.totalBlocks = (int) total;
   }
@@ -63,15 +65,12 @@ public final class KernelWork {
       registers = Math.max(registers, g.registersPerThread());
       shared = Math.max(shared, g.sharedMemoryBytes());
     }
-    String label = launch instanceof GroupedLaunch
-        ? "grouped " + problems.get(0).kernel().getClass().getSimpleName() + " x" + n
-        : problems.get(0).kernel().toString();
     long total = 0;
     for (int b : blocks) {
       total += b;
     }
     int gridBlocks = (int) Math.min(Integer.MAX_VALUE, total);
-    return new KernelWork(label, new LaunchGeometry(gridBlocks, threads, registers, shared), blocks, flops, bytes);
+    return new KernelWork(launch, new LaunchGeometry(gridBlocks, threads, registers, shared), blocks, flops, bytes);
   }
 
   /** Blocks in the whole launch. */
@@ -86,6 +85,11 @@ public final class KernelWork {
 
   /** What logs and traces call this launch. */
   public String label() {
+    if (label == null) {
+      label = launch instanceof GroupedLaunch g
+          ? "grouped " + g.problems().get(0).kernel().getClass().getSimpleName() + " x" + g.problems().size()
+          : ((KernelLaunch) launch).kernel().toString();
+    }
     return label;
   }
 

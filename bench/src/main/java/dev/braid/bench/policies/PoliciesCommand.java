@@ -1,0 +1,388 @@
+package dev.braid.bench.policies;
+
+import dev.braid.bench.plot.PanelChart;
+import dev.braid.config.DeviceSpec;
+import dev.braid.config.RuntimeSettings;
+import dev.braid.device.Device;
+import dev.braid.device.Devices;
+import dev.braid.device.plan.KernelPlanner;
+import dev.braid.device.sim.GpuProfile;
+import dev.braid.device.sim.GpuProfiles;
+import dev.braid.gpu.GpuSettings;
+import dev.braid.model.Shape;
+import dev.braid.model.Tensor;
+import dev.braid.model.ValueInfo;
+import dev.braid.model.repo.ModelRepository;
+import dev.braid.model.repo.RepositoryModel;
+import dev.braid.model.zoo.ModelZoo;
+import dev.braid.model.zoo.ZooOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code braid bench policies}: the same workload of batch-1 requests to N co-located models run
+ * through {@code time-only}, {@code space-only} and {@code space-time}, side by side, each on a
+ * fresh engine and device. Prints a table per N and writes {@code results.json} and
+ * {@code policies.png} to {@code --out}.
+ *
+ * <p>The workload: instance {@code i} is architecture {@code mix[i % mix.size()]} loaded under
+ * the name {@code <arch>#<i>} (its own device weights, as a separate tenant's would be); requests
+ * arrive per instance as a Poisson process at {@code --rate}; each request's deadline is its
+ * arrival plus its instance's SLO. Before the runs, each architecture runs one batch-1 request
+ * alone on the device: its latency is the yardstick of {@code --slo Kx}, and the device time it
+ * took (its service time) sizes the automatic rate.
+ *
+ * <p>Policies get the engine's {@code braid.gpu} defaults, except that {@code space-only} gets one
+ * stream per model, as its definition says (each model on its own stream, what CUDA streams or MPS
+ * give); {@code time-only} uses one stream whatever it is given.
+ */
+@Command(
+    name = "policies",
+    mixinStandardHelpOptions = true,
+    description = "N co-located models under Poisson batch-1 load with SLOs: time-only, space-only and space-time"
+        + " side by side.")
+public final class PoliciesCommand implements Callable<Integer> {
+  /** The policies compared, in table order: the two baselines, then Braid's. */
+  static final List<String> POLICIES = List.of("time-only", "space-only", "space-time");
+
+  /** The numbers of co-located models a sweep runs. */
+  static final List<Integer> SWEEP_MODELS = List.of(1, 2, 4, 8, 16);
+
+  /**
+   * The automatic rate's offered load: each model's rate is this over the sum of the N instances'
+   * isolated batch-1 service times, so that running every request alone, one after another, would
+   * keep the device busy exactly all the time. Batching and overlap give a policy room below
+   * that; a policy without either is at its limit. Loaded, not hopelessly overloaded.
+   */
+  static final double AUTO_OFFERED_LOAD = 1.0;
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
+  private static final Pattern SLO_MULTIPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)x");
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--device", required = true, description = "Device: sim-<gpu> (e.g. sim-h100; virtual time), cpu or auto (wall time).")
+  String device;
+
+  @Option(names = "--out", required = true, description = "Directory for results.json and policies.png (created if missing).")
+  Path out;
+
+  @Option(names = "--models", description = "Co-located model instances N, cycling through --mix (default: ${DEFAULT-VALUE}).")
+  int models = 8;
+
+  @Option(names = "--mix", split = ",", description = "Architectures the instances cycle through (default: resnet18,mobilenetv2,bert,mlp).")
+  List<String> mix;
+
+  @Option(names = "--rate", description = "Poisson arrival rate per model, requests/s, or auto (default): %n"
+      + "1 / (sum over the N instances of their isolated batch-1 service time).")
+  String rate = "auto";
+
+  @Option(names = "--duration", description = "Arrival window, e.g. 20s, 500ms, 1m (default: ${DEFAULT-VALUE}).")
+  String duration = "20s";
+
+  @Option(names = "--seed", description = "Seed of the arrivals (and of the CPU run's inputs) (default: ${DEFAULT-VALUE}).")
+  long seed = 1;
+
+  @Option(names = "--slo", description = "Latency objective per model: Kx (K times its isolated batch-1 latency on the"
+      + " device) or a duration for all (e.g. 25ms) (default: ${DEFAULT-VALUE}).")
+  String slo = "5x";
+
+  @Option(names = "--sweep", description = "Also run N = 1, 2, 4, 8, 16 and plot throughput and p99 against N.")
+  boolean sweep;
+
+  @Option(names = "--image-size", description = "Image models' input size, a multiple of 32 (default: ${DEFAULT-VALUE},"
+      + " ImageNet's; smaller keeps --device cpu runs short).")
+  int imageSize = ZooOptions.DEFAULT_IMAGE_SIZE;
+
+  @Option(names = "--threads", description = "CPU device threads (default: braid.runtime.cpu-threads).")
+  Integer threads;
+
+  @Override
+  public Integer call() throws Exception {
+    // every flag is checked before anything runs or is written
+    DeviceSpec deviceSpec = DeviceSpec.parse("--device", device);
+    if (models < 1) {
+      throw new IllegalArgumentException("--models: expected an integer >= 1, got " + models);
+    }
+    List<String> archs = mix(mix == null ? List.of("resnet18", "mobilenetv2", "bert", "mlp") : mix);
+    long durationNanos = parseDuration("--duration", duration);
+    Double ratePerModel = parseRate(rate);
+    Slo sloSpec = parseSlo(slo);
+    if (imageSize < 32 || imageSize % 32 != 0) {
+      throw new IllegalArgumentException("--image-size: expected a multiple of 32 that is >= 32, got " + imageSize);
+    }
+    int cpuThreads = threads == null ? RuntimeSettings.load().cpuThreads() : threads;
+    if (cpuThreads < 1) {
+      throw new IllegalArgumentException("--threads: expected an integer >= 1, got " + cpuThreads);
+    }
+    GpuProfile profile = null;
+    String deviceName;
+    if (deviceSpec.kind() == DeviceSpec.Kind.SIMULATED) {
+      try (Device d = Devices.open("--device", deviceSpec, 1)) {
+        deviceName = d.info().name();
+      }
+      profile = GpuProfiles.find(deviceSpec.profile()).orElseThrow();
+    } else {
+      try (Device d = Devices.open("--device", deviceSpec, cpuThreads)) {
+        deviceName = d.info().name();
+      }
+    }
+    boolean virtual = profile != null;
+    PrintWriter w = spec.commandLine().getOut();
+    PrintWriter progress = spec.commandLine().getErr();
+    Files.createDirectories(out);
+
+    List<String> distinct = List.copyOf(new LinkedHashSet<>(archs));
+    Map<String, RepositoryModel> repo = loadZoo(distinct, imageSize);
+    Map<String, Long> flops = new HashMap<>();
+    for (String a : distinct) {
+      flops.put(a, KernelPlanner.plan(repo.get(a).latest().bind(1)).totalFlops());
+    }
+    Function<Workload.Instance, Map<String, Tensor>> inputs = virtual ? sharedZeros(repo) : randomPerInstance(repo,
+        seed);
+    PolicyRunner runner = new PolicyRunner(repo, inputs, progress);
+    GpuProfile prof = profile;
+    Supplier<Device> open = () -> Devices.open("--device", deviceSpec, cpuThreads);
+
+    w.printf(Locale.ROOT, "bench policies on %s (%s): %s time, arrivals over %s, seed %d, SLO %s%n", deviceSpec,
+        deviceName, virtual ? "virtual" : "wall", duration, seed, slo);
+    Map<String, PolicyRunner.Isolated> isolated = new LinkedHashMap<>();
+    GpuSettings alone = GpuSettings.defaults().withPolicy("time-only");
+    for (String a : distinct) {
+      PolicyRunner.Isolated i = virtual ? runner.isolatedOnSimulator(prof, alone, a)
+          : runner.isolatedOnDevice(open, alone, a);
+      isolated.put(a, i);
+      w.printf(Locale.ROOT, "  %-12s alone at batch 1: %.3f ms latency, %.3f ms of device time, %.3f GFLOP%n", a,
+          i.latencyNanos() / 1e6, i.serviceNanos() / 1e6, flops.get(a) / 1e9);
+    }
+    w.flush();
+
+    List<Integer> ns = sweep ? List.copyOf(new TreeSet<>(Stream.concat(SWEEP_MODELS.stream(), Stream.of(models))
+        .toList())) : List.of(models);
+    List<PoliciesReport.Point> points = new ArrayList<>();
+    PoliciesReport.Point main = null;
+    for (int n : ns) {
+      List<Workload.Instance> instances = instances(n, archs, ratePerModel, sloSpec, isolated, flops);
+      Workload workload = Workload.generate(instances, durationNanos, seed);
+      w.println();
+      w.printf(Locale.ROOT, "N = %d co-located models (%s), %.3f requests/s per model, %d requests%n", n,
+          String.join(", ", instances.stream().map(Workload.Instance::name).toList()), instances.get(0).rateRps(),
+          workload.requestCount());
+      w.flush();
+      List<PolicyResult> results = new ArrayList<>();
+      for (String policy : POLICIES) {
+        progress.printf(Locale.ROOT, "bench policies: N=%d %s ...%n", n, policy);
+        progress.flush();
+        GpuSettings settings = settingsFor(policy, n);
+        results.add(virtual ? runner.onSimulator(prof, settings, workload) : runner.onDevice(open, settings, workload));
+      }
+      PoliciesReport.Point point = new PoliciesReport.Point(n, workload, results);
+      points.add(point);
+      if (n == models) {
+        main = point;
+      }
+      new PoliciesReport(deviceSpec.toString(), deviceName, virtual ? "virtual" : "wall", seed, durationNanos, archs,
+          rate, slo, isolated, point, List.of()).printTable(w, point);
+      w.flush();
+    }
+
+    PoliciesReport report = new PoliciesReport(deviceSpec.toString(), deviceName, virtual ? "virtual" : "wall", seed,
+        durationNanos, archs, rate, slo, isolated, main, sweep ? points : List.of());
+    Path json = out.resolve("results.json");
+    Files.writeString(json, report.toJson(), StandardCharsets.UTF_8);
+    Path png = out.resolve("policies.png");
+    PanelChart.writePng(png, "Policies on " + deviceSpec + " (" + deviceName + "), " + (sweep ? "N = " + ns
+        : models + " co-located models") + ", SLO " + slo, PoliciesChart.panels(report), 2);
+    w.println();
+    w.println("wrote " + json);
+    w.println("wrote " + png);
+    return 0;
+  }
+
+  /** The engine settings of {@code policy} for {@code n} models: defaults, space-only one stream per model. */
+  static GpuSettings settingsFor(String policy, int n) {
+    GpuSettings d = GpuSettings.defaults().withPolicy(policy);
+    if (!policy.equals("space-only") || d.streamPriorities().size() >= n) {
+      return d;
+    }
+    return new GpuSettings(policy, Collections.nCopies(n, 0), d.maxOpsPerSuperKernel(), d.superKernelWaves(),
+        d.maxLaunchesInFlightPerStream(), d.agingThreshold(), d.profilingRuns());
+  }
+
+  /** The N instances: architectures cycling through {@code archs}, each with its rate and SLO. */
+  static List<Workload.Instance> instances(int n, List<String> archs, Double ratePerModel, Slo slo,
+      Map<String, PolicyRunner.Isolated> isolated, Map<String, Long> flops) {
+    double rate;
+    if (ratePerModel != null) {
+      rate = ratePerModel;
+    } else {
+      long serviceSum = 0;
+      for (int i = 0; i < n; i++) {
+        serviceSum += isolated.get(archs.get(i % archs.size())).serviceNanos();
+      }
+      rate = AUTO_OFFERED_LOAD * 1e9 / serviceSum;
+    }
+    List<Workload.Instance> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String arch = archs.get(i % archs.size());
+      long sloNanos = slo.multiple() > 0 ? Math.round(slo.multiple() * isolated.get(arch).latencyNanos())
+          : slo.fixedNanos();
+      out.add(new Workload.Instance(arch + "#" + i, arch, rate, sloNanos, flops.get(arch)));
+    }
+    return out;
+  }
+
+  /** A latency objective: a multiple of the isolated latency ({@code multiple > 0}) or a fixed time. */
+  record Slo(double multiple, long fixedNanos) {}
+
+  static Slo parseSlo(String text) {
+    Matcher m = SLO_MULTIPLE.matcher(text.trim());
+    if (m.matches()) {
+      double k = Double.parseDouble(m.group(1));
+      if (!(k > 0)) {
+        throw new IllegalArgumentException("--slo: expected a multiple > 0 such as 5x, got '" + text + "'");
+      }
+      return new Slo(k, 0);
+    }
+    try {
+      return new Slo(0, parseDuration("--slo", text));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--slo: expected a multiple of the isolated latency such as 5x, or a"
+          + " duration such as 25ms, got '" + text + "'");
+    }
+  }
+
+  /** {@code <number><unit>} with unit ms, s or m, > 0. */
+  static long parseDuration(String flag, String text) {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(flag + ": expected a duration such as 20s, 500ms or 1m, got '" + text + "'");
+    }
+    double v = Double.parseDouble(m.group(1));
+    double unitNanos = switch (m.group(2)) {
+      case "ms" -> 1e6;
+      case "s" -> 1e9;
+      default -> 60e9;
+    };
+    long nanos = Math.round(v * unitNanos);
+    if (nanos <= 0) {
+      throw new IllegalArgumentException(flag + ": expected a duration > 0, got '" + text + "'");
+    }
+    return nanos;
+  }
+
+  /** The per-model rate, or null for auto. */
+  static Double parseRate(String text) {
+    if (text.trim().equalsIgnoreCase("auto")) {
+      return null;
+    }
+    double r;
+    try {
+      r = Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--rate: expected requests/s per model (a number > 0) or auto, got '"
+          + text + "'");
+    }
+    if (!(r > 0) || Double.isInfinite(r)) {
+      throw new IllegalArgumentException("--rate: expected requests/s per model (a number > 0) or auto, got '"
+          + text + "'");
+    }
+    return r;
+  }
+
+  static List<String> mix(List<String> given) {
+    List<String> out = new ArrayList<>();
+    for (String g : given) {
+      String name = g.trim();
+      if (!ModelZoo.MODEL_NAMES.contains(name)) {
+        throw new IllegalArgumentException("--mix: unknown model '" + g + "'; known: "
+            + String.join(", ", ModelZoo.MODEL_NAMES));
+      }
+      out.add(name);
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("--mix: expected at least one of " + String.join(", ", ModelZoo.MODEL_NAMES));
+    }
+    return out;
+  }
+
+  /** Writes the zoo's {@code archs} to a temporary repository, loads them, and deletes the files. */
+  private static Map<String, RepositoryModel> loadZoo(List<String> archs, int imageSize) throws IOException {
+    Path dir = Files.createTempDirectory("braid-bench-policies-zoo");
+    try {
+      ModelZoo.generate(dir, ZooOptions.defaults().withImageSize(imageSize).withModels(archs.toArray(String[]::new)));
+      ModelRepository repository = ModelRepository.open(dir);
+      Map<String, RepositoryModel> out = new LinkedHashMap<>();
+      for (String a : archs) {
+        out.put(a, repository.load(a));
+      }
+      return out;
+    } finally {
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** One zero tensor set per architecture, shared by every request: a timing-only device never reads them. */
+  private static Function<Workload.Instance, Map<String, Tensor>> sharedZeros(Map<String, RepositoryModel> repo) {
+    Map<String, Map<String, Tensor>> cache = new HashMap<>();
+    return inst -> cache.computeIfAbsent(inst.arch(), a -> tensors(repo.get(a), null));
+  }
+
+  /** Random inputs per instance, reproducible from the seed and the instance's name. */
+  private static Function<Workload.Instance, Map<String, Tensor>> randomPerInstance(Map<String, RepositoryModel> repo,
+      long seed) {
+    Map<String, Map<String, Tensor>> cache = new HashMap<>();
+    return inst -> cache.computeIfAbsent(inst.name(),
+        n -> tensors(repo.get(inst.arch()), new SplittableRandom(seed ^ n.hashCode())));
+  }
+
+  /** Batch-1 inputs of {@code model}: zeros, or values from {@code rnd} (floats in [-1, 1), ids in [0, 16)). */
+  private static Map<String, Tensor> tensors(RepositoryModel model, SplittableRandom rnd) {
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    for (ValueInfo v : model.latest().bind(1).inputs()) {
+      Shape s = v.shape();
+      if (v.dtype().isFloating()) {
+        float[] d = new float[s.size()];
+        for (int i = 0; rnd != null && i < d.length; i++) {
+          d[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        in.put(v.name(), Tensor.ofFloats(v.dtype(), s, d));
+      } else {
+        long[] d = new long[s.size()];
+        for (int i = 0; rnd != null && i < d.length; i++) {
+          d[i] = rnd.nextInt(16);
+        }
+        in.put(v.name(), Tensor.ofLongs(v.dtype(), s, d));
+      }
+    }
+    return in;
+  }
+}
