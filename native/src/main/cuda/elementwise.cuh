@@ -1,0 +1,190 @@
+// Elementwise and layout kernels: 256 threads x 4 elements per block (element i of a block's
+// 1024 is handled by thread i % 256, so each of the 4 passes is one coalesced sweep), and
+// Pool2d / Gather one output per thread.
+#pragma once
+#include "common.cuh"
+
+#define BRAID_EW_BLOCK (BRAID_EW_THREADS * BRAID_EW_PER_THREAD)
+#define BRAID_EW_FOR(i, n)                                                               \
+  for (long long i##_j = 0, i = (long long)blockIdx.x * BRAID_EW_BLOCK + threadIdx.x;    \
+       i##_j < BRAID_EW_PER_THREAD; i##_j++, i += BRAID_EW_THREADS)                      \
+    if (i < (n))
+
+// UnaryOp ordinals.
+#define BRAID_UNARY_RELU 0
+#define BRAID_UNARY_CLIP 1
+#define BRAID_UNARY_SIGMOID 2
+#define BRAID_UNARY_TANH 3
+#define BRAID_UNARY_ERF 4
+#define BRAID_UNARY_GELU 5
+#define BRAID_UNARY_GELU_TANH 6
+#define BRAID_UNARY_SQRT 7
+#define BRAID_UNARY_IDENTITY 8
+
+// BinaryOp ordinals.
+#define BRAID_BINARY_ADD 0
+#define BRAID_BINARY_SUB 1
+#define BRAID_BINARY_MUL 2
+#define BRAID_BINARY_DIV 3
+#define BRAID_BINARY_POW 4
+
+__device__ __forceinline__ float braid_unary(int op, float x, float lo, float hi) {
+  switch (op) {
+    case BRAID_UNARY_RELU: return braid_clamp(x, 0.f, INFINITY);
+    case BRAID_UNARY_CLIP: return braid_clamp(x, lo, hi);
+    case BRAID_UNARY_SIGMOID:  // stable for large |x|, as MathFunctions.sigmoid
+      if (x >= 0.f) return 1.f / (1.f + expf(-x));
+      else { float e = expf(x); return e / (1.f + e); }
+    case BRAID_UNARY_TANH: return tanhf(x);
+    case BRAID_UNARY_ERF: return erff(x);
+    case BRAID_UNARY_GELU: return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
+    case BRAID_UNARY_GELU_TANH:
+      return 0.5f * x * (1.f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+    case BRAID_UNARY_SQRT: return sqrtf(x);
+    default: return x;
+  }
+}
+
+// Y = op(X) over n elements; lo/hi are Clip's bounds (ignored otherwise).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_unary_f32(const float* __restrict__ x, float* __restrict__ y, long long n, int32_t op, float lo, float hi) {
+  BRAID_EW_FOR(i, n) y[i] = braid_unary(op, x[i], lo, hi);
+}
+
+__device__ __forceinline__ float braid_binary(int op, float a, float b) {
+  switch (op) {
+    case BRAID_BINARY_ADD: return a + b;
+    case BRAID_BINARY_SUB: return a - b;
+    case BRAID_BINARY_MUL: return a * b;
+    case BRAID_BINARY_DIV: return a / b;
+    default: return powf(a, b);
+  }
+}
+
+// Y = A op B with numpy broadcasting over n = prod(shape.dims) outputs (1 for rank 0); shape.strideA
+// and strideB are the inputs' element strides per output axis, 0 where broadcast.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_binary_f32(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ y,
+                 long long n, int32_t op, BraidShape shape) {
+  BRAID_EW_FOR(i, n) {
+    long long rem = i, pa = 0, pb = 0;
+    for (int d = shape.rank - 1; d >= 0; d--) {
+      int idx = (int)(rem % shape.dims[d]);
+      rem /= shape.dims[d];
+      pa += (long long)idx * shape.strideA[d];
+      pb += (long long)idx * shape.strideB[d];
+    }
+    y[i] = braid_binary(op, a[pa], b[pb]);
+  }
+}
+
+// Y[n, c, s] = X[n, c, s] * scale[c] + shift[c] over total = n * channels * spatial elements.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_batchnorm_f32(const float* __restrict__ x, const float* __restrict__ scale, const float* __restrict__ shift,
+                    float* __restrict__ y, long long total, int32_t channels, int32_t spatial) {
+  BRAID_EW_FOR(i, total) {
+    int c = (int)((i / spatial) % channels);
+    y[i] = x[i] * scale[c] + shift[c];
+  }
+}
+
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_copy_f32(const float* __restrict__ x, float* __restrict__ y, long long n) {
+  BRAID_EW_FOR(i, n) y[i] = x[i];
+}
+
+// Y = transpose(X): walks the output in order; shape.dims are the output dims, shape.strideA the
+// input's stride of each output axis.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_transpose_f32(const float* __restrict__ x, float* __restrict__ y, long long n, BraidShape shape) {
+  BRAID_EW_FOR(i, n) {
+    long long rem = i, p = 0;
+    for (int d = shape.rank - 1; d >= 0; d--) {
+      p += (rem % shape.dims[d]) * (long long)shape.strideA[d];
+      rem /= shape.dims[d];
+    }
+    y[i] = x[p];
+  }
+}
+
+// Concat: output viewed as [outer, outRow]; column col belongs to the input i with
+// colStart[i] <= col < colStart[i + 1] (linear scan, at most 16).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_concat_f32(BraidConcatInputs in, float* __restrict__ y, int32_t outer, int32_t outRow) {
+  long long n = (long long)outer * outRow;
+  BRAID_EW_FOR(e, n) {
+    int o = (int)(e / outRow), col = (int)(e - (long long)o * outRow);
+    int i = 0;
+    while (i + 1 < in.count && in.colStart[i + 1] <= col) i++;
+    int chunk = in.colStart[i + 1] - in.colStart[i];
+    y[e] = reinterpret_cast<const float*>(in.x[i])[(long long)o * chunk + col - in.colStart[i]];
+  }
+}
+
+// Gather along an axis: Y[o, j, r] = data[o, idx[j], r]. Indices are float32 integers in
+// [-axisDim, axisDim); a bad one writes 0 to its outputs and j + 1 to *status (the host zeroes
+// status before and fails the launch if it is non-zero after). One output per thread, 4 per thread.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_gather_f32(const float* __restrict__ data, const float* __restrict__ idx, float* __restrict__ y,
+                 int32_t outer, int32_t q, int32_t inner, int32_t axisDim, int32_t* __restrict__ status) {
+  long long n = (long long)outer * q * inner;
+  BRAID_EW_FOR(e, n) {
+    int r = (int)(e % inner);
+    long long oj = e / inner;
+    int j = (int)(oj % q), o = (int)(oj / q);
+    float raw = idx[j];
+    float v = truncf(raw);
+    if (v != raw || v < (float)-axisDim || v >= (float)axisDim) {
+      *status = j + 1;
+      y[e] = 0.f;
+    } else {
+      int a = (int)v;
+      if (a < 0) a += axisDim;
+      y[e] = data[((long long)o * axisDim + a) * inner + r];
+    }
+  }
+}
+
+// Max or average pooling, one output per thread, grid ceil(n * c * outH * outW / 256). mode 0 =
+// MAX (NaN wins, as the CPU's Math.max), 1 = AVERAGE (sum of valid taps / divisor, divisor the
+// valid count or, with countIncludePad, the positions inside the padded extent).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_pool2d_f32(const float* __restrict__ x, float* __restrict__ y, int32_t mode, int32_t n, int32_t c,
+                 int32_t h, int32_t w, int32_t kh, int32_t kw, int32_t strideH, int32_t strideW,
+                 int32_t padTop, int32_t padLeft, int32_t padBottom, int32_t padRight,
+                 int32_t dilationH, int32_t dilationW, int32_t outH, int32_t outW, int32_t countIncludePad) {
+  long long total = (long long)n * c * outH * outW;
+  long long o = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (o >= total) return;
+  int sp = outH * outW;
+  long long plane = o / sp;
+  int pos = (int)(o - plane * sp);
+  int oi = pos / outW, oj = pos - oi * outW;
+  int h0 = oi * strideH - padTop, w0 = oj * strideW - padLeft;
+  const float* X = x + plane * h * w;
+  float best = -INFINITY, sum = 0.f;
+  int count = 0;
+  for (int r = 0; r < kh; r++) {
+    int ih = h0 + r * dilationH;
+    if (ih < 0 || ih >= h) continue;
+    for (int s = 0; s < kw; s++) {
+      int iw = w0 + s * dilationW;
+      if (iw < 0 || iw >= w) continue;
+      float v = X[ih * w + iw];
+      best = (v != v || best != best) ? __int_as_float(0x7fc00000) : fmaxf(best, v);
+      sum += v;
+      count++;
+    }
+  }
+  if (mode == 0) {
+    y[o] = best;
+    return;
+  }
+  int divisor = count;
+  if (countIncludePad) {
+    int hEnd = min(h0 + (kh - 1) * dilationH + 1, h + padBottom);
+    int wEnd = min(w0 + (kw - 1) * dilationW + 1, w + padRight);
+    divisor = ((hEnd - h0 + dilationH - 1) / dilationH) * ((wEnd - w0 + dilationW - 1) / dilationW);
+  }
+  y[o] = sum / divisor;
+}
