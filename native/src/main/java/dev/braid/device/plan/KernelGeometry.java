@@ -26,16 +26,16 @@ import dev.braid.device.kernel.Unary;
  *   <tr><th>kernel</th><th>one block computes</th><th>threads</th><th>regs</th><th>shared bytes</th></tr>
  *   <tr><td>GEMM, {@code min(M,N) > 16}: tiled</td><td>a 64 x 64 tile of Y; K in stages of BK = 16,
  *       A and B tiles staged in shared memory; 16 x 16 threads, 4 x 4 outputs each</td>
- *       <td>256</td><td>64</td><td>2 x 64 x 16 x 4 = 8192</td></tr>
+ *       <td>256</td><td>116</td><td>2 x 16 x (64 + 4) x 4 = 8704 (rows padded by 4 floats against bank conflicts)</td></tr>
  *   <tr><td>GEMM, {@code min(M,N) <= 16}: skinny (batch-1 matrix-vector)</td><td>32 positions of the
  *       long dimension {@code L = max(M,N)} times all {@code S = min(M,N)} positions of the short one;
  *       lane = long position, the 4 warps split K into interleaved slices, each thread holds S
  *       accumulators, then a cross-warp reduction in shared memory</td>
- *       <td>128</td><td>48</td><td>4 x 16 x 32 x 4 = 8192</td></tr>
+ *       <td>128</td><td>118</td><td>4 x 16 x 32 x 4 = 8192</td></tr>
  *   <tr><td>Conv2d, not depthwise: implicit GEMM</td><td>a 64 x 64 tile of the GEMM with
  *       {@code M = N*OH*OW} (output pixels), {@code N = K/groups} (output channels),
  *       {@code K = C/groups*KH*KW}, per group; im2col addresses computed on the fly, bias and
- *       activation in the epilogue</td><td>256</td><td>64</td><td>8192</td></tr>
+ *       activation in the epilogue</td><td>256</td><td>116</td><td>8704</td></tr>
  *   <tr><td>depthwise Conv2d</td><td>256 outputs, one thread each</td><td>256</td><td>32</td><td>0</td></tr>
  *   <tr><td>Unary, Binary, BatchNorm; Copy, Transpose, Concat, Gather</td>
  *       <td>1024 output elements, 4 per thread</td><td>256</td><td>32</td><td>0</td></tr>
@@ -49,7 +49,9 @@ import dev.braid.device.kernel.Unary;
  *
  * <p>Invariants: {@code blocks >= 1} for every kernel, also when it has no elements; a tiled
  * kernel's padded work {@link #issuedFlops} is at least {@link Kernel#flops()}. Register counts
- * are the budget the CUDA kernels must meet ({@code __launch_bounds__} and {@code ptxas -v}).
+ * are the largest {@code ptxas -v} figure (sm_90) of the kernels of the row, as recorded in
+ * {@code braid_kernels.manifest} (braid_gemm_f32 116, braid_conv2d_f32 80, grouped 76/113,
+ * skinny 118); KernelGeometryManifestTest keeps them equal.
  */
 public final class KernelGeometry {
   /** Output tile edge of the tiled GEMM and implicit-GEMM kernels. */
@@ -64,10 +66,10 @@ public final class KernelGeometry {
   public static final int ELEMENTS_PER_THREAD = 4;
 
   private static final int TILED_THREADS = 256;
-  private static final int TILED_REGISTERS = 64;
-  private static final int TILED_SHARED_BYTES = 2 * TILE * TILE_K * 4;
+  private static final int TILED_REGISTERS = 116;
+  private static final int TILED_SHARED_BYTES = 2 * TILE_K * (TILE + 4) * 4;
   private static final int SKINNY_THREADS = 128;
-  private static final int SKINNY_REGISTERS = 48;
+  private static final int SKINNY_REGISTERS = 118;
   private static final int SKINNY_SHARED_BYTES = (SKINNY_THREADS / 32) * SKINNY_MAX * SKINNY_SPAN * 4;
   private static final int SIMPLE_THREADS = 256;
   private static final int SIMPLE_REGISTERS = 32;
