@@ -424,8 +424,11 @@ public final class GpuEngine implements AutoCloseable {
     }
     for (FailedJob f : scheduler.expire(now)) {
       JobRun run = runs.get(f.job().id());
-      failRun(run, InferError.TOO_LATE, "model '" + run.slot.name + "': deadline passed after " + f.opIndex() + " of "
-          + run.plan.size() + " ops, " + micros(now - f.job().deadlineNanos()) + " us ago");
+      long left = f.job().deadlineNanos() - now;
+      failRun(run, InferError.TOO_LATE, "model '" + run.slot.name + "': " + (left <= 0
+          ? "deadline passed after " + f.opIndex() + " of " + run.plan.size() + " ops, " + micros(-left) + " us ago"
+          : "cannot meet its deadline: " + micros(left) + " us left but " + micros(cost.predictRemainingNanos(run.plan,
+              f.opIndex())) + " us of work predicted for ops " + f.opIndex() + " to " + (run.plan.size() - 1)));
     }
     for (PlannedLaunch l : scheduler.plan(now)) {
       issue(l, now);
