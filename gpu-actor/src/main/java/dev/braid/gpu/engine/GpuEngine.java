@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * launched as the policy plans them, alone or inside super-kernels ({@link GroupedLaunch}) ->
  * outputs downloaded and split back by rows -> answered. Every submitted request is answered
  * exactly once, with outputs or an {@link InferError}: a deadline that passes while queued or
- * between kernels, an unload, a drain, or a device failure (the batch's arena is then aborted).
+ * between kernels (or that the job's remaining kernels can no longer meet, by the cost model), an unload, a drain, or a device failure (the batch's arena is then aborted).
  *
  * <p><b>Events.</b> Every event (a submission, a timer, a completion) ends in one pump: release
  * the batches due, expire late jobs, ask the scheduler for launches and issue them, and ask the
