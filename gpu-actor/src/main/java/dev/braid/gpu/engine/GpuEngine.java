@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * launched as the policy plans them, alone or inside super-kernels ({@link GroupedLaunch}) ->
  * outputs downloaded and split back by rows -> answered. Every submitted request is answered
  * exactly once, with outputs or an {@link InferError}: a deadline that passes while queued or
- * between kernels, an unload, a drain, or a device failure (the batch's arena is then aborted).
+ * between kernels (or that the job's remaining kernels can no longer meet, by the cost model), an unload, a drain, or a device failure (the batch's arena is then aborted).
  *
  * <p><b>Events.</b> Every event (a submission, a timer, a completion) ends in one pump: release
  * the batches due, expire late jobs, ask the scheduler for launches and issue them, and ask the
@@ -424,8 +424,11 @@ public final class GpuEngine implements AutoCloseable {
     }
     for (FailedJob f : scheduler.expire(now)) {
       JobRun run = runs.get(f.job().id());
-      failRun(run, InferError.TOO_LATE, "model '" + run.slot.name + "': deadline passed after " + f.opIndex() + " of "
-          + run.plan.size() + " ops, " + micros(now - f.job().deadlineNanos()) + " us ago");
+      long left = f.job().deadlineNanos() - now;
+      failRun(run, InferError.TOO_LATE, "model '" + run.slot.name + "': " + (left <= 0
+          ? "deadline passed after " + f.opIndex() + " of " + run.plan.size() + " ops, " + micros(-left) + " us ago"
+          : "cannot meet its deadline: " + micros(left) + " us left but " + micros(cost.predictRemainingNanos(run.plan,
+              f.opIndex())) + " us of work predicted for ops " + f.opIndex() + " to " + (run.plan.size() - 1)));
     }
     for (PlannedLaunch l : scheduler.plan(now)) {
       issue(l, now);

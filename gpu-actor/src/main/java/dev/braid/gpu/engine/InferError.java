@@ -6,7 +6,11 @@ public enum InferError {
   UNKNOWN_MODEL,
   /** The inputs do not match the model: names, dtypes, shapes, batch rows or priority level. */
   INVALID_INPUT,
-  /** Its deadline passed before it could run: while queued, or before its next kernel started. */
+  /**
+   * Its deadline passed before it could run (while queued, or before its next kernel started), or
+   * its remaining kernels, by the cost model, could no longer finish by it even with the device to
+   * themselves, so none of them was launched.
+   */
   TOO_LATE,
   /** The model was unloaded (or the engine closed) before the request completed. */
   UNLOADED,

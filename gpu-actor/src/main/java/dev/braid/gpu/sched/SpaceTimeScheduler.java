@@ -165,21 +165,37 @@ public final class SpaceTimeScheduler {
   }
 
   /**
-   * Removes the jobs with no op in flight whose deadline has passed ({@code nowNanos >=
-   * deadlineNanos}), as failed {@link FailureReason#TOO_LATE}, in admission order. Jobs with an op
-   * in flight are left to settle first.
+   * Removes the jobs with no op in flight that can no longer meet their deadline, as failed {@link
+   * FailureReason#TOO_LATE}, in admission order: those whose latest start has passed, {@code
+   * nowNanos + predictRemaining(job) > deadlineNanos}, where the remaining work is the cost model's
+   * time for the job's ops from its next one to its last, run alone back to back. That is the
+   * earliest the job could finish even with the device to itself, so a job failed here would have
+   * missed its deadline under any policy (as far as the cost model predicts); keeping it would
+   * only spend device time on an answer nobody can use, and under overload that time is taken from
+   * jobs that could still make it (Clockwork drops such requests for the same reason). A job whose
+   * deadline has passed is the special case with no work left to predict. Jobs with an op in
+   * flight are left to settle first. Every policy gets this: it is the scheduler's admission of
+   * work, not a policy's choice among admitted work.
    */
   public List<FailedJob> expire(long nowNanos) {
     List<FailedJob> expired = new ArrayList<>();
     var it = jobs.values().iterator();
     while (it.hasNext()) {
       JobState s = it.next();
-      if (!s.inFlight() && !s.cancelled && nowNanos >= s.job.deadlineNanos()) {
+      if (!s.inFlight() && !s.cancelled && cannotMeetDeadline(s, nowNanos)) {
         it.remove();
         expired.add(new FailedJob(s.job, s.nextOp, FailureReason.TOO_LATE));
       }
     }
     return expired;
+  }
+
+  /** True when {@code now} is past the job's latest start: its deadline less its remaining work. */
+  private boolean cannotMeetDeadline(JobState s, long nowNanos) {
+    if (nowNanos >= s.job.deadlineNanos()) {
+      return true;
+    }
+    return nowNanos > saturatingSub(s.job.deadlineNanos(), cost.predictRemainingNanos(s.job.plan(), s.nextOp));
   }
 
   /** Jobs held (waiting or with an op in flight). */

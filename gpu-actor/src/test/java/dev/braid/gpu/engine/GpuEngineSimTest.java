@@ -121,6 +121,25 @@ class GpuEngineSimTest {
     assertEquals(Map.of(InferError.TOO_LATE, 2L), stats.failuresByReason());
   }
 
+  @ParameterizedTest
+  @MethodSource("policies")
+  void aRequestWhoseModelCannotRunInItsBudgetIsAnsweredTooLateWithoutALaunch(String policy) {
+    GpuEngine engine = engine(policy);
+    long now = sim.clock().nanoTime();
+    // resnet18 at batch 1 takes about 0.9 ms of device work on an H100. The batch is admitted
+    // about 1.1 ms after submission (max_queue_delay, then its inputs' upload), when 0.4 ms of a
+    // 1.5 ms budget are left: the deadline is still ahead, but too close for the model's work
+    Sent hopeless = submitAt(engine, now, "resnet18", 1, 1, now + 1_500_000);
+    long launches = engine.stats().launches();
+    sim.runUntilIdle();
+
+    InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, hopeless.answers().get(0));
+    assertEquals(InferError.TOO_LATE, f.reason());
+    assertTrue(f.message().contains("cannot meet its deadline"), f.message());
+    assertEquals(launches, engine.stats().launches(), "no device time spent on it");
+    assertTrue(engine.isIdle());
+  }
+
   @Test
   void unloadAnswersQueuedAndRunningRequestsAndFreesTheWeightsOnceTheDeviceLetsGo() {
     GpuEngine engine = engine("space-time");

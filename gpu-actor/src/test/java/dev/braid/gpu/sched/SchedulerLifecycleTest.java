@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Jobs leave exactly once, finished or failed with a reason; policies cannot break the rules. */
 class SchedulerLifecycleTest {
@@ -98,6 +100,39 @@ class SchedulerLifecycleTest {
     assertEquals(OptionalInt.of(0), s.nextOpIndex(1), "job 1 is overdue but its op is in flight");
     s.completed(running.launchId(), 1_000);
     assertEquals(List.of(1L, 3L), s.expire(5_000).stream().map(f -> f.job().id()).toList());
+  }
+
+  @ParameterizedTest
+  @MethodSource("policies")
+  void aJobThatCannotFinishByItsDeadlineEvenAloneIsFailedTooLateBeforeAnyDeviceTimeIsSpent(String policy) {
+    // every op takes 1 000 ns, so A and B need 2 000 ns of work from op 0
+    SpaceTimeScheduler s = new SpaceTimeScheduler(TestPlans.config(2, 1, Duration.ofSeconds(1)),
+        TestPlans.gpuCost(1_000, A, B, C), SchedulingPolicies.named(policy));
+    s.admit(job(1, A, 1_999, 0)); // 1 ns short: hopeless although its deadline is still ahead
+    s.admit(job(2, B, 2_000, 0)); // exactly enough when started now: kept
+    assertEquals(List.of(new FailedJob(job(1, A, 1_999, 0), 0, FailureReason.TOO_LATE)), s.expire(0));
+    List<PlannedLaunch> planned = s.plan(0);
+    assertEquals(List.of(2L), planned.stream().flatMap(l -> l.ops().stream()).map(o -> o.job().id()).toList(),
+        policy + " never launches the hopeless job");
+    s.completed(planned.get(0).launchId(), 1_000);
+    assertEquals(List.of(), s.expire(1_000), "one op left, 1 000 ns to do it in");
+    assertEquals(1, s.jobCount());
+  }
+
+  @Test
+  void aJobThatFallsBehindBetweenItsOpsIsFailedTooLateOnceItsLatestStartHasPassed() {
+    SpaceTimeScheduler s = spaceTime();
+    s.admit(job(1, A, 2_500, 0));
+    PlannedLaunch first = s.plan(0).get(0);
+    s.completed(first.launchId(), 1_600); // ran 600 ns slower than predicted
+    assertEquals(List.of(), s.expire(1_500 - 1), "latest start of op 1 is 2 500 - 1 000 = 1 500");
+    assertEquals(List.of(), s.expire(1_500));
+    assertEquals(List.of(new FailedJob(job(1, A, 2_500, 0), 1, FailureReason.TOO_LATE)), s.expire(1_600));
+    assertEquals(List.of(), s.plan(1_600));
+  }
+
+  static List<String> policies() {
+    return SchedulingPolicies.NAMES;
   }
 
   @Test
