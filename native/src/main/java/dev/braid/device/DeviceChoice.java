@@ -16,7 +16,7 @@ public record DeviceChoice(DeviceKind kind, int ordinal, String logLine) {
   public static DeviceChoice auto(CudaProbe.Result probe, int cpuThreads) {
     if (probe.available()) {
       return new DeviceChoice(DeviceKind.CUDA, 0, "device auto: chose cuda:0 (" + probe.gpuName() + "): the CUDA driver "
-          + driver(probe.driverVersion()) + " answered with " + probe.deviceCount() + " GPU" + (probe.deviceCount() == 1 ? "" : "s"));
+          + driver(probe.driverVersion()) + "answered with " + probe.deviceCount() + " GPU" + (probe.deviceCount() == 1 ? "" : "s"));
     }
     return cpu(cpuThreads, probe.reason());
   }
