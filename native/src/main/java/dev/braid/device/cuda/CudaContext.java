@@ -133,15 +133,20 @@ final class CudaContext implements Runnable {
     check(jcuda.driver.JCudaDriver.cuDeviceTotalMem(total, device), "cuDeviceTotalMem");
     int major = attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
     int minor = attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+    int clock = attrOrZero(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+    int memClock = attrOrZero(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE);
+    int bus = attrOrZero(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH);
+    if (GpuSpecs.clocksMissing(clock, memClock, bus)) {
+      LOG.warn("cuda:{}: the driver reports clock {} kHz, memory clock {} kHz, bus {} bits; the GpuSpec uses fallbacks "
+          + "for the missing ones", ordinal, clock, memClock, bus);
+    }
     GpuSpec spec = GpuSpecs.of(major, minor,
         attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
         attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR),
         attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR),
         attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR),
         attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR),
-        attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE),
-        attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE),
-        attr(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH));
+        clock, memClock, bus);
     module = new CUmodule();
     check(cuModuleLoadData(module, fatbin), "cuModuleLoadData(braid_kernels.fatbin)");
     for (String k : kernels) {
@@ -164,6 +169,11 @@ final class CudaContext implements Runnable {
     int[] v = new int[1];
     check(cuDeviceGetAttribute(v, attribute, device), "cuDeviceGetAttribute(" + attribute + ")");
     return v[0];
+  }
+
+  private int attrOrZero(int attribute) {
+    int[] v = new int[1];
+    return cuDeviceGetAttribute(v, attribute, device) == CUresult.CUDA_SUCCESS ? v[0] : 0;
   }
 
   /** Runs on this thread: a new non-blocking stream at CUDA priority {@code cudaPriority}. */

@@ -19,6 +19,13 @@ public final class GpuSpecs {
    */
   static final int RESIDENT_GRIDS = 128;
   static final int RESIDENT_GRIDS_BEFORE_6 = 32;
+  /**
+   * Used when the driver reports no SM clock (0 or an error; newer drivers deprecate the clock
+   * attributes): 1.5 GHz, between an A100's 1.41 and an H100's 1.98 GHz boost clocks.
+   */
+  static final long FALLBACK_CLOCK_KHZ = 1_500_000;
+  /** Used when the driver reports no memory clock or bus width: 2 TB/s, an A100 80GB's bandwidth. */
+  static final double FALLBACK_BANDWIDTH_BYTES_PER_SECOND = 2.0e12;
 
   private GpuSpecs() {}
 
@@ -39,20 +46,25 @@ public final class GpuSpecs {
     };
   }
 
+  /** Whether {@link #of} had to use a fallback: the driver reported no clock, memory clock or bus width. */
+  public static boolean clocksMissing(long clockKhz, long memoryClockKhz, int busWidthBits) {
+    return clockKhz <= 0 || memoryClockKhz <= 0 || busWidthBits <= 0;
+  }
+
   /**
+   * The spec; a clock or bus width the driver did not report (0) is replaced by
+   * {@link #FALLBACK_CLOCK_KHZ} / {@link #FALLBACK_BANDWIDTH_BYTES_PER_SECOND}.
+   *
    * @param clockKhz CU_DEVICE_ATTRIBUTE_CLOCK_RATE (kHz)
    * @param memoryClockKhz CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE (kHz)
    * @param busWidthBits CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH
    */
   public static GpuSpec of(int major, int minor, int smCount, int maxThreadsPerSm, int maxBlocksPerSm,
       int maxRegistersPerSm, long maxSharedPerSmBytes, long clockKhz, long memoryClockKhz, int busWidthBits) {
-    if (clockKhz <= 0 || memoryClockKhz <= 0 || busWidthBits <= 0) {
-      throw new IllegalArgumentException("the driver reported clock " + clockKhz + " kHz, memory clock "
-          + memoryClockKhz + " kHz, bus width " + busWidthBits + " bits; all must be > 0");
-    }
-    long clockHz = clockKhz * 1000;
+    long clockHz = (clockKhz > 0 ? clockKhz : FALLBACK_CLOCK_KHZ) * 1000;
     double peak = (double) smCount * fp32LanesPerSm(major, minor) * 2 * clockHz;
-    double bandwidth = memoryClockKhz * 1000.0 * (busWidthBits / 8.0) * 2;
+    double bandwidth = memoryClockKhz > 0 && busWidthBits > 0 ? memoryClockKhz * 1000.0 * (busWidthBits / 8.0) * 2
+        : FALLBACK_BANDWIDTH_BYTES_PER_SECOND;
     return new GpuSpec(smCount, maxThreadsPerSm, maxBlocksPerSm, maxRegistersPerSm, maxSharedPerSmBytes, peak,
         bandwidth, major >= 6 ? RESIDENT_GRIDS : RESIDENT_GRIDS_BEFORE_6, clockHz);
   }
