@@ -88,9 +88,9 @@ public final class CudaDevice implements Device {
       t.setDaemon(true);
       return t;
     });
-    contextThread.start();
     KernelManifest manifest = KernelManifest.load();
     byte[] fatbin = KernelManifest.fatbin();
+    contextThread.start();
     CompletableFuture<CudaContext.Facts> started = new CompletableFuture<>();
     context.submit(CudaContext.call(() -> context.start(fatbin, manifest.kernels(), poolFraction), started));
     CudaContext.Facts f;
@@ -200,6 +200,7 @@ public final class CudaDevice implements Device {
             "upload of " + src.length + " floats needs a slice of " + 4L * src.length + " bytes, got " + dst.lengthBytes());
       }
       long address = address(dst, "upload destination");
+      checkTransfer(dst.lengthBytes());
       if (src.length == 0) {
         return CompletableFuture.completedFuture(null);
       }
@@ -218,13 +219,17 @@ public final class CudaDevice implements Device {
       checkUsable();
       CudaStream s = ownStream(stream);
       long address = address(src, "download source");
-      int n = Math.toIntExact(src.lengthElements());
+      checkTransfer(src.lengthBytes());
+      int n = (int) src.lengthElements();
+      if (n == 0) {
+        return CompletableFuture.completedFuture(new float[0]);
+      }
       enqueue(f, label, () -> context.download(address, 4L * n, s.handle, label, pinned -> op(f, label, () -> {
         float[] out = new float[n];
         pinned.pointer().getByteBuffer(0, 4L * n).order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
         return out;
       })));
-    } catch (DeviceException | ArithmeticException e) {
+    } catch (DeviceException e) {
       f.completeExceptionally(e);
     }
     return f;
@@ -363,6 +368,14 @@ public final class CudaDevice implements Device {
     return new DeviceException(DeviceException.Reason.KERNEL_FAILED,
         "device " + key + " is unhealthy after a CUDA error and takes no more work: " + unhealthy
             + (what.isEmpty() ? "" : " (refused: " + what + ")"));
+  }
+
+  /** Pinned staging buffers are addressed as one ByteBuffer, so one transfer stays under 2 GiB. */
+  private static void checkTransfer(long bytes) {
+    if (bytes > Integer.MAX_VALUE) {
+      throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT,
+          "one transfer moves at most " + Integer.MAX_VALUE + " bytes, got " + bytes);
+    }
   }
 
   private void checkUsable() {
