@@ -47,6 +47,15 @@ public interface Device extends AutoCloseable {
    */
   CompletionStage<Void> launch(Launch launch, DeviceStream stream);
 
+  /**
+   * Whether the device takes work. False after {@link #close()}, and for a GPU after an error that
+   * lost its context (every later call then fails fast saying why): an actor that sees false stops
+   * taking requests for this device.
+   */
+  default boolean healthy() {
+    return true;
+  }
+
   /** Frees all buffers and stops the device; idempotent. */
   @Override
   void close();

@@ -3,6 +3,8 @@ package dev.braid.device;
 import dev.braid.config.DeviceSpec;
 import dev.braid.config.SettingsException;
 import dev.braid.device.cpu.CpuDevice;
+import dev.braid.device.cuda.CudaDevice;
+import dev.braid.device.cuda.CudaProbe;
 import dev.braid.device.sim.GpuProfiles;
 import dev.braid.device.sim.SimulatedDevice;
 import org.slf4j.Logger;
@@ -12,9 +14,10 @@ import org.slf4j.LoggerFactory;
  * Opens the device a {@link DeviceSpec} names. {@code auto} logs one line saying which device it
  * chose and why.
  *
- * <p>This build has the CPU and simulated devices: {@code sim-<gpu>} opens a timing-only
- * {@link SimulatedDevice} of a {@link GpuProfiles} profile; {@code cuda} fails with an error saying
- * so, and {@code auto} chooses the CPU. The CUDA device joins here.
+ * <p>{@code cuda} / {@code cuda:N} opens a {@link CudaDevice} or fails with a
+ * {@link SettingsException} "device 'cuda:N' unavailable: why"; {@code auto} takes CUDA GPU 0 when
+ * the driver loads and a GPU answers, else the CPU ({@link DeviceChoice}); {@code sim-<gpu>} opens
+ * a timing-only {@link SimulatedDevice} of a {@link GpuProfiles} profile.
  */
 public final class Devices {
   private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
@@ -29,14 +32,37 @@ public final class Devices {
   public static Device open(String key, DeviceSpec spec, int cpuThreads) {
     return switch (spec.kind()) {
       case CPU -> new CpuDevice(cpuThreads);
-      case AUTO -> {
-        LOG.info("device auto: chose cpu ({} threads) because this build has no CUDA device yet", cpuThreads);
-        yield new CpuDevice(cpuThreads);
-      }
+      case AUTO -> auto(cpuThreads);
       case SIMULATED -> new SimulatedDevice(GpuProfiles.find(spec.profile()).orElseThrow(() -> new SettingsException(
           key + ": unknown simulated GPU '" + spec + "'; known: sim-" + String.join(", sim-", GpuProfiles.names()))));
-      case CUDA -> throw new SettingsException(
-          key + ": device '" + spec + "' is not available in this build (it has: auto, cpu, sim-<gpu>)");
+      case CUDA -> cuda(key, spec.ordinal());
     };
+  }
+
+  private static Device cuda(String key, int ordinal) {
+    CudaProbe.Result probe = CudaProbe.probe(ordinal);
+    if (!probe.available()) {
+      throw new SettingsException(key + ": device 'cuda:" + ordinal + "' unavailable: " + probe.reason());
+    }
+    try {
+      return CudaDevice.open(ordinal);
+    } catch (DeviceException e) {
+      throw new SettingsException(key + ": " + e.getMessage());
+    }
+  }
+
+  private static Device auto(int cpuThreads) {
+    DeviceChoice choice = DeviceChoice.auto(CudaProbe.probe(0), cpuThreads);
+    if (choice.kind() == DeviceKind.CUDA) {
+      try {
+        Device d = CudaDevice.open(0);
+        LOG.info(choice.logLine());
+        return d;
+      } catch (RuntimeException e) {
+        choice = DeviceChoice.afterOpenFailure(cpuThreads, e.getMessage());
+      }
+    }
+    LOG.info(choice.logLine());
+    return new CpuDevice(cpuThreads);
   }
 }
