@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
@@ -155,25 +156,22 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   }
 
   private Receive<Command> serving() {
-    return newReceiveBuilder()
+    return controlAndDevice(newReceiveBuilder()
         .onMessage(LoadModel.class, this::onLoadModel)
-        .onMessage(UnloadModel.class, this::onUnloadModel)
-        .onMessage(Infer.class, this::onInfer)
-        .onMessage(SetPolicy.class, this::onSetPolicy)
-        .onMessage(GetStats.class, this::onGetStats)
-        .onMessage(Drain.class, this::onDrain)
-        .onMessage(DeviceEventArrived.class, this::onDeviceEventArrived)
-        .onMessageEquals(WakeUp.INSTANCE, this::onWakeUp)
-        .onSignal(PostStop.class, this::onPostStop)
-        .build();
+        .onMessage(Infer.class, this::onInfer));
   }
 
   /** Like serving, but inference and loads are refused; completions and control go on. */
   private Receive<Command> draining() {
-    return newReceiveBuilder()
+    return controlAndDevice(newReceiveBuilder()
         .onMessage(LoadModel.class, this::onLoadWhileDraining)
+        .onMessage(Infer.class, this::onInferWhileDraining));
+  }
+
+  /** The handlers both phases share: control messages, device events and the stop signal. */
+  private Receive<Command> controlAndDevice(ReceiveBuilder<Command> phase) {
+    return phase
         .onMessage(UnloadModel.class, this::onUnloadModel)
-        .onMessage(Infer.class, this::onInferWhileDraining)
         .onMessage(SetPolicy.class, this::onSetPolicy)
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Drain.class, this::onDrain)

@@ -1,6 +1,5 @@
 package dev.braid.gpu.engine;
 
-import dev.braid.gpu.engine.GpuEngine.Pending;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;

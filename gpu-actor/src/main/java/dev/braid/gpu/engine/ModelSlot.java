@@ -6,13 +6,20 @@ import dev.braid.device.exec.ModelExecutor;
 import dev.braid.device.exec.SharedWeights;
 import dev.braid.device.plan.KernelPlan;
 import dev.braid.device.plan.KernelPlanner;
+import dev.braid.gpu.batch.Batch;
 import dev.braid.gpu.batch.DynamicBatcher;
+import dev.braid.gpu.batch.Rejected;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.ValueInfo;
 import dev.braid.model.repo.RepositoryModel;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One model as a {@link GpuEngine} holds it: its batcher, its weights (one upload shared by every
@@ -24,6 +31,9 @@ import java.util.function.Consumer;
  * run in progress; the weights are freed only at {@code live == 0}.
  */
 final class ModelSlot {
+  /** Under the engine's name: these lines are the engine's to an operator. */
+  private static final Logger LOG = LoggerFactory.getLogger(GpuEngine.class);
+
   final String name;
   final RepositoryModel model;
   final DynamicBatcher batcher;
@@ -81,6 +91,39 @@ final class ModelSlot {
   KernelPlan plan(int batchSize) {
     compiled(batchSize);
     return plans.get(batching ? batchSize : 1);
+  }
+
+  /**
+   * The batches its batcher releases at {@code now}, followed, when {@code flush} (draining), by
+   * every request still queued in batches as full as allowed; the requests whose deadline passed in
+   * the queue go to {@code late}, after the batches are taken and before they start.
+   */
+  List<Batch> release(long now, boolean flush, Consumer<Rejected> late) {
+    List<Batch> due = new ArrayList<>(batcher.drain(now));
+    if (flush) {
+      for (Optional<Batch> b = batcher.flush(now); b.isPresent(); b = batcher.flush(now)) {
+        due.add(b.get());
+      }
+    }
+    for (Rejected r : batcher.takeRejected()) {
+      late.accept(r);
+    }
+    return due;
+  }
+
+  /**
+   * Frees the weights and answers the unload once this slot is unloading with no live work left;
+   * does nothing otherwise, or when that happened already.
+   */
+  void freeIfUnloaded() {
+    if (!unloading || live > 0 || onUnloaded == null) {
+      return;
+    }
+    weights.close();
+    LOG.info("model '{}' unloaded, weights freed", name);
+    Consumer<Unloaded> done = onUnloaded;
+    onUnloaded = null;
+    done.accept(new Unloaded(name, true, requestsFailedByUnload));
   }
 
   /** The graph at one row, against which requests' inputs are checked. */

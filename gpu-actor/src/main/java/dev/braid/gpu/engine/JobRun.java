@@ -1,0 +1,32 @@
+package dev.braid.gpu.engine;
+
+import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.plan.KernelPlan;
+import dev.braid.gpu.batch.Batch;
+import java.util.List;
+
+/**
+ * One batch from its start to its answer; {@code id} is its scheduler job's id.
+ *
+ * <p>Lifecycle: starting ({@code request == null}) -> admitted to the scheduler ({@code admitted})
+ * -> finishing (outputs downloading) -> gone from {@link Jobs}. Invariant: while it is in {@link
+ * Jobs} it counts once in its slot's {@code live}.
+ */
+final class JobRun {
+  final long id;
+  final ModelSlot slot;
+  final KernelPlan plan;
+  final List<Pending> members;
+  final Batch batch;
+  /** The started request on the device; null until the start completes. */
+  ModelRequest request;
+  boolean admitted;
+
+  JobRun(long id, ModelSlot slot, KernelPlan plan, List<Pending> members, Batch batch) {
+    this.id = id;
+    this.slot = slot;
+    this.plan = plan;
+    this.members = members;
+    this.batch = batch;
+  }
+}

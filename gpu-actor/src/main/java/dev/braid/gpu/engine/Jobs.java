@@ -1,0 +1,238 @@
+package dev.braid.gpu.engine;
+
+import dev.braid.config.NanoClock;
+import dev.braid.device.Device;
+import dev.braid.device.DeviceException;
+import dev.braid.device.exec.CompiledModel;
+import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.plan.KernelPlan;
+import dev.braid.device.sim.SimulatedDevice;
+import dev.braid.gpu.batch.Batch;
+import dev.braid.gpu.batch.Request;
+import dev.braid.gpu.cost.CostModel;
+import dev.braid.gpu.sched.FailedJob;
+import dev.braid.gpu.sched.Job;
+import dev.braid.gpu.sched.Settled;
+import dev.braid.gpu.sched.SpaceTimeScheduler;
+import dev.braid.model.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The batches a {@link GpuEngine} has started, from a released {@link Batch} to its members'
+ * answers: compile the model at the batch's size on first use, stack the members' inputs, start a
+ * {@link ModelRequest}, admit it to the scheduler as a {@link Job}, and once the scheduler settles
+ * it download and split the outputs or fail the members.
+ *
+ * <p>Invariants: a run is in the table from its start until it is answered or abandoned, and
+ * counts once in its slot's {@code live} for exactly that time; a run leaves the table once, and
+ * an abandoned run's started request is aborted (its arena released); every member of a run that
+ * leaves is answered (through {@link Answers}, so a member answered elsewhere first is not answered
+ * again); a run is admitted to the scheduler only while its model is not unloading and the engine
+ * is not closed.
+ */
+final class Jobs {
+  private final Device device;
+  private final NanoClock clock;
+  private final EngineLoop loop;
+  private final SpaceTimeScheduler scheduler;
+  private final CostModel cost;
+  private final Answers answers;
+  private final Profiler profiler;
+  private final BooleanSupplier closed;
+  private final Runnable pump;
+  /** Batches started, not yet answered: starting, admitted to the scheduler, or finishing. */
+  private final Map<Long, JobRun> runs = new LinkedHashMap<>();
+  private long nextJobId = 1;
+  private long batches;
+
+  Jobs(Device device, NanoClock clock, EngineLoop loop, SpaceTimeScheduler scheduler, CostModel cost,
+      Answers answers, Profiler profiler, BooleanSupplier closed, Runnable pump) {
+    this.device = device;
+    this.clock = clock;
+    this.loop = loop;
+    this.scheduler = scheduler;
+    this.cost = cost;
+    this.answers = answers;
+    this.profiler = profiler;
+    this.closed = closed;
+    this.pump = pump;
+  }
+
+  /** The run of scheduler job {@code id}. */
+  JobRun get(long id) {
+    return runs.get(id);
+  }
+
+  /** Runs started and not answered, now. */
+  int size() {
+    return runs.size();
+  }
+
+  /** Batches formed so far. */
+  long batches() {
+    return batches;
+  }
+
+  /**
+   * The predicted remaining time of every started run, taken back to back: the scheduler's
+   * prediction for an admitted one, its whole plan for one still starting.
+   */
+  long predictRemainingNanos() {
+    long ahead = 0;
+    for (JobRun run : runs.values()) {
+      ahead += run.admitted ? scheduler.predictRemainingNanos(run.id) : cost.predictRemainingNanos(run.plan, 0);
+    }
+    return ahead;
+  }
+
+  /** Starts {@code batch} of {@code slot}'s requests, or fails its members if it cannot. */
+  void start(ModelSlot slot, Batch batch, long now) {
+    List<Pending> members = new ArrayList<>();
+    for (Request r : batch.requests()) {
+      members.add(answers.get(r.id()));
+    }
+    int rows = batch.batchSize();
+    CompiledModel compiled;
+    KernelPlan plan;
+    Map<String, Tensor> inputs;
+    try {
+      boolean fresh = !slot.isCompiled(rows);
+      compiled = slot.compiled(rows);
+      plan = slot.plan(rows);
+      if (fresh && device instanceof SimulatedDevice sim) {
+        profiler.fromTimingModel(sim, slot, rows);
+      }
+      inputs = slot.batching ? InputRows.stack(members, compiled.graph()) : members.get(0).request.inputs();
+    } catch (RuntimeException e) {
+      InferError why = e instanceof DeviceException de && de.reason() == DeviceException.Reason.OUT_OF_MEMORY
+          ? InferError.OUT_OF_MEMORY : InferError.DEVICE_FAILED;
+      answers.failAll(members, why, "model '" + slot.name + "' at batch " + rows + ": " + Failures.message(e));
+      return;
+    }
+    batches++;
+    JobRun run = new JobRun(nextJobId++, slot, plan, members, batch);
+    runs.put(run.id, run);
+    slot.live++;
+    loop.deliver(compiled.start(inputs), (request, error) -> onStarted(run, request, error));
+  }
+
+  private void onStarted(JobRun run, ModelRequest request, Throwable error) {
+    if (error != null) {
+      Throwable cause = Failures.unwrap(error);
+      failRun(run, Failures.reasonOf(cause), "model '" + run.slot.name + "': starting a batch of "
+          + run.plan.batchSize() + " failed: " + Failures.message(cause));
+      pump.run();
+      return;
+    }
+    run.request = request;
+    if (run.slot.unloading || closed.getAsBoolean()) {
+      abandon(run);
+      return;
+    }
+    long now = clock.nanoTime();
+    run.admitted = true;
+    scheduler.admit(new Job(run.id, run.plan, run.batch.deadlineNanos(), run.batch.priority(), now));
+    pump.run();
+  }
+
+  /** Fails, TOO_LATE, the jobs the scheduler expires at {@code now}. */
+  void expire(long now) {
+    for (FailedJob f : scheduler.expire(now)) {
+      JobRun run = runs.get(f.job().id());
+      long left = f.job().deadlineNanos() - now;
+      failRun(run, InferError.TOO_LATE, "model '" + run.slot.name + "': " + (left <= 0
+          ? "deadline passed after " + f.opIndex() + " of " + run.plan.size() + " ops, "
+              + Failures.micros(-left) + " us ago"
+          : "cannot meet its deadline: " + Failures.micros(left) + " us left but "
+              + Failures.micros(cost.predictRemainingNanos(run.plan, f.opIndex())) + " us of work predicted for ops "
+              + f.opIndex() + " to " + (run.plan.size() - 1)));
+    }
+  }
+
+  /** Acts on what settling a launch did: finishes the finished jobs, answers the failed. */
+  void settle(Settled settled, String deviceMessage) {
+    for (Job j : settled.finished()) {
+      finish(runs.get(j.id()));
+    }
+    for (FailedJob f : settled.failed()) {
+      JobRun run = runs.get(f.job().id());
+      InferError why = switch (f.reason()) {
+        case TOO_LATE -> InferError.TOO_LATE;
+        case OUT_OF_MEMORY -> InferError.OUT_OF_MEMORY;
+        case CANCELLED -> run.slot.unloading ? InferError.UNLOADED : InferError.CANCELLED;
+        case UNLOADED -> InferError.UNLOADED;
+        default -> InferError.DEVICE_FAILED;
+      };
+      failRun(run, why, "model '" + run.slot.name + "': op " + f.opIndex() + " (" + f.job().plan().op(f.opIndex())
+          + ") failed: " + f.reason() + (deviceMessage == null ? "" : ": " + deviceMessage));
+    }
+  }
+
+  /**
+   * Answers every member of {@code slot}'s runs {@code why} (counting them in the slot) and
+   * withdraws its waiting jobs from the scheduler; a job with an op in flight settles first
+   * (CANCELLED then).
+   */
+  void unload(ModelSlot slot, String why) {
+    for (JobRun run : List.copyOf(runs.values())) {
+      if (run.slot != slot) {
+        continue;
+      }
+      for (Pending p : run.members) {
+        slot.requestsFailedByUnload += answers.fail(p, InferError.UNLOADED, why) ? 1 : 0;
+      }
+      if (run.admitted) {
+        scheduler.cancel(run.id).ifPresent(f -> abandon(run));
+      }
+    }
+  }
+
+  private void finish(JobRun run) {
+    CompletionStage<Map<String, Tensor>> outputs;
+    try {
+      outputs = run.request.finish();
+    } catch (RuntimeException e) {
+      outputs = CompletableFuture.failedFuture(e);
+    }
+    loop.deliver(outputs, (out, error) -> onFinished(run, out, error));
+  }
+
+  private void onFinished(JobRun run, Map<String, Tensor> outputs, Throwable error) {
+    runs.remove(run.id);
+    run.slot.live--;
+    if (error != null) {
+      Throwable cause = Failures.unwrap(error);
+      answers.failAll(run.members, Failures.reasonOf(cause), "model '" + run.slot.name
+          + "': downloading outputs failed: " + Failures.message(cause));
+    } else {
+      long now = clock.nanoTime();
+      answers.complete(run.members, run.slot.batching ? InputRows.split(outputs, run.members) : List.of(outputs), now);
+    }
+    run.slot.freeIfUnloaded();
+    pump.run();
+  }
+
+  /** Fails every member of {@code run} and releases its arena; the run leaves the engine. */
+  private void failRun(JobRun run, InferError why, String message) {
+    answers.failAll(run.members, why, message);
+    abandon(run);
+  }
+
+  /** Drops a run whose members are answered: aborts its arena (if started) and settles its model. */
+  private void abandon(JobRun run) {
+    if (runs.remove(run.id) == null) {
+      return;
+    }
+    if (run.request != null) {
+      run.request.abort();
+    }
+    run.slot.live--;
+    run.slot.freeIfUnloaded();
+  }
+}

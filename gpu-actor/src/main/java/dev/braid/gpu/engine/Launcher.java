@@ -1,0 +1,170 @@
+package dev.braid.gpu.engine;
+
+import dev.braid.config.NanoClock;
+import dev.braid.device.Device;
+import dev.braid.device.DeviceException;
+import dev.braid.device.DeviceStream;
+import dev.braid.device.GroupedLaunch;
+import dev.braid.device.KernelLaunch;
+import dev.braid.device.Launch;
+import dev.braid.gpu.cost.CostModel;
+import dev.braid.gpu.sched.FailureReason;
+import dev.braid.gpu.sched.OpRef;
+import dev.braid.gpu.sched.PlannedLaunch;
+import dev.braid.gpu.sched.SpaceTimeScheduler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Puts the scheduler's {@link PlannedLaunch}es on the device: one op as its {@link KernelLaunch},
+ * several as a {@link GroupedLaunch} (a super-kernel), on the stream the plan names; on completion
+ * marks the ops done in their requests, tells the scheduler and hands what settled to {@link Jobs}.
+ *
+ * <p>Invariants: every issued launch is in flight from its issue until its outcome is delivered,
+ * and settles in the scheduler exactly once (completed or failed; a launch that cannot be built
+ * fails {@code INVALID_LAUNCH} without reaching the device); the cost model records a launch's
+ * duration only for a single op that had the device to itself from start to end ({@code shared}
+ * is set on every launch in flight when another starts); {@code busyNanos} sums the time with at
+ * least one launch in flight.
+ */
+final class Launcher {
+  private final Device device;
+  private final NanoClock clock;
+  private final EngineLoop loop;
+  private final SpaceTimeScheduler scheduler;
+  private final CostModel cost;
+  private final Jobs jobs;
+  private final Runnable pump;
+  private final List<DeviceStream> streams = new ArrayList<>();
+  private final Map<Long, LaunchRun> inFlight = new LinkedHashMap<>();
+  private final Map<Integer, Long> superKernelSizes = new TreeMap<>();
+  private long busySinceNanos;
+  private long busyNanos;
+  private long launches;
+  private long superKernels;
+  private long superKernelOps;
+
+  /** Creates one device stream per entry of {@code streamPriorities}, in order. */
+  Launcher(Device device, List<Integer> streamPriorities, NanoClock clock, EngineLoop loop,
+      SpaceTimeScheduler scheduler, CostModel cost, Jobs jobs, Runnable pump) {
+    this.device = device;
+    this.clock = clock;
+    this.loop = loop;
+    this.scheduler = scheduler;
+    this.cost = cost;
+    this.jobs = jobs;
+    this.pump = pump;
+    for (int priority : streamPriorities) {
+      streams.add(device.createStream(priority));
+    }
+  }
+
+  /** Builds {@code planned} from its jobs' requests and launches it at {@code now}. */
+  void issue(PlannedLaunch planned, long now) {
+    Launch launch;
+    try {
+      List<KernelLaunch> problems = new ArrayList<>(planned.ops().size());
+      for (OpRef o : planned.ops()) {
+        problems.add(jobs.get(o.job().id()).request.launch(o.opIndex()));
+      }
+      launch = problems.size() == 1 ? problems.get(0) : new GroupedLaunch(problems);
+    } catch (RuntimeException e) {
+      jobs.settle(scheduler.failed(planned.launchId(), FailureReason.INVALID_LAUNCH), Failures.message(e));
+      return;
+    }
+    launches++;
+    if (planned.isSuperKernel()) {
+      superKernels++;
+      superKernelOps += planned.ops().size();
+      superKernelSizes.merge(planned.ops().size(), 1L, Long::sum);
+    }
+    if (inFlight.isEmpty()) {
+      busySinceNanos = now;
+    }
+    LaunchRun lr = new LaunchRun(planned, now, !inFlight.isEmpty());
+    inFlight.values().forEach(other -> other.shared = true);
+    inFlight.put(planned.launchId(), lr);
+    CompletionStage<Void> stage;
+    try {
+      stage = device.launch(launch, streams.get(planned.stream()));
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    loop.deliver(stage, (v, error) -> onLaunched(lr, error));
+  }
+
+  private void onLaunched(LaunchRun lr, Throwable error) {
+    long now = clock.nanoTime();
+    inFlight.remove(lr.planned.launchId());
+    if (inFlight.isEmpty()) {
+      busyNanos += now - busySinceNanos;
+    }
+    PlannedLaunch planned = lr.planned;
+    if (error == null) {
+      for (OpRef o : planned.ops()) {
+        jobs.get(o.job().id()).request.completed(o.opIndex());
+      }
+      if (!planned.isSuperKernel() && !lr.shared) {
+        OpRef o = planned.ops().get(0);
+        cost.record(o.job().model(), o.job().batchSize(), o.opIndex(), now - lr.startNanos);
+      }
+      jobs.settle(scheduler.completed(planned.launchId(), now), null);
+    } else {
+      Throwable cause = Failures.unwrap(error);
+      FailureReason reason = cause instanceof DeviceException de
+          ? switch (de.reason()) {
+            case OUT_OF_MEMORY -> FailureReason.OUT_OF_MEMORY;
+            case INVALID_ARGUMENT -> FailureReason.INVALID_LAUNCH;
+            default -> FailureReason.DEVICE_FAILED;
+          }
+          : FailureReason.DEVICE_FAILED;
+      jobs.settle(scheduler.failed(planned.launchId(), reason), Failures.message(cause));
+    }
+    pump.run();
+  }
+
+  /** Launches on the device now. */
+  int inFlight() {
+    return inFlight.size();
+  }
+
+  /** Time with at least one launch on the device, up to {@code now}. */
+  long busyNanos(long now) {
+    return busyNanos + (inFlight.isEmpty() ? 0 : now - busySinceNanos);
+  }
+
+  long launches() {
+    return launches;
+  }
+
+  long superKernels() {
+    return superKernels;
+  }
+
+  long superKernelOps() {
+    return superKernelOps;
+  }
+
+  /** Super-kernels by their number of ops (live; the stats snapshot copies it). */
+  Map<Integer, Long> superKernelSizes() {
+    return superKernelSizes;
+  }
+
+  /** One launch on the device; {@code shared} once another launch overlapped it. */
+  private static final class LaunchRun {
+    final PlannedLaunch planned;
+    final long startNanos;
+    boolean shared;
+
+    LaunchRun(PlannedLaunch planned, long startNanos, boolean shared) {
+      this.planned = planned;
+      this.startNanos = startNanos;
+      this.shared = shared;
+    }
+  }
+}

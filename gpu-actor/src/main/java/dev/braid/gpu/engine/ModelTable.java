@@ -1,0 +1,128 @@
+package dev.braid.gpu.engine;
+
+import dev.braid.device.Device;
+import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.sim.SimulatedDevice;
+import dev.braid.model.repo.RepositoryModel;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's models by name, in load order, and how one gets in: bound and compiled at batch 1,
+ * profiled, then serving.
+ *
+ * <p>Lifecycle of an entry: absent -> loading (in the table, not {@code ready}; refuses requests)
+ * -> serving ({@code ready}) -> removed by an unload or by a failed profile. Invariants: a name is
+ * in the table at most once; a model that fails to bind or compile never enters it and has its
+ * weights closed; every load is answered exactly once, {@link LoadResult.Loaded} only after its
+ * profile finished.
+ */
+final class ModelTable {
+  /** Under the engine's name: these lines are the engine's to an operator. */
+  private static final Logger LOG = LoggerFactory.getLogger(GpuEngine.class);
+
+  private final Map<String, ModelSlot> models = new LinkedHashMap<>();
+  private final Device device;
+  private final int profilingRuns;
+  private final Profiler profiler;
+  private final Runnable pump;
+
+  ModelTable(Device device, int profilingRuns, Profiler profiler, Runnable pump) {
+    this.device = device;
+    this.profilingRuns = profilingRuns;
+    this.profiler = profiler;
+    this.pump = pump;
+  }
+
+  ModelSlot get(String name) {
+    return models.get(name);
+  }
+
+  /** The slot of a model that serves, or null. */
+  ModelSlot serving(String name) {
+    ModelSlot slot = models.get(name);
+    return slot == null || !slot.ready ? null : slot;
+  }
+
+  /** Takes {@code name} out of the table; null when it was not there. */
+  ModelSlot remove(String name) {
+    return models.remove(name);
+  }
+
+  /** Every slot, loading or serving, in load order (live view). */
+  Collection<ModelSlot> all() {
+    return models.values();
+  }
+
+  /** The names of the models serving, in load order. */
+  List<String> names() {
+    return models.values().stream().filter(s -> s.ready).map(s -> s.name).toList();
+  }
+
+  /** Loads {@code model} as {@code name}, answering {@code done} once; see {@link GpuEngine#load}. */
+  void load(String name, RepositoryModel model, Consumer<LoadResult> done) {
+    ModelSlot existing = models.get(name);
+    if (existing != null) {
+      done.accept(new LoadResult.LoadError(name, "model '" + name + "' is already "
+          + (existing.ready ? "loaded" : "loading") + "; unload it first"));
+      return;
+    }
+    ModelSlot slot;
+    try {
+      slot = new ModelSlot(name, model, device);
+    } catch (RuntimeException e) {
+      done.accept(new LoadResult.LoadError(name, Failures.message(e)));
+      return;
+    }
+    try {
+      slot.compiled(1);
+    } catch (RuntimeException e) {
+      slot.weights.close();
+      LOG.info("model '{}' failed to load: {}", name, Failures.message(e));
+      done.accept(new LoadResult.LoadError(name, Failures.message(e)));
+      return;
+    }
+    models.put(name, slot);
+    Runnable ready = () -> {
+      slot.ready = true;
+      LOG.info("model '{}' version {} loaded: {} ops at batch 1, {} weight bytes", name, model.latestVersion(),
+          slot.plan(1).size(), slot.weights.residentBytes());
+      done.accept(new LoadResult.Loaded(name, model.latestVersion(), slot.maxBatchSize,
+          slot.weights.residentBytes()));
+      pump.run();
+    };
+    if (device instanceof SimulatedDevice sim) {
+      profiler.fromTimingModel(sim, slot, 1);
+      ready.run();
+    } else if (profilingRuns == 0) {
+      ready.run();
+    } else {
+      slot.live++;
+      profiler.profile(slot, profilingRuns, () -> {
+        slot.live--;
+        ready.run();
+      }, (request, error) -> profilingFailed(slot, request, error, done));
+    }
+  }
+
+  private void profilingFailed(ModelSlot slot, ModelRequest request, Throwable error, Consumer<LoadResult> done) {
+    if (request != null) {
+      request.abort();
+    }
+    slot.live--;
+    if (!slot.unloading) {
+      models.remove(slot.name);
+      slot.weights.close();
+    } else {
+      slot.freeIfUnloaded();
+    }
+    done.accept(new LoadResult.LoadError(slot.name, "model '" + slot.name + "': profiling failed: "
+        + Failures.message(error)));
+    pump.run();
+  }
+}

@@ -1,0 +1,95 @@
+package dev.braid.gpu.engine;
+
+import dev.braid.config.NanoClock;
+import dev.braid.device.Device;
+import dev.braid.device.KernelLaunch;
+import dev.braid.device.exec.CompiledModel;
+import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.exec.Step;
+import dev.braid.device.sim.SimulatedDevice;
+import dev.braid.gpu.cost.CostModel;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+/**
+ * Teaches the {@link CostModel} a model's ops before it serves: from the simulator's timing model
+ * on a {@link SimulatedDevice} (at once), or by timing every op of batch 1 on the device, run
+ * after run (asynchronously, one op on the device at a time on its default stream).
+ *
+ * <p>Invariants: a profiling run holds one {@link ModelRequest} on the device, aborted before the
+ * next run starts or the profile ends; a profile ends exactly once, in {@code ready} or in {@code
+ * failed}; a slot that starts unloading mid-profile ends it in {@code failed}. The caller counts the
+ * profile in the slot's {@code live} and settles it in those callbacks.
+ */
+final class Profiler {
+  private final Device device;
+  private final NanoClock clock;
+  private final EngineLoop loop;
+  private final CostModel cost;
+
+  Profiler(Device device, NanoClock clock, EngineLoop loop, CostModel cost) {
+    this.device = device;
+    this.clock = clock;
+    this.loop = loop;
+    this.cost = cost;
+  }
+
+  /** Records the simulator's estimate of every op of {@code slot} compiled at {@code rows}. */
+  void fromTimingModel(SimulatedDevice sim, ModelSlot slot, int rows) {
+    List<Step> steps = slot.compiled(rows).steps();
+    for (int i = 0; i < steps.size(); i++) {
+      // the estimate reads only the kernel's shape, never its buffers
+      cost.record(slot.name, slot.plan(rows).batchSize(), i, sim.estimateNanos(new KernelLaunch(steps.get(i).kernel(), List.of())));
+    }
+  }
+
+  /**
+   * Times every op of batch 1 once per run, {@code runs} runs, then calls {@code ready}; on an
+   * error calls {@code failed} with the request to abort (null when none started) and the cause.
+   */
+  void profile(ModelSlot slot, int runs, Runnable ready, BiConsumer<ModelRequest, Throwable> failed) {
+    CompiledModel model = slot.compiled(1);
+    loop.deliver(model.start(InputRows.zeros(model.graph())), (request, error) -> {
+      if (error != null) {
+        failed.accept(null, Failures.unwrap(error));
+      } else {
+        profileOp(slot, request, 0, runs, ready, failed);
+      }
+    });
+  }
+
+  private void profileOp(ModelSlot slot, ModelRequest request, int op, int runsLeft, Runnable ready,
+      BiConsumer<ModelRequest, Throwable> failed) {
+    if (slot.unloading) {
+      failed.accept(request, new IllegalStateException("unloaded while loading"));
+      return;
+    }
+    if (op == request.opCount()) {
+      request.abort();
+      if (runsLeft > 1) {
+        profile(slot, runsLeft - 1, ready, failed);
+      } else {
+        ready.run();
+      }
+      return;
+    }
+    long start = clock.nanoTime();
+    CompletionStage<Void> stage;
+    try {
+      stage = device.launch(request.launch(op), device.defaultStream());
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    loop.deliver(stage, (v, error) -> {
+      if (error != null) {
+        failed.accept(request, Failures.unwrap(error));
+        return;
+      }
+      cost.record(slot.name, 1, op, clock.nanoTime() - start);
+      request.completed(op);
+      profileOp(slot, request, op + 1, runsLeft, ready, failed);
+    });
+  }
+}
