@@ -29,11 +29,14 @@ t0=$(date +%s)
 tar -xJf "$here/payload.tar.xz" -C "$work" || { echo "check: cannot unpack $here/payload.tar.xz" >&2; exit 1; }
 echo "check: unpacked the runtime in $(( $(date +%s) - t0 )) s"
 
-braid() {
-  # shellcheck disable=SC2086
-  "$work/runtime/bin/java" ${BRAID_CHECK_JAVA_OPTS:--Xmx16g} -Djava.awt.headless=true \
-    --add-modules jdk.incubator.vector -cp "$work/lib/*" dev.braid.coordinator.cli.BraidCli "$@"
-}
+# a launcher file, not a shell function, so that `timeout` can run it
+cat > "$work/braid" <<LAUNCHER
+#!/usr/bin/env bash
+exec "$work/runtime/bin/java" ${BRAID_CHECK_JAVA_OPTS:--Xmx16g} -Djava.awt.headless=true \\
+  --add-modules jdk.incubator.vector -cp "$work/lib/*" dev.braid.coordinator.cli.BraidCli "\$@"
+LAUNCHER
+chmod +x "$work/braid"
+braid="$work/braid"
 
 # step NAME TIMEOUT_S CMD...: runs one step under its own timeout, logs to OUTDIR/NAME.log,
 # records name, status (ok, failed, timeout) and seconds in steps.tsv.
@@ -74,15 +77,15 @@ if command -v nvidia-smi >/dev/null; then
 else
   skip nvidia_smi "nvidia-smi not found"
 fi
-step info 60 braid bench gpucheck info --device "$device" --out "$out/info.json"
+step info 60 "$braid" bench gpucheck info --device "$device" --out "$out/info.json"
 # (2) kernels and super-kernels against the CPU device
-step kernels 120 braid bench gpucheck kernels --device "$device" --out "$out/kernels.json"
+step kernels 120 "$braid" bench gpucheck kernels --device "$device" --out "$out/kernels.json"
 # (3) zoo models end to end, batch 1 and 4
-step models 150 braid bench gpucheck models --device "$device" --image-size "$img" --out "$out/models.json"
+step models 150 "$braid" bench gpucheck models --device "$device" --image-size "$img" --out "$out/models.json"
 # (4) per-kernel latencies beside the simulator's
-step calibrate 120 braid bench gpucheck calibrate --device "$device" "${cal_args[@]}" --out "$out/calibration.json"
+step calibrate 120 "$braid" bench gpucheck calibrate --device "$device" "${cal_args[@]}" --out "$out/calibration.json"
 # (5) Table 1 and the policies, with their PyTorch counterparts
-step table1 120 braid bench table1 --device "$device" "${t1_args[@]}" --out "$out/table1"
+step table1 120 "$braid" bench table1 --device "$device" "${t1_args[@]}" --out "$out/table1"
 torch_ok=0
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 3)' > "$out/torch_probe.log" 2>&1; then
   torch_ok=1
@@ -93,7 +96,7 @@ if [ $torch_ok = 1 ]; then
 else
   skip torch_bmm "torch with CUDA unavailable: $torch_why"
 fi
-step policies 200 braid bench policies --device "$device" "${pol_args[@]}" --out "$out/policies"
+step policies 200 "$braid" bench policies --device "$device" "${pol_args[@]}" --out "$out/policies"
 # (6) the PyTorch peer on the same request mix
 if [ $torch_ok = 1 ] && [ -f "$out/policies/results.json" ]; then
   step torch_peer 120 python3 "$here/torch_peer.py" --policies "$out/policies/results.json" "${peer_args[@]}" \

@@ -57,7 +57,7 @@ cp "$bench_jar" "$stage/lib/"
 # jdk.incubator.vector (the CPU GEMM) and java.desktop (XChart draws PNGs with AWT, headless).
 modules="$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps --recursive \
   --class-path "$stage/lib/*" "$stage"/lib/braid-*.jar 2>/dev/null | tail -n 1)"
-modules="$modules,jdk.incubator.vector,java.desktop,java.logging,jdk.unsupported"
+modules="$(printf %s "$modules,jdk.incubator.vector,java.desktop,java.logging,java.management,java.sql,jdk.unsupported" | tr , "\n" | sort -u | paste -sd,)"
 echo "pack: jlink modules $modules" >&2
 # zip-0: xz compresses the whole payload better than jlink's per-entry zip would leave it.
 "$jdk/bin/jlink" --add-modules "$modules" --compress zip-0 --strip-debug --no-header-files --no-man-pages \
