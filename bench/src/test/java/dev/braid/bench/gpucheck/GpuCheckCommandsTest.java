@@ -8,7 +8,6 @@ import dev.braid.coordinator.cli.BraidCli;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.device.cuda.KernelManifest;
 import dev.braid.device.kernel.Gemm;
-import dev.braid.device.kernel.Kernel;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.device.sim.GpuProfiles;
 import java.io.PrintWriter;
@@ -127,13 +126,9 @@ class GpuCheckCommandsTest {
   }
 
   @Test
-  void nothingOnTheCheckPathLoadsOnnxRuntime() throws Exception {
-    // the bundle leaves ONNX Runtime out: building the CLI and running a gpucheck step must not need it
+  void infoOnTheCpuDeviceReportsNoGpu() throws Exception {
     Path out = dir.resolve("info.json");
     assertEquals(0, run("bench", "gpucheck", "info", "--device", "cpu", "--out", out.toString()));
     assertTrue(Files.readString(out).contains("\"gpu\": null"));
-    // a fresh class loader without the onnxruntime jar would be the full proof; pack.sh's dry run does that
-    Kernel k = Gemm.of(1, 1, 1);
-    assertTrue(k.flops() > 0);
   }
 }
