@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds Braid and assembles bench/gpu/bundle/: everything the GPU check needs on a host without
+# Java, in at most 60 MiB. Its last line of output is the folder's absolute path.
+#
+# The folder holds check.sh, the Python scripts and payload.tar.xz: a jlink runtime (only the
+# modules Braid needs) and the bench module's runtime jars, less ONNX Runtime (54 MB, used only
+# by `bench cpu`), XChart's PDF/SVG/EPS back ends and the JCuda natives other than the driver
+# API's. The runtime alone is ~90 MB on disk (libjvm.so is 25 MB stripped), so the payload is
+# xz-compressed; check.sh unpacks it into a temporary directory (a few seconds).
+#
+# Environment: MVN_ARGS (extra Maven arguments, e.g. -o), JLINK_JDK (a JDK with jlink; default
+# /usr/lib/jvm/temurin-25-jdk-amd64), SKIP_BUILD=1 (use the jars already in */target).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+gpu="$root/bench/gpu"
+bundle="$gpu/bundle"
+jdk="${JLINK_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+limit_bytes=$((60 * 1024 * 1024))
+[ -x "$jdk/bin/jlink" ] || { echo "pack: no jlink at $jdk/bin/jlink; set JLINK_JDK" >&2; exit 1; }
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "pack: building (mvn -B -q -DskipTests ${MVN_ARGS:-} package)" >&2
+  # shellcheck disable=SC2086
+  (cd "$root" && mvn -B -q -DskipTests ${MVN_ARGS:-} package) >&2
+fi
+cp_file="$root/bench/target/classpath.txt"
+bench_jar="$(ls "$root"/bench/target/braid-bench-*.jar | head -1)"
+[ -f "$cp_file" ] && [ -f "$bench_jar" ] || { echo "pack: build outputs missing in bench/target" >&2; exit 1; }
+
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/lib"
+
+# The jars. Left out: ONNX Runtime (bench cpu only; nothing on the check's path loads ai.onnxruntime),
+# XChart's vector back ends (pdfbox, fontbox, graphics2d, VectorGraphics2D: PNGs need none of them).
+excluded='onnxruntime|pdfbox|fontbox|graphics2d|VectorGraphics2D'
+tr ':' '\n' < "$cp_file" | while read -r jar; do
+  [ -n "$jar" ] || continue
+  base="$(basename "$jar")"
+  if [[ "$base" =~ $excluded ]]; then
+    echo "pack: leaving out $base" >&2
+  elif [[ "$base" == jcuda-natives-* ]]; then
+    # Only the driver API's library: CudaDevice uses cuXxx calls alone (no runtime, NVRTC or
+    # nvPTXCompiler, which are 24 MB of the jar's 26).
+    mkdir -p "$stage/jcuda"
+    (cd "$stage/jcuda" && unzip -q -o "$jar" 'lib/libJCudaDriver-*' 'META-INF/MANIFEST.MF')
+    "$jdk/bin/jar" --create --file "$stage/lib/$base" --manifest "$stage/jcuda/META-INF/MANIFEST.MF" -C "$stage/jcuda" lib
+    rm -rf "$stage/jcuda"
+  else
+    cp "$jar" "$stage/lib/"
+  fi
+done
+cp "$bench_jar" "$stage/lib/"
+
+# The runtime: the modules jdeps finds in Braid's jars and their dependencies, plus
+# jdk.incubator.vector (the CPU GEMM) and java.desktop (XChart draws PNGs with AWT, headless).
+modules="$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps --recursive \
+  --class-path "$stage/lib/*" "$stage"/lib/braid-*.jar 2>/dev/null | tail -n 1)"
+modules="$(printf %s "$modules,jdk.incubator.vector,java.desktop,java.logging,java.management,java.sql,jdk.unsupported" | tr , "\n" | sort -u | paste -sd,)"
+echo "pack: jlink modules $modules" >&2
+# zip-0: xz compresses the whole payload better than jlink's per-entry zip would leave it.
+"$jdk/bin/jlink" --add-modules "$modules" --compress zip-0 --strip-debug --no-header-files --no-man-pages \
+  --output "$stage/runtime" 2> >(grep -v 'incubator modules' >&2)
+if command -v strip >/dev/null; then
+  strip --strip-unneeded "$stage/runtime/lib/server/libjvm.so" # 30 MB -> 25 MB; symbols unused at run time
+fi
+"$stage/runtime/bin/java" --add-modules jdk.incubator.vector -Djava.awt.headless=true -cp "$stage/lib/*" \
+  dev.braid.coordinator.cli.BraidCli bench gpucheck --help > /dev/null 2>&1 \
+  || { echo "pack: the bundled runtime cannot start the CLI" >&2; exit 1; }
+
+rm -rf "$bundle"
+mkdir -p "$bundle"
+echo "pack: compressing the payload (xz, about a minute)" >&2
+XZ_OPT="-9 -T0" tar -cJf "$bundle/payload.tar.xz" -C "$stage" runtime lib
+cp "$gpu/check.sh" "$gpu/torch_bmm.py" "$gpu/torch_peer.py" "$gpu/summarize.py" "$bundle/"
+chmod +x "$bundle/check.sh"
+
+size=$(du -sb "$bundle" | cut -f1)
+echo "pack: bundle is $size bytes ($(( size / 1024 / 1024 )) MiB; unpacked runtime $(du -sm "$stage/runtime" | cut -f1) MiB, jars $(du -sm "$stage/lib" | cut -f1) MiB)" >&2
+if [ "$size" -gt "$limit_bytes" ]; then
+  echo "pack: FAILED: the bundle is $size bytes, over the limit of $limit_bytes (60 MiB)" >&2
+  exit 1
+fi
+echo "$bundle"

@@ -1,0 +1,36 @@
+package dev.braid.bench.gpucheck;
+
+import java.util.Locale;
+
+/** The little JSON the check's files need: quoted strings and numbers that stay valid JSON. */
+final class Json {
+  private Json() {}
+
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  /** A number, or null for NaN and infinities (which JSON cannot hold). */
+  static String num(double v) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return "null";
+    }
+    return String.format(Locale.ROOT, "%.6g", v);
+  }
+}

@@ -1,0 +1,107 @@
+package dev.braid.bench.gpucheck;
+
+import dev.braid.device.kernel.Binary;
+import dev.braid.device.kernel.BinaryOp;
+import dev.braid.device.kernel.Conv2d;
+import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.UnaryOp;
+import dev.braid.device.plan.KernelGeometry;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One correctness case of {@code gpucheck kernels}: a kernel (or, when {@code grouped}, a
+ * super-kernel of several problems of one kind and different shapes) run on the device under test
+ * and on the CPU reference with the same random inputs.
+ *
+ * @param name what the case exercises, for the report
+ * @param problems the kernels; one unless grouped
+ * @param grouped whether the problems run as one {@link dev.braid.device.GroupedLaunch}
+ */
+record KernelCase(String name, List<Kernel> problems, boolean grouped) {
+  KernelCase {
+    problems = List.copyOf(problems);
+    if (problems.isEmpty() || (!grouped && problems.size() != 1)) {
+      throw new IllegalArgumentException("case " + name + ": expected one kernel, or a group, got " + problems.size());
+    }
+  }
+
+  static KernelCase single(String name, Kernel kernel) {
+    return new KernelCase(name, List.of(kernel), false);
+  }
+
+  static KernelCase group(String name, List<? extends Kernel> kernels) {
+    return new KernelCase(name, List.copyOf(kernels), true);
+  }
+
+  /** The kernel's kind: its record's name, with the op for elementwise kernels. */
+  String kind() {
+    Kernel k = problems.get(0);
+    String base = k.getClass().getSimpleName();
+    if (k instanceof Unary u) {
+      return base + "." + u.op();
+    }
+    if (k instanceof Binary b) {
+      return base + "." + b.op();
+    }
+    return grouped ? "Grouped" + base : base;
+  }
+
+  /**
+   * The CUDA kernel of braid_kernels.manifest this case is meant to reach, following the ABI's
+   * dispatch (skinny GEMM below {@link KernelGeometry#SKINNY_MAX}, depthwise conv when groups equal
+   * channels). Informational: the device decides.
+   */
+  String cudaKernel() {
+    Kernel k = problems.get(0);
+    if (k instanceof Gemm g) {
+      return grouped ? "braid_gemm_grouped_f32" : KernelGeometry.isSkinny(g) ? "braid_gemm_skinny_f32" : "braid_gemm_f32";
+    }
+    if (k instanceof Conv2d c) {
+      return grouped ? "braid_conv2d_grouped_f32" : c.isDepthwise() ? "braid_conv2d_depthwise_f32" : "braid_conv2d_f32";
+    }
+    return switch (k.getClass().getSimpleName()) {
+      case "Binary" -> "braid_binary_f32";
+      case "Unary" -> "braid_unary_f32";
+      case "Pool2d" -> "braid_pool2d_f32";
+      case "GlobalAveragePool" -> "braid_global_avg_pool_f32";
+      case "Softmax" -> "braid_softmax_f32";
+      case "LayerNorm" -> "braid_layernorm_f32";
+      case "ReduceMean" -> "braid_reduce_mean_f32";
+      case "Transpose" -> "braid_transpose_f32";
+      case "Concat" -> "braid_concat_f32";
+      case "Gather" -> "braid_gather_f32";
+      case "BatchNorm" -> "braid_batchnorm_f32";
+      case "Copy" -> "braid_copy_f32";
+      default -> throw new IllegalStateException("no CUDA kernel known for " + k);
+    };
+  }
+
+  /**
+   * Random values for input {@code arg} of {@code kernel}, inside its domain: uniform in [-1, 1),
+   * except positive bases for POW and SQRT, divisors at least 0.5 away from zero, and valid
+   * (possibly negative) indices for Gather.
+   */
+  static float[] inputs(Kernel kernel, int arg, SplittableRandom rnd) {
+    int n = (int) (kernel.argBytes(arg) / 4);
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      double u = rnd.nextDouble() * 2 - 1;
+      if (kernel instanceof Gather g && arg == 1) {
+        int dim = g.data().dim(g.axis());
+        v[i] = rnd.nextInt(-dim, dim);
+      } else if (kernel instanceof Binary b && b.op() == BinaryOp.POW && arg == 0
+          || kernel instanceof Unary un && un.op() == UnaryOp.SQRT) {
+        v[i] = (float) (0.05 + Math.abs(u) * 2);
+      } else if (kernel instanceof Binary b && b.op() == BinaryOp.DIV && arg == 1) {
+        v[i] = (float) (Math.copySign(0.5, u) + u);
+      } else {
+        v[i] = (float) u;
+      }
+    }
+    return v;
+  }
+}

@@ -1,0 +1,114 @@
+package dev.braid.bench.gpucheck;
+
+import dev.braid.device.kernel.Activation;
+import dev.braid.device.kernel.BatchNorm;
+import dev.braid.device.kernel.Binary;
+import dev.braid.device.kernel.BinaryOp;
+import dev.braid.device.kernel.Concat;
+import dev.braid.device.kernel.Conv2d;
+import dev.braid.device.kernel.Copy;
+import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.GemmBias;
+import dev.braid.device.kernel.GlobalAveragePool;
+import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.Pool2d.PoolMode;
+import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.Transpose;
+import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.UnaryOp;
+import dev.braid.model.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The cases {@code gpucheck kernels} runs: every kernel of the set, with shapes the zoo and Table 1
+ * use plus odd sizes that leave partial tiles and edge blocks, and both super-kernels over problems
+ * of different shapes. Sizes stay small enough for the CPU reference to finish in seconds.
+ */
+final class KernelCases {
+  private KernelCases() {}
+
+  static List<KernelCase> all() {
+    List<KernelCase> c = new ArrayList<>();
+    // GEMM: tiled, with every transpose and bias form, odd sizes for partial 64 x 64 tiles
+    c.add(KernelCase.single("gemm 256x128x1152 (Table 1 conv2_2)", Gemm.of(256, 128, 1152)));
+    c.add(KernelCase.single("gemm 256x256x256 (Table 1 square)", Gemm.of(256, 256, 256)));
+    c.add(KernelCase.single("gemm 197x130x300 transB per-column bias",
+        Gemm.of(197, 130, 300, false, true, 1f, 1f, GemmBias.PER_COLUMN)));
+    c.add(KernelCase.single("gemm 64x96x80 transA full bias alpha 0.5 beta 2",
+        Gemm.of(64, 96, 80, true, false, 0.5f, 2f, GemmBias.FULL)));
+    c.add(KernelCase.single("gemm 100x70x33 per-row bias", Gemm.of(100, 70, 33, false, false, 1f, 1f, GemmBias.PER_ROW)));
+    c.add(KernelCase.single("gemm 65x67x17 transA transB scalar bias",
+        Gemm.of(65, 67, 17, true, true, 1f, 1f, GemmBias.SCALAR)));
+    c.add(KernelCase.single("gemm batched 4x64x64x64 (attention heads)", Gemm.strided(4, 64, 64, 64, 64 * 64, 64 * 64)));
+    // skinny GEMM: batch-1 linear layers and the RNN mat-vec
+    c.add(KernelCase.single("skinny gemm 1x1024x784 transB bias (mlp fc1, batch 1)",
+        Gemm.of(1, 1024, 784, false, true, 1f, 1f, GemmBias.PER_COLUMN)));
+    c.add(KernelCase.single("skinny gemm 512x1x512 (Table 1 matvec)", Gemm.of(512, 1, 512)));
+    c.add(KernelCase.single("skinny gemm 4x1000x512 transB bias (resnet fc, batch 4)",
+        Gemm.of(4, 1000, 512, false, true, 1f, 1f, GemmBias.PER_COLUMN)));
+    // grouped GEMM super-kernel: different shapes (and models) in one launch
+    c.add(KernelCase.group("grouped gemm: conv2_2, square, mlp fc1, odd, batched", List.of(
+        Gemm.of(256, 128, 1152), Gemm.of(256, 256, 256),
+        Gemm.of(1, 1024, 784, false, true, 1f, 1f, GemmBias.PER_COLUMN),
+        Gemm.of(33, 17, 45, false, false, 1f, 1f, GemmBias.PER_ROW),
+        Gemm.strided(2, 64, 64, 64, 64 * 64, 64 * 64))));
+    c.add(KernelCase.group("grouped gemm: 10 x Table 1 matvec", java.util.Collections.nCopies(10, Gemm.of(512, 1, 512))));
+    // convolution: dense implicit GEMM, 1x1, strided, padded asymmetrically, dilated, grouped
+    c.add(KernelCase.single("conv 3x3/1 64->64 14x14 bias relu",
+        new Conv2d(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.RELU)));
+    c.add(KernelCase.single("conv 7x7/2 3->64 64x64 batch 2 (resnet stem)", Conv2d.simple(2, 3, 64, 64, 64, 7, 2, 3, 1)));
+    c.add(KernelCase.single("conv 1x1/2 64->128 28x28 (downsample)", Conv2d.simple(1, 64, 28, 28, 128, 1, 2, 0, 1)));
+    c.add(KernelCase.single("conv 3x3 dilation 2 asymmetric pad bias clip6",
+        new Conv2d(1, 16, 17, 19, 24, 3, 3, 1, 2, 2, 1, 0, 3, 2, 2, 1, true, Activation.clip(0f, 6f))));
+    c.add(KernelCase.single("conv 3x3/1 groups 4 32->32 15x15", Conv2d.simple(1, 32, 15, 15, 32, 3, 1, 1, 4)));
+    // depthwise convolution (MobileNetV2's)
+    c.add(KernelCase.single("depthwise conv 3x3/1 96ch 28x28 clip6",
+        new Conv2d(1, 96, 28, 28, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 96, false, Activation.clip(0f, 6f))));
+    c.add(KernelCase.single("depthwise conv 3x3/2 144ch 29x29 batch 4", Conv2d.simple(4, 144, 29, 29, 144, 3, 2, 1, 144)));
+    // grouped conv super-kernel
+    c.add(KernelCase.group("grouped conv: 3x3, 1x1/2, 7x7/2, grouped, biased", List.of(
+        Conv2d.simple(1, 64, 14, 14, 64, 3, 1, 1, 1),
+        Conv2d.simple(1, 64, 28, 28, 128, 1, 2, 0, 1),
+        Conv2d.simple(1, 3, 32, 32, 16, 7, 2, 3, 1),
+        Conv2d.simple(1, 32, 15, 15, 32, 3, 1, 1, 4),
+        new Conv2d(2, 8, 9, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.RELU))));
+    // elementwise
+    Shape act = Shape.of(1, 64, 14, 14);
+    c.add(KernelCase.single("add same shape", Binary.of(BinaryOp.ADD, act, act)));
+    c.add(KernelCase.single("add per-channel broadcast", Binary.of(BinaryOp.ADD, act, Shape.of(1, 64, 1, 1))));
+    c.add(KernelCase.single("sub row broadcast", Binary.of(BinaryOp.SUB, Shape.of(4, 64, 256), Shape.of(4, 64, 1))));
+    c.add(KernelCase.single("mul by a row", Binary.of(BinaryOp.MUL, Shape.of(4, 64, 256), Shape.of(256))));
+    c.add(KernelCase.single("div both-sided broadcast", Binary.of(BinaryOp.DIV, Shape.of(3, 1, 5), Shape.of(1, 7, 5))));
+    c.add(KernelCase.single("pow by a scalar", Binary.of(BinaryOp.POW, Shape.of(2, 64, 33), Shape.scalar())));
+    for (UnaryOp op : UnaryOp.values()) {
+      c.add(KernelCase.single("unary " + op.name().toLowerCase(java.util.Locale.ROOT) + " 10007",
+          op == UnaryOp.CLIP ? Unary.clip(10007, -0.25f, 0.5f) : Unary.of(op, 10007)));
+    }
+    c.add(KernelCase.single("batchnorm 2x32x49", new BatchNorm(2, 32, 49)));
+    // pooling
+    c.add(KernelCase.single("maxpool 3x3/2 pad 1 2x16x29x29", Pool2d.simple(PoolMode.MAX, 2, 16, 29, 29, 3, 2, 1)));
+    c.add(KernelCase.single("avgpool 3x3/2 pad 1 count_include_pad",
+        new Pool2d(PoolMode.AVERAGE, 1, 8, 17, 17, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 9, 9, true)));
+    c.add(KernelCase.single("avgpool 2x2/2 no pad", Pool2d.simple(PoolMode.AVERAGE, 1, 8, 16, 16, 2, 2, 0)));
+    c.add(KernelCase.single("global average pool 2x512x7x7", new GlobalAveragePool(2 * 512, 49)));
+    // normalization and reductions
+    c.add(KernelCase.single("softmax last axis 4x4x64x64 (attention)", new Softmax(4 * 4 * 64, 64, 1)));
+    c.add(KernelCase.single("softmax middle axis", new Softmax(8, 5, 7)));
+    c.add(KernelCase.single("layernorm 128x256 bias (bert)", new LayerNorm(128, 256, 1e-12f, true)));
+    c.add(KernelCase.single("layernorm 64x100 no bias", new LayerNorm(64, 100, 1e-5f, false)));
+    c.add(KernelCase.single("reduce mean last axis 2x64x256", new ReduceMean(Shape.of(2, 64, 256), List.of(2))));
+    c.add(KernelCase.single("reduce mean axes 0,2", new ReduceMean(Shape.of(4, 6, 8), List.of(0, 2))));
+    // layout
+    c.add(KernelCase.single("transpose heads 2x64x4x64 perm 0213", new Transpose(Shape.of(2, 64, 4, 64), List.of(0, 2, 1, 3))));
+    c.add(KernelCase.single("transpose 2x3x4x5 perm 3102", new Transpose(Shape.of(2, 3, 4, 5), List.of(3, 1, 0, 2))));
+    c.add(KernelCase.single("concat axis 1", new Concat(List.of(Shape.of(2, 3, 5), Shape.of(2, 4, 5), Shape.of(2, 1, 5)), 1)));
+    c.add(KernelCase.single("gather rows 50x16", new Gather(Shape.of(50, 16), 0, 7)));
+    c.add(KernelCase.single("gather middle axis", new Gather(Shape.of(4, 10, 6), 1, 3)));
+    c.add(KernelCase.single("copy 1001", new Copy(1001)));
+    return c;
+  }
+}

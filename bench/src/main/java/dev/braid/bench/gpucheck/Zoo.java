@@ -1,0 +1,66 @@
+package dev.braid.bench.gpucheck;
+
+import dev.braid.model.ModelGraph;
+import dev.braid.model.Shape;
+import dev.braid.model.Tensor;
+import dev.braid.model.ValueInfo;
+import dev.braid.model.repo.ModelRepository;
+import dev.braid.model.repo.RepositoryModel;
+import dev.braid.model.zoo.ModelZoo;
+import dev.braid.model.zoo.ZooOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/** The model zoo as the check uses it: generated into a temporary repository, loaded, the files deleted. */
+final class Zoo {
+  private Zoo() {}
+
+  /** Every zoo model at {@code imageSize}, by name, in {@link ModelZoo#MODEL_NAMES} order. */
+  static Map<String, RepositoryModel> load(List<String> names, int imageSize) throws IOException {
+    Path dir = Files.createTempDirectory("braid-gpucheck-zoo");
+    try {
+      ModelZoo.generate(dir, ZooOptions.defaults().withImageSize(imageSize).withModels(names.toArray(String[]::new)));
+      ModelRepository repository = ModelRepository.open(dir);
+      Map<String, RepositoryModel> out = new LinkedHashMap<>();
+      for (String n : names) {
+        out.put(n, repository.load(n));
+      }
+      return out;
+    } finally {
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** Random inputs of {@code graph}: floats uniform in [-1, 1), integer ids in [0, 16). */
+  static Map<String, Tensor> randomInputs(ModelGraph graph, SplittableRandom rnd) {
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    for (ValueInfo v : graph.inputs()) {
+      Shape s = v.shape();
+      if (v.dtype().isFloating()) {
+        float[] d = new float[s.size()];
+        for (int i = 0; i < d.length; i++) {
+          d[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        in.put(v.name(), Tensor.ofFloats(v.dtype(), s, d));
+      } else {
+        long[] d = new long[s.size()];
+        for (int i = 0; i < d.length; i++) {
+          d[i] = rnd.nextInt(16);
+        }
+        in.put(v.name(), Tensor.ofLongs(v.dtype(), s, d));
+      }
+    }
+    return in;
+  }
+}
