@@ -1,0 +1,95 @@
+package dev.braid.protocol.cluster;
+
+import dev.braid.model.Tensor;
+import dev.braid.protocol.WireMessage;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The conversation between a frontend and the GPU actor that runs a request: one {@link Infer},
+ * answered by exactly one {@link Reply} ({@link Completed} or {@link Failed}) sent to its {@code
+ * replyTo}.
+ */
+public final class InferenceWire {
+  private InferenceWire() {}
+
+  /** What a GPU actor answers to one {@link Infer}. */
+  public sealed interface Reply extends WireMessage permits Completed, Failed {
+    /** The {@link Infer#requestId()} this answers. */
+    String requestId();
+  }
+
+  /**
+   * Run {@code model} (version {@code version}; empty means the newest the node holds) on {@code
+   * inputs}.
+   *
+   * @param requestId unique per frontend and attempt-independent, so a retried request is
+   *     recognised
+   * @param deadlineBudget time left until the client's deadline when the frontend sent this. A
+   *     budget, not an instant: node clocks are not synchronised, so the receiver adds it to its
+   *     own clock on arrival (the network delay is charged to the request's slack)
+   * @param priority higher runs first among requests whose deadlines allow it; 0 is the default
+   * @param tenant whose quota the request counts against
+   */
+  public record Infer(
+      String requestId,
+      String model,
+      String version,
+      Map<String, Tensor> inputs,
+      Duration deadlineBudget,
+      int priority,
+      String tenant,
+      ActorRef<Reply> replyTo)
+      implements WireMessage {
+    public Infer {
+      Objects.requireNonNull(requestId, "requestId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(version, "version");
+      inputs = Map.copyOf(Objects.requireNonNull(inputs, "inputs"));
+      Objects.requireNonNull(deadlineBudget, "deadlineBudget");
+      if (deadlineBudget.isNegative()) {
+        throw new IllegalArgumentException("deadlineBudget must be >= 0, got " + deadlineBudget);
+      }
+      Objects.requireNonNull(tenant, "tenant");
+      Objects.requireNonNull(replyTo, "replyTo");
+    }
+  }
+
+  /** The request ran; {@code outputs} are the model's outputs by name. */
+  public record Completed(String requestId, Map<String, Tensor> outputs) implements Reply {
+    public Completed {
+      Objects.requireNonNull(requestId, "requestId");
+      outputs = Map.copyOf(Objects.requireNonNull(outputs, "outputs"));
+    }
+  }
+
+  /** The request did not run, or did not finish; {@code message} says what the client should read. */
+  public record Failed(String requestId, FailureReason reason, String message) implements Reply {
+    public Failed {
+      Objects.requireNonNull(requestId, "requestId");
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /**
+   * Why a request failed, grouped by the phase it failed in; each maps to one gRPC status at the
+   * front door.
+   */
+  public enum FailureReason {
+    /** Admission: the node does not hold that model or version (NOT_FOUND). */
+    MODEL_NOT_FOUND,
+    /** Admission: an input's name, dtype or shape does not match the model (INVALID_ARGUMENT). */
+    INVALID_INPUT,
+    /** Admission: the node's queue is full or the tenant is over quota (RESOURCE_EXHAUSTED). */
+    OVERLOADED,
+    /** Queue or run: the deadline passed or cannot be met (DEADLINE_EXCEEDED). */
+    DEADLINE_EXCEEDED,
+    /** Run: the node or GPU went away or is draining (UNAVAILABLE; the frontend may retry once). */
+    UNAVAILABLE,
+    /** Run: the device or the runtime failed (INTERNAL). */
+    INTERNAL
+  }
+}

@@ -1,0 +1,68 @@
+package dev.braid.protocol.serialization;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.braid.protocol.WireMessage;
+import dev.braid.protocol.cluster.InferenceWire;
+import dev.braid.protocol.cluster.RoutingTableWire;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class WireRegistryTest {
+
+  /**
+   * The wire table as released. Nodes of different builds interoperate only if this holds, so a
+   * failure here means an id was moved or reused: add new entries, retire old ones, never edit.
+   */
+  @Test
+  void tableIsPinned() {
+    Map<Integer, String> expected = new TreeMap<>();
+    expected.put(20, "java.time.Duration");
+    expected.put(21, "java.util.ImmutableCollections$ListN");
+    expected.put(22, "java.util.ImmutableCollections$List12");
+    expected.put(23, "java.util.ImmutableCollections$MapN");
+    expected.put(24, "java.util.ImmutableCollections$Map1");
+    expected.put(40, "dev.braid.model.DType");
+    expected.put(41, "dev.braid.model.Shape");
+    expected.put(42, "dev.braid.model.Tensor");
+    expected.put(43, "org.apache.pekko.actor.typed.ActorRef");
+    expected.put(100, "dev.braid.protocol.cluster.InferenceWire$Infer");
+    expected.put(101, "dev.braid.protocol.cluster.InferenceWire$Completed");
+    expected.put(102, "dev.braid.protocol.cluster.InferenceWire$Failed");
+    expected.put(103, "dev.braid.protocol.cluster.InferenceWire$FailureReason");
+    expected.put(120, "dev.braid.protocol.cluster.RoutingTableWire");
+    expected.put(121, "dev.braid.protocol.cluster.RoutingTableWire$Replica");
+
+    Map<Integer, String> actual = new TreeMap<>();
+    WireRegistry.classesById().forEach((id, type) -> actual.put(id, type.getName()));
+    assertEquals(expected, actual);
+  }
+
+  @Test
+  void idsStayAboveKryosOwnAndOffTheRetiredList() {
+    for (int id : WireRegistry.classesById().keySet()) {
+      assertTrue(id >= WireRegistry.FIRST_ID, "id " + id);
+      assertTrue(!WireRegistry.RETIRED_IDS.contains(id), "retired id " + id + " reused");
+    }
+  }
+
+  @Test
+  void everyClusterWireMessageIsRegistered() {
+    List<Class<?>> messages = new ArrayList<>();
+    for (Class<?> c : InferenceWire.class.getDeclaredClasses()) {
+      if (WireMessage.class.isAssignableFrom(c) && !c.isInterface()) {
+        messages.add(c);
+      }
+    }
+    messages.add(RoutingTableWire.class);
+    assertEquals(4, messages.size(), messages.toString()); // Infer, Completed, Failed, RoutingTableWire
+    for (Class<?> c : messages) {
+      assertTrue(WireRegistry.idOf(c) >= WireRegistry.FIRST_ID, c.getName() + " is not registered");
+    }
+    assertEquals(-1, WireRegistry.idOf(String.class));
+  }
+}
