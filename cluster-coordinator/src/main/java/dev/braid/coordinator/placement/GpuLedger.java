@@ -88,4 +88,17 @@ final class GpuLedger {
     }
     return sum / replicas.size();
   }
+
+  /** {@link #fusionAffinity} of {@code d} with the other models here, as if its replica were not here. */
+  double fusionAffinityWithout(ModelDemand d) {
+    double sum = 0;
+    int others = 0;
+    for (ModelDemand other : replicas.values()) {
+      if (!other.model().equals(d.model())) {
+        sum += d.fusion().overlap(other.fusion());
+        others++;
+      }
+    }
+    return others == 0 ? 0 : sum / others;
+  }
 }

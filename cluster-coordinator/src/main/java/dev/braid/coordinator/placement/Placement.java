@@ -40,9 +40,12 @@ import java.util.TreeMap;
  * rule:</b> while the utilisation of the busiest healthy GPU exceeds that of the idlest by more
  * than {@code rebalanceThreshold}, move from the busiest to the idlest the replica whose share
  * {@code s} best halves the gap {@code g} (minimises {@code |g - 2s|}, with {@code 0 < s < g} so
- * the gap strictly narrows), at most {@code maxMovesPerPlan} moves. So a GPU that joins an idle
- * cluster gets nothing moved to it; one that joins a loaded cluster takes load until the gap is
- * within the threshold.
+ * the gap strictly narrows), at most {@code maxMovesPerPlan} moves. While the busiest GPU is
+ * within the target utilisation, a replica moves only if it fuses at least as well at the
+ * destination as with the models it leaves (fusion beats balance within the target, as when
+ * placing); past the target, balance wins. So a GPU that joins an idle cluster gets nothing moved
+ * to it; one that joins a loaded cluster takes load until the gap is within the threshold. A plan
+ * fed back with the same inputs is a fixed point: no actions, same version.
  */
 public final class Placement {
   /** Slack on utilisation comparisons so that rounding in shares never flips a decision. */
@@ -167,6 +170,19 @@ public final class Placement {
         l.add(d, share);
         placed++;
       }
+      if (placed > 0 && placed < wanted) {
+        // Fewer replicas than wanted carry the whole load between them.
+        double actual = d.utilisation() / placed;
+        for (GpuLedger l : ledgers.values()) {
+          if (l.hosts(d.model())) {
+            l.remove(d.model());
+            l.add(d, actual);
+            if (l.utilisation() > settings.targetUtilisation() + EPSILON) {
+              overTarget.add(d.model());
+            }
+          }
+        }
+      }
     }
   }
 
@@ -211,9 +227,11 @@ public final class Placement {
       if (gap <= settings.rebalanceThreshold() + EPSILON) {
         break;
       }
+      boolean overTarget = busiest.utilisation() > settings.targetUtilisation() + EPSILON;
       Optional<Map.Entry<String, Double>> pick = busiest.shares().entrySet().stream()
           .filter(e -> e.getValue() > EPSILON && e.getValue() < gap - EPSILON)
           .filter(e -> idlest.fits(busiest.demand(e.getKey())))
+          .filter(e -> overTarget || keepsAffinity(busiest, idlest, busiest.demand(e.getKey())))
           .min(Comparator.<Map.Entry<String, Double>>comparingDouble(e -> Math.abs(gap - 2 * e.getValue()))
               .thenComparing(Map.Entry::getKey));
       if (pick.isEmpty()) {
@@ -227,6 +245,11 @@ public final class Placement {
       movedFrom.add(model + "@" + busiest.id());
     }
     return movedFrom;
+  }
+
+  /** Whether {@code d} fuses at least as well on {@code to} as with the other models on {@code from}. */
+  private static boolean keepsAffinity(GpuLedger from, GpuLedger to, ModelDemand d) {
+    return to.fusionAffinity(d) >= from.fusionAffinityWithout(d) - EPSILON;
   }
 
   private List<PlacementAction> actions(PlacementPlan current, Map<GpuId, GpuInfo> known,
