@@ -1,0 +1,148 @@
+package dev.braid.coordinator.routing;
+
+import dev.braid.config.NanoClock;
+import dev.braid.coordinator.placement.GpuId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A frontend's routing: sends each request to the replica with the earliest predicted finish.
+ * Not thread-safe: one owner (the frontend's actor) calls it.
+ *
+ * <p><b>Estimate of a replica</b> at time {@code now}: {@code max(0, q - (now - received)) +
+ * local}, where {@code q} is the replica's queue in the latest table and {@code received} when this
+ * router got that table (the coordinator's timestamp is on another clock); the queue drains at one
+ * nanosecond of device time per nanosecond. {@code local} is the predicted time of every request
+ * this router sent there since that table arrived and has not seen complete: added when routed,
+ * subtracted on {@link #completed}. A new table starts {@code local} from zero, since its figures
+ * include what was sent before it. Between tables, a burst therefore spreads over replicas instead
+ * of piling onto the one that looked idlest.
+ *
+ * <p><b>Choice</b>: earliest predicted finish, then fewer requests in flight from this router,
+ * then the lower {@link GpuId}.
+ */
+public final class Router {
+  private final NanoClock clock;
+  private RoutingTable table = RoutingTable.EMPTY;
+  private long tableReceivedNanos;
+  /** Incremented on every applied table; a ticket routed under an older one no longer counts in {@code local}. */
+  private long tableEpoch;
+  private long nextTicket = 1;
+  private final Map<Long, InFlight> inFlight = new HashMap<>();
+  private final Map<GpuId, Local> local = new HashMap<>();
+
+  private record InFlight(Route route, long epoch) {}
+
+  /** Requests in flight to one GPU, and the device time of those routed since the current table. */
+  private static final class Local {
+    int count;
+    long nanosSinceTable;
+  }
+
+  public Router(NanoClock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Applies {@code newer} if its version is higher than the table held; returns whether it did. */
+  public boolean update(RoutingTable newer) {
+    RoutingTable merged = table.merge(newer);
+    if (merged == table) {
+      return false;
+    }
+    table = merged;
+    tableReceivedNanos = clock.nanoTime();
+    tableEpoch++;
+    local.values().forEach(l -> l.nanosSinceTable = 0);
+    return true;
+  }
+
+  public RoutingTable table() {
+    return table;
+  }
+
+  /**
+   * Every replica of {@code model} except those on {@code excluding}, best first; empty when the
+   * table has no route or no other replica.
+   */
+  public List<ReplicaEstimate> estimates(String model, Set<GpuId> excluding) {
+    Optional<ModelRoute> route = table.route(model);
+    if (route.isEmpty()) {
+      return List.of();
+    }
+    long now = clock.nanoTime();
+    long age = now - tableReceivedNanos;
+    List<ReplicaEstimate> out = new ArrayList<>();
+    for (ReplicaLoad r : route.get().replicas()) {
+      if (excluding.contains(r.gpu())) {
+        continue;
+      }
+      Local l = local.get(r.gpu());
+      long queue = Math.max(0, r.predictedQueueNanos() - age) + (l == null ? 0 : l.nanosSinceTable);
+      out.add(new ReplicaEstimate(r.gpu(), queue, now + queue + route.get().requestNanos(), l == null ? 0 : l.count));
+    }
+    out.sort(Comparator.comparingLong(ReplicaEstimate::predictedFinishNanos)
+        .thenComparingInt(ReplicaEstimate::inFlight)
+        .thenComparing(ReplicaEstimate::gpu));
+    return out;
+  }
+
+  /** Routes one request of {@code model} to its best replica; empty when it has none. */
+  public Optional<Route> route(String model) {
+    return route(model, Set.of());
+  }
+
+  /** Routes one request of {@code model} to its best replica not on {@code excluding}. */
+  public Optional<Route> route(String model, Set<GpuId> excluding) {
+    List<ReplicaEstimate> candidates = estimates(model, excluding);
+    return candidates.isEmpty() ? Optional.empty() : Optional.of(routeTo(model, candidates.get(0)));
+  }
+
+  /**
+   * The one retry after {@code failed}'s replica died or dropped it: completes {@code failed} and
+   * routes again to the best replica on another GPU; empty when there is none.
+   */
+  public Optional<Route> retryExcluding(Route failed) {
+    completed(failed.ticket());
+    return route(failed.model(), Set.of(failed.gpu()));
+  }
+
+  /** Records a request sent to {@code chosen}, one of {@link #estimates}' answers for {@code model}. */
+  public Route routeTo(String model, ReplicaEstimate chosen) {
+    long requestNanos = table.route(model)
+        .orElseThrow(() -> new IllegalArgumentException("no route for model '" + model + "'"))
+        .requestNanos();
+    Route route = new Route(nextTicket++, model, chosen.gpu(), requestNanos, chosen.predictedFinishNanos());
+    inFlight.put(route.ticket(), new InFlight(route, tableEpoch));
+    Local l = local.computeIfAbsent(chosen.gpu(), g -> new Local());
+    l.count++;
+    l.nanosSinceTable += requestNanos;
+    return route;
+  }
+
+  /** The request of {@code ticket} ended (answered, failed or timed out); unknown tickets are ignored. */
+  public void completed(long ticket) {
+    InFlight f = inFlight.remove(ticket);
+    if (f == null) {
+      return;
+    }
+    Local l = local.get(f.route().gpu());
+    l.count--;
+    if (f.epoch() == tableEpoch) {
+      l.nanosSinceTable -= f.route().requestNanos();
+    }
+    if (l.count == 0) {
+      local.remove(f.route().gpu());
+    }
+  }
+
+  /** Requests routed and not yet completed. */
+  public int inFlight() {
+    return inFlight.size();
+  }
+}
