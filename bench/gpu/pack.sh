@@ -32,6 +32,15 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/lib"
 
+# Jars are re-stored without compression: xz over the whole payload compresses class files
+# several times better than each jar's own deflate does, which keeps the bundle under its limit.
+store_uncompressed() {
+  local src="$1" dst="$2" tmp
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && unzip -q -o "$src" && zip -q -0 -r -X "$dst" .)
+  rm -rf "$tmp"
+}
+
 # The jars. Left out: ONNX Runtime (bench cpu only; nothing on the check's path loads ai.onnxruntime),
 # XChart's vector back ends (pdfbox, fontbox, graphics2d, VectorGraphics2D: PNGs need none of them).
 excluded='onnxruntime|pdfbox|fontbox|graphics2d|VectorGraphics2D'
@@ -48,10 +57,10 @@ tr ':' '\n' < "$cp_file" | while read -r jar; do
     "$jdk/bin/jar" --create --file "$stage/lib/$base" --manifest "$stage/jcuda/META-INF/MANIFEST.MF" -C "$stage/jcuda" lib
     rm -rf "$stage/jcuda"
   else
-    cp "$jar" "$stage/lib/"
+    store_uncompressed "$jar" "$stage/lib/$base"
   fi
 done
-cp "$bench_jar" "$stage/lib/"
+store_uncompressed "$bench_jar" "$stage/lib/$(basename "$bench_jar")"
 
 # The runtime: the modules jdeps finds in Braid's jars and their dependencies, plus
 # jdk.incubator.vector (the CPU GEMM) and java.desktop (XChart draws PNGs with AWT, headless).
