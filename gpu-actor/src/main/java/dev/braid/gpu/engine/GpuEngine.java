@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Health.</b> healthy -> unhealthy, never back. A failed launch fails the requests of every
  * job in it with the device's message (which names the kernel and the CUDA code on a GPU). After
- * any event, if {@link Device#healthy()} is false, the engine answers every request it holds and
+ * any device failure (a launch, a batch's start or its download), if {@link Device#healthy()} is
+ * false, the engine answers every request it holds and
  * every load in progress {@link InferError#DEVICE_UNHEALTHY} at once, naming the device and its
  * last failure, without waiting on stages still out (they may never complete); from then on it
  * refuses new requests and loads with that reason, answers unloads and drains at once, and reports
@@ -370,9 +371,6 @@ public final class GpuEngine implements AutoCloseable {
    * them, expire late jobs, issue what the scheduler plans, re-arm the timer, answer drain waiters.
    */
   private void pump() {
-    if (unhealthyReason == null && !device.healthy()) {
-      becomeUnhealthy();
-    }
     if (unhealthyReason != null) {
       checkDrained();
       return;
@@ -394,9 +392,17 @@ public final class GpuEngine implements AutoCloseable {
     checkDrained();
   }
 
-  /** Keeps a device failure's message, for the reason given if the device is now unhealthy. */
+  /**
+   * After the requests a device failure touched were answered with it: if the device is now
+   * unhealthy, that failure is why. Health is checked here rather than on every event because a
+   * device turns unhealthy on its own thread before its failed stage reaches the engine, and the
+   * reason must name the failure (the kernel and the CUDA code), not just the state.
+   */
   private void onDeviceFailed(Throwable cause) {
     lastDeviceFailure = Failures.message(cause);
+    if (unhealthyReason == null && !device.healthy()) {
+      becomeUnhealthy();
+    }
   }
 
   /**
@@ -407,7 +413,7 @@ public final class GpuEngine implements AutoCloseable {
    */
   private void becomeUnhealthy() {
     unhealthyReason = "device " + device.info().name() + " is unhealthy and takes no work: "
-        + (lastDeviceFailure == null ? "it reported itself unhealthy" : "after " + lastDeviceFailure);
+        + "after " + lastDeviceFailure;
     int failed = 0;
     for (ModelSlot slot : List.copyOf(models.all())) {
       for (Rejected r : slot.batcher.takeRejected()) {
