@@ -35,7 +35,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *
  * <p>Phases: serving -> draining (after {@link Drain}: no new inference or load, in-flight work
  * finishes, then {@link Drained}; it stays draining) -> stopped (the engine answers what it still
- * holds {@link InferError#UNLOADED} and the device is closed).
+ * holds {@link InferError#UNLOADED} and the device is closed). From serving or draining, once the
+ * engine finds the device unhealthy (it lost its context after a failure): unhealthy (every {@link
+ * Infer} and {@link LoadModel} is answered at once with {@link InferError#DEVICE_UNHEALTHY} and the
+ * reason; stats, unloads and drains are still answered; one ERROR line names the device and why).
  *
  * <p>Deadlines: {@link Infer} carries a latency budget, turned into an absolute deadline on this
  * actor's clock when the command is received, so that senders on other nodes need no shared
@@ -105,7 +108,11 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   /** Asks for the counters; answered {@link Stats}. */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
-  public record Stats(EngineStats engine, boolean draining) {}
+  /**
+   * @param draining whether the actor takes no new work because of a {@link Drain}
+   * @param healthy false once the device went unhealthy; {@code engine} says why
+   */
+  public record Stats(EngineStats engine, boolean draining, boolean healthy) {}
 
   /** Stops taking new work and answers {@link Drained} once in-flight work has finished. */
   public record Drain(ActorRef<Drained> replyTo) implements Command {}
@@ -120,6 +127,7 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
 
   private final GpuEngine engine;
   private final Device device;
+  private boolean unhealthy;
 
   /**
    * @param deviceFactory opens the device when the actor starts; the actor closes it when it stops
@@ -168,6 +176,17 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
         .onMessage(Infer.class, this::onInferWhileDraining));
   }
 
+  /**
+   * The device lost its context: inference and loads are refused at once with the reason; control
+   * messages are answered, and device events still arriving are handed to the engine, which has
+   * already answered the requests they belonged to.
+   */
+  private Receive<Command> unhealthy() {
+    return controlAndDevice(newReceiveBuilder()
+        .onMessage(LoadModel.class, this::onLoadWhileUnhealthy)
+        .onMessage(Infer.class, this::onInferWhileUnhealthy));
+  }
+
   /** The handlers both phases share: control messages, device events and the stop signal. */
   private Receive<Command> controlAndDevice(ReceiveBuilder<Command> phase) {
     return phase
@@ -185,7 +204,7 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     engine.load(m.name(), m.model(), result -> m.replyTo().tell(result instanceof LoadResult.Loaded l
         ? new ModelLoaded(l.model(), l.version(), l.maxBatchSize(), l.weightsBytes())
         : new LoadFailed(m.name(), ((LoadResult.LoadError) result).message())));
-    return this;
+    return afterEngine();
   }
 
   private Behavior<Command> onLoadWhileDraining(LoadModel m) {
@@ -193,9 +212,14 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     return Behaviors.same();
   }
 
+  private Behavior<Command> onLoadWhileUnhealthy(LoadModel m) {
+    m.replyTo().tell(new LoadFailed(m.name(), "cannot load model '" + m.name() + "': " + engine.unhealthyReason()));
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onUnloadModel(UnloadModel m) {
     engine.unload(m.name(), u -> m.replyTo().tell(new ModelUnloaded(u.model(), u.wasLoaded(), u.requestsFailed())));
-    return Behaviors.same();
+    return afterEngine();
   }
 
   private Behavior<Command> onInfer(Infer m) {
@@ -205,7 +229,13 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     engine.submit(new InferRequest(m.model(), m.inputs(), deadline, m.priority(), result -> m.replyTo().tell(
         result instanceof InferResult.Completed c ? new InferCompleted(m.model(), c.outputs())
             : new InferFailed(((InferResult.Failed) result).reason(), ((InferResult.Failed) result).message()))));
-    return this;
+    return afterEngine();
+  }
+
+  private Behavior<Command> onInferWhileUnhealthy(Infer m) {
+    m.replyTo().tell(new InferFailed(InferError.DEVICE_UNHEALTHY, "model '" + m.model() + "': "
+        + engine.unhealthyReason()));
+    return Behaviors.same();
   }
 
   private Behavior<Command> onInferWhileDraining(Infer m) {
@@ -225,23 +255,38 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats m) {
-    m.replyTo().tell(new Stats(engine.stats(), engine.isDraining()));
+    m.replyTo().tell(new Stats(engine.stats(), engine.isDraining(), engine.isHealthy()));
     return Behaviors.same();
   }
 
   private Behavior<Command> onDrain(Drain m) {
     engine.drain(() -> m.replyTo().tell(Drained.INSTANCE));
-    return draining();
+    return unhealthy ? Behaviors.same() : afterEngine(draining());
   }
 
   private Behavior<Command> onDeviceEventArrived(DeviceEventArrived m) {
     m.continuation().run();
-    return Behaviors.same();
+    return afterEngine();
   }
 
   private Behavior<Command> onWakeUp() {
     engine.onWakeup();
-    return Behaviors.same();
+    return afterEngine();
+  }
+
+  /** The phase after an engine call: unchanged, or unhealthy the first time the engine says so. */
+  private Behavior<Command> afterEngine() {
+    return afterEngine(Behaviors.same());
+  }
+
+  private Behavior<Command> afterEngine(Behavior<Command> next) {
+    if (unhealthy || engine.isHealthy()) {
+      return next;
+    }
+    unhealthy = true;
+    getContext().getLog().error("GPU actor on {} stops taking work: {}", device.info().name(),
+        engine.unhealthyReason());
+    return unhealthy();
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {

@@ -24,6 +24,8 @@ import java.util.Map;
  * @param launchesInFlight launches on the device now
  * @param busyNanos time during which at least one launch was on the device
  * @param allocatedBytes device memory in use now
+ * @param healthy false once the device lost its context; the engine then takes no work
+ * @param unhealthyReason why it is unhealthy (the device and its failure); empty while healthy
  */
 public record EngineStats(
     String policy,
@@ -43,8 +45,11 @@ public record EngineStats(
     int jobsInFlight,
     int launchesInFlight,
     long busyNanos,
-    long allocatedBytes) {
+    long allocatedBytes,
+    boolean healthy,
+    String unhealthyReason) {
   public EngineStats {
+    unhealthyReason = unhealthyReason == null ? "" : unhealthyReason;
     models = List.copyOf(models);
     failuresByReason = Map.copyOf(failuresByReason);
     superKernelSizes = Map.copyOf(superKernelSizes);

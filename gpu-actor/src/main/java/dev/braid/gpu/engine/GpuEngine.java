@@ -47,6 +47,15 @@ import org.slf4j.LoggerFactory;
  * between kernels (or that the job's remaining kernels can no longer meet, by the cost model), an
  * unload, a drain, or a device failure (the batch's arena is then aborted).
  *
+ * <p><b>Health.</b> healthy -> unhealthy, never back. A failed launch fails the requests of every
+ * job in it with the device's message (which names the kernel and the CUDA code on a GPU). After
+ * any device failure (a launch, a batch's start or its download), if {@link Device#healthy()} is
+ * false, the engine answers every request it holds and
+ * every load in progress {@link InferError#DEVICE_UNHEALTHY} at once, naming the device and its
+ * last failure, without waiting on stages still out (they may never complete); from then on it
+ * refuses new requests and loads with that reason, answers unloads and drains at once, and reports
+ * it in {@link EngineStats}.
+ *
  * <p><b>Events.</b> Every event (a submission, a timer, a completion) ends in one pump: release
  * the batches due, expire late jobs, ask the scheduler for launches and issue them, and ask the
  * owner for a wakeup at the batchers' next deadline ({@link WakeupTimer}).
@@ -79,6 +88,10 @@ public final class GpuEngine implements AutoCloseable {
   private final List<Runnable> drainWaiters = new ArrayList<>();
   private boolean draining;
   private boolean closed;
+  /** The last device failure's message, kept to say why the device went unhealthy. */
+  private String lastDeviceFailure;
+  /** Why the device is unhealthy; null while it is healthy. */
+  private String unhealthyReason;
   private long wakeRequestedNanos = Long.MAX_VALUE;
 
   /**
@@ -98,8 +111,10 @@ public final class GpuEngine implements AutoCloseable {
         SchedulingPolicies.named(settings.policy()));
     Profiler profiler = new Profiler(device, clock, loop, cost);
     this.models = new ModelTable(device, settings.profilingRuns(), profiler, this::pump);
-    this.jobs = new Jobs(device, clock, loop, scheduler, cost, answers, profiler, () -> closed, this::pump);
-    this.launcher = new Launcher(device, settings.streamPriorities(), clock, loop, scheduler, cost, jobs, this::pump);
+    this.jobs = new Jobs(device, clock, loop, scheduler, cost, answers, profiler,
+        () -> closed || unhealthyReason != null, this::pump, this::onDeviceFailed);
+    this.launcher = new Launcher(device, settings.streamPriorities(), clock, loop, scheduler, cost, jobs, this::pump,
+        this::onDeviceFailed);
   }
 
   /**
@@ -151,6 +166,19 @@ public final class GpuEngine implements AutoCloseable {
     return draining;
   }
 
+  /**
+   * False once the device reported itself unhealthy after a failure: every request held then was
+   * answered {@link InferError#DEVICE_UNHEALTHY} and new work is refused with it. It stays false.
+   */
+  public boolean isHealthy() {
+    return unhealthyReason == null;
+  }
+
+  /** Why the device is unhealthy (it and its failure); empty while it is healthy. */
+  public String unhealthyReason() {
+    return unhealthyReason == null ? "" : unhealthyReason;
+  }
+
   /** True when nothing is queued, started or on the device. */
   public boolean isIdle() {
     return jobs.size() == 0 && launcher.inFlight() == 0 && models.all().stream().allMatch(s -> s.batcher.size() == 0);
@@ -166,6 +194,10 @@ public final class GpuEngine implements AutoCloseable {
    */
   public void load(String name, RepositoryModel model, Consumer<LoadResult> done) {
     loop.enter(() -> {
+      if (unhealthyReason != null) {
+        done.accept(new LoadResult.LoadError(name, "cannot load model '" + name + "': " + unhealthyReason));
+        return;
+      }
       if (draining || closed) {
         done.accept(new LoadResult.LoadError(name, "cannot load model '" + name + "': the GPU is "
             + (closed ? "closed" : "draining")));
@@ -199,6 +231,9 @@ public final class GpuEngine implements AutoCloseable {
       jobs.unload(slot, why);
       LOG.info("model '{}' unloading: {} request(s) answered UNLOADED", name, slot.requestsFailedByUnload);
       slot.freeIfUnloaded();
+      if (unhealthyReason != null) {
+        slot.answerUnload();
+      }
       pump();
     });
   }
@@ -208,6 +243,10 @@ public final class GpuEngine implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     loop.enter(() -> {
       Pending p = answers.register(request, clock.nanoTime());
+      if (unhealthyReason != null) {
+        answers.fail(p, InferError.DEVICE_UNHEALTHY, "model '" + request.model() + "': " + unhealthyReason);
+        return;
+      }
       if (closed || draining) {
         answers.fail(p, InferError.DRAINING, "model '" + request.model() + "': the GPU is "
             + (closed ? "closed" : "draining") + " and takes no new work");
@@ -298,7 +337,16 @@ public final class GpuEngine implements AutoCloseable {
     return new EngineStats(policy(), now, models(), answers.submitted(), answers.completed(), answers.failed(),
         answers.rejected(), answers.failures(), jobs.batches(), launcher.launches(), launcher.superKernels(),
         launcher.superKernelOps(), launcher.superKernelSizes(), queued, jobs.size(), launcher.inFlight(),
-        launcher.busyNanos(now), device.allocatedBytes());
+        launcher.busyNanos(now), allocatedBytes(), isHealthy(), unhealthyReason());
+  }
+
+  /** The device's memory in use, or -1 where a device that lost its context cannot say. */
+  private long allocatedBytes() {
+    try {
+      return device.allocatedBytes();
+    } catch (RuntimeException e) {
+      return -1;
+    }
   }
 
   /**
@@ -323,6 +371,10 @@ public final class GpuEngine implements AutoCloseable {
    * them, expire late jobs, issue what the scheduler plans, re-arm the timer, answer drain waiters.
    */
   private void pump() {
+    if (unhealthyReason != null) {
+      checkDrained();
+      return;
+    }
     long now = clock.nanoTime();
     for (ModelSlot slot : List.copyOf(models.all())) {
       if (!slot.ready) {
@@ -340,6 +392,48 @@ public final class GpuEngine implements AutoCloseable {
     checkDrained();
   }
 
+  /**
+   * After the requests a device failure touched were answered with it: if the device is now
+   * unhealthy, that failure is why. Health is checked here rather than on every event because a
+   * device turns unhealthy on its own thread before its failed stage reaches the engine, and the
+   * reason must name the failure (the kernel and the CUDA code), not just the state.
+   */
+  private void onDeviceFailed(Throwable cause) {
+    lastDeviceFailure = Failures.message(cause);
+    if (unhealthyReason == null && !device.healthy()) {
+      becomeUnhealthy();
+    }
+  }
+
+  /**
+   * The device lost its context: answers every request held (queued, starting, running or
+   * downloading) and every load in progress at once with the reason, without waiting on any stage
+   * (a stage of a device in this state may fail fast or never complete), and answers pending
+   * unloads. From now on new work is refused at once.
+   */
+  private void becomeUnhealthy() {
+    unhealthyReason = "device " + device.info().name() + " is unhealthy and takes no work: "
+        + "after " + lastDeviceFailure;
+    int failed = 0;
+    for (ModelSlot slot : List.copyOf(models.all())) {
+      for (Rejected r : slot.batcher.takeRejected()) {
+        answers.failLate(r);
+      }
+      for (Request r : slot.batcher.removeAll()) {
+        failed += answers.fail(answers.get(r.id()), InferError.DEVICE_UNHEALTHY,
+            "model '" + slot.name + "': " + unhealthyReason) ? 1 : 0;
+      }
+    }
+    failed += jobs.failAll(InferError.DEVICE_UNHEALTHY, unhealthyReason);
+    models.failLoading(unhealthyReason);
+    for (ModelSlot slot : List.copyOf(models.all())) {
+      if (slot.unloading) {
+        slot.answerUnload();
+      }
+    }
+    LOG.warn("{}; {} request(s) answered DEVICE_UNHEALTHY", unhealthyReason, failed);
+  }
+
   private void armTimer() {
     long next = Long.MAX_VALUE;
     for (ModelSlot s : models.all()) {
@@ -354,7 +448,10 @@ public final class GpuEngine implements AutoCloseable {
   }
 
   private void checkDrained() {
-    if (!draining || drainWaiters.isEmpty() || !isIdle() || models.all().stream().anyMatch(s -> s.live > 0)) {
+    // An unhealthy device holds no request, and stages still out may never settle: drained now.
+    boolean settled = unhealthyReason != null
+        || (isIdle() && models.all().stream().noneMatch(s -> s.live > 0));
+    if (!draining || drainWaiters.isEmpty() || !settled) {
       return;
     }
     List<Runnable> waiters = List.copyOf(drainWaiters);

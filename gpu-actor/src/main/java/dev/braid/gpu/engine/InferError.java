@@ -20,6 +20,12 @@ public enum InferError {
   OUT_OF_MEMORY,
   /** A kernel, transfer or launch failed on the device. */
   DEVICE_FAILED,
+  /**
+   * The device lost its context after an earlier failure ({@code Device.healthy()} is false): the
+   * request was queued or running then, or arrived later; the message names the device and the
+   * failure (the kernel and the CUDA code for a GPU).
+   */
+  DEVICE_UNHEALTHY,
   /** The request was withdrawn. */
   CANCELLED
 }

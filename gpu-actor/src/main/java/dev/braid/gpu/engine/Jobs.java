@@ -22,6 +22,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The batches a {@link GpuEngine} has started, from a released {@link Batch} to its members'
@@ -37,6 +40,9 @@ import java.util.function.BooleanSupplier;
  * is not closed.
  */
 final class Jobs {
+  /** Under the engine's name: these lines are the engine's to an operator. */
+  private static final Logger LOG = LoggerFactory.getLogger(GpuEngine.class);
+
   private final Device device;
   private final NanoClock clock;
   private final EngineLoop loop;
@@ -46,13 +52,14 @@ final class Jobs {
   private final Profiler profiler;
   private final BooleanSupplier closed;
   private final Runnable pump;
+  private final Consumer<Throwable> deviceFailed;
   /** Batches started, not yet answered: starting, admitted to the scheduler, or finishing. */
   private final Map<Long, JobRun> runs = new LinkedHashMap<>();
   private long nextJobId = 1;
   private long batches;
 
   Jobs(Device device, NanoClock clock, EngineLoop loop, SpaceTimeScheduler scheduler, CostModel cost,
-      Answers answers, Profiler profiler, BooleanSupplier closed, Runnable pump) {
+      Answers answers, Profiler profiler, BooleanSupplier closed, Runnable pump, Consumer<Throwable> deviceFailed) {
     this.device = device;
     this.clock = clock;
     this.loop = loop;
@@ -62,6 +69,7 @@ final class Jobs {
     this.profiler = profiler;
     this.closed = closed;
     this.pump = pump;
+    this.deviceFailed = deviceFailed;
   }
 
   /** The run of scheduler job {@code id}. */
@@ -127,6 +135,7 @@ final class Jobs {
       Throwable cause = Failures.unwrap(error);
       failRun(run, Failures.reasonOf(cause), "model '" + run.slot.name + "': starting a batch of "
           + run.plan.batchSize() + " failed: " + Failures.message(cause));
+      deviceFailed.accept(cause);
       pump.run();
       return;
     }
@@ -193,6 +202,28 @@ final class Jobs {
     }
   }
 
+  /**
+   * Answers every member of every run {@code why} at once, without waiting on any stage, and drops
+   * the runs the scheduler can withdraw; a run with a launch or a download still on the device
+   * leaves when that stage settles (its members are answered already), or never, if it never does.
+   * An unload waiting on such a run is answered now. Returns how many requests this answered.
+   */
+  int failAll(InferError why, String message) {
+    int answered = 0;
+    for (JobRun run : List.copyOf(runs.values())) {
+      for (Pending p : run.members) {
+        answered += answers.fail(p, why, message) ? 1 : 0;
+      }
+      if (run.admitted) {
+        scheduler.cancel(run.id).ifPresent(f -> abandon(run));
+      }
+    }
+    for (JobRun run : List.copyOf(runs.values())) {
+      run.slot.answerUnload();
+    }
+    return answered;
+  }
+
   private void finish(JobRun run) {
     CompletionStage<Map<String, Tensor>> outputs;
     try {
@@ -210,6 +241,7 @@ final class Jobs {
       Throwable cause = Failures.unwrap(error);
       answers.failAll(run.members, Failures.reasonOf(cause), "model '" + run.slot.name
           + "': downloading outputs failed: " + Failures.message(cause));
+      deviceFailed.accept(cause);
     } else {
       long now = clock.nanoTime();
       answers.complete(run.members, run.slot.batching ? InputRows.split(outputs, run.members) : List.of(outputs), now);
@@ -230,7 +262,12 @@ final class Jobs {
       return;
     }
     if (run.request != null) {
-      run.request.abort();
+      try {
+        run.request.abort();
+      } catch (RuntimeException e) {
+        // A device that lost its context fails every call, frees included; its owner closes it.
+        LOG.debug("model '{}': releasing a batch's arena failed: {}", run.slot.name, Failures.message(e));
+      }
     }
     run.slot.live--;
     run.slot.freeIfUnloaded();

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * Puts the scheduler's {@link PlannedLaunch}es on the device: one op as its {@link KernelLaunch},
@@ -30,7 +31,8 @@ import java.util.concurrent.CompletionStage;
  * fails {@code INVALID_LAUNCH} without reaching the device); the cost model records a launch's
  * duration only for a single op that had the device to itself from start to end ({@code shared}
  * is set on every launch in flight when another starts); {@code busyNanos} sums the time with at
- * least one launch in flight.
+ * least one launch in flight. A failed launch fails the requests of every job in it first and is
+ * then reported to the engine, which checks whether the device is still healthy.
  */
 final class Launcher {
   private final Device device;
@@ -40,6 +42,7 @@ final class Launcher {
   private final CostModel cost;
   private final Jobs jobs;
   private final Runnable pump;
+  private final Consumer<Throwable> deviceFailed;
   private final List<DeviceStream> streams = new ArrayList<>();
   private final Map<Long, LaunchRun> inFlight = new LinkedHashMap<>();
   private final Map<Integer, Long> superKernelSizes = new TreeMap<>();
@@ -51,7 +54,7 @@ final class Launcher {
 
   /** Creates one device stream per entry of {@code streamPriorities}, in order. */
   Launcher(Device device, List<Integer> streamPriorities, NanoClock clock, EngineLoop loop,
-      SpaceTimeScheduler scheduler, CostModel cost, Jobs jobs, Runnable pump) {
+      SpaceTimeScheduler scheduler, CostModel cost, Jobs jobs, Runnable pump, Consumer<Throwable> deviceFailed) {
     this.device = device;
     this.clock = clock;
     this.loop = loop;
@@ -59,6 +62,7 @@ final class Launcher {
     this.cost = cost;
     this.jobs = jobs;
     this.pump = pump;
+    this.deviceFailed = deviceFailed;
     for (int priority : streamPriorities) {
       streams.add(device.createStream(priority));
     }
@@ -124,6 +128,7 @@ final class Launcher {
           }
           : FailureReason.DEVICE_FAILED;
       jobs.settle(scheduler.failed(planned.launchId(), reason), Failures.message(cause));
+      deviceFailed.accept(cause);
     }
     pump.run();
   }

@@ -49,6 +49,8 @@ final class ModelSlot {
   int live;
   int requestsFailedByUnload;
   Consumer<Unloaded> onUnloaded;
+  /** Answers the load while it is loading; null once answered. */
+  Consumer<LoadResult> onLoaded;
 
   ModelSlot(String name, RepositoryModel model, Device device) {
     this.name = name;
@@ -119,9 +121,25 @@ final class ModelSlot {
     if (!unloading || live > 0 || onUnloaded == null) {
       return;
     }
-    weights.close();
-    LOG.info("model '{}' unloaded, weights freed", name);
+    try {
+      weights.close();
+      LOG.info("model '{}' unloaded, weights freed", name);
+    } catch (RuntimeException e) {
+      // A device that lost its context fails every call, frees included; its owner closes it.
+      LOG.warn("model '{}' unloaded; freeing its weights failed: {}", name, Failures.message(e));
+    }
+    answerUnload();
+  }
+
+  /**
+   * Answers a pending unload now, without waiting for live work to settle: for a device that lost
+   * its context, whose stages may never settle. The weights stay until the device is closed.
+   */
+  void answerUnload() {
     Consumer<Unloaded> done = onUnloaded;
+    if (done == null) {
+      return;
+    }
     onUnloaded = null;
     done.accept(new Unloaded(name, true, requestsFailedByUnload));
   }

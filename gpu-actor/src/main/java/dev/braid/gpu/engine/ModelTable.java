@@ -88,7 +88,12 @@ final class ModelTable {
       return;
     }
     models.put(name, slot);
+    slot.onLoaded = done;
     Runnable ready = () -> {
+      if (slot.onLoaded == null) {
+        return;
+      }
+      slot.onLoaded = null;
       slot.ready = true;
       LOG.info("model '{}' version {} loaded: {} ops at batch 1, {} weight bytes", name, model.latestVersion(),
           slot.plan(1).size(), slot.weights.residentBytes());
@@ -110,11 +115,36 @@ final class ModelTable {
     }
   }
 
+  /**
+   * Answers every load still in progress {@link LoadResult.LoadError} with {@code message} and
+   * takes those models out of the table, without waiting on their profiling stages.
+   */
+  void failLoading(String message) {
+    for (ModelSlot slot : List.copyOf(models.values())) {
+      Consumer<LoadResult> done = slot.onLoaded;
+      if (done == null) {
+        continue;
+      }
+      slot.onLoaded = null;
+      models.remove(slot.name);
+      done.accept(new LoadResult.LoadError(slot.name, "model '" + slot.name + "' did not load: " + message));
+    }
+  }
+
   private void profilingFailed(ModelSlot slot, ModelRequest request, Throwable error, Consumer<LoadResult> done) {
     if (request != null) {
-      request.abort();
+      try {
+        request.abort();
+      } catch (RuntimeException e) {
+        LOG.debug("model '{}': releasing the profiling run failed: {}", slot.name, Failures.message(e));
+      }
     }
     slot.live--;
+    if (slot.onLoaded == null) {
+      // Answered already (the device went unhealthy); the table no longer holds it.
+      return;
+    }
+    slot.onLoaded = null;
     if (!slot.unloading) {
       models.remove(slot.name);
       slot.weights.close();
