@@ -6,6 +6,7 @@ import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Gather;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
 import dev.braid.device.plan.KernelGeometry;
@@ -41,6 +42,9 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
   String kind() {
     Kernel k = problems.get(0);
     String base = k.getClass().getSimpleName();
+    if (bf16()) {
+      return base + ".BF16";
+    }
     if (k instanceof Unary u) {
       return base + "." + u.op();
     }
@@ -53,10 +57,13 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
   /**
    * The CUDA kernel of braid_kernels.manifest this case is meant to reach, following the ABI's
    * dispatch (skinny GEMM below {@link KernelGeometry#SKINNY_MAX}, depthwise conv when groups equal
-   * channels). Informational: the device decides.
+   * channels, the WMMA kernels for every bf16 problem). Informational: the device decides.
    */
   String cudaKernel() {
     Kernel k = problems.get(0);
+    if (bf16()) {
+      return k instanceof Gemm ? "braid_gemm_bf16" : "braid_conv2d_bf16";
+    }
     if (k instanceof Gemm g) {
       return grouped ? "braid_gemm_grouped_f32" : KernelGeometry.isSkinny(g) ? "braid_gemm_skinny_f32" : "braid_gemm_f32";
     }
@@ -78,6 +85,21 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       case "Copy" -> "braid_copy_f32";
       default -> throw new IllegalStateException("no CUDA kernel known for " + k);
     };
+  }
+
+  /**
+   * Every CUDA kernel the case reaches: {@link #cudaKernel()}, preceded for bf16 problems by
+   * {@code braid_f32_to_bf16}, which converts their operands.
+   */
+  List<String> cudaKernels() {
+    return bf16() ? List.of("braid_f32_to_bf16", cudaKernel()) : List.of(cudaKernel());
+  }
+
+  /** Whether the problems multiply in {@link Precision#BF16_FP32_ACC}. */
+  boolean bf16() {
+    Kernel k = problems.get(0);
+    return k instanceof Gemm g && g.precision() == Precision.BF16_FP32_ACC
+        || k instanceof Conv2d c && c.precision() == Precision.BF16_FP32_ACC;
   }
 
   /**

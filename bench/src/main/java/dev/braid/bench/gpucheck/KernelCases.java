@@ -14,6 +14,7 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Pool2d.PoolMode;
+import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
@@ -25,8 +26,11 @@ import java.util.List;
 
 /**
  * The cases {@code gpucheck kernels} runs: every kernel of the set, with shapes the zoo and Table 1
- * use plus odd sizes that leave partial tiles and edge blocks, and both super-kernels over problems
- * of different shapes. Sizes stay small enough for the CPU reference to finish in seconds.
+ * use plus odd sizes that leave partial tiles and edge blocks, both super-kernels over problems
+ * of different shapes, and the bf16 tensor-core GEMM and convolution (whose reference, CpuDevice in
+ * {@link Precision#BF16_FP32_ACC}, rounds the inputs to bf16 first, so the same relative tolerance
+ * holds: only the float32 summation order differs). Sizes stay small enough for the CPU reference
+ * to finish in seconds.
  */
 final class KernelCases {
   private KernelCases() {}
@@ -76,6 +80,26 @@ final class KernelCases {
         Conv2d.simple(1, 3, 32, 32, 16, 7, 2, 3, 1),
         Conv2d.simple(1, 32, 15, 15, 32, 3, 1, 1, 4),
         new Conv2d(2, 8, 9, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.RELU))));
+    // bf16 inputs, float32 accumulation (WMMA): no skinny, depthwise or grouped variant, so skinny
+    // shapes and depthwise/grouped convolutions go through the 64 x 64 tiles; K not a multiple of 16
+    // exercises the zero-filled last WMMA step
+    c.add(bf16("gemm 256x128x1152 (Table 1 conv2_2)", Gemm.of(256, 128, 1152)));
+    c.add(bf16("gemm 197x130x300 transB per-column bias",
+        Gemm.of(197, 130, 300, false, true, 1f, 1f, GemmBias.PER_COLUMN)));
+    c.add(bf16("gemm 64x96x80 transA full bias alpha 0.5 beta 2",
+        Gemm.of(64, 96, 80, true, false, 0.5f, 2f, GemmBias.FULL)));
+    c.add(bf16("gemm 65x67x17 transA transB scalar bias", Gemm.of(65, 67, 17, true, true, 1f, 1f, GemmBias.SCALAR)));
+    c.add(bf16("gemm 1x1024x784 transB bias (mlp fc1, batch 1)",
+        Gemm.of(1, 1024, 784, false, true, 1f, 1f, GemmBias.PER_COLUMN)));
+    c.add(bf16("gemm batched 3x33x70x45 shared B per-row bias", new Gemm(3, 33, 70, 45, false, false, 1f, 1f,
+        GemmBias.PER_ROW, new int[] {0, 33 * 45, 2 * 33 * 45}, new int[3])));
+    c.add(bf16("conv 3x3/1 64->64 14x14 bias relu",
+        new Conv2d(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.RELU)));
+    c.add(bf16("conv 7x7/2 3->64 64x64 batch 2 (resnet stem)", Conv2d.simple(2, 3, 64, 64, 64, 7, 2, 3, 1)));
+    c.add(bf16("conv 3x3 dilation 2 asymmetric pad bias clip6",
+        new Conv2d(1, 16, 17, 19, 24, 3, 3, 1, 2, 2, 1, 0, 3, 2, 2, 1, true, Activation.clip(0f, 6f))));
+    c.add(bf16("conv 3x3/1 groups 4 32->32 15x15", Conv2d.simple(1, 32, 15, 15, 32, 3, 1, 1, 4)));
+    c.add(bf16("depthwise conv 3x3/2 48ch 29x29 batch 2", Conv2d.simple(2, 48, 29, 29, 48, 3, 2, 1, 48)));
     // elementwise
     Shape act = Shape.of(1, 64, 14, 14);
     c.add(KernelCase.single("add same shape", Binary.of(BinaryOp.ADD, act, act)));
@@ -110,5 +134,13 @@ final class KernelCases {
     c.add(KernelCase.single("gather middle axis", new Gather(Shape.of(4, 10, 6), 1, 3)));
     c.add(KernelCase.single("copy 1001", new Copy(1001)));
     return c;
+  }
+
+  private static KernelCase bf16(String name, Gemm g) {
+    return KernelCase.single("bf16 " + name, g.withPrecision(Precision.BF16_FP32_ACC));
+  }
+
+  private static KernelCase bf16(String name, Conv2d conv) {
+    return KernelCase.single("bf16 " + name, conv.withPrecision(Precision.BF16_FP32_ACC));
   }
 }

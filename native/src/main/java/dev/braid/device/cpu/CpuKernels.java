@@ -21,6 +21,9 @@ final class CpuKernels {
   private CpuKernels() {}
 
   static Work plan(Kernel kernel, Args args) {
+    if (Bf16Cpu.applies(kernel)) {
+      return Bf16Cpu.plan(kernel, args);
+    }
     if (kernel instanceof Gemm g) {
       return GemmCpu.plan(g, args);
     }

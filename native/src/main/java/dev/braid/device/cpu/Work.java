@@ -37,6 +37,12 @@ final class Work {
     return w;
   }
 
+  /** Appends {@code next}'s phases after this one's: they start when all of this work is done. */
+  Work then(Work next) {
+    phases.addAll(next.phases);
+    return this;
+  }
+
   int phaseCount() {
     return phases.size();
   }

@@ -25,6 +25,7 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
@@ -48,11 +49,24 @@ import java.util.function.ToLongFunction;
  * launch: they run beside the grouped implicit GEMM on the same stream); Gather's status word
  * zeroed before and checked after; Concat over more than 16 inputs in rounds of at most 16.
  *
+ * <p>{@link Precision#BF16_FP32_ACC} GEMMs and convolutions: {@code braid_f32_to_bf16} first
+ * converts each multiplied operand's whole float32 slice (A and B, or X and W) into bf16 scratch of
+ * the same layout (so element offsets stay valid), then {@code braid_gemm_bf16} or
+ * {@code braid_conv2d_bf16} runs with the scratch addresses in place of the float32 ones; C, bias
+ * and Y stay float32. These are the only bf16 kernels: no skinny or depthwise variant (the WMMA
+ * tiles take every shape and any groups) and no grouped one, so a {@link GroupedLaunch} holding a
+ * bf16 problem is refused with INVALID_ARGUMENT ({@code FusionKeys} gives bf16 kernels no key, so
+ * the scheduler never forms one).
+ *
  * <p>Not thread-confined, stateless. If packing fails midway, the scratch it took is freed.
  */
 public final class LaunchPacker {
   /** Threads of the tiled GEMM/conv block (BRAID_TILED_THREADS). */
   static final int TILED_THREADS = 256;
+  /** Threads of the bf16 WMMA GEMM/conv block (BRAID_WMMA_THREADS): 4 warps. */
+  static final int WMMA_THREADS = 128;
+  /** sizeof(__nv_bfloat16). */
+  static final int BF16_BYTES = 2;
   /** Skinny GEMM: short side limit, long-side span per block, threads (BRAID_SKINNY_*). */
   static final int SKINNY_MAX = 16, SKINNY_SPAN = 32, SKINNY_THREADS = 128;
   /** Elementwise blocks: 256 threads x 4 elements (BRAID_EW_*). */
@@ -216,11 +230,16 @@ public final class LaunchPacker {
       long table = take(offs.capacity());
       uploads.add(new Upload(table, offs.array()));
       long c = g.bias() == GemmBias.NONE ? 0 : addr(k, 2);
+      boolean bf16 = g.precision() == Precision.BF16_FP32_ACC;
+      long a = bf16 ? toBf16(addr(k, 0), g.argBytes(0)) : addr(k, 0);
+      long b = bf16 ? toBf16(addr(k, 1), g.argBytes(1)) : addr(k, 1);
       ByteBuffer p = ByteBuffer.allocate(GroupedGemmTable.PROBLEM_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      GroupedGemmTable.put(p, 0, g, addr(k, 0), addr(k, 1), c, out(k), 0);
+      GroupedGemmTable.put(p, 0, g, a, b, c, out(k), 0);
       List<KernelParam> params = List.of(new Struct("BraidGemmProblem", p.array()), new Ptr(table),
           new Ptr(table + 4L * g.batch()));
-      if (Math.min(g.m(), g.n()) <= SKINNY_MAX) {
+      if (bf16) {
+        calls.add(KernelCall.of2d("braid_gemm_bf16", GroupedGemmTable.tilesOf(g), g.batch(), WMMA_THREADS, params));
+      } else if (Math.min(g.m(), g.n()) <= SKINNY_MAX) {
         calls.add(KernelCall.of2d("braid_gemm_skinny_f32", ceilDiv(Math.max(g.m(), g.n()), SKINNY_SPAN), g.batch(),
             SKINNY_THREADS, params));
       } else {
@@ -229,10 +248,15 @@ public final class LaunchPacker {
     }
 
     void conv(KernelLaunch k, Conv2d c) {
+      boolean bf16 = c.precision() == Precision.BF16_FP32_ACC;
+      long x = bf16 ? toBf16(addr(k, 0), c.argBytes(0)) : addr(k, 0);
+      long w = bf16 ? toBf16(addr(k, 1), c.argBytes(1)) : addr(k, 1);
       ByteBuffer p = ByteBuffer.allocate(GroupedConvTable.PROBLEM_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      GroupedConvTable.put(p, 0, c, addr(k, 0), addr(k, 1), c.hasBias() ? addr(k, 2) : 0, out(k), 0);
+      GroupedConvTable.put(p, 0, c, x, w, c.hasBias() ? addr(k, 2) : 0, out(k), 0);
       List<KernelParam> params = List.of(new Struct("BraidConvProblem", p.array()));
-      if (c.isDepthwise()) {
+      if (bf16) {
+        calls.add(KernelCall.of("braid_conv2d_bf16", GroupedConvTable.tilesOf(c), WMMA_THREADS, params));
+      } else if (c.isDepthwise()) {
         long outputs = (long) c.n() * c.k() * c.outH() * c.outW();
         calls.add(KernelCall.of("braid_conv2d_depthwise_f32", ceilDiv(outputs, EW_THREADS), EW_THREADS, params));
       } else {
@@ -240,7 +264,27 @@ public final class LaunchPacker {
       }
     }
 
+    /**
+     * Converts the float32 slice at {@code src} ({@code f32Bytes} long) into new bf16 scratch with
+     * {@code braid_f32_to_bf16}, queued before the calls that read it; returns the scratch address.
+     */
+    long toBf16(long src, long f32Bytes) {
+      long n = f32Bytes / Float.BYTES;
+      long dst = take(n * BF16_BYTES);
+      elementwise("braid_f32_to_bf16", n, List.of(new Ptr(src), new Ptr(dst), new I64(n)));
+      return dst;
+    }
+
     void grouped(GroupedLaunch g) {
+      for (int i = 0; i < g.problems().size(); i++) {
+        Kernel kernel = g.problems().get(i).kernel();
+        if (kernel instanceof Gemm gm && gm.precision() != Precision.FP32
+            || kernel instanceof Conv2d cv && cv.precision() != Precision.FP32) {
+          throw invalid("grouped launch problem " + i + " (" + kernel + ") is " + Precision.BF16_FP32_ACC
+              + ": there is no grouped bf16 kernel (braid_gemm_grouped_f32 and braid_conv2d_grouped_f32 are"
+              + " float32 only); launch bf16 problems singly");
+        }
+      }
       if (g.problems().get(0).kernel() instanceof Gemm) {
         GroupedGemmTable t = GroupedGemmTable.of(g, address);
         long table = take(t.bytes().length);

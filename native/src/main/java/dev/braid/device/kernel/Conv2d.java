@@ -7,13 +7,18 @@ import java.util.List;
  * optional bias {@code [k]}, Y {@code [n, k, outH, outW]}, then the fused {@link Activation}.
  * A 1-D convolution is the case {@code h = kernelH = 1}. Depthwise is {@code groups == c}.
  *
+ * <p>{@link Precision} says what the multiply sees: float32 X and W, or both rounded to bf16 with
+ * float32 accumulation; bias and activation are float32 either way.
+ *
  * <p>Invariants: sizes, strides and dilations positive; pads non-negative; {@code groups}
- * divides both {@code c} and {@code k}; the output is at least 1 x 1. Arguments: X, W, [B], Y.
+ * divides both {@code c} and {@code k}; the output is at least 1 x 1; precision non-null.
+ * Arguments: X, W, [B], Y.
  */
 public record Conv2d(
     int n, int c, int h, int w, int k, int kernelH, int kernelW,
     int strideH, int strideW, int padTop, int padLeft, int padBottom, int padRight,
-    int dilationH, int dilationW, int groups, boolean hasBias, Activation activation)
+    int dilationH, int dilationW, int groups, boolean hasBias, Activation activation,
+    Precision precision)
     implements Kernel {
 
   public Conv2d {
@@ -40,6 +45,9 @@ public record Conv2d(
     if (activation == null) {
       throw new IllegalArgumentException("Conv2d.activation must not be null; use Activation.NONE");
     }
+    if (precision == null) {
+      throw new IllegalArgumentException("Conv2d.precision must not be null; use Precision.FP32");
+    }
     int oh = (h + padTop + padBottom - dilationH * (kernelH - 1) - 1) / strideH + 1;
     int ow = (w + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW + 1;
     if (h + padTop + padBottom < dilationH * (kernelH - 1) + 1 || oh < 1
@@ -48,6 +56,20 @@ public record Conv2d(
           "Conv2d kernel " + kernelH + "x" + kernelW + " (dilation " + dilationH + "x" + dilationW
               + ") does not fit padded input " + (h + padTop + padBottom) + "x" + (w + padLeft + padRight));
     }
+  }
+
+  /** A float32 ({@link Precision#FP32}) convolution. */
+  public Conv2d(int n, int c, int h, int w, int k, int kernelH, int kernelW,
+      int strideH, int strideW, int padTop, int padLeft, int padBottom, int padRight,
+      int dilationH, int dilationW, int groups, boolean hasBias, Activation activation) {
+    this(n, c, h, w, k, kernelH, kernelW, strideH, strideW, padTop, padLeft, padBottom, padRight,
+        dilationH, dilationW, groups, hasBias, activation, Precision.FP32);
+  }
+
+  /** This convolution in {@code p}, everything else equal. */
+  public Conv2d withPrecision(Precision p) {
+    return new Conv2d(n, c, h, w, k, kernelH, kernelW, strideH, strideW, padTop, padLeft, padBottom, padRight,
+        dilationH, dilationW, groups, hasBias, activation, p);
   }
 
   /** A convolution with equal strides, pads and dilations on both axes, no bias, no activation. */

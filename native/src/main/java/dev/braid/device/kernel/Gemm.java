@@ -12,12 +12,15 @@ import java.util.List;
  * {@code batch x M x N}, contiguous. C broadcasts per {@link GemmBias} and is the same for every
  * batch entry.
  *
+ * <p>{@link Precision} says what the multiply sees: float32 operands, or A and B rounded to bf16
+ * with float32 accumulation; the arguments are float32 either way.
+ *
  * <p>Invariants: dimensions positive; {@code aOffsets.length == bOffsets.length == batch}; offsets
- * non-negative; bias NONE iff {@code beta} is irrelevant. Arguments: A, B, [C], Y.
+ * non-negative; bias NONE iff {@code beta} is irrelevant; precision non-null. Arguments: A, B, [C], Y.
  */
 public record Gemm(
     int batch, int m, int n, int k, boolean transA, boolean transB, float alpha, float beta,
-    GemmBias bias, int[] aOffsets, int[] bOffsets) implements Kernel {
+    GemmBias bias, int[] aOffsets, int[] bOffsets, Precision precision) implements Kernel {
 
   public Gemm {
     Checks.positive("Gemm", "batch", batch);
@@ -28,6 +31,9 @@ public record Gemm(
     Checks.finite("Gemm", "beta", beta);
     if (bias == null) {
       throw new IllegalArgumentException("Gemm.bias must not be null; use GemmBias.NONE");
+    }
+    if (precision == null) {
+      throw new IllegalArgumentException("Gemm.precision must not be null; use Precision.FP32");
     }
     aOffsets = aOffsets.clone();
     bOffsets = bOffsets.clone();
@@ -43,6 +49,17 @@ public record Gemm(
                 + " bOffsets[" + i + "]=" + bOffsets[i]);
       }
     }
+  }
+
+  /** A float32 ({@link Precision#FP32}) batch of products. */
+  public Gemm(int batch, int m, int n, int k, boolean transA, boolean transB, float alpha, float beta,
+      GemmBias bias, int[] aOffsets, int[] bOffsets) {
+    this(batch, m, n, k, transA, transB, alpha, beta, bias, aOffsets, bOffsets, Precision.FP32);
+  }
+
+  /** This product in {@code p}, everything else equal. */
+  public Gemm withPrecision(Precision p) {
+    return new Gemm(batch, m, n, k, transA, transB, alpha, beta, bias, aOffsets, bOffsets, p);
   }
 
   /** One product without batching. */
@@ -122,19 +139,21 @@ public record Gemm(
     return o instanceof Gemm g && batch == g.batch && m == g.m && n == g.n && k == g.k
         && transA == g.transA && transB == g.transB
         && Float.compare(alpha, g.alpha) == 0 && Float.compare(beta, g.beta) == 0
-        && bias == g.bias && Arrays.equals(aOffsets, g.aOffsets) && Arrays.equals(bOffsets, g.bOffsets);
+        && bias == g.bias && Arrays.equals(aOffsets, g.aOffsets) && Arrays.equals(bOffsets, g.bOffsets)
+        && precision == g.precision;
   }
 
   @Override
   public int hashCode() {
     return Arrays.hashCode(new int[] {batch, m, n, k, transA ? 1 : 0, transB ? 1 : 0,
         Float.floatToIntBits(alpha), Float.floatToIntBits(beta), bias.ordinal(),
-        Arrays.hashCode(aOffsets), Arrays.hashCode(bOffsets)});
+        Arrays.hashCode(aOffsets), Arrays.hashCode(bOffsets), precision.ordinal()});
   }
 
   @Override
   public String toString() {
     return "Gemm[batch=" + batch + " M=" + m + " N=" + n + " K=" + k + " transA=" + transA
-        + " transB=" + transB + " alpha=" + alpha + " beta=" + beta + " bias=" + bias + "]";
+        + " transB=" + transB + " alpha=" + alpha + " beta=" + beta + " bias=" + bias
+        + (precision == Precision.FP32 ? "" : " precision=" + precision) + "]";
   }
 }

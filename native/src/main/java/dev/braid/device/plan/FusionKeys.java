@@ -3,6 +3,7 @@ package dev.braid.device.plan;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.Precision;
 import dev.braid.model.DType;
 import java.util.Optional;
 
@@ -23,6 +24,12 @@ import java.util.Optional;
  *       mapping is per output, so only the window loop must agree; pads, sizes and channel
  *       multiplier are per entry.
  *   <li>Everything else, and grouped convolutions that are not depthwise: empty (launched alone).
+ *   <li>GEMM and convolution in {@link Precision#BF16_FP32_ACC}: empty. There is no grouped bf16
+ *       kernel (only {@code braid_gemm_bf16} and {@code braid_conv2d_bf16}, one problem each), so no
+ *       super-kernel can take them: a {@code BFLOAT16} key would let the scheduler group bf16
+ *       problems into launches the CUDA device must refuse. Empty also keeps them apart from every
+ *       float32 class. A grouped bf16 kernel, when one exists, gets a key with dtype
+ *       {@code BFLOAT16} (and the WMMA tile class) here, in the same change.
  * </ul>
  *
  * <p>Invariant: equal keys imply equal {@link KernelGeometry#of} block resources (threads,
@@ -33,6 +40,9 @@ public final class FusionKeys {
 
   /** The key of the super-kernel that can take {@code kernel}, or empty when it runs alone. */
   public static Optional<FusionKey> of(Kernel kernel) {
+    if (!fusable(kernel)) {
+      return Optional.empty();
+    }
     if (kernel instanceof Gemm g) {
       String cls = KernelGeometry.isSkinny(g)
           ? "skinny" + KernelGeometry.SKINNY_MAX + "x" + KernelGeometry.SKINNY_SPAN
@@ -50,6 +60,12 @@ public final class FusionKeys {
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether a grouped kernel exists for the kernel's precision: float32 only, for now. */
+  private static boolean fusable(Kernel kernel) {
+    return !(kernel instanceof Gemm g && g.precision() != Precision.FP32)
+        && !(kernel instanceof Conv2d c && c.precision() != Precision.FP32);
   }
 
   private static String tile() {

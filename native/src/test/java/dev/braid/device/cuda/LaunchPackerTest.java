@@ -29,6 +29,7 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
@@ -414,5 +415,87 @@ class LaunchPackerTest {
     Transpose rank9 = new Transpose(Shape.of(1, 1, 1, 1, 1, 1, 1, 1, 2), List.of(8, 1, 2, 3, 4, 5, 6, 7, 0));
     DeviceException r = assertThrows(DeviceException.class, () -> f.pack(f.launch(rank9)));
     assertTrue(r.getMessage().contains("rank 9 exceeds"), r.getMessage());
+  }
+
+  /** Asserts {@code c} is braid_f32_to_bf16 of n floats from {@code src} into {@code dst}. */
+  static void conversion(KernelCall c, long src, long dst, long n) {
+    geometry(c, "braid_f32_to_bf16", (int) ((n + 1023) / 1024), 1, 256);
+    assertEquals(List.of(new Ptr(src), new Ptr(dst), new I64(n)), c.params());
+  }
+
+  @Test
+  void bf16GemmConvertsBothOperandsIntoScratchThenRunsTheWmmaKernel() {
+    Gemm g = Gemm.of(70, 130, 33, true, false, 0.5f, 2f, GemmBias.PER_COLUMN).withPrecision(Precision.BF16_FP32_ACC);
+    KernelLaunch k = f.launch(g);
+    PackedLaunch p = f.pack(k);
+    assertEquals(3, p.calls().size(), "A, B conversions then the GEMM");
+    long offsets = f.allocated.get(0), a16 = f.allocated.get(1), b16 = f.allocated.get(2);
+    assertEquals(List.of(offsets, a16, b16), p.scratch());
+    assertEquals((70 * 33 * 2 + 255) / 256 * 256, b16 - a16, "A's scratch is 70 x 33 bf16, 2 bytes each");
+    conversion(p.calls().get(0), f.addr(k.args().get(0)), a16, 70 * 33);
+    conversion(p.calls().get(1), f.addr(k.args().get(1)), b16, 33 * 130);
+    KernelCall c = p.calls().get(2);
+    geometry(c, "braid_gemm_bf16", 2 * 3, 1, 128);
+    ByteBuffer expected = ByteBuffer.allocate(88).order(ByteOrder.LITTLE_ENDIAN);
+    GroupedGemmTable.put(expected, 0, g, a16, b16, f.addr(k.args().get(2)), f.addr(k.args().get(3)), 0);
+    assertEquals(List.of(new Struct("BraidGemmProblem", expected.array()), new Ptr(offsets), new Ptr(offsets + 4)),
+        c.params());
+    ByteBuffer problem = le(c.params().get(0));
+    assertEquals(f.addr(k.args().get(2)), problem.getLong(GroupedGemmTable.OFF_C), "C stays float32, not converted");
+    assertEquals(1, problem.getInt(GroupedGemmTable.OFF_TRANS_A));
+    assertTrue(p.label().startsWith("braid_f32_to_bf16+braid_gemm_bf16 (Gemm[batch=1 M=70"), p.label());
+    assertTrue(p.label().contains("precision=BF16_FP32_ACC"), p.label());
+  }
+
+  @Test
+  void bf16GemmHasNoSkinnyFormAndKeepsBatchOffsetsInElements() {
+    Gemm g = new Gemm(3, 1, 1000, 64, false, true, 1f, 0f, GemmBias.NONE, new int[] {0, 64, 128}, new int[3],
+        Precision.BF16_FP32_ACC);
+    KernelLaunch k = f.launch(g);
+    PackedLaunch p = f.pack(k);
+    conversion(p.calls().get(0), f.addr(k.args().get(0)), f.allocated.get(1), 128 + 1 * 64);
+    conversion(p.calls().get(1), f.addr(k.args().get(1)), f.allocated.get(2), 1000 * 64);
+    geometry(p.calls().get(2), "braid_gemm_bf16", 16, 3, 128);
+    assertArrayEquals(new int[] {0, 64, 128, 0, 0, 0}, ints(p.uploads().get(0).bytes()),
+        "offsets count bf16 elements: the scratch copy has the float32 slice's layout");
+  }
+
+  @Test
+  void bf16ConvolutionRunsTheWmmaKernelForEveryGroupingDepthwiseIncluded() {
+    Conv2d conv = new Conv2d(2, 8, 10, 12, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.RELU,
+        Precision.BF16_FP32_ACC);
+    KernelLaunch k = f.launch(conv);
+    PackedLaunch p = f.pack(k);
+    assertEquals(3, p.calls().size());
+    long x16 = f.allocated.get(0), w16 = f.allocated.get(1);
+    conversion(p.calls().get(0), f.addr(k.args().get(0)), x16, 2 * 8 * 10 * 12);
+    conversion(p.calls().get(1), f.addr(k.args().get(1)), w16, 70 * 8 * 9);
+    int tilesM = (2 * 10 * 12 + 63) / 64, tilesN = 2;
+    geometry(p.calls().get(2), "braid_conv2d_bf16", tilesM * tilesN, 1, 128);
+    ByteBuffer expected = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
+    GroupedConvTable.put(expected, 0, conv, x16, w16, f.addr(k.args().get(2)), f.addr(k.args().get(3)), 0);
+    assertEquals(List.of(new Struct("BraidConvProblem", expected.array())), p.calls().get(2).params());
+    assertEquals(List.of(x16, w16), p.scratch());
+
+    Conv2d dw = Conv2d.simple(1, 32, 7, 7, 64, 3, 2, 1, 32).withPrecision(Precision.BF16_FP32_ACC);
+    PackedLaunch d = f.pack(f.launch(dw));
+    geometry(d.calls().get(2), "braid_conv2d_bf16", 32 * 1 * 1, 1, 128);
+    assertEquals(32, le(d.calls().get(2).params().get(0)).getInt(GroupedConvTable.OFF_GROUPS));
+  }
+
+  @Test
+  void groupedLaunchesHoldingBf16ProblemsAreRefused() {
+    Gemm f32 = Gemm.of(70, 130, 33);
+    Gemm bf16 = f32.withPrecision(Precision.BF16_FP32_ACC);
+    for (List<Kernel> problems : List.<List<Kernel>>of(List.of(f32, bf16), List.of(bf16, bf16),
+        List.of(Conv2d.simple(1, 8, 9, 9, 16, 3, 1, 1, 1),
+            Conv2d.simple(1, 8, 9, 9, 16, 3, 1, 1, 1).withPrecision(Precision.BF16_FP32_ACC)))) {
+      List<KernelLaunch> launches = new ArrayList<>();
+      problems.forEach(k -> launches.add(f.launch(k)));
+      DeviceException e = assertThrows(DeviceException.class, () -> f.pack(new GroupedLaunch(launches)));
+      assertEquals(DeviceException.Reason.INVALID_ARGUMENT, e.reason());
+      assertTrue(e.getMessage().contains("no grouped bf16 kernel"), e.getMessage());
+    }
+    assertEquals(List.of(), f.allocated, "refused before taking scratch");
   }
 }

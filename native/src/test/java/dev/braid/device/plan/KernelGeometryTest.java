@@ -11,6 +11,7 @@ import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.GemmBias;
 import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
@@ -92,5 +93,37 @@ class KernelGeometryTest {
     assertNotEquals(dw, FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 32)));
     assertEquals(Optional.empty(), FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 4)));
     assertEquals(Optional.empty(), FusionKeys.of(Unary.of(UnaryOp.RELU, 10)));
+  }
+
+  @Test
+  void bf16KernelsRunOnWmmaTilesOf128ThreadsWhateverTheShape() {
+    Gemm skinny = Gemm.of(1, 1000, 512).withPrecision(Precision.BF16_FP32_ACC);
+    assertEquals(false, KernelGeometry.isSkinny(skinny), "no skinny bf16 kernel");
+    LaunchGeometry g = KernelGeometry.of(skinny);
+    assertEquals(16, g.blocks(), "1 x 16 tiles of 64 x 64");
+    assertEquals(128, g.threadsPerBlock());
+    assertEquals(162, g.registersPerThread());
+    assertEquals(22784, g.sharedMemoryBytes());
+    assertEquals(2L * 64 * 1024 * 512, KernelGeometry.issuedFlops(skinny));
+    assertEquals(2L * 64 * 64 * 32, KernelGeometry.issuedFlops(Gemm.of(64, 64, 17).withPrecision(Precision.BF16_FP32_ACC)),
+        "K padded to the 16-deep WMMA step");
+
+    Conv2d dw = Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 32).withPrecision(Precision.BF16_FP32_ACC);
+    LaunchGeometry c = KernelGeometry.of(dw);
+    assertEquals(32 * 4, c.blocks(), "32 groups x 4 pixel tiles x 1 channel tile");
+    assertEquals(128, c.threadsPerBlock());
+    assertEquals(128, c.registersPerThread());
+    assertEquals(22784, c.sharedMemoryBytes());
+    assertEquals(2L * 32 * 256 * 64 * 16, KernelGeometry.issuedFlops(dw), "9 taps padded to 16, 1 channel to 64");
+  }
+
+  @Test
+  void bf16KernelsHaveNoFusionKeySoTheyNeverFuseWithFloat32OrEachOther() {
+    Gemm g = Gemm.of(256, 128, 1152);
+    Conv2d c = Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1);
+    assertTrue(FusionKeys.of(g).isPresent());
+    assertEquals(Optional.empty(), FusionKeys.of(g.withPrecision(Precision.BF16_FP32_ACC)));
+    assertEquals(Optional.empty(), FusionKeys.of(c.withPrecision(Precision.BF16_FP32_ACC)));
+    assertEquals(FusionKeys.of(c), FusionKeys.of(c.withPrecision(Precision.BF16_FP32_ACC).withPrecision(Precision.FP32)));
   }
 }
