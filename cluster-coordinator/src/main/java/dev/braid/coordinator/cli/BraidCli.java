@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = BraidCli.Version.class,
     description = "Braid: space-time scheduling of DNN inference across a cluster of GPUs.",
-    subcommands = {ModelsCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ModelsCommand.class, RunCommand.class, ServeCommand.class, InferCommand.class,
+        CommandLine.HelpCommand.class})
 public final class BraidCli {
   /** Exit code for bad usage or bad input. */
   public static final int EXIT_USAGE = 2;
@@ -67,12 +68,17 @@ public final class BraidCli {
     return 1;
   }
 
+  /** Braid's version from the jar's manifest, or "dev" when run from classes. */
+  static String version() {
+    String v = BraidCli.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
   /** The version from the jar's manifest, or "dev" when run from classes. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = BraidCli.class.getPackage().getImplementationVersion();
-      return new String[] {"braid " + (v == null ? "dev" : v)};
+      return new String[] {"braid " + version()};
     }
   }
 }

@@ -121,7 +121,8 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Path defaultRepository(PrintWriter out) {
+  /** The embedded default repository: the zoo under the build directory, generated on first use. */
+  static Path defaultRepository(PrintWriter out) {
     Path home = Path.of(System.getProperty("braid.home", "build"));
     Path zoo = home.resolve("zoo");
     boolean complete = ModelZoo.MODEL_NAMES.stream()

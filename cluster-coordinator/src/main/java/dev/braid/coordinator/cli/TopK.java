@@ -1,6 +1,5 @@
 package dev.braid.coordinator.cli;
 
-import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,9 +16,15 @@ final class TopK {
 
   /** Flat indices (within item 0) of the {@code k} largest values, largest first; ties by index. */
   static int[] indices(Tensor t, int k) {
-    Shape s = t.shape();
-    int itemSize = s.rank() <= 1 ? s.size() : s.product(1, s.rank());
-    float[] v = t.toFloats();
+    return indices(t.toFloats(), itemDims(t.shape().dims()), k);
+  }
+
+  /** The same over plain values of an item of {@code itemDims} (the first item of {@code v}). */
+  static int[] indices(float[] v, int[] itemDims, int k) {
+    int itemSize = 1;
+    for (int d : itemDims) {
+      itemSize *= d;
+    }
     int count = Math.min(k, itemSize);
     PriorityQueue<Integer> heap = new PriorityQueue<>((a, b) -> {
       int c = Float.compare(v[a], v[b]);
@@ -40,14 +45,29 @@ final class TopK {
 
   /** "[412]=9.731, [17]=9.002, ..." with multi-indices within the item for rank > 2. */
   static String describe(Tensor t, int k) {
-    Shape s = t.shape();
-    int[] itemDims = s.rank() <= 1 ? new int[] {s.size()} : Arrays.copyOfRange(s.dims(), 1, s.rank());
-    float[] v = t.toFloats();
+    return describe(t.toFloats(), t.shape().dims(), k);
+  }
+
+  /** The same over plain values and the tensor's dims (the gRPC client has no Tensor). */
+  static String describe(float[] v, int[] dims, int k) {
+    int[] itemDims = itemDims(dims);
     List<String> parts = new ArrayList<>();
-    for (int flat : indices(t, k)) {
+    for (int flat : indices(v, itemDims, k)) {
       parts.add(index(flat, itemDims) + "=" + String.format(Locale.ROOT, "%.5g", v[flat]));
     }
     return String.join(", ", parts);
+  }
+
+  /** The dims of one batch item: all but the first, or the whole tensor at rank 0 or 1. */
+  private static int[] itemDims(int[] dims) {
+    if (dims.length <= 1) {
+      int n = 1;
+      for (int d : dims) {
+        n *= d;
+      }
+      return new int[] {n};
+    }
+    return Arrays.copyOfRange(dims, 1, dims.length);
   }
 
   private static String index(int flat, int[] dims) {

@@ -40,7 +40,7 @@ class BraidCliTest {
   void helpListsTheCommands() {
     Result r = braid("--help");
     assertEquals(0, r.code());
-    for (String command : List.of("models", "run", "help")) {
+    for (String command : List.of("models", "run", "serve", "infer", "help")) {
       assertTrue(r.out().contains("  " + command + " "), r.out());
     }
   }
