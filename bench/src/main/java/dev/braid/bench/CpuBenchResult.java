@@ -30,9 +30,9 @@ record CpuBenchResult(
   static String toJson(List<CpuBenchResult> results) {
     return results.stream()
         .map(r -> String.format(Locale.ROOT,
-            "  {\"model\": \"%s\", \"batch\": %d, \"threads\": %d, \"runs\": %d, \"braid_median_ms\": %.4f, "
+            "  {\"model\": %s, \"batch\": %d, \"threads\": %d, \"runs\": %d, \"braid_median_ms\": %.4f, "
                 + "\"onnxruntime_median_ms\": %.4f, \"ratio\": %.4f, \"max_abs_diff\": %.6g}",
-            r.model(), r.batch(), r.threads(), r.runs(), r.braidMedianMillis(), r.ortMedianMillis(), r.ratio(),
+            Json.quote(r.model()), r.batch(), r.threads(), r.runs(), r.braidMedianMillis(), r.ortMedianMillis(), r.ratio(),
             r.maxAbsDiff()))
         .collect(Collectors.joining(",\n", "[\n", "\n]\n"));
   }

@@ -1,5 +1,6 @@
 package dev.braid.bench.gpucheck;
 
+import dev.braid.bench.Json;
 import dev.braid.bench.table1.Table1Shape;
 import dev.braid.device.Device;
 import dev.braid.device.kernel.Gemm;

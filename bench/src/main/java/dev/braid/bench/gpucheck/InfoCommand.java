@@ -1,5 +1,6 @@
 package dev.braid.bench.gpucheck;
 
+import dev.braid.bench.Json;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceInfo;
 import dev.braid.device.GpuSpec;

@@ -1,5 +1,6 @@
 package dev.braid.bench.policies;
 
+import dev.braid.bench.Json;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -96,25 +97,25 @@ record PoliciesReport(String device, String deviceName, String clock, long seed,
 
   String toJson() {
     StringBuilder j = new StringBuilder("{\n");
-    j.append("  \"device\": ").append(quote(device)).append(",\n");
+    j.append("  \"device\": ").append(Json.quote(device)).append(",\n");
     j.append("  \"models\": ").append(main.models()).append(",\n");
     j.append("  \"seed\": ").append(seed).append(",\n");
     j.append("  \"policies\": ").append(policiesJson(main, "  ")).append(",\n");
     j.append("  \"ratios\": ").append(ratiosJson(main)).append(",\n");
-    j.append("  \"device_name\": ").append(quote(deviceName)).append(",\n");
-    j.append("  \"clock\": ").append(quote(clock)).append(",\n");
+    j.append("  \"device_name\": ").append(Json.quote(deviceName)).append(",\n");
+    j.append("  \"clock\": ").append(Json.quote(clock)).append(",\n");
     j.append(String.format(Locale.ROOT, "  \"duration_s\": %.3f,%n", durationNanos / 1e9));
     StringJoiner mixJson = new StringJoiner(", ", "[", "]");
-    mix.forEach(m -> mixJson.add(quote(m)));
+    mix.forEach(m -> mixJson.add(Json.quote(m)));
     j.append("  \"mix\": ").append(mixJson).append(",\n");
-    j.append("  \"rate\": ").append(quote(rate)).append(",\n");
-    j.append("  \"slo\": ").append(quote(slo)).append(",\n");
+    j.append("  \"rate\": ").append(Json.quote(rate)).append(",\n");
+    j.append("  \"slo\": ").append(Json.quote(slo)).append(",\n");
     j.append("  \"isolated\": [");
     StringJoiner iso = new StringJoiner(",", "\n", "\n  ");
     for (String arch : mix.stream().distinct().toList()) {
       PolicyRunner.Isolated i = isolated.get(arch);
       iso.add(String.format(Locale.ROOT, "    {\"arch\": %s, \"latency_ms\": %.3f, \"service_ms\": %.3f}",
-          quote(arch), i.latencyNanos() / 1e6, i.serviceNanos() / 1e6));
+          Json.quote(arch), i.latencyNanos() / 1e6, i.serviceNanos() / 1e6));
     }
     j.append(iso).append("],\n");
     j.append("  \"instances\": ").append(instancesJson(main.workload())).append(",\n");
@@ -134,14 +135,14 @@ record PoliciesReport(String device, String deviceName, String clock, long seed,
     StringJoiner out = new StringJoiner(",\n", "[\n", "\n" + indent + "]");
     for (PolicyResult r : p.results()) {
       StringJoiner failures = new StringJoiner(", ", "{", "}");
-      r.failures().forEach((k, v) -> failures.add(quote(k) + ": " + v));
+      r.failures().forEach((k, v) -> failures.add(Json.quote(k) + ": " + v));
       out.add(String.format(Locale.ROOT, "%s  {\"policy\": %s, \"throughput_rps\": %.3f, \"tflops\": %.4f,"
               + " \"sm_util\": %.4f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"slo_attainment\": %.4f,"
               + " \"utilization_source\": %s, \"submitted\": %d, \"completed\": %d, \"failed\": %d, \"failures\": %s,"
               + " \"within_slo\": %d, \"span_s\": %.6f, \"batches\": %d, \"mean_batch_size\": %.3f, \"launches\": %d,"
               + " \"super_kernels\": %d, \"mean_super_kernel_size\": %.3f}",
-          indent, quote(r.policy()), r.throughputRps(), r.tflops(), r.utilization(), r.p50Ms(), r.p99Ms(),
-          r.sloAttainment(), quote(r.utilizationSource()), r.submitted(), r.completed(), r.failed(), failures,
+          indent, Json.quote(r.policy()), r.throughputRps(), r.tflops(), r.utilization(), r.p50Ms(), r.p99Ms(),
+          r.sloAttainment(), Json.quote(r.utilizationSource()), r.submitted(), r.completed(), r.failed(), failures,
           r.withinSlo(), r.spanSeconds(), r.batches(), r.meanBatchSize(), r.launches(), r.superKernels(),
           r.meanSuperKernelSize()));
     }
@@ -173,7 +174,7 @@ record PoliciesReport(String device, String deviceName, String clock, long seed,
     for (int i = 0; i < w.instances().size(); i++) {
       Workload.Instance inst = w.instances().get(i);
       out.add(String.format(Locale.ROOT, "    {\"name\": %s, \"arch\": %s, \"rate_rps\": %.3f, \"slo_ms\": %.3f,"
-              + " \"gflop_per_request\": %.4f, \"requests\": %d}", quote(inst.name()), quote(inst.arch()),
+              + " \"gflop_per_request\": %.4f, \"requests\": %d}", Json.quote(inst.name()), Json.quote(inst.arch()),
           inst.rateRps(), inst.sloNanos() / 1e6, inst.flopsPerRequest() / 1e9, counts[i]));
     }
     return out.toString();
@@ -181,23 +182,5 @@ record PoliciesReport(String device, String deviceName, String clock, long seed,
 
   private static String num(double v) {
     return Double.isNaN(v) || Double.isInfinite(v) ? "null" : String.format(Locale.ROOT, "%.4f", v);
-  }
-
-  static String quote(String s) {
-    StringBuilder q = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> q.append("\\\"");
-        case '\\' -> q.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            q.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            q.append(c);
-          }
-        }
-      }
-    }
-    return q.append('"').toString();
   }
 }

@@ -1,5 +1,6 @@
 package dev.braid.bench.table1;
 
+import dev.braid.bench.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,9 +47,9 @@ public record Table1Report(String device, String deviceName, String clock, int w
   public String toJson() {
     StringBuilder json = new StringBuilder();
     json.append("{\n");
-    json.append("  \"device\": ").append(quote(device)).append(",\n");
-    json.append("  \"device_name\": ").append(quote(deviceName)).append(",\n");
-    json.append("  \"clock\": ").append(quote(clock)).append(",\n");
+    json.append("  \"device\": ").append(Json.quote(device)).append(",\n");
+    json.append("  \"device_name\": ").append(Json.quote(deviceName)).append(",\n");
+    json.append("  \"clock\": ").append(Json.quote(clock)).append(",\n");
     json.append("  \"warmup_runs\": ").append(warmupRuns).append(",\n");
     json.append("  \"timed_runs\": ").append(timedRuns).append(",\n");
     json.append("  \"rows\": [\n");
@@ -60,10 +61,10 @@ public record Table1Report(String device, String deviceName, String clock, int w
               + "\"time_only_gflops\": %.3f, \"space_only_gflops\": %.3f, \"space_time_gflops\": %.3f, "
               + "\"next_best\": %s, \"speedup_vs_next_best\": %.4f, \"speedup_vs_time_only\": %.4f, "
               + "\"speedup_vs_space_only\": %.4f, \"paper_v100_speedup_vs_next_best\": %s}",
-          quote(r.shape().key()), r.r(), r.shape().m(), r.shape().n(), r.shape().k(), r.flops(),
+          Json.quote(r.shape().key()), r.r(), r.shape().m(), r.shape().n(), r.shape().k(), r.flops(),
           r.medianNanos().get(Approach.TIME_ONLY), r.medianNanos().get(Approach.SPACE_ONLY),
           r.medianNanos().get(Approach.SPACE_TIME), r.gflops(Approach.TIME_ONLY), r.gflops(Approach.SPACE_ONLY),
-          r.gflops(Approach.SPACE_TIME), quote(r.nextBest().label()), r.speedupVsNextBest(),
+          r.gflops(Approach.SPACE_TIME), Json.quote(r.nextBest().label()), r.speedupVsNextBest(),
           r.speedupOver(Approach.TIME_ONLY), r.speedupOver(Approach.SPACE_ONLY),
           paper.isPresent() ? String.format(Locale.ROOT, "%.2f", paper.getAsDouble()) : "null"));
     }
@@ -75,30 +76,12 @@ public record Table1Report(String device, String deviceName, String clock, int w
               + "\"max_R\": %d, \"geomean_speedup_vs_next_best\": %.4f, \"geomean_speedup_vs_time_only\": %.4f, "
               + "\"geomean_speedup_vs_space_only\": %.4f, \"paper_v100_geomean\": %.2f, "
               + "\"paper_v100_geomean_vs\": %s, \"geomean_vs_paper_baseline\": %.4f}",
-          quote(s.shape().key()), quote(s.shape().title()), s.rows(), s.minR(), s.maxR(), s.vsNextBest(),
-          s.vsTimeOnly(), s.vsSpaceOnly(), s.shape().paperGeomean(), quote(s.shape().paperGeomeanBaseline().label()),
+          Json.quote(s.shape().key()), Json.quote(s.shape().title()), s.rows(), s.minR(), s.maxR(), s.vsNextBest(),
+          s.vsTimeOnly(), s.vsSpaceOnly(), s.shape().paperGeomean(), Json.quote(s.shape().paperGeomeanBaseline().label()),
           s.vsPaperBaseline()));
     }
     json.append(sums).append("  ]\n");
     json.append("}\n");
     return json.toString();
-  }
-
-  private static String quote(String s) {
-    StringBuilder q = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> q.append("\\\"");
-        case '\\' -> q.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            q.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            q.append(c);
-          }
-        }
-      }
-    }
-    return q.append('"').toString();
   }
 }

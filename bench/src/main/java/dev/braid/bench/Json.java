@@ -1,12 +1,16 @@
-package dev.braid.bench.gpucheck;
+package dev.braid.bench;
 
 import java.util.Locale;
 
-/** The little JSON the check's files need: quoted strings and numbers that stay valid JSON. */
-final class Json {
+/**
+ * The little JSON the benchmarks' result files need: quoted strings and numbers that stay valid
+ * JSON. The files are written by hand, keys in a fixed order, so that deterministic runs give
+ * byte-identical files.
+ */
+public final class Json {
   private Json() {}
 
-  static String quote(String s) {
+  public static String quote(String s) {
     StringBuilder b = new StringBuilder("\"");
     for (char c : s.toCharArray()) {
       switch (c) {
@@ -27,7 +31,7 @@ final class Json {
   }
 
   /** A number, or null for NaN and infinities (which JSON cannot hold). */
-  static String num(double v) {
+  public static String num(double v) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {
       return "null";
     }
