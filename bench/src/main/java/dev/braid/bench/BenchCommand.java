@@ -1,5 +1,6 @@
 package dev.braid.bench;
 
+import dev.braid.bench.frontdoor.FrontDoorBenchCommand;
 import dev.braid.bench.gpucheck.GpuCheckCommand;
 import dev.braid.bench.policies.PoliciesCommand;
 import dev.braid.bench.table1.Table1Command;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks, each comparing side by side in one run.",
-    subcommands = {CpuBenchCommand.class, Table1Command.class, PoliciesCommand.class, GpuCheckCommand.class})
+    subcommands = {CpuBenchCommand.class, Table1Command.class, PoliciesCommand.class, GpuCheckCommand.class,
+        FrontDoorBenchCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

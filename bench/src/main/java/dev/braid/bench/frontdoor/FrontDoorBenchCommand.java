@@ -1,0 +1,251 @@
+package dev.braid.bench.frontdoor;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.braid.config.DeviceSpec;
+import dev.braid.config.RuntimeSettings;
+import dev.braid.coordinator.frontend.FrontendSettings;
+import dev.braid.coordinator.frontend.SingleNode;
+import dev.braid.device.Device;
+import dev.braid.device.Devices;
+import dev.braid.gpu.GpuSettings;
+import dev.braid.model.repo.ModelRepository;
+import dev.braid.protocol.grpc.ModelInferResponse;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code braid bench frontdoor}: the calls per second Braid's front door answers beside a bare
+ * grpc-java server's, in one run on this machine (issue 5: the front door must reach at least half
+ * of the bare rate on a trivial model).
+ *
+ * <ul>
+ *   <li>(a) bare: grpc-java's Netty server answering ModelInfer at once with a fixed response;
+ *   <li>(b) front door: {@link SingleNode} (the gRPC server, the inference service, the GPU actor
+ *       and its batcher, the device) serving {@link TinyModel}.
+ * </ul>
+ *
+ * Both get the same client ({@link LoadClient}) and request. After a warm-up of each, closed-loop
+ * phases alternate a, b, a, b so that machine noise falls on both alike; a server's maximum rate is
+ * the mean of its two phases. Then each gets an open loop at a fixed interval at 70% of the bare
+ * maximum, for p50/p99 latency. Client and servers share this machine's cores, as in the issue's
+ * measurement.
+ */
+@Command(
+    name = "frontdoor",
+    mixinStandardHelpOptions = true,
+    description = "Calls/s of Braid's front door beside a bare grpc-java server, their ratio, and p50/p99 at 70% of the bare rate.")
+public final class FrontDoorBenchCommand implements Callable<Integer> {
+  /** The issue's target for the ratio front door / bare. */
+  static final double TARGET_RATIO = 0.5;
+  /** The open loop's rate as a fraction of the bare server's maximum. */
+  static final double LATENCY_LOAD = 0.7;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--seconds", description = "Seconds per timed phase (default: ${DEFAULT-VALUE}).")
+  double seconds = 10;
+
+  @Option(names = "--warmup-seconds", description = "Untimed closed-loop seconds per server first (default: --seconds).")
+  Double warmupSeconds;
+
+  @Option(names = "--in-flight", description = "Calls outstanding in the closed loops (default: ${DEFAULT-VALUE}).")
+  int inFlight = 64;
+
+  @Option(names = "--device", description = "The front door's device: " + DeviceSpec.FORMS + " (default: ${DEFAULT-VALUE}).")
+  String device = "cpu";
+
+  @Option(names = "--threads", description = "The CPU device's threads (default: braid.runtime.cpu-threads).")
+  Integer threads;
+
+  @Option(names = "--out", required = true, description = "Directory for frontdoor.json.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!(seconds > 0) || inFlight < 1 || (warmupSeconds != null && warmupSeconds < 0)) {
+      throw new IllegalArgumentException("--seconds: expected > 0, --in-flight >= 1 and --warmup-seconds >= 0, got "
+          + seconds + ", " + inFlight + ", " + warmupSeconds);
+    }
+    double warmup = warmupSeconds == null ? seconds : warmupSeconds;
+    PrintWriter pw = spec.commandLine().getOut();
+    Config config = ConfigFactory.load();
+    int cpuThreads = threads == null ? RuntimeSettings.from(config).cpuThreads() : Math.max(1, threads);
+    Device dev = Devices.open("--device", DeviceSpec.parse("--device", device), cpuThreads);
+    String deviceName = dev.info().name();
+    Path repo = Files.createTempDirectory("braid-frontdoor-");
+    List<LoadClient.Phase> closed = new ArrayList<>();
+    List<LoadClient.Phase> open = new ArrayList<>();
+    try {
+      TinyModel.writeRepository(repo);
+      FrontendSettings frontend = FrontendSettings.from(config).withPorts(0, 0);
+      SingleNode node;
+      try {
+        node = SingleNode.start(ModelRepository.open(repo), dev, GpuSettings.from(config), frontend, config, "bench");
+      } catch (Exception e) {
+        dev.close();
+        throw e;
+      }
+      try (node; BareServer bare = BareServer.start(frontend.host());
+          LoadClient a = new LoadClient("bare", "127.0.0.1", bare.port(), TinyModel.request());
+          LoadClient b = new LoadClient("frontdoor", "127.0.0.1", node.grpcPort(), TinyModel.request())) {
+        for (SingleNode.ModelOutcome m : node.outcomes()) {
+          if (!m.loaded()) {
+            throw new IllegalStateException("the front door could not load " + m.name() + ": " + m.error());
+          }
+        }
+        check(a.once(), "bare");
+        check(b.once(), "frontdoor");
+        pw.printf(Locale.ROOT, "bench frontdoor: %s, %d calls in flight, %.1f s per phase after %.1f s warm-up each; "
+            + "front door on %s%n", TinyModel.NAME + " (Relu(x + c), 4 floats, max_batch_size 8, no queue delay)",
+            inFlight, seconds, warmup, deviceName);
+        if (warmup > 0) {
+          a.closedLoop(inFlight, warmup);
+          b.closedLoop(inFlight, warmup);
+        }
+        pw.printf("%-10s %-12s %9s %9s %7s %12s %9s %9s%n", "server", "mode", "sent", "answered", "errors",
+            "calls/s", "p50 ms", "p99 ms");
+        for (int round = 0; round < 2; round++) {
+          for (LoadClient c : List.of(a, b)) {
+            LoadClient.Phase p = c.closedLoop(inFlight, seconds);
+            closed.add(p);
+            print(pw, p);
+          }
+        }
+        double bareMax = meanRate(closed, "bare");
+        double doorMax = meanRate(closed, "frontdoor");
+        double offered = LATENCY_LOAD * bareMax;
+        for (LoadClient c : List.of(a, b)) {
+          LoadClient.Phase p = c.openLoop(offered, seconds);
+          open.add(p);
+          print(pw, p);
+        }
+        double ratio = doorMax / bareMax;
+        pw.printf(Locale.ROOT, "max rate (mean of 2 closed-loop phases): bare %.0f calls/s, front door %.0f calls/s, "
+            + "ratio %.3f (target >= %.2f: %s)%n", bareMax, doorMax, ratio, TARGET_RATIO,
+            ratio >= TARGET_RATIO ? "met" : "NOT met");
+        pw.printf(Locale.ROOT, "at %.0f calls/s (70%% of bare max, fixed interval, latency from due time): "
+            + "bare p50 %.3f ms p99 %.3f ms; front door p50 %.3f ms p99 %.3f ms%n", offered,
+            open.get(0).p50Ms(), open.get(0).p99Ms(), open.get(1).p50Ms(), open.get(1).p99Ms());
+        if (offered > doorMax) {
+          pw.printf(Locale.ROOT, "note: %.0f calls/s is above the front door's maximum (%.0f), so its queue grew "
+              + "for the whole phase and its latencies above are queueing, not service time%n", offered, doorMax);
+        }
+        Files.createDirectories(out);
+        Path json = out.resolve("frontdoor.json");
+        Files.writeString(json, json(deviceName, warmup, bareMax, doorMax, offered, closed, open),
+            StandardCharsets.UTF_8);
+        pw.printf("wrote %s%n", json);
+        pw.flush();
+        boolean allAnswered = Stream.concat(closed.stream(), open.stream()).allMatch(p -> p.unanswered() == 0);
+        return allAnswered ? 0 : 1;
+      }
+    } finally {
+      deleteTree(repo);
+    }
+  }
+
+  private static void check(ModelInferResponse r, String server) {
+    ModelInferResponse want = TinyModel.fixedResponse();
+    if (r.getRawOutputContentsCount() != 1 || !r.getRawOutputContents(0).equals(want.getRawOutputContents(0))) {
+      throw new IllegalStateException(server + " answered " + r + ", expected the outputs of " + want);
+    }
+  }
+
+  private static double meanRate(List<LoadClient.Phase> phases, String server) {
+    return phases.stream().filter(p -> p.server().equals(server)).mapToDouble(LoadClient.Phase::rate).average()
+        .orElse(Double.NaN);
+  }
+
+  private static void print(PrintWriter pw, LoadClient.Phase p) {
+    pw.printf(Locale.ROOT, "%-10s %-12s %9d %9d %7d %12.0f %9.3f %9.3f%s%n", p.server(),
+        p.mode().equals("open-loop") ? String.format(Locale.ROOT, "open@%.0f", p.offeredRate()) : p.mode(),
+        p.sent(), p.ok() + p.errors(), p.errors(), p.rate(), p.p50Ms(), p.p99Ms(),
+        p.firstError() == null ? "" : "  first error: " + p.firstError());
+    pw.flush();
+  }
+
+  private String json(String deviceName, double warmup, double bareMax, double doorMax, double offered,
+      List<LoadClient.Phase> closed, List<LoadClient.Phase> open) {
+    StringBuilder s = new StringBuilder("{\n");
+    s.append("  \"benchmark\": \"frontdoor\",\n");
+    s.append("  \"model\": ").append(quote(TinyModel.NAME)).append(",\n");
+    s.append("  \"device\": ").append(quote(deviceName)).append(",\n");
+    s.append("  \"cores\": ").append(Runtime.getRuntime().availableProcessors()).append(",\n");
+    s.append("  \"in_flight\": ").append(inFlight).append(",\n");
+    s.append("  \"seconds_per_phase\": ").append(num(seconds)).append(",\n");
+    s.append("  \"warmup_seconds\": ").append(num(warmup)).append(",\n");
+    s.append("  \"bare_max_rate\": ").append(num(bareMax)).append(",\n");
+    s.append("  \"frontdoor_max_rate\": ").append(num(doorMax)).append(",\n");
+    s.append("  \"ratio\": ").append(num(doorMax / bareMax)).append(",\n");
+    s.append("  \"target_ratio\": ").append(num(TARGET_RATIO)).append(",\n");
+    s.append("  \"meets_target\": ").append(doorMax / bareMax >= TARGET_RATIO).append(",\n");
+    s.append("  \"latency_rate\": ").append(num(offered)).append(",\n");
+    s.append("  \"frontdoor_overloaded_at_latency_rate\": ").append(offered > doorMax).append(",\n");
+    s.append("  \"latency_pacing\": \"fixed-interval, latency measured from each call's due time\",\n");
+    s.append("  \"bare_p50_ms\": ").append(num(open.get(0).p50Ms())).append(",\n");
+    s.append("  \"bare_p99_ms\": ").append(num(open.get(0).p99Ms())).append(",\n");
+    s.append("  \"frontdoor_p50_ms\": ").append(num(open.get(1).p50Ms())).append(",\n");
+    s.append("  \"frontdoor_p99_ms\": ").append(num(open.get(1).p99Ms())).append(",\n");
+    s.append("  \"phases\": [\n");
+    List<LoadClient.Phase> all = new ArrayList<>(closed);
+    all.addAll(open);
+    for (int i = 0; i < all.size(); i++) {
+      LoadClient.Phase p = all.get(i);
+      s.append("    {\"server\": ").append(quote(p.server())).append(", \"mode\": ").append(quote(p.mode()))
+          .append(", \"seconds\": ").append(num(p.seconds())).append(", \"sent\": ").append(p.sent())
+          .append(", \"ok\": ").append(p.ok()).append(", \"errors\": ").append(p.errors())
+          .append(", \"unanswered\": ").append(p.unanswered()).append(", \"rate\": ").append(num(p.rate()))
+          .append(", \"offered_rate\": ").append(num(p.offeredRate())).append(", \"p50_ms\": ").append(num(p.p50Ms()))
+          .append(", \"p99_ms\": ").append(num(p.p99Ms())).append(", \"first_error\": ")
+          .append(p.firstError() == null ? "null" : quote(p.firstError())).append('}')
+          .append(i + 1 < all.size() ? ",\n" : "\n");
+    }
+    s.append("  ]\n}\n");
+    return s.toString();
+  }
+
+  private static String num(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "null";
+  }
+
+  private static String quote(String v) {
+    StringBuilder s = new StringBuilder("\"");
+    for (char c : v.toCharArray()) {
+      switch (c) {
+        case '"' -> s.append("\\\"");
+        case '\\' -> s.append("\\\\");
+        case '\n' -> s.append("\\n");
+        default -> {
+          if (c < 0x20) {
+            s.append(String.format("\\u%04x", (int) c));
+          } else {
+            s.append(c);
+          }
+        }
+      }
+    }
+    return s.append('"').toString();
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.braid.bench.frontdoor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.braid.coordinator.cli.BraidCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bench frontdoor} at about 1 s per phase: both servers answer every call, JSON complete. */
+class FrontDoorBenchCommandTest {
+  @Test
+  void benchFrontdoorMeasuresBothServersAndEveryCallIsAnswered(@TempDir Path dir) throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = BraidCli.execute(new String[] {"bench", "frontdoor", "--seconds", "1", "--warmup-seconds", "1",
+        "--in-flight", "16", "--device", "cpu", "--threads", "1", "--out", dir.toString()},
+        new PrintWriter(out, true), new PrintWriter(err, true));
+    assertEquals(0, code, out + "\n" + err);
+
+    String json = Files.readString(dir.resolve("frontdoor.json"));
+    for (String key : List.of("bare_max_rate", "frontdoor_max_rate", "ratio", "latency_rate", "latency_pacing",
+        "bare_p50_ms", "bare_p99_ms", "frontdoor_p50_ms", "frontdoor_p99_ms", "in_flight", "phases")) {
+      assertTrue(json.contains("\"" + key + "\":"), key + " in " + json);
+    }
+    double bare = number(json, "bare_max_rate");
+    double door = number(json, "frontdoor_max_rate");
+    assertTrue(bare > 0 && door > 0, json);
+    assertEquals(door / bare, number(json, "ratio"), 1e-3, json);
+    assertTrue(number(json, "frontdoor_p99_ms") >= number(json, "frontdoor_p50_ms"), json);
+
+    // Six phases (a, b, a, b closed; a, b open), each with every call answered and none failed.
+    Matcher m = Pattern.compile("\"sent\": (\\d+), \"ok\": (\\d+), \"errors\": (\\d+), \"unanswered\": (\\d+)")
+        .matcher(json);
+    int phases = 0;
+    while (m.find()) {
+      phases++;
+      long sent = Long.parseLong(m.group(1));
+      assertTrue(sent > 0, json);
+      assertEquals(sent, Long.parseLong(m.group(2)), "every call answered OK: " + m.group());
+      assertEquals(0, Long.parseLong(m.group(3)), m.group());
+      assertEquals(0, Long.parseLong(m.group(4)), m.group());
+    }
+    assertEquals(6, phases, json);
+    assertTrue(json.indexOf("\"server\": \"bare\"") < json.indexOf("\"server\": \"frontdoor\""), json);
+  }
+
+  private static double number(String json, String key) {
+    Matcher m = Pattern.compile("\"" + key + "\": ([-0-9.eE]+)").matcher(json);
+    assertTrue(m.find(), key + " in " + json);
+    return Double.parseDouble(m.group(1));
+  }
+}
