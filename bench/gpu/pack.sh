@@ -8,6 +8,8 @@
 # API's. The runtime alone is ~90 MB on disk (libjvm.so is 25 MB stripped), so the payload is
 # xz-compressed; check.sh unpacks it into a temporary directory (a few seconds).
 #
+# Needs jlink (a JDK), zip, unzip, tar and xz.
+#
 # Environment: MVN_ARGS (extra Maven arguments, e.g. -o), JLINK_JDK (a JDK with jlink; default
 # /usr/lib/jvm/temurin-25-jdk-amd64), SKIP_BUILD=1 (use the jars already in */target).
 set -euo pipefail
@@ -18,6 +20,9 @@ bundle="$gpu/bundle"
 jdk="${JLINK_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 limit_bytes=$((60 * 1024 * 1024))
 [ -x "$jdk/bin/jlink" ] || { echo "pack: no jlink at $jdk/bin/jlink; set JLINK_JDK" >&2; exit 1; }
+for tool in zip unzip xz tar; do
+  command -v "$tool" >/dev/null || { echo "pack: needs '$tool' on PATH (Debian: apt-get install $tool)" >&2; exit 1; }
+done
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "pack: building (mvn -B -q -DskipTests ${MVN_ARGS:-} package)" >&2
