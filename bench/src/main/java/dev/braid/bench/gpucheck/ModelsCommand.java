@@ -1,5 +1,6 @@
 package dev.braid.bench.gpucheck;
 
+import dev.braid.coordinator.cli.RandomInputs;
 import dev.braid.bench.Json;
 import dev.braid.device.Device;
 import dev.braid.device.cpu.CpuDevice;
@@ -81,7 +82,7 @@ public final class ModelsCommand implements Callable<Integer> {
       for (String name : models) {
         for (int batch : batches) {
           ModelGraph graph = zoo.get(name).latest().bind(batch);
-          Outcome o = check(dev, ref, graph, name, batch, Zoo.randomInputs(graph, root.split()), tolerance);
+          Outcome o = check(dev, ref, graph, name, batch, RandomInputs.drawn(graph, root.split()), tolerance);
           outcomes.add(o);
           w.printf(Locale.ROOT, "  %-4s %-12s batch %-2d max abs %.2e rel %.2e  (device %.1f ms, cpu %.1f ms)%s%n",
               o.passed() ? "ok" : "FAIL", name, batch, o.error().maxAbs(), o.error().maxRel(), o.deviceMs(),

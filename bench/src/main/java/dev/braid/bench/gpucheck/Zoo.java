@@ -1,9 +1,5 @@
 package dev.braid.bench.gpucheck;
 
-import dev.braid.model.ModelGraph;
-import dev.braid.model.Shape;
-import dev.braid.model.Tensor;
-import dev.braid.model.ValueInfo;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.model.repo.RepositoryModel;
 import dev.braid.model.zoo.ModelZoo;
@@ -15,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /** The model zoo as the check uses it: generated into a temporary repository, loaded, the files deleted. */
@@ -40,27 +35,5 @@ final class Zoo {
         }
       }
     }
-  }
-
-  /** Random inputs of {@code graph}: floats uniform in [-1, 1), integer ids in [0, 16). */
-  static Map<String, Tensor> randomInputs(ModelGraph graph, SplittableRandom rnd) {
-    Map<String, Tensor> in = new LinkedHashMap<>();
-    for (ValueInfo v : graph.inputs()) {
-      Shape s = v.shape();
-      if (v.dtype().isFloating()) {
-        float[] d = new float[s.size()];
-        for (int i = 0; i < d.length; i++) {
-          d[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        in.put(v.name(), Tensor.ofFloats(v.dtype(), s, d));
-      } else {
-        long[] d = new long[s.size()];
-        for (int i = 0; i < d.length; i++) {
-          d[i] = rnd.nextInt(16);
-        }
-        in.put(v.name(), Tensor.ofLongs(v.dtype(), s, d));
-      }
-    }
-    return in;
   }
 }

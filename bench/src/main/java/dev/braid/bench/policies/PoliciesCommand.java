@@ -1,5 +1,6 @@
 package dev.braid.bench.policies;
 
+import dev.braid.coordinator.cli.RandomInputs;
 import dev.braid.bench.plot.PanelChart;
 import dev.braid.config.DeviceSpec;
 import dev.braid.config.RuntimeSettings;
@@ -9,9 +10,8 @@ import dev.braid.device.plan.KernelPlanner;
 import dev.braid.device.sim.GpuProfile;
 import dev.braid.device.sim.GpuProfiles;
 import dev.braid.gpu.GpuSettings;
-import dev.braid.model.Shape;
+import dev.braid.model.ModelGraph;
 import dev.braid.model.Tensor;
-import dev.braid.model.ValueInfo;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.model.repo.RepositoryModel;
 import dev.braid.model.zoo.ModelZoo;
@@ -366,23 +366,7 @@ public final class PoliciesCommand implements Callable<Integer> {
 
   /** Batch-1 inputs of {@code model}: zeros, or values from {@code rnd} (floats in [-1, 1), ids in [0, 16)). */
   private static Map<String, Tensor> tensors(RepositoryModel model, SplittableRandom rnd) {
-    Map<String, Tensor> in = new LinkedHashMap<>();
-    for (ValueInfo v : model.latest().bind(1).inputs()) {
-      Shape s = v.shape();
-      if (v.dtype().isFloating()) {
-        float[] d = new float[s.size()];
-        for (int i = 0; rnd != null && i < d.length; i++) {
-          d[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        in.put(v.name(), Tensor.ofFloats(v.dtype(), s, d));
-      } else {
-        long[] d = new long[s.size()];
-        for (int i = 0; rnd != null && i < d.length; i++) {
-          d[i] = rnd.nextInt(16);
-        }
-        in.put(v.name(), Tensor.ofLongs(v.dtype(), s, d));
-      }
-    }
-    return in;
+    ModelGraph graph = model.latest().bind(1);
+    return rnd == null ? RandomInputs.zeros(graph) : RandomInputs.drawn(graph, rnd);
   }
 }

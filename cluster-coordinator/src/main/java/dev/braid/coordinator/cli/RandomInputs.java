@@ -39,4 +39,39 @@ public final class RandomInputs {
     }
     return inputs;
   }
+
+  /**
+   * One tensor per graph input drawn from one stream, in input order: floats uniform in [-1, 1),
+   * integer ids in [0, 16). The benchmarks use this form so that a caller's stream (split from
+   * one seed) decides every input.
+   */
+  public static Map<String, Tensor> drawn(ModelGraph graph, SplittableRandom rnd) {
+    return fill(graph, rnd);
+  }
+
+  /** One all-zero tensor per graph input (timing-only devices ignore the values). */
+  public static Map<String, Tensor> zeros(ModelGraph graph) {
+    return fill(graph, null);
+  }
+
+  private static Map<String, Tensor> fill(ModelGraph graph, SplittableRandom rnd) {
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    for (ValueInfo v : graph.inputs()) {
+      int n = v.shape().size();
+      if (v.dtype().isFloating()) {
+        float[] d = new float[n];
+        for (int i = 0; rnd != null && i < n; i++) {
+          d[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        in.put(v.name(), Tensor.ofFloats(v.dtype(), v.shape(), d));
+      } else {
+        long[] d = new long[n];
+        for (int i = 0; rnd != null && i < n; i++) {
+          d[i] = rnd.nextInt(16);
+        }
+        in.put(v.name(), Tensor.ofLongs(v.dtype(), v.shape(), d));
+      }
+    }
+    return in;
+  }
 }
