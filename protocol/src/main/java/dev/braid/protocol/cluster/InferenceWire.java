@@ -42,7 +42,7 @@ public final class InferenceWire {
       int priority,
       String tenant,
       ActorRef<Reply> replyTo)
-      implements WireMessage {
+      implements GpuWire.Command {
     public Infer {
       Objects.requireNonNull(requestId, "requestId");
       Objects.requireNonNull(model, "model");

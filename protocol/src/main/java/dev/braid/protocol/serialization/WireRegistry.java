@@ -3,6 +3,8 @@ package dev.braid.protocol.serialization;
 import dev.braid.model.DType;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.CoordinatorWire;
+import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import java.time.Duration;
@@ -26,7 +28,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * </ul>
  *
  * Blocks: 0-19 are Kryo's own (primitives and String); 20-39 JDK types; 40-59 Braid's model
- * types; 100-119 {@link InferenceWire}; 120-139 {@link RoutingTableWire}. {@code WireRegistryTest}
+ * types; 100-119 {@link InferenceWire}; 120-139 {@link RoutingTableWire}; 140-169
+ * {@link GpuWire}; 170-199 {@link CoordinatorWire}. {@code WireRegistryTest}
  * pins the table.
  *
  * <p>{@link ActorRef} stands for every implementation of the typed {@code ActorRef} interface:
@@ -65,6 +68,32 @@ public final class WireRegistry {
     // Coordinator -> frontends.
     b.add(120, RoutingTableWire.class);
     b.add(121, RoutingTableWire.Replica.class);
+    b.add(122, RoutingTableWire.Route.class);
+    // Coordinator and frontends <-> a GPU's endpoint.
+    b.add(140, GpuWire.Load.class);
+    b.add(141, GpuWire.Loaded.class);
+    b.add(142, GpuWire.LoadFailed.class);
+    b.add(143, GpuWire.Unload.class);
+    b.add(144, GpuWire.Unloaded.class);
+    b.add(145, GpuWire.GetReport.class);
+    b.add(146, GpuWire.ModelInfo.class);
+    b.add(147, GpuWire.Report.class);
+    b.add(148, GpuWire.SetPolicy.class);
+    b.add(149, GpuWire.PolicyReply.class);
+    b.add(150, GpuWire.Drain.class);
+    b.add(151, GpuWire.Drained.class);
+    // Frontends and the admin service <-> the coordinator.
+    b.add(170, CoordinatorWire.LoadModel.class);
+    b.add(171, CoordinatorWire.UnloadModel.class);
+    b.add(172, CoordinatorWire.ModelReply.class);
+    b.add(173, CoordinatorWire.GetStatus.class);
+    b.add(174, CoordinatorWire.ClusterStatus.class);
+    b.add(175, CoordinatorWire.NodeStatus.class);
+    b.add(176, CoordinatorWire.ModelStatus.class);
+    b.add(177, CoordinatorWire.DrainNode.class);
+    b.add(178, CoordinatorWire.DrainReply.class);
+    b.add(179, CoordinatorWire.SetPolicy.class);
+    b.add(180, CoordinatorWire.PolicyResult.class);
     BY_ID = Collections.unmodifiableSortedMap(b.byId);
   }
 

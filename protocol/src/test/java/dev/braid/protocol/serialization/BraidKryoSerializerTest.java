@@ -18,6 +18,7 @@ import dev.braid.protocol.cluster.InferenceWire.FailureReason;
 import dev.braid.protocol.cluster.InferenceWire.Infer;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import dev.braid.protocol.cluster.RoutingTableWire.Replica;
+import dev.braid.protocol.cluster.RoutingTableWire.Route;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,12 +115,13 @@ class BraidKryoSerializerTest {
   void routingTableRoundTripsWithEveryListAndMapShape() {
     ActorRef<Infer> a = testKit.<Infer>createTestProbe().ref();
     ActorRef<Infer> b = testKit.<Infer>createTestProbe().ref();
-    Replica ra = new Replica(a, "pekko://braid@10.0.0.1:25520", 1_500_000);
-    Replica rb = new Replica(b, "pekko://braid@10.0.0.2:25520", 0);
+    Replica ra = new Replica(a, "pekko://braid@10.0.0.1:25520", 0, 3, 1_500_000, 0.99);
+    Replica rb = new Replica(b, "pekko://braid@10.0.0.2:25520", 1, 0, 0, 1.0);
     List<RoutingTableWire> tables = List.of(
-        new RoutingTableWire(0, Map.of()),
-        new RoutingTableWire(1, Map.of("m", List.of(ra))),
-        new RoutingTableWire(2, Map.of("m", List.of(ra, rb), "n", List.of(rb, ra, rb))));
+        new RoutingTableWire(1, Map.of()),
+        new RoutingTableWire(2, Map.of("m", new Route("m", 1, 40_000, List.of(ra), "READY", ""))),
+        new RoutingTableWire(3, Map.of("m", new Route("m", 2, 40_000, List.of(ra, rb), "READY", ""),
+            "n", new Route("n", 0, 1, List.of(), "UNAVAILABLE", "no GPU has the memory"))));
     for (RoutingTableWire t : tables) {
       RoutingTableWire back = (RoutingTableWire) roundTrip(t);
       assertEquals(t, back);
