@@ -90,9 +90,11 @@ public final class GpuWire {
    * @param weightsBytes device memory its weights take
    * @param requestNanos predicted device time of one batch-1 request (the GPU's cost model), > 0
    * @param maxBatchSize the model's max_batch_size (0: it does not batch)
+   * @param requests requests of this model the GPU received since it loaded the model (the
+   *     coordinator derives each model's arrival rate from it)
    */
-  public record ModelInfo(String name, long version, long weightsBytes, long requestNanos, int maxBatchSize)
-      implements WireMessage {
+  public record ModelInfo(String name, long version, long weightsBytes, long requestNanos, int maxBatchSize,
+      long requests) implements WireMessage {
     public ModelInfo {
       Objects.requireNonNull(name, "name");
       if (requestNanos <= 0) {
