@@ -1,0 +1,693 @@
+package dev.braid.coordinator.cluster;
+
+import dev.braid.coordinator.placement.FusionProfile;
+import dev.braid.coordinator.placement.GpuId;
+import dev.braid.coordinator.placement.GpuInfo;
+import dev.braid.coordinator.placement.ModelDemand;
+import dev.braid.coordinator.placement.Placement;
+import dev.braid.coordinator.placement.PlacementPlan;
+import dev.braid.coordinator.placement.PlacementResult;
+import dev.braid.coordinator.placement.Shortfall;
+import dev.braid.protocol.cluster.CoordinatorWire;
+import dev.braid.protocol.cluster.GpuWire;
+import dev.braid.protocol.cluster.InferenceWire;
+import dev.braid.protocol.cluster.RoutingTableWire;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The cluster's one coordinator (a cluster singleton on a {@code coordinator} node): it learns
+ * GPUs from the Receptionist, places the models the cluster should serve on them ({@link
+ * Placement}), tells GPUs to load and unload, and publishes the routing table to every frontend.
+ * Requests never pass through it.
+ *
+ * <p><b>What it knows.</b> Each GPU's latest {@link GpuWire.Report} (asked every {@code
+ * report-interval}), which models each GPU holds (from the GPUs' own answers to loads and
+ * unloads, and from a GPU's first report, so that a coordinator that moved to another node adopts
+ * what is loaded), and the models the cluster should serve (those given at start and those loaded
+ * or unloaded through the repository API since).
+ *
+ * <p><b>Reconciling</b>, after every event that changes the inputs and on every tick: places the
+ * models on the usable GPUs (reported, reachable), loads each replica of the plan that is not
+ * there yet, unloads a replica the plan dropped once another replica of its model serves (so a
+ * move never leaves a model without one), sends a draining GPU its drain once its models serve
+ * elsewhere, answers the loads and unloads that waited, and publishes the table.
+ *
+ * <p><b>The table</b> lists, for each model, the GPUs that hold it and are reachable, with their
+ * load figures; a draining GPU stays in it only while its model has no other replica. Versions
+ * start from the wall clock in microseconds, so a coordinator that takes over after a failover
+ * publishes tables newer than its predecessor's.
+ *
+ * <p><b>A node that leaves or dies</b>: once unreachable its GPUs leave the table and the plan at
+ * the next reconcile (the frontends drop them even earlier, from their own membership events) and
+ * their models are placed on the survivors; once removed they are forgotten.
+ */
+public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command> {
+  /** The key every GPU endpoint registers under. */
+  public static final ServiceKey<GpuWire.Command> GPUS = ServiceKey.create(GpuWire.Command.class, "braid-gpu");
+
+  /** The key every frontend's table receiver registers under. */
+  public static final ServiceKey<RoutingTableWire> FRONTENDS =
+      ServiceKey.create(RoutingTableWire.class, "braid-frontend");
+
+  // Local messages. They share the actor's message type, hence the wire marker, but never leave
+  // this node: none is registered with the serializer, so sending one remotely would fail loudly.
+
+  private record GpusListed(Set<ActorRef<GpuWire.Command>> refs) implements CoordinatorWire.Command {}
+
+  private record FrontendsListed(Set<ActorRef<RoutingTableWire>> refs) implements CoordinatorWire.Command {}
+
+  private enum Tick implements CoordinatorWire.Command { INSTANCE }
+
+  private record ReportArrived(ActorRef<GpuWire.Command> ref, GpuWire.Report report)
+      implements CoordinatorWire.Command {}
+
+  private record ReportMissing(ActorRef<GpuWire.Command> ref, String why) implements CoordinatorWire.Command {}
+
+  private record LoadAnswered(ActorRef<GpuWire.Command> ref, String model, GpuWire.LoadReply reply, String failure)
+      implements CoordinatorWire.Command {}
+
+  private record UnloadAnswered(ActorRef<GpuWire.Command> ref, String model) implements CoordinatorWire.Command {}
+
+  private record DrainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) implements CoordinatorWire.Command {}
+
+  private record Reachability(String address, boolean reachable) implements CoordinatorWire.Command {}
+
+  /** One GPU endpoint. */
+  private static final class Gpu {
+    final ActorRef<GpuWire.Command> ref;
+    GpuWire.Report report;
+    boolean unreachable;
+    boolean draining;
+    boolean drainSent;
+    boolean drained;
+    final Set<String> loading = new HashSet<>();
+    final Set<String> unloading = new HashSet<>();
+    final Map<String, GpuWire.ModelInfo> loaded = new TreeMap<>();
+    /** Per model, the request count of its previous report, for the arrival rate. */
+    final Map<String, Long> requestsSeen = new HashMap<>();
+
+    Gpu(ActorRef<GpuWire.Command> ref) {
+      this.ref = ref;
+    }
+
+    GpuId id() {
+      return new GpuId(report.nodeAddress(), report.ordinal());
+    }
+
+    boolean usable() {
+      return report != null && !unreachable;
+    }
+
+    /** Takes new replicas and new requests. */
+    boolean serving() {
+      return usable() && !draining;
+    }
+  }
+
+  /** One model the cluster should serve. */
+  private static final class Model {
+    final String name;
+    final long weightsEstimate;
+    double requestsPerSecond;
+    long requestsSinceTick;
+    String failure = "";
+    final List<ActorRef<CoordinatorWire.ModelReply>> waiting = new ArrayList<>();
+
+    Model(String name, long weightsEstimate) {
+      this.name = name;
+      this.weightsEstimate = weightsEstimate;
+    }
+  }
+
+  /** An unload that waits for its GPUs. */
+  private record Unloading(ActorRef<CoordinatorWire.ModelReply> replyTo, Set<ActorRef<GpuWire.Command>> pending) {}
+
+  private final CoordinatorSettings settings;
+  private final ModelCatalog catalog;
+  private final Placement placement;
+  private final String selfAddress;
+  private final Map<ActorRef<GpuWire.Command>, Gpu> gpus = new LinkedHashMap<>();
+  private final TreeMap<String, Model> models = new TreeMap<>();
+  private final Map<String, Unloading> unloads = new HashMap<>();
+  private final Map<String, List<ActorRef<CoordinatorWire.DrainReply>>> drainWaiters = new HashMap<>();
+  private final Set<String> unreachableNodes = new HashSet<>();
+  private Set<ActorRef<RoutingTableWire>> frontends = Set.of();
+  private PlacementPlan plan = PlacementPlan.EMPTY;
+  private List<Shortfall> shortfalls = List.of();
+  private long tableVersion;
+  private RoutingTableWire lastTable;
+
+  /**
+   * @param catalog the models of this node's repository
+   * @param initialModels the models to serve from the start (each must be in the catalog)
+   */
+  public static Behavior<CoordinatorWire.Command> create(CoordinatorSettings settings, ModelCatalog catalog,
+      List<String> initialModels) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new Coordinator(context, timers, settings, catalog, initialModels)));
+  }
+
+  private Coordinator(ActorContext<CoordinatorWire.Command> context, TimerScheduler<CoordinatorWire.Command> timers,
+      CoordinatorSettings settings, ModelCatalog catalog, List<String> initialModels) {
+    super(context);
+    this.settings = settings;
+    this.catalog = catalog;
+    this.placement = new Placement(settings.placement());
+    Cluster cluster = Cluster.get(context.getSystem());
+    this.selfAddress = cluster.selfMember().address().toString();
+    for (String name : initialModels) {
+      models.put(name, new Model(name, catalog.weightsEstimate(name)));
+    }
+    // One adapter per message class: both listings arrive through it.
+    ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class,
+        l -> l.isForKey(GPUS) ? new GpusListed(l.getServiceInstances(GPUS))
+            : new FrontendsListed(l.getServiceInstances(FRONTENDS)));
+    context.getSystem().receptionist().tell(Receptionist.subscribe(GPUS, listings));
+    context.getSystem().receptionist().tell(Receptionist.subscribe(FRONTENDS, listings));
+    cluster.subscriptions().tell(Subscribe.create(
+        context.messageAdapter(ClusterEvent.ReachabilityEvent.class, e -> new Reachability(
+            e.member().address().toString(), e instanceof ClusterEvent.ReachableMember)),
+        ClusterEvent.ReachabilityEvent.class));
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.reportInterval());
+    context.getLog().info("coordinator started on {} with models {}", selfAddress, models.keySet());
+  }
+
+  @Override
+  public Receive<CoordinatorWire.Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(GpusListed.class, this::onGpusListed)
+        .onMessage(FrontendsListed.class, this::onFrontendsListed)
+        .onMessage(Tick.class, t -> onTick())
+        .onMessage(ReportArrived.class, this::onReportArrived)
+        .onMessage(ReportMissing.class, this::onReportMissing)
+        .onMessage(LoadAnswered.class, this::onLoadAnswered)
+        .onMessage(UnloadAnswered.class, this::onUnloadAnswered)
+        .onMessage(DrainAnswered.class, this::onDrainAnswered)
+        .onMessage(Reachability.class, this::onReachability)
+        .onMessage(CoordinatorWire.LoadModel.class, this::onLoadModel)
+        .onMessage(CoordinatorWire.UnloadModel.class, this::onUnloadModel)
+        .onMessage(CoordinatorWire.GetStatus.class, this::onGetStatus)
+        .onMessage(CoordinatorWire.DrainNode.class, this::onDrainNode)
+        .onMessage(CoordinatorWire.SetPolicy.class, this::onSetPolicy)
+        .build();
+  }
+
+  // ---- membership ----
+
+  private Behavior<CoordinatorWire.Command> onGpusListed(GpusListed m) {
+    boolean removed = false;
+    for (var it = gpus.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (!m.refs().contains(e.getKey())) {
+        getContext().getLog().info("GPU {} left", describe(e.getValue()));
+        it.remove();
+        removed = true;
+      }
+    }
+    for (ActorRef<GpuWire.Command> ref : m.refs()) {
+      if (!gpus.containsKey(ref)) {
+        Gpu g = new Gpu(ref);
+        g.unreachable = unreachableNodes.contains(ref.path().address().toString());
+        gpus.put(ref, g);
+        askReport(g);
+      }
+    }
+    if (removed) {
+      for (Unloading u : unloads.values()) {
+        u.pending().retainAll(gpus.keySet());
+      }
+      reconcile();
+    }
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onFrontendsListed(FrontendsListed m) {
+    Set<ActorRef<RoutingTableWire>> added = new HashSet<>(m.refs());
+    added.removeAll(frontends);
+    frontends = Set.copyOf(m.refs());
+    if (lastTable != null) {
+      added.forEach(f -> f.tell(lastTable));
+    }
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onReachability(Reachability m) {
+    if (m.reachable()) {
+      unreachableNodes.remove(m.address());
+    } else {
+      unreachableNodes.add(m.address());
+    }
+    boolean changed = false;
+    for (Gpu g : gpus.values()) {
+      String node = g.report != null ? g.report.nodeAddress() : g.ref.path().address().toString();
+      if (node.equals(m.address()) && g.unreachable == m.reachable()) {
+        g.unreachable = !m.reachable();
+        changed = true;
+        getContext().getLog().info("GPU {} is {}", describe(g), m.reachable() ? "reachable again" : "unreachable");
+      }
+    }
+    if (changed) {
+      reconcile();
+    }
+    return this;
+  }
+
+  // ---- reports ----
+
+  private void askReport(Gpu g) {
+    getContext().ask(GpuWire.Report.class, g.ref, settings.askTimeout(), GpuWire.GetReport::new,
+        (report, failure) -> report != null ? new ReportArrived(g.ref, report)
+            : new ReportMissing(g.ref, String.valueOf(failure)));
+  }
+
+  private Behavior<CoordinatorWire.Command> onTick() {
+    double alpha = 1 - Math.pow(0.5, (double) settings.reportInterval().toNanos() / settings.rateHalfLife().toNanos());
+    double seconds = settings.reportInterval().toNanos() / 1e9;
+    for (Model m : models.values()) {
+      m.requestsPerSecond += alpha * (m.requestsSinceTick / seconds - m.requestsPerSecond);
+      m.requestsSinceTick = 0;
+    }
+    gpus.values().forEach(this::askReport);
+    reconcile();
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onReportArrived(ReportArrived m) {
+    Gpu g = gpus.get(m.ref());
+    if (g == null) {
+      return this;
+    }
+    boolean first = g.report == null;
+    g.report = m.report();
+    for (GpuWire.ModelInfo info : m.report().models().values()) {
+      long before = g.requestsSeen.getOrDefault(info.name(), info.requests());
+      Model model = models.get(info.name());
+      if (model != null && info.requests() >= before) {
+        model.requestsSinceTick += info.requests() - before;
+      }
+      g.requestsSeen.put(info.name(), info.requests());
+    }
+    if (first) {
+      // What a GPU already holds (a coordinator that took over, a GPU that restarted its node).
+      m.report().models().values().forEach(info -> g.loaded.put(info.name(), info));
+      g.draining = g.draining || m.report().draining();
+      getContext().getLog().info("GPU {} joined: {} with {} bytes, holding {}", describe(g), m.report().device(),
+          m.report().memoryBytes(), m.report().models().keySet());
+      reconcile();
+    } else {
+      // Figures refresh; which models it holds comes from its answers to loads and unloads.
+      g.loaded.replaceAll((name, info) -> m.report().models().getOrDefault(name, info));
+    }
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onReportMissing(ReportMissing m) {
+    Gpu g = gpus.get(m.ref());
+    if (g != null) {
+      getContext().getLog().debug("GPU {} did not report: {}", describe(g), m.why());
+    }
+    return this;
+  }
+
+  // ---- loads and unloads ----
+
+  private Behavior<CoordinatorWire.Command> onLoadAnswered(LoadAnswered m) {
+    Gpu g = gpus.get(m.ref());
+    if (g == null) {
+      return this;
+    }
+    g.loading.remove(m.model());
+    Model model = models.get(m.model());
+    if (m.reply() instanceof GpuWire.Loaded loaded) {
+      g.loaded.put(m.model(), loaded.info());
+      g.requestsSeen.put(m.model(), loaded.info().requests());
+      getContext().getLog().info("model {} version {} serves on GPU {}", m.model(), loaded.info().version(), describe(g));
+      if (model == null) {
+        unload(g, m.model()); // unloaded while it loaded
+      }
+    } else if (m.reply() instanceof GpuWire.LoadFailed failed) {
+      getContext().getLog().warn("model {} failed to load on GPU {}: {}", m.model(), describe(g), failed.reason());
+      if (model != null) {
+        model.failure = failed.reason();
+      }
+    } else {
+      // No answer: the GPU is slow or gone; the model is not at fault, the next reconcile retries.
+      getContext().getLog().warn("no answer from GPU {} to loading model {}: {}", describe(g), m.model(), m.failure());
+    }
+    reconcile();
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onUnloadAnswered(UnloadAnswered m) {
+    Gpu g = gpus.get(m.ref());
+    if (g != null) {
+      g.unloading.remove(m.model());
+      g.loaded.remove(m.model());
+    }
+    Unloading u = unloads.get(m.model());
+    if (u != null) {
+      u.pending().remove(m.ref());
+    }
+    reconcile();
+    return this;
+  }
+
+  private void load(Gpu g, String model) {
+    g.loading.add(model);
+    getContext().ask(GpuWire.LoadReply.class, g.ref, settings.loadTimeout(),
+        replyTo -> new GpuWire.Load(model, replyTo),
+        (reply, failure) -> new LoadAnswered(g.ref, model, reply, failure == null ? "" : failure.toString()));
+  }
+
+  private void unload(Gpu g, String model) {
+    g.unloading.add(model);
+    getContext().ask(GpuWire.Unloaded.class, g.ref, settings.loadTimeout(),
+        replyTo -> new GpuWire.Unload(model, replyTo), (reply, failure) -> new UnloadAnswered(g.ref, model));
+  }
+
+  // ---- the repository API ----
+
+  private Behavior<CoordinatorWire.Command> onLoadModel(CoordinatorWire.LoadModel m) {
+    String name = m.model();
+    List<String> available = catalog.models();
+    if (!available.contains(name)) {
+      m.replyTo().tell(new CoordinatorWire.ModelReply(name, "NOT_FOUND", 0,
+          "model '" + name + "' not found in the repository; available models: " + available));
+      return this;
+    }
+    Model model = models.computeIfAbsent(name, n -> new Model(n, catalog.weightsEstimate(n)));
+    // A new request retries a model that failed before (the repository may have been fixed).
+    model.failure = "";
+    model.waiting.add(m.replyTo());
+    reconcile();
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onUnloadModel(CoordinatorWire.UnloadModel m) {
+    Model model = models.remove(m.model());
+    if (model == null) {
+      m.replyTo().tell(new CoordinatorWire.ModelReply(m.model(), "NOT_FOUND", 0,
+          "model '" + m.model() + "' is not loaded; loaded models: " + models.keySet()));
+      return this;
+    }
+    model.waiting.forEach(w -> w.tell(new CoordinatorWire.ModelReply(m.model(), "UNAVAILABLE", 0,
+        "model '" + m.model() + "' was unloaded while it loaded")));
+    Set<ActorRef<GpuWire.Command>> holding = new HashSet<>();
+    for (Gpu g : gpus.values()) {
+      if (g.loaded.containsKey(m.model()) && !g.unreachable) {
+        holding.add(g.ref);
+        if (!g.unloading.contains(m.model())) {
+          unload(g, m.model());
+        }
+      }
+    }
+    unloads.put(m.model(), new Unloading(m.replyTo(), holding));
+    reconcile();
+    return this;
+  }
+
+  // ---- reconciling ----
+
+  private void reconcile() {
+    List<Gpu> usable = gpus.values().stream().filter(Gpu::usable).toList();
+    List<GpuInfo> infos = usable.stream().map(g -> new GpuInfo(g.id(), g.report.device(), g.report.memoryBytes(),
+        Optional.empty(), g.draining ? GpuInfo.State.DRAINING : GpuInfo.State.HEALTHY)).toList();
+    List<ModelDemand> demands = new ArrayList<>();
+    for (Model m : models.values()) {
+      if (!m.failure.isEmpty() && replicas(m.name, false).isEmpty()) {
+        continue; // failed to load and serves nowhere: not placed until asked again
+      }
+      Optional<GpuWire.ModelInfo> measured = measured(m.name);
+      demands.add(new ModelDemand(m.name, measured.map(GpuWire.ModelInfo::weightsBytes).orElse(m.weightsEstimate),
+          m.requestsPerSecond, measured.map(GpuWire.ModelInfo::requestNanos)
+              .orElse(settings.defaultRequestTime().toNanos()), settings.defaultSlo(), FusionProfile.NONE));
+    }
+    PlacementResult result = placement.place(plan, infos, demands);
+    plan = result.plan();
+    shortfalls = result.shortfalls();
+
+    Map<GpuId, Gpu> byId = usable.stream().collect(Collectors.toMap(Gpu::id, Function.identity(), (a, b) -> a));
+    // Loads the plan wants.
+    for (Map.Entry<String, List<GpuId>> e : plan.replicas().entrySet()) {
+      for (GpuId id : e.getValue()) {
+        Gpu g = byId.get(id);
+        if (g != null && g.serving() && !g.loaded.containsKey(e.getKey()) && !g.loading.contains(e.getKey())) {
+          load(g, e.getKey());
+        }
+      }
+    }
+    // Unloads: a model no longer wanted, or a replica the plan moved once its model serves elsewhere.
+    for (Gpu g : usable) {
+      for (String name : List.copyOf(g.loaded.keySet())) {
+        if (g.unloading.contains(name) || plan.hosts(name, g.id()) && !g.draining) {
+          continue;
+        }
+        boolean servesElsewhere = replicas(name, false).stream().anyMatch(o -> o != g && plan.hosts(name, o.id()));
+        if (!models.containsKey(name) || servesElsewhere && !g.draining) {
+          unload(g, name);
+        }
+      }
+    }
+    // Drains: a draining GPU stops once what it holds serves elsewhere (or cannot be placed elsewhere).
+    for (Gpu g : usable) {
+      if (g.draining && !g.drainSent) {
+        boolean covered = g.loaded.keySet().stream().allMatch(name -> !models.containsKey(name)
+            || replicas(name, false).stream().anyMatch(o -> o != g && !o.draining)
+            || plan.replicasOf(name).stream().map(byId::get).noneMatch(o -> o != null && o != g && !o.draining));
+        if (covered) {
+          g.drainSent = true;
+          getContext().getLog().info("GPU {} drains", describe(g));
+          getContext().ask(GpuWire.Drained.class, g.ref, settings.loadTimeout(), GpuWire.Drain::new,
+              (reply, failure) -> new DrainAnswered(g.ref, reply != null));
+        }
+      }
+    }
+    answerWaiters();
+    publish();
+  }
+
+  /** The GPUs holding {@code model} that take requests; a draining GPU only while no other serves it. */
+  private List<Gpu> replicas(String model, boolean forRouting) {
+    List<Gpu> holding = gpus.values().stream()
+        .filter(g -> g.usable() && g.loaded.containsKey(model) && !g.unloading.contains(model) && !g.drainSent)
+        .toList();
+    if (!forRouting) {
+      return holding;
+    }
+    List<Gpu> serving = holding.stream().filter(g -> !g.draining).toList();
+    return serving.isEmpty() ? holding : serving;
+  }
+
+  private Optional<GpuWire.ModelInfo> measured(String model) {
+    return gpus.values().stream().map(g -> g.loaded.get(model)).filter(i -> i != null).findFirst();
+  }
+
+  private void answerWaiters() {
+    for (Model m : models.values()) {
+      if (m.waiting.isEmpty()) {
+        continue;
+      }
+      List<Gpu> serving = replicas(m.name, true);
+      CoordinatorWire.ModelReply reply = null;
+      if (!serving.isEmpty()) {
+        long version = serving.get(0).loaded.get(m.name).version();
+        reply = new CoordinatorWire.ModelReply(m.name, "OK", version,
+            "model '" + m.name + "' version " + version + " serves on " + serving.size() + " GPU(s)");
+      } else if (!m.failure.isEmpty()) {
+        reply = new CoordinatorWire.ModelReply(m.name, "FAILED_PRECONDITION", 0,
+            "model '" + m.name + "' failed to load: " + m.failure);
+      } else if (gpus.values().stream().noneMatch(g -> g.loading.contains(m.name) || g.report == null && !g.unreachable)) {
+        // Nothing loads it and no GPU is still to report: placement's shortfall is final for now.
+        Optional<Shortfall> s = shortfalls.stream().filter(x -> x.model().equals(m.name) && x.replicasPlaced() == 0)
+            .findFirst();
+        if (s.isPresent()) {
+          reply = new CoordinatorWire.ModelReply(m.name, "UNAVAILABLE", 0,
+              s.get().message());
+        }
+      }
+      if (reply != null) {
+        CoordinatorWire.ModelReply r = reply;
+        m.waiting.forEach(w -> w.tell(r));
+        m.waiting.clear();
+      }
+    }
+    for (var it = unloads.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (e.getValue().pending().isEmpty()) {
+        e.getValue().replyTo().tell(new CoordinatorWire.ModelReply(e.getKey(), "OK", 0,
+            "model '" + e.getKey() + "' unloaded"));
+        it.remove();
+      }
+    }
+  }
+
+  private void publish() {
+    Map<String, RoutingTableWire.Route> routes = new TreeMap<>();
+    for (Model m : models.values()) {
+      List<RoutingTableWire.Replica> replicas = new ArrayList<>();
+      long version = 0;
+      for (Gpu g : replicas(m.name, true)) {
+        GpuWire.ModelInfo info = g.loaded.get(m.name);
+        version = Math.max(version, info.version());
+        replicas.add(new RoutingTableWire.Replica(g.ref.<InferenceWire.Infer>narrow(), g.report.nodeAddress(),
+            g.report.ordinal(), g.report.queueDepth(), g.report.predictedQueueNanos(),
+            Math.min(1, Math.max(0, g.report.sloAttainment()))));
+      }
+      String state;
+      String reason = "";
+      if (!replicas.isEmpty()) {
+        state = "READY";
+      } else if (!m.failure.isEmpty()) {
+        state = "UNAVAILABLE";
+        reason = "failed to load: " + m.failure;
+      } else if (gpus.values().stream().anyMatch(g -> g.loading.contains(m.name))) {
+        state = "LOADING";
+      } else {
+        state = "UNAVAILABLE";
+        reason = shortfalls.stream().filter(s -> s.model().equals(m.name)).map(Shortfall::message).findFirst()
+            .orElse("no GPU serves it yet");
+      }
+      long requestNanos = measured(m.name).map(GpuWire.ModelInfo::requestNanos)
+          .orElse(settings.defaultRequestTime().toNanos());
+      routes.put(m.name, new RoutingTableWire.Route(m.name, version, requestNanos, replicas, state, reason));
+    }
+    tableVersion = Math.max(tableVersion + 1, System.currentTimeMillis() * 1000);
+    lastTable = new RoutingTableWire(tableVersion, routes);
+    frontends.forEach(f -> f.tell(lastTable));
+  }
+
+  // ---- operators ----
+
+  private Behavior<CoordinatorWire.Command> onDrainNode(CoordinatorWire.DrainNode m) {
+    Cluster cluster = Cluster.get(getContext().getSystem());
+    List<String> members = new ArrayList<>();
+    cluster.state().getMembers().forEach(member -> members.add(member.address().toString()));
+    List<Gpu> onNode = gpus.values().stream()
+        .filter(g -> g.report != null && g.report.nodeAddress().equals(m.address())).toList();
+    if (onNode.isEmpty()) {
+      if (members.contains(m.address())) {
+        m.replyTo().tell(new CoordinatorWire.DrainReply(m.address(), true,
+            "node " + m.address() + " has no GPUs: nothing to drain, safe to remove"));
+      } else {
+        m.replyTo().tell(new CoordinatorWire.DrainReply(m.address(), false,
+            "no node " + m.address() + " in the cluster; members: " + members));
+      }
+      return this;
+    }
+    onNode.forEach(g -> g.draining = true);
+    drainWaiters.computeIfAbsent(m.address(), a -> new ArrayList<>()).add(m.replyTo());
+    getContext().getLog().info("draining node {} ({} GPU(s))", m.address(), onNode.size());
+    reconcile();
+    answerDrains();
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onDrainAnswered(DrainAnswered m) {
+    Gpu g = gpus.get(m.ref());
+    if (g != null) {
+      if (m.drained()) {
+        g.drained = true;
+      } else {
+        g.drainSent = false; // no answer in time: ask again at the next reconcile
+      }
+    }
+    reconcile();
+    answerDrains();
+    return this;
+  }
+
+  private void answerDrains() {
+    for (var it = drainWaiters.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      boolean done = gpus.values().stream().filter(g -> g.report != null && g.report.nodeAddress().equals(e.getKey()))
+          .allMatch(g -> g.drained || g.unreachable);
+      if (done) {
+        e.getValue().forEach(r -> r.tell(new CoordinatorWire.DrainReply(e.getKey(), true,
+            "node " + e.getKey() + " is drained: its models serve elsewhere and it holds no work; safe to remove")));
+        it.remove();
+      }
+    }
+  }
+
+  private Behavior<CoordinatorWire.Command> onSetPolicy(CoordinatorWire.SetPolicy m) {
+    List<Gpu> targets = gpus.values().stream().filter(g -> g.report != null)
+        .filter(g -> m.gpu().equals("*") || g.report.gpu().equals(m.gpu())).toList();
+    if (targets.isEmpty()) {
+      m.replyTo().tell(new CoordinatorWire.PolicyResult(false, List.of(), "no GPU " + m.gpu() + "; GPUs: "
+          + gpus.values().stream().filter(g -> g.report != null).map(g -> g.report.gpu()).toList()));
+      return this;
+    }
+    List<CompletableFuture<GpuWire.PolicyReply>> asks = new ArrayList<>();
+    for (Gpu g : targets) {
+      String id = g.report.gpu();
+      asks.add(AskPattern.<GpuWire.Command, GpuWire.PolicyReply>ask(g.ref,
+              replyTo -> new GpuWire.SetPolicy(m.policy(), replyTo), settings.askTimeout(),
+              getContext().getSystem().scheduler())
+          .toCompletableFuture()
+          .exceptionally(t -> new GpuWire.PolicyReply(id, false, "no answer: " + t)));
+    }
+    CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenRun(() -> {
+      List<GpuWire.PolicyReply> replies = asks.stream().map(CompletableFuture::join).toList();
+      List<String> refused = replies.stream().filter(r -> !r.accepted()).map(r -> r.gpu() + ": " + r.message()).toList();
+      m.replyTo().tell(new CoordinatorWire.PolicyResult(refused.isEmpty(), replies, refused.isEmpty()
+          ? "policy " + m.policy() + " set on " + replies.size() + " GPU(s)" : String.join("; ", refused)));
+    });
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onGetStatus(CoordinatorWire.GetStatus m) {
+    Cluster cluster = Cluster.get(getContext().getSystem());
+    List<CoordinatorWire.NodeStatus> nodes = new ArrayList<>();
+    Set<Member> unreachable = cluster.state().getUnreachable();
+    for (Member member : cluster.state().getMembers()) {
+      String address = member.address().toString();
+      List<Gpu> onNode = gpus.values().stream()
+          .filter(g -> g.report != null && g.report.nodeAddress().equals(address)).toList();
+      String drain = onNode.isEmpty() || onNode.stream().noneMatch(g -> g.draining) ? ""
+          : onNode.stream().allMatch(g -> g.drained) ? "drained" : "draining";
+      nodes.add(new CoordinatorWire.NodeStatus(address,
+          unreachable.contains(member) ? "Unreachable" : member.status().toString(),
+          List.copyOf(new java.util.TreeSet<>(member.getRoles())).stream().filter(r -> !r.startsWith("dc-")).toList(),
+          drain));
+    }
+    List<GpuWire.Report> reports = gpus.values().stream().filter(g -> g.report != null).map(g -> g.report).toList();
+    List<CoordinatorWire.ModelStatus> modelStatus = new ArrayList<>();
+    if (lastTable != null) {
+      for (RoutingTableWire.Route r : new TreeMap<>(lastTable.models()).values()) {
+        modelStatus.add(new CoordinatorWire.ModelStatus(r.model(), r.modelVersion(), r.state(),
+            r.replicas().stream().map(x -> GpuWire.gpuId(x.nodeAddress(), x.ordinal())).toList(), r.reason()));
+      }
+    }
+    m.replyTo().tell(new CoordinatorWire.ClusterStatus(selfAddress, tableVersion, nodes, reports, modelStatus));
+    return this;
+  }
+
+  private static String describe(Gpu g) {
+    return g.report != null ? g.report.gpu() : g.ref.path().toString();
+  }
+}
