@@ -29,4 +29,23 @@ final class Units {
   static String millis(long nanos) {
     return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
   }
+
+  /** Bytes in binary units: "812 B", "1.5 KiB", "420.0 MiB", "79.6 GiB". */
+  static String bytes(long n) {
+    if (n >= 1L << 30) {
+      return String.format(Locale.ROOT, "%.1f GiB", n / (double) (1L << 30));
+    }
+    if (n >= 1L << 20) {
+      return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
+    }
+    if (n >= 1L << 10) {
+      return String.format(Locale.ROOT, "%.1f KiB", n / (double) (1L << 10));
+    }
+    return n + " B";
+  }
+
+  /** A share in [0, 1] as a percentage: 0.4567 -> "45.7%". */
+  static String percent(double share) {
+    return String.format(Locale.ROOT, "%.1f%%", share * 100);
+  }
 }

@@ -1,10 +1,12 @@
 package dev.braid.coordinator.frontend;
 
 import dev.braid.coordinator.frontend.internal.GrpcJavaBinding;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * bare grpc-java server answered about 3x the calls of Pekko HTTP's HTTP/2 server (issue 5);
  * the service does not depend on the transport, and {@code bench frontdoor} is to confirm the
  * choice. Requests over {@code max-inbound-message-bytes} are refused RESOURCE_EXHAUSTED by the
- * server before they are parsed.
+ * server before they are parsed. Other services (Braid's admin service) may share the gRPC port:
+ * they are served beside the Open Inference Protocol, under the same message limit.
  *
  * <p>Lifecycle: started -> closed ({@link #close()}: stops taking calls, waits briefly for those
  * in flight, then stops the health endpoint).
@@ -30,11 +33,20 @@ public final class FrontDoorServer implements AutoCloseable {
 
   /** Binds both ports and starts serving {@code service}. */
   public static FrontDoorServer start(InferenceService service, FrontendSettings settings) throws IOException {
-    Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.grpcPort()))
+    return start(service, settings, List.of());
+  }
+
+  /**
+   * Binds both ports and starts serving {@code service}, and on the same gRPC port each of
+   * {@code alongside} (the admin service, {@link dev.braid.coordinator.admin.AdminService}).
+   */
+  public static FrontDoorServer start(InferenceService service, FrontendSettings settings,
+      List<? extends BindableService> alongside) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.grpcPort()))
         .maxInboundMessageSize(settings.maxInboundMessageBytes())
-        .addService(new GrpcJavaBinding(service))
-        .build()
-        .start();
+        .addService(new GrpcJavaBinding(service));
+    alongside.forEach(builder::addService);
+    Server grpc = builder.build().start();
     try {
       return new FrontDoorServer(grpc, HealthEndpoint.start(settings.host(), settings.httpPort(), service::isReady));
     } catch (IOException | RuntimeException e) {
