@@ -54,8 +54,8 @@ public final class FakeAdminBackend implements AdminBackend {
 
   /** Every field of every message holds a value other than its default in at least one entry. */
   public static CoordinatorWire.ClusterStatus sampleStatus() {
-    GpuWire.ModelInfo mlp = new GpuWire.ModelInfo("mlp", 1, 800_000, 250_000, 8);
-    GpuWire.ModelInfo resnet = new GpuWire.ModelInfo("resnet18", 2, 46_800_000, 1_500_000, 16);
+    GpuWire.ModelInfo mlp = new GpuWire.ModelInfo("mlp", 1, 800_000, 250_000, 8, 1200);
+    GpuWire.ModelInfo resnet = new GpuWire.ModelInfo("resnet18", 2, 46_800_000, 1_500_000, 16, 34);
     GpuWire.Report gpu0 = new GpuWire.Report(GPU_0, GPU_NODE, 0, "sim-h100", 80L << 30, 12L << 30,
         Map.of("resnet18", resnet, "mlp", mlp), "space-time", 7, 12_500_000, 0.625, 0.9875, 1234, 5, false, true, "");
     GpuWire.Report gpu1 = new GpuWire.Report(GPU_1, GPU_NODE, 1, "sim-h100", 80L << 30, 0, Map.of(), "fifo", 0, 0,
