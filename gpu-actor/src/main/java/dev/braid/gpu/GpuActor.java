@@ -13,6 +13,7 @@ import dev.braid.gpu.engine.Mailbox;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.RepositoryModel;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -120,14 +121,15 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
    * @param draining whether the actor takes no new work because of a {@link Drain}
    * @param healthy false once the device went unhealthy; {@code engine} says why
    * @param device what the device is, and its memory
-   * @param requestNanos per model serving, its predicted batch-1 device time by the cost model now
+   * @param requestNanos per model serving, in load order, its predicted batch-1 device time by the
+   *     cost model now
    * @param predictedQueueNanos device time the work held still needs, by the cost model ({@link
    *     GpuEngine#predictQueueNanos()})
    */
   public record Stats(EngineStats engine, boolean draining, boolean healthy, DeviceInfo device,
       Map<String, Long> requestNanos, long predictedQueueNanos) {
     public Stats {
-      requestNanos = Map.copyOf(requestNanos);
+      requestNanos = Collections.unmodifiableMap(new LinkedHashMap<>(requestNanos));
     }
   }
 
