@@ -49,7 +49,8 @@ import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
  * <p>Invariants: every {@link InferenceWire.Infer} is answered exactly once, with its request id:
  * by the GPU actor's answer, by the endpoint at once (draining, orphaned, wrong version), when the
  * GPU actor stops, or when no answer came within the budget plus {@link
- * GpuSettings#endpointReplyGrace()}; a later answer is dropped. At most one load per model is in
+ * GpuSettings#endpointReplyGrace()}; a later answer is dropped. Likewise every unload, policy switch
+ * and report: by the GPU actor, when it stops, or at {@link GpuSettings#endpointControlTimeout()}. At most one load per model is in
  * progress; every {@link GpuWire.Load} of it is answered by its outcome. {@code models} holds
  * exactly the models loaded through this endpoint and not unloaded since.
  *
@@ -73,12 +74,13 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
   /** The GPU actor answered a load. */
   private record LoadAnswered(GpuActor.LoadReply reply) {}
 
-  private record UnloadAnswered(GpuWire.Unload request, boolean known, GpuActor.ModelUnloaded reply,
+  private record UnloadAnswered(long seq, GpuWire.Unload request, boolean known, GpuActor.ModelUnloaded reply,
       Throwable failure) {}
 
-  private record PolicyAnswered(GpuWire.SetPolicy request, GpuActor.PolicyReply reply, Throwable failure) {}
+  private record PolicyAnswered(long seq, GpuWire.SetPolicy request, GpuActor.PolicyReply reply, Throwable failure) {}
 
-  private record StatsAnswered(ActorRef<GpuWire.Report> replyTo, GpuActor.Stats stats, Throwable failure) {}
+  private record StatsAnswered(long seq, ActorRef<GpuWire.Report> replyTo, GpuActor.Stats stats,
+      Throwable failure) {}
 
   private enum DrainAnswered { INSTANCE }
 
@@ -105,6 +107,8 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
   private final ActorRef<GpuActor.LoadReply> loadAdapter;
   private final ActorRef<GpuActor.Drained> drainAdapter;
   private final Map<Long, Pending> pending = new LinkedHashMap<>();
+  /** Unloads, policy switches and stats asked of the GPU actor: how each is answered should it go. */
+  private final Map<Long, Runnable> controls = new LinkedHashMap<>();
   private final Map<String, ModelInfo> models = new LinkedHashMap<>();
   private final Map<String, Loading> loading = new LinkedHashMap<>();
   private final List<ActorRef<GpuWire.Drained>> drainWaiters = new ArrayList<>();
@@ -203,9 +207,9 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
         .onMessage(InferAnswered.class, this::onInferAnswered)
         .onMessage(ModelRead.class, m -> Behaviors.same())
         .onMessage(LoadAnswered.class, m -> Behaviors.same())
-        .onMessage(UnloadAnswered.class, this::onUnloadAnswered)
-        .onMessage(PolicyAnswered.class, this::onPolicyAnswered)
-        .onMessage(StatsAnswered.class, this::onStatsAnsweredWhileOrphaned)
+        .onMessage(UnloadAnswered.class, m -> Behaviors.same())
+        .onMessage(PolicyAnswered.class, m -> Behaviors.same())
+        .onMessage(StatsAnswered.class, m -> Behaviors.same())
         .onMessageEquals(DrainAnswered.INSTANCE, Behaviors::same)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
@@ -377,17 +381,22 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
       known = true;
     }
     boolean wasKnown = known;
+    long seq = nextSeq++;
+    controls.put(seq, () -> m.replyTo().tell(new GpuWire.Unloaded(gpu, m.model(), wasKnown)));
     getContext().ask(GpuActor.ModelUnloaded.class, gpuActor, settings.endpointControlTimeout(),
         replyTo -> new GpuActor.UnloadModel(m.model(), replyTo),
-        (reply, failure) -> new UnloadAnswered(m, wasKnown, reply, failure));
+        (reply, failure) -> new UnloadAnswered(seq, m, wasKnown, reply, failure));
     return Behaviors.same();
   }
 
   private Behavior<Object> onUnloadAnswered(UnloadAnswered m) {
+    if (controls.remove(m.seq()) == null) {
+      return Behaviors.same();
+    }
     boolean wasLoaded = m.known();
     if (m.reply() != null) {
       wasLoaded = m.reply().wasLoaded();
-    } else if (goneReason == null) {
+    } else {
       getContext().getLog().warn("gpu {}: unload of '{}' not confirmed within {}: {}", gpu, m.request().model(),
           settings.endpointControlTimeout(), m.failure().toString());
     }
@@ -398,13 +407,18 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
   // ---- control ----
 
   private Behavior<Object> onSetPolicy(GpuWire.SetPolicy m) {
+    long seq = nextSeq++;
+    controls.put(seq, () -> m.replyTo().tell(new GpuWire.PolicyReply(gpu, false, "gpu " + gpu + ": " + goneReason)));
     getContext().ask(GpuActor.PolicyReply.class, gpuActor, settings.endpointControlTimeout(),
         replyTo -> new GpuActor.SetPolicy(m.policy(), replyTo),
-        (reply, failure) -> new PolicyAnswered(m, reply, failure));
+        (reply, failure) -> new PolicyAnswered(seq, m, reply, failure));
     return Behaviors.same();
   }
 
   private Behavior<Object> onPolicyAnswered(PolicyAnswered m) {
+    if (controls.remove(m.seq()) == null) {
+      return Behaviors.same();
+    }
     GpuWire.PolicyReply reply;
     if (m.reply() instanceof GpuActor.PolicySet set) {
       policy = set.name();
@@ -412,20 +426,25 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
     } else if (m.reply() instanceof GpuActor.PolicyRejected r) {
       reply = new GpuWire.PolicyReply(gpu, false, r.reason());
     } else {
-      reply = new GpuWire.PolicyReply(gpu, false, goneReason != null ? goneReason
-          : "the GPU actor did not answer within " + settings.endpointControlTimeout());
+      reply = new GpuWire.PolicyReply(gpu, false, "the GPU actor did not answer within "
+          + settings.endpointControlTimeout());
     }
     m.request().replyTo().tell(reply);
     return Behaviors.same();
   }
 
   private Behavior<Object> onGetReport(GpuWire.GetReport m) {
+    long seq = nextSeq++;
+    controls.put(seq, () -> m.replyTo().tell(report(null, goneReason)));
     getContext().ask(GpuActor.Stats.class, gpuActor, settings.endpointControlTimeout(), GpuActor.GetStats::new,
-        (stats, failure) -> new StatsAnswered(m.replyTo(), stats, failure));
+        (stats, failure) -> new StatsAnswered(seq, m.replyTo(), stats, failure));
     return Behaviors.same();
   }
 
   private Behavior<Object> onStatsAnswered(StatsAnswered m) {
+    if (controls.remove(m.seq()) == null) {
+      return Behaviors.same();
+    }
     m.replyTo().tell(report(m.stats(), m.stats() != null ? ""
         : "the GPU actor did not answer within " + settings.endpointControlTimeout()));
     return Behaviors.same();
@@ -493,6 +512,8 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
         pending.size(), heldRequests);
     answerAllHeld(heldRequests, "gpu " + gpu + ": " + why);
     models.clear();
+    List.copyOf(controls.values()).forEach(Runnable::run);
+    controls.clear();
     drainWaiters.forEach(w -> w.tell(new GpuWire.Drained(gpu)));
     drainWaiters.clear();
     return orphaned();
@@ -524,11 +545,6 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onGetReportWhileOrphaned(GpuWire.GetReport m) {
-    m.replyTo().tell(report(null, goneReason));
-    return Behaviors.same();
-  }
-
-  private Behavior<Object> onStatsAnsweredWhileOrphaned(StatsAnswered m) {
     m.replyTo().tell(report(null, goneReason));
     return Behaviors.same();
   }

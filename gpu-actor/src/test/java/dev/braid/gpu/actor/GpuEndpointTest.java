@@ -311,15 +311,16 @@ class GpuEndpointTest {
         .onMessage(GpuActor.SetPolicy.class, m -> Behaviors.stopped())
         .onAnyMessage(m -> Behaviors.same())
         .build();
-    // A control request in flight when the GPU actor stops is answered at its timeout: keep it short.
-    ActorRef<GpuWire.Command> endpoint = spawnOver(stopping,
-        GpuSettings.defaults().withEndpointTimeouts(Duration.ofSeconds(1), Duration.ofMillis(300)));
+    ActorRef<GpuWire.Command> endpoint = spawnOver(stopping, GpuSettings.defaults());
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     endpoint.tell(infer("held", "mlp", "", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
     TestProbe<GpuWire.PolicyReply> policy = kit.createTestProbe();
     endpoint.tell(new GpuWire.SetPolicy("fifo", policy.ref()));
     assertTrue(failed(replies, "held", FailureReason.UNAVAILABLE).message().contains("the GPU actor stopped"));
-    assertFalse(policy.receiveMessage(WAIT).accepted());
+    // Answered when the GPU actor stopped, well before the control timeout (10 s).
+    GpuWire.PolicyReply reply = policy.receiveMessage(Duration.ofSeconds(3));
+    assertFalse(reply.accepted());
+    assertTrue(reply.message().contains("the GPU actor stopped"), reply.message());
     kit.stop(endpoint);
   }
 }
