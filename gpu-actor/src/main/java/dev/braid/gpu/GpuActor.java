@@ -2,6 +2,7 @@ package dev.braid.gpu;
 
 import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
+import dev.braid.device.DeviceInfo;
 import dev.braid.gpu.engine.EngineStats;
 import dev.braid.gpu.engine.GpuEngine;
 import dev.braid.gpu.engine.InferError;
@@ -12,6 +13,8 @@ import dev.braid.gpu.engine.Mailbox;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.RepositoryModel;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -54,8 +57,14 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   /** The answers to {@link LoadModel}. */
   public sealed interface LoadReply {}
 
-  /** The model serves; its weights take {@code weightsBytes} of device memory. */
-  public record ModelLoaded(String name, long version, int maxBatchSize, long weightsBytes) implements LoadReply {}
+  /**
+   * The model serves; its weights take {@code weightsBytes} of device memory.
+   *
+   * @param maxBatchSize rows per batch; 1 for a model that does not batch
+   * @param requestNanos predicted device time of one batch-1 request when it loaded (the cost model)
+   */
+  public record ModelLoaded(String name, long version, int maxBatchSize, long weightsBytes, long requestNanos)
+      implements LoadReply {}
 
   /** The model did not load; {@code reason} is the model's own error message. */
   public record LoadFailed(String name, String reason) implements LoadReply {}
@@ -111,8 +120,18 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   /**
    * @param draining whether the actor takes no new work because of a {@link Drain}
    * @param healthy false once the device went unhealthy; {@code engine} says why
+   * @param device what the device is, and its memory
+   * @param requestNanos per model serving, in load order, its predicted batch-1 device time by the
+   *     cost model now
+   * @param predictedQueueNanos device time the work held still needs, by the cost model ({@link
+   *     GpuEngine#predictQueueNanos()})
    */
-  public record Stats(EngineStats engine, boolean draining, boolean healthy) {}
+  public record Stats(EngineStats engine, boolean draining, boolean healthy, DeviceInfo device,
+      Map<String, Long> requestNanos, long predictedQueueNanos) {
+    public Stats {
+      requestNanos = Collections.unmodifiableMap(new LinkedHashMap<>(requestNanos));
+    }
+  }
 
   /** Stops taking new work and answers {@link Drained} once in-flight work has finished. */
   public record Drain(ActorRef<Drained> replyTo) implements Command {}
@@ -202,7 +221,7 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
 
   private Behavior<Command> onLoadModel(LoadModel m) {
     engine.load(m.name(), m.model(), result -> m.replyTo().tell(result instanceof LoadResult.Loaded l
-        ? new ModelLoaded(l.model(), l.version(), l.maxBatchSize(), l.weightsBytes())
+        ? new ModelLoaded(l.model(), l.version(), l.maxBatchSize(), l.weightsBytes(), requestNanos(l.model()))
         : new LoadFailed(m.name(), ((LoadResult.LoadError) result).message())));
     return afterEngine();
   }
@@ -255,8 +274,18 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats m) {
-    m.replyTo().tell(new Stats(engine.stats(), engine.isDraining(), engine.isHealthy()));
+    Map<String, Long> requestNanos = new LinkedHashMap<>();
+    for (String model : engine.models()) {
+      requestNanos.put(model, requestNanos(model));
+    }
+    m.replyTo().tell(new Stats(engine.stats(), engine.isDraining(), engine.isHealthy(), device.info(), requestNanos,
+        engine.predictQueueNanos()));
     return Behaviors.same();
+  }
+
+  /** The model's predicted batch-1 time; 0 if it no longer serves (unloaded before its answer). */
+  private long requestNanos(String model) {
+    return engine.models().contains(model) ? engine.predictRequestNanos(model) : 0;
   }
 
   private Behavior<Command> onDrain(Drain m) {

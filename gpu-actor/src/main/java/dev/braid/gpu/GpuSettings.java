@@ -25,6 +25,10 @@ import java.util.Optional;
  * @param maxLaunchesInFlightPerStream launches queued or running per stream, >= 1
  * @param agingThreshold the wait after which a job goes before younger ones, >= 0
  * @param profilingRuns timed runs of each op at load on devices without a timing model, >= 0
+ * @param endpointReplyGrace how long past an Infer's budget the GPU endpoint waits for the GPU actor
+ *     before answering the request itself, >= 0
+ * @param endpointControlTimeout how long the GPU endpoint waits for the GPU actor to answer an
+ *     unload, a policy switch or a stats request, > 0
  */
 public record GpuSettings(
     String policy,
@@ -33,7 +37,9 @@ public record GpuSettings(
     double superKernelWaves,
     int maxLaunchesInFlightPerStream,
     Duration agingThreshold,
-    int profilingRuns) {
+    int profilingRuns,
+    Duration endpointReplyGrace,
+    Duration endpointControlTimeout) {
 
   /** The HOCON path of this block. */
   public static final String PATH = "braid.gpu";
@@ -65,6 +71,14 @@ public record GpuSettings(
     if (profilingRuns < 0) {
       throw SettingsException.invalid(PATH + ".profiling-runs", "an integer >= 0", profilingRuns);
     }
+    Objects.requireNonNull(endpointReplyGrace, "endpointReplyGrace");
+    if (endpointReplyGrace.isNegative()) {
+      throw SettingsException.invalid(PATH + ".endpoint.reply-grace", "a duration >= 0", endpointReplyGrace);
+    }
+    Objects.requireNonNull(endpointControlTimeout, "endpointControlTimeout");
+    if (endpointControlTimeout.isNegative() || endpointControlTimeout.isZero()) {
+      throw SettingsException.invalid(PATH + ".endpoint.control-timeout", "a duration > 0", endpointControlTimeout);
+    }
   }
 
   /** Reads the block from {@code config} (which must include the reference defaults). */
@@ -76,7 +90,9 @@ public record GpuSettings(
         positiveDouble(config, PATH + ".super-kernel-waves"),
         ConfigValues.intAtLeast(config, PATH + ".max-launches-in-flight-per-stream", 1),
         ConfigValues.nonNegativeDuration(config, PATH + ".aging-threshold"),
-        ConfigValues.intAtLeast(config, PATH + ".profiling-runs", 0));
+        ConfigValues.intAtLeast(config, PATH + ".profiling-runs", 0),
+        ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.reply-grace"),
+        ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.control-timeout"));
   }
 
   /** The defaults of {@code reference.conf}. */
@@ -87,13 +103,19 @@ public record GpuSettings(
   /** A copy with another starting policy. */
   public GpuSettings withPolicy(String newPolicy) {
     return new GpuSettings(newPolicy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
-        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns);
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, endpointReplyGrace, endpointControlTimeout);
   }
 
   /** A copy with another number of profiling runs. */
   public GpuSettings withProfilingRuns(int runs) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
-        maxLaunchesInFlightPerStream, agingThreshold, runs);
+        maxLaunchesInFlightPerStream, agingThreshold, runs, endpointReplyGrace, endpointControlTimeout);
+  }
+
+  /** A copy with other GPU endpoint timings. */
+  public GpuSettings withEndpointTimeouts(Duration replyGrace, Duration controlTimeout) {
+    return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, replyGrace, controlTimeout);
   }
 
   /** The scheduler's configuration for a device with the given limits (empty for the CPU). */

@@ -307,25 +307,47 @@ public final class GpuEngine implements AutoCloseable {
 
   /**
    * When a batch-1 request of {@code model} submitted at {@code nowNanos} would finish, by the cost
-   * model: {@code now + work ahead + its own ops}, where the work ahead is the predicted remaining
-   * time of every started batch plus one batch-1 run per model with requests queued, all taken as
-   * running back to back. Space-time overlaps them, so this errs late, which suits admission
-   * control. It does not add the batcher's queue delay.
+   * model: {@code now + work ahead + its own ops}, the work ahead being {@link #predictQueueNanos()}.
+   * Space-time overlaps that work, so this errs late, which suits admission control. It does not
+   * add the batcher's queue delay.
    *
    * @throws IllegalArgumentException if the model is not loaded
    */
   public long predictFinishNanos(String model, long nowNanos) {
-    ModelSlot slot = models.serving(model);
-    if (slot == null) {
-      throw new IllegalArgumentException("model '" + model + "' is not loaded; loaded models: " + models());
-    }
+    return cost.predictFinishNanos(nowNanos, servingSlot(model).plan(1), 0, predictQueueNanos());
+  }
+
+  /**
+   * Predicted device time of one batch-1 request of {@code model} with the device to itself: its
+   * ops at batch 1 back to back, by the cost model (measured where measured, else the roofline).
+   *
+   * @throws IllegalArgumentException if the model is not loaded
+   */
+  public long predictRequestNanos(String model) {
+    return cost.predictRemainingNanos(servingSlot(model).plan(1), 0);
+  }
+
+  /**
+   * Device time the work held still needs, by the cost model: the predicted remaining time of every
+   * started batch plus one batch-1 run per model with requests queued, all taken as running back to
+   * back.
+   */
+  public long predictQueueNanos() {
     long ahead = jobs.predictRemainingNanos();
     for (ModelSlot s : models.all()) {
       if (s.ready && s.batcher.size() > 0) {
         ahead += cost.predictRemainingNanos(s.plan(1), 0);
       }
     }
-    return cost.predictFinishNanos(nowNanos, slot.plan(1), 0, ahead);
+    return ahead;
+  }
+
+  private ModelSlot servingSlot(String model) {
+    ModelSlot slot = models.serving(model);
+    if (slot == null) {
+      throw new IllegalArgumentException("model '" + model + "' is not loaded; loaded models: " + models());
+    }
+    return slot;
   }
 
   public EngineStats stats() {

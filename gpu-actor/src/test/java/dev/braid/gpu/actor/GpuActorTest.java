@@ -64,6 +64,7 @@ class GpuActorTest {
     GpuActor.ModelLoaded loaded = assertInstanceOf(GpuActor.ModelLoaded.class, probe.receiveMessage(WAIT));
     assertEquals(name, loaded.name());
     assertTrue(loaded.weightsBytes() > 0);
+    assertTrue(loaded.requestNanos() > 0, "the cost model prices a batch-1 request at load");
   }
 
   @Test
@@ -102,6 +103,10 @@ class GpuActorTest {
     assertEquals(List.of("mlp", "resnet18"), s.engine().models());
     assertTrue(s.engine().launches() > 0);
     assertFalse(s.draining());
+    assertEquals("cpu (2 threads)", s.device().name());
+    assertEquals(s.engine().models(), List.copyOf(s.requestNanos().keySet()));
+    assertTrue(s.requestNanos().values().stream().allMatch(n -> n > 0), s.requestNanos().toString());
+    assertEquals(0, s.predictedQueueNanos(), "nothing held");
 
     TestProbe<GpuActor.ModelUnloaded> unloaded = kit.createTestProbe();
     gpu.tell(new GpuActor.UnloadModel("resnet18", unloaded.ref()));
