@@ -246,6 +246,11 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
               + info.version());
       return Behaviors.same();
     }
+    if (info != null) {
+      // Counted per model for the coordinator's arrival rates.
+      models.put(m.model(), new ModelInfo(info.name(), info.version(), info.weightsBytes(), info.requestNanos(),
+          info.maxBatchSize(), info.requests() + 1));
+    }
     Duration budget = m.deadlineBudget().compareTo(MAX_BUDGET) > 0 ? MAX_BUDGET : m.deadlineBudget();
     Duration wait = budget.plus(settings.endpointReplyGrace());
     long seq = nextSeq++;
@@ -356,7 +361,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
         return Behaviors.same();
       }
       ModelInfo info = new ModelInfo(ok.name(), ok.version(), ok.weightsBytes(), Math.max(1, ok.requestNanos()),
-          l.maxBatchSize);
+          l.maxBatchSize, 0);
       models.put(ok.name(), info);
       answerLoad(ok.name(), new GpuWire.Loaded(gpu, info));
     } else {
@@ -470,7 +475,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
       unhealthyReason = stats.engine().unhealthyReason();
       // The cost model learns while serving: each model's request time as it predicts now.
       models.replaceAll((name, i) -> new ModelInfo(name, i.version(), i.weightsBytes(),
-          Math.max(1, stats.requestNanos().getOrDefault(name, i.requestNanos())), i.maxBatchSize()));
+          Math.max(1, stats.requestNanos().getOrDefault(name, i.requestNanos())), i.maxBatchSize(), i.requests()));
     }
     return new GpuWire.Report(gpu, nodeAddress, ordinal, device == null ? "unknown" : device.name(),
         device == null ? 0 : device.memoryBytes(), allocated, models, policy, pending.size(), predictedQueue,

@@ -118,7 +118,7 @@ final class WireSamples {
   }
 
   static GpuWire.ModelInfo modelInfo(int i) {
-    return new GpuWire.ModelInfo("model-" + i, i, i * 44_000_000L, 1 + i * 250_000L, i * 8);
+    return new GpuWire.ModelInfo("model-" + i, i, i * 44_000_000L, 1 + i * 250_000L, i * 8, i * 1_000_003L);
   }
 
   private static GpuWire.Report report(int ordinal, int models) {
