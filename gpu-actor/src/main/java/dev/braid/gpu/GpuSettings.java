@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param maxLaunchesInFlightPerStream launches queued or running per stream, >= 1
  * @param agingThreshold the wait after which a job goes before younger ones, >= 0
  * @param profilingRuns timed runs of each op at load on devices without a timing model, >= 0
+ * @param maxBatchesInFlightPerModel batches of one batching model started and not yet answered past
+ *     which only full batches leave its queue, >= 1
  */
 public record GpuSettings(
     String policy,
@@ -33,7 +35,8 @@ public record GpuSettings(
     double superKernelWaves,
     int maxLaunchesInFlightPerStream,
     Duration agingThreshold,
-    int profilingRuns) {
+    int profilingRuns,
+    int maxBatchesInFlightPerModel) {
 
   /** The HOCON path of this block. */
   public static final String PATH = "braid.gpu";
@@ -65,6 +68,10 @@ public record GpuSettings(
     if (profilingRuns < 0) {
       throw SettingsException.invalid(PATH + ".profiling-runs", "an integer >= 0", profilingRuns);
     }
+    if (maxBatchesInFlightPerModel < 1) {
+      throw SettingsException.invalid(PATH + ".max-batches-in-flight-per-model", "an integer >= 1",
+          maxBatchesInFlightPerModel);
+    }
   }
 
   /** Reads the block from {@code config} (which must include the reference defaults). */
@@ -76,7 +83,8 @@ public record GpuSettings(
         positiveDouble(config, PATH + ".super-kernel-waves"),
         ConfigValues.intAtLeast(config, PATH + ".max-launches-in-flight-per-stream", 1),
         ConfigValues.nonNegativeDuration(config, PATH + ".aging-threshold"),
-        ConfigValues.intAtLeast(config, PATH + ".profiling-runs", 0));
+        ConfigValues.intAtLeast(config, PATH + ".profiling-runs", 0),
+        ConfigValues.intAtLeast(config, PATH + ".max-batches-in-flight-per-model", 1));
   }
 
   /** The defaults of {@code reference.conf}. */
@@ -87,13 +95,19 @@ public record GpuSettings(
   /** A copy with another starting policy. */
   public GpuSettings withPolicy(String newPolicy) {
     return new GpuSettings(newPolicy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
-        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns);
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel);
   }
 
   /** A copy with another number of profiling runs. */
   public GpuSettings withProfilingRuns(int runs) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
-        maxLaunchesInFlightPerStream, agingThreshold, runs);
+        maxLaunchesInFlightPerStream, agingThreshold, runs, maxBatchesInFlightPerModel);
+  }
+
+  /** A copy with another limit of batches in flight per model. */
+  public GpuSettings withMaxBatchesInFlightPerModel(int batches) {
+    return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, batches);
   }
 
   /** The scheduler's configuration for a device with the given limits (empty for the CPU). */

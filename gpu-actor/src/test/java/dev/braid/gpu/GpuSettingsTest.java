@@ -22,6 +22,7 @@ class GpuSettingsTest {
     assertEquals(64, s.maxOpsPerSuperKernel());
     assertEquals(Duration.ofMillis(200), s.agingThreshold());
     assertEquals(1, s.profilingRuns());
+    assertEquals(2, s.maxBatchesInFlightPerModel());
   }
 
   @Test
@@ -36,5 +37,7 @@ class GpuSettingsTest {
         assertThrows(SettingsException.class, () -> read("braid.gpu.max-ops-per-super-kernel = 0")).getMessage());
     assertEquals("braid.gpu.profiling-runs: expected an integer >= 0, got '-1'",
         assertThrows(SettingsException.class, () -> read("braid.gpu.profiling-runs = -1")).getMessage());
+    assertEquals("braid.gpu.max-batches-in-flight-per-model: expected an integer >= 1, got '0'",
+        assertThrows(SettingsException.class, () -> read("braid.gpu.max-batches-in-flight-per-model = 0")).getMessage());
   }
 }

@@ -230,7 +230,7 @@ public final class PoliciesCommand implements Callable<Integer> {
       return d;
     }
     return new GpuSettings(policy, Collections.nCopies(n, 0), d.maxOpsPerSuperKernel(), d.superKernelWaves(),
-        d.maxLaunchesInFlightPerStream(), d.agingThreshold(), d.profilingRuns());
+        d.maxLaunchesInFlightPerStream(), d.agingThreshold(), d.profilingRuns(), d.maxBatchesInFlightPerModel());
   }
 
   /** The N instances: architectures cycling through {@code archs}, each with its rate and SLO. */

@@ -130,6 +130,21 @@ public final class DynamicBatcher {
     return take == 0 ? Optional.empty() : Optional.of(release(take, nowNanos));
   }
 
+  /**
+   * The next batch that waiting cannot grow, after expiring overdue requests: the candidate when
+   * it holds {@code maxBatchSize} rows or the next queued request does not fit beside it (rule 1
+   * alone). For an owner that holds back batches that could still fill up.
+   */
+  public Optional<Batch> pollFull(long nowNanos) {
+    expire(nowNanos);
+    List<Request> candidate = new ArrayList<>();
+    boolean blocked = candidate(candidate);
+    if (candidate.isEmpty() || !(blocked || rows(candidate) == maxBatchSize)) {
+      return Optional.empty();
+    }
+    return Optional.of(release(candidate.size(), nowNanos));
+  }
+
   /** Every batch releasable at {@code nowNanos}, in release order. */
   public List<Batch> drain(long nowNanos) {
     List<Batch> out = new ArrayList<>();
@@ -197,6 +212,38 @@ public final class DynamicBatcher {
     return Math.min(delayEnds, earliestDeadline);
   }
 
+  /**
+   * The earliest deadline among the queued requests; {@link Long#MAX_VALUE} when empty. For an
+   * owner that holds batches back (its model has no room for another batch): it need not poll
+   * before then, except to release once room frees.
+   */
+  public long earliestDeadlineNanos() {
+    long earliest = Long.MAX_VALUE;
+    for (ArrayDeque<Request> q : queues) {
+      for (Request r : q) {
+        earliest = Math.min(earliest, r.deadlineNanos());
+      }
+    }
+    return earliest;
+  }
+
+  /**
+   * Removes the queued requests whose deadline has passed at {@code nowNanos} (reported by {@link
+   * #takeRejected}) without releasing anything: for an owner that holds batches back. {@link
+   * #poll}, {@link #drain} and {@link #flush} do this themselves.
+   */
+  public void expire(long nowNanos) {
+    for (ArrayDeque<Request> q : queues) {
+      for (Iterator<Request> it = q.iterator(); it.hasNext(); ) {
+        Request r = it.next();
+        if (nowNanos >= r.deadlineNanos()) {
+          it.remove();
+          rejected.add(new Rejected(r, nowNanos));
+        }
+      }
+    }
+  }
+
   /** Requests queued. */
   public int size() {
     int n = 0;
@@ -219,6 +266,14 @@ public final class DynamicBatcher {
       }
     }
     return false;
+  }
+
+  private static int rows(List<Request> requests) {
+    int rows = 0;
+    for (Request r : requests) {
+      rows += r.batchSize();
+    }
+    return rows;
   }
 
   /** How many requests of the candidate rules 1 and 2 release (0: none), whatever the time. */
@@ -258,17 +313,5 @@ public final class DynamicBatcher {
       }
     }
     return new Batch(model, taken, nowNanos, queues.size() > 1 ? bestLevel - 1 : 0);
-  }
-
-  private void expire(long nowNanos) {
-    for (ArrayDeque<Request> q : queues) {
-      for (Iterator<Request> it = q.iterator(); it.hasNext(); ) {
-        Request r = it.next();
-        if (nowNanos >= r.deadlineNanos()) {
-          it.remove();
-          rejected.add(new Rejected(r, nowNanos));
-        }
-      }
-    }
   }
 }
