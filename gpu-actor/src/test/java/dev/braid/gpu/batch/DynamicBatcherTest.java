@@ -77,6 +77,23 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void requestsThatLeftInABatchNeitherExpireNorCountInTheEarliestDeadline() {
+    DynamicBatcher b = batcher(2, List.of(), 0);
+    b.offer(new Request(0, 0, 100, 0, 1), 0);
+    b.offer(new Request(1, 0, 200, 0, 1), 0);
+    b.offer(new Request(2, 0, 300, 0, 1), 0);
+    assertEquals(List.of(0L, 1L), ids(b.poll(0).orElseThrow()));
+    assertEquals(300, b.earliestDeadlineNanos());
+    b.expire(250);
+    assertEquals(List.of(), b.takeRejected());
+    assertEquals(1, b.size());
+    b.expire(300);
+    assertEquals(List.of(2L), b.takeRejected().stream().map(r -> r.request().id()).toList());
+    assertEquals(0, b.size());
+    assertEquals(Long.MAX_VALUE, b.earliestDeadlineNanos());
+  }
+
+  @Test
   void releasesTheLargestPreferredSizeAvailable() {
     DynamicBatcher b = batcher(8, List.of(2, 4), 0);
     offer(b, 0, 0, 1);
