@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param maxLaunchesInFlightPerStream launches queued or running per stream, >= 1
  * @param agingThreshold the wait after which a job goes before younger ones, >= 0
  * @param profilingRuns timed runs of each op at load on devices without a timing model, >= 0
+ * @param maxBatchesInFlightPerModel batches of one batching model started and not yet answered past
+ *     which only full batches leave its queue, >= 1
  * @param endpointReplyGrace how long past an Infer's budget the GPU endpoint waits for the GPU actor
  *     before answering the request itself, >= 0
  * @param endpointControlTimeout how long the GPU endpoint waits for the GPU actor to answer an
@@ -38,6 +40,7 @@ public record GpuSettings(
     int maxLaunchesInFlightPerStream,
     Duration agingThreshold,
     int profilingRuns,
+    int maxBatchesInFlightPerModel,
     Duration endpointReplyGrace,
     Duration endpointControlTimeout) {
 
@@ -71,6 +74,10 @@ public record GpuSettings(
     if (profilingRuns < 0) {
       throw SettingsException.invalid(PATH + ".profiling-runs", "an integer >= 0", profilingRuns);
     }
+    if (maxBatchesInFlightPerModel < 1) {
+      throw SettingsException.invalid(PATH + ".max-batches-in-flight-per-model", "an integer >= 1",
+          maxBatchesInFlightPerModel);
+    }
     Objects.requireNonNull(endpointReplyGrace, "endpointReplyGrace");
     if (endpointReplyGrace.isNegative()) {
       throw SettingsException.invalid(PATH + ".endpoint.reply-grace", "a duration >= 0", endpointReplyGrace);
@@ -91,6 +98,7 @@ public record GpuSettings(
         ConfigValues.intAtLeast(config, PATH + ".max-launches-in-flight-per-stream", 1),
         ConfigValues.nonNegativeDuration(config, PATH + ".aging-threshold"),
         ConfigValues.intAtLeast(config, PATH + ".profiling-runs", 0),
+        ConfigValues.intAtLeast(config, PATH + ".max-batches-in-flight-per-model", 1),
         ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.reply-grace"),
         ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.control-timeout"));
   }
@@ -103,19 +111,29 @@ public record GpuSettings(
   /** A copy with another starting policy. */
   public GpuSettings withPolicy(String newPolicy) {
     return new GpuSettings(newPolicy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
-        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, endpointReplyGrace, endpointControlTimeout);
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
+        endpointControlTimeout);
   }
 
   /** A copy with another number of profiling runs. */
   public GpuSettings withProfilingRuns(int runs) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
-        maxLaunchesInFlightPerStream, agingThreshold, runs, endpointReplyGrace, endpointControlTimeout);
+        maxLaunchesInFlightPerStream, agingThreshold, runs, maxBatchesInFlightPerModel, endpointReplyGrace,
+        endpointControlTimeout);
   }
 
   /** A copy with other GPU endpoint timings. */
   public GpuSettings withEndpointTimeouts(Duration replyGrace, Duration controlTimeout) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
-        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, replyGrace, controlTimeout);
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, replyGrace,
+        controlTimeout);
+  }
+
+  /** A copy with another limit of batches in flight per model. */
+  public GpuSettings withMaxBatchesInFlightPerModel(int batches) {
+    return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, batches, endpointReplyGrace,
+        endpointControlTimeout);
   }
 
   /** The scheduler's configuration for a device with the given limits (empty for the CPU). */

@@ -24,6 +24,7 @@ class GpuSettingsTest {
     assertEquals(1, s.profilingRuns());
     assertEquals(Duration.ofSeconds(1), s.endpointReplyGrace());
     assertEquals(Duration.ofSeconds(10), s.endpointControlTimeout());
+    assertEquals(2, s.maxBatchesInFlightPerModel());
   }
 
   @Test
@@ -42,5 +43,7 @@ class GpuSettingsTest {
         assertThrows(SettingsException.class, () -> read("braid.gpu.endpoint.control-timeout = 0s")).getMessage());
     assertEquals("braid.gpu.endpoint.reply-grace: expected a duration >= 0, got 'PT-1S'",
         assertThrows(SettingsException.class, () -> read("braid.gpu.endpoint.reply-grace = -1s")).getMessage());
+    assertEquals("braid.gpu.max-batches-in-flight-per-model: expected an integer >= 1, got '0'",
+        assertThrows(SettingsException.class, () -> read("braid.gpu.max-batches-in-flight-per-model = 0")).getMessage());
   }
 }

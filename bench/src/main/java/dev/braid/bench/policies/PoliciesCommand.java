@@ -230,8 +230,8 @@ public final class PoliciesCommand implements Callable<Integer> {
       return d;
     }
     return new GpuSettings(policy, Collections.nCopies(n, 0), d.maxOpsPerSuperKernel(), d.superKernelWaves(),
-        d.maxLaunchesInFlightPerStream(), d.agingThreshold(), d.profilingRuns(), d.endpointReplyGrace(),
-        d.endpointControlTimeout());
+        d.maxLaunchesInFlightPerStream(), d.agingThreshold(), d.profilingRuns(), d.maxBatchesInFlightPerModel(),
+        d.endpointReplyGrace(), d.endpointControlTimeout());
   }
 
   /** The N instances: architectures cycling through {@code archs}, each with its rate and SLO. */

@@ -1,5 +1,6 @@
 package dev.braid.coordinator.frontend;
 
+import dev.braid.coordinator.frontend.internal.Asks;
 import dev.braid.coordinator.frontend.internal.InferInputs;
 import dev.braid.coordinator.frontend.internal.OipDatatypes;
 import dev.braid.coordinator.frontend.internal.ServedModels;
@@ -49,7 +50,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The Open Inference Protocol (KServe v2) over one {@link GpuActor}, independent of the transport:
@@ -105,7 +105,7 @@ public final class InferenceService {
   /** Stops taking work: ServerReady turns false and the actor drains; completes when it has. */
   public CompletionStage<GpuActor.Drained> drain() {
     draining = true;
-    return AskPattern.ask(gpu, GpuActor.Drain::new, settings.loadTimeout(), scheduler);
+    return Asks.ask(gpu, GpuActor.Drain::new, settings.loadTimeout(), scheduler);
   }
 
   public boolean isReady() {
@@ -178,7 +178,7 @@ public final class InferenceService {
         throw Statuses.deadlineExceeded("model '" + e.name() + "': the call's deadline had passed on arrival");
       }
       Duration granted = budget;
-      CompletionStage<GpuActor.InferReply> reply = AskPattern.ask(gpu,
+      CompletionStage<GpuActor.InferReply> reply = Asks.ask(gpu,
           replyTo -> new GpuActor.Infer(e.name(), inputs, granted, params.priority(), replyTo),
           budget.plus(settings.replyGrace()), scheduler);
       return reply.handle((answer, failure) -> {
@@ -245,7 +245,7 @@ public final class InferenceService {
         throw Statuses.notFound("model '" + name + "' is not loaded; loaded models: " + models.readyDescription());
       }
       Entry before = models.get(name).orElseThrow();
-      return AskPattern.<GpuActor.Command, GpuActor.ModelUnloaded>ask(gpu,
+      return Asks.<GpuActor.Command, GpuActor.ModelUnloaded>ask(gpu,
               replyTo -> new GpuActor.UnloadModel(name, replyTo), settings.loadTimeout(), scheduler)
           .handle((unloaded, failure) -> {
             models.put(new Entry(name, State.UNAVAILABLE, before.config(), 0,
@@ -283,7 +283,7 @@ public final class InferenceService {
         throw Statuses.unavailable("model '" + name + "' is " + e.state().name().toLowerCase() + "; retry later");
       }
       return CompletableFuture.supplyAsync(() -> repository.load(name), blocking)
-          .thenCompose(model -> AskPattern.<GpuActor.Command, GpuActor.LoadReply>ask(gpu,
+          .thenCompose(model -> Asks.<GpuActor.Command, GpuActor.LoadReply>ask(gpu,
                   replyTo -> new GpuActor.LoadModel(name, model, replyTo), settings.loadTimeout(), scheduler)
               .thenApply(reply -> loaded(name, model, reply)))
           .whenComplete((ok, failure) -> {

@@ -3,12 +3,14 @@ package dev.braid.gpu.batch;
 import dev.braid.model.repo.DynamicBatching;
 import dev.braid.model.repo.ModelConfig;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.TreeSet;
 
 /**
@@ -30,16 +32,31 @@ import java.util.TreeSet;
  * passes while queued ({@code now >= deadlineNanos}), removed and reported by {@link
  * #takeRejected}, or withdrawn by {@link #removeAll}. Every offered request ends in exactly one of
  * these.
+ *
+ * <p>Cost: every operation but {@link #removeAll} takes time in the batch size and the number of
+ * levels, or amortized logarithmic time in the queue length ({@link #expire} per request it
+ * removes), never a pass over the queue: under overload the queue holds every request the client
+ * keeps outstanding (hundreds of thousands), and a pass per event made each event slower as the
+ * queue grew. A min-heap by deadline finds the overdue; entries of requests that already left are
+ * dropped from it lazily, and it is rebuilt once it holds more than twice as many as are queued.
  */
 public final class DynamicBatcher {
+  /** Heap order: deadline, then arrival and id, so that expiry order is deterministic. */
+  private static final Comparator<Request> BY_DEADLINE = Comparator.comparingLong(Request::deadlineNanos)
+      .thenComparingLong(Request::arrivalNanos).thenComparingLong(Request::id);
+
   private final String model;
   private final int maxBatchSize;
   private final TreeSet<Integer> preferredBatchSizes;
   private final long maxQueueDelayNanos;
   private final int defaultLevel;
   /** Index {@code level - 1}; one queue when the model has no priority levels. */
-  private final List<ArrayDeque<Request>> queues = new ArrayList<>();
+  private final List<LinkedHashSet<Request>> queues = new ArrayList<>();
+  /** Every queued request, plus entries of some that left (dropped when they reach the top). */
+  private final PriorityQueue<Request> deadlines = new PriorityQueue<>(BY_DEADLINE);
   private final List<Rejected> rejected = new ArrayList<>();
+  /** Requests queued, over all levels. */
+  private int queued;
 
   /**
    * @param maxBatchSize rows per batch, >= 1
@@ -73,7 +90,7 @@ public final class DynamicBatcher {
     this.maxQueueDelayNanos = maxQueueDelay.toNanos();
     this.defaultLevel = priorityLevels == 0 ? 1 : defaultPriorityLevel;
     for (int i = 0; i < Math.max(1, priorityLevels); i++) {
-      queues.add(new ArrayDeque<>());
+      queues.add(new LinkedHashSet<>());
     }
   }
 
@@ -112,7 +129,9 @@ public final class DynamicBatcher {
       rejected.add(new Rejected(request, nowNanos));
       return;
     }
-    queues.get(Math.min(level, queues.size()) - 1).addLast(request);
+    queues.get(Math.min(level, queues.size()) - 1).add(request);
+    deadlines.add(request);
+    queued++;
   }
 
   /** The next batch releasable at {@code nowNanos}, after expiring overdue requests. */
@@ -128,6 +147,21 @@ public final class DynamicBatcher {
       take = candidate.size();
     }
     return take == 0 ? Optional.empty() : Optional.of(release(take, nowNanos));
+  }
+
+  /**
+   * The next batch that waiting cannot grow, after expiring overdue requests: the candidate when
+   * it holds {@code maxBatchSize} rows or the next queued request does not fit beside it (rule 1
+   * alone). For an owner that holds back batches that could still fill up.
+   */
+  public Optional<Batch> pollFull(long nowNanos) {
+    expire(nowNanos);
+    List<Request> candidate = new ArrayList<>();
+    boolean blocked = candidate(candidate);
+    if (candidate.isEmpty() || !(blocked || rows(candidate) == maxBatchSize)) {
+      return Optional.empty();
+    }
+    return Optional.of(release(candidate.size(), nowNanos));
   }
 
   /** Every batch releasable at {@code nowNanos}, in release order. */
@@ -158,10 +192,12 @@ public final class DynamicBatcher {
    */
   public List<Request> removeAll() {
     List<Request> out = new ArrayList<>();
-    for (ArrayDeque<Request> q : queues) {
+    for (LinkedHashSet<Request> q : queues) {
       out.addAll(q);
       q.clear();
     }
+    deadlines.clear();
+    queued = 0;
     return out;
   }
 
@@ -182,12 +218,7 @@ public final class DynamicBatcher {
       return Long.MAX_VALUE;
     }
     long oldest = oldestArrivalNanos();
-    long earliestDeadline = Long.MAX_VALUE;
-    for (ArrayDeque<Request> q : queues) {
-      for (Request r : q) {
-        earliestDeadline = Math.min(earliestDeadline, r.deadlineNanos());
-      }
-    }
+    long earliestDeadline = earliestDeadlineNanos();
     List<Request> candidate = new ArrayList<>();
     boolean blocked = candidate(candidate);
     if (releasableWithoutWaiting(candidate, blocked) > 0) {
@@ -197,19 +228,45 @@ public final class DynamicBatcher {
     return Math.min(delayEnds, earliestDeadline);
   }
 
+  /**
+   * The earliest deadline among the queued requests; {@link Long#MAX_VALUE} when empty. For an
+   * owner that holds batches back (its model has no room for another batch): it need not poll
+   * before then, except to release once room frees.
+   */
+  public long earliestDeadlineNanos() {
+    for (Request top = deadlines.peek(); top != null; top = deadlines.peek()) {
+      if (queueOf(top).contains(top)) {
+        return top.deadlineNanos();
+      }
+      deadlines.poll(); // it left in a batch: drop its entry
+    }
+    return Long.MAX_VALUE;
+  }
+
+  /**
+   * Removes the queued requests whose deadline has passed at {@code nowNanos} (reported by {@link
+   * #takeRejected}) without releasing anything: for an owner that holds batches back. {@link
+   * #poll}, {@link #drain} and {@link #flush} do this themselves.
+   */
+  public void expire(long nowNanos) {
+    for (Request top = deadlines.peek(); top != null && nowNanos >= top.deadlineNanos(); top = deadlines.peek()) {
+      deadlines.poll();
+      if (queueOf(top).remove(top)) {
+        queued--;
+        rejected.add(new Rejected(top, nowNanos));
+      }
+    }
+  }
+
   /** Requests queued. */
   public int size() {
-    int n = 0;
-    for (ArrayDeque<Request> q : queues) {
-      n += q.size();
-    }
-    return n;
+    return queued;
   }
 
   /** Fills {@code out} with the candidate batch; true when a queued request did not fit after it. */
   private boolean candidate(List<Request> out) {
     int rows = 0;
-    for (ArrayDeque<Request> q : queues) {
+    for (LinkedHashSet<Request> q : queues) {
       for (Request r : q) {
         if (rows + r.batchSize() > maxBatchSize) {
           return true;
@@ -219,6 +276,14 @@ public final class DynamicBatcher {
       }
     }
     return false;
+  }
+
+  private static int rows(List<Request> requests) {
+    int rows = 0;
+    for (Request r : requests) {
+      rows += r.batchSize();
+    }
+    return rows;
   }
 
   /** How many requests of the candidate rules 1 and 2 release (0: none), whatever the time. */
@@ -237,38 +302,38 @@ public final class DynamicBatcher {
     return longestPreferred;
   }
 
+  /** The earliest arrival: each level's first request, since a level queues in arrival order. */
   private long oldestArrivalNanos() {
     long oldest = Long.MAX_VALUE;
-    for (ArrayDeque<Request> q : queues) {
-      for (Request r : q) {
-        oldest = Math.min(oldest, r.arrivalNanos());
+    for (LinkedHashSet<Request> q : queues) {
+      if (!q.isEmpty()) {
+        oldest = Math.min(oldest, q.iterator().next().arrivalNanos());
       }
     }
     return oldest;
+  }
+
+  private LinkedHashSet<Request> queueOf(Request r) {
+    int level = r.priorityLevel() == 0 ? defaultLevel : r.priorityLevel();
+    return queues.get(Math.min(level, queues.size()) - 1);
   }
 
   private Batch release(int count, long nowNanos) {
     List<Request> taken = new ArrayList<>(count);
     int bestLevel = Integer.MAX_VALUE;
     for (int level = 1; level <= queues.size() && taken.size() < count; level++) {
-      ArrayDeque<Request> q = queues.get(level - 1);
-      while (!q.isEmpty() && taken.size() < count) {
-        taken.add(q.pollFirst());
+      LinkedHashSet<Request> q = queues.get(level - 1);
+      for (Iterator<Request> it = q.iterator(); it.hasNext() && taken.size() < count; ) {
+        taken.add(it.next());
+        it.remove();
         bestLevel = Math.min(bestLevel, level);
       }
     }
-    return new Batch(model, taken, nowNanos, queues.size() > 1 ? bestLevel - 1 : 0);
-  }
-
-  private void expire(long nowNanos) {
-    for (ArrayDeque<Request> q : queues) {
-      for (Iterator<Request> it = q.iterator(); it.hasNext(); ) {
-        Request r = it.next();
-        if (nowNanos >= r.deadlineNanos()) {
-          it.remove();
-          rejected.add(new Rejected(r, nowNanos));
-        }
-      }
+    queued -= taken.size();
+    if (deadlines.size() > 2 * queued + 64) { // mostly entries of requests that left: rebuild
+      deadlines.clear();
+      queues.forEach(deadlines::addAll);
     }
+    return new Batch(model, taken, nowNanos, queues.size() > 1 ? bestLevel - 1 : 0);
   }
 }

@@ -85,6 +85,7 @@ public final class GpuEngine implements AutoCloseable {
   private final ModelTable models;
   private final Jobs jobs;
   private final Launcher launcher;
+  private final int maxBatchesInFlightPerModel;
   private final List<Runnable> drainWaiters = new ArrayList<>();
   private boolean draining;
   private boolean closed;
@@ -106,6 +107,7 @@ public final class GpuEngine implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.loop = new EngineLoop(Objects.requireNonNull(mailbox, "mailbox"));
     this.timer = Objects.requireNonNull(timer, "timer");
+    this.maxBatchesInFlightPerModel = settings.maxBatchesInFlightPerModel();
     this.cost = new CostModel(device.info().gpu(), CostModel.DEFAULT_LAUNCH_OVERHEAD);
     this.scheduler = new SpaceTimeScheduler(settings.schedulerConfig(device.info().gpu()), cost,
         SchedulingPolicies.named(settings.policy()));
@@ -398,20 +400,27 @@ public final class GpuEngine implements AutoCloseable {
       return;
     }
     long now = clock.nanoTime();
-    for (ModelSlot slot : List.copyOf(models.all())) {
-      if (!slot.ready) {
-        continue;
-      }
-      for (Batch b : slot.release(now, draining, answers::failLate)) {
-        jobs.start(slot, b, now);
-      }
+    releaseDue(now);
+    if (jobs.expire(now)) {
+      releaseDue(now); // the expired batches made room for their models' queued requests
     }
-    jobs.expire(now);
     for (PlannedLaunch l : scheduler.plan(now)) {
       launcher.issue(l, now);
     }
     armTimer();
     checkDrained();
+  }
+
+  /** Releases the batches due at {@code now} (all queued ones while draining) and starts them. */
+  private void releaseDue(long now) {
+    for (ModelSlot slot : List.copyOf(models.all())) {
+      if (!slot.ready) {
+        continue;
+      }
+      for (Batch b : slot.release(now, draining, maxBatchesInFlightPerModel, answers::failLate)) {
+        jobs.start(slot, b, now);
+      }
+    }
   }
 
   /**
@@ -460,7 +469,7 @@ public final class GpuEngine implements AutoCloseable {
     long next = Long.MAX_VALUE;
     for (ModelSlot s : models.all()) {
       if (s.ready) {
-        next = Math.min(next, s.batcher.nextDeadlineNanos());
+        next = Math.min(next, s.nextReleaseNanos(draining, maxBatchesInFlightPerModel));
       }
     }
     if (next != Long.MAX_VALUE && next != wakeRequestedNanos) {

@@ -28,33 +28,34 @@ final class InputRows {
     int rows = -1;
     for (ValueInfo in : one.inputs()) {
       Tensor t = inputs.get(in.name());
-      String what = "model '" + slot.name + "': input '" + in.name() + "'";
-      String expected = slot.batching ? "[n" + rest(in.shape()) + "] with n in [1, " + slot.maxBatchSize + "]"
-          : in.shape().toString();
+      // The messages are built only on failure: this runs for every request.
       if (t == null) {
-        throw new IllegalArgumentException(what + " is missing; expected " + in.dtype() + " " + expected
-            + ", received inputs " + inputs.keySet());
+        throw new IllegalArgumentException(what(slot, in) + " is missing; expected " + in.dtype() + " "
+            + expected(slot, in) + ", received inputs " + inputs.keySet());
       }
       if (t.dtype() != in.dtype()) {
-        throw new IllegalArgumentException(what + " expected dtype " + in.dtype() + ", received " + t.dtype());
+        throw new IllegalArgumentException(what(slot, in) + " expected dtype " + in.dtype() + ", received "
+            + t.dtype());
       }
       if (!slot.batching) {
         if (!t.shape().equals(in.shape())) {
-          throw new IllegalArgumentException(what + " expected shape " + expected + ", received " + t.shape());
+          throw new IllegalArgumentException(what(slot, in) + " expected shape " + expected(slot, in) + ", received "
+              + t.shape());
         }
         continue;
       }
       Shape s = t.shape();
       if (s.rank() != in.shape().rank() || !sameRest(s, in.shape())) {
-        throw new IllegalArgumentException(what + " expected shape " + expected + ", received " + s);
+        throw new IllegalArgumentException(what(slot, in) + " expected shape " + expected(slot, in) + ", received "
+            + s);
       }
       if (s.dim(0) < 1 || s.dim(0) > slot.maxBatchSize) {
-        throw new IllegalArgumentException(what + " has " + s.dim(0) + " rows; expected 1 to max_batch_size "
+        throw new IllegalArgumentException(what(slot, in) + " has " + s.dim(0) + " rows; expected 1 to max_batch_size "
             + slot.maxBatchSize);
       }
       if (rows != -1 && rows != s.dim(0)) {
-        throw new IllegalArgumentException(what + " has " + s.dim(0) + " rows but an earlier input has " + rows
-            + "; every input needs the same number of rows");
+        throw new IllegalArgumentException(what(slot, in) + " has " + s.dim(0) + " rows but an earlier input has "
+            + rows + "; every input needs the same number of rows");
       }
       rows = s.dim(0);
     }
@@ -152,6 +153,15 @@ final class InputRows {
       throw new IllegalStateException("input '" + in.name() + "': the batch's requests hold " + stacked
           + " elements, the model at this batch size takes " + size + " " + in.shape());
     }
+  }
+
+  private static String what(ModelSlot slot, ValueInfo in) {
+    return "model '" + slot.name + "': input '" + in.name() + "'";
+  }
+
+  private static String expected(ModelSlot slot, ValueInfo in) {
+    return slot.batching ? "[n" + rest(in.shape()) + "] with n in [1, " + slot.maxBatchSize + "]"
+        : in.shape().toString();
   }
 
   private static boolean sameRest(Shape a, Shape b) {

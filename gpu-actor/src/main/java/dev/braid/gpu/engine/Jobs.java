@@ -150,9 +150,10 @@ final class Jobs {
     pump.run();
   }
 
-  /** Fails, TOO_LATE, the jobs the scheduler expires at {@code now}. */
-  void expire(long now) {
-    for (FailedJob f : scheduler.expire(now)) {
+  /** Fails, TOO_LATE, the jobs the scheduler expires at {@code now}; true when there were any. */
+  boolean expire(long now) {
+    List<FailedJob> expired = scheduler.expire(now);
+    for (FailedJob f : expired) {
       JobRun run = runs.get(f.job().id());
       long left = f.job().deadlineNanos() - now;
       failRun(run, InferError.TOO_LATE, "model '" + run.slot.name + "': " + (left <= 0
@@ -162,6 +163,7 @@ final class Jobs {
               + Failures.micros(cost.predictRemainingNanos(run.plan, f.opIndex())) + " us of work predicted for ops "
               + f.opIndex() + " to " + (run.plan.size() - 1)));
     }
+    return !expired.isEmpty();
   }
 
   /** Acts on what settling a launch did: finishes the finished jobs, answers the failed. */

@@ -98,19 +98,45 @@ final class ModelSlot {
   /**
    * The batches its batcher releases at {@code now}, followed, when {@code flush} (draining), by
    * every request still queued in batches as full as allowed; the requests whose deadline passed in
-   * the queue go to {@code late}, after the batches are taken and before they start.
+   * the queue go to {@code late}, after the batches are taken and before they start. Unless it
+   * flushes, a batching model with {@code maxBatchesInFlight} batches live releases only full
+   * batches (which waiting cannot grow); the other requests wait in the queue and leave together
+   * in its next batch once one of its batches is answered.
    */
-  List<Batch> release(long now, boolean flush, Consumer<Rejected> late) {
-    List<Batch> due = new ArrayList<>(batcher.drain(now));
-    if (flush) {
-      for (Optional<Batch> b = batcher.flush(now); b.isPresent(); b = batcher.flush(now)) {
+  List<Batch> release(long now, boolean flush, int maxBatchesInFlight, Consumer<Rejected> late) {
+    List<Batch> due = new ArrayList<>();
+    if (flush || !batching) {
+      due.addAll(batcher.drain(now));
+      for (Optional<Batch> b = flush ? batcher.flush(now) : Optional.empty(); b.isPresent(); b = batcher.flush(now)) {
         due.add(b.get());
       }
+    } else {
+      for (int started = live; ; started++) {
+        Optional<Batch> b = started < maxBatchesInFlight ? batcher.poll(now) : batcher.pollFull(now);
+        if (b.isEmpty()) {
+          break;
+        }
+        due.add(b.get());
+      }
+      batcher.expire(now); // held back or not, a request whose deadline passed leaves the queue now
     }
     for (Rejected r : batcher.takeRejected()) {
       late.accept(r);
     }
     return due;
+  }
+
+  /**
+   * When the owner must next release for this slot, absent other events: the batcher's own next
+   * deadline, or, while the slot is at its limit of batches ({@link #release}; what is left queued
+   * then is not a full batch), only the earliest queued deadline: room frees when one of its
+   * batches is answered, which is an event of its own.
+   */
+  long nextReleaseNanos(boolean flush, int maxBatchesInFlight) {
+    if (!flush && batching && live >= maxBatchesInFlight) {
+      return batcher.earliestDeadlineNanos();
+    }
+    return batcher.nextDeadlineNanos();
   }
 
   /**

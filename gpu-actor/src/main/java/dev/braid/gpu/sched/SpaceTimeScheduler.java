@@ -250,23 +250,27 @@ public final class SpaceTimeScheduler {
     int[] used = new int[free.length];
     Set<Long> jobsUsed = new HashSet<>();
     for (Decision d : decisions) {
-      String where = "policy '" + policy.name() + "' decided " + d.ops() + " on stream " + d.stream() + ": ";
+      // The message names every op (and so its job and plan): built only for a policy bug.
       if (d.ops().isEmpty() || d.ops().size() > config.maxOpsPerSuperKernel()) {
-        throw new IllegalStateException(where + "a launch needs 1 to " + config.maxOpsPerSuperKernel() + " ops");
+        throw new IllegalStateException(where(d) + "a launch needs 1 to " + config.maxOpsPerSuperKernel() + " ops");
       }
       if (d.stream() < 0 || d.stream() >= free.length || ++used[d.stream()] > free[d.stream()]) {
-        throw new IllegalStateException(where + "the stream has no free slot");
+        throw new IllegalStateException(where(d) + "the stream has no free slot");
       }
       for (OpRef o : d.ops()) {
         JobState s = jobs.get(o.job().id());
         if (s == null || s.job != o.job() || s.inFlight() || s.cancelled || s.nextOp != o.opIndex()
             || !jobsUsed.add(o.job().id())) {
-          throw new IllegalStateException(where + o + " is not a ready op (or is used twice)");
+          throw new IllegalStateException(where(d) + o + " is not a ready op (or is used twice)");
         }
         if (d.ops().size() > 1 && (o.fusionKey().isEmpty() || !o.fusionKey().equals(d.ops().get(0).fusionKey()))) {
-          throw new IllegalStateException(where + "only ops with equal fusion keys may share a launch");
+          throw new IllegalStateException(where(d) + "only ops with equal fusion keys may share a launch");
         }
       }
     }
+  }
+
+  private String where(Decision d) {
+    return "policy '" + policy.name() + "' decided " + d.ops() + " on stream " + d.stream() + ": ";
   }
 }

@@ -46,6 +46,54 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void pollFullReleasesOnlyBatchesThatWaitingCannotGrow() {
+    DynamicBatcher b = batcher(4, List.of(2), 0);
+    offer(b, 0, 0, 1);
+    offer(b, 1, 0, 1);
+    clock.advance(DELAY.toNanos());
+    assertEquals(Optional.empty(), b.pollFull(clock.nanoTime()), "preferred size and delay expired, but not full");
+    offer(b, 2, 0, 1);
+    offer(b, 3, 0, 1);
+    offer(b, 4, 0, 3);
+    assertEquals(List.of(0L, 1L, 2L, 3L), ids(b.pollFull(clock.nanoTime()).orElseThrow()), "max_batch_size rows");
+    offer(b, 5, 0, 2);
+    assertEquals(List.of(4L), ids(b.pollFull(clock.nanoTime()).orElseThrow()), "the next request does not fit");
+    assertEquals(Optional.empty(), b.pollFull(clock.nanoTime()));
+    assertEquals(1, b.size());
+  }
+
+  @Test
+  void expireRemovesOverdueRequestsWithoutReleasingAndEarliestDeadlineNamesTheNextOne() {
+    DynamicBatcher b = batcher(8, List.of(), 0);
+    assertEquals(Long.MAX_VALUE, b.earliestDeadlineNanos(), "empty");
+    b.offer(new Request(0, 0, 500, 0, 1), 0);
+    b.offer(new Request(1, 0, 300, 0, 1), 0);
+    b.offer(new Request(2, 0, NO_DEADLINE, 0, 1), 0);
+    assertEquals(300, b.earliestDeadlineNanos());
+    b.expire(300);
+    assertEquals(List.of(1L), b.takeRejected().stream().map(r -> r.request().id()).toList());
+    assertEquals(2, b.size(), "nothing released");
+    assertEquals(500, b.earliestDeadlineNanos());
+  }
+
+  @Test
+  void requestsThatLeftInABatchNeitherExpireNorCountInTheEarliestDeadline() {
+    DynamicBatcher b = batcher(2, List.of(), 0);
+    b.offer(new Request(0, 0, 100, 0, 1), 0);
+    b.offer(new Request(1, 0, 200, 0, 1), 0);
+    b.offer(new Request(2, 0, 300, 0, 1), 0);
+    assertEquals(List.of(0L, 1L), ids(b.poll(0).orElseThrow()));
+    assertEquals(300, b.earliestDeadlineNanos());
+    b.expire(250);
+    assertEquals(List.of(), b.takeRejected());
+    assertEquals(1, b.size());
+    b.expire(300);
+    assertEquals(List.of(2L), b.takeRejected().stream().map(r -> r.request().id()).toList());
+    assertEquals(0, b.size());
+    assertEquals(Long.MAX_VALUE, b.earliestDeadlineNanos());
+  }
+
+  @Test
   void releasesTheLargestPreferredSizeAvailable() {
     DynamicBatcher b = batcher(8, List.of(2, 4), 0);
     offer(b, 0, 0, 1);

@@ -43,7 +43,11 @@ class GpuEngineSimTest {
   private final SimulatedDevice sim = new SimulatedDevice(GpuProfiles.H100, SimulatedDevice.Compute.REAL);
 
   private GpuEngine engine(String policy) {
-    GpuEngine engine = GpuEngine.onSimulator(sim, GpuSettings.defaults().withPolicy(policy));
+    return engine(GpuSettings.defaults().withPolicy(policy));
+  }
+
+  private GpuEngine engine(GpuSettings settings) {
+    GpuEngine engine = GpuEngine.onSimulator(sim, settings);
     for (String m : zoo.models.keySet()) {
       List<LoadResult> loaded = new ArrayList<>();
       engine.load(m, zoo.models.get(m), loaded::add);
@@ -187,6 +191,34 @@ class GpuEngineSimTest {
     sent.forEach(s -> assertInstanceOf(InferResult.Completed.class, s.answers().get(0)));
     assertEquals(afterLoad, sim.allocatedBytes(), "eight batch sizes compiled, no more weights, arenas freed");
     assertTrue(engine.costModel().measuredNanos("mlp", 8, 0).isPresent(), "each batch size profiled from the timing model");
+  }
+
+  @Test
+  void aModelAtItsLimitOfBatchesHoldsPartialBatchesUntilOneIsAnsweredThenSendsThemTogether() {
+    GpuEngine engine = engine(GpuSettings.defaults().withMaxBatchesInFlightPerModel(1));
+    long now = sim.clock().nanoTime();
+    // resnet18 at batch 1 runs about 0.9 ms on an H100: the first batch (released after the
+    // 100 us queue delay) is still running when the others' delay has passed
+    Sent first = submitAt(engine, now, "resnet18", 1, 1, Long.MAX_VALUE);
+    List<Sent> held = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      held.add(submitAt(engine, now + 300_000 + i * 10_000L, "resnet18", 1, 2 + i, Long.MAX_VALUE));
+    }
+    Sent late = submitAt(engine, now + 300_000, "resnet18", 1, 9, now + 700_000);
+    sim.schedule(now + 600_000, () -> assertEquals(4, engine.stats().queuedRequests().get("resnet18"),
+        "held back while the first batch runs, though their queue delay has passed"));
+    sim.runUntilIdle();
+
+    for (Sent s : held) {
+      InferResult.Completed c = assertInstanceOf(InferResult.Completed.class, s.answers().get(0));
+      ZooFixture.assertClose(zoo.alone(s.model(), s.inputs()), c.outputs(), "held request");
+    }
+    assertInstanceOf(InferResult.Completed.class, first.answers().get(0));
+    InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, late.answers().get(0));
+    assertEquals(InferError.TOO_LATE, f.reason(), "a held request's deadline still counts");
+    assertTrue(f.message().contains("before a batch formed"), f.message());
+    assertEquals(2, engine.stats().batches(), "the first alone, then the three held together");
+    assertTrue(engine.isIdle());
   }
 
   @Test

@@ -20,12 +20,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The reference device: buffers are float arrays on the Java heap, each stream a serial queue, and
  * kernels run their tasks on one {@link ForkJoinPool} owned by the device. A grouped launch runs
  * the tasks of all its problems together in one fork-join phase.
+ *
+ * <p>Tiny work runs inline: an upload, a download or a launch touching at most {@link
+ * #INLINE_MAX_ELEMENTS} floats in all, submitted to an idle stream, runs on the submitting thread
+ * (its tasks one after another) and its stage is complete when the call returns.
  *
  * <p>Invariants: {@code allocatedBytes() <= info().memoryBytes()}; a buffer is live from
  * {@link #allocate} until {@link #free} or {@link #close}. Lifecycle: open -> closed; closing
@@ -34,6 +39,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CpuDevice implements Device {
   /** Largest buffer a Java float array can back. */
   private static final long MAX_BUFFER_BYTES = 4L * (Integer.MAX_VALUE - 8);
+
+  /**
+   * The most floats an upload, a download or a launch (all its arguments together) may touch to
+   * run on the submitting thread. Handing work to the pool costs a wake-up there and one back for
+   * whoever waits on it, several microseconds each on a busy 2-core machine; 4,096 floats is
+   * about a microsecond of copying or of an elementwise kernel, and the worst kernel of that size,
+   * a GEMM of 37x37x37, is about 50,000 multiply-adds: tens of microseconds at most.
+   */
+  static final long INLINE_MAX_ELEMENTS = 4096;
 
   private final DeviceInfo info;
   private final ForkJoinPool pool;
@@ -109,7 +123,7 @@ public final class CpuDevice implements Device {
       return failed(new DeviceException(DeviceException.Reason.INVALID_ARGUMENT,
           "upload of " + src.length + " floats needs a slice of " + 4L * src.length + " bytes, got " + dst.lengthBytes()));
     }
-    return submit(stream, () -> {
+    return submit(stream, src.length <= INLINE_MAX_ELEMENTS, () -> {
       System.arraycopy(src, 0, data(dst, "upload destination"), (int) dst.offsetElements(), src.length);
       return null;
     });
@@ -117,7 +131,7 @@ public final class CpuDevice implements Device {
 
   @Override
   public CompletionStage<float[]> download(BufferSlice src, DeviceStream stream) {
-    return submit(stream, () -> {
+    return submit(stream, src.lengthElements() <= INLINE_MAX_ELEMENTS, () -> {
       float[] out = new float[(int) src.lengthElements()];
       System.arraycopy(data(src, "download source"), (int) src.offsetElements(), out, 0, out.length);
       return out;
@@ -150,7 +164,13 @@ public final class CpuDevice implements Device {
     } catch (DeviceException e) {
       return failed(e);
     }
-    return submit(stream, () -> {
+    long elements = 0;
+    for (KernelLaunch p : problems) {
+      for (BufferSlice a : p.args()) {
+        elements += a.lengthElements();
+      }
+    }
+    return submit(stream, elements <= INLINE_MAX_ELEMENTS, () -> {
       List<Work> works = new ArrayList<>(problems.size());
       int phases = 0;
       for (KernelLaunch p : problems) {
@@ -171,9 +191,13 @@ public final class CpuDevice implements Device {
     });
   }
 
-  private static void runAll(List<ForkJoinTask<?>> tasks, List<KernelLaunch> problems) {
+  private void runAll(List<ForkJoinTask<?>> tasks, List<KernelLaunch> problems) {
     try {
-      if (tasks.size() == 1) {
+      if (!(Thread.currentThread() instanceof ForkJoinWorkerThread w) || w.getPool() != pool) {
+        for (ForkJoinTask<?> t : tasks) { // inline on the submitting thread: not this pool's to fork into
+          t.invoke();
+        }
+      } else if (tasks.size() == 1) {
         tasks.get(0).invoke();
       } else {
         ForkJoinTask.invokeAll(tasks);
@@ -215,7 +239,7 @@ public final class CpuDevice implements Device {
     return b;
   }
 
-  private <T> CompletionStage<T> submit(DeviceStream stream, java.util.function.Supplier<T> work) {
+  private <T> CompletionStage<T> submit(DeviceStream stream, boolean inline, java.util.function.Supplier<T> work) {
     if (closed) {
       return failed(new DeviceException(DeviceException.Reason.CLOSED, "device " + info.name() + " is closed"));
     }
@@ -223,7 +247,7 @@ public final class CpuDevice implements Device {
       return failed(new DeviceException(DeviceException.Reason.INVALID_ARGUMENT,
           "stream " + stream + " does not belong to this device"));
     }
-    return s.submit(work).exceptionallyCompose(CpuDevice::unwrap);
+    return s.submit(work, inline).exceptionallyCompose(CpuDevice::unwrap);
   }
 
   private static <T> CompletionStage<T> unwrap(Throwable e) {

@@ -109,6 +109,31 @@ class CpuDeviceTest {
   }
 
   @Test
+  void tinyWorkOnAnIdleStreamIsDoneOnReturnAndStillWaitsBehindEarlierWork() {
+    DeviceStream s = device.createStream(0);
+    int n = (int) CpuDevice.INLINE_MAX_ELEMENTS / 2; // a launch's input and output together: the limit
+    DeviceBuffer buf = device.allocate(4L * n * 2);
+    BufferSlice a = buf.slice(0, 4L * n), b = buf.slice(4L * n, 4L * n);
+    float[] src = new float[n];
+    java.util.Arrays.fill(src, -3f);
+    assertTrue(device.upload(src, a, s).toCompletableFuture().isDone(), "tiny upload ran on this thread");
+    assertTrue(device.launch(new KernelLaunch(Unary.of(UnaryOp.RELU, n), List.of(a, b)), s)
+        .toCompletableFuture().isDone(), "tiny launch ran on this thread");
+    assertArrayEquals(new float[n], device.download(b, s).toCompletableFuture().join());
+
+    // Behind a large item still queued or running, a tiny one waits its turn on the pool.
+    DeviceBuffer big = device.allocate(4L * 1_000_000 * 2);
+    BufferSlice x = big.slice(0, 4_000_000), y = big.slice(4_000_000, 4_000_000);
+    float[] large = new float[1_000_000];
+    java.util.Arrays.fill(large, 4f);
+    CompletableFuture<Void> first = device.upload(large, x, s).toCompletableFuture();
+    device.launch(new KernelLaunch(Unary.of(UnaryOp.SQRT, 1_000_000), List.of(x, y)), s);
+    CompletableFuture<float[]> tiny = device.download(big.slice(4_000_000, 16), s).toCompletableFuture();
+    assertArrayEquals(new float[] {2f, 2f, 2f, 2f}, tiny.join(), "read after the launch before it wrote");
+    assertTrue(first.isDone());
+  }
+
+  @Test
   void launchWithTooSmallSliceFailsNamingKernelAndArgument() {
     DeviceBuffer buf = device.allocate(4 * 64);
     Gemm g = Gemm.of(4, 4, 4);

@@ -100,8 +100,6 @@ public final class InferInputs {
     for (int d = 0; d < got.length; d++) {
       got[d] = in.getShape(d);
     }
-    String expectation = "expected shape " + Arrays.toString(expected)
-        + (maxBatchSize > 0 ? " (batch 1.." + maxBatchSize + ")" : "");
     boolean ok = got.length == expected.length;
     long elements = 1;
     for (int d = 0; ok && d < got.length; d++) {
@@ -112,7 +110,9 @@ public final class InferInputs {
     if (ok && maxBatchSize > 0 && got[0] > maxBatchSize) {
       ok = false;
     }
-    if (!ok) {
+    if (!ok) { // the message is built only on failure: this runs for every input of every request
+      String expectation = "expected shape " + Arrays.toString(expected)
+          + (maxBatchSize > 0 ? " (batch 1.." + maxBatchSize + ")" : "");
       throw Statuses.invalidArgument("input '" + in.getName() + "': " + expectation + ", received "
           + Arrays.toString(got));
     }
