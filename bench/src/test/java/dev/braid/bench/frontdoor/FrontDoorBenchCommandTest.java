@@ -36,17 +36,22 @@ class FrontDoorBenchCommandTest {
     assertEquals(door / bare, number(json, "ratio"), 1e-3, json);
     assertTrue(number(json, "frontdoor_p99_ms") >= number(json, "frontdoor_p50_ms"), json);
 
-    // Six phases (a, b, a, b closed; a, b open), each with every call answered and none failed.
-    Matcher m = Pattern.compile("\"sent\": (\\d+), \"ok\": (\\d+), \"errors\": (\\d+), \"unanswered\": (\\d+)")
-        .matcher(json);
+    // Six phases (a, b, a, b closed; a, b open), each with every call answered. Closed loops keep
+    // 64 calls in flight, which the front door serves without refusing any; the open loop offers
+    // 70% of the bare server's maximum, more than the front door serves on this machine, and there
+    // admission refuses the excess at once (RESOURCE_EXHAUSTED) rather than queueing it.
+    Matcher m = Pattern.compile("\"mode\": \"([a-z@0-9.-]+)\"[^}]*?\"sent\": (\\d+), \"ok\": (\\d+), "
+        + "\"errors\": (\\d+), \"unanswered\": (\\d+)").matcher(json);
     int phases = 0;
     while (m.find()) {
       phases++;
-      long sent = Long.parseLong(m.group(1));
+      long sent = Long.parseLong(m.group(2));
       assertTrue(sent > 0, json);
-      assertEquals(sent, Long.parseLong(m.group(2)), "every call answered OK: " + m.group());
-      assertEquals(0, Long.parseLong(m.group(3)), m.group());
-      assertEquals(0, Long.parseLong(m.group(4)), m.group());
+      assertEquals(0, Long.parseLong(m.group(5)), "every call answered: " + m.group());
+      assertEquals(sent, Long.parseLong(m.group(3)) + Long.parseLong(m.group(4)), m.group());
+      if (m.group(1).startsWith("closed")) {
+        assertEquals(sent, Long.parseLong(m.group(3)), "every closed-loop call answered OK: " + m.group());
+      }
     }
     assertEquals(6, phases, json);
     assertTrue(json.indexOf("\"server\": \"bare\"") < json.indexOf("\"server\": \"frontdoor\""), json);

@@ -86,7 +86,8 @@ final class InferCommand implements Callable<Integer> {
         meta = stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
             .modelMetadata(ModelMetadataRequest.newBuilder().setName(model).build());
       } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        // A status the server sent carries no cause; one the transport made (connection refused) does.
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && e.getStatus().getCause() != null) {
           err.println("braid infer: cannot reach braid at " + where + ": " + describe(e.getStatus()));
         } else {
           err.println("braid infer: " + describe(e.getStatus()));

@@ -5,7 +5,9 @@ import com.typesafe.config.ConfigFactory;
 import dev.braid.config.DeviceSpec;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.coordinator.frontend.FrontendSettings;
-import dev.braid.coordinator.frontend.SingleNode;
+import dev.braid.coordinator.admission.AdmissionSettings;
+import dev.braid.coordinator.cluster.BraidNode;
+import dev.braid.coordinator.cluster.CoordinatorSettings;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;
 import dev.braid.gpu.GpuSettings;
@@ -13,26 +15,33 @@ import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.model.repo.ModelRepository;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code braid serve}: one node with every role. Loads every model of the repository (the
- * embedded zoo without {@code --repo}) onto one GPU actor on the chosen device, prints a line per
- * model loaded or failed and one line with the ports, and serves the Open Inference Protocol
- * until SIGTERM or SIGINT; then it drains (in-flight requests finish) and exits 0.
+ * {@code braid serve}: one cluster node. By default every role in a cluster of its own: it loads
+ * every model of the repository (the embedded zoo without {@code --repo}) onto the chosen device,
+ * prints a line per model loaded or failed and one line with the ports, and serves the Open
+ * Inference Protocol. With {@code --role} and {@code --seed} it joins another node's cluster with
+ * the roles given (a GPU node: {@code --role gpu --seed HOST:PORT}). Runs until SIGTERM or SIGINT;
+ * then it leaves gracefully (in-flight requests finish) and exits 0.
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Serve a model repository over the Open Inference Protocol (gRPC) on one node.")
+    description = "Run a Braid node: by default a complete single-node server of the Open Inference Protocol (gRPC); "
+        + "with --role and --seed, a node that joins a cluster.")
 final class ServeCommand implements Callable<Integer> {
   /** The stop signals of the serve commands running in this JVM; see {@link #stopAll()}. */
   private static final Set<CountDownLatch> RUNNING = ConcurrentHashMap.newKeySet();
@@ -56,6 +65,18 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--policy", description = "Scheduling policy: time-only, space-only, space-time or fifo (default: braid.gpu.policy).")
   String policy;
+
+  @Option(names = "--role", split = ",", description = "What this node does: frontend, coordinator, gpu; repeatable or comma-separated (default: braid.cluster.roles, all three).")
+  List<String> roles;
+
+  @Option(names = "--seed", split = ",", description = "HOST:PORT of a node of the cluster to join; repeatable (default: braid.cluster.seeds; none: start a cluster of its own).")
+  List<String> seeds;
+
+  @Option(names = "--cluster-host", description = "The address other nodes reach this one at (default: braid.cluster.host, this machine's address).")
+  String clusterHost;
+
+  @Option(names = "--cluster-port", description = "Cluster (Artery) port (default: braid.cluster.port, 25520; 0 for any free port).")
+  Integer clusterPort;
 
   /** Stops every serve command of this JVM as SIGTERM would (for tests and embedding). */
   static void stopAll() {
@@ -83,15 +104,25 @@ final class ServeCommand implements Callable<Integer> {
     int cpuThreads = threads == null ? runtime.cpuThreads() : Math.max(1, threads);
     ModelRepository repository = ModelRepository.open(repo == null ? RunCommand.defaultRepository(out) : repo);
 
-    Device dev = Devices.open("--device", deviceSpec, cpuThreads);
-    out.printf("loading the models of %s onto %s%n", repository.root(), dev.info().name());
-    SingleNode node;
-    try {
-      node = SingleNode.start(repository, dev, gpu, frontend, config, BraidCli.version());
-    } catch (Exception e) {
-      dev.close();
-      throw e;
+    Set<BraidNode.Role> nodeRoles = EnumSet.noneOf(BraidNode.Role.class);
+    for (String r : roles != null ? roles : config.getStringList("braid.cluster.roles")) {
+      nodeRoles.add(BraidNode.Role.parse(roles != null ? "--role" : "braid.cluster.roles", r));
     }
+    List<String> seedList = seeds != null ? seeds : config.getStringList("braid.cluster.seeds");
+    String host = clusterHost != null ? clusterHost : config.getString("braid.cluster.host");
+    int artery = clusterPort != null ? port("--cluster-port", clusterPort) : config.getInt("braid.cluster.port");
+
+    List<Supplier<Device>> devices = new ArrayList<>();
+    if (nodeRoles.contains(BraidNode.Role.GPU)) {
+      Device dev = Devices.open("--device", deviceSpec, cpuThreads);
+      out.printf("loading the models of %s onto %s%n", repository.root(), dev.info().name());
+      devices.add(() -> dev);
+    }
+    BraidNode.Options options = new BraidNode.Options(nodeRoles, repository, devices, gpu, frontend,
+        CoordinatorSettings.from(config), AdmissionSettings.DEFAULTS, host, artery, seedList, List.of(),
+        BraidCli.version());
+    BraidNode node = BraidNode.start(options, config);
+    out.printf("%s%n", node.describe());
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     RUNNING.add(stop);
@@ -106,15 +137,19 @@ final class ServeCommand implements Callable<Integer> {
     }, "braid-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      for (SingleNode.ModelOutcome m : node.outcomes()) {
+      for (BraidNode.ModelOutcome m : node.outcomes()) {
         if (m.loaded()) {
           out.printf(java.util.Locale.ROOT, "model %s version %d loaded (%.1f MiB of weights)%n", m.name(),
               m.version(), m.weightsBytes() / (1024.0 * 1024.0));
         } else {
-          out.printf("model %s failed to load: %s%n", m.name(), m.error());
+          out.printf("model %s is not serving: %s%n", m.name(), m.error());
         }
       }
-      out.printf("serving gRPC on :%d, HTTP on :%d%n", node.grpcPort(), node.httpPort());
+      if (nodeRoles.contains(BraidNode.Role.FRONTEND)) {
+        out.printf("serving gRPC on :%d, HTTP on :%d%n", node.grpcPort(), node.httpPort());
+      } else {
+        out.printf("serving as %s%n", node.describe());
+      }
       out.flush();
       stop.await();
       out.println("stopping: draining in-flight requests");

@@ -565,8 +565,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       } else if (!m.failure.isEmpty()) {
         state = "UNAVAILABLE";
         reason = "failed to load: " + m.failure;
-      } else if (gpus.values().stream().anyMatch(g -> g.loading.contains(m.name))) {
-        state = "LOADING";
+      } else if (gpus.values().stream().anyMatch(g -> g.loading.contains(m.name) || g.report == null && !g.unreachable)) {
+        state = "LOADING"; // loading, or a GPU that has not reported yet may take it
       } else {
         state = "UNAVAILABLE";
         reason = shortfalls.stream().filter(s -> s.model().equals(m.name)).map(Shortfall::message).findFirst()
@@ -595,7 +595,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
             "node " + m.address() + " has no GPUs: nothing to drain, safe to remove"));
       } else {
         m.replyTo().tell(new CoordinatorWire.DrainReply(m.address(), false,
-            "no node " + m.address() + " in the cluster; members: " + members));
+            "unknown node " + m.address() + ": not a member of the cluster; members: " + members));
       }
       return this;
     }

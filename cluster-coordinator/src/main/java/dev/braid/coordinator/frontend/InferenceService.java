@@ -1,21 +1,18 @@
 package dev.braid.coordinator.frontend;
 
+import dev.braid.coordinator.cluster.ClusterClient;
+import dev.braid.coordinator.cluster.ClusterClient.ModelView;
 import dev.braid.coordinator.frontend.internal.Asks;
 import dev.braid.coordinator.frontend.internal.InferInputs;
 import dev.braid.coordinator.frontend.internal.OipDatatypes;
-import dev.braid.coordinator.frontend.internal.ServedModels;
-import dev.braid.coordinator.frontend.internal.ServedModels.Entry;
-import dev.braid.coordinator.frontend.internal.ServedModels.State;
 import dev.braid.coordinator.frontend.internal.Statuses;
 import dev.braid.coordinator.frontend.internal.TensorCodec;
-import dev.braid.gpu.GpuActor;
 import dev.braid.model.DType;
-import dev.braid.model.ModelException;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelConfig;
 import dev.braid.model.repo.ModelRepository;
-import dev.braid.model.repo.RepositoryModel;
 import dev.braid.model.repo.TensorConfig;
+import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferResponse;
 import dev.braid.protocol.grpc.ModelMetadataRequest;
@@ -42,74 +39,107 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 
 /**
- * The Open Inference Protocol (KServe v2) over one {@link GpuActor}, independent of the transport:
- * each RPC turns the request into the actor's terms, asks with a timeout, and turns the answer
- * into the response, or fails with a {@link StatusRuntimeException} whose status and message say
- * what was wrong (NOT_FOUND for an unknown model or version, naming the loaded ones;
- * INVALID_ARGUMENT for a wrong input, naming it, the expected and the received; RESOURCE_EXHAUSTED
- * for a message over the limit; DEADLINE_EXCEEDED when the budget ran out; UNAVAILABLE while
- * draining or once a model is unloaded). A failed request never affects the next one.
+ * The Open Inference Protocol (KServe v2) over the cluster, independent of the transport: each
+ * RPC turns the request into the cluster's terms and the answer into the response, or fails with a
+ * {@link StatusRuntimeException} whose status and message say what was wrong (NOT_FOUND for an
+ * unknown model or version, naming the loaded ones; INVALID_ARGUMENT for a wrong input, naming
+ * it, the expected and the received; RESOURCE_EXHAUSTED for a message over the limit or a cluster
+ * too loaded to take it; DEADLINE_EXCEEDED when the budget ran out or cannot be met; UNAVAILABLE
+ * while draining, while a model has no serving replica, or when its replica went away and the one
+ * retry could not make it). A failed request never affects the next one.
+ *
+ * <p>Requests go through the {@link ClusterClient} straight to a GPU; loads and unloads go to the
+ * coordinator, which places the model and answers once it serves (or failed). What this frontend
+ * tells of a model (ready, version, metadata) comes from the coordinator's latest routing table,
+ * with the model's configuration read from this node's copy of the repository.
  *
  * <p>Budget: the earliest of the request's deadline parameters ({@link RequestParameters}), the
- * call's own deadline (given by the transport) and {@code braid.frontend.default-timeout}; the
- * actor gets it as the request's latency budget and answers TOO_LATE once it is spent.
+ * call's own deadline (given by the transport) and {@code braid.frontend.default-timeout}.
  *
- * <p>Lifecycle: not ready -> ready ({@link #markReady()}, once the models present at start are
- * loaded) -> draining ({@link #drain()}: ServerReady turns false, the actor refuses new work with
- * UNAVAILABLE and finishes what it holds). Live throughout.
+ * <p>Lifecycle: not ready -> ready ({@link #markReady()}, once the models present at start serve or
+ * failed) -> draining ({@link #drain()}: ServerReady turns false, new requests are refused
+ * UNAVAILABLE, the requests in flight finish). Live throughout.
  */
 public final class InferenceService {
   /** What {@code ServerMetadata} lists: the repository extension and Braid's request parameters. */
   public static final List<String> EXTENSIONS = List.of("model_repository", "braid_request_parameters");
 
-  private final ActorRef<GpuActor.Command> gpu;
+  private final ClusterClient cluster;
+  private final ActorRef<CoordinatorWire.Command> coordinator;
   private final ModelRepository repository;
   private final FrontendSettings settings;
   private final Scheduler scheduler;
   private final Executor blocking;
   private final String serverVersion;
-  private final ServedModels models = new ServedModels();
+  /** Each served model's configuration, read from this node's repository once it serves. */
+  private final Map<String, CompletableFuture<ModelConfig>> configs = new ConcurrentHashMap<>();
   private volatile boolean ready;
   private volatile boolean draining;
 
   /**
-   * @param repository where RepositoryModelLoad finds models and RepositoryIndex lists them
+   * @param coordinator the coordinator singleton (its proxy)
+   * @param repository where model configurations are read and RepositoryIndex lists models
    * @param blocking runs repository reads (model files), never the caller's thread
    * @param serverVersion what ServerMetadata reports
    */
-  public InferenceService(ActorRef<GpuActor.Command> gpu, ModelRepository repository, FrontendSettings settings,
-      Scheduler scheduler, Executor blocking, String serverVersion) {
-    this.gpu = gpu;
+  public InferenceService(ClusterClient cluster, ActorRef<CoordinatorWire.Command> coordinator,
+      ModelRepository repository, FrontendSettings settings, Scheduler scheduler, Executor blocking,
+      String serverVersion) {
+    this.cluster = cluster;
+    this.coordinator = coordinator;
     this.repository = repository;
     this.settings = settings;
     this.scheduler = scheduler;
     this.blocking = blocking;
     this.serverVersion = serverVersion;
+    // Read a model's configuration as soon as the cluster serves it, not on its first request.
+    cluster.onChange(() -> cluster.models().values().stream().filter(ModelView::ready).forEach(v -> config(v.name())));
   }
 
-  /** The models present at start are loaded (or failed): ServerReady may answer true. */
+  /** The models present at start serve (or failed): ServerReady may answer true. */
   public void markReady() {
     ready = true;
   }
 
-  /** Stops taking work: ServerReady turns false and the actor drains; completes when it has. */
-  public CompletionStage<GpuActor.Drained> drain() {
+  /**
+   * Stops taking work: ServerReady turns false and new requests are refused UNAVAILABLE; completes
+   * once the requests in flight have been answered (or after the load timeout).
+   */
+  public CompletionStage<Void> drain() {
     draining = true;
-    return Asks.ask(gpu, GpuActor.Drain::new, settings.loadTimeout(), scheduler);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    long giveUp = System.nanoTime() + settings.loadTimeout().toNanos();
+    Runnable[] poll = new Runnable[1];
+    poll[0] = () -> {
+      if (cluster.inFlight() == 0 || System.nanoTime() > giveUp) {
+        done.complete(null);
+      } else {
+        CompletableFuture.runAsync(poll[0], CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS));
+      }
+    };
+    poll[0].run();
+    return done;
   }
 
   public boolean isReady() {
     return ready && !draining;
+  }
+
+  /** The client this service sends requests through. */
+  public ClusterClient cluster() {
+    return cluster;
   }
 
   // ---- health and metadata ----
@@ -123,8 +153,8 @@ public final class InferenceService {
   }
 
   public CompletionStage<ModelReadyResponse> modelReady(ModelReadyRequest request) {
-    boolean ok = !draining && models.get(request.getName())
-        .filter(e -> e.state() == State.READY && versionMatches(e, request.getVersion())).isPresent();
+    boolean ok = !draining && served(request.getName())
+        .filter(e -> versionMatches(e, request.getVersion())).isPresent();
     return CompletableFuture.completedFuture(ModelReadyResponse.newBuilder().setReady(ok).build());
   }
 
@@ -135,7 +165,7 @@ public final class InferenceService {
 
   public CompletionStage<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
     return attempt(() -> {
-      Entry e = readyModel(request.getName(), request.getVersion());
+      Served e = readyModel(request.getName(), request.getVersion());
       ModelConfig c = e.config();
       ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(e.name())
           .addVersions(String.valueOf(e.version())).setPlatform(c.platform() == null ? "" : c.platform());
@@ -163,7 +193,10 @@ public final class InferenceService {
         throw Statuses.resourceExhausted("request of " + size + " bytes is over the limit of "
             + settings.maxInboundMessageBytes() + " bytes (braid.frontend.max-inbound-message-bytes)");
       }
-      Entry e = readyModel(request.getModelName(), request.getModelVersion());
+      if (draining) {
+        throw Statuses.unavailable("this frontend is draining; send requests to another");
+      }
+      Served e = readyModel(request.getModelName(), request.getModelVersion());
       Map<String, Tensor> inputs = InferInputs.decode(request, e.config());
       List<String> outputs = requestedOutputs(request, e.config());
       RequestParameters params = RequestParameters.parse(request.getParametersMap());
@@ -177,20 +210,8 @@ public final class InferenceService {
       if (budget.isNegative() || budget.isZero()) {
         throw Statuses.deadlineExceeded("model '" + e.name() + "': the call's deadline had passed on arrival");
       }
-      Duration granted = budget;
-      CompletionStage<GpuActor.InferReply> reply = Asks.ask(gpu,
-          replyTo -> new GpuActor.Infer(e.name(), inputs, granted, params.priority(), replyTo),
-          budget.plus(settings.replyGrace()), scheduler);
-      return reply.handle((answer, failure) -> {
-        if (failure != null) {
-          throw noAnswer(e.name(), granted, failure);
-        }
-        if (answer instanceof GpuActor.InferCompleted done) {
-          return response(request, e, outputs, done.outputs(), params.typedOutputs());
-        }
-        GpuActor.InferFailed failed = (GpuActor.InferFailed) answer;
-        throw status(failed);
-      });
+      return cluster.infer(e.name(), request.getModelVersion(), inputs, budget, params.priority(), params.tenant())
+          .thenApply(answer -> response(request, e, outputs, answer, params.typedOutputs()));
     });
   }
 
@@ -217,20 +238,22 @@ public final class InferenceService {
   // ---- the repository ----
 
   public CompletionStage<RepositoryIndexResponse> repositoryIndex(RepositoryIndexRequest request) {
-    return attempt(() -> {
-      TreeSet<String> names = new TreeSet<>(repository.models());
-      models.all().forEach(e -> names.add(e.name()));
+    return attempt(() -> CompletableFuture.supplyAsync(repository::models, blocking).thenApply(available -> {
+      TreeSet<String> names = new TreeSet<>(available);
+      names.addAll(cluster.models().keySet());
       RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
       for (String name : names) {
-        Entry e = models.get(name).orElse(new Entry(name, State.UNAVAILABLE, null, 0, "not loaded"));
-        if (request.getReady() && e.state() != State.READY) {
+        Optional<ModelView> view = cluster.model(name);
+        String state = view.map(ModelView::state).orElse("UNAVAILABLE");
+        if (request.getReady() && !state.equals("READY")) {
           continue;
         }
-        b.addModelsBuilder().setName(name).setVersion(e.version() > 0 ? String.valueOf(e.version()) : "")
-            .setState(e.state().name()).setReason(e.reason());
+        b.addModelsBuilder().setName(name)
+            .setVersion(view.filter(v -> v.version() > 0).map(v -> String.valueOf(v.version())).orElse(""))
+            .setState(state).setReason(view.map(ModelView::reason).orElse("not loaded"));
       }
-      return CompletableFuture.completedFuture(b.build());
-    });
+      return b.build();
+    }));
   }
 
   public CompletionStage<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
@@ -241,18 +264,15 @@ public final class InferenceService {
   public CompletionStage<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
     return attempt(() -> {
       String name = request.getModelName();
-      if (!models.beginUnload(name)) {
-        throw Statuses.notFound("model '" + name + "' is not loaded; loaded models: " + models.readyDescription());
-      }
-      Entry before = models.get(name).orElseThrow();
-      return Asks.<GpuActor.Command, GpuActor.ModelUnloaded>ask(gpu,
-              replyTo -> new GpuActor.UnloadModel(name, replyTo), settings.loadTimeout(), scheduler)
-          .handle((unloaded, failure) -> {
-            models.put(new Entry(name, State.UNAVAILABLE, before.config(), 0,
-                failure == null ? "unloaded" : "unload did not finish: " + failure.getMessage()));
+      return Asks.<CoordinatorWire.Command, CoordinatorWire.ModelReply>ask(coordinator,
+              replyTo -> new CoordinatorWire.UnloadModel(name, replyTo), settings.loadTimeout(), scheduler)
+          .handle((reply, failure) -> {
             if (failure != null) {
-              throw Statuses.unavailable("model '" + name + "': unload did not finish within "
+              throw Statuses.unavailable("model '" + name + "': the coordinator did not confirm the unload within "
                   + settings.loadTimeout() + ": " + failure.getMessage());
+            }
+            if (!reply.ok()) {
+              throw modelStatus(reply);
             }
             return RepositoryModelUnloadResponse.getDefaultInstance();
           });
@@ -260,9 +280,10 @@ public final class InferenceService {
   }
 
   /**
-   * Loads {@code name} from the repository onto the GPU actor. Completes with the model's READY
-   * entry; fails NOT_FOUND when the repository has no such model, FAILED_PRECONDITION when it
-   * does not load (its reason in the message). A model already loaded or loading is left as is.
+   * Has the cluster serve {@code name} from the repository. Completes once a replica serves it and
+   * this frontend has its configuration; fails NOT_FOUND when the repository has no such model,
+   * FAILED_PRECONDITION when it does not load (its reason in the message), UNAVAILABLE when no GPU
+   * can hold it. A model already serving is left as is.
    */
   public CompletionStage<Loaded> load(String name) {
     return attempt(() -> {
@@ -270,73 +291,119 @@ public final class InferenceService {
         throw Statuses.invalidArgument("model_name: expected a model of the repository " + repository.models()
             + ", received ''");
       }
-      List<String> available = repository.models();
-      if (!available.contains(name)) {
-        throw Statuses.notFound("model '" + name + "' not found in the repository " + repository.root()
-            + "; available models: " + available);
-      }
-      if (!models.beginLoad(name)) {
-        Entry e = models.get(name).orElseThrow();
-        if (e.state() == State.READY) {
-          return CompletableFuture.completedFuture(new Loaded(name, e.version(), 0));
-        }
-        throw Statuses.unavailable("model '" + name + "' is " + e.state().name().toLowerCase() + "; retry later");
-      }
-      return CompletableFuture.supplyAsync(() -> repository.load(name), blocking)
-          .thenCompose(model -> Asks.<GpuActor.Command, GpuActor.LoadReply>ask(gpu,
-                  replyTo -> new GpuActor.LoadModel(name, model, replyTo), settings.loadTimeout(), scheduler)
-              .thenApply(reply -> loaded(name, model, reply)))
-          .whenComplete((ok, failure) -> {
+      return Asks.<CoordinatorWire.Command, CoordinatorWire.ModelReply>ask(coordinator,
+              replyTo -> new CoordinatorWire.LoadModel(name, replyTo), settings.loadTimeout(), scheduler)
+          .handle((reply, failure) -> {
             if (failure != null) {
-              Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-                  ? c.getCause() : failure;
-              String reason = cause instanceof StatusRuntimeException s ? s.getStatus().getDescription()
-                  : String.valueOf(cause.getMessage());
-              models.put(new Entry(name, State.UNAVAILABLE, null, 0, reason));
+              throw Statuses.unavailable("model '" + name + "' did not load within " + settings.loadTimeout() + ": "
+                  + failure.getMessage());
             }
+            if (!reply.ok()) {
+              throw modelStatus(reply);
+            }
+            return reply;
           })
-          .exceptionally(failure -> {
-            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-            if (cause instanceof StatusRuntimeException s) {
-              throw s;
-            }
-            if (cause instanceof ModelException) {
-              throw Statuses.failedPrecondition("model '" + name + "' failed to load: " + cause.getMessage());
-            }
-            throw Statuses.unavailable("model '" + name + "' did not load within " + settings.loadTimeout() + ": "
-                + cause);
-          });
+          .thenCompose(reply -> config(name).thenApply(c -> new Loaded(name, reply.version(), 0)));
     });
   }
 
   /** A model now READY. */
   public record Loaded(String name, long version, long weightsBytes) {}
 
-  private Loaded loaded(String name, RepositoryModel model, GpuActor.LoadReply reply) {
-    if (reply instanceof GpuActor.ModelLoaded l) {
-      models.put(new Entry(name, State.READY, model.config(), l.version(), ""));
-      return new Loaded(name, l.version(), l.weightsBytes());
+  /**
+   * Whether every model of {@code names} serves with its configuration read here, or has failed
+   * to load; reads the configurations of the models that serve.
+   *
+   * @param placementIsFinal whether a model the coordinator could not place (no GPU yet) counts as
+   *     settled: true on a frontend without GPUs, which should not wait for GPU nodes to join;
+   *     false on a node whose own GPUs are about to report
+   */
+  public boolean settled(List<String> names, boolean placementIsFinal) {
+    boolean all = true;
+    for (String name : names) {
+      Optional<ModelView> v = cluster.model(name);
+      if (v.isEmpty() || v.get().state().equals("LOADING")) {
+        all = false;
+      } else if (v.get().ready()) {
+        CompletableFuture<ModelConfig> c = config(name);
+        all &= c.isDone();
+      } else if (v.get().reason().isEmpty() || !placementIsFinal && !v.get().reason().startsWith("failed to load")) {
+        all = false;
+      }
     }
-    GpuActor.LoadFailed f = (GpuActor.LoadFailed) reply;
-    throw Statuses.failedPrecondition("model '" + name + "' failed to load: " + f.reason());
+    return all;
   }
 
   // ---- helpers ----
 
-  private Entry readyModel(String name, String version) {
-    Optional<Entry> found = models.get(name).filter(e -> e.state() == State.READY);
-    if (found.isEmpty()) {
-      throw Statuses.notFound("unknown model '" + name + "'; loaded models: " + models.readyDescription());
+  /** A model that serves, with its configuration. */
+  private record Served(String name, long version, ModelConfig config) {}
+
+  private Optional<Served> served(String name) {
+    Optional<ModelView> v = cluster.model(name).filter(ModelView::ready);
+    if (v.isEmpty()) {
+      return Optional.empty();
     }
-    Entry e = found.get();
+    CompletableFuture<ModelConfig> c = config(name);
+    if (!c.isDone() || c.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Served(name, v.get().version(), c.join()));
+  }
+
+  /** {@code name}'s configuration, read once from this node's repository (off the caller's thread). */
+  private CompletableFuture<ModelConfig> config(String name) {
+    CompletableFuture<ModelConfig> c = configs.computeIfAbsent(name,
+        n -> CompletableFuture.supplyAsync(() -> repository.load(n).config(), blocking));
+    if (c.isCompletedExceptionally()) {
+      configs.remove(name, c); // a later call reads it again
+    }
+    return c;
+  }
+
+  private Served readyModel(String name, String version) {
+    Optional<Served> found = served(name);
+    if (found.isEmpty()) {
+      Optional<ModelView> v = cluster.model(name);
+      if (v.isPresent() && v.get().ready()) {
+        throw Statuses.unavailable("model '" + name + "' serves, but this frontend is still reading its configuration"
+            + " from " + repository.root() + "; retry");
+      }
+      if (v.isPresent()) {
+        throw Statuses.unavailable("model '" + name + "' is " + v.get().state().toLowerCase()
+            + (v.get().reason().isEmpty() ? "" : ": " + v.get().reason()) + "; loaded models: " + readyDescription());
+      }
+      if (!cluster.hasTable()) {
+        throw Statuses.unavailable("model '" + name + "': this frontend has not heard from the coordinator yet");
+      }
+      throw Statuses.notFound("unknown model '" + name + "'; loaded models: " + readyDescription());
+    }
+    Served e = found.get();
     if (!versionMatches(e, version)) {
       throw Statuses.notFound("model '" + name + "' has no version '" + version + "'; loaded models: "
-          + models.readyDescription());
+          + readyDescription());
     }
     return e;
   }
 
-  private static boolean versionMatches(Entry e, String version) {
+  /** "mlp (version 1), resnet18 (version 1)" or "none", for NOT_FOUND messages. */
+  private String readyDescription() {
+    List<String> ready = new TreeMap<>(cluster.models()).values().stream().filter(ModelView::ready)
+        .map(v -> v.name() + " (version " + v.version() + ")").toList();
+    return ready.isEmpty() ? "none" : String.join(", ", ready);
+  }
+
+  private static StatusRuntimeException modelStatus(CoordinatorWire.ModelReply reply) {
+    Status.Code code;
+    try {
+      code = Status.Code.valueOf(reply.code());
+    } catch (IllegalArgumentException e) {
+      code = Status.Code.UNKNOWN;
+    }
+    return Status.fromCode(code).withDescription(reply.message()).asRuntimeException();
+  }
+
+  private static boolean versionMatches(Served e, String version) {
     return version.isEmpty() || version.equals(String.valueOf(e.version()));
   }
 
@@ -365,7 +432,7 @@ public final class InferenceService {
     return names;
   }
 
-  private static ModelInferResponse response(ModelInferRequest request, Entry e, List<String> names,
+  private static ModelInferResponse response(ModelInferRequest request, Served e, List<String> names,
       Map<String, Tensor> outputs, boolean typed) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(e.name())
         .setModelVersion(String.valueOf(e.version())).setId(request.getId());
@@ -390,31 +457,6 @@ public final class InferenceService {
       }
     }
     return b.build();
-  }
-
-  /** The status of an actor's refusal. */
-  private static StatusRuntimeException status(GpuActor.InferFailed f) {
-    Status s = switch (f.reason()) {
-      case UNKNOWN_MODEL -> Status.NOT_FOUND;
-      case INVALID_INPUT -> Status.INVALID_ARGUMENT;
-      case TOO_LATE -> Status.DEADLINE_EXCEEDED;
-      case DRAINING, UNLOADED -> Status.UNAVAILABLE;
-      case OUT_OF_MEMORY -> Status.RESOURCE_EXHAUSTED;
-      case CANCELLED -> Status.CANCELLED;
-      case DEVICE_FAILED -> Status.INTERNAL;
-      // Reasons added to the engine later (device health) read as "try another replica".
-      default -> Status.UNAVAILABLE;
-    };
-    return s.withDescription(f.reason() + ": " + f.message()).asRuntimeException();
-  }
-
-  private static StatusRuntimeException noAnswer(String model, Duration budget, Throwable failure) {
-    Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-    if (cause instanceof TimeoutException) {
-      return Statuses.unavailable("model '" + model + "': no answer from the GPU within the budget of "
-          + budget.toMillis() + " ms and the grace after it");
-    }
-    return Statuses.of(cause);
   }
 
   /** Runs {@code body}, turning a thrown failure into a failed stage with its gRPC status. */

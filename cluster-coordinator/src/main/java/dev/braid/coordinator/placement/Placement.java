@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * per GPU.
  *
  * <p><b>Constraints.</b> Memory is hard: on every GPU the weights of its replicas fit in {@code
- * memory - reservePerGpuBytes}. Load is soft: a replica goes to a GPU that stays within the target
+ * memory - reserve}, where the reserve is {@code reservePerGpuBytes} but at most a quarter of the
+ * GPU's memory (so a small device, such as the CPU device of a small JVM, still holds models). Load is soft: a replica goes to a GPU that stays within the target
  * utilisation if there is one; if none is, it goes to the least loaded that has the memory and a
  * {@link Shortfall.Reason#OVER_TARGET_UTILISATION} says so, since serving overloaded (admission
  * refuses the excess) beats not serving.
@@ -57,6 +58,11 @@ public final class Placement {
     this.settings = Objects.requireNonNull(settings, "settings");
   }
 
+  /** Memory held back on {@code g}: the configured reserve, at most a quarter of its memory. */
+  long reserveOf(GpuInfo g) {
+    return Math.min(settings.reservePerGpuBytes(), g.memoryBytes() / 4);
+  }
+
   /** Replicas {@code d} wants: enough that each stays within the target utilisation. */
   public int replicasWanted(ModelDemand d) {
     return Math.max(1, (int) Math.ceil(d.utilisation() / settings.targetUtilisation() - EPSILON));
@@ -75,7 +81,7 @@ public final class Placement {
     TreeMap<GpuId, GpuLedger> ledgers = new TreeMap<>();
     known.values().stream()
         .filter(g -> g.state() == GpuInfo.State.HEALTHY)
-        .forEach(g -> ledgers.put(g.id(), new GpuLedger(g, settings.reservePerGpuBytes())));
+        .forEach(g -> ledgers.put(g.id(), new GpuLedger(g, reserveOf(g))));
 
     keepWhatStillFits(current, demand, ledgers);
     dropSurplus(demand, ledgers);
@@ -210,7 +216,7 @@ public final class Placement {
     return new Shortfall(d.model(), Shortfall.Reason.NO_GPU_WITH_ENOUGH_MEMORY, wanted, placed,
         "model '" + d.model() + "' needs " + d.weightsBytes() + " bytes for its weights (replica " + (placed + 1)
             + " of " + wanted + "), but " + largest + " after a reserve of " + settings.reservePerGpuBytes()
-            + " bytes per GPU");
+            + " bytes per GPU (at most a quarter of its memory)");
   }
 
   /** Moves replicas from the busiest to the idlest GPU while their gap exceeds the threshold; returns "model@gpu" moved away. */

@@ -275,7 +275,7 @@ class CoordinatorTest {
     c.tell(new CoordinatorWire.DrainNode("pekko://braid@nowhere:1", drain.ref()));
     CoordinatorWire.DrainReply unknown = drain.receiveMessage();
     assertFalse(unknown.safeToRemove());
-    assertTrue(unknown.message().contains("no node pekko://braid@nowhere:1"), unknown.message());
+    assertTrue(unknown.message().contains("unknown node pekko://braid@nowhere:1"), unknown.message());
 
     c.tell(new CoordinatorWire.DrainNode(g1.node, drain.ref()));
     CoordinatorWire.DrainReply done = drain.receiveMessage(Duration.ofSeconds(10));

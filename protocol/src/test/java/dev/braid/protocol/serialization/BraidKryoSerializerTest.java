@@ -82,7 +82,7 @@ class BraidKryoSerializerTest {
   void serializerIsBoundWithItsFixedIdentifier() {
     TestProbe<InferenceWire.Reply> probe = testKit.createTestProbe();
     assertEquals(BraidKryoSerializer.IDENTIFIER, serialization.findSerializerFor(infer(probe.ref())).identifier());
-    assertEquals(64 * 1024 * 1024,
+    assertEquals(8 * 1024 * 1024,
         ((BraidKryoSerializer) serialization.findSerializerFor(infer(probe.ref()))).maxMessageBytes());
   }
 
