@@ -1,6 +1,11 @@
 package dev.braid.coordinator.admission;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import dev.braid.config.ConfigValues;
+import dev.braid.config.SettingsException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,5 +38,52 @@ public record AdmissionSettings(Duration maxQueueDelay, Optional<TenantQuota> de
   /** The quota of {@code tenant}; empty when it is unlimited. */
   public Optional<TenantQuota> quotaOf(String tenant) {
     return Optional.ofNullable(tenants.get(tenant)).or(() -> defaultQuota);
+  }
+
+  /** The HOCON path of this block. */
+  public static final String PATH = "braid.frontend.admission";
+
+  /**
+   * Reads {@code braid.frontend.admission}: {@code max-queue-delay}, {@code default-quota} and
+   * {@code tenants.<name>}, each quota a {@code requests-per-second} (0: unlimited) and a {@code
+   * burst}. Errors name the key, the expected and the received value.
+   */
+  public static AdmissionSettings from(Config config) {
+    Duration maxQueueDelay = ConfigValues.nonNegativeDuration(config, PATH + ".max-queue-delay");
+    if (maxQueueDelay.isZero()) {
+      throw SettingsException.invalid(PATH + ".max-queue-delay", "a duration > 0", maxQueueDelay);
+    }
+    Optional<TenantQuota> defaultQuota = quota(config, PATH + ".default-quota");
+    Map<String, TenantQuota> tenants = new HashMap<>();
+    if (config.hasPath(PATH + ".tenants")) {
+      for (String tenant : config.getConfig(PATH + ".tenants").root().keySet()) {
+        String key = PATH + ".tenants." + com.typesafe.config.ConfigUtil.joinPath(tenant);
+        tenants.put(tenant, quota(config, key).orElse(null));
+      }
+    }
+    tenants.values().removeIf(Objects::isNull);
+    return new AdmissionSettings(maxQueueDelay, defaultQuota, tenants);
+  }
+
+  private static Optional<TenantQuota> quota(Config config, String key) {
+    if (!config.hasPath(key)) {
+      return Optional.empty();
+    }
+    double rate;
+    double burst;
+    try {
+      rate = config.getDouble(key + ".requests-per-second");
+      burst = config.hasPath(key + ".burst") ? config.getDouble(key + ".burst") : Math.max(1, rate);
+    } catch (ConfigException e) {
+      throw new SettingsException(key + ": expected { requests-per-second = N, burst = M }: " + e.getMessage(), e);
+    }
+    if (rate == 0) {
+      return Optional.empty(); // unlimited
+    }
+    try {
+      return Optional.of(new TenantQuota(rate, burst));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(key + "." + e.getMessage(), e);
+    }
   }
 }

@@ -119,7 +119,7 @@ final class ServeCommand implements Callable<Integer> {
       devices.add(() -> dev);
     }
     BraidNode.Options options = new BraidNode.Options(nodeRoles, repository, devices, gpu, frontend,
-        CoordinatorSettings.from(config), AdmissionSettings.DEFAULTS, host, artery, seedList, List.of(),
+        CoordinatorSettings.from(config), AdmissionSettings.from(config), host, artery, seedList, List.of(),
         BraidCli.version());
     BraidNode node = BraidNode.start(options, config);
     out.printf("%s%n", node.describe());

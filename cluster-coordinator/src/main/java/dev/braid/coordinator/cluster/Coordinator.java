@@ -675,7 +675,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
           List.copyOf(new java.util.TreeSet<>(member.getRoles())).stream().filter(r -> !r.startsWith("dc-")).toList(),
           drain));
     }
-    List<GpuWire.Report> reports = gpus.values().stream().filter(g -> g.report != null).map(g -> g.report).toList();
+    // Each GPU's latest report, with the models it holds as its answers to loads and unloads since
+    // say (a report taken before a load finished does not list that model yet).
+    List<GpuWire.Report> reports = gpus.values().stream().filter(g -> g.report != null).map(g -> {
+      GpuWire.Report r = g.report;
+      return new GpuWire.Report(r.gpu(), r.nodeAddress(), r.ordinal(), r.device(), r.memoryBytes(), r.allocatedBytes(),
+          Map.copyOf(g.loaded), r.policy(), r.queueDepth(), r.predictedQueueNanos(), r.utilisation(), r.sloAttainment(),
+          r.completed(), r.failed(), r.draining() || g.draining, r.healthy(), r.unhealthyReason());
+    }).toList();
     List<CoordinatorWire.ModelStatus> modelStatus = new ArrayList<>();
     if (lastTable != null) {
       for (RoutingTableWire.Route r : new TreeMap<>(lastTable.models()).values()) {

@@ -40,7 +40,7 @@ public final class SingleNode implements AutoCloseable {
   public static SingleNode start(ModelRepository repository, Device device, GpuSettings gpuSettings,
       FrontendSettings settings, Config config, String serverVersion) throws IOException {
     BraidNode.Options options = new BraidNode.Options(EnumSet.allOf(BraidNode.Role.class), repository,
-        List.of(() -> device), gpuSettings, settings, CoordinatorSettings.from(config), AdmissionSettings.DEFAULTS,
+        List.of(() -> device), gpuSettings, settings, CoordinatorSettings.from(config), AdmissionSettings.from(config),
         "127.0.0.1", 0, List.of(), List.of(), serverVersion);
     return new SingleNode(BraidNode.start(options, config));
   }
