@@ -51,8 +51,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--repo", description = "Model repository in Triton's layout (default: the zoo under the build directory, generated on first use).")
   Path repo;
 
-  @Option(names = "--device", description = "auto, cpu, cuda[:N] or sim-<gpu> (default: braid.runtime.device, 'auto').")
-  String device;
+  @Option(names = "--device", split = ",", description = "auto, cpu, cuda[:N] or sim-<gpu>; several, comma-separated or repeated, serve one GPU each (e.g. cuda:0,cuda:1) (default: braid.runtime.device, 'auto').")
+  List<String> device;
 
   @Option(names = "--threads", description = "CPU device threads (default: braid.runtime.cpu-threads, one per core).")
   Integer threads;
@@ -100,7 +100,22 @@ final class ServeCommand implements Callable<Integer> {
       }
       gpu = gpu.withPolicy(policy);
     }
-    DeviceSpec deviceSpec = device == null ? runtime.device() : DeviceSpec.parse("--device", device);
+    List<DeviceSpec> deviceSpecs = new ArrayList<>();
+    if (device == null) {
+      deviceSpecs.add(runtime.device());
+    } else {
+      for (String d : device) {
+        deviceSpecs.add(DeviceSpec.parse("--device", d));
+      }
+    }
+    for (DeviceSpec spec : deviceSpecs) {
+      if (spec.kind() == DeviceSpec.Kind.SIMULATED) {
+        // The simulated GPUs run in virtual time, stepped by a benchmark's event loop; nothing
+        // steps them in a server, where a request on one would never finish.
+        throw new IllegalArgumentException("--device: expected auto, cpu or cuda[:N] for a server (the simulated GPUs "
+            + "run in virtual time, for bench policies and bench table1), got '" + spec + "'");
+      }
+    }
     int cpuThreads = threads == null ? runtime.cpuThreads() : Math.max(1, threads);
     ModelRepository repository = ModelRepository.open(repo == null ? RunCommand.defaultRepository(out) : repo);
 
@@ -114,9 +129,11 @@ final class ServeCommand implements Callable<Integer> {
 
     List<Supplier<Device>> devices = new ArrayList<>();
     if (nodeRoles.contains(BraidNode.Role.GPU)) {
-      Device dev = Devices.open("--device", deviceSpec, cpuThreads);
-      out.printf("loading the models of %s onto %s%n", repository.root(), dev.info().name());
-      devices.add(() -> dev);
+      for (DeviceSpec spec : deviceSpecs) {
+        Device dev = Devices.open("--device", spec, cpuThreads);
+        out.printf("GPU %d: %s, serving the models of %s%n", devices.size(), dev.info().name(), repository.root());
+        devices.add(() -> dev);
+      }
     }
     BraidNode.Options options = new BraidNode.Options(nodeRoles, repository, devices, gpu, frontend,
         CoordinatorSettings.from(config), AdmissionSettings.from(config), host, artery, seedList, List.of(),

@@ -115,6 +115,12 @@ class BraidCliTest {
     assertUsageError(braid("run", "--repo", zoo.toString(), "--model", "mlp", "--device", "tpu"),
         "--device: expected auto, cpu");
     assertUsageError(braid("run", "--repo", zoo.toString(), "--model", "nope"), "model 'nope' not found");
+    assertUsageError(braid("serve", "--repo", zoo.toString(), "--device", "cpu,sim-h100"),
+        "--device: expected auto, cpu or cuda[:N] for a server");
+    assertUsageError(braid("serve", "--repo", zoo.toString(), "--role", "gpu,router"),
+        "--role: expected frontend, coordinator or gpu, got 'router'");
+    assertUsageError(braid("serve", "--repo", zoo.toString(), "--role", "gpu", "--seed", "somewhere"),
+        "--seed: expected HOST:PORT");
   }
 
   private static void assertUsageError(Result r, String fragment) {
