@@ -81,7 +81,8 @@ class FrontDoorServerTest {
     Files.write(repo.resolve("broken/1/model.onnx"), new byte[] {1, 2, 3});
     FrontendSettings settings = FrontendSettings.load().withPorts(0, 0).withMaxInboundMessageBytes(LIMIT_BYTES);
     node = SingleNode.start(ModelRepository.open(repo), new CpuDevice(2), GpuSettings.defaults(), settings,
-        ConfigFactory.load(), "test");
+        ConfigFactory.parseString("braid.frontend.admission.tenants.stingy { requests-per-second = 0.01, burst = 1 }")
+            .withFallback(ConfigFactory.load()), "test");
     channel = ManagedChannelBuilder.forAddress("localhost", node.grpcPort()).usePlaintext().build();
     blocking = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     async = GRPCInferenceServiceGrpc.newStub(channel);
@@ -312,6 +313,17 @@ class FrontDoorServerTest {
         ModelInferRequest.InferInputTensor.newBuilder().setName("input").setDatatype("FP32").addShape(1).addShape(784))
         .addRawInputContents(ByteString.copyFrom(new byte[floats * 4])).build();
     fails(Status.Code.RESOURCE_EXHAUSTED, () -> blocking.modelInfer(big));
+    stillServes();
+  }
+
+  @Test
+  void aTenantOverItsQuotaIsRefusedAndOthersAreServed() throws Exception {
+    InferParameter stingy = InferParameter.newBuilder().setStringParam("stingy").build();
+    blocking.modelInfer(rawRequest(randomInput(1, 5), 1).putParameters(RequestParameters.TENANT, stingy).build());
+    StatusRuntimeException e = fails(Status.Code.RESOURCE_EXHAUSTED, () -> blocking.modelInfer(
+        rawRequest(randomInput(1, 6), 1).putParameters(RequestParameters.TENANT, stingy).build()));
+    assertTrue(e.getStatus().getDescription().contains("tenant 'stingy' is over its quota for model 'mlp'"),
+        e.getMessage());
     stillServes();
   }
 

@@ -30,7 +30,7 @@ public final class InferenceWire {
    * @param deadlineBudget time left until the client's deadline when the frontend sent this. A
    *     budget, not an instant: node clocks are not synchronised, so the receiver adds it to its
    *     own clock on arrival (the network delay is charged to the request's slack)
-   * @param priority higher runs first among requests whose deadlines allow it; 0 is the default
+   * @param priority Triton's priority level: 1 is the highest, larger numbers lower, 0 the model's default
    * @param tenant whose quota the request counts against
    */
   public record Infer(
