@@ -138,6 +138,9 @@ public final class BraidNode implements AutoCloseable {
     List<String> seedAddresses = o.seeds().stream().map(BraidNode::seedAddress).toList();
     return ConfigFactory.empty()
         .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+        // close() leaves in order (requests answered, GPUs drained, then the cluster left); Pekko's
+        // own JVM hook would race it and stop the actors under the requests still in flight.
+        .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef("off"))
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(o.clusterHost()))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(o.clusterPort()))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(

@@ -196,23 +196,33 @@ public final class InferenceService {
       if (draining) {
         throw Statuses.unavailable("this frontend is draining; send requests to another");
       }
-      Served e = readyModel(request.getModelName(), request.getModelVersion());
-      Map<String, Tensor> inputs = InferInputs.decode(request, e.config());
-      List<String> outputs = requestedOutputs(request, e.config());
-      RequestParameters params = RequestParameters.parse(request.getParametersMap());
-      Duration budget = settings.defaultTimeout();
-      if (params.deadline().isPresent() && params.deadline().get().compareTo(budget) < 0) {
-        budget = params.deadline().get();
+      String name = request.getModelName();
+      if (served(name).isEmpty() && cluster.model(name).filter(ModelView::ready).isPresent()) {
+        // It serves, and this frontend is still reading its configuration (once per model).
+        return config(name).handle((c, failure) -> null)
+            .thenCompose(x -> infer(request, callDeadline, readyModel(name, request.getModelVersion())));
       }
-      if (callDeadline.isPresent() && callDeadline.get().compareTo(budget) < 0) {
-        budget = callDeadline.get();
-      }
-      if (budget.isNegative() || budget.isZero()) {
-        throw Statuses.deadlineExceeded("model '" + e.name() + "': the call's deadline had passed on arrival");
-      }
-      return cluster.infer(e.name(), request.getModelVersion(), inputs, budget, params.priority(), params.tenant())
-          .thenApply(answer -> response(request, e, outputs, answer, params.typedOutputs()));
+      return infer(request, callDeadline, readyModel(name, request.getModelVersion()));
     });
+  }
+
+  private CompletionStage<ModelInferResponse> infer(ModelInferRequest request, Optional<Duration> callDeadline,
+      Served e) {
+    Map<String, Tensor> inputs = InferInputs.decode(request, e.config());
+    List<String> outputs = requestedOutputs(request, e.config());
+    RequestParameters params = RequestParameters.parse(request.getParametersMap());
+    Duration budget = settings.defaultTimeout();
+    if (params.deadline().isPresent() && params.deadline().get().compareTo(budget) < 0) {
+      budget = params.deadline().get();
+    }
+    if (callDeadline.isPresent() && callDeadline.get().compareTo(budget) < 0) {
+      budget = callDeadline.get();
+    }
+    if (budget.isNegative() || budget.isZero()) {
+      throw Statuses.deadlineExceeded("model '" + e.name() + "': the call's deadline had passed on arrival");
+    }
+    return cluster.infer(e.name(), request.getModelVersion(), inputs, budget, params.priority(), params.tenant())
+        .thenApply(answer -> response(request, e, outputs, answer, params.typedOutputs()));
   }
 
   /**

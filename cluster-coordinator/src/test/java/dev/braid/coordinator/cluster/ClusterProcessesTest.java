@@ -179,8 +179,21 @@ class ClusterProcessesTest {
   /** Outcomes of the load, by kind; "WRONG" and "SILENT" must stay zero. */
   private final Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
   private final AtomicLong lastSuccessNanos = new AtomicLong();
+  private final Map<String, String> firstMessage = new ConcurrentHashMap<>();
   private final AtomicLong killedAtNanos = new AtomicLong();
   private final AtomicLong longestGapAfterKill = new AtomicLong();
+
+  private Map<String, Long> snapshot() {
+    Map<String, Long> m = new java.util.TreeMap<>();
+    outcomes.forEach((k, v) -> m.put(k, v.get()));
+    return m;
+  }
+
+  private Map<String, Long> delta(Map<String, Long> before) {
+    Map<String, Long> m = snapshot();
+    m.replaceAll((k, v) -> v - before.getOrDefault(k, 0L));
+    return m;
+  }
 
   private void count(String kind) {
     outcomes.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
@@ -255,7 +268,9 @@ class ClusterProcessesTest {
             // A client-side expiry means the server never answered: that is the failure this test hunts.
             boolean serverAnswered = !(e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
                 && String.valueOf(e.getStatus().getDescription()).startsWith("ClientCall"));
-            count(serverAnswered ? e.getStatus().getCode().name() : "SILENT");
+            String kind = serverAnswered ? e.getStatus().getCode().name() : "SILENT";
+            count(kind);
+            firstMessage.putIfAbsent(kind, String.valueOf(e.getStatus().getDescription()));
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
               try {
                 Thread.sleep(20);
@@ -292,7 +307,23 @@ class ClusterProcessesTest {
       long okAfter = count("OK", 0);
       awaitTrue("the cluster serves again", Duration.ofSeconds(30), () -> count("OK", 0) > okAfter + 50);
       System.out.printf("correct answers before the kill: %d; outcomes: %s; longest time without a correct answer "
-          + "after the kill: %.1f s%n", okBeforeKill, outcomes, longestGapAfterKill.get() / 1e9);
+          + "after the kill: %.1f s; first message of each error: %s%n", okBeforeKill, outcomes,
+          longestGapAfterKill.get() / 1e9, firstMessage);
+
+      // Another GPU node leaves gracefully (SIGTERM): it finishes what it holds, the rest serve on.
+      // (Once the dead one is out of the membership: a leave completes only when every member is
+      // reachable or downed.)
+      awaitTrue("the dead node is removed from the cluster", Duration.ofSeconds(60),
+          () -> admin.withDeadlineAfter(5, TimeUnit.SECONDS).clusterStatus(ClusterStatusRequest.getDefaultInstance())
+              .getNodesList().stream().noneMatch(n -> n.getAddress().equals(addressB)));
+      Map<String, Long> before = snapshot();
+      c.process.destroy();
+      assertTrue(c.process.waitFor(60, TimeUnit.SECONDS), "node c stops within a minute of SIGTERM:\n" + c.logText());
+      assertTrue(c.logText().contains("stopped"), c.logText());
+      long okAfterLeave = count("OK", 0);
+      awaitTrue("the cluster serves after a node left", Duration.ofSeconds(30),
+          () -> count("OK", 0) > okAfterLeave + 50);
+      System.out.printf("outcomes while node c left gracefully: %s%n", delta(before));
     } finally {
       running.set(false);
       for (Thread th : clients) {
