@@ -1,9 +1,9 @@
 package dev.braid.gpu;
 
+import dev.braid.config.DeadlineQueue;
 import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceInfo;
-import dev.braid.gpu.endpoint.DeadlineQueue;
 import dev.braid.gpu.endpoint.FailureReasons;
 import dev.braid.gpu.endpoint.ServingCounters;
 import dev.braid.model.repo.ModelRepository;
@@ -115,7 +115,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
   private final TimerScheduler<Object> timers;
   private final Map<Long, Pending> pending = new LinkedHashMap<>();
   /** When each request held stops waiting for the GPU actor: budget plus grace after arrival. */
-  private final DeadlineQueue replyWaits = new DeadlineQueue(pending::containsKey);
+  private final DeadlineQueue<Long> replyWaits = new DeadlineQueue<>(pending::containsKey);
   /** When the {@link ReplyWaitOver} timer fires; {@link Long#MAX_VALUE} when it is not set. */
   private long replyTimerDueNanos = Long.MAX_VALUE;
   /** Unloads, policy switches and stats asked of the GPU actor: how each is answered should it go. */

@@ -1,4 +1,4 @@
-package dev.braid.gpu.endpoint;
+package dev.braid.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** One timer's worth of waits: order by time, answered items never due, bounded size. */
 class DeadlineQueueTest {
   final Set<Long> live = new HashSet<>();
-  final DeadlineQueue queue = new DeadlineQueue(live::contains);
+  final DeadlineQueue<Long> queue = new DeadlineQueue<>(live::contains);
 
   void add(long key, long due) {
     live.add(key);
