@@ -86,22 +86,34 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
    * @param budget the latency budget from receipt; the request fails {@link InferError#TOO_LATE}
    *     once it is spent before the request could complete
    * @param priority Triton's priority level: 1 is the highest, 0 the model's default
+   * @param tag the caller's number for this request, echoed on the answer: one message adapter
+   *     then serves all of a caller's requests in flight (instead of an ask, a temporary actor and
+   *     a timer, each)
    */
-  public record Infer(String model, Map<String, Tensor> inputs, Duration budget, int priority,
+  public record Infer(String model, Map<String, Tensor> inputs, Duration budget, int priority, long tag,
       ActorRef<InferReply> replyTo) implements Command {
     public Infer {
       Objects.requireNonNull(budget, "budget");
     }
+
+    /** A request whose answer needs no tag (its tag is 0). */
+    public Infer(String model, Map<String, Tensor> inputs, Duration budget, int priority,
+        ActorRef<InferReply> replyTo) {
+      this(model, inputs, budget, priority, 0, replyTo);
+    }
   }
 
   /** The answers to {@link Infer}. */
-  public sealed interface InferReply {}
+  public sealed interface InferReply {
+    /** The {@link Infer#tag} of the request answered. */
+    long tag();
+  }
 
   /** The request's outputs, its rows only. */
-  public record InferCompleted(String model, Map<String, Tensor> outputs) implements InferReply {}
+  public record InferCompleted(String model, Map<String, Tensor> outputs, long tag) implements InferReply {}
 
   /** The request failed; {@code message} names the model and what went wrong. */
-  public record InferFailed(InferError reason, String message) implements InferReply {}
+  public record InferFailed(InferError reason, String message, long tag) implements InferReply {}
 
   /** Switches the scheduling policy; answered {@link PolicySet} or {@link PolicyRejected}. */
   public record SetPolicy(String name, ActorRef<PolicyReply> replyTo) implements Command {}
@@ -246,20 +258,21 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     long budget = m.budget().toNanos();
     long deadline = budget > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + budget;
     engine.submit(new InferRequest(m.model(), m.inputs(), deadline, m.priority(), result -> m.replyTo().tell(
-        result instanceof InferResult.Completed c ? new InferCompleted(m.model(), c.outputs())
-            : new InferFailed(((InferResult.Failed) result).reason(), ((InferResult.Failed) result).message()))));
+        result instanceof InferResult.Completed c ? new InferCompleted(m.model(), c.outputs(), m.tag())
+            : new InferFailed(((InferResult.Failed) result).reason(), ((InferResult.Failed) result).message(),
+                m.tag()))));
     return afterEngine();
   }
 
   private Behavior<Command> onInferWhileUnhealthy(Infer m) {
     m.replyTo().tell(new InferFailed(InferError.DEVICE_UNHEALTHY, "model '" + m.model() + "': "
-        + engine.unhealthyReason()));
+        + engine.unhealthyReason(), m.tag()));
     return Behaviors.same();
   }
 
   private Behavior<Command> onInferWhileDraining(Infer m) {
     m.replyTo().tell(new InferFailed(InferError.DRAINING, "model '" + m.model()
-        + "': the GPU is draining and takes no new work"));
+        + "': the GPU is draining and takes no new work", m.tag()));
     return Behaviors.same();
   }
 

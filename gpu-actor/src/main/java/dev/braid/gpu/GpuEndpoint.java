@@ -1,5 +1,6 @@
 package dev.braid.gpu;
 
+import dev.braid.config.DeadlineQueue;
 import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceInfo;
@@ -20,7 +21,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -33,6 +33,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The face one GPU shows the cluster: speaks {@link GpuWire} and {@link InferenceWire} with the
@@ -65,8 +66,11 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
    */
   static final Duration MAX_BUDGET = Duration.ofDays(1);
 
-  /** The GPU actor answered an Infer, or the ask failed (timeout). */
-  private record InferAnswered(long seq, GpuActor.InferReply reply, Throwable failure) {}
+  /** The GPU actor answered an Infer; the reply's tag is the request's seq. */
+  private record InferAnswered(GpuActor.InferReply reply) {}
+
+  /** The earliest wait for a GPU actor's answer may be over (one timer for all requests held). */
+  private enum ReplyWaitOver { INSTANCE }
 
   /** The repository read of a model finished. */
   private record ModelRead(String model, RepositoryModel read, Throwable failure) {}
@@ -106,7 +110,14 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
   private final ActorRef<GpuActor.Command> gpuActor;
   private final ActorRef<GpuActor.LoadReply> loadAdapter;
   private final ActorRef<GpuActor.Drained> drainAdapter;
+  /** Where the GPU actor answers every Infer, tagged with the request's seq. */
+  private final ActorRef<GpuActor.InferReply> inferAdapter;
+  private final TimerScheduler<Object> timers;
   private final Map<Long, Pending> pending = new LinkedHashMap<>();
+  /** When each request held stops waiting for the GPU actor: budget plus grace after arrival. */
+  private final DeadlineQueue<Long> replyWaits = new DeadlineQueue<>(pending::containsKey);
+  /** When the {@link ReplyWaitOver} timer fires; {@link Long#MAX_VALUE} when it is not set. */
+  private long replyTimerDueNanos = Long.MAX_VALUE;
   /** Unloads, policy switches and stats asked of the GPU actor: how each is answered should it go. */
   private final Map<Long, Runnable> controls = new LinkedHashMap<>();
   private final Map<String, ModelInfo> models = new LinkedHashMap<>();
@@ -151,13 +162,14 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
     if (ordinal < 0) {
       throw new IllegalArgumentException("ordinal must be >= 0, got " + ordinal);
     }
-    return Behaviors.<Object>setup(ctx -> new GpuEndpoint(ctx, nodeAddress, ordinal, gpuActor, settings, repository,
-        clock)).narrow();
+    return Behaviors.<Object>withTimers(timers -> Behaviors.setup(ctx -> new GpuEndpoint(ctx, timers, nodeAddress,
+        ordinal, gpuActor, settings, repository, clock))).narrow();
   }
 
-  private GpuEndpoint(ActorContext<Object> ctx, String nodeAddress, int ordinal, Behavior<GpuActor.Command> child,
-      GpuSettings settings, ModelRepository repository, NanoClock clock) {
+  private GpuEndpoint(ActorContext<Object> ctx, TimerScheduler<Object> timers, String nodeAddress, int ordinal,
+      Behavior<GpuActor.Command> child, GpuSettings settings, ModelRepository repository, NanoClock clock) {
     super(ctx);
+    this.timers = timers;
     this.gpu = GpuWire.gpuId(nodeAddress, ordinal);
     this.nodeAddress = nodeAddress;
     this.ordinal = ordinal;
@@ -171,6 +183,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
     ctx.watch(gpuActor);
     this.loadAdapter = ctx.messageAdapter(GpuActor.LoadReply.class, LoadAnswered::new);
     this.drainAdapter = ctx.messageAdapter(GpuActor.Drained.class, d -> DrainAnswered.INSTANCE);
+    this.inferAdapter = ctx.messageAdapter(GpuActor.InferReply.class, InferAnswered::new);
     ctx.getLog().info("GPU endpoint {} serving from repository {}", gpu, repository.root());
   }
 
@@ -205,6 +218,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
         .onMessage(GpuWire.Drain.class, this::onDrainWhileOrphaned)
         // Answers still arriving from before: the requests they belong to were answered already.
         .onMessage(InferAnswered.class, this::onInferAnswered)
+        .onMessageEquals(ReplyWaitOver.INSTANCE, Behaviors::same)
         .onMessage(ModelRead.class, m -> Behaviors.same())
         .onMessage(LoadAnswered.class, m -> Behaviors.same())
         .onMessage(UnloadAnswered.class, m -> Behaviors.same())
@@ -222,6 +236,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
         .onMessage(GpuWire.SetPolicy.class, this::onSetPolicy)
         .onMessage(GpuWire.GetReport.class, this::onGetReport)
         .onMessage(InferAnswered.class, this::onInferAnswered)
+        .onMessageEquals(ReplyWaitOver.INSTANCE, this::onReplyWaitOver)
         .onMessage(ModelRead.class, this::onModelRead)
         .onMessage(LoadAnswered.class, this::onLoadAnswered)
         .onMessage(UnloadAnswered.class, this::onUnloadAnswered)
@@ -253,12 +268,39 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
     }
     Duration budget = m.deadlineBudget().compareTo(MAX_BUDGET) > 0 ? MAX_BUDGET : m.deadlineBudget();
     Duration wait = budget.plus(settings.endpointReplyGrace());
+    long now = clock.nanoTime();
     long seq = nextSeq++;
-    pending.put(seq, new Pending(m.requestId(), m.replyTo(), clock.nanoTime() + budget.toNanos()));
-    getContext().ask(GpuActor.InferReply.class, gpuActor, wait.compareTo(MAX_BUDGET) > 0 ? MAX_BUDGET : wait,
-        replyTo -> new GpuActor.Infer(m.model(), m.inputs(), budget, m.priority(), replyTo),
-        (reply, failure) -> new InferAnswered(seq, reply, failure));
+    pending.put(seq, new Pending(m.requestId(), m.replyTo(), now + budget.toNanos()));
+    long waitUntil = now + (wait.compareTo(MAX_BUDGET) > 0 ? MAX_BUDGET : wait).toNanos();
+    replyWaits.add(seq, waitUntil, pending.size());
+    if (waitUntil < replyTimerDueNanos) {
+      setReplyTimer(now, waitUntil);
+    }
+    gpuActor.tell(new GpuActor.Infer(m.model(), m.inputs(), budget, m.priority(), seq, inferAdapter));
     return Behaviors.same();
+  }
+
+  /** Fails DEADLINE_EXCEEDED every request whose wait is over, and sets the timer for the next. */
+  private Behavior<Object> onReplyWaitOver() {
+    long now = clock.nanoTime();
+    replyTimerDueNanos = Long.MAX_VALUE;
+    replyWaits.pollDue(now, seq -> {
+      Pending p = pending.remove(seq);
+      String why = "no answer from the GPU actor within the budget and " + settings.endpointReplyGrace()
+          + " of grace";
+      getContext().getLog().warn("gpu {}: request {}: {}", gpu, p.requestId(), why);
+      fail(p.requestId(), p.replyTo(), FailureReason.DEADLINE_EXCEEDED, "gpu " + gpu + ": " + why);
+    });
+    long next = replyWaits.nextDueNanos();
+    if (next != Long.MAX_VALUE) {
+      setReplyTimer(now, next);
+    }
+    return Behaviors.same();
+  }
+
+  private void setReplyTimer(long nowNanos, long dueNanos) {
+    replyTimerDueNanos = dueNanos;
+    timers.startSingleTimer(ReplyWaitOver.INSTANCE, Duration.ofNanos(Math.max(0, dueNanos - nowNanos)));
   }
 
   private Behavior<Object> onInferWhileDraining(InferenceWire.Infer m) {
@@ -272,20 +314,16 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onInferAnswered(InferAnswered m) {
-    Pending p = pending.remove(m.seq());
+    Pending p = pending.remove(m.reply().tag());
     if (p == null) {
-      return Behaviors.same();
+      return Behaviors.same(); // answered already: its wait was over
     }
     if (m.reply() instanceof GpuActor.InferCompleted c) {
       counters.onCompleted(clock.nanoTime() <= p.deadlineNanos());
       p.replyTo().tell(new InferenceWire.Completed(p.requestId(), c.outputs()));
-    } else if (m.reply() instanceof GpuActor.InferFailed f) {
-      fail(p.requestId(), p.replyTo(), FailureReasons.of(f.reason()), f.message());
     } else {
-      String why = m.failure() instanceof TimeoutException ? "no answer from the GPU actor within the budget and "
-          + settings.endpointReplyGrace() + " of grace" : "the GPU actor's answer was lost: " + m.failure();
-      getContext().getLog().warn("gpu {}: request {}: {}", gpu, p.requestId(), why);
-      fail(p.requestId(), p.replyTo(), FailureReason.DEADLINE_EXCEEDED, "gpu " + gpu + ": " + why);
+      GpuActor.InferFailed f = (GpuActor.InferFailed) m.reply();
+      fail(p.requestId(), p.replyTo(), FailureReasons.of(f.reason()), f.message());
     }
     return Behaviors.same();
   }

@@ -58,13 +58,19 @@ public final class Admission {
           + "'; next request allowed in " + millis(bucket.get().nanosUntilToken(now)));
     }
     long maxQueueNanos = settings.maxQueueDelay().toNanos();
-    List<ReplicaEstimate> open = replicas.stream().filter(r -> r.queueNanos() <= maxQueueNanos).toList();
-    if (open.isEmpty()) {
+    // The best replica whose queue is within bounds: the first such, since estimates come best first.
+    ReplicaEstimate best = null;
+    for (ReplicaEstimate r : replicas) {
+      if (r.queueNanos() <= maxQueueNanos) {
+        best = r;
+        break;
+      }
+    }
+    if (best == null) {
       return new Refused(Reason.OVERLOADED, "model '" + model + "' is overloaded: every replica has more than "
           + millis(maxQueueNanos) + " queued (shortest " + millis(replicas.stream()
               .mapToLong(ReplicaEstimate::queueNanos).min().orElseThrow()) + ")");
     }
-    ReplicaEstimate best = open.get(0);
     if (best.predictedFinishNanos() > request.deadlineNanos()) {
       return new Refused(Reason.DEADLINE_UNREACHABLE, "model '" + model + "' cannot meet the deadline: best predicted finish in "
           + millis(best.predictedFinishNanos() - now) + " (" + best.gpu() + "), deadline in "

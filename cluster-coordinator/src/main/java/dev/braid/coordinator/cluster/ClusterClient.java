@@ -1,5 +1,6 @@
 package dev.braid.coordinator.cluster;
 
+import dev.braid.config.DeadlineQueue;
 import dev.braid.config.NanoClock;
 import dev.braid.coordinator.admission.Admission;
 import dev.braid.coordinator.admission.AdmissionSettings;
@@ -78,7 +79,6 @@ public final class ClusterClient {
     volatile Route route;
     volatile String nodeAddress;
     volatile boolean retried;
-    volatile Cancellable timeout;
 
     Pending(String requestId, String model, String version, Map<String, Tensor> inputs, long deadlineNanos,
         int priority, String tenant) {
@@ -101,6 +101,12 @@ public final class ClusterClient {
     }
   }
 
+  /**
+   * One sending of a request, waiting for its answer until its budget plus {@code replyGrace}. It
+   * stops waiting once the request is answered or sent again (a retry routes anew).
+   */
+  private record Attempt(Pending pending, Route route) {}
+
   private final ActorSystem<?> system;
   private final NanoClock clock;
   private final Duration replyGrace;
@@ -114,6 +120,15 @@ public final class ClusterClient {
   private final AtomicLong nextId = new AtomicLong();
   private final Map<String, Pending> inFlight = new ConcurrentHashMap<>();
   // Guarded by lock.
+  /**
+   * The attempts in flight by when they stop waiting, behind one timer for the earliest (a Pekko
+   * scheduled task per request cost more than routing it).
+   */
+  private final DeadlineQueue<Attempt> replyWaits = new DeadlineQueue<>(
+      a -> a.pending().route == a.route() && inFlight.get(a.pending().requestId) == a.pending());
+  private Cancellable replyTimer;
+  /** When {@code replyTimer} fires; {@link Long#MAX_VALUE} when it is not set. */
+  private long replyTimerDueNanos = Long.MAX_VALUE;
   private RoutingTableWire wireTable;
   private long localVersion;
   private final Set<String> downNodes = new HashSet<>();
@@ -243,12 +258,14 @@ public final class ClusterClient {
       return;
     }
     inFlight.put(p.requestId, p);
-    Cancellable previous = p.timeout;
-    if (previous != null) {
-      previous.cancel();
+    long now = clock.nanoTime();
+    long waitUntil = now + left + replyGrace.toNanos();
+    synchronized (lock) {
+      replyWaits.add(new Attempt(p, route), waitUntil, inFlight.size());
+      if (waitUntil < replyTimerDueNanos) {
+        setReplyTimer(now, waitUntil);
+      }
     }
-    p.timeout = system.scheduler().scheduleOnce(Duration.ofNanos(left).plus(replyGrace),
-        () -> timedOut(p, route), system.executionContext());
     endpoint.tell(new InferenceWire.Infer(p.requestId, p.model, p.version, p.inputs, Duration.ofNanos(left),
         p.priority, p.tenant, replies));
   }
@@ -258,7 +275,6 @@ public final class ClusterClient {
     if (p == null) {
       return; // answered already (a retry's first attempt answering late, or timed out)
     }
-    p.timeout.cancel();
     if (reply instanceof InferenceWire.Completed done) {
       synchronized (lock) {
         router.completed(p.route.ticket());
@@ -275,6 +291,34 @@ public final class ClusterClient {
       router.completed(p.route.ticket());
     }
     fail(p, statusOf(failed.reason()).withDescription(failed.message()));
+  }
+
+  /** Sets the one reply timer for {@code dueNanos}. Holds lock. */
+  private void setReplyTimer(long nowNanos, long dueNanos) {
+    if (replyTimer != null) {
+      replyTimer.cancel();
+    }
+    replyTimerDueNanos = dueNanos;
+    replyTimer = system.scheduler().scheduleOnce(Duration.ofNanos(Math.max(0, dueNanos - nowNanos)),
+        this::onReplyTimer, system.executionContext());
+  }
+
+  /** Retries (or fails) every attempt whose wait is over, and sets the timer for the next. */
+  private void onReplyTimer() {
+    List<Attempt> over = new ArrayList<>();
+    long now = clock.nanoTime();
+    synchronized (lock) {
+      replyTimer = null;
+      replyTimerDueNanos = Long.MAX_VALUE;
+      replyWaits.pollDue(now, over::add);
+      long next = replyWaits.nextDueNanos();
+      if (next != Long.MAX_VALUE) {
+        setReplyTimer(now, next);
+      }
+    }
+    for (Attempt a : over) {
+      timedOut(a.pending(), a.route());
+    }
   }
 
   private void timedOut(Pending p, Route route) {
@@ -361,7 +405,6 @@ public final class ClusterClient {
       }
       for (Pending p : stranded) {
         if (inFlight.remove(p.requestId, p)) {
-          p.timeout.cancel();
           retry(p, "node " + address + " holding the request became unreachable");
         }
       }

@@ -28,6 +28,12 @@ import java.util.Set;
  * then the lower {@link GpuId}.
  */
 public final class Router {
+  /** The choice's order (see the class doc), built once: it is used on every request. */
+  private static final Comparator<ReplicaEstimate> BEST_FIRST = Comparator
+      .comparingLong(ReplicaEstimate::predictedFinishNanos)
+      .thenComparingInt(ReplicaEstimate::inFlight)
+      .thenComparing(ReplicaEstimate::gpu);
+
   private final NanoClock clock;
   private RoutingTable table = RoutingTable.EMPTY;
   private long tableReceivedNanos;
@@ -77,7 +83,7 @@ public final class Router {
     }
     long now = clock.nanoTime();
     long age = now - tableReceivedNanos;
-    List<ReplicaEstimate> out = new ArrayList<>();
+    List<ReplicaEstimate> out = new ArrayList<>(route.get().replicas().size());
     for (ReplicaLoad r : route.get().replicas()) {
       if (excluding.contains(r.gpu())) {
         continue;
@@ -86,9 +92,7 @@ public final class Router {
       long queue = Math.max(0, r.predictedQueueNanos() - age) + (l == null ? 0 : l.nanosSinceTable);
       out.add(new ReplicaEstimate(r.gpu(), queue, now + queue + route.get().requestNanos(), l == null ? 0 : l.count));
     }
-    out.sort(Comparator.comparingLong(ReplicaEstimate::predictedFinishNanos)
-        .thenComparingInt(ReplicaEstimate::inFlight)
-        .thenComparing(ReplicaEstimate::gpu));
+    out.sort(BEST_FIRST);
     return out;
   }
 

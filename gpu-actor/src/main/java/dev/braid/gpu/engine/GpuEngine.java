@@ -487,7 +487,9 @@ public final class GpuEngine implements AutoCloseable {
     }
     List<Runnable> waiters = List.copyOf(drainWaiters);
     drainWaiters.clear();
-    LOG.info("drained");
+    // Requests per batch tells an operator (and a benchmark) whether batches formed.
+    LOG.info("drained: {} request(s) answered in {} batch(es) since start", answers.completed() + answers.failed(),
+        jobs.batches());
     waiters.forEach(Runnable::run);
   }
 }

@@ -216,8 +216,12 @@ public final class CpuDevice implements Device {
     float[][] arrays = new float[slices.size()][];
     int[] offsets = new int[slices.size()];
     for (int i = 0; i < arrays.length; i++) {
-      arrays[i] = data(slices.get(i), launch.kernel() + " argument " + i + " (" + launch.kernel().argNames().get(i) + ")");
-      offsets[i] = (int) slices.get(i).offsetElements();
+      BufferSlice slice = slices.get(i);
+      // The role names the kernel (a String.format each): built only when the argument is bad.
+      float[] d = slice.buffer() instanceof CpuBuffer b && b.owner() == this ? b.data() : null;
+      arrays[i] = d != null ? d : data(slice, launch.kernel() + " argument " + i + " ("
+          + launch.kernel().argNames().get(i) + ")");
+      offsets[i] = (int) slice.offsetElements();
     }
     return new Args(arrays, offsets);
   }
