@@ -174,6 +174,9 @@ final class ServeCommand implements Callable<Integer> {
     } finally {
       node.close();
       RUNNING.remove(stop);
+      // Printed before the hook may return: once it does, a JVM stopping on SIGTERM halts at once.
+      out.println("stopped");
+      out.flush();
       stopped.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -181,7 +184,6 @@ final class ServeCommand implements Callable<Integer> {
         // the hook is running: it returns now that stopped is counted down
       }
     }
-    out.println("stopped");
     return 0;
   }
 

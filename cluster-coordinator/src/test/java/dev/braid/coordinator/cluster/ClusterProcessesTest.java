@@ -319,7 +319,7 @@ class ClusterProcessesTest {
       Map<String, Long> before = snapshot();
       c.process.destroy();
       assertTrue(c.process.waitFor(60, TimeUnit.SECONDS), "node c stops within a minute of SIGTERM:\n" + c.logText());
-      assertTrue(c.logText().contains("stopped"), c.logText());
+      assertTrue(c.logText().contains("drained") && c.logText().contains("stopped"), c.logText());
       long okAfterLeave = count("OK", 0);
       awaitTrue("the cluster serves after a node left", Duration.ofSeconds(30),
           () -> count("OK", 0) > okAfterLeave + 50);
