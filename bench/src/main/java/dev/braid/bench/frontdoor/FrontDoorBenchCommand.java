@@ -71,8 +71,17 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "The CPU device's threads (default: braid.runtime.cpu-threads).")
   Integer threads;
 
-  @Option(names = "--out", required = true, description = "Directory for frontdoor.json.")
+  @Option(names = "--out", description = "Directory for frontdoor.json (required unless --write-repo).")
   Path out;
+
+  @Option(names = "--target", description = "HOST:PORT of a running Braid front door serving the model "
+      + "'tiny' (see --write-repo) to measure instead of an embedded single node, e.g. a frontend whose GPUs are "
+      + "on other nodes.")
+  String target;
+
+  @Option(names = "--write-repo", description = "Write the model repository holding 'tiny' to DIR and exit (to "
+      + "serve it for --target).")
+  Path writeRepo;
 
   @Override
   public Integer call() throws Exception {
@@ -82,27 +91,49 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
     }
     double warmup = warmupSeconds == null ? seconds : warmupSeconds;
     PrintWriter pw = spec.commandLine().getOut();
+    if (writeRepo != null) {
+      TinyModel.writeRepository(writeRepo);
+      pw.printf("wrote the model repository of '%s' to %s%n", TinyModel.NAME, writeRepo);
+      return 0;
+    }
+    if (out == null) {
+      throw new IllegalArgumentException("--out: expected a directory for frontdoor.json, got none");
+    }
+    String targetHost = null;
+    int targetPort = 0;
+    if (target != null) {
+      int colon = target.lastIndexOf(':');
+      try {
+        targetHost = target.substring(0, colon);
+        targetPort = Integer.parseInt(target.substring(colon + 1));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("--target: expected HOST:PORT, got '" + target + "'");
+      }
+    }
     Config config = ConfigFactory.load();
     int cpuThreads = threads == null ? RuntimeSettings.from(config).cpuThreads() : Math.max(1, threads);
-    Device dev = Devices.open("--device", DeviceSpec.parse("--device", device), cpuThreads);
-    String deviceName = dev.info().name();
+    Device dev = target != null ? null : Devices.open("--device", DeviceSpec.parse("--device", device), cpuThreads);
+    String deviceName = target != null ? "the server at " + target : dev.info().name();
     Path repo = Files.createTempDirectory("braid-frontdoor-");
     List<LoadClient.Phase> closed = new ArrayList<>();
     List<LoadClient.Phase> open = new ArrayList<>();
     try {
       TinyModel.writeRepository(repo);
       FrontendSettings frontend = FrontendSettings.from(config).withPorts(0, 0);
-      SingleNode node;
-      try {
-        node = SingleNode.start(ModelRepository.open(repo), dev, GpuSettings.from(config), frontend, config, "bench");
-      } catch (Exception e) {
-        dev.close();
-        throw e;
+      SingleNode node = null;
+      if (target == null) {
+        try {
+          node = SingleNode.start(ModelRepository.open(repo), dev, GpuSettings.from(config), frontend, config, "bench");
+        } catch (Exception e) {
+          dev.close();
+          throw e;
+        }
       }
-      try (node; BareServer bare = BareServer.start(frontend.host());
+      try (SingleNode embedded = node; BareServer bare = BareServer.start(frontend.host());
           LoadClient a = new LoadClient("bare", "127.0.0.1", bare.port(), TinyModel.request());
-          LoadClient b = new LoadClient("frontdoor", "127.0.0.1", node.grpcPort(), TinyModel.request())) {
-        for (SingleNode.ModelOutcome m : node.outcomes()) {
+          LoadClient b = new LoadClient("frontdoor", target != null ? targetHost : "127.0.0.1",
+              target != null ? targetPort : embedded.grpcPort(), TinyModel.request())) {
+        for (SingleNode.ModelOutcome m : embedded == null ? List.<SingleNode.ModelOutcome>of() : embedded.outcomes()) {
           if (!m.loaded()) {
             throw new IllegalStateException("the front door could not load " + m.name() + ": " + m.error());
           }

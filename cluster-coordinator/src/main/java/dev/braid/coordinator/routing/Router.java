@@ -24,6 +24,14 @@ import java.util.Set;
  * include what was sent before it. Between tables, a burst therefore spreads over replicas instead
  * of piling onto the one that looked idlest.
  *
+ * <p><b>What this router observed</b> bounds the estimate from below: {@code count * service},
+ * where {@code count} is its requests still out at that replica and {@code service} the smoothed
+ * time between two of them ending while others were still out (so idle gaps do not count). The
+ * table's figures count device time only; for small models the per-request cost of the messages,
+ * the batching and the host around the device dominates, and a frontend offered three times what
+ * a remote GPU served piled its requests up until they missed their deadlines unrefused. With the
+ * observed rate, the queue they form is seen, and admission refuses what it cannot hold.
+ *
  * <p><b>Choice</b>: earliest predicted finish, then fewer requests in flight from this router,
  * then the lower {@link GpuId}.
  */
@@ -33,6 +41,9 @@ public final class Router {
       .comparingLong(ReplicaEstimate::predictedFinishNanos)
       .thenComparingInt(ReplicaEstimate::inFlight)
       .thenComparing(ReplicaEstimate::gpu);
+
+  /** Weight of a new sample in the smoothed service time. */
+  private static final double SERVICE_SMOOTHING = 0.05;
 
   private final NanoClock clock;
   private RoutingTable table = RoutingTable.EMPTY;
@@ -49,6 +60,10 @@ public final class Router {
   private static final class Local {
     int count;
     long nanosSinceTable;
+    /** When the last request routed here ended while others were still in flight; 0 when none. */
+    long lastEndNanos;
+    /** Smoothed time between two such ends: the replica's observed service time per request. */
+    double serviceNanos;
   }
 
   public Router(NanoClock clock) {
@@ -90,6 +105,10 @@ public final class Router {
       }
       Local l = local.get(r.gpu());
       long queue = Math.max(0, r.predictedQueueNanos() - age) + (l == null ? 0 : l.nanosSinceTable);
+      if (l != null) {
+        // What this router has seen: its requests still out there, at the rate they come back.
+        queue = Math.max(queue, (long) (l.count * l.serviceNanos));
+      }
       out.add(new ReplicaEstimate(r.gpu(), queue, now + queue + route.get().requestNanos(), l == null ? 0 : l.count));
     }
     out.sort(BEST_FIRST);
@@ -139,6 +158,15 @@ public final class Router {
     l.count--;
     if (f.epoch() == tableEpoch) {
       l.nanosSinceTable -= f.route().requestNanos();
+    }
+    long now = clock.nanoTime();
+    if (l.count > 0) {
+      // Busy: the time since the previous end is one request's service, as seen from here.
+      if (l.lastEndNanos != 0) {
+        double sample = now - l.lastEndNanos;
+        l.serviceNanos = l.serviceNanos == 0 ? sample : l.serviceNanos + SERVICE_SMOOTHING * (sample - l.serviceNanos);
+      }
+      l.lastEndNanos = now;
     }
     if (l.count == 0) {
       local.remove(f.route().gpu());

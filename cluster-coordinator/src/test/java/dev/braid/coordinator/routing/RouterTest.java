@@ -110,4 +110,32 @@ class RouterTest {
     assertFalse(router.update(table(1, ReplicaLoad.idle(B))));
     assertEquals(A, router.route("m").orElseThrow().gpu());
   }
+
+  @Test
+  void requestsPilingUpAtASlowReplicaAreSeenAtTheRateTheyComeBack() {
+    // The table says 2 ms a request and nothing queued, but requests come back 10 ms apart.
+    router.update(table(1, ReplicaLoad.idle(A)));
+    List<Route> routes = new java.util.ArrayList<>();
+    for (int i = 0; i < 102; i++) {
+      routes.add(router.route("m").orElseThrow());
+    }
+    router.update(table(2, ReplicaLoad.idle(A))); // a new table forgets the local device-time estimate
+    for (int i = 0; i < 2; i++) {
+      clock.advance(10 * MS);
+      router.completed(routes.get(i).ticket());
+    }
+    // 100 still out at one per 10 ms: a second of queue, where the table alone would say none.
+    assertEquals(100 * 10 * MS, router.estimates("m", Set.of()).get(0).queueNanos());
+  }
+
+  @Test
+  void anIdleGapIsNotServiceTime() {
+    router.update(table(1, ReplicaLoad.idle(A)));
+    Route one = router.route("m").orElseThrow();
+    clock.advance(5_000 * MS);
+    router.completed(one.ticket());
+    router.route("m").orElseThrow();
+    // One request out, and no service time observed: the estimate is the table's and the local one.
+    assertEquals(2 * MS, router.estimates("m", Set.of()).get(0).queueNanos());
+  }
 }
