@@ -297,14 +297,20 @@ public final class BraidNode implements AutoCloseable {
     Duration wait = options.frontend().loadTimeout();
     try {
       if (service != null) {
-        service.drain().toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+          // The service gives up by itself after the load timeout; wait a little longer than that.
+          service.drain().toCompletableFuture().get(wait.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+          system.log().warn("requests still in flight at close: {}", e.toString());
+        }
       }
       List<CompletableFuture<GpuWire.Drained>> drains = new ArrayList<>();
       for (ActorRef<GpuWire.Command> gpu : gpus) {
         drains.add(AskPattern.<GpuWire.Command, GpuWire.Drained>ask(gpu, GpuWire.Drain::new, wait,
             system.scheduler()).toCompletableFuture());
       }
-      CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new)).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new)).get(wait.toMillis() + 5_000,
+          TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {

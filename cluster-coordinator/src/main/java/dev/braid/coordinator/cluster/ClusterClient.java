@@ -77,6 +77,9 @@ public final class ClusterClient {
     final long payloadBytes;
     final CompletableFuture<Map<String, Tensor>> result = new CompletableFuture<>();
     volatile Route route;
+    /** The id of the attempt in flight: {@code requestId#1}, then {@code #2} for the retry, so that a late answer
+     * of the first attempt is not taken for the retry's. */
+    volatile String attemptId;
     volatile String nodeAddress;
     volatile boolean retried;
 
@@ -125,7 +128,7 @@ public final class ClusterClient {
    * scheduled task per request cost more than routing it).
    */
   private final DeadlineQueue<Attempt> replyWaits = new DeadlineQueue<>(
-      a -> a.pending().route == a.route() && inFlight.get(a.pending().requestId) == a.pending());
+      a -> a.pending().route == a.route() && inFlight.get(a.pending().attemptId) == a.pending());
   private Cancellable replyTimer;
   /** When {@code replyTimer} fires; {@link Long#MAX_VALUE} when it is not set. */
   private long replyTimerDueNanos = Long.MAX_VALUE;
@@ -233,21 +236,32 @@ public final class ClusterClient {
 
   private void send(Pending p, Route route) {
     ActorRef<InferenceWire.Infer> endpoint;
-    synchronized (lock) {
-      endpoint = endpoints.get(route.gpu());
-      p.nodeAddress = nodeOf.get(route.gpu());
-    }
     p.route = route;
+    p.attemptId = p.requestId + (p.retried ? "#2" : "#1");
     long left = p.deadlineNanos - clock.nanoTime();
-    if (endpoint == null || left <= 0) {
+    if (left <= 0) {
       synchronized (lock) {
         router.completed(route.ticket());
       }
-      fail(p, Status.UNAVAILABLE.withDescription("model '" + p.model + "': replica " + route.gpu()
-          + " is no longer in the routing table"));
+      fail(p, Status.DEADLINE_EXCEEDED.withDescription("model '" + p.model + "': the deadline passed before the "
+          + (p.retried ? "retry" : "request") + " could be sent"));
+      return;
+    }
+    synchronized (lock) {
+      endpoint = endpoints.get(route.gpu());
+      p.nodeAddress = nodeOf.get(route.gpu());
+      if (endpoint != null) {
+        // Under the lock that a node's loss takes too: either that loss finds it here, or this
+        // send no longer finds the node's endpoint.
+        inFlight.put(p.attemptId, p);
+      }
+    }
+    if (endpoint == null) {
+      retry(p, "replica " + route.gpu() + " left the routing table before the request was sent");
       return;
     }
     if (endpoint.path().address().hasGlobalScope() && p.payloadBytes > maxRemotePayloadBytes) {
+      inFlight.remove(p.attemptId, p);
       synchronized (lock) {
         router.completed(route.ticket());
       }
@@ -257,7 +271,6 @@ public final class ClusterClient {
           + "); send smaller batches"));
       return;
     }
-    inFlight.put(p.requestId, p);
     long now = clock.nanoTime();
     long waitUntil = now + left + replyGrace.toNanos();
     synchronized (lock) {
@@ -266,7 +279,7 @@ public final class ClusterClient {
         setReplyTimer(now, waitUntil);
       }
     }
-    endpoint.tell(new InferenceWire.Infer(p.requestId, p.model, p.version, p.inputs, Duration.ofNanos(left),
+    endpoint.tell(new InferenceWire.Infer(p.attemptId, p.model, p.version, p.inputs, Duration.ofNanos(left),
         p.priority, p.tenant, replies));
   }
 
@@ -322,7 +335,7 @@ public final class ClusterClient {
   }
 
   private void timedOut(Pending p, Route route) {
-    if (p.route == route && inFlight.remove(p.requestId, p)) {
+    if (p.route == route && inFlight.remove(p.attemptId, p)) {
       retry(p, "no answer from " + route.gpu() + " within the request's budget and " + replyGrace.toMillis()
           + " ms of grace");
     }
@@ -404,7 +417,7 @@ public final class ClusterClient {
         }
       }
       for (Pending p : stranded) {
-        if (inFlight.remove(p.requestId, p)) {
+        if (inFlight.remove(p.attemptId, p)) {
           retry(p, "node " + address + " holding the request became unreachable");
         }
       }

@@ -110,6 +110,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     final Map<String, GpuWire.ModelInfo> loaded = new TreeMap<>();
     /** Per model, the request count of its previous report, for the arrival rate. */
     final Map<String, Long> requestsSeen = new HashMap<>();
+    /** Per model, when loading it here last failed: not tried here again before the backoff. */
+    final Map<String, Long> failedAt = new HashMap<>();
 
     Gpu(ActorRef<GpuWire.Command> ref) {
       this.ref = ref;
@@ -120,7 +122,13 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     }
 
     boolean usable() {
-      return report != null && !unreachable;
+      return report != null && !unreachable && report.healthy();
+    }
+
+    /** Whether loading {@code model} here failed within {@code backoffNanos} of {@code now}. */
+    boolean failedRecently(String model, long now, long backoffNanos) {
+      Long at = failedAt.get(model);
+      return at != null && now - at < backoffNanos;
     }
 
     /** Takes new replicas and new requests. */
@@ -146,6 +154,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   /** An unload that waits for its GPUs. */
   private record Unloading(ActorRef<CoordinatorWire.ModelReply> replyTo, Set<ActorRef<GpuWire.Command>> pending) {}
+
+  /**
+   * How long a GPU on which a model failed to load is not asked to load it again: a failure there
+   * (out of memory, draining) is retried, but not in a loop as fast as the GPU can refuse.
+   */
+  private static final long LOAD_RETRY_BACKOFF_NANOS = 30_000_000_000L;
 
   private final CoordinatorSettings settings;
   private final ModelCatalog catalog;
@@ -232,7 +246,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     for (ActorRef<GpuWire.Command> ref : m.refs()) {
       if (!gpus.containsKey(ref)) {
         Gpu g = new Gpu(ref);
-        g.unreachable = unreachableNodes.contains(ref.path().address().toString());
+        // From the live membership: a node restarted at an old address is reachable again without
+        // any ReachableMember event for it.
+        String node = ref.path().address().toString();
+        g.unreachable = Cluster.get(getContext().getSystem()).state().getUnreachable().stream()
+            .anyMatch(member -> member.address().toString().equals(node));
         gpus.put(ref, g);
         askReport(g);
       }
@@ -303,7 +321,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       return this;
     }
     boolean first = g.report == null;
+    boolean wasUsable = g.usable();
     g.report = m.report();
+    // A GPU that drains by itself (its node is stopping) or whose device failed takes no new work.
+    g.draining = g.draining || m.report().draining();
     for (GpuWire.ModelInfo info : m.report().models().values()) {
       long before = g.requestsSeen.getOrDefault(info.name(), info.requests());
       Model model = models.get(info.name());
@@ -315,13 +336,15 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     if (first) {
       // What a GPU already holds (a coordinator that took over, a GPU that restarted its node).
       m.report().models().values().forEach(info -> g.loaded.put(info.name(), info));
-      g.draining = g.draining || m.report().draining();
       getContext().getLog().info("GPU {} joined: {} with {} bytes, holding {}", describe(g), m.report().device(),
           m.report().memoryBytes(), m.report().models().keySet());
       reconcile();
     } else {
       // Figures refresh; which models it holds comes from its answers to loads and unloads.
       g.loaded.replaceAll((name, info) -> m.report().models().getOrDefault(name, info));
+      if (wasUsable != g.usable() || m.report().draining() && !g.drainSent) {
+        reconcile();
+      }
     }
     return this;
   }
@@ -345,6 +368,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     Model model = models.get(m.model());
     if (m.reply() instanceof GpuWire.Loaded loaded) {
       g.loaded.put(m.model(), loaded.info());
+      g.failedAt.remove(m.model());
+      if (model != null) {
+        model.failure = ""; // it serves somewhere: a failure elsewhere was that GPU's
+      }
       g.requestsSeen.put(m.model(), loaded.info().requests());
       getContext().getLog().info("model {} version {} serves on GPU {}", m.model(), loaded.info().version(), describe(g));
       if (model == null) {
@@ -352,8 +379,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       }
     } else if (m.reply() instanceof GpuWire.LoadFailed failed) {
       getContext().getLog().warn("model {} failed to load on GPU {}: {}", m.model(), describe(g), failed.reason());
-      if (model != null) {
-        model.failure = failed.reason();
+      g.failedAt.put(m.model(), System.nanoTime());
+      if (model != null && replicas(m.model(), false).isEmpty()) {
+        model.failure = failed.reason(); // it serves nowhere: what the model's waiters are told
       }
     } else {
       // No answer: the GPU is slow or gone; the model is not at fault, the next reconcile retries.
@@ -434,13 +462,15 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // ---- reconciling ----
 
   private void reconcile() {
+    long now = System.nanoTime();
     List<Gpu> usable = gpus.values().stream().filter(Gpu::usable).toList();
     List<GpuInfo> infos = usable.stream().map(g -> new GpuInfo(g.id(), g.report.device(), g.report.memoryBytes(),
         Optional.empty(), g.draining ? GpuInfo.State.DRAINING : GpuInfo.State.HEALTHY)).toList();
     List<ModelDemand> demands = new ArrayList<>();
     for (Model m : models.values()) {
-      if (!m.failure.isEmpty() && replicas(m.name, false).isEmpty()) {
-        continue; // failed to load and serves nowhere: not placed until asked again
+      if (!m.failure.isEmpty() && replicas(m.name, false).isEmpty()
+          && usable.stream().filter(g -> !g.draining).allMatch(g -> g.failedRecently(m.name, now, LOAD_RETRY_BACKOFF_NANOS))) {
+        continue; // failed on every GPU that could hold it, lately: not placed until asked again or the backoff ends
       }
       Optional<GpuWire.ModelInfo> measured = measured(m.name);
       demands.add(new ModelDemand(m.name, measured.map(GpuWire.ModelInfo::weightsBytes).orElse(m.weightsEstimate),
@@ -456,7 +486,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     for (Map.Entry<String, List<GpuId>> e : plan.replicas().entrySet()) {
       for (GpuId id : e.getValue()) {
         Gpu g = byId.get(id);
-        if (g != null && g.serving() && !g.loaded.containsKey(e.getKey()) && !g.loading.contains(e.getKey())) {
+        if (g != null && g.serving() && !g.loaded.containsKey(e.getKey()) && !g.loading.contains(e.getKey())
+            && !g.failedRecently(e.getKey(), now, LOAD_RETRY_BACKOFF_NANOS)) {
           load(g, e.getKey());
         }
       }
@@ -478,7 +509,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       if (g.draining && !g.drainSent) {
         boolean covered = g.loaded.keySet().stream().allMatch(name -> !models.containsKey(name)
             || replicas(name, false).stream().anyMatch(o -> o != g && !o.draining)
-            || plan.replicasOf(name).stream().map(byId::get).noneMatch(o -> o != null && o != g && !o.draining));
+            || plan.replicasOf(name).stream().map(byId::get).noneMatch(o -> o != null && o != g && !o.draining
+                && !o.failedRecently(name, now, LOAD_RETRY_BACKOFF_NANOS)));
         if (covered) {
           g.drainSent = true;
           getContext().getLog().info("GPU {} drains", describe(g));

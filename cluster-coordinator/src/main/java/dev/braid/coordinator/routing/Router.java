@@ -169,7 +169,9 @@ public final class Router {
       l.lastEndNanos = now;
     }
     if (l.count == 0) {
-      local.remove(f.route().gpu());
+      // Idle: the next end starts a new busy period; the service time learnt is kept for it.
+      l.lastEndNanos = 0;
+      l.nanosSinceTable = 0;
     }
   }
 

@@ -25,8 +25,8 @@ public final class InferenceWire {
    * Run {@code model} (version {@code version}; empty means the newest the node holds) on {@code
    * inputs}.
    *
-   * @param requestId unique per frontend and attempt-independent, so a retried request is
-   *     recognised
+   * @param requestId unique per frontend and per attempt (a retry gets a new one), so that a late
+   *     answer to a first attempt is not taken for the retry's
    * @param deadlineBudget time left until the client's deadline when the frontend sent this. A
    *     budget, not an instant: node clocks are not synchronised, so the receiver adds it to its
    *     own clock on arrival (the network delay is charged to the request's slack)
