@@ -14,6 +14,7 @@ import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.InferenceWire.FailureReason;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,8 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
   /** Unloads, policy switches and stats asked of the GPU actor: how each is answered should it go. */
   private final Map<Long, Runnable> controls = new LinkedHashMap<>();
   private final Map<String, ModelInfo> models = new LinkedHashMap<>();
+  /** Per loaded model, the requests received since it loaded (one cell, bumped on every Infer). */
+  private final Map<String, long[]> requestCounts = new HashMap<>();
   private final Map<String, Loading> loading = new LinkedHashMap<>();
   private final List<ActorRef<GpuWire.Drained>> drainWaiters = new ArrayList<>();
   private final ServingCounters counters;
@@ -262,9 +265,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
       return Behaviors.same();
     }
     if (info != null) {
-      // Counted per model for the coordinator's arrival rates.
-      models.put(m.model(), new ModelInfo(info.name(), info.version(), info.weightsBytes(), info.requestNanos(),
-          info.maxBatchSize(), info.requests() + 1));
+      requestCounts.get(m.model())[0]++; // for the coordinator's arrival rates
     }
     Duration budget = m.deadlineBudget().compareTo(MAX_BUDGET) > 0 ? MAX_BUDGET : m.deadlineBudget();
     Duration wait = budget.plus(settings.endpointReplyGrace());
@@ -401,6 +402,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
       ModelInfo info = new ModelInfo(ok.name(), ok.version(), ok.weightsBytes(), Math.max(1, ok.requestNanos()),
           l.maxBatchSize, 0);
       models.put(ok.name(), info);
+      requestCounts.put(ok.name(), new long[1]);
       answerLoad(ok.name(), new GpuWire.Loaded(gpu, info));
     } else {
       GpuActor.LoadFailed f = (GpuActor.LoadFailed) m.reply();
@@ -418,6 +420,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
 
   private Behavior<Object> onUnload(GpuWire.Unload m) {
     boolean known = models.remove(m.model()) != null;
+    requestCounts.remove(m.model());
     Loading l = loading.get(m.model());
     if (l != null) {
       l.unloaded = true;
@@ -511,10 +514,12 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
       utilisation = counters.utilisation(stats.engine().busyNanos(), stats.engine().nowNanos());
       healthy = stats.healthy();
       unhealthyReason = stats.engine().unhealthyReason();
-      // The cost model learns while serving: each model's request time as it predicts now.
-      models.replaceAll((name, i) -> new ModelInfo(name, i.version(), i.weightsBytes(),
-          Math.max(1, stats.requestNanos().getOrDefault(name, i.requestNanos())), i.maxBatchSize(), i.requests()));
     }
+    // The cost model learns while serving: each model's request time as it predicts now, and the
+    // requests counted since it loaded.
+    Map<String, Long> predicted = stats == null ? Map.of() : stats.requestNanos();
+    models.replaceAll((name, i) -> new ModelInfo(name, i.version(), i.weightsBytes(),
+        Math.max(1, predicted.getOrDefault(name, i.requestNanos())), i.maxBatchSize(), requestCounts.get(name)[0]));
     return new GpuWire.Report(gpu, nodeAddress, ordinal, device == null ? "unknown" : device.name(),
         device == null ? 0 : device.memoryBytes(), allocated, models, policy, pending.size(), predictedQueue,
         utilisation, counters.sloAttainment(), counters.completed(), counters.failed(), draining, healthy,
@@ -555,6 +560,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
         pending.size(), heldRequests);
     answerAllHeld(heldRequests, "gpu " + gpu + ": " + why);
     models.clear();
+    requestCounts.clear();
     List.copyOf(controls.values()).forEach(Runnable::run);
     controls.clear();
     drainWaiters.forEach(w -> w.tell(new GpuWire.Drained(gpu)));

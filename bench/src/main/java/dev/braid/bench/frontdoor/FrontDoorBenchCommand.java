@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.braid.config.DeviceSpec;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.coordinator.frontend.FrontendSettings;
+import dev.braid.coordinator.cluster.BraidNode;
 import dev.braid.coordinator.frontend.SingleNode;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;
@@ -133,7 +134,7 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
           LoadClient a = new LoadClient("bare", "127.0.0.1", bare.port(), TinyModel.request());
           LoadClient b = new LoadClient("frontdoor", target != null ? targetHost : "127.0.0.1",
               target != null ? targetPort : embedded.grpcPort(), TinyModel.request())) {
-        for (SingleNode.ModelOutcome m : embedded == null ? List.<SingleNode.ModelOutcome>of() : embedded.outcomes()) {
+        for (BraidNode.ModelOutcome m : embedded == null ? List.<BraidNode.ModelOutcome>of() : embedded.outcomes()) {
           if (!m.loaded()) {
             throw new IllegalStateException("the front door could not load " + m.name() + ": " + m.error());
           }

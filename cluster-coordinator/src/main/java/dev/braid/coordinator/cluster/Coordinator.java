@@ -169,7 +169,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private final TreeMap<String, Model> models = new TreeMap<>();
   private final Map<String, Unloading> unloads = new HashMap<>();
   private final Map<String, List<ActorRef<CoordinatorWire.DrainReply>>> drainWaiters = new HashMap<>();
-  private final Set<String> unreachableNodes = new HashSet<>();
   private Set<ActorRef<RoutingTableWire>> frontends = Set.of();
   private PlacementPlan plan = PlacementPlan.EMPTY;
   private List<Shortfall> shortfalls = List.of();
@@ -275,11 +274,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onReachability(Reachability m) {
-    if (m.reachable()) {
-      unreachableNodes.remove(m.address());
-    } else {
-      unreachableNodes.add(m.address());
-    }
     boolean changed = false;
     for (Gpu g : gpus.values()) {
       String node = g.report != null ? g.report.nodeAddress() : g.ref.path().address().toString();

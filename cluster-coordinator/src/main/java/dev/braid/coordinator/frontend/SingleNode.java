@@ -17,13 +17,6 @@ import java.util.List;
  * {@link BraidNode} with its options from the configuration and flags instead.
  */
 public final class SingleNode implements AutoCloseable {
-  /** One model's outcome at start: loaded (version, weights) or failed (why). */
-  public record ModelOutcome(String name, long version, long weightsBytes, String error) {
-    public boolean loaded() {
-      return error == null;
-    }
-  }
-
   private final BraidNode node;
 
   private SingleNode(BraidNode node) {
@@ -45,9 +38,9 @@ public final class SingleNode implements AutoCloseable {
     return new SingleNode(BraidNode.start(options, config));
   }
 
-  public List<ModelOutcome> outcomes() {
-    return node.outcomes().stream().map(o -> new ModelOutcome(o.name(), o.version(), o.weightsBytes(), o.error()))
-        .toList();
+  /** Each model's outcome at start: serving (version, weights) or not (why). */
+  public List<BraidNode.ModelOutcome> outcomes() {
+    return node.outcomes();
   }
 
   public int grpcPort() {
