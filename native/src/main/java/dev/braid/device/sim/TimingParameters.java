@@ -18,6 +18,13 @@ package dev.braid.device.sim;
  *     before any arithmetic can start
  * @param hardwareQueues device work queues that streams map onto round-robin (Hyper-Q);
  *     streams sharing a queue falsely serialise behind each other's waiting work
+ * @param hostCompletionEventNanos host time of the completion event recorded after every launch
+ *     and copy ({@code cuEventRecord} in {@code CudaContext}), on top of the API call itself
+ * @param gridLaunchNanos device time the front end (host interface, grid management and work
+ *     distributor) spends on one grid before its first block may start: fetching the launch
+ *     descriptor and parameters once the grid is at its queue's head and its stream's previous
+ *     work completed. One front end serves all queues, one grid at a time, so this also bounds the
+ *     device's grid rate; back-to-back kernels of one stream are this far apart
  */
 public record TimingParameters(
     long hostLaunchOverheadNanos,
@@ -27,7 +34,9 @@ public record TimingParameters(
     int bytesInFlightPerThread,
     int threadsToSaturateSm,
     long blockFixedNanos,
-    int hardwareQueues) {
+    int hardwareQueues,
+    long hostCompletionEventNanos,
+    long gridLaunchNanos) {
   public TimingParameters {
     if (hostLaunchOverheadNanos < 0) {
       throw new IllegalArgumentException("hostLaunchOverheadNanos must be >= 0, got " + hostLaunchOverheadNanos);
@@ -39,6 +48,10 @@ public record TimingParameters(
       throw new IllegalArgumentException("latency, bytes in flight, saturating threads and queues must be > 0 and"
           + " blockFixedNanos >= 0, got " + this);
     }
+    if (hostCompletionEventNanos < 0 || gridLaunchNanos < 0) {
+      throw new IllegalArgumentException("hostCompletionEventNanos and gridLaunchNanos must be >= 0, got "
+          + hostCompletionEventNanos + " and " + gridLaunchNanos);
+    }
   }
 
   private static void fraction(String field, double v) {
@@ -47,15 +60,38 @@ public record TimingParameters(
     }
   }
 
+  /** Host time of one launch (plain or grouped) or copy: the API call and its completion event. */
+  public long hostNanosPerLaunch() {
+    return hostLaunchOverheadNanos + hostCompletionEventNanos;
+  }
+
   /** A copy with another host launch overhead, for calibration and sensitivity studies. */
   public TimingParameters withHostLaunchOverheadNanos(long nanos) {
     return new TimingParameters(nanos, achievedFlopsFraction, achievedBandwidthFraction, memoryLatencyNanos,
-        bytesInFlightPerThread, threadsToSaturateSm, blockFixedNanos, hardwareQueues);
+        bytesInFlightPerThread, threadsToSaturateSm, blockFixedNanos, hardwareQueues, hostCompletionEventNanos,
+        gridLaunchNanos);
+  }
+
+  /**
+   * A copy without any launch-path cost (host call, completion event, front end), so
+   * that a test sees the SMs' physics alone.
+   */
+  public TimingParameters withoutLaunchCosts() {
+    return new TimingParameters(0, achievedFlopsFraction, achievedBandwidthFraction, memoryLatencyNanos,
+        bytesInFlightPerThread, threadsToSaturateSm, blockFixedNanos, hardwareQueues, 0, 0);
   }
 
   /** A copy with another number of hardware queues (CUDA_DEVICE_MAX_CONNECTIONS). */
   public TimingParameters withHardwareQueues(int queues) {
     return new TimingParameters(hostLaunchOverheadNanos, achievedFlopsFraction, achievedBandwidthFraction,
-        memoryLatencyNanos, bytesInFlightPerThread, threadsToSaturateSm, blockFixedNanos, queues);
+        memoryLatencyNanos, bytesInFlightPerThread, threadsToSaturateSm, blockFixedNanos, queues,
+        hostCompletionEventNanos, gridLaunchNanos);
+  }
+
+  /** A copy with another front-end time per grid, for sensitivity studies. */
+  public TimingParameters withGridLaunchNanos(long nanos) {
+    return new TimingParameters(hostLaunchOverheadNanos, achievedFlopsFraction, achievedBandwidthFraction,
+        memoryLatencyNanos, bytesInFlightPerThread, threadsToSaturateSm, blockFixedNanos, hardwareQueues,
+        hostCompletionEventNanos, nanos);
   }
 }

@@ -48,6 +48,6 @@ final class Sim {
   }
 
   static GpuProfile v100WithoutLaunchOverhead() {
-    return GpuProfiles.V100.withTiming(GpuProfiles.V100.timing().withHostLaunchOverheadNanos(0));
+    return GpuProfiles.V100.withTiming(GpuProfiles.V100.timing().withoutLaunchCosts());
   }
 }

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 class TimingModelTest {
   private static final GpuProfile V100 = GpuProfiles.V100;
   private static final GpuSpec SPEC = V100.spec();
-  private static final long LAUNCH = V100.timing().hostLaunchOverheadNanos();
+  /** Host time per launch or copy: the API call and its completion event. */
+  private static final long LAUNCH = V100.timing().hostNanosPerLaunch();
+  /** The front end's time per grid before its blocks start. */
+  private static final long GRID = V100.timing().gridLaunchNanos();
 
   /** A compute-bound tiled GEMM of exactly {@code blocks} 64 x 64 tiles. */
   private static Gemm gemmOfBlocks(int blocks) {
@@ -31,7 +34,7 @@ class TimingModelTest {
 
   private static long kernelNanos(Kernel k) {
     SimulatedDevice d = new SimulatedDevice(V100);
-    return d.estimateNanos(Sim.launchOf(d, k)) - LAUNCH;
+    return d.estimateNanos(Sim.launchOf(d, k)) - LAUNCH - GRID;
   }
 
   @Test
@@ -183,8 +186,8 @@ class TimingModelTest {
 
   @Test
   void streamsSharingAHardwareQueueSerialiseBehindAWaitingHead() {
-    GpuProfile oneQueue = V100.withTiming(V100.timing().withHostLaunchOverheadNanos(0).withHardwareQueues(1));
-    GpuProfile manyQueues = V100.withTiming(V100.timing().withHostLaunchOverheadNanos(0));
+    GpuProfile oneQueue = V100.withTiming(V100.timing().withoutLaunchCosts().withHardwareQueues(1));
+    GpuProfile manyQueues = V100.withTiming(V100.timing().withoutLaunchCosts());
     long[] ends = new long[2];
     for (int q = 0; q < 2; q++) {
       SimulatedDevice d = new SimulatedDevice(q == 0 ? oneQueue : manyQueues);
@@ -199,5 +202,36 @@ class TimingModelTest {
     long one = kernelNanos(gemmOfBlocks(1));
     assertEquals(one, ends[1], 2, "own queue: b runs beside a");
     assertEquals(2 * one, ends[0], 2, "shared queue: b waits behind a's second kernel");
+  }
+
+  @Test
+  void backToBackKernelsOfOneStreamAreOneGridLaunchApart() {
+    SimulatedDevice d = new SimulatedDevice(V100.withTiming(V100.timing().withoutLaunchCosts().withGridLaunchNanos(GRID)));
+    CompletableFuture<Long> first = Sim.doneAt(d, d.launch(Sim.launchOf(d, gemmOfBlocks(1)), d.defaultStream()));
+    CompletableFuture<Long> second = Sim.doneAt(d, d.launch(Sim.launchOf(d, gemmOfBlocks(1)), d.defaultStream()));
+    d.runUntilIdle();
+    long one = kernelNanos(gemmOfBlocks(1));
+    assertEquals(GRID + one, first.join(), 2, "the front end takes the grid, then its block runs");
+    assertEquals(2 * (GRID + one), second.join(), 2, "the second grid is launched only after the first completed");
+  }
+
+  @Test
+  void theFrontEndLaunchesGridsOfAllStreamsOneAfterAnother() {
+    long grid = 10_000; // large enough that the front end, not the SMs, sets the pace
+    SimulatedDevice d = new SimulatedDevice(V100.withTiming(V100.timing().withoutLaunchCosts().withGridLaunchNanos(grid)));
+    d.enableTrace();
+    Sim.makespanOnStreams(d, Collections.nCopies(4, gemmOfBlocks(1)));
+    List<Long> started = d.trace().stream().filter(e -> e.kind() == TraceEvent.Kind.STARTED)
+        .map(TraceEvent::timeNanos).toList();
+    assertEquals(List.of(grid, 2 * grid, 3 * grid, 4 * grid), started, "four streams, one front end");
+  }
+
+  @Test
+  void eachLaunchCostsTheHostItsCallAndItsCompletionEvent() {
+    assertEquals(V100.timing().hostLaunchOverheadNanos() + V100.timing().hostCompletionEventNanos(), LAUNCH);
+    SimulatedDevice d = new SimulatedDevice(V100);
+    CompletableFuture<Long> done = Sim.doneAt(d, d.launch(Sim.launchOf(d, gemmOfBlocks(1)), d.defaultStream()));
+    d.runUntilIdle();
+    assertEquals(LAUNCH + GRID + kernelNanos(gemmOfBlocks(1)), done.join(), 2);
   }
 }

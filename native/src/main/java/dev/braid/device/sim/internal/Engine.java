@@ -20,12 +20,15 @@ import java.util.function.Supplier;
  * threads, no wall clock. Events are ordered by (time, sequence number), so the same calls at the
  * same virtual times give the same timeline.
  *
- * <p>Lifecycle of a work item: submitted (the host spends the launch overhead; API calls issue one
- * after another) -> issued (in its stream's hardware queue; stream {@code s} uses queue
- * {@code s mod hardwareQueues}, in order) -> started (a kernel when its stream's previous item
- * completed and fewer than {@code maxResidentKernels} kernels are resident; a transfer on its
- * direction's copy engine) -> completed (all blocks retired, or the bytes moved). A queue whose
- * head waits blocks the items behind it, also those of other streams (false serialisation).
+ * <p>Lifecycle of a work item: submitted (the host spends its API calls, the launch or copy and
+ * its completion event; calls issue one after another) -> issued (in
+ * its stream's hardware queue; stream {@code s} uses queue {@code s mod hardwareQueues}, in order)
+ * -> launching (a kernel, once its stream's previous item completed and fewer than
+ * {@code maxResidentKernels} kernels are resident or launching: the one front end spends
+ * {@code gridLaunchNanos} on it, grids one after another) -> started (resident: may place blocks; a
+ * transfer starts on its direction's copy engine instead) -> completed (all blocks retired, or the
+ * bytes moved). A queue whose head waits blocks the items behind it, also those of other streams
+ * (false serialisation).
  *
  * <p>Blocks: resident kernels, in order of (stream priority, start), place blocks breadth-first on
  * SMs whose free threads, registers, shared memory and block slots admit one. A block's duration
@@ -87,6 +90,8 @@ public final class Engine {
   private long seq;
   private long itemIds;
   private long hostFreeNanos;
+  private long frontEndFreeNanos;
+  private int launchingKernels;
   private boolean stepping;
   private long launches;
   private long blocksRetired;
@@ -142,7 +147,7 @@ public final class Engine {
   }
 
   private Item submit(Item item) {
-    long issueAt = Math.max(nowNanos, hostFreeNanos) + timing.hostLaunchOverheadNanos();
+    long issueAt = Math.max(nowNanos, hostFreeNanos) + timing.hostNanosPerLaunch();
     hostFreeNanos = issueAt;
     at(issueAt, () -> {
       queues.get(streams.get(item.stream).queue()).add(item);
@@ -219,10 +224,10 @@ public final class Engine {
           break;
         }
         if (head.work != null) {
-          if (residentKernels.size() >= spec.maxResidentKernels()) {
+          if (residentKernels.size() + launchingKernels >= spec.maxResidentKernels()) {
             break;
           }
-          activate(head);
+          launchGrid(head);
         } else {
           startTransfer(head);
         }
@@ -231,6 +236,22 @@ public final class Engine {
       }
     }
     dispatch();
+  }
+
+  /** The front end takes {@code k}'s grid after the grids before it; its blocks may start when it is done. */
+  private void launchGrid(Item k) {
+    if (timing.gridLaunchNanos() == 0) {
+      activate(k);
+      return;
+    }
+    long start = Math.max(nowNanos, frontEndFreeNanos);
+    long ready = start + timing.gridLaunchNanos();
+    frontEndFreeNanos = ready;
+    launchingKernels++;
+    at(ready, () -> {
+      launchingKernels--;
+      activate(k);
+    });
   }
 
   private void activate(Item k) {
