@@ -120,6 +120,16 @@ public final class Table1Command implements Callable<Integer> {
           rows);
     }
 
+    List<CalibrationCell> cells = report.calibration();
+    if (!cells.isEmpty()) {
+      w.println();
+      w.println("calibration: the paper's published cells (V100, cuBLAS) beside this run's");
+      w.printf(Locale.ROOT, "%-8s %-8s %9s %9s %9s%n", "shape", "cell", "this run", "paper", "error");
+      for (CalibrationCell c : cells) {
+        w.println(c.line());
+      }
+    }
+
     Path json = out.resolve("table1.json");
     Files.writeString(json, report.toJson(), StandardCharsets.UTF_8);
     Path png = out.resolve("table1.png");

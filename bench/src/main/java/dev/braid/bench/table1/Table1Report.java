@@ -11,6 +11,9 @@ import java.util.StringJoiner;
  * The outcome of one {@code bench table1} run: where it ran, how it was timed, every row and each
  * shape's geometric means, written as {@code table1.json}.
  *
+ * <p>{@code calibration} lists the paper's published cells this run covers ({@link CalibrationCell}):
+ * the simulated figure, the paper's, and the relative error.
+ *
  * <p>The JSON has a fixed key order and fixed decimal places (three for GFLOP/s, four for
  * ratios), so two runs on a simulated device, whose virtual times are deterministic, write the
  * same bytes.
@@ -38,6 +41,11 @@ public record Table1Report(String device, String deviceName, String clock, int w
       }
     }
     return out;
+  }
+
+  /** The paper's published cells this run covers, beside its own figures. */
+  public List<CalibrationCell> calibration() {
+    return CalibrationCell.of(this);
   }
 
   public List<Table1Row> rowsOf(Table1Shape shape) {
@@ -80,7 +88,16 @@ public record Table1Report(String device, String deviceName, String clock, int w
           s.vsTimeOnly(), s.vsSpaceOnly(), s.shape().paperGeomean(), Json.quote(s.shape().paperGeomeanBaseline().label()),
           s.vsPaperBaseline()));
     }
-    json.append(sums).append("  ]\n");
+    json.append(sums).append("  ],\n");
+    json.append("  \"calibration\": [\n");
+    StringJoiner cells = new StringJoiner(",\n", "", "\n");
+    for (CalibrationCell c : calibration()) {
+      cells.add(String.format(Locale.ROOT, "    {\"shape\": %s, \"cell\": %s, \"simulated\": %.4f, "
+              + "\"paper_v100\": %.2f, \"versus\": %s, \"relative_error\": %.4f}",
+          Json.quote(c.shape().key()), Json.quote(c.cell()), c.simulated(), c.paper(), Json.quote(c.versus()),
+          c.relativeError()));
+    }
+    json.append(cells).append("  ]\n");
     json.append("}\n");
     return json.toString();
   }

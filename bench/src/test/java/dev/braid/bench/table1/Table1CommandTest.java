@@ -58,13 +58,21 @@ class Table1CommandTest {
         assertTrue(row.contains("\"" + key + "\": "), "row lacks " + key + ": " + row);
       }
     }
-    List<String> geomeans = lines(json, "shape").stream().filter(l -> l.contains("geomean")).toList();
+    List<String> geomeans = lines(json, "shape").stream().filter(l -> l.contains("\"min_R\"")).toList();
     assertEquals(3, geomeans.size(), json);
     for (String g : geomeans) {
       for (String key : GEOMEAN_KEYS) {
         assertTrue(g.contains("\"" + key + "\": "), "geomean lacks " + key + ": " + g);
       }
     }
+    List<String> calibration = lines(json, "shape").stream().filter(l -> l.contains("\"relative_error\"")).toList();
+    assertEquals(9, calibration.size(), "the paper's nine published cells: " + json);
+    for (String c : calibration) {
+      for (String key : List.of("cell", "simulated", "paper_v100", "versus", "relative_error")) {
+        assertTrue(c.contains("\"" + key + "\": "), "calibration cell lacks " + key + ": " + c);
+      }
+    }
+    assertTrue(first.out().contains("calibration: the paper's published cells"), first.out());
     assertArrayEquals(Files.readAllBytes(dir.resolve("a/table1.json")), Files.readAllBytes(dir.resolve("b/table1.json")),
         "virtual time is deterministic, so is the JSON");
     assertEquals(first.out().replace(dir.resolve("a").toString(), "DIR"),
