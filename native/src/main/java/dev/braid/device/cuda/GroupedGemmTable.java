@@ -43,10 +43,15 @@ public final class GroupedGemmTable {
    * a slice's first byte.
    */
   public static GroupedGemmTable of(GroupedLaunch launch, ToLongFunction<BufferSlice> address) {
+    return of(launch.problems(), address);
+  }
+
+  /** The table for {@code problems}, all Gemm, in order. */
+  public static GroupedGemmTable of(List<KernelLaunch> problems, ToLongFunction<BufferSlice> address) {
     List<long[]> rows = new ArrayList<>();
     List<Gemm> gemms = new ArrayList<>();
     List<long[]> ptrs = new ArrayList<>();
-    for (KernelLaunch kl : launch.problems()) {
+    for (KernelLaunch kl : problems) {
       Gemm g = (Gemm) kl.kernel();
       List<BufferSlice> args = kl.args();
       long a = address.applyAsLong(args.get(0)), b = address.applyAsLong(args.get(1));
