@@ -49,7 +49,8 @@ import java.util.function.ToLongFunction;
  * and checked after; Concat over more than 16 inputs in rounds of at most 16.
  *
  * <p>A {@link GroupedLaunch} runs on the grouped kernel of its problems' class, one table upload
- * and one call (see {@link GroupClass}): {@code braid_gemm_grouped_f32} ({@link GroupedGemmTable}),
+ * and one call (see {@link GroupClass}): {@code braid_gemm_skinny_grouped_f32} when every GEMM has
+ * {@code min(M, N) <= 16}, else {@code braid_gemm_grouped_f32} for all ({@link GroupedGemmTable}),
  * {@code braid_conv2d_grouped_f32} ({@link GroupedConvTable}) with depthwise problems beside it on
  * {@code braid_conv2d_depthwise_grouped_f32} ({@link GroupedDepthwiseTable}),
  * {@code braid_elementwise_grouped_f32}, {@code braid_pool_grouped_f32} and
@@ -372,11 +373,15 @@ public final class LaunchPacker {
       }
       switch (cls) {
         case GEMM -> {
-          GroupedGemmTable t = GroupedGemmTable.of(problems, address);
+          boolean skinny = problems.stream().allMatch(p -> {
+            Gemm gm = (Gemm) p.kernel();
+            return Math.min(gm.m(), gm.n()) <= SKINNY_MAX;
+          });
+          GroupedGemmTable t = skinny ? GroupedGemmTable.skinny(problems, address) : GroupedGemmTable.of(problems, address);
           long table = take(t.bytes().length);
           uploads.add(new Upload(table, t.bytes()));
-          calls.add(KernelCall.of("braid_gemm_grouped_f32", t.totalTiles(), TILED_THREADS,
-              List.of(new Ptr(table), new I32(t.count()))));
+          calls.add(KernelCall.of(skinny ? "braid_gemm_skinny_grouped_f32" : "braid_gemm_grouped_f32", t.totalTiles(),
+              skinny ? SKINNY_THREADS : TILED_THREADS, List.of(new Ptr(table), new I32(t.count()))));
         }
         case CONV -> {
           List<KernelLaunch> implicit = new ArrayList<>();

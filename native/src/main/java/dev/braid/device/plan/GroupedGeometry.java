@@ -27,7 +27,9 @@ import java.util.List;
  * <table>
  *   <caption>Grouped kernels (float32)</caption>
  *   <tr><th>class</th><th>kernel</th><th>one block</th><th>threads</th><th>regs</th><th>shared bytes</th></tr>
- *   <tr><td>GEMM (tiled and skinny problems alike)</td><td>braid_gemm_grouped_f32</td><td>a 64 x 64 tile</td>
+ *   <tr><td>GEMM, every problem {@code min(M,N) <= 16}</td><td>braid_gemm_skinny_grouped_f32</td>
+ *       <td>32 long positions</td><td>128</td><td>128</td><td>8196</td></tr>
+ *   <tr><td>GEMM, otherwise (skinny problems too)</td><td>braid_gemm_grouped_f32</td><td>a 64 x 64 tile</td>
  *       <td>256</td><td>76</td><td>8708</td></tr>
  *   <tr><td>Conv2d, not depthwise</td><td>braid_conv2d_grouped_f32</td><td>a 64 x 64 implicit-GEMM tile</td>
  *       <td>256</td><td>113</td><td>8708</td></tr>
@@ -41,8 +43,9 @@ import java.util.List;
  *       <td>largest clamp(nextPow2(row), 32, 256) of the group</td><td>40</td><td>236</td></tr>
  * </table>
  *
- * <p>A GEMM group runs every problem on 64 x 64 tiles, skinny shapes included (there is no grouped
- * skinny kernel), so their blocks and {@link #issuedFlops} are the tiles'. A Conv2d group holding
+ * <p>A GEMM group of skinny problems only runs on the grouped skinny kernel; one that mixes skinny
+ * and tiled shapes runs every problem on 64 x 64 tiles, so the skinny ones' blocks and
+ * {@link #issuedFlops} are then the tiles'. A Conv2d group holding
  * dense and depthwise problems runs two kernels; the footprint is then the larger of the two.
  * Every problem keeps at least one block, as {@link KernelGeometry#of} (the CUDA packer leaves
  * empty problems out of the table; the difference is one idle block).
@@ -56,6 +59,8 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
     long[] issuedFlops) {
   /** braid_gemm_grouped_f32 (ptxas -v, sm_90). */
   static final int GEMM_REGISTERS = 76, GEMM_SHARED_BYTES = 8708;
+  /** braid_gemm_skinny_grouped_f32. */
+  static final int SKINNY_THREADS = 128, SKINNY_REGISTERS = 128, SKINNY_SHARED_BYTES = 8196;
   /** braid_conv2d_grouped_f32. */
   static final int CONV_REGISTERS = 113, CONV_SHARED_BYTES = 8708;
   /** braid_conv2d_depthwise_grouped_f32: the BraidConvProblem entry (128 B) and its index in shared memory. */
@@ -95,9 +100,10 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
     long[] flops = new long[kernels.size()];
     List<String> fns = new ArrayList<>();
     int threads = 1, registers = 1, shared = 0;
+    boolean allSkinny = kernels.stream().allMatch(k -> k instanceof Gemm g && KernelGeometry.isSkinny(g));
     for (int i = 0; i < kernels.size(); i++) {
       Kernel k = kernels.get(i);
-      Share s = share(k);
+      Share s = share(k, allSkinny);
       if (classOf(first) != classOf(k)) {
         throw new IllegalArgumentException("grouped launch mixes " + first + " (problem 0) with " + k + " (problem " + i
             + "): no grouped kernel takes both");
@@ -132,9 +138,13 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
 
   private record Share(String kernel, LaunchGeometry geometry, long issuedFlops) {}
 
-  private static Share share(Kernel k) {
+  private static Share share(Kernel k, boolean allSkinny) {
     if (k instanceof Gemm g) {
       requireFp32(g, g.precision());
+      if (allSkinny) {
+        return new Share("braid_gemm_skinny_grouped_f32", geometry(KernelGeometry.of(g).blocks(),
+            SKINNY_THREADS, SKINNY_REGISTERS, SKINNY_SHARED_BYTES), KernelGeometry.issuedFlops(g));
+      }
       long tiles = (long) g.batch() * ceilDiv(g.m(), KernelGeometry.TILE) * ceilDiv(g.n(), KernelGeometry.TILE);
       long bias = g.flops() - 2L * g.batch() * g.m() * g.n() * g.k();
       long issued = 2L * g.batch() * ceilDiv(g.m(), KernelGeometry.TILE) * KernelGeometry.TILE

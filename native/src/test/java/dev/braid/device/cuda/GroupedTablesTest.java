@@ -16,6 +16,8 @@ import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Copy;
+import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.GemmBias;
 import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
@@ -251,6 +253,36 @@ class GroupedTablesTest {
   }
 
   @Test
+  void aGemmGroupOfSkinnyProblemsRunsTheGroupedSkinnyKernelAndAMixedOneTheTiles() {
+    Gemm fc = Gemm.of(1, 1000, 512, false, true, 1f, 1f, GemmBias.PER_COLUMN);
+    Gemm matvec = Gemm.of(512, 1, 512);
+    Gemm heads = Gemm.strided(2, 4, 70, 33, 4 * 33, 33 * 70);
+    List<KernelLaunch> ps = launches(fc, matvec, heads);
+    // blocks of 32 long positions per batch entry: 1000 -> 32, 512 -> 16, 70 -> 3 (twice)
+    long[] blocks = {32, 16, 3, 3};
+    ByteBuffer t = onlyCall(f.packGrouped(ps), "braid_gemm_skinny_grouped_f32", 54, 128, 4, 88);
+    long[] first = firstBlocks(blocks);
+    Gemm[] entryGemm = {fc, matvec, heads, heads};
+    int[] entryProblem = {0, 1, 2, 2};
+    for (int e = 0; e < 4; e++) {
+      KernelLaunch kl = ps.get(entryProblem[e]);
+      Gemm g = entryGemm[e];
+      int batch = e == 3 ? 1 : 0;
+      ByteBuffer expected = ByteBuffer.allocate(88).order(ByteOrder.LITTLE_ENDIAN);
+      GroupedGemmTable.put(expected, 0, g, f.addr(kl.args().get(0)) + 4L * g.aOffset(batch),
+          f.addr(kl.args().get(1)) + 4L * g.bOffset(batch),
+          g.bias() == GemmBias.NONE ? 0 : f.addr(kl.args().get(2)),
+          f.addr(kl.args().get(kl.args().size() - 1)) + 4L * batch * g.m() * g.n(), (int) first[e]);
+      byte[] entry = new byte[88];
+      t.get(88 * e, entry);
+      assertArrayEquals(expected.array(), entry, "entry " + e);
+    }
+    everyBlockFindsItsEntry(t, 88, GroupedGemmTable.OFF_FIRST_TILE, blocks);
+    PackedLaunch mixed = f.packGrouped(launches(fc, Gemm.of(100, 70, 33)));
+    geometry(mixed.calls().get(0), "braid_gemm_grouped_f32", 16 + 2 * 2, 1, 256);
+  }
+
+  @Test
   void mixedClassesAreRefusedNamingBothProblems() {
     List<KernelLaunch> ps = launches(Unary.of(UnaryOp.RELU, 10), Unary.of(UnaryOp.TANH, 10),
         Pool2d.simple(PoolMode.MAX, 1, 2, 8, 8, 2, 2, 0));
@@ -276,7 +308,9 @@ class GroupedTablesTest {
             new BatchNorm(1, 16, 100)),
         List.of(Pool2d.simple(PoolMode.AVERAGE, 1, 8, 16, 16, 2, 2, 0), new GlobalAveragePool(64, 49)),
         List.of(new Softmax(16, 64, 1), new LayerNorm(8, 768, 1e-5f, true), new ReduceMean(Shape.of(2, 64, 256), List.of(2))),
-        List.of(Conv2d.simple(1, 32, 14, 14, 32, 3, 1, 1, 32), Conv2d.simple(1, 64, 15, 15, 64, 5, 2, 2, 64)));
+        List.of(Conv2d.simple(1, 32, 14, 14, 32, 3, 1, 1, 32), Conv2d.simple(1, 64, 15, 15, 64, 5, 2, 2, 64)),
+        List.of(Gemm.of(1, 1000, 512), Gemm.strided(3, 8, 40, 16, 8 * 16, 16 * 40)),
+        List.of(Gemm.of(1, 1000, 512), Gemm.of(100, 70, 33)));
     for (List<Kernel> g : groups) {
       PackedLaunch p = f.packGrouped(launches(g.toArray(new Kernel[0])));
       GroupedGeometry geo = GroupedGeometry.of(g);

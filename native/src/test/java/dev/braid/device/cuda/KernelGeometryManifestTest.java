@@ -70,10 +70,11 @@ class KernelGeometryManifestTest {
         List.of(Conv2d.simple(1, 32, 14, 14, 32, 3, 1, 1, 32), Conv2d.simple(1, 32, 15, 15, 32, 5, 2, 2, 32)),
         List.of(Unary.of(UnaryOp.RELU, 100), new BatchNorm(1, 4, 9)),
         List.of(Pool2d.simple(Pool2d.PoolMode.MAX, 1, 4, 8, 8, 2, 2, 0), new GlobalAveragePool(16, 49)),
-        List.of(new Softmax(4, 64, 1), new LayerNorm(2, 100, 1e-5f, false)));
+        List.of(new Softmax(4, 64, 1), new LayerNorm(2, 100, 1e-5f, false)),
+        List.of(Gemm.of(1, 1000, 512), Gemm.of(512, 1, 512)));
     List<String> expected = List.of("braid_gemm_grouped_f32", "braid_conv2d_grouped_f32",
         "braid_conv2d_depthwise_grouped_f32", "braid_elementwise_grouped_f32", "braid_pool_grouped_f32",
-        "braid_rows_grouped_f32");
+        "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32");
     for (int i = 0; i < groups.size(); i++) {
       GroupedGeometry g = GroupedGeometry.of(groups.get(i));
       String fn = expected.get(i);
@@ -85,8 +86,10 @@ class KernelGeometryManifestTest {
         assertEquals(g.footprint().threadsPerBlock(), p.threadsPerBlock());
       }
     }
-    // the skinny problem runs on the grouped kernel's 64 x 64 tiles: 16 of them, not 32 skinny blocks
+    // beside a tiled problem the skinny one runs on the grouped kernel's 64 x 64 tiles: 16, not 32 skinny blocks
     assertEquals(List.of(4, 16), GroupedGeometry.of(groups.get(0)).problems().stream().map(LaunchGeometry::blocks).toList());
     assertEquals(128, GroupedGeometry.of(groups.get(5)).footprint().threadsPerBlock(), "rows: the largest row's block");
+    // skinny problems only: the grouped skinny kernel's blocks of 32 long positions
+    assertEquals(List.of(32, 16), GroupedGeometry.of(groups.get(6)).problems().stream().map(LaunchGeometry::blocks).toList());
   }
 }
