@@ -222,4 +222,175 @@ typedef struct BraidConcatInputs {
 BRAID_STATIC_ASSERT(sizeof(BraidConcatInputs) == 200, "BraidConcatInputs is 200 bytes");
 BRAID_STATIC_ASSERT(offsetof(BraidConcatInputs, count) == 196, "BraidConcatInputs.count at 196");
 
+/*
+ * The fusion classes beyond GEMM and convolution (issue 10): each grouped kernel reads a table of
+ * one problem struct per problem in device memory, sorted by firstBlock with firstBlock[0] == 0;
+ * block b runs block b - firstBlock of the last problem with firstBlock <= b (braid_find_problem,
+ * TileMap.problemOf), after staging that entry in shared memory. A problem owns at least one
+ * block; problems with no work are left out of the table by the host.
+ *
+ * Grouped depthwise convolution (braid_conv2d_depthwise_grouped_f32) reuses BraidConvProblem with
+ * firstTile = the problem's first block (256 outputs each), tilesM = its blocks, tilesN = 1; any
+ * window, stride, dilation, pads and channel multiplier per entry.
+ */
+
+/* BraidElementwiseProblem.kind */
+#define BRAID_EW_UNARY 0
+#define BRAID_EW_BINARY 1
+#define BRAID_EW_BATCHNORM 2
+
+/*
+ * One problem of braid_elementwise_grouped_f32: Unary (any UnaryOp), Binary (any BinaryOp, numpy
+ * broadcasting through shape) or BatchNorm (scale and shift per channel), 1024 outputs per block
+ * (256 threads x 4), as the single-problem kernels.
+ *
+ *  offset size field
+ *       0    8 x          Unary x, Binary a, BatchNorm x
+ *       8    8 b          Binary b, BatchNorm scale; 0 for Unary
+ *      16    8 c          BatchNorm shift; 0 otherwise
+ *      24    8 y
+ *      32    8 n          outputs (int64)
+ *      40    4 kind       BRAID_EW_*
+ *      44    4 op         UnaryOp or BinaryOp ordinal; 0 for BatchNorm
+ *      48    4 lo         float32, Clip's lower bound (Unary only)
+ *      52    4 hi         float32, Clip's upper bound (Unary only)
+ *      56    4 channels   BatchNorm
+ *      60    4 spatial    BatchNorm
+ *      64    4 firstBlock
+ *      68    4 pad0       0
+ *      72  136 shape      Binary: BraidShape (dims = out, strideA/B broadcast strides); else zeros
+ *   size 208, alignment 8
+ */
+typedef struct BraidElementwiseProblem {
+  uint64_t x;
+  uint64_t b;
+  uint64_t c;
+  uint64_t y;
+  int64_t n;
+  int32_t kind;
+  int32_t op;
+  float lo;
+  float hi;
+  int32_t channels;
+  int32_t spatial;
+  int32_t firstBlock;
+  int32_t pad0;
+  BraidShape shape;
+} BraidElementwiseProblem;
+
+BRAID_STATIC_ASSERT(sizeof(BraidElementwiseProblem) == 208, "BraidElementwiseProblem is 208 bytes");
+BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, n) == 32, "BraidElementwiseProblem.n at 32");
+BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, firstBlock) == 64, "BraidElementwiseProblem.firstBlock at 64");
+BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, shape) == 72, "BraidElementwiseProblem.shape at 72");
+
+/* BraidPoolProblem.mode: PoolMode ordinals, then global average pooling. */
+#define BRAID_POOL_MAX 0
+#define BRAID_POOL_AVERAGE 1
+#define BRAID_POOL_GLOBAL_AVERAGE 2
+
+/*
+ * One problem of braid_pool_grouped_f32. MAX/AVERAGE: Pool2d, one output per thread, 256 per
+ * block. GLOBAL_AVERAGE: GlobalAveragePool over c rows of h * w values (the host writes n = 1,
+ * h = 1, w = spatial, outH = outW = 1), one warp per row, 8 rows per block.
+ *
+ *  offset size field
+ *       0    8 x
+ *       8    8 y
+ *      16    4 mode       BRAID_POOL_*
+ *      20    4 n
+ *      24    4 c
+ *      28    4 h
+ *      32    4 w
+ *      36    4 kh
+ *      40    4 kw
+ *      44    4 strideH
+ *      48    4 strideW
+ *      52    4 padTop
+ *      56    4 padLeft
+ *      60    4 padBottom
+ *      64    4 padRight
+ *      68    4 dilationH
+ *      72    4 dilationW
+ *      76    4 outH
+ *      80    4 outW
+ *      84    4 countIncludePad 0 or 1
+ *      88    4 firstBlock
+ *      92    4 pad0       0
+ *   size 96, alignment 8
+ */
+typedef struct BraidPoolProblem {
+  uint64_t x;
+  uint64_t y;
+  int32_t mode;
+  int32_t n;
+  int32_t c;
+  int32_t h;
+  int32_t w;
+  int32_t kh;
+  int32_t kw;
+  int32_t strideH;
+  int32_t strideW;
+  int32_t padTop;
+  int32_t padLeft;
+  int32_t padBottom;
+  int32_t padRight;
+  int32_t dilationH;
+  int32_t dilationW;
+  int32_t outH;
+  int32_t outW;
+  int32_t countIncludePad;
+  int32_t firstBlock;
+  int32_t pad0;
+} BraidPoolProblem;
+
+BRAID_STATIC_ASSERT(sizeof(BraidPoolProblem) == 96, "BraidPoolProblem is 96 bytes");
+BRAID_STATIC_ASSERT(offsetof(BraidPoolProblem, mode) == 16, "BraidPoolProblem.mode at 16");
+BRAID_STATIC_ASSERT(offsetof(BraidPoolProblem, firstBlock) == 88, "BraidPoolProblem.firstBlock at 88");
+
+/* BraidRowProblem.kind */
+#define BRAID_ROWS_SOFTMAX 0
+#define BRAID_ROWS_LAYERNORM 1
+#define BRAID_ROWS_REDUCE_MEAN 2
+
+/*
+ * One problem of braid_rows_grouped_f32: one block per row (Softmax fibre, LayerNorm row,
+ * ReduceMean output). `threads` = clamp(nextPow2(row length), 32, 256), the block size the
+ * single-problem kernel uses: only that many threads of the launch's block (the largest threads
+ * of the table) work on the row, so the sums meet in the same order as alone.
+ *
+ *  offset size field
+ *       0    8 x
+ *       8    8 y
+ *      16    8 scale      LayerNorm scale; 0 otherwise
+ *      24    8 bias       LayerNorm bias, 0 = none
+ *      32    8 count      ReduceMean: reduced elements (int64); else 0
+ *      40    4 kind       BRAID_ROWS_*
+ *      44    4 threads
+ *      48    4 firstBlock
+ *      52    4 len        Softmax axis, LayerNorm cols; else 0
+ *      56    4 inner      Softmax inner; else 0
+ *      60    4 epsilon    float32, LayerNorm
+ *      64  136 shape      ReduceMean: as braid_reduce_mean_f32's; else zeros
+ *   size 200, alignment 8
+ */
+typedef struct BraidRowProblem {
+  uint64_t x;
+  uint64_t y;
+  uint64_t scale;
+  uint64_t bias;
+  int64_t count;
+  int32_t kind;
+  int32_t threads;
+  int32_t firstBlock;
+  int32_t len;
+  int32_t inner;
+  float epsilon;
+  BraidShape shape;
+} BraidRowProblem;
+
+BRAID_STATIC_ASSERT(sizeof(BraidRowProblem) == 200, "BraidRowProblem is 200 bytes");
+BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, kind) == 40, "BraidRowProblem.kind at 40");
+BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, epsilon) == 60, "BraidRowProblem.epsilon at 60");
+BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, shape) == 64, "BraidRowProblem.shape at 64");
+
 #endif /* BRAID_ABI_H */

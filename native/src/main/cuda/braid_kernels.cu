@@ -5,3 +5,4 @@
 #include "wmma_bf16.cuh"
 #include "elementwise.cuh"
 #include "reduce.cuh"
+#include "grouped.cuh"

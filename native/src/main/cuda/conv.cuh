@@ -101,14 +101,10 @@ braid_conv2d_grouped_f32(const BraidConvProblem* __restrict__ table, int32_t cou
   braid_conv_tile(p, blockIdx.x - p.firstTile, s);
 }
 
-// Depthwise (and channel-multiplier) convolution: c/groups == 1. One output per thread, grid
-// ceil(n * k * outH * outW / 256), block 256. Taps summed in order (r, s), then bias, then clamp,
-// as the CPU kernel does.
-BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
-braid_conv2d_depthwise_f32(BraidConvProblem p) {
-  long long total = (long long)p.n * p.k * p.outH * p.outW;
-  long long o = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (o >= total) return;
+// Output o (flat over [n, k, outH, outW]) of a depthwise (and channel-multiplier) convolution,
+// c/groups == 1: taps summed in order (r, s), then bias, then clamp, as the CPU kernel does. Every
+// window, stride, dilation and pad is read from p, so one kernel takes them all.
+__device__ __forceinline__ float braid_depthwise_at(const BraidConvProblem& p, long long o) {
   int sp = p.outH * p.outW;
   long long plane = o / sp;  // img * k + oc
   int pos = (int)(o - plane * sp);
@@ -129,5 +125,15 @@ braid_conv2d_depthwise_f32(BraidConvProblem p) {
     }
   }
   if (p.hasBias) acc += reinterpret_cast<const float*>(p.bias)[oc];
-  reinterpret_cast<float*>(p.y)[o] = braid_clamp(acc, p.actMin, p.actMax);
+  return braid_clamp(acc, p.actMin, p.actMax);
+}
+
+// One depthwise convolution, problem by value. One output per thread, grid
+// ceil(n * k * outH * outW / 256), block 256.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_conv2d_depthwise_f32(BraidConvProblem p) {
+  long long total = (long long)p.n * p.k * p.outH * p.outW;
+  long long o = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (o >= total) return;
+  reinterpret_cast<float*>(p.y)[o] = braid_depthwise_at(p, o);
 }

@@ -61,31 +61,44 @@ __device__ __forceinline__ float braid_binary(int op, float a, float b) {
   }
 }
 
-// Y = A op B with numpy broadcasting over n = prod(shape.dims) outputs (1 for rank 0); shape.strideA
-// and strideB are the inputs' element strides per output axis, 0 where broadcast.
+// Element offsets in A and B of output i under numpy broadcasting: shape.strideA and strideB are
+// the inputs' element strides per output axis, 0 where broadcast.
+__device__ __forceinline__ void braid_broadcast(long long i, const BraidShape& shape, long long& pa, long long& pb) {
+  long long rem = i;
+  pa = 0;
+  pb = 0;
+  for (int d = shape.rank - 1; d >= 0; d--) {
+    int idx = (int)(rem % shape.dims[d]);
+    rem /= shape.dims[d];
+    pa += (long long)idx * shape.strideA[d];
+    pb += (long long)idx * shape.strideB[d];
+  }
+}
+
+// Y = A op B with numpy broadcasting over n = prod(shape.dims) outputs (1 for rank 0).
 BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
 braid_binary_f32(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ y,
                  long long n, int32_t op, BraidShape shape) {
   BRAID_EW_FOR(i, n) {
-    long long rem = i, pa = 0, pb = 0;
-    for (int d = shape.rank - 1; d >= 0; d--) {
-      int idx = (int)(rem % shape.dims[d]);
-      rem /= shape.dims[d];
-      pa += (long long)idx * shape.strideA[d];
-      pb += (long long)idx * shape.strideB[d];
-    }
+    long long pa, pb;
+    braid_broadcast(i, shape, pa, pb);
     y[i] = braid_binary(op, a[pa], b[pb]);
   }
 }
 
-// Y[n, c, s] = X[n, c, s] * scale[c] + shift[c] over total = n * channels * spatial elements.
+// Y[n, c, s] = X[n, c, s] * scale[c] + shift[c] at flat index i.
+__device__ __forceinline__ float braid_batchnorm(const float* __restrict__ x, const float* __restrict__ scale,
+                                                 const float* __restrict__ shift, long long i, int channels,
+                                                 int spatial) {
+  int c = (int)((i / spatial) % channels);
+  return x[i] * scale[c] + shift[c];
+}
+
+// BatchNorm over total = n * channels * spatial elements.
 BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
 braid_batchnorm_f32(const float* __restrict__ x, const float* __restrict__ scale, const float* __restrict__ shift,
                     float* __restrict__ y, long long total, int32_t channels, int32_t spatial) {
-  BRAID_EW_FOR(i, total) {
-    int c = (int)((i / spatial) % channels);
-    y[i] = x[i] * scale[c] + shift[c];
-  }
+  BRAID_EW_FOR(i, total) y[i] = braid_batchnorm(x, scale, shift, i, channels, spatial);
 }
 
 BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
@@ -145,9 +158,43 @@ braid_gather_f32(const float* __restrict__ data, const float* __restrict__ idx, 
   }
 }
 
-// Max or average pooling, one output per thread, grid ceil(n * c * outH * outW / 256). mode 0 =
-// MAX (NaN wins, as the CPU's Math.max), 1 = AVERAGE (sum of valid taps / divisor, divisor the
-// valid count or, with countIncludePad, the positions inside the padded extent).
+// Output o of a max or average pooling (mode 0 = MAX: NaN wins, as the CPU's Math.max; 1 =
+// AVERAGE: sum of valid taps / divisor, divisor the valid count or, with countIncludePad, the
+// positions inside the padded extent). p.x, p.y and firstBlock are not read.
+__device__ __forceinline__ float braid_pool_at(const float* __restrict__ x, long long o, const BraidPoolProblem& p) {
+  int sp = p.outH * p.outW;
+  long long plane = o / sp;
+  int pos = (int)(o - plane * sp);
+  int oi = pos / p.outW, oj = pos - oi * p.outW;
+  int h0 = oi * p.strideH - p.padTop, w0 = oj * p.strideW - p.padLeft;
+  const float* X = x + plane * p.h * p.w;
+  float best = -INFINITY, sum = 0.f;
+  int count = 0;
+  for (int r = 0; r < p.kh; r++) {
+    int ih = h0 + r * p.dilationH;
+    if (ih < 0 || ih >= p.h) continue;
+    for (int s = 0; s < p.kw; s++) {
+      int iw = w0 + s * p.dilationW;
+      if (iw < 0 || iw >= p.w) continue;
+      float v = X[ih * p.w + iw];
+      best = (v != v || best != best) ? __int_as_float(0x7fc00000) : fmaxf(best, v);
+      sum += v;
+      count++;
+    }
+  }
+  if (p.mode == BRAID_POOL_MAX) {
+    return best;
+  }
+  int divisor = count;
+  if (p.countIncludePad) {
+    int hEnd = min(h0 + (p.kh - 1) * p.dilationH + 1, p.h + p.padBottom);
+    int wEnd = min(w0 + (p.kw - 1) * p.dilationW + 1, p.w + p.padRight);
+    divisor = ((hEnd - h0 + p.dilationH - 1) / p.dilationH) * ((wEnd - w0 + p.dilationW - 1) / p.dilationW);
+  }
+  return sum / divisor;
+}
+
+// Max or average pooling, one output per thread, grid ceil(n * c * outH * outW / 256).
 BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
 braid_pool2d_f32(const float* __restrict__ x, float* __restrict__ y, int32_t mode, int32_t n, int32_t c,
                  int32_t h, int32_t w, int32_t kh, int32_t kw, int32_t strideH, int32_t strideW,
@@ -156,35 +203,7 @@ braid_pool2d_f32(const float* __restrict__ x, float* __restrict__ y, int32_t mod
   long long total = (long long)n * c * outH * outW;
   long long o = (long long)blockIdx.x * blockDim.x + threadIdx.x;
   if (o >= total) return;
-  int sp = outH * outW;
-  long long plane = o / sp;
-  int pos = (int)(o - plane * sp);
-  int oi = pos / outW, oj = pos - oi * outW;
-  int h0 = oi * strideH - padTop, w0 = oj * strideW - padLeft;
-  const float* X = x + plane * h * w;
-  float best = -INFINITY, sum = 0.f;
-  int count = 0;
-  for (int r = 0; r < kh; r++) {
-    int ih = h0 + r * dilationH;
-    if (ih < 0 || ih >= h) continue;
-    for (int s = 0; s < kw; s++) {
-      int iw = w0 + s * dilationW;
-      if (iw < 0 || iw >= w) continue;
-      float v = X[ih * w + iw];
-      best = (v != v || best != best) ? __int_as_float(0x7fc00000) : fmaxf(best, v);
-      sum += v;
-      count++;
-    }
-  }
-  if (mode == 0) {
-    y[o] = best;
-    return;
-  }
-  int divisor = count;
-  if (countIncludePad) {
-    int hEnd = min(h0 + (kh - 1) * dilationH + 1, h + padBottom);
-    int wEnd = min(w0 + (kw - 1) * dilationW + 1, w + padRight);
-    divisor = ((hEnd - h0 + dilationH - 1) / dilationH) * ((wEnd - w0 + dilationW - 1) / dilationW);
-  }
-  y[o] = sum / divisor;
+  BraidPoolProblem p = {0, 0, mode, n, c, h, w, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight,
+                        dilationH, dilationW, outH, outW, countIncludePad, 0, 0};
+  y[o] = braid_pool_at(x, o, p);
 }

@@ -30,24 +30,20 @@ braid_gemm_grouped_f32(const BraidGemmProblem* __restrict__ table, int32_t count
                   reinterpret_cast<float*>(p.y), t / p.tilesN, t % p.tilesN, s);
 }
 
-// Skinny GEMM for S = min(M, N) <= 16 (batch-1 matrix-vector products). Grid
-// (ceil(L / 32), batch) with L = max(M, N), block 128 = 4 warps. Lane l owns long position
-// blockIdx.x * 32 + l and keeps S accumulators; warp w takes k = w, w + 4, ...; the four partial
-// sums meet in shared memory [4][16][32] and each thread writes up to 4 outputs. When M <= N the
-// long side is N: B's loads are coalesced across lanes and A's are warp-wide broadcasts; otherwise
-// the roles swap.
-BRAID_KERNEL void __launch_bounds__(BRAID_SKINNY_THREADS)
-braid_gemm_skinny_f32(BraidGemmProblem p, const int32_t* __restrict__ aOffsets, const int32_t* __restrict__ bOffsets) {
-  __shared__ float part[BRAID_SKINNY_THREADS / 32][BRAID_SKINNY_MAX][BRAID_SKINNY_SPAN];
-  int batch = blockIdx.y;
-  const float* A = reinterpret_cast<const float*>(p.a) + aOffsets[batch];
-  const float* B = reinterpret_cast<const float*>(p.b) + bOffsets[batch];
-  float* Y = reinterpret_cast<float*>(p.y) + (long long)batch * p.m * p.ldc;
+// One block of the skinny GEMM for S = min(M, N) <= 16 (batch-1 matrix-vector products): long
+// positions blk * 32 .. + 32 of L = max(M, N), all S short ones, block 128 = 4 warps. Lane l owns
+// long position blk * 32 + l and keeps S accumulators; warp w takes k = w, w + 4, ...; the four
+// partial sums meet in shared memory [4][16][32] and each thread writes up to 4 outputs. When
+// M <= N the long side is N: B's loads are coalesced across lanes and A's are warp-wide
+// broadcasts; otherwise the roles swap.
+__device__ __forceinline__ void braid_gemm_skinny_block(const BraidGemmProblem& p, const float* __restrict__ A,
+                                                        const float* __restrict__ B, float* __restrict__ Y, int blk,
+                                                        float (&part)[BRAID_SKINNY_THREADS / 32][BRAID_SKINNY_MAX][BRAID_SKINNY_SPAN]) {
   bool longIsN = p.m <= p.n;
   int S = longIsN ? p.m : p.n;
   int L = longIsN ? p.n : p.m;
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  int l = blockIdx.x * BRAID_SKINNY_SPAN + lane;
+  int l = blk * BRAID_SKINNY_SPAN + lane;
   bool live = l < L;
   float acc[BRAID_SKINNY_MAX];
 #pragma unroll
@@ -78,4 +74,29 @@ braid_gemm_skinny_f32(BraidGemmProblem p, const int32_t* __restrict__ aOffsets, 
     int i = longIsN ? s : l, j = longIsN ? l : s;
     Y[(long long)i * p.ldc + j] = p.alpha * v + braid_gemm_bias(p, C, i, j);
   }
+}
+
+// Skinny GEMM, one problem by value (firstTile ignored). Grid (ceil(L / 32), batch), block 128.
+BRAID_KERNEL void __launch_bounds__(BRAID_SKINNY_THREADS)
+braid_gemm_skinny_f32(BraidGemmProblem p, const int32_t* __restrict__ aOffsets, const int32_t* __restrict__ bOffsets) {
+  __shared__ float part[BRAID_SKINNY_THREADS / 32][BRAID_SKINNY_MAX][BRAID_SKINNY_SPAN];
+  int batch = blockIdx.y;
+  const float* A = reinterpret_cast<const float*>(p.a) + aOffsets[batch];
+  const float* B = reinterpret_cast<const float*>(p.b) + bOffsets[batch];
+  float* Y = reinterpret_cast<float*>(p.y) + (long long)batch * p.m * p.ldc;
+  braid_gemm_skinny_block(p, A, B, Y, blockIdx.x, part);
+}
+
+// Grouped skinny GEMM: every problem has min(M, N) <= 16. Grid = the sum of every problem's
+// ceil(max(M, N) / 32) blocks, block 128; the table is GroupedGemmTable's (one entry per batch
+// entry) with firstTile = the problem's first block (tilesN is not read).
+BRAID_KERNEL void __launch_bounds__(BRAID_SKINNY_THREADS)
+braid_gemm_skinny_grouped_f32(const BraidGemmProblem* __restrict__ table, int32_t count) {
+  __shared__ float part[BRAID_SKINNY_THREADS / 32][BRAID_SKINNY_MAX][BRAID_SKINNY_SPAN];
+  __shared__ int problem;
+  if (threadIdx.x == 0) problem = braid_find_problem(table, count, blockIdx.x);
+  __syncthreads();
+  BraidGemmProblem p = table[problem];
+  braid_gemm_skinny_block(p, reinterpret_cast<const float*>(p.a), reinterpret_cast<const float*>(p.b),
+                          reinterpret_cast<float*>(p.y), blockIdx.x - p.firstTile, part);
 }

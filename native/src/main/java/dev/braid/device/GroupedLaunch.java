@@ -1,13 +1,12 @@
 package dev.braid.device;
 
-import dev.braid.device.kernel.Conv2d;
-import dev.braid.device.kernel.Gemm;
+import dev.braid.device.plan.KernelFamily;
 import java.util.List;
 
 /**
- * A super-kernel: several problems of the same kind run as one launch. All problems are
- * {@link Gemm} kernels or all are {@link Conv2d} kernels; their shapes may differ and they may
- * belong to different models. The launch completes when every problem has, and fails if any does.
+ * A super-kernel: several problems of the same kind run as one launch. All problems belong to one
+ * kernel family (temporarily, until branch fuse's FusionKeys rule replaces this check); their
+ * shapes may differ and they may belong to different models. The launch completes when every problem has, and fails if any does.
  */
 public record GroupedLaunch(List<KernelLaunch> problems) implements Launch {
   public GroupedLaunch {
@@ -15,18 +14,25 @@ public record GroupedLaunch(List<KernelLaunch> problems) implements Launch {
     if (problems.isEmpty()) {
       throw new IllegalArgumentException("a grouped launch needs at least one problem");
     }
-    Class<?> kind = problems.get(0).kernel().getClass();
-    if (kind != Gemm.class && kind != Conv2d.class) {
-      throw new IllegalArgumentException(
-          "grouped launches take Gemm or Conv2d problems, got " + kind.getSimpleName());
+    // TEMPORARY (branch cuda, superseded by branch fuse's FusionKeys rule): one kernel family
+    // per launch, dense and depthwise convolutions together, layout kernels never.
+    KernelFamily kind = family(problems.get(0).kernel());
+    if (kind == KernelFamily.LAYOUT) {
+      throw new IllegalArgumentException("grouped launches take no " + kind + " kernels, got "
+          + problems.get(0).kernel().getClass().getSimpleName());
     }
     for (int i = 1; i < problems.size(); i++) {
-      if (problems.get(i).kernel().getClass() != kind) {
+      if (family(problems.get(i).kernel()) != kind) {
         throw new IllegalArgumentException(
-            "grouped launch mixes " + kind.getSimpleName() + " with "
+            "grouped launch mixes " + problems.get(0).kernel().getClass().getSimpleName() + " with "
                 + problems.get(i).kernel().getClass().getSimpleName() + " at problem " + i);
       }
     }
+  }
+
+  private static KernelFamily family(dev.braid.device.kernel.Kernel k) {
+    KernelFamily f = KernelFamily.of(k);
+    return f == KernelFamily.DEPTHWISE_CONV2D ? KernelFamily.CONV2D : f;
   }
 
   @Override

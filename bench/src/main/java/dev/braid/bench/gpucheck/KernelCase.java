@@ -9,6 +9,8 @@ import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
+import dev.braid.device.plan.GroupedGeometry;
+import dev.braid.device.plan.KernelFamily;
 import dev.braid.device.plan.KernelGeometry;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -45,30 +47,38 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
     if (bf16()) {
       return base + ".BF16";
     }
+    if (grouped) {
+      boolean oneKind = problems.stream().allMatch(p -> p.getClass() == k.getClass());
+      return "Grouped" + (oneKind ? base : KernelFamily.of(k).name());
+    }
     if (k instanceof Unary u) {
       return base + "." + u.op();
     }
     if (k instanceof Binary b) {
       return base + "." + b.op();
     }
-    return grouped ? "Grouped" + base : base;
+    return base;
   }
 
   /**
    * The CUDA kernel of braid_kernels.manifest this case is meant to reach, following the ABI's
    * dispatch (skinny GEMM below {@link KernelGeometry#SKINNY_MAX}, depthwise conv when groups equal
-   * channels, the WMMA kernels for every bf16 problem). Informational: the device decides.
+   * channels, the WMMA kernels for every bf16 problem; for a group, the grouped kernel(s)
+   * {@link GroupedGeometry} names, joined by "+"). Informational: the device decides.
    */
   String cudaKernel() {
     Kernel k = problems.get(0);
     if (bf16()) {
       return k instanceof Gemm ? "braid_gemm_bf16" : "braid_conv2d_bf16";
     }
+    if (grouped) {
+      return String.join("+", GroupedGeometry.of(problems).kernels());
+    }
     if (k instanceof Gemm g) {
-      return grouped ? "braid_gemm_grouped_f32" : KernelGeometry.isSkinny(g) ? "braid_gemm_skinny_f32" : "braid_gemm_f32";
+      return KernelGeometry.isSkinny(g) ? "braid_gemm_skinny_f32" : "braid_gemm_f32";
     }
     if (k instanceof Conv2d c) {
-      return grouped ? "braid_conv2d_grouped_f32" : c.isDepthwise() ? "braid_conv2d_depthwise_f32" : "braid_conv2d_f32";
+      return c.isDepthwise() ? "braid_conv2d_depthwise_f32" : "braid_conv2d_f32";
     }
     return switch (k.getClass().getSimpleName()) {
       case "Binary" -> "braid_binary_f32";
@@ -92,7 +102,10 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
    * {@code braid_f32_to_bf16}, which converts their operands.
    */
   List<String> cudaKernels() {
-    return bf16() ? List.of("braid_f32_to_bf16", cudaKernel()) : List.of(cudaKernel());
+    if (bf16()) {
+      return List.of("braid_f32_to_bf16", cudaKernel());
+    }
+    return grouped ? GroupedGeometry.of(problems).kernels() : List.of(cudaKernel());
   }
 
   /** Whether the problems multiply in {@link Precision#BF16_FP32_ACC}. */

@@ -11,6 +11,7 @@ import dev.braid.device.kernel.Gather;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.GemmBias;
 import dev.braid.device.kernel.GlobalAveragePool;
+import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Pool2d.PoolMode;
@@ -26,8 +27,8 @@ import java.util.List;
 
 /**
  * The cases {@code gpucheck kernels} runs: every kernel of the set, with shapes the zoo and Table 1
- * use plus odd sizes that leave partial tiles and edge blocks, both super-kernels over problems
- * of different shapes, and the bf16 tensor-core GEMM and convolution (whose reference, CpuDevice in
+ * use plus odd sizes that leave partial tiles and edge blocks, every grouped super-kernel over
+ * problems of different shapes (and, for the classes that take them, different ops), and the bf16 tensor-core GEMM and convolution (whose reference, CpuDevice in
  * {@link Precision#BF16_FP32_ACC}, rounds the inputs to bf16 first, so the same relative tolerance
  * holds: only the float32 summation order differs). Sizes stay small enough for the CPU reference
  * to finish in seconds.
@@ -133,7 +134,49 @@ final class KernelCases {
     c.add(KernelCase.single("gather rows 50x16", new Gather(Shape.of(50, 16), 0, 7)));
     c.add(KernelCase.single("gather middle axis", new Gather(Shape.of(4, 10, 6), 1, 3)));
     c.add(KernelCase.single("copy 1001", new Copy(1001)));
+    addGrouped(c);
     return c;
+  }
+
+  /**
+   * Super-kernels of the fusion classes beyond tiled GEMM and dense convolution (issue 10): each
+   * mixes shapes, ops and attributes that the single-problem kernels take one at a time, with odd
+   * sizes for partial blocks. The reference runs every problem alone.
+   */
+  private static void addGrouped(List<KernelCase> c) {
+    c.add(KernelCase.group("grouped skinny gemm: mlp fc1, matvec, transA, batched heads", List.of(
+        Gemm.of(1, 1024, 784, false, true, 1f, 1f, GemmBias.PER_COLUMN), Gemm.of(512, 1, 512),
+        Gemm.of(3, 70, 45, true, false, 0.5f, 2f, GemmBias.FULL), Gemm.strided(2, 4, 70, 33, 4 * 33, 33 * 70))));
+    c.add(KernelCase.group("grouped depthwise conv: 3x3/1, 3x3/2, 5x5 dilated asymmetric pad, multiplier 2, 7x7/2",
+        List.of(new Conv2d(1, 96, 28, 28, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 96, false, Activation.clip(0f, 6f)),
+            Conv2d.simple(2, 144, 29, 29, 144, 3, 2, 1, 144),
+            new Conv2d(1, 24, 17, 19, 24, 5, 5, 1, 1, 3, 2, 1, 4, 2, 2, 24, true, Activation.RELU),
+            new Conv2d(2, 8, 13, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, true, Activation.NONE),
+            Conv2d.simple(1, 32, 30, 30, 32, 7, 2, 3, 32))));
+    List<Kernel> ew = new ArrayList<>();
+    int size = 1000;
+    for (UnaryOp op : UnaryOp.values()) {
+      ew.add(op == UnaryOp.CLIP ? Unary.clip(size + 7, -0.25f, 0.5f) : Unary.of(op, size + 7));
+      size += 613;
+    }
+    ew.add(Binary.of(BinaryOp.ADD, Shape.of(1, 64, 14, 14), Shape.of(1, 64, 1, 1)));
+    ew.add(Binary.of(BinaryOp.SUB, Shape.of(4, 64, 33), Shape.of(4, 64, 1)));
+    ew.add(Binary.of(BinaryOp.MUL, Shape.of(4, 64, 256), Shape.of(256)));
+    ew.add(Binary.of(BinaryOp.DIV, Shape.of(3, 1, 5), Shape.of(1, 7, 5)));
+    ew.add(Binary.of(BinaryOp.POW, Shape.of(2, 64, 33), Shape.scalar()));
+    ew.add(new BatchNorm(2, 32, 49));
+    ew.add(new BatchNorm(1, 96, 13));
+    c.add(KernelCase.group("grouped elementwise: every unary op, every binary op broadcast, batchnorm", ew));
+    c.add(KernelCase.group("grouped pool: max 3x3/2, avg count_include_pad, avg 2x2, max dilated, global avg",
+        List.of(Pool2d.simple(PoolMode.MAX, 2, 16, 29, 29, 3, 2, 1),
+            new Pool2d(PoolMode.AVERAGE, 1, 8, 17, 17, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 9, 9, true),
+            Pool2d.simple(PoolMode.AVERAGE, 1, 8, 16, 16, 2, 2, 0),
+            new Pool2d(PoolMode.MAX, 1, 4, 15, 13, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 15, 13, false),
+            new GlobalAveragePool(2 * 512, 49), new GlobalAveragePool(13, 100))));
+    c.add(KernelCase.group("grouped rows: softmax last/middle/long axis, layernorm with/without bias, reduce mean",
+        List.of(new Softmax(4 * 4 * 64, 64, 1), new Softmax(8, 5, 7), new Softmax(3, 1000, 1),
+            new LayerNorm(128, 256, 1e-12f, true), new LayerNorm(64, 100, 1e-5f, false),
+            new ReduceMean(Shape.of(2, 64, 256), List.of(2)), new ReduceMean(Shape.of(4, 6, 8), List.of(0, 2)))));
   }
 
   private static KernelCase bf16(String name, Gemm g) {

@@ -34,7 +34,11 @@ public final class GroupedConvTable {
   }
 
   public static GroupedConvTable of(GroupedLaunch launch, ToLongFunction<BufferSlice> address) {
-    List<KernelLaunch> problems = launch.problems();
+    return of(launch.problems(), address);
+  }
+
+  /** The table for {@code problems}, all Conv2d and none depthwise, in order. */
+  public static GroupedConvTable of(List<KernelLaunch> problems, ToLongFunction<BufferSlice> address) {
     long[] counts = new long[problems.size()];
     for (int i = 0; i < counts.length; i++) {
       Conv2d c = (Conv2d) problems.get(i).kernel();

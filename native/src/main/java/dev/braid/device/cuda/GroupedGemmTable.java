@@ -29,6 +29,8 @@ public final class GroupedGemmTable {
       OFF_BETA = 68, OFF_BIAS_MODE = 72, OFF_FIRST_TILE = 76, OFF_TILES_N = 80, OFF_PAD0 = 84;
   /** Tile edge of the tiled kernels (BRAID_TILE). */
   public static final int TILE = 64;
+  /** Skinny kernel: the largest short side, long positions per block (BRAID_SKINNY_MAX, _SPAN). */
+  public static final int SKINNY_MAX = 16, SKINNY_SPAN = 32;
 
   private final ByteBuffer bytes;
   private final TileMap tiles;
@@ -43,10 +45,41 @@ public final class GroupedGemmTable {
    * a slice's first byte.
    */
   public static GroupedGemmTable of(GroupedLaunch launch, ToLongFunction<BufferSlice> address) {
+    return of(launch.problems(), address);
+  }
+
+  /** The table of {@code braid_gemm_grouped_f32} for {@code problems}, all Gemm, in order: 64 x 64 tiles. */
+  public static GroupedGemmTable of(List<KernelLaunch> problems, ToLongFunction<BufferSlice> address) {
+    return build(problems, address, GroupedGemmTable::tilesOf);
+  }
+
+  /**
+   * The table of {@code braid_gemm_skinny_grouped_f32} for {@code problems}, all Gemm with
+   * {@code min(M, N) <= 16}: the same entries, with firstTile counting skinny blocks of 32 long
+   * positions ({@link #skinnyBlocksOf}).
+   */
+  public static GroupedGemmTable skinny(List<KernelLaunch> problems, ToLongFunction<BufferSlice> address) {
+    for (int i = 0; i < problems.size(); i++) {
+      Gemm g = (Gemm) problems.get(i).kernel();
+      if (Math.min(g.m(), g.n()) > SKINNY_MAX) {
+        throw new IllegalArgumentException("grouped skinny problem " + i + " (" + g + ") has min(M, N) = "
+            + Math.min(g.m(), g.n()) + "; the skinny kernel takes at most " + SKINNY_MAX);
+      }
+    }
+    return build(problems, address, GroupedGemmTable::skinnyBlocksOf);
+  }
+
+  /** Blocks of one batch entry on the skinny kernel: ceil(max(m, n) / 32). */
+  public static long skinnyBlocksOf(Gemm g) {
+    return TileMap.ceilDiv(Math.max(g.m(), g.n()), SKINNY_SPAN);
+  }
+
+  private static GroupedGemmTable build(List<KernelLaunch> problems, ToLongFunction<BufferSlice> address,
+      ToLongFunction<Gemm> blocksOf) {
     List<long[]> rows = new ArrayList<>();
     List<Gemm> gemms = new ArrayList<>();
     List<long[]> ptrs = new ArrayList<>();
-    for (KernelLaunch kl : launch.problems()) {
+    for (KernelLaunch kl : problems) {
       Gemm g = (Gemm) kl.kernel();
       List<BufferSlice> args = kl.args();
       long a = address.applyAsLong(args.get(0)), b = address.applyAsLong(args.get(1));
@@ -55,7 +88,7 @@ public final class GroupedGemmTable {
       for (int e = 0; e < g.batch(); e++) {
         gemms.add(g);
         ptrs.add(new long[] {a + 4L * g.aOffset(e), b + 4L * g.bOffset(e), c, y + 4L * e * g.m() * g.n()});
-        rows.add(new long[] {tilesOf(g)});
+        rows.add(new long[] {blocksOf.applyAsLong(g)});
       }
     }
     long[] counts = new long[rows.size()];

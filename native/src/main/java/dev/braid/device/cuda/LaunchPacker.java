@@ -14,7 +14,6 @@ import dev.braid.device.cuda.PackedLaunch.StatusCheck;
 import dev.braid.device.cuda.PackedLaunch.Upload;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
-import dev.braid.device.kernel.Broadcast;
 import dev.braid.device.kernel.Concat;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Copy;
@@ -35,6 +34,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.ToLongFunction;
 
 /**
@@ -45,9 +45,18 @@ import java.util.function.ToLongFunction;
  * tables, status words, Concat intermediates) from {@link Scratch}.
  *
  * <p>Choices the ABI prescribes: the skinny GEMM when {@code min(M, N) <= 16}, the tiled one
- * otherwise; the depthwise kernel for depthwise convolutions (also when they arrive in a grouped
- * launch: they run beside the grouped implicit GEMM on the same stream); Gather's status word
- * zeroed before and checked after; Concat over more than 16 inputs in rounds of at most 16.
+ * otherwise; the depthwise kernel for depthwise convolutions; Gather's status word zeroed before
+ * and checked after; Concat over more than 16 inputs in rounds of at most 16.
+ *
+ * <p>A {@link GroupedLaunch} runs on the grouped kernel of its problems' class, one table upload
+ * and one call (see {@link GroupClass}): {@code braid_gemm_skinny_grouped_f32} when every GEMM has
+ * {@code min(M, N) <= 16}, else {@code braid_gemm_grouped_f32} for all ({@link GroupedGemmTable}),
+ * {@code braid_conv2d_grouped_f32} ({@link GroupedConvTable}) with depthwise problems beside it on
+ * {@code braid_conv2d_depthwise_grouped_f32} ({@link GroupedDepthwiseTable}),
+ * {@code braid_elementwise_grouped_f32}, {@code braid_pool_grouped_f32} and
+ * {@code braid_rows_grouped_f32} ({@link GroupedElementwiseTable}, {@link GroupedPoolTable},
+ * {@link GroupedRowTable}). Problems with no work are left out of the tables; a list that mixes
+ * classes, or holds a layout kernel, is refused with INVALID_ARGUMENT.
  *
  * <p>{@link Precision#BF16_FP32_ACC} GEMMs and convolutions: {@code braid_f32_to_bf16} first
  * converts each multiplied operand's whole float32 slice (A and B, or X and W) into bf16 scratch of
@@ -73,10 +82,10 @@ public final class LaunchPacker {
   static final int EW_THREADS = 256, EW_BLOCK_ELEMENTS = 1024;
   /** Global average pool: 8 rows (one warp each) per 256-thread block. */
   static final int GAP_ROWS_PER_BLOCK = 8;
-  /** BRAID_MAX_RANK, BRAID_MAX_CONCAT. */
-  static final int MAX_RANK = 8, MAX_CONCAT = 16;
-  /** sizeof(BraidShape), sizeof(BraidConcatInputs). */
-  static final int SHAPE_BYTES = 136, CONCAT_BYTES = 200;
+  /** BRAID_MAX_CONCAT. */
+  static final int MAX_CONCAT = 16;
+  /** sizeof(BraidConcatInputs). */
+  static final int CONCAT_BYTES = 200;
 
   /** Device memory for the launch's own use; CudaDevice backs it with the pool. */
   public interface Scratch {
@@ -93,14 +102,84 @@ public final class LaunchPacker {
     try {
       if (launch instanceof KernelLaunch k) {
         b.single(k);
-      } else {
-        b.grouped((GroupedLaunch) launch);
+        return b.build(label(launch, b.calls));
       }
-      return b.build(label(launch, b.calls));
     } catch (RuntimeException e) {
       b.release();
       throw e;
     }
+    return packGrouped(((GroupedLaunch) launch).problems(), address, scratch);
+  }
+
+  /**
+   * Packs the problems of a grouped launch, in order, onto the grouped kernel of their fusion class
+   * (see the class comment); a list that mixes classes is refused with INVALID_ARGUMENT naming the
+   * first problem of another class. Package-private so that tests can pack lists that
+   * {@link GroupedLaunch} itself would refuse.
+   */
+  static PackedLaunch packGrouped(List<KernelLaunch> problems, ToLongFunction<BufferSlice> address, Scratch scratch) {
+    if (problems.isEmpty()) {
+      throw new IllegalArgumentException("a grouped launch needs at least one problem");
+    }
+    Builder b = new Builder(address, scratch);
+    try {
+      b.grouped(problems);
+      return b.build(String.join("+", functions(b.calls)) + " (grouped launch of " + problems.size() + " "
+          + GroupClass.of(problems.get(0).kernel()).what + " problems)");
+    } catch (RuntimeException e) {
+      b.release();
+      throw e;
+    }
+  }
+
+  /**
+   * The grouped kernels of a {@link GroupedLaunch}, by the first problem's kind: one class per
+   * launch. Dense and depthwise convolutions share the CONV class as before issue 10 (the dense
+   * ones run on the grouped implicit GEMM, the depthwise ones on the grouped depthwise kernel,
+   * two calls on the stream); every other class is one call.
+   */
+  enum GroupClass {
+    GEMM("Gemm"),
+    CONV("Conv2d"),
+    ELEMENTWISE("Unary/Binary/BatchNorm"),
+    POOL("Pool2d/GlobalAveragePool"),
+    ROWS("Softmax/LayerNorm/ReduceMean");
+
+    final String what;
+
+    GroupClass(String what) {
+      this.what = what;
+    }
+
+    static GroupClass of(Kernel k) {
+      if (k instanceof Gemm) {
+        return GEMM;
+      }
+      if (k instanceof Conv2d) {
+        return CONV;
+      }
+      if (k instanceof Unary || k instanceof Binary || k instanceof BatchNorm) {
+        return ELEMENTWISE;
+      }
+      if (k instanceof Pool2d || k instanceof GlobalAveragePool) {
+        return POOL;
+      }
+      if (k instanceof Softmax || k instanceof LayerNorm || k instanceof ReduceMean) {
+        return ROWS;
+      }
+      throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT, "no grouped CUDA kernel for "
+          + k.getClass().getSimpleName() + " (" + k + "): Transpose, Concat, Gather and Copy launch singly");
+    }
+  }
+
+  private static List<String> functions(List<KernelCall> calls) {
+    List<String> fns = new ArrayList<>();
+    for (KernelCall c : calls) {
+      if (!fns.contains(c.function())) {
+        fns.add(c.function());
+      }
+    }
+    return fns;
   }
 
   private static String label(Launch launch, List<KernelCall> calls) {
@@ -275,86 +354,96 @@ public final class LaunchPacker {
       return dst;
     }
 
-    void grouped(GroupedLaunch g) {
-      for (int i = 0; i < g.problems().size(); i++) {
-        Kernel kernel = g.problems().get(i).kernel();
+    void grouped(List<KernelLaunch> problems) {
+      GroupClass cls = GroupClass.of(problems.get(0).kernel());
+      for (int i = 0; i < problems.size(); i++) {
+        Kernel kernel = problems.get(i).kernel();
         if (kernel instanceof Gemm gm && gm.precision() != Precision.FP32
             || kernel instanceof Conv2d cv && cv.precision() != Precision.FP32) {
           throw invalid("grouped launch problem " + i + " (" + kernel + ") is " + Precision.BF16_FP32_ACC
               + ": there is no grouped bf16 kernel (braid_gemm_grouped_f32 and braid_conv2d_grouped_f32 are"
               + " float32 only); launch bf16 problems singly");
         }
+        GroupClass other = GroupClass.of(kernel);
+        if (other != cls) {
+          throw invalid("grouped launch mixes fusion classes: problem 0 (" + problems.get(0).kernel() + ") is "
+              + cls + " (" + cls.what + ") but problem " + i + " (" + kernel + ") is " + other + " (" + other.what
+              + "); one grouped kernel runs one class");
+        }
       }
-      if (g.problems().get(0).kernel() instanceof Gemm) {
-        GroupedGemmTable t = GroupedGemmTable.of(g, address);
-        long table = take(t.bytes().length);
-        uploads.add(new Upload(table, t.bytes()));
-        calls.add(KernelCall.of("braid_gemm_grouped_f32", t.totalTiles(), TILED_THREADS,
-            List.of(new Ptr(table), new I32(t.count()))));
-        return;
-      }
-      List<KernelLaunch> implicit = new ArrayList<>();
-      List<KernelLaunch> depthwise = new ArrayList<>();
-      for (KernelLaunch p : g.problems()) {
-        (((Conv2d) p.kernel()).isDepthwise() ? depthwise : implicit).add(p);
-      }
-      if (!implicit.isEmpty()) {
-        GroupedConvTable t = GroupedConvTable.of(new GroupedLaunch(implicit), address);
-        long table = take(t.bytes().length);
-        uploads.add(new Upload(table, t.bytes()));
-        calls.add(KernelCall.of("braid_conv2d_grouped_f32", t.totalTiles(), TILED_THREADS,
-            List.of(new Ptr(table), new I32(t.count()))));
-      }
-      for (KernelLaunch p : depthwise) {
-        conv(p, (Conv2d) p.kernel());
+      switch (cls) {
+        case GEMM -> {
+          boolean skinny = problems.stream().allMatch(p -> {
+            Gemm gm = (Gemm) p.kernel();
+            return Math.min(gm.m(), gm.n()) <= SKINNY_MAX;
+          });
+          GroupedGemmTable t = skinny ? GroupedGemmTable.skinny(problems, address) : GroupedGemmTable.of(problems, address);
+          long table = take(t.bytes().length);
+          uploads.add(new Upload(table, t.bytes()));
+          calls.add(KernelCall.of(skinny ? "braid_gemm_skinny_grouped_f32" : "braid_gemm_grouped_f32", t.totalTiles(),
+              skinny ? SKINNY_THREADS : TILED_THREADS, List.of(new Ptr(table), new I32(t.count()))));
+        }
+        case CONV -> {
+          List<KernelLaunch> implicit = new ArrayList<>();
+          List<KernelLaunch> depthwise = new ArrayList<>();
+          for (KernelLaunch p : problems) {
+            (((Conv2d) p.kernel()).isDepthwise() ? depthwise : implicit).add(p);
+          }
+          if (!implicit.isEmpty()) {
+            GroupedConvTable t = GroupedConvTable.of(implicit, address);
+            long table = take(t.bytes().length);
+            uploads.add(new Upload(table, t.bytes()));
+            calls.add(KernelCall.of("braid_conv2d_grouped_f32", t.totalTiles(), TILED_THREADS,
+                List.of(new Ptr(table), new I32(t.count()))));
+          }
+          if (!depthwise.isEmpty()) {
+            table(GroupedDepthwiseTable.of(depthwise, address));
+          }
+        }
+        case ELEMENTWISE -> table(GroupedElementwiseTable.of(problems, address));
+        case POOL -> table(GroupedPoolTable.of(problems, address));
+        case ROWS -> table(GroupedRowTable.of(problems, address));
+        default -> throw new IllegalStateException("unhandled " + cls);
       }
     }
 
+    /** Uploads {@code t} and launches its kernel over it: (table address, entries); nothing when empty. */
+    void table(Optional<ProblemTable> t) {
+      if (t.isEmpty()) {
+        return;
+      }
+      ProblemTable p = t.get();
+      long table = take(p.bytes().length);
+      uploads.add(new Upload(table, p.bytes()));
+      calls.add(KernelCall.of(p.function(), p.totalBlocks(), p.threads(), List.of(new Ptr(table), new I32(p.count()))));
+    }
+
     void binary(KernelLaunch k, Binary bin) {
-      Shape out = bin.out();
-      checkRank(bin, out.rank());
-      byte[] s = shape(out.rank(), 0, out.dims(), Broadcast.strides(bin.a(), out), Broadcast.strides(bin.b(), out),
-          new int[0]);
-      elementwise("braid_binary_f32", out.size(), List.of(new Ptr(addr(k, 0)), new Ptr(addr(k, 1)), new Ptr(out(k)),
-          new I64(out.size()), new I32(bin.op().ordinal()), new Struct("BraidShape", s)));
+      byte[] shape = ShapeStruct.binary(bin);
+      elementwise("braid_binary_f32", bin.out().size(), List.of(new Ptr(addr(k, 0)), new Ptr(addr(k, 1)),
+          new Ptr(out(k)), new I64(bin.out().size()), new I32(bin.op().ordinal()), new Struct("BraidShape", shape)));
     }
 
     void transpose(KernelLaunch k, Transpose t) {
       Shape in = t.input();
-      checkRank(t, in.rank());
+      ShapeStruct.checkRank(t, in.rank());
       int[] inStrides = in.strides();
       int[] strideA = new int[in.rank()];
       for (int i = 0; i < strideA.length; i++) {
         strideA[i] = inStrides[t.perm().get(i)];
       }
-      byte[] s = shape(in.rank(), 0, t.output().dims(), strideA, new int[0], new int[0]);
+      byte[] s = ShapeStruct.of(in.rank(), 0, t.output().dims(), strideA, new int[0], new int[0]);
       elementwise("braid_transpose_f32", in.size(), List.of(new Ptr(addr(k, 0)), new Ptr(out(k)),
           new I64(in.size()), new Struct("BraidShape", s)));
     }
 
     void reduceMean(KernelLaunch k, ReduceMean r) {
-      Shape in = r.input();
-      checkRank(r, in.rank());
-      int[] strides = in.strides();
-      int kept = in.rank() - r.axes().size();
-      int[] dims = new int[kept], strideA = new int[kept];
-      int[] dims2 = new int[r.axes().size()], strideB = new int[r.axes().size()];
-      int ki = 0, ri = 0;
-      for (int d = 0; d < in.rank(); d++) {
-        if (r.axes().contains(d)) {
-          dims2[ri] = in.dim(d);
-          strideB[ri++] = strides[d];
-        } else {
-          dims[ki] = in.dim(d);
-          strideA[ki++] = strides[d];
-        }
-      }
+      byte[] s = ShapeStruct.reduceMean(r);
       long outputs = r.outputElements();
       long count = r.reducedElements();
       if (outputs == 0 || count == 0) {
         return;
       }
-      byte[] s = shape(kept, r.axes().size(), dims, strideA, strideB, dims2);
       calls.add(KernelCall.of("braid_reduce_mean_f32", outputs, reductionThreads(count), List.of(
           new Ptr(addr(k, 0)), new Ptr(out(k)), new Struct("BraidShape", s), new I64(count))));
     }
@@ -441,31 +530,6 @@ public final class LaunchPacker {
       if (outer > 1) {
         concatRows(groupOut, groupChunks, y, outer);
       }
-    }
-
-    static void checkRank(Kernel k, int rank) {
-      if (rank > MAX_RANK) {
-        throw invalid(k + ": rank " + rank + " exceeds the CUDA kernels' limit " + MAX_RANK);
-      }
-    }
-
-    /** A BraidShape's 136 bytes; absent entries are zero. */
-    static byte[] shape(int rank, int rank2, int[] dims, int[] strideA, int[] strideB, int[] dims2) {
-      ByteBuffer s = ByteBuffer.allocate(SHAPE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      s.putInt(0, rank).putInt(4, rank2);
-      for (int i = 0; i < dims.length; i++) {
-        s.putInt(8 + 4 * i, dims[i]);
-      }
-      for (int i = 0; i < strideA.length; i++) {
-        s.putInt(40 + 4 * i, strideA[i]);
-      }
-      for (int i = 0; i < strideB.length; i++) {
-        s.putInt(72 + 4 * i, strideB[i]);
-      }
-      for (int i = 0; i < dims2.length; i++) {
-        s.putInt(104 + 4 * i, dims2[i]);
-      }
-      return s.array();
     }
 
     static DeviceException invalid(String message) {

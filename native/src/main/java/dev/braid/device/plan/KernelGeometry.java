@@ -61,6 +61,10 @@ import dev.braid.device.kernel.Unary;
  * skinny 118); the bf16 kernels' are their own (braid_gemm_bf16 162, braid_conv2d_bf16 128).
  * KernelGeometryManifestTest keeps them equal. The bf16 GEMM has no skinny variant and the bf16
  * convolution no depthwise one: every bf16 problem runs on the 64 x 64 WMMA tiles.
+ *
+ * <p>This table is for a kernel launched alone. A grouped launch runs a grouped kernel with its own
+ * registers and shared memory (and, for a GEMM group, possibly another tiling): its footprint and
+ * each problem's blocks are {@link GroupedGeometry#of}'s, not the largest of these.
  */
 public final class KernelGeometry {
   /** Output tile edge of the tiled GEMM and implicit-GEMM kernels. */

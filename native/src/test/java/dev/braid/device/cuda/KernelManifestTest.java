@@ -29,7 +29,10 @@ class KernelManifestTest {
       "braid_conv2d_f32", "braid_conv2d_grouped_f32", "braid_conv2d_depthwise_f32", "braid_conv2d_bf16",
       "braid_f32_to_bf16", "braid_unary_f32", "braid_binary_f32", "braid_batchnorm_f32", "braid_copy_f32",
       "braid_transpose_f32", "braid_concat_f32", "braid_gather_f32", "braid_pool2d_f32",
-      "braid_global_avg_pool_f32", "braid_softmax_f32", "braid_layernorm_f32", "braid_reduce_mean_f32");
+      "braid_global_avg_pool_f32", "braid_softmax_f32", "braid_layernorm_f32", "braid_reduce_mean_f32",
+      // grouped kernels of the fusion classes beyond GEMM and convolution (issue 10)
+      "braid_conv2d_depthwise_grouped_f32", "braid_elementwise_grouped_f32", "braid_pool_grouped_f32",
+      "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32");
 
   @Test
   void committedFatbinHashMatchesTheSourcesAndFlags() throws Exception {

@@ -79,7 +79,16 @@ class LaunchPackerTest {
     }
 
     PackedLaunch pack(dev.braid.device.Launch l) {
-      return LaunchPacker.pack(l, this::addr, new LaunchPacker.Scratch() {
+      return LaunchPacker.pack(l, this::addr, scratch());
+    }
+
+    /** Packs a problem list as a grouped launch, without GroupedLaunch's own checks. */
+    PackedLaunch packGrouped(List<KernelLaunch> problems) {
+      return LaunchPacker.packGrouped(problems, this::addr, scratch());
+    }
+
+    LaunchPacker.Scratch scratch() {
+      return new LaunchPacker.Scratch() {
         @Override
         public long allocate(long bytes) {
           if (allocated.size() >= failAfter) {
@@ -95,7 +104,7 @@ class LaunchPackerTest {
         public void free(long address) {
           freed.add(address);
         }
-      });
+      };
     }
   }
 
@@ -218,7 +227,7 @@ class LaunchPackerTest {
   }
 
   @Test
-  void groupedConvRunsDepthwiseProblemsBesideTheGroupedImplicitGemm() {
+  void groupedConvRunsDepthwiseProblemsOnTheGroupedDepthwiseKernelBesideTheImplicitGemm() {
     Conv2d a = Conv2d.simple(1, 16, 14, 14, 32, 3, 1, 1, 1);
     Conv2d dw = Conv2d.simple(1, 16, 14, 14, 16, 3, 1, 1, 16);
     Conv2d b = Conv2d.simple(1, 8, 7, 7, 100, 1, 1, 0, 2);
@@ -230,8 +239,9 @@ class LaunchPackerTest {
     assertEquals(List.of(new Ptr(f.allocated.get(0)), new I32(2)), p.calls().get(0).params());
     assertArrayEquals(table.bytes(), p.uploads().get(0).bytes());
     assertEquals(4 * 1 + 2 * 1 * 1, table.totalTiles(), "a: 4 pixel tiles x 1; b: 2 groups x 1 x 1");
-    geometry(p.calls().get(1), "braid_conv2d_depthwise_f32", (16 * 196 + 255) / 256, 1, 256);
-    assertTrue(p.label().contains("braid_conv2d_grouped_f32+braid_conv2d_depthwise_f32"), p.label());
+    geometry(p.calls().get(1), "braid_conv2d_depthwise_grouped_f32", (16 * 196 + 255) / 256, 1, 256);
+    assertEquals(List.of(new Ptr(f.allocated.get(1)), new I32(1)), p.calls().get(1).params());
+    assertTrue(p.label().contains("braid_conv2d_grouped_f32+braid_conv2d_depthwise_grouped_f32"), p.label());
   }
 
   @Test

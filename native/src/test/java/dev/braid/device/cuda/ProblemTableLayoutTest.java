@@ -39,6 +39,34 @@ class ProblemTableLayoutTest {
         {"actMax", "OFF_ACT_MAX"}, {"hasBias", "OFF_HAS_BIAS"}, {"firstTile", "OFF_FIRST_TILE"},
         {"tilesM", "OFF_TILES_M"}, {"tilesN", "OFF_TILES_N"}, {"pad0", "OFF_PAD0"}};
     StringBuilder c = new StringBuilder("#include <stdio.h>\n#include \"braid_abi.h\"\nint main(void) {\n");
+    String[][] ew = {{"x", "OFF_X"}, {"b", "OFF_B"}, {"c", "OFF_C"}, {"y", "OFF_Y"}, {"n", "OFF_N"}, {"kind", "OFF_KIND"},
+        {"op", "OFF_OP"}, {"lo", "OFF_LO"}, {"hi", "OFF_HI"}, {"channels", "OFF_CHANNELS"}, {"spatial", "OFF_SPATIAL"},
+        {"firstBlock", "OFF_FIRST_BLOCK"}, {"pad0", "OFF_PAD0"}, {"shape", "OFF_SHAPE"}};
+    String[][] pool = {{"x", "OFF_X"}, {"y", "OFF_Y"}, {"mode", "OFF_MODE"}, {"n", "OFF_N"}, {"c", "OFF_C"},
+        {"h", "OFF_H"}, {"w", "OFF_W"}, {"kh", "OFF_KH"}, {"kw", "OFF_KW"}, {"strideH", "OFF_STRIDE_H"},
+        {"strideW", "OFF_STRIDE_W"}, {"padTop", "OFF_PAD_TOP"}, {"padLeft", "OFF_PAD_LEFT"},
+        {"padBottom", "OFF_PAD_BOTTOM"}, {"padRight", "OFF_PAD_RIGHT"}, {"dilationH", "OFF_DILATION_H"},
+        {"dilationW", "OFF_DILATION_W"}, {"outH", "OFF_OUT_H"}, {"outW", "OFF_OUT_W"},
+        {"countIncludePad", "OFF_COUNT_INCLUDE_PAD"}, {"firstBlock", "OFF_FIRST_BLOCK"}, {"pad0", "OFF_PAD0"}};
+    String[][] rows = {{"x", "OFF_X"}, {"y", "OFF_Y"}, {"scale", "OFF_SCALE"}, {"bias", "OFF_BIAS"},
+        {"count", "OFF_COUNT"}, {"kind", "OFF_KIND"}, {"threads", "OFF_THREADS"}, {"firstBlock", "OFF_FIRST_BLOCK"},
+        {"len", "OFF_LEN"}, {"inner", "OFF_INNER"}, {"epsilon", "OFF_EPSILON"}, {"shape", "OFF_SHAPE"}};
+    String[][] shape = {{"rank", "OFF_RANK"}, {"rank2", "OFF_RANK2"}, {"dims", "OFF_DIMS"}, {"strideA", "OFF_STRIDE_A"},
+        {"strideB", "OFF_STRIDE_B"}, {"dims2", "OFF_DIMS2"}};
+    Object[][] structs = {{"ew", "BraidElementwiseProblem", GroupedElementwiseTable.class, ew,
+        GroupedElementwiseTable.PROBLEM_BYTES}, {"pool", "BraidPoolProblem", GroupedPoolTable.class, pool,
+        GroupedPoolTable.PROBLEM_BYTES}, {"rows", "BraidRowProblem", GroupedRowTable.class, rows,
+        GroupedRowTable.PROBLEM_BYTES}, {"shape", "BraidShape", ShapeStruct.class, shape, ShapeStruct.BYTES}};
+    for (Object[] st : structs) {
+      String tag = (String) st[0], type = (String) st[1];
+      c.append("printf(\"").append(tag).append(".size %zu\\n\", sizeof(").append(type).append("));\n");
+      java.put(tag + ".size", (Integer) st[4]);
+      for (String[] f : (String[][]) st[3]) {
+        c.append("printf(\"").append(tag).append('.').append(f[0]).append(" %zu\\n\", offsetof(").append(type)
+            .append(", ").append(f[0]).append("));\n");
+        java.put(tag + "." + f[0], ((Class<?>) st[2]).getDeclaredField(f[1]).getInt(null));
+      }
+    }
     c.append("printf(\"gemm.size %zu\\n\", sizeof(BraidGemmProblem));\n");
     c.append("printf(\"conv.size %zu\\n\", sizeof(BraidConvProblem));\n");
     java.put("gemm.size", GroupedGemmTable.PROBLEM_BYTES);
