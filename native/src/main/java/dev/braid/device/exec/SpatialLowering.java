@@ -6,13 +6,18 @@ import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.GemmBias;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.Precision;
 import dev.braid.model.Attributes;
 import dev.braid.model.ModelException;
 import dev.braid.model.Node;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
+import java.util.Optional;
 
-/** The lowering of the matrix and windowed operators: Gemm, MatMul, Conv, MaxPool, AveragePool. */
+/**
+ * The lowering of the matrix and windowed operators: Gemm, MatMul, Conv, MaxPool, AveragePool. A
+ * pointwise Conv that is exactly a GEMM is lowered to a {@link Gemm} ({@link #asGemm}).
+ */
 final class SpatialLowering {
   private SpatialLowering() {}
 
@@ -109,11 +114,48 @@ final class SpatialLowering {
     if (c.outH() != win.oh || c.outW() != win.ow) {
       throw new ModelException(n.describe() + ": computed output " + c.outH() + "x" + c.outW() + " but the graph declares " + y);
     }
+    Optional<Gemm> pointwise = asGemm(c);
+    if (pointwise.isPresent()) {
+      if (n.hasInput(2)) {
+        l.emit(n, pointwise.get(), n.input(1), n.input(0), n.input(2), n.output(0));
+      } else {
+        l.emit(n, pointwise.get(), n.input(1), n.input(0), n.output(0));
+      }
+      return;
+    }
     if (n.hasInput(2)) {
       l.emit(n, c, n.input(0), n.input(1), n.input(2), n.output(0));
     } else {
       l.emit(n, c, n.input(0), n.input(1), n.output(0));
     }
+  }
+
+  /**
+   * A pointwise convolution as the GEMM it is, when it is one exactly: a 1x1 window, stride 1, no
+   * padding, one group and no fused activation (Gemm has no activation epilogue). Per image
+   * {@code b} of the batch, {@code Y[b] (K x HW) = W (K x C) * X[b] (C x HW)}: A is the weight
+   * matrix shared by every image (offset 0), B the image's {@code C x HW} slice of X (offset
+   * {@code b * C * HW}), Y batch entries contiguous, which is NCHW; the bias {@code [K]} is
+   * GEMM's per-row C with beta 1. Arguments: W, X, [B], Y.
+   *
+   * <p>Why: the GEMM joins the GEMM super-kernels (the transformer and MLP layers of other models)
+   * rather than the implicit-GEMM convolutions, needs no im2col addressing, and runs the same
+   * multiply-add sequence on the CPU (ConvCpu runs such a convolution as exactly this product).
+   */
+  static Optional<Gemm> asGemm(Conv2d c) {
+    if (c.kernelH() != 1 || c.kernelW() != 1 || c.strideH() != 1 || c.strideW() != 1
+        || c.padTop() != 0 || c.padLeft() != 0 || c.padBottom() != 0 || c.padRight() != 0
+        || c.groups() != 1 || !c.activation().isNone() || c.precision() != Precision.FP32) {
+      return Optional.empty();
+    }
+    int spatial = c.h() * c.w();
+    int[] aOffsets = new int[c.n()];
+    int[] bOffsets = new int[c.n()];
+    for (int b = 0; b < c.n(); b++) {
+      bOffsets[b] = Math.multiplyExact(b, Math.multiplyExact(c.c(), spatial));
+    }
+    return Optional.of(new Gemm(c.n(), c.k(), spatial, c.c(), false, false, 1f, c.hasBias() ? 1f : 0f,
+        c.hasBias() ? GemmBias.PER_ROW : GemmBias.NONE, aOffsets, bOffsets));
   }
 
   static void pool(Lowering l, Node n) {

@@ -1,29 +1,52 @@
 package dev.braid.device.plan;
 
+import dev.braid.device.kernel.BatchNorm;
+import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Precision;
+import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.Unary;
 import dev.braid.model.DType;
 import java.util.Optional;
 
 /**
- * Which grouped super-kernel can take a kernel. Braid's grouped kernels (issue 4) read a problem
- * table, one entry per problem, so problems of different shapes fuse as long as they run on the
- * same tile configuration:
+ * Which grouped super-kernel can take a kernel. Braid's grouped kernels read a problem table, one
+ * entry per problem, so problems of different shapes, attributes and models fuse as long as one
+ * compiled kernel can run every entry. Float32 only; the classes:
  *
  * <ul>
  *   <li>GEMM, tiled ({@code GEMM/FLOAT/tile64x64}) and skinny ({@code GEMM/FLOAT/skinny16x32}), see
  *       {@link KernelGeometry}. A table entry holds M, N, K, the operand pointers and leading
  *       dimensions, the batch count with its offsets, alpha, beta, the bias mode, and the
  *       {@code transA}/{@code transB} flags: the tile loaders index A and B through the flags, so
- *       transposed and plain problems share a class.
- *   <li>Dense convolution ({@code CONV2D/FLOAT/tile64x64}), {@code groups == 1}, any window,
- *       stride, padding, dilation, bias and activation: implicit GEMM with those in the entry.
- *   <li>Depthwise convolution, by window, stride and dilation ({@code k3x3s1x1d1x1}): the thread
- *       mapping is per output, so only the window loop must agree; pads, sizes and channel
- *       multiplier are per entry.
- *   <li>Everything else, and grouped convolutions that are not depthwise: empty (launched alone).
+ *       transposed and plain problems share a class. The two stay apart: their blocks differ (256
+ *       threads with 64 x 64 tiles against 128 threads over 32 long positions), and a skinny
+ *       problem on 64 x 64 tiles would issue up to 64 / min(M, N) times its FLOPs. The lowering
+ *       turns 1x1, stride-1, unpadded, ungrouped convolutions without activation into GEMMs, so
+ *       they join this class.
+ *   <li>Convolution other than depthwise ({@code CONV2D/FLOAT/tile64x64}), any groups, window,
+ *       stride, padding, dilation, bias and activation: implicit GEMM with those in the entry
+ *       (per group).
+ *   <li>Depthwise convolution ({@code DEPTHWISE_CONV2D/FLOAT/dw}), any window, stride, dilation,
+ *       pads and channel multiplier: one thread per output, the window loop bounds read from the
+ *       entry.
+ *   <li>Elementwise ({@code ELEMENTWISE/FLOAT/flat}): every {@link Unary} (any op, Clip's bounds
+ *       per entry), {@link Binary} (any op, numpy broadcasting through per-entry strides) and
+ *       {@link BatchNorm} (per-channel scale and shift); ops mix in one launch, the kernel switches
+ *       on the entry's op code.
+ *   <li>Pooling ({@code POOL/FLOAT/pool}): every {@link Pool2d} (max or average, any window,
+ *       stride, padding, dilation) and {@link GlobalAveragePool}.
+ *   <li>Row-wise normalisation ({@code NORMALIZATION/FLOAT/rows}): {@link Softmax},
+ *       {@link LayerNorm} and {@link ReduceMean}, one block per row (fibre, output element).
+ *   <li>Layout kernels (Transpose, Concat, Gather, Copy): empty (launched alone). They move bytes
+ *       and compute nothing, and each has its own addressing (a permutation, a list of inputs, an
+ *       index buffer with a status word) for which no grouped kernel exists.
  *   <li>GEMM and convolution in {@link Precision#BF16_FP32_ACC}: empty. There is no grouped bf16
  *       kernel (only {@code braid_gemm_bf16} and {@code braid_conv2d_bf16}, one problem each), so no
  *       super-kernel can take them: a {@code BFLOAT16} key would let the scheduler group bf16
@@ -32,10 +55,29 @@ import java.util.Optional;
  *       {@code BFLOAT16} (and the WMMA tile class) here, in the same change.
  * </ul>
  *
- * <p>Invariant: equal keys imply equal {@link KernelGeometry#of} block resources (threads,
- * registers, shared memory), so a super-kernel's blocks are all alike; only the count differs.
+ * <p>Invariant: equal keys imply one compiled grouped kernel, so a super-kernel's blocks have one
+ * register count; their {@link KernelGeometry#of} threads and shared memory agree in every class
+ * but {@code rows}, whose block size follows the row length (32 to 256 threads): a grouped row-wise
+ * launch runs every block with the largest of its problems' (what {@code KernelWork} charges).
+ * A {@link dev.braid.device.GroupedLaunch} takes only problems of one present key.
  */
 public final class FusionKeys {
+  /** The float32 tiled GEMM class, {@code GEMM/FLOAT/tile64x64}. */
+  public static final FusionKey GEMM_TILED = new FusionKey(KernelFamily.GEMM, DType.FLOAT32, tile());
+  /** The float32 skinny GEMM class, {@code GEMM/FLOAT/skinny16x32}. */
+  public static final FusionKey GEMM_SKINNY = new FusionKey(KernelFamily.GEMM, DType.FLOAT32,
+      "skinny" + KernelGeometry.SKINNY_MAX + "x" + KernelGeometry.SKINNY_SPAN);
+  /** Every float32 convolution that is not depthwise, {@code CONV2D/FLOAT/tile64x64}. */
+  public static final FusionKey CONV2D = new FusionKey(KernelFamily.CONV2D, DType.FLOAT32, tile());
+  /** Every float32 depthwise convolution, {@code DEPTHWISE_CONV2D/FLOAT/dw}. */
+  public static final FusionKey DEPTHWISE = new FusionKey(KernelFamily.DEPTHWISE_CONV2D, DType.FLOAT32, "dw");
+  /** Unary, Binary and BatchNorm, {@code ELEMENTWISE/FLOAT/flat}. */
+  public static final FusionKey ELEMENTWISE = new FusionKey(KernelFamily.ELEMENTWISE, DType.FLOAT32, "flat");
+  /** Pool2d and GlobalAveragePool, {@code POOL/FLOAT/pool}. */
+  public static final FusionKey POOL = new FusionKey(KernelFamily.POOL, DType.FLOAT32, "pool");
+  /** Softmax, LayerNorm and ReduceMean, {@code NORMALIZATION/FLOAT/rows}. */
+  public static final FusionKey ROWS = new FusionKey(KernelFamily.NORMALIZATION, DType.FLOAT32, "rows");
+
   private FusionKeys() {}
 
   /** The key of the super-kernel that can take {@code kernel}, or empty when it runs alone. */
@@ -43,23 +85,15 @@ public final class FusionKeys {
     if (!fusable(kernel)) {
       return Optional.empty();
     }
-    if (kernel instanceof Gemm g) {
-      String cls = KernelGeometry.isSkinny(g)
-          ? "skinny" + KernelGeometry.SKINNY_MAX + "x" + KernelGeometry.SKINNY_SPAN
-          : tile();
-      return Optional.of(new FusionKey(KernelFamily.GEMM, DType.FLOAT32, cls));
-    }
-    if (kernel instanceof Conv2d c) {
-      if (c.isDepthwise()) {
-        return Optional.of(new FusionKey(KernelFamily.DEPTHWISE_CONV2D, DType.FLOAT32,
-            "k" + c.kernelH() + "x" + c.kernelW() + "s" + c.strideH() + "x" + c.strideW()
-                + "d" + c.dilationH() + "x" + c.dilationW()));
-      }
-      if (c.groups() == 1) {
-        return Optional.of(new FusionKey(KernelFamily.CONV2D, DType.FLOAT32, tile()));
-      }
-    }
-    return Optional.empty();
+    return switch (KernelFamily.of(kernel)) {
+      case GEMM -> Optional.of(KernelGeometry.isSkinny((Gemm) kernel) ? GEMM_SKINNY : GEMM_TILED);
+      case CONV2D -> Optional.of(CONV2D);
+      case DEPTHWISE_CONV2D -> Optional.of(DEPTHWISE);
+      case ELEMENTWISE -> Optional.of(ELEMENTWISE);
+      case POOL -> Optional.of(POOL);
+      case NORMALIZATION -> Optional.of(ROWS);
+      case LAYOUT -> Optional.empty();
+    };
   }
 
   /** Whether a grouped kernel exists for the kernel's precision: float32 only, for now. */

@@ -16,11 +16,18 @@ import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 
-/** The implementation family a kernel belongs to: what a super-kernel may group. */
+/**
+ * The implementation family a kernel belongs to: what a super-kernel may group. Every family but
+ * {@link #LAYOUT} has a float32 grouped kernel; {@link FusionKeys} adds the element type and shape
+ * class that must also match.
+ */
 public enum KernelFamily {
-  /** General matrix multiply, batched or not (Gemm, MatMul, 1x1 convolutions are not here). */
+  /**
+   * General matrix multiply, batched or not: ONNX Gemm and MatMul, and 1x1 stride-1 unpadded
+   * ungrouped convolutions without activation, which the lowering emits as GEMMs.
+   */
   GEMM,
-  /** Dense or grouped 2-D convolution (implicit GEMM). */
+  /** Dense or grouped 2-D convolution that is not depthwise (implicit GEMM). */
   CONV2D,
   /** Depthwise 2-D convolution (one filter per channel). */
   DEPTHWISE_CONV2D,
@@ -30,7 +37,7 @@ public enum KernelFamily {
   POOL,
   /** Softmax, layer normalization and reductions. */
   NORMALIZATION,
-  /** Transpose, concat, gather and copies. */
+  /** Transpose, concat, gather and copies: no grouped kernel, they launch alone. */
   LAYOUT;
 
   /** The family {@code kernel} belongs to; a depthwise {@link Conv2d} is not a dense one. */

@@ -39,7 +39,7 @@ class CpuDeviceTest {
   @Test
   void groupedGemmOverDifferentShapesEqualsSeparateLaunches() {
     Random rnd = new Random(11);
-    Gemm[] gemms = {Gemm.of(512, 1, 512), Gemm.of(256, 128, 1152 / 4), Gemm.of(3, 70, 9, true, true, 1f, 1f, GemmBias.PER_COLUMN)};
+    Gemm[] gemms = {Gemm.of(512, 17, 512), Gemm.of(256, 128, 1152 / 4), Gemm.of(30, 70, 9, true, true, 1f, 1f, GemmBias.PER_COLUMN)};
     List<KernelLaunch> problems = new ArrayList<>();
     List<float[]> separate = new ArrayList<>();
     for (Gemm g : gemms) {
@@ -61,7 +61,7 @@ class CpuDeviceTest {
     Random rnd = new Random(12);
     Conv2d[] convs = {
         Conv2d.simple(1, 8, 14, 14, 16, 3, 1, 1, 1),
-        Conv2d.simple(2, 4, 9, 9, 4, 3, 2, 1, 4),
+        Conv2d.simple(2, 4, 9, 9, 4, 3, 2, 1, 1),
         new Conv2d(1, 6, 7, 7, 6, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, true, Activation.RELU)};
     List<KernelLaunch> problems = new ArrayList<>();
     List<float[]> separate = new ArrayList<>();

@@ -1,7 +1,6 @@
 package dev.braid.device.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.GpuSpec;
@@ -16,7 +15,6 @@ import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
 import dev.braid.model.Shape;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Hand-computed grids, occupancy and fusion keys for the kernel table of {@link KernelGeometry}. */
@@ -79,23 +77,6 @@ class KernelGeometryTest {
   }
 
   @Test
-  void fusionKeysGroupByTileConfigurationNotShape() {
-    assertEquals(FusionKeys.of(Gemm.of(256, 128, 1152)), FusionKeys.of(Gemm.of(100, 300, 7)));
-    assertEquals(FusionKeys.of(Gemm.of(64, 64, 64)),
-        FusionKeys.of(Gemm.of(64, 64, 64, true, true, 1f, 0f, GemmBias.NONE)));
-    assertNotEquals(FusionKeys.of(Gemm.of(1, 1000, 512)), FusionKeys.of(Gemm.of(64, 1000, 512)));
-    assertEquals(FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)),
-        FusionKeys.of(Conv2d.simple(4, 3, 224, 224, 64, 7, 2, 3, 1)));
-    assertNotEquals(FusionKeys.of(Gemm.of(256, 128, 1152)), FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)));
-    Optional<FusionKey> dw = FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 2, 1, 32));
-    assertEquals("DEPTHWISE_CONV2D/FLOAT/k3x3s2x2d1x1", dw.orElseThrow().toString());
-    assertEquals(dw, FusionKeys.of(Conv2d.simple(1, 96, 8, 8, 96, 3, 2, 1, 96)));
-    assertNotEquals(dw, FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 32)));
-    assertEquals(Optional.empty(), FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 4)));
-    assertEquals(Optional.empty(), FusionKeys.of(Unary.of(UnaryOp.RELU, 10)));
-  }
-
-  @Test
   void bf16KernelsRunOnWmmaTilesOf128ThreadsWhateverTheShape() {
     Gemm skinny = Gemm.of(1, 1000, 512).withPrecision(Precision.BF16_FP32_ACC);
     assertEquals(false, KernelGeometry.isSkinny(skinny), "no skinny bf16 kernel");
@@ -115,15 +96,5 @@ class KernelGeometryTest {
     assertEquals(128, c.registersPerThread());
     assertEquals(22784, c.sharedMemoryBytes());
     assertEquals(2L * 32 * 256 * 64 * 16, KernelGeometry.issuedFlops(dw), "9 taps padded to 16, 1 channel to 64");
-  }
-
-  @Test
-  void bf16KernelsHaveNoFusionKeySoTheyNeverFuseWithFloat32OrEachOther() {
-    Gemm g = Gemm.of(256, 128, 1152);
-    Conv2d c = Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1);
-    assertTrue(FusionKeys.of(g).isPresent());
-    assertEquals(Optional.empty(), FusionKeys.of(g.withPrecision(Precision.BF16_FP32_ACC)));
-    assertEquals(Optional.empty(), FusionKeys.of(c.withPrecision(Precision.BF16_FP32_ACC)));
-    assertEquals(FusionKeys.of(c), FusionKeys.of(c.withPrecision(Precision.BF16_FP32_ACC).withPrecision(Precision.FP32)));
   }
 }

@@ -81,12 +81,26 @@ class KernelPlannerTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"mlp", "resnet18", "mobilenetv2", "bert"})
-  void everyGemmAndDenseConvHasAFusionKey(String model) {
+  void everyOpButLayoutHasAFusionKey(String model) {
     for (KernelOp op : plan(model, 1).ops()) {
-      boolean fusable = op.kernel() instanceof Gemm
-          || op.kernel() instanceof Conv2d c && (c.groups() == 1 || c.isDepthwise());
-      assertEquals(fusable, op.fusionKey().isPresent(), op.node() + " " + op.kernel());
+      boolean layout = KernelFamily.of(op.kernel()) == KernelFamily.LAYOUT;
+      assertEquals(!layout, op.fusionKey().isPresent(), op.node() + " " + op.kernel());
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void mobileNetPointwiseConvolutionsAreGemmsAndOnlyItsOtherConvolutionsStayConvolutions() {
+    KernelPlan p = plan("mobilenetv2", 1);
+    long gemms = p.ops().stream().filter(o -> o.kernel() instanceof Gemm).count();
+    long dense = p.ops().stream().filter(o -> o.kernel() instanceof Conv2d c && !c.isDepthwise()).count();
+    long depthwise = p.ops().stream().filter(o -> o.kernel() instanceof Conv2d c && c.isDepthwise()).count();
+    // The 17 projections are 1x1 convs whose BatchNormalization folds into a bias and that no
+    // activation follows: GEMMs, beside the classifier. The 16 expansions and the head are 1x1 too
+    // but carry the fused ReLU6 (GEMM has no activation epilogue), so they stay convolutions with
+    // the 3x3 stem.
+    assertEquals(17 + 1, gemms);
+    assertEquals(1 + 16 + 1, dense);
+    assertEquals(17, depthwise);
   }
 
   @org.junit.jupiter.api.Test

@@ -10,8 +10,11 @@ import java.util.List;
 /**
  * The blocks one launch puts on the GPU, as the timing model sees them: one per-block resource
  * footprint (a compiled kernel has one configuration; for a grouped launch the largest of its
- * problems', which equal keys make identical) and, per problem, a class of alike blocks with that
- * problem's share of FLOPs and bytes. Blocks are dispatched class by class, problem 0 first.
+ * problems': equal fusion keys make them identical except in the row-wise class, whose grouped
+ * kernel runs every block at the largest block size of its rows) and, per problem, a class of
+ * alike blocks with that problem's share of FLOPs and bytes, so mixed elementwise ops (a Gelu
+ * beside an Add) each keep their own work per block. Blocks are dispatched class by class,
+ * problem 0 first.
  *
  * <p>Per-block work: FLOPs are the problem's {@link KernelGeometry#issuedFlops} (padded tiles)
  * over its blocks; bytes are its unique bytes read and written over its blocks, which assumes

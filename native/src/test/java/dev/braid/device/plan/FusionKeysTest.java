@@ -1,0 +1,140 @@
+package dev.braid.device.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.braid.device.kernel.Activation;
+import dev.braid.device.kernel.BatchNorm;
+import dev.braid.device.kernel.Binary;
+import dev.braid.device.kernel.BinaryOp;
+import dev.braid.device.kernel.Concat;
+import dev.braid.device.kernel.Conv2d;
+import dev.braid.device.kernel.Copy;
+import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.GemmBias;
+import dev.braid.device.kernel.GlobalAveragePool;
+import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.Pool2d.PoolMode;
+import dev.braid.device.kernel.Precision;
+import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.Transpose;
+import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.UnaryOp;
+import dev.braid.model.Shape;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The fusion classes: which kernels share a grouped kernel, whatever their shapes and attributes. */
+class FusionKeysTest {
+
+  private static void allHave(String key, List<Kernel> kernels) {
+    for (Kernel k : kernels) {
+      assertEquals(key, FusionKeys.of(k).map(FusionKey::toString).orElse("none"), k.toString());
+    }
+  }
+
+  @Test
+  void gemmsGroupByTileConfigurationNotShapeAndSkinnyStaysApart() {
+    allHave("GEMM/FLOAT/tile64x64", List.of(Gemm.of(256, 128, 1152), Gemm.of(100, 300, 7),
+        Gemm.of(64, 64, 64, true, true, 1f, 0f, GemmBias.NONE), Gemm.strided(3, 17, 17, 5, 85, 0)));
+    allHave("GEMM/FLOAT/skinny16x32", List.of(Gemm.of(1, 1000, 512), Gemm.of(512, 16, 512),
+        Gemm.of(4, 1000, 512, false, true, 1f, 1f, GemmBias.PER_COLUMN)));
+    assertNotEquals(FusionKeys.of(Gemm.of(1, 1000, 512)), FusionKeys.of(Gemm.of(64, 1000, 512)));
+  }
+
+  @Test
+  void everyConvolutionButDepthwiseIsOneImplicitGemmClassWhateverItsGroups() {
+    allHave("CONV2D/FLOAT/tile64x64", List.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1),
+        Conv2d.simple(4, 3, 224, 224, 64, 7, 2, 3, 1), Conv2d.simple(1, 64, 28, 28, 128, 1, 2, 0, 1),
+        Conv2d.simple(1, 32, 15, 15, 32, 3, 1, 1, 4),
+        new Conv2d(1, 16, 17, 19, 24, 3, 3, 1, 2, 2, 1, 0, 3, 2, 2, 1, true, Activation.clip(0f, 6f))));
+    assertNotEquals(FusionKeys.of(Gemm.of(256, 128, 1152)), FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)));
+  }
+
+  @Test
+  void depthwiseConvolutionsOfEveryWindowStrideDilationAndMultiplierShareOneKey() {
+    allHave("DEPTHWISE_CONV2D/FLOAT/dw", List.of(
+        Conv2d.simple(1, 32, 16, 16, 32, 3, 2, 1, 32),
+        Conv2d.simple(1, 96, 8, 8, 96, 3, 1, 1, 96),
+        Conv2d.simple(2, 8, 20, 20, 8, 5, 1, 2, 8),
+        Conv2d.simple(1, 8, 9, 9, 16, 3, 1, 1, 8),
+        new Conv2d(1, 12, 11, 13, 12, 3, 5, 2, 1, 1, 2, 0, 2, 2, 1, 12, true, Activation.RELU)));
+  }
+
+  @Test
+  void unaryBinaryAndBatchNormShareTheElementwiseKeyWhateverTheOp() {
+    allHave("ELEMENTWISE/FLOAT/flat", List.of(Unary.of(UnaryOp.RELU, 10), Unary.of(UnaryOp.GELU, 7),
+        Unary.clip(100, 0f, 6f), Unary.of(UnaryOp.IDENTITY, 1),
+        Binary.of(BinaryOp.ADD, Shape.of(4, 512), Shape.of(512)),
+        Binary.of(BinaryOp.POW, Shape.of(3, 1, 5), Shape.of(1, 7, 1)),
+        new BatchNorm(1, 64, 56 * 56)));
+  }
+
+  @Test
+  void everyPoolShareThePoolKey() {
+    allHave("POOL/FLOAT/pool", List.of(
+        new Pool2d(PoolMode.MAX, 1, 64, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 56, 56, false),
+        new Pool2d(PoolMode.AVERAGE, 1, 8, 17, 17, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 9, 9, true),
+        new GlobalAveragePool(512, 49)));
+  }
+
+  @Test
+  void softmaxLayerNormAndReduceMeanShareTheRowsKey() {
+    allHave("NORMALIZATION/FLOAT/rows", List.of(new Softmax(12 * 64, 64, 1), new Softmax(2, 5, 3),
+        new LayerNorm(128, 768, 1e-12f, true), new LayerNorm(3, 10, 1e-5f, false),
+        new ReduceMean(Shape.of(2, 3, 4), List.of(1))));
+  }
+
+  @Test
+  void layoutKernelsAndBf16HaveNoKey() {
+    allHave("none", List.of(new Transpose(Shape.of(2, 3), List.of(1, 0)),
+        new Concat(List.of(Shape.of(2, 3), Shape.of(2, 4)), 1), new Gather(Shape.of(10, 4), 0, 3),
+        new Copy(10),
+        Gemm.of(256, 128, 1152).withPrecision(Precision.BF16_FP32_ACC),
+        Gemm.of(1, 1000, 512).withPrecision(Precision.BF16_FP32_ACC),
+        Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1).withPrecision(Precision.BF16_FP32_ACC),
+        Conv2d.simple(1, 32, 16, 16, 32, 3, 1, 1, 32).withPrecision(Precision.BF16_FP32_ACC)));
+    Conv2d c = Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1);
+    assertEquals(FusionKeys.of(c), FusionKeys.of(c.withPrecision(Precision.BF16_FP32_ACC).withPrecision(Precision.FP32)));
+  }
+
+  @Test
+  void theClassesAreDistinctAndEachKeyNamesItsFamily() {
+    List<FusionKey> keys = List.of(FusionKeys.GEMM_TILED, FusionKeys.GEMM_SKINNY, FusionKeys.CONV2D,
+        FusionKeys.DEPTHWISE, FusionKeys.ELEMENTWISE, FusionKeys.POOL, FusionKeys.ROWS);
+    assertEquals(keys.size(), keys.stream().distinct().count());
+    for (KernelFamily f : KernelFamily.values()) {
+      boolean keyed = keys.stream().anyMatch(k -> k.family() == f);
+      assertEquals(f != KernelFamily.LAYOUT, keyed, f.toString());
+    }
+  }
+
+  @Test
+  void equalKeysShareRegistersThreadsAndSharedMemoryExceptRowsWhoseThreadsFollowTheRow() {
+    List<List<Kernel>> sameFootprint = List.of(
+        List.of(Unary.of(UnaryOp.GELU, 7), Binary.of(BinaryOp.ADD, Shape.of(4, 512), Shape.of(512)),
+            new BatchNorm(1, 64, 9)),
+        List.of(new Pool2d(PoolMode.MAX, 1, 64, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 56, 56, false),
+            new GlobalAveragePool(512, 49)),
+        List.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 2, 1, 32), Conv2d.simple(2, 8, 20, 20, 8, 5, 1, 2, 8)));
+    for (List<Kernel> group : sameFootprint) {
+      LaunchGeometry first = KernelGeometry.of(group.get(0));
+      for (Kernel k : group) {
+        LaunchGeometry g = KernelGeometry.of(k);
+        assertEquals(List.of(first.threadsPerBlock(), first.registersPerThread(), first.sharedMemoryBytes()),
+            List.of(g.threadsPerBlock(), g.registersPerThread(), g.sharedMemoryBytes()), k.toString());
+      }
+    }
+    LaunchGeometry shortRows = KernelGeometry.of(new Softmax(4, 10, 1));
+    LaunchGeometry longRows = KernelGeometry.of(new LayerNorm(4, 768, 1e-5f, true));
+    assertEquals(shortRows.registersPerThread(), longRows.registersPerThread());
+    assertTrue(shortRows.threadsPerBlock() < longRows.threadsPerBlock());
+    assertEquals(Optional.of(FusionKeys.ROWS), FusionKeys.of(new Softmax(4, 10, 1)));
+  }
+}
