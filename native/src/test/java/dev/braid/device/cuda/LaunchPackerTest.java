@@ -203,9 +203,9 @@ class LaunchPackerTest {
         f.launch(Gemm.of(70, 130, 33)),
         f.launch(new Gemm(2, 5, 64, 17, true, false, 0.5f, 2f, GemmBias.PER_ROW, new int[] {0, 85}, new int[] {0, 0})),
         f.launch(Gemm.of(1, 1, 1)));
-    GroupedLaunch g = new GroupedLaunch(problems);
-    PackedLaunch p = f.pack(g);
-    GroupedGemmTable table = GroupedGemmTable.of(g, f::addr);
+    // tiled and skinny shapes together: no GroupedLaunch takes both keys, the packer's list does
+    PackedLaunch p = f.packGrouped(problems);
+    GroupedGemmTable table = GroupedGemmTable.of(problems, f::addr);
     assertEquals(4, table.count(), "batch entries become problems");
     assertEquals(6 + 1 + 1 + 1, table.totalTiles());
     KernelCall c = p.calls().get(0);
@@ -232,8 +232,8 @@ class LaunchPackerTest {
     Conv2d dw = Conv2d.simple(1, 16, 14, 14, 16, 3, 1, 1, 16);
     Conv2d b = Conv2d.simple(1, 8, 7, 7, 100, 1, 1, 0, 2);
     List<KernelLaunch> problems = List.of(f.launch(a), f.launch(dw), f.launch(b));
-    PackedLaunch p = f.pack(new GroupedLaunch(problems));
-    GroupedConvTable table = GroupedConvTable.of(new GroupedLaunch(List.of(problems.get(0), problems.get(2))), f::addr);
+    PackedLaunch p = f.packGrouped(problems);
+    GroupedConvTable table = GroupedConvTable.of(List.of(problems.get(0), problems.get(2)), f::addr);
     assertEquals(2, p.calls().size());
     geometry(p.calls().get(0), "braid_conv2d_grouped_f32", table.totalTiles(), 1, 256);
     assertEquals(List.of(new Ptr(f.allocated.get(0)), new I32(2)), p.calls().get(0).params());
@@ -502,7 +502,9 @@ class LaunchPackerTest {
             Conv2d.simple(1, 8, 9, 9, 16, 3, 1, 1, 1).withPrecision(Precision.BF16_FP32_ACC)))) {
       List<KernelLaunch> launches = new ArrayList<>();
       problems.forEach(k -> launches.add(f.launch(k)));
-      DeviceException e = assertThrows(DeviceException.class, () -> f.pack(new GroupedLaunch(launches)));
+      IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> new GroupedLaunch(launches));
+      assertTrue(g.getMessage().contains("no fusion key"), g.getMessage());
+      DeviceException e = assertThrows(DeviceException.class, () -> f.packGrouped(launches));
       assertEquals(DeviceException.Reason.INVALID_ARGUMENT, e.reason());
       assertTrue(e.getMessage().contains("no grouped bf16 kernel"), e.getMessage());
     }

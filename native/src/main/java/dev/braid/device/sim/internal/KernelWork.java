@@ -3,18 +3,17 @@ package dev.braid.device.sim.internal;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
+import dev.braid.device.plan.GroupedGeometry;
 import dev.braid.device.plan.KernelGeometry;
 import dev.braid.device.plan.LaunchGeometry;
 import java.util.List;
 
 /**
  * The blocks one launch puts on the GPU, as the timing model sees them: one per-block resource
- * footprint (a compiled kernel has one configuration; for a grouped launch the largest of its
- * problems': equal fusion keys make them identical except in the row-wise class, whose grouped
- * kernel runs every block at the largest block size of its rows) and, per problem, a class of
- * alike blocks with that problem's share of FLOPs and bytes, so mixed elementwise ops (a Gelu
- * beside an Add) each keep their own work per block. Blocks are dispatched class by class,
- * problem 0 first.
+ * footprint (a compiled kernel has one configuration; a grouped launch runs on its grouped CUDA
+ * kernel, whose ptxas figures {@link GroupedGeometry} gives) and, per problem, a class of alike
+ * blocks with that problem's share of FLOPs and bytes, so mixed elementwise ops (a Gelu beside an
+ * Add) each keep their own work per block. Blocks are dispatched class by class, problem 0 first.
  *
  * <p>Per-block work: FLOPs are the problem's {@link KernelGeometry#issuedFlops} (padded tiles)
  * over its blocks; bytes are its unique bytes read and written over its blocks, which assumes
@@ -50,30 +49,36 @@ public final class KernelWork {
 
   /** The work of {@code launch}. */
   public static KernelWork of(Launch launch) {
-    List<KernelLaunch> problems = launch instanceof GroupedLaunch g ? g.problems() : List.of((KernelLaunch) launch);
+    if (launch instanceof GroupedLaunch g) {
+      return grouped(g);
+    }
+    var kernel = ((KernelLaunch) launch).kernel();
+    LaunchGeometry g = KernelGeometry.of(kernel);
+    return new KernelWork(launch, g, new int[] {g.blocks()},
+        new double[] {(double) KernelGeometry.issuedFlops(kernel) / g.blocks()},
+        new double[] {(double) (kernel.bytesRead() + kernel.bytesWritten()) / g.blocks()});
+  }
+
+  /**
+   * A super-kernel runs on its grouped CUDA kernel ({@link GroupedGeometry}): that kernel's block
+   * resources (ptxas figures), each problem's blocks and padded FLOPs as the grouped kernel issues
+   * them, and each problem's unique bytes over its blocks.
+   */
+  private static KernelWork grouped(GroupedLaunch launch) {
+    List<KernelLaunch> problems = launch.problems();
+    GroupedGeometry gg = GroupedGeometry.of(problems.stream().map(KernelLaunch::kernel).toList());
+    long[] issued = gg.issuedFlops();
     int n = problems.size();
     int[] blocks = new int[n];
     double[] flops = new double[n];
     double[] bytes = new double[n];
-    int threads = 1;
-    int registers = 1;
-    int shared = 0;
     for (int i = 0; i < n; i++) {
       var kernel = problems.get(i).kernel();
-      LaunchGeometry g = KernelGeometry.of(kernel);
-      blocks[i] = g.blocks();
-      flops[i] = (double) KernelGeometry.issuedFlops(kernel) / g.blocks();
-      bytes[i] = (double) (kernel.bytesRead() + kernel.bytesWritten()) / g.blocks();
-      threads = Math.max(threads, g.threadsPerBlock());
-      registers = Math.max(registers, g.registersPerThread());
-      shared = Math.max(shared, g.sharedMemoryBytes());
+      blocks[i] = gg.problems().get(i).blocks();
+      flops[i] = (double) issued[i] / blocks[i];
+      bytes[i] = (double) (kernel.bytesRead() + kernel.bytesWritten()) / blocks[i];
     }
-    long total = 0;
-    for (int b : blocks) {
-      total += b;
-    }
-    int gridBlocks = (int) Math.min(Integer.MAX_VALUE, total);
-    return new KernelWork(launch, new LaunchGeometry(gridBlocks, threads, registers, shared), blocks, flops, bytes);
+    return new KernelWork(launch, gg.footprint(), blocks, flops, bytes);
   }
 
   /** Blocks in the whole launch. */
