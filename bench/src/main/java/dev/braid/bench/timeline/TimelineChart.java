@@ -49,10 +49,14 @@ public final class TimelineChart {
   private static final int AXIS_PX = 30;
   private static final int LEGEND_PX = 56;
 
-  /** Kernel families in a fixed colour order (ColorBrewer's Set1/Dark2, legible on white). */
+  /**
+   * Kernel families in order of first appearance: Tableau 10 without its grey (which copies and
+   * host calls use), then two of ColorBrewer's Dark2; legible on white.
+   */
   private static final Color[] PALETTE = {
     new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
-    new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0xbcbd22), new Color(0x7f7f7f),
+    new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0xbcbd22), new Color(0x1b9e77),
+    new Color(0xa6761d), new Color(0x000080),
   };
 
   private static final Color HOST = new Color(0x555555);
