@@ -64,7 +64,7 @@ import picocli.CommandLine.Spec;
  * give); {@code time-only} uses one stream whatever it is given.
  *
  * <p>Timelines: {@code --trace FILE} records each policy's device timeline of the N = {@code
- * --models} run (on a simulated GPU from the first arrival, time 0; elsewhere from the device's
+ * --models} run (on a simulated GPU from the start of the arrivals, time 0; elsewhere from the device's
  * opening) and writes it as Chrome trace-event JSON to FILE with the policy's name inserted before
  * the extension ({@code t.json} -> {@code t-time-only.json}, {@code t-space-only.json}, {@code
  * t-space-time.json}); {@code --timeline-png} draws the same window of the space-only and
@@ -143,8 +143,8 @@ public final class PoliciesCommand implements Callable<Integer> {
       + " this PNG.")
   Path timelinePng;
 
-  @Option(names = "--timeline-from-ms", description = "Start of the drawn window, ms of the traces' time (0 = first"
-      + " arrival on a simulated GPU), or auto: the window in which the most space-time super-kernels start"
+  @Option(names = "--timeline-from-ms", description = "Start of the drawn window, ms of the traces' time (0 = start"
+      + " of the arrivals on a simulated GPU), or auto: the window in which the most space-time super-kernels start"
       + " (default: ${DEFAULT-VALUE}).")
   String timelineFrom = "auto";
 

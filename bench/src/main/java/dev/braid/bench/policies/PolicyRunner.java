@@ -68,7 +68,7 @@ final class PolicyRunner {
 
   /**
    * {@code policy} on a fresh timing-only simulated GPU of {@code profile}, in virtual time; with
-   * {@code trace} non-null, the device timeline from the first arrival on (time 0) is recorded there.
+   * {@code trace} non-null, the device timeline from the start of the arrivals (time 0) is recorded there.
    */
   PolicyResult onSimulator(GpuProfile profile, GpuSettings settings, Workload w, TraceRecorder trace) {
     SimulatedDevice sim = new SimulatedDevice(profile, SimulatedDevice.Compute.TIMING_ONLY);

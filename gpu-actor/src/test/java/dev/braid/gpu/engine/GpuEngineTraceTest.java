@@ -106,6 +106,7 @@ class GpuEngineTraceTest {
     assertEquals(plain.clock().nanoTime(), traced.clock().nanoTime(), "the same run ends at the same virtual time");
     assertEquals(plain.stats(), traced.stats());
     assertFalse(rec.events().isEmpty());
-    assertTrue(traced.trace().isEmpty() && plain.trace().isEmpty(), "the timeline is streamed, the simulator stores none");
+    assertTrue(traced.trace().isEmpty() && plain.trace().isEmpty(),
+        "the timeline is streamed: the simulator stores none");
   }
 }

@@ -203,7 +203,10 @@ public final class SimTimeline implements LaunchTracer {
     return familyName(o.label);
   }
 
-  /** {@code Conv2d[...]} -> {@code Conv2d}; {@code grouped Gemm x4} -> {@code Gemm x4}; {@code upload 64 bytes} -> {@code upload}. */
+  /**
+   * {@code Conv2d[...]} -> {@code Conv2d}; {@code grouped Gemm x4} -> {@code Gemm x4}; {@code upload 64
+   * bytes} -> {@code upload}.
+   */
   static String familyName(String label) {
     if (label.startsWith("grouped ")) {
       return label.substring("grouped ".length());

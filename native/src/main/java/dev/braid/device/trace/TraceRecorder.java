@@ -101,7 +101,7 @@ public final class TraceRecorder {
     return add(new Event('X', process, track, name, category, startNanos, Math.max(0, durationNanos), args));
   }
 
-  /** Records a counter's values at {@code atNanos}; false (and the trace marked truncated) once the bound is reached. */
+  /** Records a counter's values at {@code atNanos}; false (the trace marked truncated) once the bound is reached. */
   public synchronized boolean counter(int process, String name, long atNanos, Map<String, Object> values) {
     return add(new Event('C', process, 0, name, "counter", atNanos, 0, values));
   }
