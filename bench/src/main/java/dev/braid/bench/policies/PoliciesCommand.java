@@ -2,6 +2,8 @@ package dev.braid.bench.policies;
 
 import dev.braid.coordinator.cli.RandomInputs;
 import dev.braid.bench.plot.PanelChart;
+import dev.braid.bench.timeline.TimelineChart;
+import dev.braid.bench.timeline.TraceFlags;
 import dev.braid.config.DeviceSpec;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.device.Device;
@@ -9,6 +11,7 @@ import dev.braid.device.Devices;
 import dev.braid.device.plan.KernelPlanner;
 import dev.braid.device.sim.GpuProfile;
 import dev.braid.device.sim.GpuProfiles;
+import dev.braid.device.trace.TraceRecorder;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.Tensor;
@@ -59,6 +62,13 @@ import picocli.CommandLine.Spec;
  * <p>Policies get the engine's {@code braid.gpu} defaults, except that {@code space-only} gets one
  * stream per model, as its definition says (each model on its own stream, what CUDA streams or MPS
  * give); {@code time-only} uses one stream whatever it is given.
+ *
+ * <p>Timelines: {@code --trace FILE} records each policy's device timeline of the N = {@code
+ * --models} run (on a simulated GPU from the start of the arrivals, time 0; elsewhere from the device's
+ * opening) and writes it as Chrome trace-event JSON to FILE with the policy's name inserted before
+ * the extension ({@code t.json} -> {@code t-time-only.json}, {@code t-space-only.json}, {@code
+ * t-space-time.json}); {@code --timeline-png} draws the same window of the space-only and
+ * space-time timelines.
  */
 @Command(
     name = "policies",
@@ -121,6 +131,26 @@ public final class PoliciesCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU device threads (default: braid.runtime.cpu-threads).")
   Integer threads;
 
+  @Option(names = "--trace", description = "Write each policy's device timeline (Chrome trace-event JSON, for Perfetto or"
+      + " chrome://tracing) to FILE with the policy inserted before the extension: t.json -> t-space-time.json.")
+  Path trace;
+
+  @Option(names = "--trace-events", description = "Events kept per trace, the first ones; a longer run's trace says it"
+      + " was truncated (default: ${DEFAULT-VALUE}).")
+  int traceEvents = TraceRecorder.DEFAULT_MAX_EVENTS;
+
+  @Option(names = "--timeline-png", description = "Draw the same window of the space-only and space-time timelines to"
+      + " this PNG.")
+  Path timelinePng;
+
+  @Option(names = "--timeline-from-ms", description = "Start of the drawn window, ms of the traces' time (0 = start"
+      + " of the arrivals on a simulated GPU), or auto: the window in which the most space-time super-kernels start"
+      + " (default: ${DEFAULT-VALUE}).")
+  String timelineFrom = "auto";
+
+  @Option(names = "--timeline-window-ms", description = "Length of the drawn window, ms (default: ${DEFAULT-VALUE}).")
+  double timelineWindowMs = 2;
+
   @Override
   public Integer call() throws Exception {
     // every flag is checked before anything runs or is written
@@ -139,6 +169,12 @@ public final class PoliciesCommand implements Callable<Integer> {
     if (cpuThreads < 1) {
       throw new IllegalArgumentException("--threads: expected an integer >= 1, got " + cpuThreads);
     }
+    TraceFlags.maxEvents(traceEvents);
+    Double timelineFromMs = parseTimelineFrom(timelineFrom);
+    if (!(timelineWindowMs > 0) || Double.isInfinite(timelineWindowMs)) {
+      throw new IllegalArgumentException("--timeline-window-ms: expected a number > 0, got " + timelineWindowMs);
+    }
+    boolean tracing = trace != null || timelinePng != null;
     GpuProfile profile = null;
     String deviceName;
     if (deviceSpec.kind() == DeviceSpec.Kind.SIMULATED) {
@@ -184,6 +220,7 @@ public final class PoliciesCommand implements Callable<Integer> {
     List<Integer> ns = sweep ? List.copyOf(new TreeSet<>(Stream.concat(SWEEP_MODELS.stream(), Stream.of(models))
         .toList())) : List.of(models);
     List<PoliciesReport.Point> points = new ArrayList<>();
+    Map<String, TraceRecorder> timelines = new LinkedHashMap<>();
     PoliciesReport.Point main = null;
     for (int n : ns) {
       List<Workload.Instance> instances = instances(n, archs, ratePerModel, sloSpec, isolated, flops);
@@ -198,7 +235,18 @@ public final class PoliciesCommand implements Callable<Integer> {
         progress.printf(Locale.ROOT, "bench policies: N=%d %s ...%n", n, policy);
         progress.flush();
         GpuSettings settings = settingsFor(policy, n);
-        results.add(virtual ? runner.onSimulator(prof, settings, workload) : runner.onDevice(open, settings, workload));
+        TraceRecorder rec = tracing && n == models ? TraceFlags.recorder(traceEvents) : null;
+        results.add(virtual ? runner.onSimulator(prof, settings, workload, rec)
+            : runner.onDevice(open, settings, workload, rec));
+        if (rec != null) {
+          timelines.put(policy, rec);
+          if (trace != null) {
+            Path file = TraceFlags.withPart(trace, policy);
+            rec.write(file);
+            progress.println(TraceFlags.wrote(file, rec));
+            progress.flush();
+          }
+        }
       }
       PoliciesReport.Point point = new PoliciesReport.Point(n, workload, results);
       points.add(point);
@@ -220,6 +268,24 @@ public final class PoliciesCommand implements Callable<Integer> {
     w.println();
     w.println("wrote " + json);
     w.println("wrote " + png);
+    if (trace != null) {
+      for (String policy : POLICIES) {
+        w.println(TraceFlags.wrote(TraceFlags.withPart(trace, policy), timelines.get(policy)));
+      }
+    }
+    if (timelinePng != null) {
+      long window = Math.round(timelineWindowMs * 1e6);
+      long from = timelineFromMs != null ? Math.round(timelineFromMs * 1e6)
+          : TimelineChart.busiestWindow(timelines.get("space-time").events(), window);
+      List<TimelineChart.Panel> panels = new ArrayList<>();
+      for (String policy : List.of("space-only", "space-time")) {
+        panels.add(new TimelineChart.Panel(policy, timelines.get(policy).events()));
+      }
+      TimelineChart.writePng(timelinePng, String.format(Locale.ROOT, "Device timeline on %s (%s), %d models, %.3f ms"
+          + " from %.3f ms%s", deviceSpec, deviceName, models, timelineWindowMs, from / 1e6, timelineFromMs == null
+          ? " (auto: the most space-time super-kernels)" : ""), panels, from, window);
+      w.println("wrote " + timelinePng);
+    }
     return 0;
   }
 
@@ -294,6 +360,23 @@ public final class PoliciesCommand implements Callable<Integer> {
       throw new IllegalArgumentException(flag + ": expected a duration > 0, got '" + text + "'");
     }
     return nanos;
+  }
+
+  /** {@code --timeline-from-ms}: milliseconds >= 0, or null for auto. */
+  static Double parseTimelineFrom(String text) {
+    if (text.trim().equalsIgnoreCase("auto")) {
+      return null;
+    }
+    double ms;
+    try {
+      ms = Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      ms = Double.NaN;
+    }
+    if (!(ms >= 0) || Double.isInfinite(ms)) {
+      throw new IllegalArgumentException("--timeline-from-ms: expected milliseconds >= 0 or auto, got '" + text + "'");
+    }
+    return ms;
   }
 
   /** The per-model rate, or null for auto. */

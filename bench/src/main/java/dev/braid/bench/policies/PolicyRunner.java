@@ -1,9 +1,13 @@
 package dev.braid.bench.policies;
 
+import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.sim.GpuProfile;
 import dev.braid.device.sim.SimStats;
 import dev.braid.device.sim.SimulatedDevice;
+import dev.braid.device.trace.SimTimeline;
+import dev.braid.device.trace.TraceRecorder;
+import dev.braid.device.trace.TracingDevice;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.EngineStats;
 import dev.braid.gpu.engine.GpuEngine;
@@ -62,8 +66,11 @@ final class PolicyRunner {
     this.progress = progress;
   }
 
-  /** {@code policy} on a fresh timing-only simulated GPU of {@code profile}, in virtual time. */
-  PolicyResult onSimulator(GpuProfile profile, GpuSettings settings, Workload w) {
+  /**
+   * {@code policy} on a fresh timing-only simulated GPU of {@code profile}, in virtual time; with
+   * {@code trace} non-null, the device timeline from the start of the arrivals (time 0) is recorded there.
+   */
+  PolicyResult onSimulator(GpuProfile profile, GpuSettings settings, Workload w, TraceRecorder trace) {
     SimulatedDevice sim = new SimulatedDevice(profile, SimulatedDevice.Compute.TIMING_ONLY);
     try (sim) {
       GpuEngine engine = GpuEngine.onSimulator(sim, settings);
@@ -76,6 +83,11 @@ final class PolicyRunner {
       sim.runUntilIdle();
       checkLoaded(loads);
 
+      SimTimeline timeline = null;
+      if (trace != null) {
+        timeline = SimTimeline.attach(sim, trace, sim.info().name() + " " + settings.policy());
+        engine.traceLaunches(timeline);
+      }
       long t0 = sim.clock().nanoTime();
       SimStats s0 = sim.stats();
       EngineStats e0 = engine.stats();
@@ -93,6 +105,9 @@ final class PolicyRunner {
             mark += PROGRESS_INTERVAL_NANOS;
           }
         }
+      }
+      if (timeline != null) {
+        timeline.finish();
       }
       checkAllAnswered(settings.policy(), w, ledger);
       long span = Math.max(w.durationNanos(), ledger.lastAnswerNanos() - t0);
@@ -122,15 +137,16 @@ final class PolicyRunner {
   /**
    * {@code policy} on a fresh device from {@code open} in wall-clock time: arrivals are submitted
    * at their times (late ones as soon as the engine's thread is free), and the run waits for every
-   * answer.
+   * answer. With {@code trace} non-null the device's timeline, from its opening, is recorded there.
    */
-  PolicyResult onDevice(Supplier<Device> open, GpuSettings settings, Workload w) throws Exception {
+  PolicyResult onDevice(Supplier<Device> open, GpuSettings settings, Workload w, TraceRecorder trace)
+      throws Exception {
     ScheduledExecutorService owner = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "bench-policies-engine");
       t.setDaemon(true);
       return t;
     });
-    try (Device device = open.get()) {
+    try (Device device = traced(open.get(), trace, settings.policy())) {
       GpuEngine engine = on(owner, () -> GpuEngine.onExecutor(device, settings, owner));
       List<CompletableFuture<LoadResult>> loads = new ArrayList<>();
       for (Workload.Instance inst : w.instances()) {
@@ -173,6 +189,12 @@ final class PolicyRunner {
     } finally {
       owner.shutdownNow();
     }
+  }
+
+  /** {@code device}, wrapped to record its timeline when {@code trace} is non-null. */
+  private static Device traced(Device device, TraceRecorder trace, String policy) {
+    return trace == null ? device
+        : new TracingDevice(device, trace, device.info().name() + " " + policy, NanoClock.system());
   }
 
   private void scheduleArrival(ScheduledExecutorService owner, GpuEngine engine, Workload w, Ledger ledger, long t0,

@@ -1,10 +1,16 @@
 package dev.braid.bench.table1;
 
 import dev.braid.bench.plot.PanelChart;
+import dev.braid.bench.timeline.TraceFlags;
 import dev.braid.config.DeviceSpec;
+import dev.braid.config.NanoClock;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;
+import dev.braid.device.sim.SimulatedDevice;
+import dev.braid.device.trace.SimTimeline;
+import dev.braid.device.trace.TraceRecorder;
+import dev.braid.device.trace.TracingDevice;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,6 +70,13 @@ public final class Table1Command implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the operands' values (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
+  @Option(names = "--trace", description = "Write the device timeline of the whole run (Chrome trace-event JSON, for"
+      + " Perfetto or chrome://tracing) to this file.")
+  Path trace;
+
+  @Option(names = "--trace-events", description = "Events the trace keeps, the first ones (default: ${DEFAULT-VALUE}).")
+  int traceEvents = TraceRecorder.DEFAULT_MAX_EVENTS;
+
   @Override
   public Integer call() throws Exception {
     DeviceSpec deviceSpec = DeviceSpec.parse("--device", device);
@@ -79,11 +92,19 @@ public final class Table1Command implements Callable<Integer> {
     if (warmup != null && warmup < 0) {
       throw new IllegalArgumentException("--warmup: expected an integer >= 0, got " + warmup);
     }
+    TraceRecorder recorder = trace == null ? null : TraceFlags.recorder(traceEvents);
     Files.createDirectories(out);
     PrintWriter w = spec.commandLine().getOut();
 
     Table1Report report;
-    try (Device dev = Devices.open("--device", deviceSpec, cpuThreads)) {
+    SimTimeline timeline = null;
+    try (Device opened = Devices.open("--device", deviceSpec, cpuThreads)) {
+      Device dev = opened;
+      if (recorder != null && opened instanceof SimulatedDevice sim) {
+        timeline = SimTimeline.attach(sim, recorder, opened.info().name() + " table1");
+      } else if (recorder != null) {
+        dev = new TracingDevice(opened, recorder, opened.info().name() + " table1", NanoClock.system());
+      }
       DeviceTiming timing = DeviceTiming.of(dev);
       int timedRuns = repeats != null ? repeats : timing.deterministic() ? 1 : 3;
       int warmupRuns = warmup != null ? warmup : timing.deterministic() ? 0 : 1;
@@ -138,6 +159,13 @@ public final class Table1Command implements Callable<Integer> {
     w.println();
     w.println("wrote " + json);
     w.println("wrote " + png);
+    if (recorder != null) {
+      if (timeline != null) {
+        timeline.finish();
+      }
+      recorder.write(trace);
+      w.println(TraceFlags.wrote(trace, recorder));
+    }
     return 0;
   }
 

@@ -1,11 +1,14 @@
 package dev.braid.coordinator.cli;
 
 import dev.braid.config.DeviceSpec;
+import dev.braid.config.NanoClock;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;
 import dev.braid.device.exec.CompiledModel;
 import dev.braid.device.exec.ModelExecutor;
+import dev.braid.device.trace.TraceRecorder;
+import dev.braid.device.trace.TracingDevice;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.Tensor;
 import dev.braid.model.ValueInfo;
@@ -61,6 +64,13 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
+  @Option(names = "--trace", description = "Write the device timeline of every run (Chrome trace-event JSON, for"
+      + " Perfetto or chrome://tracing) to this file.")
+  Path trace;
+
+  @Option(names = "--trace-events", description = "Events the trace keeps, the first ones (default: ${DEFAULT-VALUE}).")
+  int traceEvents = TraceRecorder.DEFAULT_MAX_EVENTS;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -70,6 +80,7 @@ final class RunCommand implements Callable<Integer> {
     RuntimeSettings settings = RuntimeSettings.load();
     DeviceSpec deviceSpec = device == null ? settings.device() : DeviceSpec.parse("--device", device);
     int cpuThreads = threads == null ? settings.cpuThreads() : requireAtLeast("--threads", threads, 1);
+    TraceRecorder recorder = trace == null ? null : new TraceRecorder(requireAtLeast("--trace-events", traceEvents, 1));
 
     Path repoDir = repo == null ? defaultRepository(out) : repo;
     RepositoryModel loaded = ModelRepository.open(repoDir).load(model);
@@ -80,7 +91,10 @@ final class RunCommand implements Callable<Integer> {
     }
     ModelGraph graph = loaded.latest().bind(batch);
 
-    try (Device dev = Devices.open("--device", deviceSpec, cpuThreads);
+    Device opened = Devices.open("--device", deviceSpec, cpuThreads);
+    TracingDevice traced = recorder == null ? null
+        : new TracingDevice(opened, recorder, opened.info().name(), NanoClock.system());
+    try (Device dev = traced == null ? opened : traced;
         CompiledModel compiled = ModelExecutor.compile(graph, dev)) {
       out.printf("model %s (version %d) from %s on %s, batch %d%n",
           model, loaded.latestVersion(), repoDir, dev.info().name(), batch);
@@ -92,6 +106,9 @@ final class RunCommand implements Callable<Integer> {
       long firstNanos = 0;
       Map<String, Tensor> outputs = null;
       for (int i = 0; i < warmup; i++) {
+        if (traced != null) {
+          traced.context(model, i);
+        }
         long t0 = System.nanoTime();
         outputs = compiled.run(inputs).toCompletableFuture().get();
         if (i == 0) {
@@ -100,6 +117,9 @@ final class RunCommand implements Callable<Integer> {
       }
       long[] timed = new long[iterations];
       for (int i = 0; i < iterations; i++) {
+        if (traced != null) {
+          traced.context(model, warmup + i);
+        }
         long t0 = System.nanoTime();
         outputs = compiled.run(inputs).toCompletableFuture().get();
         timed[i] = System.nanoTime() - t0;
@@ -117,6 +137,11 @@ final class RunCommand implements Callable<Integer> {
       out.printf("latency: first run %s; over %d runs median %s, min %s, max %s%n",
           Units.millis(firstNanos), iterations, Units.millis(timed[iterations / 2]),
           Units.millis(timed[0]), Units.millis(timed[iterations - 1]));
+    }
+    if (recorder != null) {
+      recorder.write(trace);
+      out.printf("wrote %s (%d events%s)%n", trace, recorder.events().size(), recorder.truncated()
+          ? ", truncated: only the first " + recorder.maxEvents() + " kept (--trace-events)" : "");
     }
     return 0;
   }

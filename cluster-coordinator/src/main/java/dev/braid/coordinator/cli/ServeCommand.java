@@ -3,6 +3,7 @@ package dev.braid.coordinator.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.braid.config.DeviceSpec;
+import dev.braid.config.NanoClock;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.admission.AdmissionSettings;
@@ -10,6 +11,8 @@ import dev.braid.coordinator.cluster.BraidNode;
 import dev.braid.coordinator.cluster.CoordinatorSettings;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;
+import dev.braid.device.trace.TraceRecorder;
+import dev.braid.device.trace.TracingDevice;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.model.repo.ModelRepository;
@@ -75,6 +78,13 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--cluster-host", description = "The address other nodes reach this one at (default: braid.cluster.host, this machine's address).")
   String clusterHost;
 
+  @Option(names = "--trace", description = "Write the timeline of this node's devices (Chrome trace-event JSON, for"
+      + " Perfetto or chrome://tracing) to this file when the server stops.")
+  Path trace;
+
+  @Option(names = "--trace-events", description = "Events the trace keeps, the first ones (default: ${DEFAULT-VALUE}).")
+  int traceEvents = TraceRecorder.DEFAULT_MAX_EVENTS;
+
   @Option(names = "--cluster-port", description = "Cluster (Artery) port (default: braid.cluster.port, 25520; 0 for any free port).")
   Integer clusterPort;
 
@@ -117,6 +127,10 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     int cpuThreads = threads == null ? runtime.cpuThreads() : Math.max(1, threads);
+    if (traceEvents < 1) {
+      throw new IllegalArgumentException("--trace-events: expected an integer >= 1, got " + traceEvents);
+    }
+    TraceRecorder recorder = trace == null ? null : new TraceRecorder(traceEvents);
     ModelRepository repository = ModelRepository.open(repo == null ? RunCommand.defaultRepository(out) : repo);
 
     Set<BraidNode.Role> nodeRoles = EnumSet.noneOf(BraidNode.Role.class);
@@ -130,7 +144,9 @@ final class ServeCommand implements Callable<Integer> {
     List<Supplier<Device>> devices = new ArrayList<>();
     if (nodeRoles.contains(BraidNode.Role.GPU)) {
       for (DeviceSpec spec : deviceSpecs) {
-        Device dev = Devices.open("--device", spec, cpuThreads);
+        Device opened = Devices.open("--device", spec, cpuThreads);
+        Device dev = recorder == null ? opened : new TracingDevice(opened, recorder,
+            "GPU " + devices.size() + ": " + opened.info().name(), NanoClock.system());
         out.printf("GPU %d: %s, serving the models of %s%n", devices.size(), dev.info().name(), repository.root());
         devices.add(() -> dev);
       }
@@ -174,6 +190,17 @@ final class ServeCommand implements Callable<Integer> {
     } finally {
       node.close();
       RUNNING.remove(stop);
+      if (recorder != null) {
+        try {
+          recorder.write(trace);
+          out.printf("wrote %s (%d events%s)%n", trace, recorder.events().size(), recorder.truncated()
+              ? ", truncated: only the first " + recorder.maxEvents() + " kept (--trace-events)"
+              : "");
+        } catch (java.io.IOException | RuntimeException e) {
+          // the server must still report that it stopped, or a SIGTERM'd JVM would wait for it
+          out.printf("--trace: could not write %s: %s%n", trace, e);
+        }
+      }
       // Printed before the hook may return: once it does, a JVM stopping on SIGTERM halts at once.
       out.println("stopped");
       out.flush();

@@ -5,6 +5,7 @@ import dev.braid.device.Device;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.exec.ModelRequest;
 import dev.braid.device.sim.SimulatedDevice;
+import dev.braid.device.trace.LaunchTracer;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.batch.Batch;
 import dev.braid.gpu.batch.Rejected;
@@ -117,6 +118,16 @@ public final class GpuEngine implements AutoCloseable {
         () -> closed || unhealthyReason != null, this::pump, this::onDeviceFailed);
     this.launcher = new Launcher(device, settings.streamPriorities(), clock, loop, scheduler, cost, jobs, this::pump,
         this::onDeviceFailed);
+  }
+
+  /**
+   * Announces every launch from now on to {@code tracer} with what it is for (models, jobs,
+   * requests, members), for a device timeline ({@code dev.braid.device.trace}); null stops. A
+   * device that is itself a {@link LaunchTracer} (a {@code TracingDevice}) is announced to without
+   * this call.
+   */
+  public void traceLaunches(LaunchTracer tracer) {
+    launcher.tracer(tracer);
   }
 
   /**

@@ -7,6 +7,8 @@ import dev.braid.device.DeviceStream;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
+import dev.braid.device.trace.LaunchNote;
+import dev.braid.device.trace.LaunchTracer;
 import dev.braid.gpu.cost.CostModel;
 import dev.braid.gpu.sched.FailureReason;
 import dev.braid.gpu.sched.OpRef;
@@ -33,6 +35,10 @@ import java.util.function.Consumer;
  * is set on every launch in flight when another starts); {@code busyNanos} sums the time with at
  * least one launch in flight. A failed launch fails the requests of every job in it first and is
  * then reported to the engine, which checks whether the device is still healthy.
+ *
+ * <p>Tracing: with a {@link LaunchTracer} (the device itself when it is one, or one set with
+ * {@link #tracer}), each launch is announced with a {@link LaunchNote} naming the model, job,
+ * requests, op and kernel of each of its problems; without one no note is built.
  */
 final class Launcher {
   private final Device device;
@@ -51,6 +57,8 @@ final class Launcher {
   private long launches;
   private long superKernels;
   private long superKernelOps;
+  /** Null when launches are not traced (the default): then tracing costs one null check per launch. */
+  private LaunchTracer tracer;
 
   /** Creates one device stream per entry of {@code streamPriorities}, in order. */
   Launcher(Device device, List<Integer> streamPriorities, NanoClock clock, EngineLoop loop,
@@ -66,6 +74,12 @@ final class Launcher {
     for (int priority : streamPriorities) {
       streams.add(device.createStream(priority));
     }
+    this.tracer = device instanceof LaunchTracer t ? t : null;
+  }
+
+  /** Announces every launch from now on to {@code t} (null: none). */
+  void tracer(LaunchTracer t) {
+    tracer = t;
   }
 
   /** Builds {@code planned} from its jobs' requests and launches it at {@code now}. */
@@ -94,10 +108,16 @@ final class Launcher {
     inFlight.values().forEach(other -> other.shared = true);
     inFlight.put(planned.launchId(), lr);
     CompletionStage<Void> stage;
+    if (tracer != null) {
+      tracer.launching(note(planned));
+    }
     try {
       stage = device.launch(launch, streams.get(planned.stream()));
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
+    }
+    if (tracer != null) {
+      tracer.launched();
     }
     loop.deliver(stage, (v, error) -> onLaunched(lr, error));
   }
@@ -131,6 +151,23 @@ final class Launcher {
       deviceFailed.accept(cause);
     }
     pump.run();
+  }
+
+  /** What {@code planned} is for: per op its model, job, the job's requests, the op and its kernel. */
+  private LaunchNote note(PlannedLaunch planned) {
+    List<LaunchNote.Member> members = new ArrayList<>(planned.ops().size());
+    for (OpRef o : planned.ops()) {
+      JobRun run = jobs.get(o.job().id());
+      List<Long> requests = new ArrayList<>(run == null ? 0 : run.members.size());
+      if (run != null) {
+        for (Pending p : run.members) {
+          requests.add(p.id);
+        }
+      }
+      members.add(new LaunchNote.Member(o.job().model(), o.job().id(), requests, o.op().node(),
+          o.op().kernel().toString()));
+    }
+    return new LaunchNote(members);
   }
 
   /** Launches on the device now. */

@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * A GPU in virtual time: a deterministic discrete-event simulation of a {@link GpuProfile} (the
@@ -58,6 +59,7 @@ public final class SimulatedDevice implements Device {
   private final TreeMap<Long, CompletableFuture<?>> pending = new TreeMap<>();
   private final List<SimBuffer> live = new ArrayList<>();
   private long allocatedBytes;
+  private long lastLaunchId;
   private boolean closed;
 
   /** A timing-only device. */
@@ -118,6 +120,22 @@ public final class SimulatedDevice implements Device {
   /** The events recorded since {@link #enableTrace()}. */
   public List<TraceEvent> trace() {
     return engine.trace();
+  }
+
+  /**
+   * Hands every event from now on to {@code sink} as it happens, without storing it (a bounded
+   * timeline's feed, {@code dev.braid.device.trace.SimTimeline}); null stops it.
+   */
+  public void traceTo(Consumer<TraceEvent> sink) {
+    engine.traceTo(sink);
+  }
+
+  /**
+   * The {@link TraceEvent#itemId()} of the last kernel launch this device accepted (0 before the
+   * first): a launch that returns an unfinished stage was accepted, and this names it.
+   */
+  public long lastLaunchId() {
+    return lastLaunchId;
   }
 
   /**
@@ -262,6 +280,7 @@ public final class SimulatedDevice implements Device {
         throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT, e.getMessage(), e);
       }
       pending.put(item.id(), f);
+      lastLaunchId = item.id();
       return f;
     } catch (DeviceException e) {
       return CompletableFuture.failedFuture(e);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -86,6 +87,7 @@ public final class Engine {
   private final long[] copyEngineFreeNanos = new long[2];
   private final SmPool sms;
   private List<TraceEvent> trace;
+  private Consumer<TraceEvent> traceSink;
   private long nowNanos;
   private long seq;
   private long itemIds;
@@ -117,6 +119,11 @@ public final class Engine {
     if (trace == null) {
       trace = new ArrayList<>();
     }
+  }
+
+  /** Hands every event from now on to {@code sink} as it happens, unstored; null stops it. */
+  public void traceTo(Consumer<TraceEvent> sink) {
+    traceSink = sink;
   }
 
   /** The events recorded since tracing was enabled (empty if it never was). */
@@ -377,9 +384,15 @@ public final class Engine {
 
   /** Records an event when tracing; {@code detail} is only built then (it is costly per block group). */
   private void log(Kind kind, Item item, Supplier<String> detail) {
-    if (trace != null) {
-      trace.add(new TraceEvent(nowNanos, kind, item == null ? 0 : item.id, item == null ? -1 : item.stream,
-          detail.get()));
+    if (trace != null || traceSink != null) {
+      TraceEvent e = new TraceEvent(nowNanos, kind, item == null ? 0 : item.id, item == null ? -1 : item.stream,
+          detail.get());
+      if (trace != null) {
+        trace.add(e);
+      }
+      if (traceSink != null) {
+        traceSink.accept(e);
+      }
     }
   }
 }
