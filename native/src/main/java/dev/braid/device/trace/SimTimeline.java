@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  *       its queueing time (ISSUED to STARTED) in its arguments, and the {@link LaunchNote}'s
  *       models, jobs, requests and members where the issuer gave one;
  *   <li>on the host launch path's track ({@link TraceRecorder#HOST_TRACK}): the host time each
- *       call occupied, {@code hostLaunchOverheadNanos} of the profile ending at ISSUED (the
+ *       call occupied, {@code hostNanosPerLaunch()} of the profile (API call and completion event) ending at ISSUED (the
  *       simulator's host issues calls one after another, each taking that long);
  *   <li>the counter {@code SM occupancy}: resident blocks (DISPATCHED adds the blocks placed,
  *       RETIRED subtracts those finished) and resident kernels (STARTED to COMPLETED of kernels),
@@ -79,7 +79,7 @@ public final class SimTimeline implements LaunchTracer {
     this.recorder = recorder;
     this.process = recorder.process(processName);
     this.originNanos = sim.clock().nanoTime();
-    this.hostCallNanos = sim.profile().timing().hostLaunchOverheadNanos();
+    this.hostCallNanos = sim.profile().timing().hostNanosPerLaunch();
     recorder.track(process, TraceRecorder.HOST_TRACK, "host launch path");
   }
 

@@ -103,7 +103,7 @@ class SimTimelineTest {
           if (e.get("tid").asInt() == TraceRecorder.HOST_TRACK) {
             hostCalls++;
             assertEquals("host", e.get("cat").asText());
-            assertEquals(GpuProfiles.H100.timing().hostLaunchOverheadNanos() / 1e3, e.get("dur").asDouble(), 1e-9);
+            assertEquals(GpuProfiles.H100.timing().hostNanosPerLaunch() / 1e3, e.get("dur").asDouble(), 1e-9);
           } else if (e.get("cat").asText().equals("copy")) {
             copiesOnStreams++;
             assertEquals("upload", e.get("name").asText());
