@@ -143,14 +143,61 @@ public final class CostModel {
     if (members.isEmpty()) {
       throw new IllegalArgumentException("a group needs at least one member");
     }
-    long longestBody = 0;
-    double occupied = 0;
+    GroupEstimate g = group();
     for (PlanOp m : members) {
-      long body = Math.max(0, predictOpNanos(m.plan(), m.opIndex()) - launchOverheadNanos);
-      longestBody = Math.max(longestBody, body);
-      occupied += gpu.isPresent() ? body * slotFill(m.op()) : body;
+      g.add(m);
     }
-    return launchOverheadNanos + Math.max(longestBody, Math.round(occupied));
+    return g.nanos();
+  }
+
+  /** An empty {@link GroupEstimate}, to price a super-kernel as it grows one member at a time. */
+  public GroupEstimate group() {
+    return new GroupEstimate();
+  }
+
+  /**
+   * {@link #predictGroupNanos} kept up to date as members are added, in O(1) per member: what a
+   * policy needs when it tries one candidate after another. Not shared across threads.
+   */
+  public final class GroupEstimate {
+    private long longestBody;
+    private double occupied;
+    private int size;
+
+    private GroupEstimate() {}
+
+    public void add(PlanOp m) {
+      long body = body(m);
+      longestBody = Math.max(longestBody, body);
+      occupied += occupied(m, body);
+      size++;
+    }
+
+    /** What {@link #nanos()} would be after adding {@code m}; adds nothing. */
+    public long nanosWith(PlanOp m) {
+      long body = body(m);
+      return launchOverheadNanos + Math.max(Math.max(longestBody, body), Math.round(occupied + occupied(m, body)));
+    }
+
+    private long body(PlanOp m) {
+      return Math.max(0, predictOpNanos(m.plan(), m.opIndex()) - launchOverheadNanos);
+    }
+
+    private double occupied(PlanOp m, long body) {
+      return gpu.isPresent() ? body * slotFill(m.op()) : body;
+    }
+
+    public int size() {
+      return size;
+    }
+
+    /** The predicted duration of one launch of the members added so far; needs at least one. */
+    public long nanos() {
+      if (size == 0) {
+        throw new IllegalStateException("a group needs at least one member");
+      }
+      return launchOverheadNanos + Math.max(longestBody, Math.round(occupied));
+    }
   }
 
   /**

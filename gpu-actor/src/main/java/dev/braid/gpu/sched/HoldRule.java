@@ -1,7 +1,6 @@
 package dev.braid.gpu.sched;
 
 import dev.braid.gpu.cost.CostModel;
-import dev.braid.gpu.cost.PlanOp;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -62,19 +61,21 @@ final class HoldRule {
     }
     double waves = 0;
     long limit = Long.MAX_VALUE;
+    long latestEnd = Long.MAX_VALUE;
     Set<Long> jobs = new HashSet<>();
-    List<PlanOp> members = new ArrayList<>(group.size());
+    CostModel.GroupEstimate members = cost.group();
     for (OpRef m : group) {
       waves += cost.waves(m.op());
       limit = Math.min(limit, view.readySinceNanos(m) + config.maxHold().toNanos());
+      latestEnd = Math.min(latestEnd, latestEnd(m, view));
       jobs.add(m.job().id());
       members.add(m.planOp());
     }
     if (gpu && waves >= config.superKernelWaves()) {
       return null;
     }
-    long groupNow = cost.predictGroupNanos(members);
-    List<PlanOp> partners = new ArrayList<>();
+    long groupNow = members.nanos();
+    CostModel.GroupEstimate partners = cost.group();
     List<Arrival> taken = new ArrayList<>();
     Hold best = null;
     for (Arrival a : arrivals) {
@@ -90,11 +91,11 @@ final class HoldRule {
       members.add(a.op().planOp());
       partners.add(a.op().planOp());
       taken.add(a);
-      long fused = cost.predictGroupNanos(members);
-      if (!meetsWhatItWould(group, t + fused, view)) {
+      long fused = members.nanos();
+      if (t + fused > latestEnd) {
         break; // a later end only finishes later
       }
-      if (t + fused <= Math.max(now + groupNow, t + cost.predictGroupNanos(partners))) {
+      if (t + fused <= Math.max(now + groupNow, t + partners.nanos())) {
         best = new Hold(t, List.copyOf(taken));
       }
     }
@@ -102,19 +103,15 @@ final class HoldRule {
   }
 
   /**
-   * True when every member of {@code group} that would meet its deadline launching alone now still
-   * meets it if this op ends at {@code endNanos} and its later ops run alone after it.
+   * The latest time member {@code m}'s op may end without it missing a deadline it would meet: its
+   * deadline less its later ops alone, if launching it alone now meets the deadline; else
+   * unconstrained ({@link Long#MAX_VALUE}), since it would miss anyway.
    */
-  private static boolean meetsWhatItWould(List<OpRef> group, long endNanos, SchedulingView view) {
+  private static long latestEnd(OpRef m, SchedulingView view) {
     CostModel cost = view.cost();
-    for (OpRef m : group) {
-      long after = cost.predictRemainingNanos(m.job().plan(), m.opIndex() + 1);
-      long deadline = m.job().deadlineNanos();
-      boolean wouldMeet = view.nowNanos() + cost.predictOpNanos(m.job().plan(), m.opIndex()) + after <= deadline;
-      if (wouldMeet && endNanos + after > deadline) {
-        return false;
-      }
-    }
-    return true;
+    long after = cost.predictRemainingNanos(m.job().plan(), m.opIndex() + 1);
+    long deadline = m.job().deadlineNanos();
+    boolean wouldMeet = view.nowNanos() + cost.predictOpNanos(m.job().plan(), m.opIndex()) + after <= deadline;
+    return wouldMeet ? deadline - after : Long.MAX_VALUE;
   }
 }
