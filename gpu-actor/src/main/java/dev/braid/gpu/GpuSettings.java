@@ -31,6 +31,8 @@ import java.util.Optional;
  *     before answering the request itself, >= 0
  * @param endpointControlTimeout how long the GPU endpoint waits for the GPU actor to answer an
  *     unload, a policy switch or a stats request, > 0
+ * @param maxHold the longest space-time holds a ready kernel back for fusion partners, >= 0 (0
+ *     turns holding off)
  */
 public record GpuSettings(
     String policy,
@@ -42,7 +44,8 @@ public record GpuSettings(
     int profilingRuns,
     int maxBatchesInFlightPerModel,
     Duration endpointReplyGrace,
-    Duration endpointControlTimeout) {
+    Duration endpointControlTimeout,
+    Duration maxHold) {
 
   /** The HOCON path of this block. */
   public static final String PATH = "braid.gpu";
@@ -86,6 +89,19 @@ public record GpuSettings(
     if (endpointControlTimeout.isNegative() || endpointControlTimeout.isZero()) {
       throw SettingsException.invalid(PATH + ".endpoint.control-timeout", "a duration > 0", endpointControlTimeout);
     }
+    Objects.requireNonNull(maxHold, "maxHold");
+    if (maxHold.isNegative()) {
+      throw SettingsException.invalid(PATH + ".max-hold", "a duration >= 0", maxHold);
+    }
+  }
+
+  /** The settings with {@code max-hold} at its default, {@link SchedulerConfig#DEFAULT_MAX_HOLD}. */
+  public GpuSettings(String policy, List<Integer> streamPriorities, int maxOpsPerSuperKernel, double superKernelWaves,
+      int maxLaunchesInFlightPerStream, Duration agingThreshold, int profilingRuns, int maxBatchesInFlightPerModel,
+      Duration endpointReplyGrace, Duration endpointControlTimeout) {
+    this(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves, maxLaunchesInFlightPerStream,
+        agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace, endpointControlTimeout,
+        SchedulerConfig.DEFAULT_MAX_HOLD);
   }
 
   /** Reads the block from {@code config} (which must include the reference defaults). */
@@ -100,7 +116,8 @@ public record GpuSettings(
         ConfigValues.intAtLeast(config, PATH + ".profiling-runs", 0),
         ConfigValues.intAtLeast(config, PATH + ".max-batches-in-flight-per-model", 1),
         ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.reply-grace"),
-        ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.control-timeout"));
+        ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.control-timeout"),
+        ConfigValues.nonNegativeDuration(config, PATH + ".max-hold"));
   }
 
   /** The defaults of {@code reference.conf}. */
@@ -112,34 +129,41 @@ public record GpuSettings(
   public GpuSettings withPolicy(String newPolicy) {
     return new GpuSettings(newPolicy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout);
+        endpointControlTimeout, maxHold);
   }
 
   /** A copy with another number of profiling runs. */
   public GpuSettings withProfilingRuns(int runs) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, runs, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout);
+        endpointControlTimeout, maxHold);
   }
 
   /** A copy with other GPU endpoint timings. */
   public GpuSettings withEndpointTimeouts(Duration replyGrace, Duration controlTimeout) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, replyGrace,
-        controlTimeout);
+        controlTimeout, maxHold);
   }
 
   /** A copy with another limit of batches in flight per model. */
   public GpuSettings withMaxBatchesInFlightPerModel(int batches) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, batches, endpointReplyGrace,
-        endpointControlTimeout);
+        endpointControlTimeout, maxHold);
+  }
+
+  /** A copy with another {@code max-hold} (zero turns holding for fusion partners off). */
+  public GpuSettings withMaxHold(Duration hold) {
+    return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
+        endpointControlTimeout, hold);
   }
 
   /** The scheduler's configuration for a device with the given limits (empty for the CPU). */
   public SchedulerConfig schedulerConfig(Optional<GpuSpec> gpu) {
     return new SchedulerConfig(streamPriorities, maxOpsPerSuperKernel, gpu, maxLaunchesInFlightPerStream,
-        superKernelWaves, agingThreshold);
+        superKernelWaves, agingThreshold, maxHold);
   }
 
   private static List<Integer> intList(Config config, String key) {

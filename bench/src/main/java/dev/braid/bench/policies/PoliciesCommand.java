@@ -289,10 +289,10 @@ public final class PoliciesCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The engine settings of {@code policy} for {@code n} models: defaults, space-only one stream per model. */
+  /** The engine settings of {@code policy} for {@code n} models: defaults, space-only one stream per model, all of one priority. */
   static GpuSettings settingsFor(String policy, int n) {
     GpuSettings d = GpuSettings.defaults().withPolicy(policy);
-    if (!policy.equals("space-only") || d.streamPriorities().size() >= n) {
+    if (!policy.equals("space-only")) {
       return d;
     }
     return new GpuSettings(policy, Collections.nCopies(n, 0), d.maxOpsPerSuperKernel(), d.superKernelWaves(),

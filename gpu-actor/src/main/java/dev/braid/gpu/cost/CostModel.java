@@ -35,6 +35,10 @@ import java.util.OptionalLong;
  * times the fraction of block slots its grid fills ({@code blocks / (ceil(blocks / smCount) *
  * smCount)}). Small grids therefore group almost for free until together they fill the GPU. On
  * the CPU, members run one after another: overhead once plus the sum of bodies.
+ *
+ * <p><b>Cached per plan.</b> The scheduler asks for the remaining time of every job on every
+ * event; each plan's op times and their suffix sums are therefore kept per (model, batch size),
+ * for the plan object last asked about, and dropped when one of its ops is recorded.
  */
 public final class CostModel {
   /**
@@ -55,6 +59,7 @@ public final class CostModel {
   private final Optional<GpuSpec> gpu;
   private final long launchOverheadNanos;
   private final Map<Key, Double> measuredNanos = new HashMap<>();
+  private final Map<PlanKey, PlanTimes> planTimes = new HashMap<>();
 
   /**
    * @param gpu the device's limits, or empty for the CPU
@@ -93,6 +98,7 @@ public final class CostModel {
     }
     measuredNanos.merge(new Key(model, batchSize, opIndex), (double) nanos,
         (old, sample) -> old + SMOOTHING_WEIGHT * (sample - old));
+    planTimes.remove(new PlanKey(model, batchSize));
   }
 
   /** The smoothed measurement, if the op was ever measured. */
@@ -103,17 +109,33 @@ public final class CostModel {
 
   /** Predicted launch-to-completion time of one op run alone: measured, else the roofline. */
   public long predictOpNanos(KernelPlan plan, int opIndex) {
-    Double m = measuredNanos.get(new Key(plan.model(), plan.batchSize(), opIndex));
-    return m != null ? Math.round(m) : rooflineNanos(plan.op(opIndex));
+    Objects.checkIndex(opIndex, plan.size());
+    long[] suffix = times(plan);
+    return suffix[opIndex] - suffix[opIndex + 1];
   }
 
   /** Predicted time of ops {@code fromOpIndex} to the end of {@code plan}, run alone back to back. */
   public long predictRemainingNanos(KernelPlan plan, int fromOpIndex) {
-    long sum = 0;
-    for (int i = Math.max(0, fromOpIndex); i < plan.size(); i++) {
-      sum += predictOpNanos(plan, i);
+    if (fromOpIndex >= plan.size()) {
+      return 0;
     }
-    return sum;
+    return times(plan)[Math.max(0, fromOpIndex)];
+  }
+
+  /** Suffix sums of the plan's op times: entry {@code i} is ops {@code i} to the end, the last 0. */
+  private long[] times(KernelPlan plan) {
+    PlanKey key = new PlanKey(plan.model(), plan.batchSize());
+    PlanTimes cached = planTimes.get(key);
+    if (cached != null && cached.plan == plan) {
+      return cached.suffixNanos;
+    }
+    long[] suffix = new long[plan.size() + 1];
+    for (int i = plan.size() - 1; i >= 0; i--) {
+      Double m = measuredNanos.get(new Key(plan.model(), plan.batchSize(), i));
+      suffix[i] = suffix[i + 1] + (m != null ? Math.round(m) : rooflineNanos(plan.op(i)));
+    }
+    planTimes.put(key, new PlanTimes(plan, suffix));
+    return suffix;
   }
 
   /** Predicted duration of one super-kernel running {@code members} (see the class comment). */
@@ -121,14 +143,61 @@ public final class CostModel {
     if (members.isEmpty()) {
       throw new IllegalArgumentException("a group needs at least one member");
     }
-    long longestBody = 0;
-    double occupied = 0;
+    GroupEstimate g = group();
     for (PlanOp m : members) {
-      long body = Math.max(0, predictOpNanos(m.plan(), m.opIndex()) - launchOverheadNanos);
-      longestBody = Math.max(longestBody, body);
-      occupied += gpu.isPresent() ? body * slotFill(m.op()) : body;
+      g.add(m);
     }
-    return launchOverheadNanos + Math.max(longestBody, Math.round(occupied));
+    return g.nanos();
+  }
+
+  /** An empty {@link GroupEstimate}, to price a super-kernel as it grows one member at a time. */
+  public GroupEstimate group() {
+    return new GroupEstimate();
+  }
+
+  /**
+   * {@link #predictGroupNanos} kept up to date as members are added, in O(1) per member: what a
+   * policy needs when it tries one candidate after another. Not shared across threads.
+   */
+  public final class GroupEstimate {
+    private long longestBody;
+    private double occupied;
+    private int size;
+
+    private GroupEstimate() {}
+
+    public void add(PlanOp m) {
+      long body = body(m);
+      longestBody = Math.max(longestBody, body);
+      occupied += occupied(m, body);
+      size++;
+    }
+
+    /** What {@link #nanos()} would be after adding {@code m}; adds nothing. */
+    public long nanosWith(PlanOp m) {
+      long body = body(m);
+      return launchOverheadNanos + Math.max(Math.max(longestBody, body), Math.round(occupied + occupied(m, body)));
+    }
+
+    private long body(PlanOp m) {
+      return Math.max(0, predictOpNanos(m.plan(), m.opIndex()) - launchOverheadNanos);
+    }
+
+    private double occupied(PlanOp m, long body) {
+      return gpu.isPresent() ? body * slotFill(m.op()) : body;
+    }
+
+    public int size() {
+      return size;
+    }
+
+    /** The predicted duration of one launch of the members added so far; needs at least one. */
+    public long nanos() {
+      if (size == 0) {
+        throw new IllegalStateException("a group needs at least one member");
+      }
+      return launchOverheadNanos + Math.max(longestBody, Math.round(occupied));
+    }
   }
 
   /**
@@ -177,4 +246,9 @@ public final class CostModel {
   }
 
   private record Key(String model, int batchSize, int opIndex) {}
+
+  private record PlanKey(String model, int batchSize) {}
+
+  /** {@code plan} (compared by identity) and its suffix sums. */
+  private record PlanTimes(KernelPlan plan, long[] suffixNanos) {}
 }

@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Events.</b> Every event (a submission, a timer, a completion) ends in one pump: release
  * the batches due, expire late jobs, ask the scheduler for launches and issue them, and ask the
- * owner for a wakeup at the batchers' next deadline ({@link WakeupTimer}).
+ * owner for a wakeup at the batchers' next deadline or at the end of a hold the scheduler decided
+ * (kernels held back for fusion partners, {@link SpaceTimeScheduler#holdWakeNanos()}), whichever
+ * comes first ({@link WakeupTimer}).
  *
  * <p><b>Cost model.</b> At load, the cost model learns the model at batch 1: from the simulator's
  * timing model on a {@link SimulatedDevice} (and at each batch size when first compiled there), or
@@ -476,8 +478,9 @@ public final class GpuEngine implements AutoCloseable {
     LOG.warn("{}; {} request(s) answered DEVICE_UNHEALTHY", unhealthyReason, failed);
   }
 
+  /** Wakes at the batchers' next release or at the end of a hold the scheduler decided. */
   private void armTimer() {
-    long next = Long.MAX_VALUE;
+    long next = scheduler.holdWakeNanos();
     for (ModelSlot s : models.all()) {
       if (s.ready) {
         next = Math.min(next, s.nextReleaseNanos(draining, maxBatchesInFlightPerModel));

@@ -13,9 +13,12 @@ final class JobState {
   long launchId = -1;
   /** Cancelled while its op was in flight: reported when that launch settles. */
   boolean cancelled;
+  /** When op {@code nextOp} became ready: the job's admission, then its previous op's end. */
+  long readySinceNanos;
 
   JobState(Job job) {
     this.job = job;
+    this.readySinceNanos = job.admittedNanos();
   }
 
   boolean inFlight() {

@@ -21,6 +21,8 @@ import java.util.Optional;
  *     GPU for this many waves (fractional waves, see {@code CostModel.waves})
  * @param agingThreshold a job admitted at least this long ago is ordered before every younger job
  *     (oldest first), which bounds its wait under any load of more urgent work
+ * @param maxHold the longest a ready op may be held back for fusion partners, counted from the
+ *     moment it became ready (see {@link SpaceTimePolicy}); zero turns holding off
  */
 public record SchedulerConfig(
     List<Integer> streamPriorities,
@@ -28,13 +30,20 @@ public record SchedulerConfig(
     Optional<GpuSpec> gpu,
     int maxLaunchesInFlightPerStream,
     double superKernelWaves,
-    Duration agingThreshold) {
+    Duration agingThreshold,
+    Duration maxHold) {
 
   /**
-   * One urgent stream (CUDA priority -1) for the most urgent work and two normal ones (0): once
-   * same-kind kernels are fused, few launches are left to overlap, so a few streams suffice.
+   * One urgent stream (CUDA priority -1) for the most urgent work and seven normal ones (0). A job
+   * has one op in flight at a time and a stream runs its launches in order, so the launches in
+   * flight are at most the stream count; the host path issues one launch at a time (3.8 us each
+   * on the simulated H100, a few us on real drivers) while a batch-1 kernel runs 5 to 25 us, so
+   * about (kernel + launch) / launch = 3 to 8 launches in flight keep the host issuing without a
+   * pause. With three streams space-time left the host path a fifth idle under overload and issued
+   * fewer kernels per second than space-only's one stream per model; eight match space-only at
+   * the benchmark's eight models and cost nothing when fewer are needed.
    */
-  public static final List<Integer> DEFAULT_STREAM_PRIORITIES = List.of(-1, 0, 0);
+  public static final List<Integer> DEFAULT_STREAM_PRIORITIES = List.of(-1, 0, 0, 0, 0, 0, 0, 0);
 
   /** The paper grouped up to 120 SGEMMs and still gained; 64 keeps one launch's argument list small. */
   public static final int DEFAULT_MAX_OPS_PER_SUPER_KERNEL = 64;
@@ -44,6 +53,13 @@ public record SchedulerConfig(
 
   /** Twice a typical 100 ms latency objective: no job should wait longer than that to be served. */
   public static final Duration DEFAULT_AGING_THRESHOLD = Duration.ofMillis(200);
+
+  /**
+   * A few batch-1 kernels (5 to 25 us each on an H100): long enough for a partner one or two ops
+   * behind to catch up, short beside a latency objective of a millisecond or more, and bounded
+   * further by each job's own slack.
+   */
+  public static final Duration DEFAULT_MAX_HOLD = Duration.ofNanos(50_000);
 
   public SchedulerConfig {
     streamPriorities = List.copyOf(streamPriorities);
@@ -65,12 +81,34 @@ public record SchedulerConfig(
     if (agingThreshold.isNegative()) {
       throw new IllegalArgumentException("agingThreshold must be >= 0, got " + agingThreshold);
     }
+    Objects.requireNonNull(maxHold, "maxHold");
+    if (maxHold.isNegative()) {
+      throw new IllegalArgumentException("maxHold must be >= 0, got " + maxHold);
+    }
+  }
+
+  /** The configuration without holding for fusion partners ({@code maxHold} zero). */
+  public SchedulerConfig(List<Integer> streamPriorities, int maxOpsPerSuperKernel, Optional<GpuSpec> gpu,
+      int maxLaunchesInFlightPerStream, double superKernelWaves, Duration agingThreshold) {
+    this(streamPriorities, maxOpsPerSuperKernel, gpu, maxLaunchesInFlightPerStream, superKernelWaves, agingThreshold,
+        Duration.ZERO);
   }
 
   /** The defaults above for a device with the given limits (empty for the CPU). */
   public static SchedulerConfig defaults(Optional<GpuSpec> gpu) {
     return new SchedulerConfig(DEFAULT_STREAM_PRIORITIES, DEFAULT_MAX_OPS_PER_SUPER_KERNEL, gpu, 1,
-        DEFAULT_SUPER_KERNEL_WAVES, DEFAULT_AGING_THRESHOLD);
+        DEFAULT_SUPER_KERNEL_WAVES, DEFAULT_AGING_THRESHOLD, DEFAULT_MAX_HOLD);
+  }
+
+  /** A copy with another {@code maxHold}. */
+  public SchedulerConfig withMaxHold(Duration hold) {
+    return new SchedulerConfig(streamPriorities, maxOpsPerSuperKernel, gpu, maxLaunchesInFlightPerStream,
+        superKernelWaves, agingThreshold, hold);
+  }
+
+  /** True when the space-time policy may hold ready ops back for fusion partners. */
+  public boolean holds() {
+    return !maxHold.isZero() && maxOpsPerSuperKernel > 1;
   }
 
   public int streamCount() {

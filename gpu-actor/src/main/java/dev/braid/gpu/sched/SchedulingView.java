@@ -26,4 +26,14 @@ public interface SchedulingView {
   SchedulerConfig config();
 
   CostModel cost();
+
+  /**
+   * The ops with a fusion key that are expected to become ready within {@link
+   * SchedulerConfig#maxHold()} from now, at most {@link SpaceTimeScheduler#LOOKAHEAD_OPS} per job,
+   * by expected time then job id; empty when holding is off. Ready ops are not among them.
+   */
+  List<Arrival> arrivals();
+
+  /** When op {@code op} (a ready op) became ready: its job's admission or its previous op's end. */
+  long readySinceNanos(OpRef op);
 }

@@ -1,17 +1,23 @@
 package dev.braid.gpu.sched;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import dev.braid.device.plan.FusionKey;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Space-time scheduling: take the ready ops of all jobs in urgency order (earliest deadline first
  * with aging); the most urgent op not yet placed leads a group of the later ready ops with an
- * equal {@link FusionKey}, sized by {@link SuperKernelSizer} (ops without a key run alone); the
- * groups, in the order of their leads, take the free stream slots in round-robin over the streams
- * by priority, so the most urgent group gets the most urgent stream and the next groups run beside
- * it on the others before any stream queues a second launch. Stops when no slot is left.
+ * equal {@link FusionKey}, sized by {@link SuperKernelSizer} (ops without a key run alone). A
+ * group whose partners are about to arrive may be held for them by {@link HoldRule} (bounded by
+ * {@link SchedulerConfig#maxHold()} and by its members' deadlines); a held group takes no slot.
+ * The other groups, in the order of their leads, take the free stream slots in round-robin over
+ * the streams by priority, so the most urgent group gets the most urgent stream and the next
+ * groups run beside it on the others before any stream queues a second launch. It goes on until
+ * no slot or no ready op is left: while ready work that is not held exists, every free slot is
+ * used.
  */
 final class SpaceTimePolicy implements SchedulingPolicy {
   static final String NAME = "space-time";
@@ -24,10 +30,30 @@ final class SpaceTimePolicy implements SchedulingPolicy {
   @Override
   public List<Decision> decide(SchedulingView view) {
     List<Integer> slots = slots(view);
-    List<OpRef> ready = view.readyOps();
-    boolean[] placed = new boolean[ready.size()];
+    List<List<OpRef>> groups = groups(view, slots.size());
+    List<HoldRule.Hold> holds = view.config().holds() ? holds(groups, view) : null;
     List<Decision> out = new ArrayList<>();
-    for (int i = 0; i < ready.size() && out.size() < slots.size(); i++) {
+    int launches = 0;
+    for (int g = 0; g < groups.size() && launches < slots.size(); g++) {
+      HoldRule.Hold hold = holds == null ? null : holds.get(g);
+      out.add(hold != null ? Decision.hold(groups.get(g), hold.untilNanos())
+          : new Decision(groups.get(g), slots.get(launches++)));
+    }
+    return out;
+  }
+
+  /**
+   * The ready ops as groups, in the order of their leads: each lead (the most urgent op not yet
+   * placed) with the later ready ops of its key that {@link SuperKernelSizer} admits. Without
+   * holding, forming stops once the groups fill {@code slots}.
+   */
+  private static List<List<OpRef>> groups(SchedulingView view, int slots) {
+    List<OpRef> ready = view.readyOps();
+    boolean fusion = view.config().maxOpsPerSuperKernel() > 1;
+    int limit = view.config().holds() ? Integer.MAX_VALUE : slots;
+    boolean[] placed = new boolean[ready.size()];
+    List<List<OpRef>> groups = new ArrayList<>();
+    for (int i = 0; i < ready.size() && groups.size() < limit; i++) {
       if (placed[i]) {
         continue;
       }
@@ -35,7 +61,7 @@ final class SpaceTimePolicy implements SchedulingPolicy {
       placed[i] = true;
       List<OpRef> group = List.of(lead);
       Optional<FusionKey> key = lead.fusionKey();
-      if (key.isPresent() && view.config().maxOpsPerSuperKernel() > 1) {
+      if (key.isPresent() && fusion) {
         List<OpRef> candidates = new ArrayList<>();
         List<Integer> candidateIndices = new ArrayList<>();
         for (int j = i + 1; j < ready.size(); j++) {
@@ -51,7 +77,60 @@ final class SpaceTimePolicy implements SchedulingPolicy {
           }
         }
       }
-      out.add(new Decision(group, slots.get(out.size())));
+      groups.add(group);
+    }
+    return groups;
+  }
+
+  /**
+   * For each group, its hold or null. Groups are looked at in order; one may wait for arrivals
+   * from jobs in flight and from ready jobs whose group launches now. A group that another's hold
+   * counts on is committed to launch, and a held group's jobs are no one's partners, so no two
+   * groups ever wait for each other.
+   */
+  private static List<HoldRule.Hold> holds(List<List<OpRef>> groups, SchedulingView view) {
+    Map<Long, Integer> groupOfJob = new HashMap<>();
+    for (int g = 0; g < groups.size(); g++) {
+      for (OpRef o : groups.get(g)) {
+        groupOfJob.put(o.job().id(), g);
+      }
+    }
+    Map<FusionKey, List<Arrival>> arrivals = byKey(view.arrivals());
+    List<HoldRule.Hold> holds = new ArrayList<>(groups.size());
+    boolean[] held = new boolean[groups.size()];
+    boolean[] committed = new boolean[groups.size()];
+    for (int g = 0; g < groups.size(); g++) {
+      List<OpRef> group = groups.get(g);
+      Optional<FusionKey> key = group.get(0).fusionKey();
+      HoldRule.Hold hold = null;
+      if (key.isPresent() && !committed[g]) {
+        List<Arrival> usable = new ArrayList<>();
+        for (Arrival a : arrivals.getOrDefault(key.get(), List.of())) {
+          Integer source = groupOfJob.get(a.op().job().id());
+          if (source == null || (source != g && !held[source])) {
+            usable.add(a);
+          }
+        }
+        hold = HoldRule.hold(group, usable, view);
+      }
+      if (hold != null) {
+        held[g] = true;
+        for (Arrival a : hold.partners()) {
+          Integer source = groupOfJob.get(a.op().job().id());
+          if (source != null) {
+            committed[source] = true;
+          }
+        }
+      }
+      holds.add(hold);
+    }
+    return holds;
+  }
+
+  private static Map<FusionKey, List<Arrival>> byKey(List<Arrival> arrivals) {
+    Map<FusionKey, List<Arrival>> out = new HashMap<>();
+    for (Arrival a : arrivals) {
+      out.computeIfAbsent(a.op().fusionKey().orElseThrow(), k -> new ArrayList<>()).add(a);
     }
     return out;
   }

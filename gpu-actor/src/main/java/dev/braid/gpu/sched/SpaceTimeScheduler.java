@@ -2,6 +2,8 @@ package dev.braid.gpu.sched;
 
 import dev.braid.gpu.cost.CostModel;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -29,10 +31,23 @@ import java.util.Set;
  *   <li>a launch groups only ops with equal, present fusion keys, at most {@link
  *       SchedulerConfig#maxOpsPerSuperKernel()} of them, each of a different job;
  *   <li>a stream never has more than {@link SchedulerConfig#maxLaunchesInFlightPerStream()}
- *       launches in flight.
+ *       launches in flight;
+ *   <li>a held op (a {@link Decision#hold}) has a fusion key and is held to a time after now and
+ *       at most {@link SchedulerConfig#maxHold()} after it became ready, so no op waits longer
+ *       than that for partners however often it is held again.
  * </ul>
+ *
+ * <p><b>Wake-ups.</b> A hold ends at a time when nothing else may happen (a partner predicted to
+ * arrive may come late), so after each {@link #plan} the owner must plan again by {@link
+ * #holdWakeNanos()}; any earlier event may plan sooner.
  */
 public final class SpaceTimeScheduler {
+  /**
+   * Ops of one job looked at ahead for {@link SchedulingView#arrivals()}: with the default hold
+   * of 50 us and batch-1 kernels of 5 us and more, a partner further ahead could not come in time.
+   */
+  public static final int LOOKAHEAD_OPS = 8;
+
   private final SchedulerConfig config;
   private final CostModel cost;
   private SchedulingPolicy policy;
@@ -42,6 +57,8 @@ public final class SpaceTimeScheduler {
   private final Map<Long, PlannedLaunch> inFlight = new LinkedHashMap<>();
   private final int[] launchesPerStream;
   private long nextLaunchId = 1;
+  private long holdWakeNanos = Long.MAX_VALUE;
+  private long holds;
 
   public SpaceTimeScheduler(SchedulerConfig config, CostModel cost, SchedulingPolicy policy) {
     this.config = Objects.requireNonNull(config, "config");
@@ -78,10 +95,13 @@ public final class SpaceTimeScheduler {
    * {@link #failed}.
    */
   public List<PlannedLaunch> plan(long nowNanos) {
+    holdWakeNanos = Long.MAX_VALUE;
     List<OpRef> ready = new ArrayList<>();
+    Map<Long, Long> readySince = new HashMap<>();
     for (JobState s : jobs.values()) {
       if (!s.inFlight() && !s.cancelled) {
         ready.add(new OpRef(s.job, s.nextOp));
+        readySince.put(s.job.id(), s.readySinceNanos);
       }
     }
     if (ready.isEmpty()) {
@@ -96,11 +116,17 @@ public final class SpaceTimeScheduler {
     for (PlannedLaunch l : inFlight.values()) {
       l.ops().forEach(o -> busyModels.add(o.job().model()));
     }
-    Snapshot view = new Snapshot(nowNanos, List.copyOf(ready), free.clone(), Set.copyOf(busyModels), config, cost);
+    Snapshot view = new Snapshot(nowNanos, List.copyOf(ready), free.clone(), Set.copyOf(busyModels), config, cost,
+        arrivals(nowNanos), readySince);
     List<Decision> decisions = policy.decide(view);
-    check(decisions, free);
+    check(decisions, free, nowNanos);
     List<PlannedLaunch> planned = new ArrayList<>(decisions.size());
     for (Decision d : decisions) {
+      if (d.isHold()) {
+        holdWakeNanos = Math.min(holdWakeNanos, d.holdUntilNanos());
+        holds += d.ops().size();
+        continue;
+      }
       PlannedLaunch launch = new PlannedLaunch(nextLaunchId++, d.ops(), d.stream(), window(d.ops(), nowNanos));
       inFlight.put(launch.launchId(), launch);
       launchesPerStream[d.stream()]++;
@@ -110,6 +136,49 @@ public final class SpaceTimeScheduler {
       planned.add(launch);
     }
     return planned;
+  }
+
+  /**
+   * When the owner must call {@link #plan} again at the latest: the earliest end of a hold the
+   * last {@link #plan} decided, or {@link Long#MAX_VALUE} when it decided none.
+   */
+  public long holdWakeNanos() {
+    return holdWakeNanos;
+  }
+
+  /** Ops held back for partners so far, counted once per {@link #plan} that held them. */
+  public long holds() {
+    return holds;
+  }
+
+  /**
+   * The keyed ops expected to become ready within {@code maxHold} (see {@link
+   * SchedulingView#arrivals()}): for each job, the op after the one in flight from its launch's
+   * predicted end (now if that has passed), or the op after the ready one as if it launched now
+   * and ran alone; then its later ops, each after its predecessor's predicted time alone.
+   */
+  private List<Arrival> arrivals(long nowNanos) {
+    if (!config.holds()) {
+      return List.of();
+    }
+    long horizon = nowNanos + config.maxHold().toNanos();
+    List<Arrival> out = new ArrayList<>();
+    for (JobState s : jobs.values()) {
+      if (s.cancelled) {
+        continue;
+      }
+      long eta = s.inFlight()
+          ? Math.max(nowNanos + 1, inFlight.get(s.launchId).window().expectedEndNanos())
+          : nowNanos + cost.predictOpNanos(s.job.plan(), s.nextOp);
+      for (int i = s.nextOp + 1, n = 0; i < s.job.plan().size() && eta <= horizon && n < LOOKAHEAD_OPS; i++, n++) {
+        if (s.job.plan().op(i).fusionKey().isPresent()) {
+          out.add(new Arrival(new OpRef(s.job, i), eta));
+        }
+        eta += cost.predictOpNanos(s.job.plan(), i);
+      }
+    }
+    out.sort(Comparator.comparingLong(Arrival::etaNanos).thenComparingLong(a -> a.op().job().id()));
+    return out;
   }
 
   /**
@@ -129,6 +198,8 @@ public final class SpaceTimeScheduler {
       } else if (++s.nextOp == s.job.plan().size()) {
         jobs.remove(s.job.id());
         finished.add(s.job);
+      } else {
+        s.readySinceNanos = nowNanos;
       }
     }
     return new Settled(finished, failed);
@@ -246,7 +317,7 @@ public final class SpaceTimeScheduler {
     return ((a ^ b) & (a ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
   }
 
-  private void check(List<Decision> decisions, int[] free) {
+  private void check(List<Decision> decisions, int[] free, long nowNanos) {
     int[] used = new int[free.length];
     Set<Long> jobsUsed = new HashSet<>();
     for (Decision d : decisions) {
@@ -254,7 +325,12 @@ public final class SpaceTimeScheduler {
       if (d.ops().isEmpty() || d.ops().size() > config.maxOpsPerSuperKernel()) {
         throw new IllegalStateException(where(d) + "a launch needs 1 to " + config.maxOpsPerSuperKernel() + " ops");
       }
-      if (d.stream() < 0 || d.stream() >= free.length || ++used[d.stream()] > free[d.stream()]) {
+      if (d.isHold()) {
+        if (!config.holds() || d.holdUntilNanos() <= nowNanos) {
+          throw new IllegalStateException(where(d) + "a hold must end after now (" + nowNanos
+              + ") and holding must be on (maxHold " + config.maxHold() + ")");
+        }
+      } else if (d.stream() < 0 || d.stream() >= free.length || ++used[d.stream()] > free[d.stream()]) {
         throw new IllegalStateException(where(d) + "the stream has no free slot");
       }
       for (OpRef o : d.ops()) {
@@ -263,14 +339,20 @@ public final class SpaceTimeScheduler {
             || !jobsUsed.add(o.job().id())) {
           throw new IllegalStateException(where(d) + o + " is not a ready op (or is used twice)");
         }
-        if (d.ops().size() > 1 && (o.fusionKey().isEmpty() || !o.fusionKey().equals(d.ops().get(0).fusionKey()))) {
-          throw new IllegalStateException(where(d) + "only ops with equal fusion keys may share a launch");
+        if ((d.ops().size() > 1 || d.isHold())
+            && (o.fusionKey().isEmpty() || !o.fusionKey().equals(d.ops().get(0).fusionKey()))) {
+          throw new IllegalStateException(where(d) + "only ops with equal fusion keys may share a launch or a hold");
+        }
+        if (d.isHold() && d.holdUntilNanos() - s.readySinceNanos > config.maxHold().toNanos()) {
+          throw new IllegalStateException(where(d) + o + " became ready at " + s.readySinceNanos
+              + " and may be held until " + (s.readySinceNanos + config.maxHold().toNanos()) + " at most");
         }
       }
     }
   }
 
   private String where(Decision d) {
-    return "policy '" + policy.name() + "' decided " + d.ops() + " on stream " + d.stream() + ": ";
+    return "policy '" + policy.name() + "' decided " + d.ops()
+        + (d.isHold() ? " held until " + d.holdUntilNanos() : " on stream " + d.stream()) + ": ";
   }
 }

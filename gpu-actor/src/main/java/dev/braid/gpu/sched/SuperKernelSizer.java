@@ -1,7 +1,6 @@
 package dev.braid.gpu.sched;
 
 import dev.braid.gpu.cost.CostModel;
-import dev.braid.gpu.cost.PlanOp;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,7 +27,8 @@ final class SuperKernelSizer {
     CostModel cost = view.cost();
     boolean gpu = cost.gpu().isPresent();
     List<OpRef> members = new ArrayList<>(List.of(lead));
-    List<PlanOp> planOps = new ArrayList<>(List.of(lead.planOp()));
+    CostModel.GroupEstimate group = cost.group();
+    group.add(lead.planOp());
     double waves = cost.waves(lead.op());
     long tightestSlack = feasibleSlack(lead, view);
     for (OpRef c : candidates) {
@@ -40,11 +40,10 @@ final class SuperKernelSizer {
         continue;
       }
       long slack = Math.min(tightestSlack, feasibleSlack(c, view));
-      planOps.add(c.planOp());
-      if (cost.predictGroupNanos(planOps) > slack) {
-        planOps.remove(planOps.size() - 1);
+      if (group.nanosWith(c.planOp()) > slack) {
         continue;
       }
+      group.add(c.planOp());
       members.add(c);
       waves += cWaves;
       tightestSlack = slack;

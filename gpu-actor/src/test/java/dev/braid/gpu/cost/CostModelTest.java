@@ -87,6 +87,41 @@ class CostModelTest {
   }
 
   @Test
+  void aGrowingGroupEstimatePricesAsTheWholeGroupAndPeeksWithoutAdding() {
+    CostModel c = gpu(100);
+    KernelPlan a = plan("a", 8, 1, 5);
+    KernelPlan b = plan("b", 4, 3);
+    c.record("a", 1, 0, 1_100);
+    c.record("b", 1, 0, 600);
+    List<PlanOp> members = List.of(new PlanOp(a, 0), new PlanOp(b, 0), new PlanOp(a, 1), new PlanOp(b, 1),
+        new PlanOp(a, 2));
+    CostModel.GroupEstimate g = c.group();
+    for (int i = 0; i < members.size(); i++) {
+      if (i > 0) {
+        assertEquals(c.predictGroupNanos(members.subList(0, i + 1)), g.nanosWith(members.get(i)));
+        assertEquals(i, g.size(), "peeking adds nothing");
+      }
+      g.add(members.get(i));
+      assertEquals(c.predictGroupNanos(members.subList(0, i + 1)), g.nanos());
+    }
+    assertThrows(IllegalStateException.class, () -> c.group().nanos());
+  }
+
+  @Test
+  void aRecordedOpChangesTheCachedRemainingTimeOfItsPlan() {
+    CostModel c = gpu(0);
+    KernelPlan p = plan("m", 4, 4);
+    c.record("m", 1, 0, 1_000);
+    c.record("m", 1, 1, 1_000);
+    assertEquals(2_000, c.predictRemainingNanos(p, 0));
+    c.record("m", 1, 1, 2_000);
+    assertEquals(2_250, c.predictRemainingNanos(p, 0));
+    assertEquals(1_250, c.predictOpNanos(p, 1));
+    KernelPlan other = plan("m", 4, 4, 4);
+    assertEquals(2_250 + 2_048, c.predictRemainingNanos(other, 0), "another plan of the same name is priced anew");
+  }
+
+  @Test
   void onTheCpuGroupMembersRunBackToBack() {
     CostModel c = new CostModel(Optional.empty(), Duration.ofNanos(100));
     KernelPlan a = plan("a", 1);

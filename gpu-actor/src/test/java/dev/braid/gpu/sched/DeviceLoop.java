@@ -15,8 +15,11 @@ import java.util.PriorityQueue;
 /**
  * A discrete-event stand-in for a device driving a scheduler in virtual time: jobs arrive at
  * their admission time, every planned launch runs for its expected duration on its stream, and
- * completions are fed back. It checks on the way that no op runs before its job's previous op
- * completed and that every job settles exactly once.
+ * completions are fed back, and the scheduler is asked again at the end of every hold it
+ * decided ({@link SpaceTimeScheduler#holdWakeNanos()}). With {@link #expiring()}, jobs that can no
+ * longer meet their deadline are expired before each plan, as the engine does. It checks on the
+ * way that no op runs before its job's previous op completed and that every job settles exactly
+ * once.
  */
 final class DeviceLoop {
   /** One executed launch. */
@@ -28,9 +31,20 @@ final class DeviceLoop {
   final Map<Long, Long> finishedAtNanos = new LinkedHashMap<>();
   private final Map<Long, Long> lastOpEndNanos = new HashMap<>();
   private final Map<Long, Integer> lastOpIndex = new HashMap<>();
+  /** Jobs expired TOO_LATE, by id, with the time. */
+  final Map<Long, Long> expiredAtNanos = new LinkedHashMap<>();
+  /** For each op run, how long it waited from becoming ready (admission or previous op's end). */
+  final List<Long> readyToStartNanos = new ArrayList<>();
+  private boolean expire;
 
   DeviceLoop(SpaceTimeScheduler scheduler) {
     this.scheduler = scheduler;
+  }
+
+  /** Expires late jobs before each plan, as the engine does. */
+  DeviceLoop expiring() {
+    this.expire = true;
+    return this;
   }
 
   /** Runs {@code arrivals} (admitted at their {@code admittedNanos}) until every job finished. */
@@ -45,6 +59,11 @@ final class DeviceLoop {
       while (next < pending.size() && pending.get(next).admittedNanos() <= now) {
         scheduler.admit(pending.get(next++));
       }
+      if (expire) {
+        for (FailedJob f : scheduler.expire(now)) {
+          assertEquals(null, expiredAtNanos.put(f.job().id(), now), "job " + f.job().id() + " expired twice");
+        }
+      }
       for (PlannedLaunch l : scheduler.plan(now)) {
         Run r = new Run(l, now, now + l.window().expectedDurationNanos());
         for (OpRef o : l.ops()) {
@@ -53,16 +72,19 @@ final class DeviceLoop {
           assertTrue(lastOpEndNanos.getOrDefault(id, Long.MIN_VALUE) <= now,
               "op " + o.opIndex() + " of job " + id + " planned before its previous op completed");
           lastOpIndex.put(id, o.opIndex());
+          readyToStartNanos.add(now - lastOpEndNanos.getOrDefault(id, o.job().admittedNanos()));
         }
         runs.add(r);
         running.add(r);
       }
       long nextArrival = next < pending.size() ? pending.get(next).admittedNanos() : Long.MAX_VALUE;
       long nextEnd = running.isEmpty() ? Long.MAX_VALUE : running.peek().endNanos();
-      if (nextArrival == Long.MAX_VALUE && nextEnd == Long.MAX_VALUE) {
+      long wake = scheduler.holdWakeNanos();
+      assertTrue(wake > now, "a hold ends after the plan that decided it");
+      if (nextArrival == Long.MAX_VALUE && nextEnd == Long.MAX_VALUE && wake == Long.MAX_VALUE) {
         break;
       }
-      clock.set(Math.min(nextArrival, nextEnd));
+      clock.set(Math.min(Math.min(nextArrival, nextEnd), wake));
       while (!running.isEmpty() && running.peek().endNanos() == clock.nanoTime()) {
         Run r = running.poll();
         r.launch().ops().forEach(o -> lastOpEndNanos.put(o.job().id(), r.endNanos()));
@@ -71,7 +93,7 @@ final class DeviceLoop {
         }
       }
     }
-    assertEquals(arrivals.size(), finishedAtNanos.size(), "every admitted job finished");
+    assertEquals(arrivals.size(), finishedAtNanos.size() + expiredAtNanos.size(), "every admitted job settled");
     assertEquals(0, scheduler.jobCount());
     return this;
   }
