@@ -84,6 +84,6 @@ final class PoliciesChart {
           new double[] {lo, hi}, new double[] {GoodputReport.TARGET_ATTAINMENT, GoodputReport.TARGET_ATTAINMENT}));
     }
     return new Panel("SLO attainment against offered load (goodput probes)", "offered load, requests/s",
-        "fraction within SLO", true, false, series);
+        "fraction within SLO", false, false, series);
   }
 }

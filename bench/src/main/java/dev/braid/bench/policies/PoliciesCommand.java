@@ -58,6 +58,12 @@ import picocli.CommandLine.Spec;
  * alone on the device: its latency is the yardstick of {@code --slo Kx}, and the device time it
  * took (its service time) sizes the automatic rate.
  *
+ * <p>With {@code --goodput}, each policy's goodput at {@code --models} follows: the highest load
+ * multiplier on the instances' rates at which at least 99% of requests finish within their SLO
+ * ({@link GoodputSearch}, {@link GoodputBench}), with the measures at that point; with {@code
+ * --critical}, the latency-critical mix at each policy's goodput. Both go to the tables and to the
+ * {@code goodput} block of {@code results.json}.
+ *
  * <p>Policies get the engine's {@code braid.gpu} defaults, except that {@code space-only} gets one
  * stream per model, as its definition says (each model on its own stream, what CUDA streams or MPS
  * give); {@code time-only} uses one stream whatever it is given.

@@ -114,6 +114,11 @@ public class SchedulerBenchmark {
     return last;
   }
 
+  /** Jobs the scheduler holds now (for tests: the benchmark keeps it at {@code jobs}). */
+  int jobCount() {
+    return scheduler.jobCount();
+  }
+
   /**
    * Admits a job of {@code plan} that has already run its first {@code doneOps} ops: the scheduler
    * starts every job at op 0, so such a job gets the plan's suffix from op {@code doneOps} (ops
