@@ -3,6 +3,7 @@ package dev.braid.bench;
 import dev.braid.bench.frontdoor.FrontDoorBenchCommand;
 import dev.braid.bench.gpucheck.GpuCheckCommand;
 import dev.braid.bench.policies.PoliciesCommand;
+import dev.braid.bench.sched.SchedulerBenchCommand;
 import dev.braid.bench.table1.Table1Command;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Benchmarks, each comparing side by side in one run.",
     subcommands = {CpuBenchCommand.class, Table1Command.class, PoliciesCommand.class, GpuCheckCommand.class,
-        FrontDoorBenchCommand.class})
+        FrontDoorBenchCommand.class, SchedulerBenchCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

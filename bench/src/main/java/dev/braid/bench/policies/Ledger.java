@@ -1,7 +1,9 @@
 package dev.braid.bench.policies;
 
 import dev.braid.gpu.engine.InferResult;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -101,6 +103,39 @@ final class Ledger {
     }
     out = Arrays.copyOf(out, n);
     Arrays.sort(out);
+    return out;
+  }
+
+  /**
+   * Per instance of {@code workload}, in instance order: requests submitted, those within their
+   * deadline, and the median and 99th percentile latency of the completed ones.
+   */
+  List<PolicyResult.ModelResult> perModel(Workload workload) {
+    int n = workload.instances().size();
+    long[][] latencies = new long[n][];
+    int[] completed = new int[n];
+    long[] submittedOf = new long[n];
+    long[] within = new long[n];
+    int[] counts = workload.requestsPerInstance();
+    for (int m = 0; m < n; m++) {
+      latencies[m] = new long[counts[m]];
+    }
+    for (int i = 0; i < state.length; i++) {
+      int m = workload.instanceOf(i);
+      submittedOf[m]++;
+      if (state[i] == COMPLETED) {
+        latencies[m][completed[m]++] = answerNanos[i] - submitNanos[i];
+        within[m] += answerNanos[i] <= deadlineNanos[i] ? 1 : 0;
+      }
+    }
+    List<PolicyResult.ModelResult> out = new ArrayList<>(n);
+    for (int m = 0; m < n; m++) {
+      long[] sorted = Arrays.copyOf(latencies[m], completed[m]);
+      Arrays.sort(sorted);
+      Workload.Instance inst = workload.instances().get(m);
+      out.add(new PolicyResult.ModelResult(inst.name(), inst.arch(), submittedOf[m], completed[m], within[m],
+          percentile(sorted, 0.50), percentile(sorted, 0.99)));
+    }
     return out;
   }
 

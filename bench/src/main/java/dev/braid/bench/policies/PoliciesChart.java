@@ -3,6 +3,7 @@ package dev.braid.bench.policies;
 import dev.braid.bench.plot.PanelChart.Panel;
 import dev.braid.bench.plot.PanelChart.Series;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -51,6 +52,38 @@ final class PoliciesChart {
             + results.get(0).policy() + ")", m.axis(), series));
       }
     }
+    if (report.goodput() != null) {
+      panels.add(goodputPanel(report.goodput()));
+    }
     return panels;
+  }
+
+  /**
+   * SLO attainment against offered load, one line per policy through its goodput search's probes
+   * (sorted by load), and the target as a flat line.
+   */
+  static Panel goodputPanel(GoodputReport g) {
+    List<Series> series = new ArrayList<>();
+    double lo = Double.MAX_VALUE;
+    double hi = 0;
+    for (GoodputReport.PolicyGoodput p : g.policies()) {
+      List<GoodputSearch.Probe<PolicyResult>> probes = new ArrayList<>(p.result().probes());
+      probes.sort(Comparator.comparingDouble(GoodputSearch.Probe::multiplier));
+      double[] x = new double[probes.size()];
+      double[] y = new double[probes.size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = probes.get(i).multiplier() * g.baseRateRps() * g.models();
+        y[i] = probes.get(i).outcome().sloAttainment();
+        lo = Math.min(lo, x[i]);
+        hi = Math.max(hi, x[i]);
+      }
+      series.add(Series.line(p.policy(), x, y));
+    }
+    if (hi > 0) {
+      series.add(Series.line("target " + Math.round(100 * GoodputReport.TARGET_ATTAINMENT) + "%",
+          new double[] {lo, hi}, new double[] {GoodputReport.TARGET_ATTAINMENT, GoodputReport.TARGET_ATTAINMENT}));
+    }
+    return new Panel("SLO attainment against offered load (goodput probes)", "offered load, requests/s",
+        "fraction within SLO", false, false, series);
   }
 }

@@ -15,6 +15,8 @@ import dev.braid.device.trace.TraceRecorder;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.Tensor;
+import dev.braid.model.repo.DynamicBatching;
+import dev.braid.model.repo.ModelConfig;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.model.repo.RepositoryModel;
 import dev.braid.model.zoo.ModelZoo;
@@ -58,6 +60,12 @@ import picocli.CommandLine.Spec;
  * arrival plus its instance's SLO. Before the runs, each architecture runs one batch-1 request
  * alone on the device: its latency is the yardstick of {@code --slo Kx}, and the device time it
  * took (its service time) sizes the automatic rate.
+ *
+ * <p>With {@code --goodput}, each policy's goodput at {@code --models} follows: the highest load
+ * multiplier on the instances' rates at which at least 99% of requests finish within their SLO
+ * ({@link GoodputSearch}, {@link GoodputBench}), with the measures at that point; with {@code
+ * --critical}, the latency-critical mix at each policy's goodput. Both go to the tables and to the
+ * {@code goodput} block of {@code results.json}.
  *
  * <p>Policies get the engine's {@code braid.gpu} defaults, except that {@code space-only} gets one
  * stream per model, as its definition says (each model on its own stream, what CUDA streams or MPS
@@ -124,6 +132,19 @@ public final class PoliciesCommand implements Callable<Integer> {
   @Option(names = "--sweep", description = "Also run N = 1, 2, 4, 8, 16 and plot throughput and p99 against N.")
   boolean sweep;
 
+  @Option(names = "--goodput", description = "Also find each policy's goodput: the highest offered load (one"
+      + " multiplier on every model's rate) at which >= 99%% of requests finish within their SLO, by a deterministic"
+      + " search over short probes (see --probe-duration).")
+  boolean goodput;
+
+  @Option(names = "--probe-duration", description = "Arrival window of each goodput probe (default: ${DEFAULT-VALUE}).")
+  String probeDuration = "1s";
+
+  @Option(names = "--critical", paramLabel = "MODEL", description = "A latency-critical model (an instance name such"
+      + " as bert#2, or an architecture of the mix for its first instance): Triton priority 1 and an SLO of 2x its"
+      + " isolated latency beside the other models at each policy's goodput load (implies --goodput).")
+  String critical;
+
   @Option(names = "--image-size", description = "Image models' input size, a multiple of 32 (default: ${DEFAULT-VALUE},"
       + " ImageNet's; smaller keeps --device cpu runs short).")
   int imageSize = ZooOptions.DEFAULT_IMAGE_SIZE;
@@ -162,6 +183,8 @@ public final class PoliciesCommand implements Callable<Integer> {
     long durationNanos = parseDuration("--duration", duration);
     Double ratePerModel = parseRate(rate);
     Slo sloSpec = parseSlo(slo);
+    long probeNanos = parseDuration("--probe-duration", probeDuration);
+    String criticalInstance = critical == null ? null : resolveCritical(critical, models, archs);
     if (imageSize < 32 || imageSize % 32 != 0) {
       throw new IllegalArgumentException("--image-size: expected a multiple of 32 that is >= 32, got " + imageSize);
     }
@@ -254,12 +277,30 @@ public final class PoliciesCommand implements Callable<Integer> {
         main = point;
       }
       new PoliciesReport(deviceSpec.toString(), deviceName, virtual ? "virtual" : "wall", seed, durationNanos, archs,
-          rate, slo, isolated, point, List.of()).printTable(w, point);
+          rate, slo, isolated, point, List.of(), null).printTable(w, point);
+      w.flush();
+    }
+
+    GoodputReport goodputReport = null;
+    if (goodput || criticalInstance != null) {
+      List<Workload.Instance> base = instances(models, archs, ratePerModel, sloSpec, isolated, flops);
+      GoodputBench.PolicyProbe probe = (r, policy, instances) -> {
+        Workload wl = Workload.generate(instances, probeNanos, seed);
+        GpuSettings settings = settingsFor(policy, instances.size());
+        return virtual ? r.onSimulator(prof, settings, wl, null) : r.onDevice(open, settings, wl, null);
+      };
+      Map<String, RepositoryModel> prioritised = new LinkedHashMap<>();
+      repo.forEach((a, m) -> prioritised.put(a, withPriorityLevels(m)));
+      PolicyRunner priorityRunner = new PolicyRunner(prioritised, inputs, progress);
+      goodputReport = new GoodputBench(GoodputSearch.DEFAULT, probeNanos, base, probe, runner, priorityRunner, w,
+          progress).run(POLICIES, criticalInstance, isolated);
+      w.println();
+      goodputReport.printTable(w);
       w.flush();
     }
 
     PoliciesReport report = new PoliciesReport(deviceSpec.toString(), deviceName, virtual ? "virtual" : "wall", seed,
-        durationNanos, archs, rate, slo, isolated, main, sweep ? points : List.of());
+        durationNanos, archs, rate, slo, isolated, main, sweep ? points : List.of(), goodputReport);
     Path json = out.resolve("results.json");
     Files.writeString(json, report.toJson(), StandardCharsets.UTF_8);
     Path png = out.resolve("policies.png");
@@ -287,6 +328,45 @@ public final class PoliciesCommand implements Callable<Integer> {
       w.println("wrote " + timelinePng);
     }
     return 0;
+  }
+
+  /**
+   * The instance {@code --critical} names among {@code n} instances cycling through {@code archs}:
+   * an instance name ({@code <arch>#<index>}) as given, or an architecture of the mix for its first
+   * instance.
+   */
+  static String resolveCritical(String text, int n, List<String> archs) {
+    String t = text.trim();
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      names.add(archs.get(i % archs.size()) + "#" + i);
+    }
+    if (names.contains(t)) {
+      return t;
+    }
+    for (String name : names) {
+      if (name.substring(0, name.indexOf('#')).equals(t)) {
+        return name;
+      }
+    }
+    List<String> present = names.stream().map(s -> s.substring(0, s.indexOf('#'))).distinct().toList();
+    throw new IllegalArgumentException("--critical: expected an instance name (" + String.join(", ", names)
+        + ") or an architecture of the mix (" + String.join(", ", present) + "), got '" + text + "'");
+  }
+
+  /**
+   * {@code m} with two Triton priority levels, requests asking for none at level 2: so that a
+   * request at level 1 forms batches of priority 0 (the most urgent) and the others of priority 1,
+   * and the scheduler's jobs differ by priority. Without levels every batch has priority 0.
+   */
+  static RepositoryModel withPriorityLevels(RepositoryModel m) {
+    ModelConfig c = m.config();
+    DynamicBatching db = c.dynamicBatching() == null ? DynamicBatching.immediate() : c.dynamicBatching();
+    DynamicBatching levels = new DynamicBatching(db.preferredBatchSizes(), db.maxQueueDelay(), db.preserveOrdering(),
+        2, 2);
+    return new RepositoryModel(m.name(), new ModelConfig(c.name(), c.platform(), c.backend(), c.maxBatchSize(),
+        c.inputs(), c.outputs(), c.versionPolicy(), c.instanceGroups(), levels, c.parameters(),
+        c.defaultModelFilename()), m.versions());
   }
 
   /** The engine settings of {@code policy} for {@code n} models: defaults, space-only one stream per model, all of one priority. */

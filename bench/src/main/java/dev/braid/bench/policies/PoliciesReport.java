@@ -29,9 +29,12 @@ import java.util.StringJoiner;
  * @param isolated per architecture, one batch-1 request alone on the device
  * @param main the run at {@code --models}
  * @param sweep every run of {@code --sweep} in ascending N (including {@code main}); empty without
+ * @param goodput what {@code --goodput} (or {@code --critical}) found; null without, and then the
+ *     JSON has no {@code goodput} block
  */
 record PoliciesReport(String device, String deviceName, String clock, long seed, long durationNanos, List<String> mix,
-    String rate, String slo, Map<String, PolicyRunner.Isolated> isolated, Point main, List<Point> sweep) {
+    String rate, String slo, Map<String, PolicyRunner.Isolated> isolated, Point main, List<Point> sweep,
+    GoodputReport goodput) {
 
   /**
    * The three policies over one workload of {@code models} co-located instances.
@@ -126,8 +129,11 @@ record PoliciesReport(String device, String deviceName, String clock, long seed,
               + " \"policies\": %s, \"ratios\": %s}", p.models(), p.workload().instances().get(0).rateRps(),
           p.workload().requestCount(), policiesJson(p, "    "), ratiosJson(p)));
     }
-    j.append(sweep.isEmpty() ? "" : points.toString()).append("]\n");
-    j.append("}\n");
+    j.append(sweep.isEmpty() ? "" : points.toString()).append("]");
+    if (goodput != null) {
+      j.append(",\n  \"goodput\": ").append(goodput.toJson("  "));
+    }
+    j.append("\n}\n");
     return j.toString();
   }
 

@@ -1,5 +1,6 @@
 package dev.braid.bench.policies;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -29,6 +30,10 @@ import java.util.TreeMap;
  * @param launches device launches, a super-kernel counting once
  * @param superKernels launches that grouped several ops
  * @param superKernelOps ops launched inside super-kernels
+ * @param superKernelSizes how many super-kernels grouped each number of ops (sizes >= 2)
+ * @param hostBusyNanos host time spent in the device's API calls (the launch path), measured by
+ *     the simulator; -1 where the device does not measure it
+ * @param perModel per instance of the workload, in instance order
  */
 record PolicyResult(
     String policy,
@@ -46,10 +51,34 @@ record PolicyResult(
     long requestsBatched,
     long launches,
     long superKernels,
-    long superKernelOps) {
+    long superKernelOps,
+    Map<Integer, Long> superKernelSizes,
+    long hostBusyNanos,
+    List<ModelResult> perModel) {
+
+  /**
+   * One instance's requests within a run.
+   *
+   * @param name the instance
+   * @param arch its architecture
+   * @param submitted its requests submitted
+   * @param completed those answered with outputs
+   * @param withinSlo those completed by their deadline
+   * @param p50Nanos median latency of its completed requests (0 if none)
+   * @param p99Nanos 99th percentile latency (nearest rank) of its completed requests (0 if none)
+   */
+  record ModelResult(String name, String arch, long submitted, long completed, long withinSlo, long p50Nanos,
+      long p99Nanos) {
+    double sloAttainment() {
+      return submitted == 0 ? 1 : (double) withinSlo / submitted;
+    }
+  }
+
   PolicyResult {
     Objects.requireNonNull(policy, "policy");
     failures = new TreeMap<>(failures);
+    superKernelSizes = new TreeMap<>(superKernelSizes);
+    perModel = List.copyOf(perModel);
     if (completed + failures.values().stream().mapToLong(Long::longValue).sum() != submitted) {
       throw new IllegalStateException(policy + ": " + completed + " completed + " + failures
           + " failed != " + submitted + " submitted: a request was lost or answered twice");
@@ -96,5 +125,51 @@ record PolicyResult(
   /** Requests per batch, on average; 0 when no batch formed. */
   double meanBatchSize() {
     return batches == 0 ? 0 : (double) requestsBatched / batches;
+  }
+
+  /** Ops launched, each member of a super-kernel counting once. */
+  long opsLaunched() {
+    return launches - superKernels + superKernelOps;
+  }
+
+  /** The share of launched ops that ran inside a super-kernel; 0 when none launched. */
+  double fusedShare() {
+    long ops = opsLaunched();
+    return ops == 0 ? 0 : (double) superKernelOps / ops;
+  }
+
+  /** Device launches per completed request; 0 when none completed. */
+  double launchesPerRequest() {
+    return completed == 0 ? 0 : (double) launches / completed;
+  }
+
+  /**
+   * The nearest-rank 90th percentile of super-kernel sizes (ops): the smallest size with at least
+   * 90% of super-kernels at or below it; 0 when none formed.
+   */
+  int p90SuperKernelSize() {
+    long total = superKernelSizes.values().stream().mapToLong(Long::longValue).sum();
+    if (total == 0) {
+      return 0;
+    }
+    long rank = (long) Math.ceil(0.9 * total);
+    long seen = 0;
+    for (Map.Entry<Integer, Long> e : superKernelSizes.entrySet()) {
+      seen += e.getValue();
+      if (seen >= rank) {
+        return e.getKey();
+      }
+    }
+    throw new IllegalStateException("unreachable: the sizes sum to " + total);
+  }
+
+  /** Host launch path's busy time over the span; NaN where the device does not measure it. */
+  double hostBusyShare() {
+    return hostBusyNanos < 0 ? Double.NaN : hostBusyNanos / (double) spanNanos;
+  }
+
+  /** The instance named {@code name}, or null. */
+  ModelResult model(String name) {
+    return perModel.stream().filter(m -> m.name().equals(name)).findFirst().orElse(null);
   }
 }

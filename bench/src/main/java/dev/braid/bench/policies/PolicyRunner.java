@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -113,7 +114,8 @@ final class PolicyRunner {
       long span = Math.max(w.durationNanos(), ledger.lastAnswerNanos() - t0);
       SimStats s1 = sim.stats();
       double smUtil = (double) (s1.busySmNanos() - s0.busySmNanos()) / ((double) span * s1.smCount());
-      return result(settings.policy(), w, ledger, span, smUtil, "sm", e0, engine.stats());
+      return result(settings.policy(), w, ledger, span, smUtil, "sm", e0, engine.stats(),
+          s1.hostBusyNanos() - s0.hostBusyNanos());
     }
   }
 
@@ -130,7 +132,7 @@ final class PolicyRunner {
     Workload.Instance inst = w.instances().get(w.instanceOf(i));
     long deadline = now + inst.sloNanos();
     ledger.submitted(i, now, deadline);
-    engine.submit(new InferRequest(inst.name(), inputsOf.apply(inst), deadline, 0,
+    engine.submit(new InferRequest(inst.name(), inputsOf.apply(inst), deadline, inst.priorityLevel(),
         r -> ledger.answered(i, r, engine.clock().nanoTime())));
   }
 
@@ -184,7 +186,7 @@ final class PolicyRunner {
         long span = Math.max(w.durationNanos(), ledger.lastAnswerNanos() - t0);
         EngineStats e1 = engine.stats();
         double busy = (double) (e1.busyNanos() - e0.busyNanos()) / span;
-        return result(settings.policy(), w, ledger, span, busy, "busy", e0, e1);
+        return result(settings.policy(), w, ledger, span, busy, "busy", e0, e1, -1);
       });
     } finally {
       owner.shutdownNow();
@@ -287,14 +289,21 @@ final class PolicyRunner {
   }
 
   private static PolicyResult result(String policy, Workload w, Ledger ledger, long span, double utilization,
-      String utilizationSource, EngineStats e0, EngineStats e1) {
+      String utilizationSource, EngineStats e0, EngineStats e1, long hostBusyNanos) {
     long[] latencies = ledger.completedLatencies();
     long rejected = e1.requestsRejected() - e0.requestsRejected();
+    Map<Integer, Long> sizes = new TreeMap<>();
+    e1.superKernelSizes().forEach((size, count) -> {
+      long during = count - e0.superKernelSizes().getOrDefault(size, 0L);
+      if (during > 0) {
+        sizes.put(size, during);
+      }
+    });
     return new PolicyResult(policy, ledger.submitted(), ledger.completed(), ledger.failures(),
         ledger.withinDeadline(), span, ledger.completedFlops(w), utilization, utilizationSource,
         Ledger.percentile(latencies, 0.50), Ledger.percentile(latencies, 0.99), e1.batches() - e0.batches(),
         ledger.submitted() - rejected, e1.launches() - e0.launches(), e1.superKernels() - e0.superKernels(),
-        e1.superKernelOps() - e0.superKernelOps());
+        e1.superKernelOps() - e0.superKernelOps(), sizes, hostBusyNanos, ledger.perModel(w));
   }
 
   private void printProgress(String policy, long runNanos, Workload w, Ledger ledger, long wallNanos, String what) {

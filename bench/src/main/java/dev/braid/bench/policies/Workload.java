@@ -29,9 +29,20 @@ record Workload(List<Instance> instances, long durationNanos, long[] arrivals, i
    * @param rateRps its Poisson arrival rate, requests per second
    * @param sloNanos its latency objective: each request's deadline is its arrival plus this
    * @param flopsPerRequest floating-point operations of one batch-1 inference
+   * @param priorityLevel the Triton priority level its requests ask for: 1 is the highest, 0 the
+   *     model's default
    */
-  record Instance(String name, String arch, double rateRps, long sloNanos, long flopsPerRequest) {
+  record Instance(String name, String arch, double rateRps, long sloNanos, long flopsPerRequest, int priorityLevel) {
+    /** An instance whose requests ask for the model's default priority. */
+    Instance(String name, String arch, double rateRps, long sloNanos, long flopsPerRequest) {
+      this(name, arch, rateRps, sloNanos, flopsPerRequest, 0);
+    }
+
     Instance {
+      if (priorityLevel < 0) {
+        throw new IllegalArgumentException("instance " + name + ": priority level must be >= 0, got "
+            + priorityLevel);
+      }
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(arch, "arch");
       if (!(rateRps > 0) || Double.isInfinite(rateRps)) {
@@ -51,9 +62,21 @@ record Workload(List<Instance> instances, long durationNanos, long[] arrivals, i
     }
   }
 
+  /** The same instances at {@code multiplier} times their rates. */
+  static List<Instance> scaled(List<Instance> instances, double multiplier) {
+    List<Instance> out = new ArrayList<>(instances.size());
+    for (Instance i : instances) {
+      out.add(new Instance(i.name(), i.arch(), i.rateRps() * multiplier, i.sloNanos(), i.flopsPerRequest(),
+          i.priorityLevel()));
+    }
+    return out;
+  }
+
   /**
    * Draws the arrivals of {@code instances} over {@code durationNanos} from {@code seed}: the same
-   * arguments give the same workload.
+   * arguments give the same workload. Each instance's gaps are its uniform draws scaled by the mean
+   * gap, so the same instances at {@code m} times the rates (same seed) arrive at the same times
+   * divided by {@code m}: the same requests, compressed (cut at the duration).
    */
   static Workload generate(List<Instance> instances, long durationNanos, long seed) {
     if (durationNanos <= 0) {

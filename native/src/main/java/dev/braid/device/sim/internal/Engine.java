@@ -98,6 +98,8 @@ public final class Engine {
   private long launches;
   private long blocksRetired;
   private long transfers;
+  /** Host time submissions occupied: the launch overhead of every API call so far. */
+  private long hostBusyNanos;
 
   public Engine(GpuProfile profile) {
     this.profile = profile;
@@ -156,6 +158,7 @@ public final class Engine {
   private Item submit(Item item) {
     long issueAt = Math.max(nowNanos, hostFreeNanos) + timing.hostNanosPerLaunch();
     hostFreeNanos = issueAt;
+    hostBusyNanos += timing.hostNanosPerLaunch();
     at(issueAt, () -> {
       queues.get(streams.get(item.stream).queue()).add(item);
       log(Kind.ISSUED, item, () -> item.work != null ? item.work.label() : (item.upload ? "upload " : "download ") + item.transferBytes + " bytes");
@@ -218,7 +221,8 @@ public final class Engine {
   }
 
   public SimStats stats() {
-    return new SimStats(nowNanos, sms.busyNanos(nowNanos), spec.smCount(), launches, blocksRetired, transfers);
+    return new SimStats(nowNanos, sms.busyNanos(nowNanos), spec.smCount(), launches, blocksRetired, transfers,
+        hostBusyNanos);
   }
 
   // ---- queues, residency and transfers ----
