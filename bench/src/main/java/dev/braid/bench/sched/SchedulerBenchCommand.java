@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
  * and 256 jobs ready over 16 models, under each policy. Writes {@code scheduler-jmh.json} (the
  * summary) and {@code jmh-raw.json} (JMH's own result file) to {@code --out}.
  *
- * <p>The settings are short, so the whole run takes about a minute and a half: per combination of
+ * <p>The settings are short, so the whole run takes about two minutes: per combination of
  * policy and job count, one forked JVM ({@code -Xmx1g}), {@code --warmup} iterations of 1 s (the
  * JIT compiles the decision path within the first) and {@code --iterations} measured iterations of
  * 1 s, in JMH's sample-time mode (each sampled call timed on its own: the percentiles are per
