@@ -96,6 +96,36 @@ public final class LaunchPacker {
 
   private LaunchPacker() {}
 
+  /**
+   * The driver API calls {@code launch} costs the host on a CUDA device: one {@code
+   * cuMemcpyHtoDAsync} per table or status word it uploads (a GEMM's batch offsets, a grouped
+   * launch's problem table, a Gather's status word) and one {@code cuLaunchKernel} per kernel call
+   * (a bf16 conversion, a dense-plus-depthwise group's second kernel), at least one. Packs the
+   * launch against stand-in addresses, so the count is exactly what {@link #pack} issues; the
+   * simulator charges host time per call with it.
+   */
+  public static int driverCalls(Launch launch) {
+    long[] next = {STAND_IN_SCRATCH};
+    Scratch scratch = new Scratch() {
+      @Override
+      public long allocate(long bytes) {
+        long a = next[0];
+        next[0] += (bytes + 255) / 256 * 256;
+        return a;
+      }
+
+      @Override
+      public void free(long address) {
+        // stand-in addresses own nothing
+      }
+    };
+    PackedLaunch p = pack(launch, s -> STAND_IN_BUFFERS + s.offsetBytes(), scratch);
+    return Math.max(1, p.uploads().size() + p.calls().size());
+  }
+
+  /** Stand-in device addresses for {@link #driverCalls}: nonzero, 256-byte aligned, never dereferenced. */
+  private static final long STAND_IN_BUFFERS = 0x1000_0000_0000L, STAND_IN_SCRATCH = 0x2000_0000_0000L;
+
   /** Packs {@code launch}; its arguments must already be validated. */
   public static PackedLaunch pack(Launch launch, ToLongFunction<BufferSlice> address, Scratch scratch) {
     Builder b = new Builder(address, scratch);

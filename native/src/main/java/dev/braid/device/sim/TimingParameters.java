@@ -60,7 +60,15 @@ public record TimingParameters(
     }
   }
 
-  /** Host time of one launch (plain or grouped) or copy: the API call and its completion event. */
+  /**
+   * Host time of a launch that takes {@code driverCalls} API calls (its table uploads and kernel
+   * calls, see {@code LaunchPacker.driverCalls}) and one completion event.
+   */
+  public long hostNanosFor(int driverCalls) {
+    return driverCalls * hostLaunchOverheadNanos + hostCompletionEventNanos;
+  }
+
+  /** Host time of one API call and its completion event: a copy, or a launch that uploads nothing. */
   public long hostNanosPerLaunch() {
     return hostLaunchOverheadNanos + hostCompletionEventNanos;
   }

@@ -9,8 +9,10 @@ package dev.braid.device.sim;
  * @param itemId the launch or transfer, numbered in submission order from 1; 0 for external events
  * @param stream the stream's id (0 is the default stream); -1 for external events
  * @param detail the kernel, the blocks placed or finished, or the transfer size
+ * @param hostNanos for ISSUED, the host time of the API calls that issued the item, ending at
+ *     {@code timeNanos}; 0 for the other kinds
  */
-public record TraceEvent(long timeNanos, Kind kind, long itemId, int stream, String detail) {
+public record TraceEvent(long timeNanos, Kind kind, long itemId, int stream, String detail, long hostNanos) {
   /** Phases of a launch or transfer, and external actions. */
   public enum Kind {
     /** The host finished the API call: the work entered its hardware queue. */

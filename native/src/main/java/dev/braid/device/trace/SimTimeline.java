@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  *       its queueing time (ISSUED to STARTED) in its arguments, and the {@link LaunchNote}'s
  *       models, jobs, requests and members where the issuer gave one;
  *   <li>on the host launch path's track ({@link TraceRecorder#HOST_TRACK}): the host time each
- *       call occupied, {@code hostNanosPerLaunch()} of the profile (API call and completion event) ending at ISSUED (the
- *       simulator's host issues calls one after another, each taking that long);
+ *       call occupied, ending at ISSUED: its API calls and completion event as the simulator
+ *       charged them (the simulator's host issues calls one after another);
  *   <li>the counter {@code SM occupancy}: resident blocks (DISPATCHED adds the blocks placed,
  *       RETIRED subtracts those finished) and resident kernels (STARTED to COMPLETED of kernels),
  *       one sample per instant at which they changed.
@@ -44,7 +44,6 @@ public final class SimTimeline implements LaunchTracer {
   private final TraceRecorder recorder;
   private final int process;
   private final long originNanos;
-  private final long hostCallNanos;
   private final Map<Long, Open> open = new HashMap<>();
   private final Map<Long, LaunchNote> notes = new HashMap<>();
   private final Map<Integer, Boolean> tracks = new HashMap<>();
@@ -79,7 +78,6 @@ public final class SimTimeline implements LaunchTracer {
     this.recorder = recorder;
     this.process = recorder.process(processName);
     this.originNanos = sim.clock().nanoTime();
-    this.hostCallNanos = sim.profile().timing().hostNanosPerLaunch();
     recorder.track(process, TraceRecorder.HOST_TRACK, "host launch path");
   }
 
@@ -136,7 +134,7 @@ public final class SimTimeline implements LaunchTracer {
         args.put("item", e.itemId());
         args.put("stream", e.stream());
         recorder.complete(process, TraceRecorder.HOST_TRACK, (copy ? "" : "launch ") + name(o), "host",
-            Math.max(0, t - hostCallNanos), Math.min(hostCallNanos, t), args);
+            Math.max(0, t - e.hostNanos()), Math.min(e.hostNanos(), t), args);
       }
       case STARTED -> {
         Open o = open.get(e.itemId());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.DeviceStream;
 import dev.braid.device.GpuSpec;
+import dev.braid.device.cuda.LaunchPacker;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.Unary;
@@ -22,8 +23,13 @@ import org.junit.jupiter.api.Test;
 class TimingModelTest {
   private static final GpuProfile V100 = GpuProfiles.V100;
   private static final GpuSpec SPEC = V100.spec();
-  /** Host time per launch or copy: the API call and its completion event. */
-  private static final long LAUNCH = V100.timing().hostNanosPerLaunch();
+  /** Host time per copy: the API call and its completion event. */
+  private static final long COPY = V100.timing().hostNanosPerLaunch();
+  /**
+   * Host time per GEMM launch: Braid's CUDA device uploads the batch offsets, then launches (two
+   * API calls), and records the completion event.
+   */
+  private static final long LAUNCH = V100.timing().hostNanosFor(2);
   /** The front end's time per grid before its blocks start. */
   private static final long GRID = V100.timing().gridLaunchNanos();
 
@@ -34,7 +40,8 @@ class TimingModelTest {
 
   private static long kernelNanos(Kernel k) {
     SimulatedDevice d = new SimulatedDevice(V100);
-    return d.estimateNanos(Sim.launchOf(d, k)) - LAUNCH - GRID;
+    var launch = Sim.launchOf(d, k);
+    return d.estimateNanos(launch) - V100.timing().hostNanosFor(LaunchPacker.driverCalls(launch)) - GRID;
   }
 
   @Test
@@ -173,7 +180,7 @@ class TimingModelTest {
     float[] data = new float[3_000_000];
     CompletableFuture<Long> t = Sim.doneAt(d, d.upload(data, d.allocate(4L * data.length).whole(), d.defaultStream()));
     d.runUntilIdle();
-    assertEquals(LAUNCH + (long) Math.ceil(12e6 / V100.pcieBytesPerSecond() * 1e9), t.join());
+    assertEquals(COPY + (long) Math.ceil(12e6 / V100.pcieBytesPerSecond() * 1e9), t.join());
   }
 
   @Test
@@ -227,9 +234,12 @@ class TimingModelTest {
   }
 
   @Test
-  void eachLaunchCostsTheHostItsCallAndItsCompletionEvent() {
-    assertEquals(V100.timing().hostLaunchOverheadNanos() + V100.timing().hostCompletionEventNanos(), LAUNCH);
+  void eachLaunchCostsTheHostItsDriverCallsAndItsCompletionEvent() {
+    assertEquals(2 * V100.timing().hostLaunchOverheadNanos() + V100.timing().hostCompletionEventNanos(), LAUNCH);
     SimulatedDevice d = new SimulatedDevice(V100);
+    assertEquals(2, LaunchPacker.driverCalls(Sim.launchOf(d, gemmOfBlocks(1))), "offsets upload, then the kernel");
+    assertEquals(1, LaunchPacker.driverCalls(Sim.launchOf(d, Unary.of(UnaryOp.RELU, 4096))), "the kernel alone");
+    assertEquals(2, LaunchPacker.driverCalls(Sim.grouped(d, gemmOfBlocks(1), 5)), "one table upload, one kernel");
     CompletableFuture<Long> done = Sim.doneAt(d, d.launch(Sim.launchOf(d, gemmOfBlocks(1)), d.defaultStream()));
     d.runUntilIdle();
     assertEquals(LAUNCH + GRID + kernelNanos(gemmOfBlocks(1)), done.join(), 2);

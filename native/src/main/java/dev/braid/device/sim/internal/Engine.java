@@ -51,6 +51,8 @@ public final class Engine {
     final long transferBytes;
     final boolean upload;
     final Runnable onComplete;
+    /** Host time the API calls that issue it take (set at submission). */
+    long hostNanos;
     int dispatched;
     int resident;
     long activationSeq;
@@ -156,9 +158,10 @@ public final class Engine {
   }
 
   private Item submit(Item item) {
-    long issueAt = Math.max(nowNanos, hostFreeNanos) + timing.hostNanosPerLaunch();
+    item.hostNanos = item.work != null ? timing.hostNanosFor(item.work.driverCalls) : timing.hostNanosPerLaunch();
+    long issueAt = Math.max(nowNanos, hostFreeNanos) + item.hostNanos;
     hostFreeNanos = issueAt;
-    hostBusyNanos += timing.hostNanosPerLaunch();
+    hostBusyNanos += item.hostNanos;
     at(issueAt, () -> {
       queues.get(streams.get(item.stream).queue()).add(item);
       log(Kind.ISSUED, item, () -> item.work != null ? item.work.label() : (item.upload ? "upload " : "download ") + item.transferBytes + " bytes");
@@ -390,7 +393,7 @@ public final class Engine {
   private void log(Kind kind, Item item, Supplier<String> detail) {
     if (trace != null || traceSink != null) {
       TraceEvent e = new TraceEvent(nowNanos, kind, item == null ? 0 : item.id, item == null ? -1 : item.stream,
-          detail.get());
+          detail.get(), kind == Kind.ISSUED ? item.hostNanos : 0);
       if (trace != null) {
         trace.add(e);
       }

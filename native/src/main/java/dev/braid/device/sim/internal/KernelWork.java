@@ -3,6 +3,7 @@ package dev.braid.device.sim.internal;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
+import dev.braid.device.cuda.LaunchPacker;
 import dev.braid.device.plan.GroupedGeometry;
 import dev.braid.device.plan.KernelGeometry;
 import dev.braid.device.plan.LaunchGeometry;
@@ -14,6 +15,10 @@ import java.util.List;
  * kernel, whose ptxas figures {@link GroupedGeometry} gives) and, per problem, a class of alike
  * blocks with that problem's share of FLOPs and bytes, so mixed elementwise ops (a Gelu beside an
  * Add) each keep their own work per block. Blocks are dispatched class by class, problem 0 first.
+ *
+ * <p>Host cost: the driver calls Braid's CUDA device makes for the launch ({@link
+ * LaunchPacker#driverCalls}: a table upload per grouped launch and per GEMM, a call per kernel),
+ * each charged the profile's API-call time, so a super-kernel pays for its problem table.
  *
  * <p>Per-block work: FLOPs are the problem's {@link KernelGeometry#issuedFlops} (padded tiles)
  * over its blocks; bytes are its unique bytes read and written over its blocks, which assumes
@@ -29,6 +34,8 @@ public final class KernelWork {
   final double[] flopsPerBlock;
   final double[] bytesPerBlock;
   final int totalBlocks;
+  /** Driver API calls the host spends issuing it on Braid's CUDA device (uploads and kernel calls). */
+  final int driverCalls;
 
   private KernelWork(Launch launch, LaunchGeometry footprint, int[] classBlocks, double[] flopsPerBlock,
       double[] bytesPerBlock) {
@@ -37,6 +44,7 @@ public final class KernelWork {
     this.classBlocks = classBlocks;
     this.flopsPerBlock = flopsPerBlock;
     this.bytesPerBlock = bytesPerBlock;
+    this.driverCalls = LaunchPacker.driverCalls(launch);
     long total = 0;
     for (int b : classBlocks) {
       total += b;
