@@ -53,34 +53,34 @@ class Table1CalibrationTest {
   }
 
   @Test
-  void conv22AtTenProblemsIsReproduced() {
+  void theReproducedCellsStayWithin25Percent() {
     reproduced("conv2_2 R=10");
+    reproduced("square R=10");
+    reproduced("square R=20");
   }
 
   // The paper's matvec super-kernel was cuBLAS's batched SGEMM, which runs N=1 on tiles padded to
-  // the tile width; Braid's grouped launch runs its skinny kernel, bandwidth-bound, so it is far
-  // faster than one-at-a-time launches already at R=10. On the paper's V100 time-only was the next
-  // best; here streams beat one stream because Braid's lone skinny kernel (16 blocks, ~8.5 us)
-  // outlasts a launch (4.8 us with its completion event).
+  // the tile width; Braid's grouped launch runs its grouped skinny kernel, bandwidth-bound, so it
+  // is far faster than one-at-a-time launches already at R=10. On the paper's V100 time-only was
+  // the next best; here streams beat one stream because Braid's lone skinny kernel (16 blocks,
+  // ~8.5 us) outlasts a launch's host path (8.6 us for a GEMM: offsets upload, kernel, event), so
+  // streams overlap kernels.
   @Test
   void matvecResidualsArePinned() {
-    pinned("matvec R=10", 2.92);
-    pinned("matvec R=20", 3.15);
-    pinned("matvec geomean", 4.83);
+    pinned("matvec R=10", 4.07);
+    pinned("matvec R=20", 4.88);
+    pinned("matvec geomean", 4.50);
   }
 
   // On the paper's V100 the streams stayed far below the batched launch as R grew. Here each
-  // separate launch costs the host 4.8 us and the device 0.5 us, so from R ~ 20 on the streams
-  // keep all SMs busy and approach the grouped kernel; no published V100 figure makes separate
-  // streams several times slower than one launch of the same blocks. A uniform host cost of 8-20 us
-  // per call (a Python framework's) would come closer, but it is not Braid's launch path.
+  // separate GEMM costs the host 8.6 us (two driver calls and an event) and the device 0.5 us, so
+  // from R ~ 20 on the streams keep all SMs busy and approach the grouped kernel; no published
+  // V100 figure makes separate streams several times slower than one launch of the same blocks.
   @Test
   void conv22AndSquareResidualsArePinned() {
     pinned("conv2_2 R=20", 1.64);
-    pinned("conv2_2 geomean", 1.26);
-    pinned("square R=10", 1.77);
-    pinned("square R=20", 1.67);
-    pinned("square geomean", 1.60);
+    pinned("conv2_2 geomean", 1.43);
+    pinned("square geomean", 2.47);
   }
 
   @Test
@@ -89,7 +89,7 @@ class Table1CalibrationTest {
     for (String key : List.of("matvec R=10", "matvec R=20", "matvec geomean")) {
       assertTrue(cells.get(key).relativeError() > 0, key + ": " + cells.get(key));
     }
-    for (String key : List.of("conv2_2 R=20", "conv2_2 geomean", "square R=10", "square R=20", "square geomean")) {
+    for (String key : List.of("conv2_2 R=20", "conv2_2 geomean", "square geomean")) {
       assertTrue(cells.get(key).relativeError() < 0, key + ": " + cells.get(key));
     }
   }
