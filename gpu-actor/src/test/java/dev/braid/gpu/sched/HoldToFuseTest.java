@@ -108,13 +108,16 @@ class HoldToFuseTest {
     assertEquals(List.of(1L), jobIds(now.get(0)));
     assertEquals(Long.MAX_VALUE, s.holdWakeNanos());
 
-    // With 3000 of deadline the wait fits exactly: held.
-    SpaceTimeScheduler t = scheduler(config(4, Duration.ofNanos(50_000)), 1_000, a, b);
-    t.admit(job(2, b, FAR, 0));
-    t.plan(0);
-    t.admit(job(1, a, 3_000, 0));
-    assertEquals(List.of(), t.plan(0));
-    assertEquals(1_000, t.holdWakeNanos());
+    // A hold spends at most half of the slack: ending at 2000 needs 2000 <= 0 + (D - 1000) / 2,
+    // so a deadline of 4999 launches now and one of 5000 is held.
+    for (long deadline : new long[] {4_999, 5_000}) {
+      SpaceTimeScheduler t = scheduler(config(4, Duration.ofNanos(50_000)), 1_000, a, b);
+      t.admit(job(2, b, FAR, 0));
+      t.plan(0);
+      t.admit(job(1, a, deadline, 0));
+      assertEquals(deadline == 5_000 ? 0 : 1, t.plan(0).size());
+      assertEquals(deadline == 5_000 ? 1_000 : Long.MAX_VALUE, t.holdWakeNanos());
+    }
   }
 
   @Test
