@@ -1,5 +1,7 @@
 package dev.braid.device.cuda;
 
+import dev.braid.device.DeviceBuffer;
+
 import dev.braid.device.BufferSlice;
 import dev.braid.device.DeviceException;
 import dev.braid.device.GroupedLaunch;
@@ -119,8 +121,24 @@ public final class LaunchPacker {
         // stand-in addresses own nothing
       }
     };
-    PackedLaunch p = pack(launch, s -> STAND_IN_BUFFERS + s.offsetBytes(), scratch);
+    // Stand-in arguments too: the count depends on the kernels only, and the simulator and the cost
+    // model also price launches whose buffers do not exist (KernelLaunch with no arguments).
+    Launch standIn = launch instanceof GroupedLaunch g
+        ? new GroupedLaunch(g.problems().stream().map(LaunchPacker::standIn).toList())
+        : standIn((KernelLaunch) launch);
+    PackedLaunch p = pack(standIn, s -> STAND_IN_BUFFERS + s.offsetBytes(), scratch);
     return Math.max(1, p.uploads().size() + p.calls().size());
+  }
+
+  private static KernelLaunch standIn(KernelLaunch launch) {
+    Kernel k = launch.kernel();
+    List<BufferSlice> args = new ArrayList<>(k.argNames().size());
+    for (int i = 0; i < k.argNames().size(); i++) {
+      long bytes = k.argBytes(i);
+      DeviceBuffer buffer = () -> bytes;
+      args.add(new BufferSlice(buffer, 0, bytes));
+    }
+    return new KernelLaunch(k, args);
   }
 
   /** Stand-in device addresses for {@link #driverCalls}: nonzero, 256-byte aligned, never dereferenced. */
