@@ -19,8 +19,9 @@ class GpuSettingsTest {
     GpuSettings s = GpuSettings.defaults();
     assertEquals("space-time", s.policy());
     assertEquals(List.of(-1, 0, 0, 0, 0, 0, 0, 0), s.streamPriorities());
-    assertEquals(Duration.ofNanos(50_000), s.maxHold());
-    assertEquals(Duration.ofNanos(50_000), s.schedulerConfig(java.util.Optional.empty()).maxHold());
+    assertEquals(Duration.ZERO, s.maxHold());
+    assertEquals(Duration.ofNanos(50_000), read("braid.gpu.max-hold = 50us").schedulerConfig(java.util.Optional.empty())
+        .maxHold());
     assertEquals(64, s.maxOpsPerSuperKernel());
     assertEquals(Duration.ofMillis(200), s.agingThreshold());
     assertEquals(1, s.profilingRuns());
@@ -47,7 +48,6 @@ class GpuSettingsTest {
         assertThrows(SettingsException.class, () -> read("braid.gpu.endpoint.reply-grace = -1s")).getMessage());
     assertEquals("braid.gpu.max-hold: expected a duration >= 0, got 'PT-0.00001S'",
         assertThrows(SettingsException.class, () -> read("braid.gpu.max-hold = -10us")).getMessage());
-    assertEquals(Duration.ZERO, read("braid.gpu.max-hold = 0").maxHold());
     assertEquals("braid.gpu.max-batches-in-flight-per-model: expected an integer >= 1, got '0'",
         assertThrows(SettingsException.class, () -> read("braid.gpu.max-batches-in-flight-per-model = 0")).getMessage());
   }
