@@ -10,6 +10,7 @@ import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.model.Tensor;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,8 +43,14 @@ class GpuEngineSimTest {
 
   private final SimulatedDevice sim = new SimulatedDevice(GpuProfiles.H100, SimulatedDevice.Compute.REAL);
 
+  /**
+   * The engine under {@code policy}; space-time holds up to 50 us for partners, since at this
+   * light load every ready op finds one of its eight streams free, so without holding nothing is
+   * ready at the same instant to fuse with.
+   */
   private GpuEngine engine(String policy) {
-    return engine(GpuSettings.defaults().withPolicy(policy));
+    GpuSettings settings = GpuSettings.defaults().withPolicy(policy);
+    return engine(policy.equals("space-time") ? settings.withMaxHold(Duration.ofNanos(50_000)) : settings);
   }
 
   private GpuEngine engine(GpuSettings settings) {
