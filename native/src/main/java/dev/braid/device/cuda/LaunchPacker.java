@@ -32,6 +32,7 @@ import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 import dev.braid.model.Shape;
+import dev.braid.device.plan.KernelFamily;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -199,24 +200,17 @@ public final class LaunchPacker {
       this.what = what;
     }
 
+    /** By the kernel's {@link KernelFamily}, dense and depthwise convolutions together. */
     static GroupClass of(Kernel k) {
-      if (k instanceof Gemm) {
-        return GEMM;
-      }
-      if (k instanceof Conv2d) {
-        return CONV;
-      }
-      if (k instanceof Unary || k instanceof Binary || k instanceof BatchNorm) {
-        return ELEMENTWISE;
-      }
-      if (k instanceof Pool2d || k instanceof GlobalAveragePool) {
-        return POOL;
-      }
-      if (k instanceof Softmax || k instanceof LayerNorm || k instanceof ReduceMean) {
-        return ROWS;
-      }
-      throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT, "no grouped CUDA kernel for "
-          + k.getClass().getSimpleName() + " (" + k + "): Transpose, Concat, Gather and Copy launch singly");
+      return switch (KernelFamily.of(k)) {
+        case GEMM -> GEMM;
+        case CONV2D, DEPTHWISE_CONV2D -> CONV;
+        case ELEMENTWISE -> ELEMENTWISE;
+        case POOL -> POOL;
+        case NORMALIZATION -> ROWS;
+        case LAYOUT -> throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT, "no grouped CUDA kernel for "
+            + k.getClass().getSimpleName() + " (" + k + "): Transpose, Concat, Gather and Copy launch singly");
+      };
     }
   }
 

@@ -180,24 +180,14 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
         + "): Transpose, Concat, Gather and Copy launch singly");
   }
 
-  /** The grouped kernel's class: dense and depthwise convolutions share one (two kernels, one launch). */
-  private static int classOf(Kernel k) {
-    if (k instanceof Gemm) {
-      return 0;
-    }
-    if (k instanceof Conv2d) {
-      return 1;
-    }
-    if (k instanceof Unary || k instanceof Binary || k instanceof BatchNorm) {
-      return 2;
-    }
-    if (k instanceof Pool2d || k instanceof GlobalAveragePool) {
-      return 3;
-    }
-    if (k instanceof Softmax || k instanceof LayerNorm || k instanceof ReduceMean) {
-      return 4;
-    }
-    return -1;  // share() refuses it first
+  /**
+   * The grouped kernel's class: the kernel's {@link KernelFamily}, dense and depthwise
+   * convolutions sharing one (two kernels, one launch). Layout kernels: {@link #share} refuses
+   * them first.
+   */
+  private static KernelFamily classOf(Kernel k) {
+    KernelFamily f = KernelFamily.of(k);
+    return f == KernelFamily.DEPTHWISE_CONV2D ? KernelFamily.CONV2D : f;
   }
 
   private static void requireFp32(Kernel k, Precision p) {

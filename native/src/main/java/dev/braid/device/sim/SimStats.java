@@ -9,9 +9,9 @@ package dev.braid.device.sim;
  * @param launches kernel launches (a grouped launch counts once) that have completed
  * @param blocks thread blocks that have completed
  * @param transfers uploads and downloads that have completed
- * @param hostBusyNanos host time spent in API calls (kernel launches and async copies), each
- *     submission counting the timing model's host time per launch (API call and completion event): the host launch path is busy
- *     this long, so over an interval it is that path's busy share
+ * @param hostBusyNanos host time spent in API calls (kernel launches, table uploads and async
+ *     copies) and their completion events, as the timing model charges each submission: the host
+ *     launch path is busy this long, so over an interval it is that path's busy share
  */
 public record SimStats(long totalNanos, long busySmNanos, int smCount, long launches, long blocks, long transfers,
     long hostBusyNanos) {

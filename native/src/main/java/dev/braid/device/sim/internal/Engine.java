@@ -100,7 +100,7 @@ public final class Engine {
   private long launches;
   private long blocksRetired;
   private long transfers;
-  /** Host time submissions occupied: the launch overhead of every API call so far. */
+  /** Host time submissions occupied: every launch's and copy's API calls and completion event so far. */
   private long hostBusyNanos;
 
   public Engine(GpuProfile profile) {
