@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param id unique among the jobs of one scheduler
  * @param plan the kernels of the model at the batch's size; at least one op
  * @param deadlineNanos absolute time ({@code NanoClock}) by which the last op should complete
- * @param priority 0 is the most urgent (Triton's priority level minus one); breaks deadline ties
+ * @param priority 0 is the most urgent (Triton's priority level minus one); ordered before deadlines
+ *     (see {@code Urgency}), and a less urgent level leaves the urgent streams to a more urgent one
  * @param admittedNanos when the job was admitted; orders ties and drives aging
  */
 public record Job(long id, KernelPlan plan, long deadlineNanos, int priority, long admittedNanos) {

@@ -13,7 +13,8 @@ public interface SchedulingView {
 
   /**
    * The next op of every job that has no op in flight, in urgency order: aged jobs first (oldest
-   * admission first), then earliest deadline, higher priority, earlier admission, lower job id.
+   * admission first), then the most urgent priority level (0 first), earliest deadline, earlier
+   * admission, lower job id.
    */
   List<OpRef> readyOps();
 
@@ -36,4 +37,10 @@ public interface SchedulingView {
 
   /** When op {@code op} (a ready op) became ready: its job's admission or its previous op's end. */
   long readySinceNanos(OpRef op);
+
+  /**
+   * The most urgent priority level (lowest {@link Job#priority()}) among all the scheduler's jobs,
+   * ready or in flight; {@link Integer#MAX_VALUE} when it holds none.
+   */
+  int mostUrgentPriority();
 }

@@ -14,7 +14,8 @@ record Snapshot(
     SchedulerConfig config,
     CostModel cost,
     List<Arrival> arrivals,
-    Map<Long, Long> readySinceByJob) implements SchedulingView {
+    Map<Long, Long> readySinceByJob,
+    int mostUrgentPriority) implements SchedulingView {
 
   @Override
   public int freeSlots(int stream) {

@@ -8,15 +8,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Space-time scheduling: take the ready ops of all jobs in urgency order (earliest deadline first
- * with aging); the most urgent op not yet placed leads a group of the later ready ops with an
- * equal {@link FusionKey}, sized by {@link SuperKernelSizer} (ops without a key run alone). A
- * group whose partners are about to arrive may be held for them by {@link HoldRule} (bounded by
- * {@link SchedulerConfig#maxHold()} and by its members' deadlines); a held group takes no slot.
- * The other groups, in the order of their leads, take the free stream slots in round-robin over
- * the streams by priority, so the most urgent group gets the most urgent stream and the next
- * groups run beside it on the others before any stream queues a second launch. It goes on until
- * no slot or no ready op is left: while ready work that is not held exists, every free slot is
+ * Space-time scheduling: take the ready ops of all jobs in urgency order (aged jobs, then
+ * priority level, then earliest deadline); the most urgent op not yet placed leads a group of the
+ * later ready ops of its priority level with an equal {@link FusionKey}, sized by {@link
+ * SuperKernelSizer} (ops without a key run alone, and a latency-critical op is never slowed by
+ * best-effort partners). A group whose partners are about to arrive may be held for them by {@link
+ * HoldRule} (bounded by {@link SchedulerConfig#maxHold()} and by its members' deadlines); a held
+ * group takes no slot. The other groups, in the order of their leads, take the free stream slots
+ * in round-robin over the streams by priority, so the most urgent group gets the most urgent
+ * stream and the next groups run beside it on the others before any stream queues a second
+ * launch. While a job of a more urgent priority level is in the scheduler, less urgent groups
+ * leave the most urgent streams free for it. It goes on until no usable slot or no ready op is
+ * left: apart from held groups and the streams kept for a more urgent level, every free slot is
  * used.
  */
 final class SpaceTimePolicy implements SchedulingPolicy {
@@ -33,13 +36,41 @@ final class SpaceTimePolicy implements SchedulingPolicy {
     List<List<OpRef>> groups = groups(view, slots.size());
     List<HoldRule.Hold> holds = view.config().holds() ? holds(groups, view) : null;
     List<Decision> out = new ArrayList<>();
+    boolean[] taken = new boolean[slots.size()];
     int launches = 0;
     for (int g = 0; g < groups.size() && launches < slots.size(); g++) {
       HoldRule.Hold hold = holds == null ? null : holds.get(g);
-      out.add(hold != null ? Decision.hold(groups.get(g), hold.untilNanos())
-          : new Decision(groups.get(g), slots.get(launches++)));
+      if (hold != null) {
+        out.add(Decision.hold(groups.get(g), hold.untilNanos()));
+        continue;
+      }
+      boolean mayUseUrgent = groups.get(g).get(0).job().priority() <= view.mostUrgentPriority();
+      int slot = firstFreeSlot(slots, taken, mayUseUrgent, view.config());
+      if (slot >= 0) {
+        taken[slot] = true;
+        launches++;
+        out.add(new Decision(groups.get(g), slots.get(slot)));
+      }
     }
     return out;
+  }
+
+  /**
+   * The first slot not yet taken, in slot order; a group of a less urgent priority level than the
+   * scheduler's most urgent job skips the streams of the most urgent CUDA priority, which stay free
+   * for that level's next op (a latency-critical kernel then never queues behind best-effort work
+   * on its stream, and its blocks are placed first). When every stream has the same CUDA priority
+   * nothing is reserved. -1 when no slot suits.
+   */
+  private static int firstFreeSlot(List<Integer> slots, boolean[] taken, boolean mayUseUrgent, SchedulerConfig config) {
+    int urgent = config.streamPriorities().stream().mapToInt(Integer::intValue).min().orElseThrow();
+    boolean reserved = !mayUseUrgent && config.streamPriorities().stream().anyMatch(p -> p != urgent);
+    for (int i = 0; i < slots.size(); i++) {
+      if (!taken[i] && !(reserved && config.streamPriorities().get(slots.get(i)) == urgent)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -65,7 +96,7 @@ final class SpaceTimePolicy implements SchedulingPolicy {
         List<OpRef> candidates = new ArrayList<>();
         List<Integer> candidateIndices = new ArrayList<>();
         for (int j = i + 1; j < ready.size(); j++) {
-          if (!placed[j] && ready.get(j).fusionKey().equals(key)) {
+          if (!placed[j] && ready.get(j).fusionKey().equals(key) && ready.get(j).job().priority() == lead.job().priority()) {
             candidates.add(ready.get(j));
             candidateIndices.add(j);
           }

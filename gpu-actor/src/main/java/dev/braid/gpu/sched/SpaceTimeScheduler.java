@@ -112,12 +112,16 @@ public final class SpaceTimeScheduler {
     for (int i = 0; i < free.length; i++) {
       free[i] = config.maxLaunchesInFlightPerStream() - launchesPerStream[i];
     }
+    int mostUrgent = Integer.MAX_VALUE;
+    for (JobState s : jobs.values()) {
+      mostUrgent = Math.min(mostUrgent, s.job.priority());
+    }
     Set<String> busyModels = new LinkedHashSet<>();
     for (PlannedLaunch l : inFlight.values()) {
       l.ops().forEach(o -> busyModels.add(o.job().model()));
     }
     Snapshot view = new Snapshot(nowNanos, List.copyOf(ready), free.clone(), Set.copyOf(busyModels), config, cost,
-        arrivals(nowNanos), readySince);
+        arrivals(nowNanos), readySince, mostUrgent);
     List<Decision> decisions = policy.decide(view);
     check(decisions, free, nowNanos);
     List<PlannedLaunch> planned = new ArrayList<>(decisions.size());

@@ -7,16 +7,19 @@ final class Urgency {
   private Urgency() {}
 
   /**
-   * Earliest deadline first with aging: jobs admitted at least {@code agingNanos} before {@code
-   * nowNanos} come first, oldest first; the rest by deadline, then priority (0 first), admission
+   * Aging, then priority, then earliest deadline first: jobs admitted at least {@code agingNanos}
+   * before {@code nowNanos} come first, oldest first, whatever their level (the bound on any job's
+   * wait, so a sustained stream of critical work cannot starve best-effort jobs); the rest by
+   * priority level (0 first: a latency-critical job comes before every best-effort job, as in
+   * Triton's priority queues, instead of only breaking deadline ties), then deadline, admission
    * time and job id. Total, so the same inputs always give the same order.
    */
   static Comparator<OpRef> agedDeadlineFirst(long nowNanos, long agingNanos) {
     Comparator<OpRef> aged = Comparator.comparing(o -> !isAged(o.job(), nowNanos, agingNanos));
     return aged
         .thenComparingLong(o -> isAged(o.job(), nowNanos, agingNanos) ? o.job().admittedNanos() : 0)
-        .thenComparingLong(o -> o.job().deadlineNanos())
         .thenComparingInt(o -> o.job().priority())
+        .thenComparingLong(o -> o.job().deadlineNanos())
         .thenComparing(arrival());
   }
 

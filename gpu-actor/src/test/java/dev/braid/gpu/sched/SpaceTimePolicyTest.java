@@ -62,6 +62,57 @@ class SpaceTimePolicyTest {
   }
 
   @Test
+  void aMoreUrgentPriorityLevelComesBeforeAnEarlierDeadline() {
+    KernelPlan critical = chain("critical", 1, K2);
+    KernelPlan bestEffort = chain("best-effort", 1, K1);
+    SpaceTimeScheduler s = scheduler(TestPlans.config(2, 1, Duration.ofSeconds(1)), 1_000, critical, bestEffort);
+    s.admit(new Job(1, bestEffort, 10_000, 1, 0));
+    s.admit(new Job(2, critical, 50_000, 0, 0));
+    List<PlannedLaunch> launches = s.plan(0);
+    assertEquals(List.of(2L), jobIds(launches.get(0)), "the priority-0 job leads despite its later deadline");
+    assertEquals(0, launches.get(0).stream());
+    assertEquals(List.of(1L), jobIds(launches.get(1)));
+    assertEquals(1, launches.get(1).stream());
+  }
+
+  @Test
+  void lessUrgentLevelsLeaveTheUrgentStreamFreeWhileAMoreUrgentJobIsInTheScheduler() {
+    KernelPlan critical = chain("critical", 2, K2);
+    KernelPlan first = chain("first", 1, null);
+    KernelPlan second = chain("second", 1, null);
+    SpaceTimeScheduler s =
+        scheduler(TestPlans.config(3, 1, Duration.ofSeconds(1)), 1_000, critical, first, second);
+    s.admit(new Job(1, first, FAR, 1, 0));
+    PlannedLaunch e1 = s.plan(0).get(0);
+    assertEquals(0, e1.stream(), "with no more urgent job, best-effort work takes the urgent stream");
+    s.admit(new Job(2, critical, FAR, 0, 10));
+    PlannedLaunch c0 = s.plan(10).get(0);
+    assertEquals(1, c0.stream(), "the urgent stream is busy, so the critical op takes the next");
+    s.completed(e1.launchId(), 1_000);
+    s.admit(new Job(3, second, FAR, 1, 1_000));
+    PlannedLaunch e2 = s.plan(1_000).get(0);
+    assertEquals(List.of(3L), jobIds(e2));
+    assertEquals(2, e2.stream(), "the free urgent stream stays for the critical job's next op");
+    s.completed(c0.launchId(), 1_010);
+    PlannedLaunch c1 = s.plan(1_010).get(0);
+    assertEquals(List.of(2L), jobIds(c1));
+    assertEquals(0, c1.stream());
+  }
+
+  @Test
+  void neverGroupsACriticalOpWithBestEffortPartners() {
+    KernelPlan critical = chain("critical", 1, K1);
+    KernelPlan a = chain("a", 1, K1);
+    KernelPlan b = chain("b", 1, K1);
+    SpaceTimeScheduler s = scheduler(TestPlans.config(3, 1, Duration.ofSeconds(1)), 1_000, critical, a, b);
+    s.admit(new Job(1, critical, FAR, 0, 0));
+    s.admit(new Job(2, a, FAR, 1, 0));
+    s.admit(new Job(3, b, FAR, 1, 0));
+    List<PlannedLaunch> launches = s.plan(0);
+    assertEquals(List.of(List.of(1L), List.of(2L, 3L)), launches.stream().map(SpaceTimePolicyTest::jobIds).toList());
+  }
+
+  @Test
   void stopsGrowingASuperKernelWhenItsGridsFillTheConfiguredWaves() {
     // 16 blocks of 256 threads are half a wave of the test GPU (4 SMs x 8 blocks); 2 waves hold 4.
     KernelPlan[] plans = new KernelPlan[6];
