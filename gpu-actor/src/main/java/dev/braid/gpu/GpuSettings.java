@@ -33,6 +33,8 @@ import java.util.Optional;
  *     unload, a policy switch or a stats request, > 0
  * @param maxHold the longest space-time holds a ready kernel back for fusion partners, >= 0 (0
  *     turns holding off)
+ * @param lessUrgentLaunches launches space-time keeps in flight for a less urgent priority level
+ *     while a job of a more urgent level is waiting or running, >= 0 (0: strict priority)
  */
 public record GpuSettings(
     String policy,
@@ -45,7 +47,8 @@ public record GpuSettings(
     int maxBatchesInFlightPerModel,
     Duration endpointReplyGrace,
     Duration endpointControlTimeout,
-    Duration maxHold) {
+    Duration maxHold,
+    int lessUrgentLaunches) {
 
   /** The HOCON path of this block. */
   public static final String PATH = "braid.gpu";
@@ -93,6 +96,18 @@ public record GpuSettings(
     if (maxHold.isNegative()) {
       throw SettingsException.invalid(PATH + ".max-hold", "a duration >= 0", maxHold);
     }
+    if (lessUrgentLaunches < 0) {
+      throw SettingsException.invalid(PATH + ".less-urgent-launches", "an integer >= 0", lessUrgentLaunches);
+    }
+  }
+
+  /** The settings with {@code less-urgent-launches} at its default. */
+  public GpuSettings(String policy, List<Integer> streamPriorities, int maxOpsPerSuperKernel, double superKernelWaves,
+      int maxLaunchesInFlightPerStream, Duration agingThreshold, int profilingRuns, int maxBatchesInFlightPerModel,
+      Duration endpointReplyGrace, Duration endpointControlTimeout, Duration maxHold) {
+    this(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves, maxLaunchesInFlightPerStream,
+        agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace, endpointControlTimeout,
+        maxHold, SchedulerConfig.DEFAULT_LESS_URGENT_LAUNCHES);
   }
 
   /** The settings with {@code max-hold} at its default, {@link SchedulerConfig#DEFAULT_MAX_HOLD}. */
@@ -117,7 +132,8 @@ public record GpuSettings(
         ConfigValues.intAtLeast(config, PATH + ".max-batches-in-flight-per-model", 1),
         ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.reply-grace"),
         ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.control-timeout"),
-        ConfigValues.nonNegativeDuration(config, PATH + ".max-hold"));
+        ConfigValues.nonNegativeDuration(config, PATH + ".max-hold"),
+        ConfigValues.intAtLeast(config, PATH + ".less-urgent-launches", 0));
   }
 
   /** The defaults of {@code reference.conf}. */
@@ -129,41 +145,48 @@ public record GpuSettings(
   public GpuSettings withPolicy(String newPolicy) {
     return new GpuSettings(newPolicy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, maxHold);
+        endpointControlTimeout, maxHold, lessUrgentLaunches);
   }
 
   /** A copy with another number of profiling runs. */
   public GpuSettings withProfilingRuns(int runs) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, runs, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, maxHold);
+        endpointControlTimeout, maxHold, lessUrgentLaunches);
   }
 
   /** A copy with other GPU endpoint timings. */
   public GpuSettings withEndpointTimeouts(Duration replyGrace, Duration controlTimeout) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, replyGrace,
-        controlTimeout, maxHold);
+        controlTimeout, maxHold, lessUrgentLaunches);
   }
 
   /** A copy with another limit of batches in flight per model. */
   public GpuSettings withMaxBatchesInFlightPerModel(int batches) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, batches, endpointReplyGrace,
-        endpointControlTimeout, maxHold);
+        endpointControlTimeout, maxHold, lessUrgentLaunches);
   }
 
   /** A copy with another {@code max-hold} (zero turns holding for fusion partners off). */
   public GpuSettings withMaxHold(Duration hold) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, hold);
+        endpointControlTimeout, hold, lessUrgentLaunches);
+  }
+
+  /** A copy with another {@code less-urgent-launches} (0: strict priority). */
+  public GpuSettings withLessUrgentLaunches(int launches) {
+    return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
+        endpointControlTimeout, maxHold, launches);
   }
 
   /** The scheduler's configuration for a device with the given limits (empty for the CPU). */
   public SchedulerConfig schedulerConfig(Optional<GpuSpec> gpu) {
     return new SchedulerConfig(streamPriorities, maxOpsPerSuperKernel, gpu, maxLaunchesInFlightPerStream,
-        superKernelWaves, agingThreshold, maxHold);
+        superKernelWaves, agingThreshold, maxHold, lessUrgentLaunches);
   }
 
   private static List<Integer> intList(Config config, String key) {

@@ -22,6 +22,9 @@ class GpuSettingsTest {
     assertEquals(Duration.ZERO, s.maxHold());
     assertEquals(Duration.ofNanos(50_000), read("braid.gpu.max-hold = 50us").schedulerConfig(java.util.Optional.empty())
         .maxHold());
+    assertEquals(0, s.lessUrgentLaunches());
+    assertEquals(3, read("braid.gpu.less-urgent-launches = 3").schedulerConfig(java.util.Optional.empty())
+        .lessUrgentLaunches());
     assertEquals(64, s.maxOpsPerSuperKernel());
     assertEquals(Duration.ofMillis(200), s.agingThreshold());
     assertEquals(1, s.profilingRuns());
@@ -48,6 +51,8 @@ class GpuSettingsTest {
         assertThrows(SettingsException.class, () -> read("braid.gpu.endpoint.reply-grace = -1s")).getMessage());
     assertEquals("braid.gpu.max-hold: expected a duration >= 0, got 'PT-0.00001S'",
         assertThrows(SettingsException.class, () -> read("braid.gpu.max-hold = -10us")).getMessage());
+    assertEquals("braid.gpu.less-urgent-launches: expected an integer >= 0, got '-1'",
+        assertThrows(SettingsException.class, () -> read("braid.gpu.less-urgent-launches = -1")).getMessage());
     assertEquals("braid.gpu.max-batches-in-flight-per-model: expected an integer >= 1, got '0'",
         assertThrows(SettingsException.class, () -> read("braid.gpu.max-batches-in-flight-per-model = 0")).getMessage());
   }

@@ -18,10 +18,16 @@ import java.util.Objects;
  * its inputs.
  */
 final class GoodputBench {
-  /** Runs {@code instances} under {@code policy} through {@code runner} for one probe's window. */
+  /**
+   * Runs {@code instances} under {@code policy} through {@code runner} for one probe's window; with
+   * {@code only} not null, draws the arrivals of all {@code instances} but runs only those of the
+   * instance so named, alone (the same requests it gets in the mix, so that its latency alone and
+   * mixed differ by the other models only).
+   */
   @FunctionalInterface
   interface PolicyProbe {
-    PolicyResult run(PolicyRunner runner, String policy, List<Workload.Instance> instances) throws Exception;
+    PolicyResult run(PolicyRunner runner, String policy, List<Workload.Instance> instances, String only)
+        throws Exception;
   }
 
   private final GoodputSearch search;
@@ -70,7 +76,7 @@ final class GoodputBench {
     for (String policy : policies) {
       long wall0 = System.nanoTime();
       GoodputSearch.Result<PolicyResult> result = search.run(m -> {
-        PolicyResult r = unchecked(() -> probe.run(runner, policy, Workload.scaled(base, m)));
+        PolicyResult r = unchecked(() -> probe.run(runner, policy, Workload.scaled(base, m), null));
         out.printf(Locale.ROOT, "  %-11s x%-7.4f %10.1f requests/s offered: %6.2f%% within SLO%n", policy, m,
             m * baseOfferedRps(), 100 * r.sloAttainment());
         out.flush();
@@ -110,11 +116,10 @@ final class GoodputBench {
           mix.add(i);
         }
       }
-      Workload.Instance only = critical;
       progress.printf(Locale.ROOT, "bench policies: critical mix under %s ...%n", p.policy());
       progress.flush();
-      PolicyResult mixed = unchecked(() -> probe.run(priorityRunner, p.policy(), mix));
-      PolicyResult alone = unchecked(() -> probe.run(priorityRunner, p.policy(), List.of(only)));
+      PolicyResult mixed = unchecked(() -> probe.run(priorityRunner, p.policy(), mix, null));
+      PolicyResult alone = unchecked(() -> probe.run(priorityRunner, p.policy(), mix, name));
       runs.add(new GoodputReport.CriticalRun(p.policy(), p.goodputRps(base.get(0).rateRps(), base.size()), mixed,
           alone, name));
     }

@@ -284,9 +284,10 @@ public final class PoliciesCommand implements Callable<Integer> {
     GoodputReport goodputReport = null;
     if (goodput || criticalInstance != null) {
       List<Workload.Instance> base = instances(models, archs, ratePerModel, sloSpec, isolated, flops);
-      GoodputBench.PolicyProbe probe = (r, policy, instances) -> {
-        Workload wl = Workload.generate(instances, probeNanos, seed);
-        GpuSettings settings = settingsFor(policy, instances.size());
+      GoodputBench.PolicyProbe probe = (r, policy, instances, only) -> {
+        Workload drawn = Workload.generate(instances, probeNanos, seed);
+        Workload wl = only == null ? drawn : drawn.only(only);
+        GpuSettings settings = settingsFor(policy, wl.instances().size());
         return virtual ? r.onSimulator(prof, settings, wl, null) : r.onDevice(open, settings, wl, null);
       };
       Map<String, RepositoryModel> prioritised = new LinkedHashMap<>();

@@ -107,6 +107,35 @@ record Workload(List<Instance> instances, long durationNanos, long[] arrivals, i
     return new Workload(instances, durationNanos, times, index);
   }
 
+  /**
+   * The arrivals of the instance named {@code name} only, at the same times, as a workload of that
+   * one instance.
+   */
+  Workload only(String name) {
+    int keep = -1;
+    for (int i = 0; i < instances.size(); i++) {
+      if (instances.get(i).name().equals(name)) {
+        keep = i;
+      }
+    }
+    if (keep < 0) {
+      throw new IllegalArgumentException("no instance named '" + name + "' in the workload; it has "
+          + instances.stream().map(Instance::name).toList());
+    }
+    int n = 0;
+    for (int k : instanceIndex) {
+      n += k == keep ? 1 : 0;
+    }
+    long[] times = new long[n];
+    int j = 0;
+    for (int r = 0; r < arrivals.length; r++) {
+      if (instanceIndex[r] == keep) {
+        times[j++] = arrivals[r];
+      }
+    }
+    return new Workload(List.of(instances.get(keep)), durationNanos, times, new int[n]);
+  }
+
   int requestCount() {
     return arrivals.length;
   }

@@ -38,6 +38,27 @@ class WorkloadTest {
   }
 
   @Test
+  void oneInstanceAloneKeepsExactlyItsArrivalsInTheMix() {
+    Workload mix = Workload.generate(instances(500), 1_000_000_000L, 7);
+    Workload alone = mix.only("b#1");
+    assertEquals(List.of("b#1"), alone.instances().stream().map(Workload.Instance::name).toList());
+    List<Long> expected = new java.util.ArrayList<>();
+    for (int i = 0; i < mix.requestCount(); i++) {
+      if (mix.instanceOf(i) == 1) {
+        expected.add(mix.arrivalNanos(i));
+      }
+    }
+    List<Long> got = new java.util.ArrayList<>();
+    for (int i = 0; i < alone.requestCount(); i++) {
+      assertEquals(0, alone.instanceOf(i));
+      got.add(alone.arrivalNanos(i));
+    }
+    assertTrue(expected.size() > 400, "about 500 arrivals, got " + expected.size());
+    assertEquals(expected, got);
+    assertThrows(IllegalArgumentException.class, () -> mix.only("c#2"));
+  }
+
+  @Test
   void percentileIsNearestRank() {
     long[] sorted = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     assertEquals(5, Ledger.percentile(sorted, 0.5));

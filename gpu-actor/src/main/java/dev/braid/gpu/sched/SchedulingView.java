@@ -40,7 +40,10 @@ public interface SchedulingView {
 
   /**
    * The most urgent priority level (lowest {@link Job#priority()}) among all the scheduler's jobs,
-   * ready or in flight; {@link Integer#MAX_VALUE} when it holds none.
+   * waiting or in flight; {@link Integer#MAX_VALUE} when it holds none.
    */
   int mostUrgentPriority();
+
+  /** Launches in flight whose jobs are of a less urgent level than {@link #mostUrgentPriority()}. */
+  int lessUrgentInFlight();
 }

@@ -15,7 +15,8 @@ record Snapshot(
     CostModel cost,
     List<Arrival> arrivals,
     Map<Long, Long> readySinceByJob,
-    int mostUrgentPriority) implements SchedulingView {
+    int mostUrgentPriority,
+    int lessUrgentInFlight) implements SchedulingView {
 
   @Override
   public int freeSlots(int stream) {

@@ -18,7 +18,10 @@ import java.util.Optional;
  * in round-robin over the streams by priority, so the most urgent group gets the most urgent
  * stream and the next groups run beside it on the others before any stream queues a second
  * launch. While a job of a more urgent priority level is in the scheduler, less urgent groups
- * leave the most urgent streams free for it. It goes on until no usable slot or no ready op is
+ * leave the most urgent streams free for it, and at most {@link
+ * SchedulerConfig#lessUrgentLaunches()} of their launches are in flight (none by default: no
+ * kernel can be preempted, so a best-effort kernel beside a critical one holds SMs its blocks
+ * wait for); groups led by a job past the aging threshold are exempt, so nothing starves. It goes on until no usable slot or no ready op is
  * left: apart from held groups and the streams kept for a more urgent level, every free slot is
  * used.
  */
@@ -38,17 +41,27 @@ final class SpaceTimePolicy implements SchedulingPolicy {
     List<Decision> out = new ArrayList<>();
     boolean[] taken = new boolean[slots.size()];
     int launches = 0;
+    int lessUrgent = view.lessUrgentInFlight();
+    long agingNanos = view.config().agingThreshold().toNanos();
     for (int g = 0; g < groups.size() && launches < slots.size(); g++) {
       HoldRule.Hold hold = holds == null ? null : holds.get(g);
       if (hold != null) {
         out.add(Decision.hold(groups.get(g), hold.untilNanos()));
         continue;
       }
-      boolean mayUseUrgent = groups.get(g).get(0).job().priority() <= view.mostUrgentPriority();
-      int slot = firstFreeSlot(slots, taken, mayUseUrgent, view.config());
+      OpRef lead = groups.get(g).get(0);
+      boolean mostUrgentLevel = lead.job().priority() <= view.mostUrgentPriority();
+      boolean aged = Urgency.isAged(lead.job(), view.nowNanos(), agingNanos);
+      if (!mostUrgentLevel && !aged && lessUrgent >= view.config().lessUrgentLaunches()) {
+        continue; // a more urgent level is waiting or running: see SchedulerConfig#lessUrgentLaunches
+      }
+      int slot = firstFreeSlot(slots, taken, mostUrgentLevel, view.config());
       if (slot >= 0) {
         taken[slot] = true;
         launches++;
+        if (!mostUrgentLevel) {
+          lessUrgent++;
+        }
         out.add(new Decision(groups.get(g), slots.get(slot)));
       }
     }
@@ -62,9 +75,9 @@ final class SpaceTimePolicy implements SchedulingPolicy {
    * on its stream, and its blocks are placed first). When every stream has the same CUDA priority
    * nothing is reserved. -1 when no slot suits.
    */
-  private static int firstFreeSlot(List<Integer> slots, boolean[] taken, boolean mayUseUrgent, SchedulerConfig config) {
+  private static int firstFreeSlot(List<Integer> slots, boolean[] taken, boolean mostUrgentLevel, SchedulerConfig config) {
     int urgent = config.streamPriorities().stream().mapToInt(Integer::intValue).min().orElseThrow();
-    boolean reserved = !mayUseUrgent && config.streamPriorities().stream().anyMatch(p -> p != urgent);
+    boolean reserved = !mostUrgentLevel && config.streamPriorities().stream().anyMatch(p -> p != urgent);
     for (int i = 0; i < slots.size(); i++) {
       if (!taken[i] && !(reserved && config.streamPriorities().get(slots.get(i)) == urgent)) {
         return i;

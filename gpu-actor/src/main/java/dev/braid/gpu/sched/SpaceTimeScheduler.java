@@ -116,12 +116,18 @@ public final class SpaceTimeScheduler {
     for (JobState s : jobs.values()) {
       mostUrgent = Math.min(mostUrgent, s.job.priority());
     }
+    int lessUrgent = 0;
+    for (PlannedLaunch l : inFlight.values()) {
+      if (l.ops().get(0).job().priority() > mostUrgent) {
+        lessUrgent++;
+      }
+    }
     Set<String> busyModels = new LinkedHashSet<>();
     for (PlannedLaunch l : inFlight.values()) {
       l.ops().forEach(o -> busyModels.add(o.job().model()));
     }
     Snapshot view = new Snapshot(nowNanos, List.copyOf(ready), free.clone(), Set.copyOf(busyModels), config, cost,
-        arrivals(nowNanos), readySince, mostUrgent);
+        arrivals(nowNanos), readySince, mostUrgent, lessUrgent);
     List<Decision> decisions = policy.decide(view);
     check(decisions, free, nowNanos);
     List<PlannedLaunch> planned = new ArrayList<>(decisions.size());

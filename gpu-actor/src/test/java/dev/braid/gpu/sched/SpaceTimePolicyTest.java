@@ -65,7 +65,8 @@ class SpaceTimePolicyTest {
   void aMoreUrgentPriorityLevelComesBeforeAnEarlierDeadline() {
     KernelPlan critical = chain("critical", 1, K2);
     KernelPlan bestEffort = chain("best-effort", 1, K1);
-    SpaceTimeScheduler s = scheduler(TestPlans.config(2, 1, Duration.ofSeconds(1)), 1_000, critical, bestEffort);
+    SpaceTimeScheduler s = scheduler(TestPlans.config(2, 1, Duration.ofSeconds(1)).withLessUrgentLaunches(2), 1_000,
+        critical, bestEffort);
     s.admit(new Job(1, bestEffort, 10_000, 1, 0));
     s.admit(new Job(2, critical, 50_000, 0, 0));
     List<PlannedLaunch> launches = s.plan(0);
@@ -80,8 +81,8 @@ class SpaceTimePolicyTest {
     KernelPlan critical = chain("critical", 2, K2);
     KernelPlan first = chain("first", 1, null);
     KernelPlan second = chain("second", 1, null);
-    SpaceTimeScheduler s =
-        scheduler(TestPlans.config(3, 1, Duration.ofSeconds(1)), 1_000, critical, first, second);
+    SpaceTimeScheduler s = scheduler(TestPlans.config(3, 1, Duration.ofSeconds(1)).withLessUrgentLaunches(3), 1_000,
+        critical, first, second);
     s.admit(new Job(1, first, FAR, 1, 0));
     PlannedLaunch e1 = s.plan(0).get(0);
     assertEquals(0, e1.stream(), "with no more urgent job, best-effort work takes the urgent stream");
@@ -100,11 +101,43 @@ class SpaceTimePolicyTest {
   }
 
   @Test
+  void strictPriorityKeepsLessUrgentWorkBackWhileAMoreUrgentJobIsInTheSchedulerUnlessItAged() {
+    KernelPlan critical = chain("critical", 2, K2);
+    KernelPlan lax = chain("lax", 1, null);
+    KernelPlan old = chain("old", 1, null);
+    Duration aging = Duration.ofNanos(100_000);
+    SpaceTimeScheduler s = scheduler(TestPlans.config(3, 1, aging), 1_000, critical, lax, old);
+    s.admit(new Job(1, critical, FAR, 0, 0));
+    s.admit(new Job(2, lax, FAR, 1, 0));
+    List<PlannedLaunch> first = s.plan(0);
+    assertEquals(List.of(List.of(1L)), first.stream().map(SpaceTimePolicyTest::jobIds).toList(),
+        "with the default limit of 0 no best-effort launch runs beside the critical job");
+    s.admit(new Job(3, old, FAR, 1, 0));
+    s.completed(first.get(0).launchId(), 150_000);
+    List<PlannedLaunch> second = s.plan(150_000);
+    assertEquals(List.of(List.of(1L), List.of(2L), List.of(3L)), second.stream().map(SpaceTimePolicyTest::jobIds).toList(),
+        "past the aging threshold best-effort jobs launch beside it");
+    assertEquals(0, second.get(0).stream());
+
+    SpaceTimeScheduler fresh = scheduler(TestPlans.config(3, 1, aging), 1_000, critical, lax);
+    fresh.admit(new Job(1, critical, FAR, 0, 0));
+    fresh.admit(new Job(2, lax, FAR, 1, 0));
+    PlannedLaunch c0 = fresh.plan(0).get(0);
+    assertTrue(fresh.plan(0).isEmpty(), "nothing else launches while the critical job runs");
+    fresh.completed(c0.launchId(), 1_000);
+    PlannedLaunch next = fresh.plan(1_000).get(0);
+    assertEquals(List.of(1L), jobIds(next), "the critical job's second op, still alone");
+    fresh.completed(next.launchId(), 2_000);
+    assertEquals(List.of(2L), jobIds(fresh.plan(2_000).get(0)), "once the critical job has finished, the rest runs");
+  }
+
+  @Test
   void neverGroupsACriticalOpWithBestEffortPartners() {
     KernelPlan critical = chain("critical", 1, K1);
     KernelPlan a = chain("a", 1, K1);
     KernelPlan b = chain("b", 1, K1);
-    SpaceTimeScheduler s = scheduler(TestPlans.config(3, 1, Duration.ofSeconds(1)), 1_000, critical, a, b);
+    SpaceTimeScheduler s = scheduler(TestPlans.config(3, 1, Duration.ofSeconds(1)).withLessUrgentLaunches(3), 1_000,
+        critical, a, b);
     s.admit(new Job(1, critical, FAR, 0, 0));
     s.admit(new Job(2, a, FAR, 1, 0));
     s.admit(new Job(3, b, FAR, 1, 0));
