@@ -94,6 +94,15 @@ final class ConformanceReport {
     }
     b.append(row("**total**", null)).append('\n');
     b.append(reasonTable(SUMMARY_REASONS));
+    List<Map.Entry<String, Map<String, Long>>> all = reasons();
+    if (all.size() > SUMMARY_REASONS) {
+      b.append("\nThe other reasons, cases in all suites: ");
+      List<String> rest = new ArrayList<>();
+      for (var e : all.subList(SUMMARY_REASONS, all.size())) {
+        rest.add(e.getKey() + " " + total(e.getValue()));
+      }
+      b.append(String.join("; ", rest)).append(".\n");
+    }
     return b.toString();
   }
 
