@@ -164,11 +164,10 @@ final class ConformanceReport {
         c.put(v.name().toLowerCase(), count(s, v));
       }
       Map<String, Long> refused = new LinkedHashMap<>();
-      for (var e : reasons()) {
-        if (e.getValue().containsKey(s)) {
-          refused.put(e.getKey(), e.getValue().get(s));
-        }
-      }
+      reasons().stream().filter(e -> e.getValue().containsKey(s))
+          .sorted(Comparator.comparingLong((Map.Entry<String, Map<String, Long>> e) -> -e.getValue().get(s))
+              .thenComparing(Map.Entry::getKey))
+          .forEach(e -> refused.put(e.getKey(), e.getValue().get(s)));
       c.put("refusedByReason", refused);
       perSuite.put(s, c);
     }
