@@ -1,6 +1,5 @@
 package dev.braid.coordinator.cli;
 
-import dev.braid.model.ModelException;
 import dev.braid.model.onnx.TensorSpec;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.model.repo.RepositoryModel;
@@ -11,6 +10,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -74,7 +74,8 @@ final class ModelsCommand implements Runnable {
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
-      description = "Load every model of a repository and show its inputs and outputs, or why it failed to load.")
+      description = "Load every model of a repository as braid serve does (import, bind at its serving shapes, lower to"
+          + " kernels) and show its inputs and outputs, or the precise reason it is refused.")
   static final class ListModels implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -85,8 +86,17 @@ final class ModelsCommand implements Runnable {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       ModelRepository.LoadResult result = ModelRepository.open(repo).loadAll();
+      Map<String, String> refused = new TreeMap<>();
+      result.failed().forEach((name, e) -> refused.put(name, ServeCheck.reason(e)));
+      int serving = 0;
       for (Map.Entry<String, RepositoryModel> e : result.loaded().entrySet()) {
         RepositoryModel m = e.getValue();
+        String reason = ServeCheck.refusal(m);
+        if (reason != null) {
+          refused.put(e.getKey(), reason);
+          continue;
+        }
+        serving++;
         out.printf("%s  version %d, max_batch_size %d%n", e.getKey(), m.latestVersion(), m.config().maxBatchSize());
         for (TensorSpec in : m.latest().inputs()) {
           out.printf("    input  %s%n", in);
@@ -95,10 +105,9 @@ final class ModelsCommand implements Runnable {
           out.printf("    output %s%n", o);
         }
       }
-      for (Map.Entry<String, ModelException> e : result.failed().entrySet()) {
-        out.printf("%s  FAILED: %s%n", e.getKey(), e.getValue().getMessage());
-      }
-      return result.failed().isEmpty() ? 0 : 1;
+      refused.forEach((name, reason) -> out.printf("%s  REFUSED: %s%n", name, reason));
+      out.printf("%d models: %d load, %d refused%n", serving + refused.size(), serving, refused.size());
+      return refused.isEmpty() ? 0 : 1;
     }
   }
 }

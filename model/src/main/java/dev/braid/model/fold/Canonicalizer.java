@@ -2,6 +2,7 @@ package dev.braid.model.fold;
 
 import dev.braid.model.Attribute;
 import dev.braid.model.Attributes;
+import dev.braid.model.ModelException;
 import dev.braid.model.Node;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
@@ -26,6 +27,8 @@ import java.util.Map;
  *   <li>Softmax: {@code axis} explicit and normalized; before opset 13, Softmax on a non-last axis
  *       meant "flatten to 2-D at axis", so it becomes Reshape, Softmax on the last axis, Reshape.
  *   <li>Dropout, LayerNormalization, BatchNormalization, MaxPool: only the first output is kept.
+ *       Dropout must be in inference mode (where it is the identity): a {@code training_mode}
+ *       input that is not the constant false is refused unless the ratio is the constant 0.
  * </ul>
  */
 final class Canonicalizer {
@@ -41,6 +44,33 @@ final class Canonicalizer {
       case "ReduceMean" -> g.nodes.add(reduceMean(n, g));
       case "Softmax" -> softmax(n, g);
       default -> g.nodes.add(n);
+    }
+  }
+
+  /**
+   * Refuses a Dropout that is not the identity; {@link GraphBinder} checks every Dropout, folded or
+   * not. It is the identity with no {@code training_mode} input (opsets before 12 have none),
+   * or one that is the constant false, or a constant ratio of 0. In training mode Dropout zeroes
+   * elements at random and scales the rest, which Braid, an inference server, does not do.
+   */
+  static void checkInferenceDropout(Node n, WorkGraph g) {
+    if (n.inputs().size() < 3 || n.input(2).isEmpty()) {
+      return;
+    }
+    Tensor mode = g.constant(n.input(2));
+    if (mode == null) {
+      throw new ModelException("training_mode (input 2, '" + n.input(2) + "') must be a constant false;"
+          + " Braid runs Dropout in inference mode only, where it is the identity");
+    }
+    if (mode.get(0) == 0) {
+      return;
+    }
+    Tensor ratio = n.input(1).isEmpty() ? null : g.constant(n.input(1));
+    double r = n.input(1).isEmpty() ? 0.5 : ratio == null ? Double.NaN : ratio.get(0);
+    if (r != 0) {
+      throw new ModelException("training_mode (input 2, '" + n.input(2) + "') is true with ratio "
+          + (Double.isNaN(r) ? "given at run time" : r) + "; Dropout in training mode drops elements at random,"
+          + " Braid runs it in inference mode only, where it is the identity");
     }
   }
 

@@ -64,6 +64,9 @@ public final class GraphBinder {
   }
 
   private static void step(Node n, WorkGraph g) {
+    if (n.opType().equals("Dropout")) {
+      Canonicalizer.checkInferenceDropout(n, g); // before folding: a folded Dropout is the identity too
+    }
     ValueInfo out = ShapeInference.infer(n, g);
     g.values.put(out.name(), out);
     List<Tensor> inputs = new ArrayList<>();

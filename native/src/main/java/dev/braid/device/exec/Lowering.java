@@ -229,6 +229,11 @@ public final class Lowering {
     if (to == null || (from.isFloating() && !to.isFloating())) {
       throw new ModelException(n.describe() + ": Cast from " + from + " to " + to + " is not supported (only float to float, or integers held exactly)");
     }
+    if (to == DType.BFLOAT16 && from != DType.BFLOAT16) {
+      // An alias would keep float32's 24-bit mantissa where bfloat16 has 8: a relative error up to 2^-8.
+      throw new ModelException(n.describe() + ": Cast from " + from + " to BFLOAT16 is not supported (Braid does not"
+          + " round to bfloat16's 8-bit mantissa)");
+    }
     alias(n);
   }
 

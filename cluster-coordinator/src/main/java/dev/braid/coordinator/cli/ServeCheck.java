@@ -1,0 +1,60 @@
+package dev.braid.coordinator.cli;
+
+import dev.braid.device.exec.Lowering;
+import dev.braid.model.ModelException;
+import dev.braid.model.ModelGraph;
+import dev.braid.model.onnx.DimSpec;
+import dev.braid.model.onnx.ImportedModel;
+import dev.braid.model.onnx.TensorSpec;
+import dev.braid.model.repo.RepositoryModel;
+
+/**
+ * Whether a model that imported (its config derived or parsed) would also serve: bound at the
+ * shapes the GPU actor binds it at and lowered to kernels, the two steps after import that refuse
+ * models (a shape that does not resolve, an input that must be constant, an operator form no
+ * kernel runs). A batching model binds at batch 1; a non-batching one ({@code max_batch_size 0})
+ * at its declared shapes, i.e. at its first input's fixed first dimension. Pure: no device.
+ */
+final class ServeCheck {
+  private ServeCheck() {}
+
+  /** Null when {@code m} binds and lowers, else the reason it is refused ({@link #reason}). */
+  static String refusal(RepositoryModel m) {
+    try {
+      Lowering.lower(bind(m));
+      return null;
+    } catch (ModelException | IllegalArgumentException e) {
+      return reason(e);
+    } catch (RuntimeException e) {
+      return "internal error (a defect, please report it): " + e.getClass().getSimpleName() + ": " + reason(e);
+    }
+  }
+
+  static ModelGraph bind(RepositoryModel m) {
+    ImportedModel model = m.latest();
+    if (m.config().maxBatchSize() > 0) {
+      return model.bind(1);
+    }
+    int batch = 1;
+    for (TensorSpec in : model.inputs()) {
+      if (in.hasShape() && in.rank() > 0) {
+        DimSpec d = in.dims().get(0);
+        batch = d.isFixed() ? (int) d.value() : 1;
+        break;
+      }
+    }
+    return model.bind(batch);
+  }
+
+  /**
+   * The first line of {@code e}'s message, without the list of every supported operator that an
+   * unsupported one's message carries (in a listing of many models it would drown the reason).
+   */
+  static String reason(Exception e) {
+    String msg = String.valueOf(e.getMessage());
+    int nl = msg.indexOf('\n');
+    msg = nl < 0 ? msg : msg.substring(0, nl);
+    int list = msg.indexOf("; supported operators: ");
+    return list < 0 ? msg : msg.substring(0, list);
+  }
+}
