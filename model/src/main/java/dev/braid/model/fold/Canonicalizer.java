@@ -20,11 +20,13 @@ import java.util.Map;
  * <ul>
  *   <li>Conv, MaxPool, AveragePool: {@code auto_pad} resolved into explicit {@code pads}.
  *   <li>Clip: {@code min}/{@code max} attributes (opset &lt; 11) become constant inputs 1 and 2.
- *   <li>Squeeze, Unsqueeze, ReduceMean: axes become a constant INT64 input 1, always explicit
- *       (Squeeze without axes lists its size-1 axes; ReduceMean over all axes lists them all); a
- *       ReduceMean that is a no-op ({@code noop_with_empty_axes}) becomes Identity.
- *   <li>Softmax: {@code axis} explicit and normalized; before opset 13, Softmax on a non-last axis
- *       meant "flatten to 2-D at axis", so it becomes Reshape, Softmax on the last axis, Reshape.
+ *   <li>Squeeze, Unsqueeze and the ReduceX family (ReduceMean, ReduceSum, ReduceMax...): axes
+ *       become a constant INT64 input 1, always explicit (Squeeze without axes lists its size-1
+ *       axes; a reduction over all axes lists them all); a reduction that is a no-op
+ *       ({@code noop_with_empty_axes}) becomes Identity.
+ *   <li>Softmax, LogSoftmax, Hardmax: {@code axis} explicit and normalized; before opset 13, these
+ *       on a non-last axis meant "flatten to 2-D at axis", so each becomes Reshape, the op on the
+ *       last axis, Reshape.
  *   <li>Dropout, LayerNormalization, BatchNormalization, MaxPool: only the first output is kept.
  * </ul>
  */
@@ -38,8 +40,9 @@ final class Canonicalizer {
       case "Dropout", "LayerNormalization", "BatchNormalization" -> g.nodes.add(firstOutputOnly(n));
       case "Clip" -> g.nodes.add(clip(n, g));
       case "Squeeze", "Unsqueeze" -> g.nodes.add(axesInput(n, g, axesOf(n, g)));
-      case "ReduceMean" -> g.nodes.add(reduceMean(n, g));
-      case "Softmax" -> softmax(n, g);
+      case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
+          "ReduceLogSumExp", "ReduceSumSquare" -> g.nodes.add(reduceMean(n, g));
+      case "Softmax", "LogSoftmax", "Hardmax" -> softmax(n, g);
       default -> g.nodes.add(n);
     }
   }
@@ -159,7 +162,7 @@ final class Canonicalizer {
     g.nodes.add(new Node(n.name() + "_flatten", "Reshape", List.of(n.input(0), flatShape), List.of(flatIn),
         Attributes.empty()));
     attrs.put("axis", new Attribute.Int(1));
-    g.nodes.add(new Node(n.name(), "Softmax", List.of(flatIn), List.of(flatOut), Attributes.of(attrs)));
+    g.nodes.add(new Node(n.name(), n.opType(), List.of(flatIn), List.of(flatOut), Attributes.of(attrs)));
     g.nodes.add(new Node(n.name() + "_unflatten", "Reshape", List.of(flatOut, backShape), n.outputs(),
         Attributes.empty()));
   }

@@ -66,6 +66,18 @@ final class CpuKernels {
     if (kernel instanceof Gather g) {
       return LayoutCpu.gather(g, args);
     }
+    if (kernel instanceof dev.braid.device.kernel.Reduce r) {
+      return TensorCpu.reduce(r, args);
+    }
+    if (kernel instanceof dev.braid.device.kernel.AlongAxis a) {
+      return TensorCpu.alongAxis(a, args);
+    }
+    if (kernel instanceof dev.braid.device.kernel.TopK t) {
+      return TensorCpu.topK(t, args);
+    }
+    if (kernel instanceof dev.braid.device.kernel.Remap r) {
+      return TensorCpu.remap(r, args);
+    }
     throw new IllegalStateException("no CPU implementation for " + kernel);
   }
 }

@@ -35,7 +35,10 @@ public enum KernelFamily {
   ELEMENTWISE,
   /** Max, average and global average pooling. */
   POOL,
-  /** Softmax, layer normalization and reductions. */
+  /**
+   * Softmax, layer normalization and reductions; the reduction family, fibre operators and TopK
+   * of issue 12 ({@code Reduce}, {@code AlongAxis}, {@code TopK}) have no grouped kernel yet.
+   */
   NORMALIZATION,
   /** Transpose, concat, gather and copies: no grouped kernel, they launch alone. */
   LAYOUT;
@@ -54,11 +57,13 @@ public enum KernelFamily {
     if (kernel instanceof Pool2d || kernel instanceof GlobalAveragePool) {
       return POOL;
     }
-    if (kernel instanceof Softmax || kernel instanceof LayerNorm || kernel instanceof ReduceMean) {
+    if (kernel instanceof Softmax || kernel instanceof LayerNorm || kernel instanceof ReduceMean
+        || kernel instanceof dev.braid.device.kernel.Reduce || kernel instanceof dev.braid.device.kernel.AlongAxis
+        || kernel instanceof dev.braid.device.kernel.TopK) {
       return NORMALIZATION;
     }
     if (kernel instanceof Transpose || kernel instanceof Concat || kernel instanceof Gather
-        || kernel instanceof Copy) {
+        || kernel instanceof Copy || kernel instanceof dev.braid.device.kernel.Remap) {
       return LAYOUT;
     }
     throw new IllegalArgumentException("no kernel family for " + kernel);

@@ -138,6 +138,15 @@ public final class KernelGeometry {
     if (kernel instanceof ReduceMean r) {
       return rowWise(r.outputElements(), r.reducedElements(), 1);
     }
+    if (kernel instanceof dev.braid.device.kernel.Reduce r) {
+      return rowWise(r.outputElements(), r.reducedElements(), 2);
+    }
+    if (kernel instanceof dev.braid.device.kernel.AlongAxis a) {
+      return rowWise((long) a.outer() * a.inner(), a.axis(), 2);
+    }
+    if (kernel instanceof dev.braid.device.kernel.TopK t) {
+      return rowWise((long) t.outer() * t.inner(), t.axis(), 2);
+    }
     return simple(ceilDiv(elementwiseOutputs(kernel), (long) SIMPLE_THREADS * ELEMENTS_PER_THREAD));
   }
 
@@ -206,6 +215,9 @@ public final class KernelGeometry {
     }
     if (kernel instanceof Gather g) {
       return (long) g.outer() * g.indexCount() * g.inner();
+    }
+    if (kernel instanceof dev.braid.device.kernel.Remap r) {
+      return r.outputElements();
     }
     throw new IllegalArgumentException("no launch geometry for " + kernel);
   }
