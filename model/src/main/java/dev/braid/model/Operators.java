@@ -30,7 +30,8 @@ public final class Operators {
                   "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
                   "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
                   "LogSoftmax", "Hardmax", "CumSum", "TopK", "Slice", "Expand", "Tile", "Pad",
-                  "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size")));
+                  "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "GatherElements",
+                  "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot")));
 
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =

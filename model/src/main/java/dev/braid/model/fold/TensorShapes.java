@@ -51,7 +51,7 @@ final class TensorShapes {
       case "OneHot" -> oneHot(n, v, out);
       case "GatherElements" -> gatherElements(n, v, out);
       case "GatherND" -> gatherNd(n, v, out);
-      case "ScatterND", "ScatterElements" -> rename(in(n, 0, v), out);
+      case "ScatterND", "ScatterElements", "Scatter" -> scatter(n, v, out);
       case "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization", "GroupNormalization" ->
           rename(in(n, 0, v), out);
       default -> throw new ModelException("Braid has no shape inference for operator " + op);
@@ -171,6 +171,37 @@ final class TensorShapes {
     }
     Axes.normalize(n.attributes().getInt("axis", 0), data.shape().rank(), "attribute 'axis'");
     return new ValueInfo(out, data.dtype(), idx.shape());
+  }
+
+  private static ValueInfo scatter(Node n, Values v, String out) {
+    ValueInfo data = in(n, 0, v);
+    Shape idx = in(n, 1, v).shape(), upd = in(n, 2, v).shape();
+    Shape want;
+    if (n.opType().equals("ScatterND")) {
+      requireRank(in(n, 1, v), 1, Integer.MAX_VALUE, "indices");
+      int k = idx.dim(idx.rank() - 1);
+      if (k < 1 || k > data.shape().rank()) {
+        throw new ModelException("indices " + idx + " address " + k + " axes of data " + data.shape());
+      }
+      int[] d = new int[idx.rank() - 1 + data.shape().rank() - k];
+      for (int i = 0; i < idx.rank() - 1; i++) {
+        d[i] = idx.dim(i);
+      }
+      for (int i = k; i < data.shape().rank(); i++) {
+        d[idx.rank() - 1 + i - k] = data.shape().dim(i);
+      }
+      want = Shape.of(d);
+    } else {
+      Axes.normalize(n.attributes().getInt("axis", 0), data.shape().rank(), "attribute 'axis'");
+      if (idx.rank() != data.shape().rank()) {
+        throw new ModelException("indices " + idx + " must have the rank of data " + data.shape());
+      }
+      want = idx;
+    }
+    if (!upd.equals(want)) {
+      throw new ModelException("updates must have shape " + want + ", got " + upd);
+    }
+    return rename(data, out);
   }
 
   private static ValueInfo gatherNd(Node n, Values v, String out) {

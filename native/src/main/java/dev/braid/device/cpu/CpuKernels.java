@@ -78,6 +78,18 @@ final class CpuKernels {
     if (kernel instanceof dev.braid.device.kernel.Remap r) {
       return TensorCpu.remap(r, args);
     }
+    if (kernel instanceof dev.braid.device.kernel.GatherElements g) {
+      return IndexedCpu.gatherElements(g, args);
+    }
+    if (kernel instanceof dev.braid.device.kernel.GatherNd g) {
+      return IndexedCpu.gatherNd(g, args);
+    }
+    if (kernel instanceof dev.braid.device.kernel.Scatter s) {
+      return IndexedCpu.scatter(s, args);
+    }
+    if (kernel instanceof dev.braid.device.kernel.OneHot h) {
+      return IndexedCpu.oneHot(h, args);
+    }
     throw new IllegalStateException("no CPU implementation for " + kernel);
   }
 }

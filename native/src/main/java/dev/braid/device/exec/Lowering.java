@@ -120,6 +120,11 @@ public final class Lowering {
       case "CumSum" -> TensorLowering.cumSum(this, n);
       case "TopK" -> TensorLowering.topK(this, n);
       case "Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu" -> TensorLowering.remap(this, n);
+      case "GatherElements" -> TensorLowering.gatherElements(this, n);
+      case "GatherND" -> TensorLowering.gatherNd(this, n);
+      case "ScatterElements", "Scatter" -> TensorLowering.scatter(this, n, false);
+      case "ScatterND" -> TensorLowering.scatter(this, n, true);
+      case "OneHot" -> TensorLowering.oneHot(this, n);
       default -> throw new ModelException(n.describe() + ": operator " + n.opType() + " cannot be lowered to a kernel");
     }
   }

@@ -2,9 +2,14 @@ package dev.braid.device.exec;
 
 import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.AxisOp;
+import dev.braid.device.kernel.GatherElements;
+import dev.braid.device.kernel.GatherNd;
+import dev.braid.device.kernel.OneHot;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Remap;
+import dev.braid.device.kernel.Scatter;
+import dev.braid.device.kernel.ScatterReduction;
 import dev.braid.device.kernel.TopK;
 import dev.braid.model.ModelException;
 import dev.braid.model.Node;
@@ -28,7 +33,10 @@ import java.util.TreeSet;
  *   <li>TopK with a constant k: one {@link TopK} per output the graph uses;
  *   <li>Slice, Expand, Tile, Pad, Split, DepthToSpace, SpaceToDepth, Trilu: one {@link Remap} per
  *       output over the index program {@link IndexMaps} builds, or an alias where the map is the
- *       identity.
+ *       identity;
+ *   <li>GatherElements, GatherND, ScatterElements (and Scatter), ScatterND, OneHot: one kernel
+ *       each over run-time indices ({@link GatherElements}, {@link GatherNd}, {@link Scatter},
+ *       {@link OneHot}).
  * </ul>
  *
  * <p>Integer tensors are carried as float32: reductions and cumulative sums of them are marked
@@ -113,6 +121,50 @@ final class TensorLowering {
       String mapName = l.derive(n, "map" + out, Tensor.ofFloats(Shape.of(map.length), map));
       l.emit(n, new Remap(m.input().size(), m.output().size(), m.fill()), n.input(0), mapName, y);
     }
+  }
+
+  static void gatherElements(Lowering l, Node n) {
+    Shape data = l.shape(n.input(0));
+    int axis = Lowering.axis(n.attributes().getInt("axis", 0), data.rank(), n);
+    l.emit(n, new GatherElements(data, l.shape(n.input(1)), axis), n.input(0), n.input(1), n.output(0));
+  }
+
+  static void gatherNd(Lowering l, Node n) {
+    GatherNd k = new GatherNd(l.shape(n.input(0)), l.shape(n.input(1)), (int) n.attributes().getInt("batch_dims", 0));
+    checkElements(l, n, k.outputElements());
+    l.emit(n, k, n.input(0), n.input(1), n.output(0));
+  }
+
+  /** ScatterElements (and the deprecated Scatter, its opset 9-10 name) and ScatterND. */
+  static void scatter(Lowering l, Node n, boolean nd) {
+    Shape data = l.shape(n.input(0));
+    String r = n.attributes().getString("reduction", "none");
+    ScatterReduction reduction = switch (r) {
+      case "none" -> ScatterReduction.NONE;
+      case "add" -> ScatterReduction.ADD;
+      case "mul" -> ScatterReduction.MUL;
+      case "max" -> ScatterReduction.MAX;
+      case "min" -> ScatterReduction.MIN;
+      default -> throw new ModelException(n.describe() + ": attribute 'reduction' must be none, add, mul, max or min,"
+          + " got '" + r + "'");
+    };
+    int axis = nd ? 0 : Lowering.axis(n.attributes().getInt("axis", 0), data.rank(), n);
+    Scatter k = new Scatter(nd, data, l.shape(n.input(1)), axis, reduction);
+    if (l.shape(n.input(2)).size() != k.updateElements()) {
+      throw new ModelException(n.describe() + ": updates " + l.shape(n.input(2)) + " must have " + k.updateElements()
+          + " elements for indices " + l.shape(n.input(1)) + " into data " + data);
+    }
+    l.emit(n, k, n.input(0), n.input(1), n.input(2), n.output(0));
+  }
+
+  static void oneHot(Lowering l, Node n) {
+    Shape idx = l.shape(n.input(0));
+    int depth = (int) l.constant(n, 1, "depth").get(0);
+    float[] values = l.constant(n, 2, "values").toFloats();
+    int axis = Lowering.axis(n.attributes().getInt("axis", -1), idx.rank() + 1, n);
+    OneHot k = new OneHot(idx.product(0, axis), depth, idx.product(axis, idx.rank()), values[0], values[1]);
+    checkElements(l, n, (long) idx.size() * depth);
+    l.emit(n, k, n.input(0), n.output(0));
   }
 
   private static boolean isIdentity(IndexMap m) {

@@ -63,7 +63,9 @@ public enum KernelFamily {
       return NORMALIZATION;
     }
     if (kernel instanceof Transpose || kernel instanceof Concat || kernel instanceof Gather
-        || kernel instanceof Copy || kernel instanceof dev.braid.device.kernel.Remap) {
+        || kernel instanceof Copy || kernel instanceof dev.braid.device.kernel.Remap
+        || kernel instanceof dev.braid.device.kernel.GatherElements || kernel instanceof dev.braid.device.kernel.GatherNd
+        || kernel instanceof dev.braid.device.kernel.Scatter || kernel instanceof dev.braid.device.kernel.OneHot) {
       return LAYOUT;
     }
     throw new IllegalArgumentException("no kernel family for " + kernel);

@@ -219,6 +219,18 @@ public final class KernelGeometry {
     if (kernel instanceof dev.braid.device.kernel.Remap r) {
       return r.outputElements();
     }
+    if (kernel instanceof dev.braid.device.kernel.GatherElements g) {
+      return g.indices().size();
+    }
+    if (kernel instanceof dev.braid.device.kernel.GatherNd g) {
+      return g.outputElements();
+    }
+    if (kernel instanceof dev.braid.device.kernel.Scatter s) {
+      return s.data().size();
+    }
+    if (kernel instanceof dev.braid.device.kernel.OneHot h) {
+      return (long) h.outer() * h.depth() * h.inner();
+    }
     throw new IllegalArgumentException("no launch geometry for " + kernel);
   }
 

@@ -50,7 +50,9 @@ class TensorOpsNodeTest {
   private static final List<String> PREFIXES = List.of("test_reduce_", "test_argmax_", "test_argmin_",
       "test_logsoftmax", "test_hardmax", "test_cumsum", "test_top_k", "test_slice", "test_expand", "test_tile",
       "test_constant_pad", "test_edge_pad", "test_reflect_pad", "test_split", "test_depthtospace",
-      "test_spacetodepth", "test_tril", "test_triu", "test_size", "test_squeeze", "test_unsqueeze");
+      "test_spacetodepth", "test_tril", "test_triu", "test_size", "test_squeeze", "test_unsqueeze",
+      "test_gather_elements", "test_gathernd", "test_scatter_", "test_scatternd", "test_scatter_elements",
+      "test_onehot", "test_range", "test_constantofshape");
 
   /** (operator, input index) whose graph inputs are shape parameters, bound as constants. */
   private static final Map<String, Set<Integer>> PARAMETERS = Map.ofEntries(
@@ -61,7 +63,8 @@ class TensorOpsNodeTest {
       Map.entry("ReduceLogSum", Set.of(1)), Map.entry("ReduceLogSumExp", Set.of(1)),
       Map.entry("ReduceSumSquare", Set.of(1)), Map.entry("TopK", Set.of(1)), Map.entry("Squeeze", Set.of(1)),
       Map.entry("Unsqueeze", Set.of(1)), Map.entry("CumSum", Set.of(1)), Map.entry("Trilu", Set.of(1)),
-      Map.entry("Reshape", Set.of(1)));
+      Map.entry("Reshape", Set.of(1)), Map.entry("OneHot", Set.of(1, 2)), Map.entry("Range", Set.of(0, 1, 2)),
+      Map.entry("ConstantOfShape", Set.of(0)));
 
   private static final CpuDevice DEVICE = new CpuDevice(2, 1 << 28);
   private static final Map<String, String> OUTCOMES = new TreeMap<>();
