@@ -31,7 +31,9 @@ public final class Operators {
                   "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
                   "LogSoftmax", "Hardmax", "CumSum", "TopK", "Slice", "Expand", "Tile", "Pad",
                   "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "GatherElements",
-                  "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot")));
+                  "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
+                  "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization",
+                  "GroupNormalization", "GlobalMaxPool")));
 
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =

@@ -27,7 +27,10 @@ import java.util.Map;
  *   <li>Softmax, LogSoftmax, Hardmax: {@code axis} explicit and normalized; before opset 13, these
  *       on a non-last axis meant "flatten to 2-D at axis", so each becomes Reshape, the op on the
  *       last axis, Reshape.
- *   <li>Dropout, LayerNormalization, BatchNormalization, MaxPool: only the first output is kept.
+ *   <li>Dropout, LayerNormalization, BatchNormalization, MaxPool: only the first output is kept
+ *       (a LayerNormalization declaring Mean or InvStdDev is decomposed instead).
+ *   <li>InstanceNormalization, MeanVarianceNormalization, LpNormalization, GroupNormalization,
+ *       GlobalMaxPool: rewritten into reductions and elementwise nodes ({@link Decompositions}).
  * </ul>
  */
 final class Canonicalizer {
@@ -35,6 +38,10 @@ final class Canonicalizer {
 
   /** Appends the canonical form of {@code n} (whose output info is known) to {@code g.nodes}. */
   static void append(Node n, WorkGraph g) {
+    if (Decompositions.applies(n)) {
+      Decompositions.append(n, g);
+      return;
+    }
     switch (n.opType()) {
       case "Conv", "MaxPool", "AveragePool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
       case "Dropout", "LayerNormalization", "BatchNormalization" -> g.nodes.add(firstOutputOnly(n));

@@ -12,6 +12,7 @@ import dev.braid.model.ValueInfo;
 import dev.braid.model.onnx.DimSpec;
 import dev.braid.model.onnx.ImportedModel;
 import dev.braid.model.onnx.OnnxImporter;
+import dev.braid.model.onnx.OnnxProto;
 import dev.braid.model.onnx.TensorFiles;
 import dev.braid.model.onnx.TensorSpec;
 import java.io.IOException;
@@ -44,7 +45,16 @@ import org.junit.jupiter.api.TestFactory;
  * inputs.
  */
 class TensorOpsNodeTest {
-  private static final Path NODE = Path.of("/usr/share/libonnx-testdata/data/node");
+  private static final Path DATA = Path.of("/usr/share/libonnx-testdata/data");
+  private static final Path NODE = DATA.resolve("node");
+
+  /** The operators of this set: a case of the other suites is included when its model uses one. */
+  private static final Set<String> OPS = Set.of("ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+      "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin", "LogSoftmax", "Hardmax",
+      "CumSum", "TopK", "Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size",
+      "GatherElements", "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
+      "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization", "GroupNormalization",
+      "GlobalMaxPool");
 
   /** The test directories of this set of operators, by name prefix. */
   private static final List<String> PREFIXES = List.of("test_reduce_", "test_argmax_", "test_argmin_",
@@ -52,7 +62,8 @@ class TensorOpsNodeTest {
       "test_constant_pad", "test_edge_pad", "test_reflect_pad", "test_split", "test_depthtospace",
       "test_spacetodepth", "test_tril", "test_triu", "test_size", "test_squeeze", "test_unsqueeze",
       "test_gather_elements", "test_gathernd", "test_scatter_", "test_scatternd", "test_scatter_elements",
-      "test_onehot", "test_range", "test_constantofshape");
+      "test_onehot", "test_range", "test_constantofshape", "test_instancenorm", "test_mvn", "test_globalmaxpool",
+      "test_layer_normalization", "test_maxpool_with_argmax");
 
   /** (operator, input index) whose graph inputs are shape parameters, bound as constants. */
   private static final Map<String, Set<Integer>> PARAMETERS = Map.ofEntries(
@@ -80,13 +91,30 @@ class TensorOpsNodeTest {
       dirs.filter(d -> PREFIXES.stream().anyMatch(p -> d.getFileName().toString().startsWith(p))).sorted()
           .forEach(cases::add);
     }
-    return cases.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> runCase(d)));
+    for (String suite : List.of("pytorch-converted", "pytorch-operator", "simple")) {
+      if (Files.isDirectory(DATA.resolve(suite))) {
+        try (Stream<Path> dirs = Files.list(DATA.resolve(suite))) {
+          dirs.filter(TensorOpsNodeTest::usesOneOfOps).sorted().forEach(cases::add);
+        }
+      }
+    }
+    return cases.stream().map(d -> DynamicTest.dynamicTest(caseName(d), () -> runCase(d)));
+  }
+
+  /** Whether the case's model has a node of one of {@link #OPS} (read without importing it). */
+  private static boolean usesOneOfOps(Path dir) {
+    try {
+      OnnxProto.ModelProto m = OnnxProto.ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model.onnx")));
+      return m.getGraph().getNodeList().stream().anyMatch(n -> OPS.contains(n.getOpType()));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @AfterAll
   static void summary() {
     long pass = OUTCOMES.values().stream().filter("pass"::equals).count();
-    System.out.println("TensorOpsNodeTest: " + pass + " of " + OUTCOMES.size() + " node cases pass");
+    System.out.println("TensorOpsNodeTest: " + pass + " of " + OUTCOMES.size() + " cases pass");
     OUTCOMES.forEach((k, v) -> {
       if (!v.equals("pass")) {
         System.out.println("  " + k + ": " + (v.length() > 240 ? v.substring(0, 240) + "..." : v));
@@ -94,8 +122,12 @@ class TensorOpsNodeTest {
     });
   }
 
+  private static String caseName(Path dir) {
+    return dir.getParent().getFileName() + "/" + dir.getFileName();
+  }
+
   private static void runCase(Path dir) {
-    String name = dir.getFileName().toString();
+    String name = caseName(dir);
     Path data = dir.resolve("test_data_set_0");
     ImportedModel m;
     Map<String, Tensor> inputs = new LinkedHashMap<>();
