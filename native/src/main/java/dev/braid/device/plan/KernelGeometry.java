@@ -144,9 +144,6 @@ public final class KernelGeometry {
     if (kernel instanceof dev.braid.device.kernel.AlongAxis a) {
       return rowWise((long) a.outer() * a.inner(), a.axis(), 2);
     }
-    if (kernel instanceof dev.braid.device.kernel.TopK t) {
-      return rowWise((long) t.outer() * t.inner(), t.axis(), 2);
-    }
     return simple(ceilDiv(elementwiseOutputs(kernel), (long) SIMPLE_THREADS * ELEMENTS_PER_THREAD));
   }
 
@@ -218,6 +215,9 @@ public final class KernelGeometry {
     }
     if (kernel instanceof dev.braid.device.kernel.Remap r) {
       return r.outputElements();
+    }
+    if (kernel instanceof dev.braid.device.kernel.TopK t) {
+      return (long) t.outer() * t.inner();
     }
     if (kernel instanceof dev.braid.device.kernel.GatherElements g) {
       return g.indices().size();
