@@ -415,3 +415,79 @@ braid_onehot_f32(const float* __restrict__ idx, float* __restrict__ y, long long
     y[e] = j == hot ? on : off;
   }
 }
+
+// PoolNd kinds (dev.braid.device.kernel.PoolNd.Kind ordinals).
+#define BRAID_P_MAX 0
+#define BRAID_P_AVERAGE 1
+#define BRAID_P_LP 2
+#define BRAID_P_MAX_INDEX 3
+
+// PoolNd over r = g.rank (1..3) spatial axes, one thread per output element. The geometry is
+// packed into a BraidShape: dims[0..r) input dims, dims[3..3+r) output dims, strideA[0..r)
+// kernel, strideA[3..3+r) strides, strideB[0..r) pads at the beginning, strideB[3..3+r) pads at
+// the end, dims2[0..r) dilations. Semantics as the CPU reference (PoolNdCpu).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_pool_nd_f32(const float* __restrict__ x, float* __restrict__ y, long long n, BraidShape g, int32_t kind,
+                  int32_t countIncludePad, int32_t p, int32_t columnMajor) {
+  int r = g.rank;
+  long long inPlane = 1, outPlane = 1, window = 1;
+  for (int d = 0; d < r; d++) {
+    inPlane *= g.dims[d];
+    outPlane *= g.dims[3 + d];
+    window *= g.strideA[d];
+  }
+  BRAID_EW_FOR(o, n) {
+    long long plane = o / outPlane, rem = o % outPlane;
+    int oc[3] = {0, 0, 0};
+    for (int d = r - 1; d >= 0; d--) {
+      oc[d] = (int)(rem % g.dims[3 + d]);
+      rem /= g.dims[3 + d];
+    }
+    float acc = (kind == BRAID_P_MAX || kind == BRAID_P_MAX_INDEX) ? -INFINITY : 0.f;
+    long long best = -1;
+    int valid = 0, inside = 0;
+    for (long long w = 0; w < window; w++) {
+      long long wr = w, off = 0, colOff = 0, rowStride = 1, colStride = 1;
+      int kc[3] = {0, 0, 0};
+      for (int d = r - 1; d >= 0; d--) {
+        kc[d] = (int)(wr % g.strideA[d]);
+        wr /= g.strideA[d];
+      }
+      bool ok = true, padded = true;
+      for (int d = r - 1; d >= 0; d--) {
+        int pos = oc[d] * g.strideA[3 + d] - g.strideB[d] + kc[d] * g.dims2[d];
+        ok = ok && pos >= 0 && pos < g.dims[d];
+        padded = padded && pos < g.dims[d] + g.strideB[3 + d];
+        off += (long long)pos * rowStride;
+        rowStride *= g.dims[d];
+      }
+      for (int d = 0; d < r; d++) {
+        int pos = oc[d] * g.strideA[3 + d] - g.strideB[d] + kc[d] * g.dims2[d];
+        colOff += (long long)pos * colStride;
+        colStride *= g.dims[d];
+      }
+      if (padded) inside++;
+      if (!ok) continue;
+      float v = x[plane * inPlane + off];
+      valid++;
+      if (kind == BRAID_P_MAX || kind == BRAID_P_MAX_INDEX) {
+        if (best < 0 || v > acc || (v != v && acc == acc)) {
+          acc = v;
+          best = columnMajor ? colOff : off;
+        }
+      } else if (kind == BRAID_P_AVERAGE) {
+        acc += v;
+      } else {
+        acc += powf(fabsf(v), (float)p);
+      }
+    }
+    float out;
+    switch (kind) {
+      case BRAID_P_MAX: out = acc; break;
+      case BRAID_P_MAX_INDEX: out = (float)(plane * inPlane + best); break;
+      case BRAID_P_AVERAGE: out = acc / (float)(countIncludePad ? inside : valid); break;
+      default: out = powf(acc, 1.f / (float)p); break;
+    }
+    y[o] = out;
+  }
+}

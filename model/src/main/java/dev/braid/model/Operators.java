@@ -33,7 +33,7 @@ public final class Operators {
                   "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "GatherElements",
                   "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
                   "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization",
-                  "GroupNormalization", "GlobalMaxPool")));
+                  "GroupNormalization", "GlobalMaxPool", "LpPool")));
 
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =

@@ -18,7 +18,8 @@ import java.util.Map;
  * no opset to be read:
  *
  * <ul>
- *   <li>Conv, MaxPool, AveragePool: {@code auto_pad} resolved into explicit {@code pads}.
+ *   <li>Conv, MaxPool, AveragePool, LpPool: {@code auto_pad} resolved into explicit {@code pads}
+ *       (MaxPool keeps its Indices output).
  *   <li>Clip: {@code min}/{@code max} attributes (opset &lt; 11) become constant inputs 1 and 2.
  *   <li>Squeeze, Unsqueeze and the ReduceX family (ReduceMean, ReduceSum, ReduceMax...): axes
  *       become a constant INT64 input 1, always explicit (Squeeze without axes lists its size-1
@@ -27,7 +28,7 @@ import java.util.Map;
  *   <li>Softmax, LogSoftmax, Hardmax: {@code axis} explicit and normalized; before opset 13, these
  *       on a non-last axis meant "flatten to 2-D at axis", so each becomes Reshape, the op on the
  *       last axis, Reshape.
- *   <li>Dropout, LayerNormalization, BatchNormalization, MaxPool: only the first output is kept
+ *   <li>Dropout, LayerNormalization, BatchNormalization: only the first output is kept
  *       (a LayerNormalization declaring Mean or InvStdDev is decomposed instead).
  *   <li>InstanceNormalization, MeanVarianceNormalization, LpNormalization, GroupNormalization,
  *       GlobalMaxPool: rewritten into reductions and elementwise nodes ({@link Decompositions}).
@@ -43,7 +44,8 @@ final class Canonicalizer {
       return;
     }
     switch (n.opType()) {
-      case "Conv", "MaxPool", "AveragePool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
+      case "Conv", "AveragePool", "LpPool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
+      case "MaxPool" -> g.nodes.add(explicitPads(n, g));
       case "Dropout", "LayerNormalization", "BatchNormalization" -> g.nodes.add(firstOutputOnly(n));
       case "Clip" -> g.nodes.add(clip(n, g));
       case "Squeeze", "Unsqueeze" -> g.nodes.add(axesInput(n, g, axesOf(n, g)));

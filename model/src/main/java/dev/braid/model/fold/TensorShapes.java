@@ -67,6 +67,9 @@ final class TensorShapes {
           extra.add(new ValueInfo(n.output(i), in(n, 0, v).dtype(), IndexMaps.of(n, i, v).output()));
         }
       }
+    } else if (n.opType().equals("MaxPool") && n.outputs().size() > 1 && !n.output(1).isEmpty()) {
+      ValueInfo values = ShapeInference.infer(n, v);
+      extra.add(new ValueInfo(n.output(1), DType.INT64, values.shape()));
     } else if (n.opType().equals("TopK") && n.outputs().size() > 1 && !n.output(1).isEmpty()) {
       extra.add(rename(topK(n, v).get(1), n.output(1)));
     }

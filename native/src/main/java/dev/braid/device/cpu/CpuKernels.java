@@ -90,6 +90,9 @@ final class CpuKernels {
     if (kernel instanceof dev.braid.device.kernel.OneHot h) {
       return IndexedCpu.oneHot(h, args);
     }
+    if (kernel instanceof dev.braid.device.kernel.PoolNd p) {
+      return PoolNdCpu.plan(p, args);
+    }
     throw new IllegalStateException("no CPU implementation for " + kernel);
   }
 }

@@ -13,6 +13,7 @@ import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.OneHot;
+import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.Remap;
 import dev.braid.device.kernel.Scatter;
@@ -23,7 +24,7 @@ import java.util.List;
 /**
  * The calls of issue 12's single kernels (tensor.cuh): {@link Reduce}, {@link AlongAxis},
  * {@link TopK}, {@link Remap}, {@link GatherElements}, {@link GatherNd}, {@link Scatter} (a copy,
- * then the updates) and {@link OneHot}. A kernel that checks run-time values (indices, integral
+ * then the updates), {@link OneHot} and {@link PoolNd}. A kernel that checks run-time values (indices, integral
  * results) gets a zeroed status word and a {@link StatusCheck} that fails the launch with the
  * reason when the word is set. None of these has a grouped kernel.
  */
@@ -32,7 +33,8 @@ final class TensorPacking {
 
   static boolean handles(Kernel k) {
     return k instanceof Reduce || k instanceof AlongAxis || k instanceof TopK || k instanceof Remap
-        || k instanceof GatherElements || k instanceof GatherNd || k instanceof Scatter || k instanceof OneHot;
+        || k instanceof GatherElements || k instanceof GatherNd || k instanceof Scatter || k instanceof OneHot
+        || k instanceof PoolNd;
   }
 
   static void pack(LaunchPacker.Builder b, KernelLaunch k) {
@@ -72,6 +74,8 @@ final class TensorPacking {
       long n = (long) h.outer() * h.depth() * h.inner();
       b.elementwise("braid_onehot_f32", n, List.of(new Ptr(b.addr(k, 0)), new Ptr(b.out(k)), new I64(n),
           new I32(h.depth()), new I32(h.inner()), new F32(h.off()), new F32(h.on())));
+    } else if (kernel instanceof PoolNd p) {
+      poolNd(b, k, p);
     } else {
       throw new IllegalArgumentException("not a tensor kernel: " + kernel);
     }
@@ -153,6 +157,25 @@ final class TensorPacking {
     b.elementwise("braid_gather_nd_f32", n, List.of(new Ptr(b.addr(k, 0)), new Ptr(b.addr(k, 1)), new Ptr(b.out(k)),
         new I64(n), new I32(g.slice()), new I32(g.tuples() / Math.max(1, batchTuples)),
         new I64(g.data().product(g.batchDims(), g.data().rank())), new Struct("BraidShape", s), new Ptr(status)));
+  }
+
+  /** PoolNd's geometry packed into a BraidShape as braid_pool_nd_f32 reads it. */
+  private static void poolNd(LaunchPacker.Builder b, KernelLaunch k, PoolNd p) {
+    int r = p.in().size();
+    int[] dims = new int[6], strideA = new int[6], strideB = new int[6], dims2 = new int[r];
+    for (int d = 0; d < r; d++) {
+      dims[d] = p.in().get(d);
+      dims[3 + d] = p.out().get(d);
+      strideA[d] = p.kernel().get(d);
+      strideA[3 + d] = p.stride().get(d);
+      strideB[d] = p.padBegin().get(d);
+      strideB[3 + d] = p.padEnd().get(d);
+      dims2[d] = p.dilation().get(d);
+    }
+    byte[] g = ShapeStruct.of(r, 0, dims, strideA, strideB, dims2);
+    b.elementwise("braid_pool_nd_f32", p.outputElements(), List.of(new Ptr(b.addr(k, 0)), new Ptr(b.out(k)),
+        new I64(p.outputElements()), new Struct("BraidShape", g), new I32(p.kind().ordinal()),
+        new I32(p.countIncludePad() ? 1 : 0), new I32(p.p()), new I32(p.columnMajor() ? 1 : 0)));
   }
 
   private static void scatter(LaunchPacker.Builder b, KernelLaunch k, Scatter s) {

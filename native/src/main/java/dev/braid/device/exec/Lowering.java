@@ -81,7 +81,7 @@ public final class Lowering {
       case "Gemm" -> SpatialLowering.gemm(this, n);
       case "MatMul" -> SpatialLowering.matMul(this, n);
       case "Conv" -> SpatialLowering.conv(this, n);
-      case "MaxPool", "AveragePool" -> SpatialLowering.pool(this, n);
+      case "MaxPool", "AveragePool", "LpPool" -> TensorLowering.pool(this, n);
       case "Add" -> binary(n, BinaryOp.ADD);
       case "Sub" -> binary(n, BinaryOp.SUB);
       case "Mul" -> binary(n, BinaryOp.MUL);

@@ -5,6 +5,7 @@ import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.OneHot;
+import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Remap;
@@ -165,6 +166,67 @@ final class TensorLowering {
     OneHot k = new OneHot(idx.product(0, axis), depth, idx.product(axis, idx.rank()), values[0], values[1]);
     checkElements(l, n, (long) idx.size() * depth);
     l.emit(n, k, n.input(0), n.output(0));
+  }
+
+  /**
+   * MaxPool, AveragePool, LpPool: 1-D and 2-D max and average pools without a used Indices output
+   * stay {@link SpatialLowering#pool}'s {@code Pool2d}; 3-D windows, LpPool and MaxPool's Indices
+   * run as {@link PoolNd} (the Indices as a second kernel).
+   */
+  static void pool(Lowering l, Node n) {
+    Shape x = l.shape(n.input(0)), y = l.shape(n.output(0));
+    boolean indices = n.outputs().size() > 1 && !n.output(1).isEmpty() && l.isUsed(n.output(1));
+    if (!n.opType().equals("LpPool") && !indices && (x.rank() == 3 || x.rank() == 4)) {
+      SpatialLowering.pool(l, new Node(n.name(), n.opType(), n.inputs(), List.of(n.output(0)), n.attributes()));
+      return;
+    }
+    int r = x.rank() - 2;
+    if (r < 1 || r > PoolNd.MAX_SPATIAL) {
+      throw new ModelException(n.describe() + ": pooling over " + r + " spatial axes (input " + x + "); at most "
+          + PoolNd.MAX_SPATIAL + " are supported");
+    }
+    long[] kernel = n.attributes().getInts("kernel_shape", null);
+    long[] strides = n.attributes().getInts("strides", ones(r));
+    long[] dil = n.attributes().getInts("dilations", ones(r));
+    long[] pads = n.attributes().getInts("pads", new long[2 * r]);
+    if (kernel == null || kernel.length != r || strides.length != r || dil.length != r || pads.length != 2 * r) {
+      throw new ModelException(n.describe() + ": kernel_shape, strides, dilations and pads must have " + r + ", " + r
+          + ", " + r + " and " + 2 * r + " entries");
+    }
+    List<Integer> in = new ArrayList<>(), out = new ArrayList<>();
+    for (int d = 0; d < r; d++) {
+      in.add(x.dim(2 + d));
+      out.add(y.dim(2 + d));
+    }
+    PoolNd.Kind kind = switch (n.opType()) {
+      case "MaxPool" -> PoolNd.Kind.MAX;
+      case "AveragePool" -> PoolNd.Kind.AVERAGE;
+      default -> PoolNd.Kind.LP;
+    };
+    boolean includePad = n.attributes().getInt("count_include_pad", 0) != 0;
+    int p = (int) n.attributes().getInt("p", 2);
+    boolean columnMajor = n.attributes().getInt("storage_order", 0) != 0;
+    PoolNd values = new PoolNd(kind, x.dim(0) * x.dim(1), in, list(kernel, 0, r), list(strides, 0, r),
+        list(pads, 0, r), list(pads, r, r), list(dil, 0, r), out, includePad, p, columnMajor);
+    l.emit(n, values, n.input(0), n.output(0));
+    if (indices) {
+      l.emit(n, new PoolNd(PoolNd.Kind.MAX_INDEX, values.planes(), in, values.kernel(), values.stride(),
+          values.padBegin(), values.padEnd(), values.dilation(), out, false, p, columnMajor), n.input(0), n.output(1));
+    }
+  }
+
+  private static long[] ones(int n) {
+    long[] a = new long[n];
+    java.util.Arrays.fill(a, 1);
+    return a;
+  }
+
+  private static List<Integer> list(long[] a, int from, int count) {
+    List<Integer> l = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      l.add((int) a[from + i]);
+    }
+    return l;
   }
 
   private static boolean isIdentity(IndexMap m) {

@@ -98,12 +98,12 @@ public final class FusionKeys {
 
   /**
    * Whether a grouped kernel exists for the kernel's precision (float32 only, for now) and kind
-   * (none yet for Reduce, AlongAxis and TopK).
+   * (none yet for Reduce, AlongAxis, TopK and PoolNd).
    */
   private static boolean fusable(Kernel kernel) {
     return !(kernel instanceof Gemm g && g.precision() != Precision.FP32)
         && !(kernel instanceof dev.braid.device.kernel.Reduce || kernel instanceof dev.braid.device.kernel.AlongAxis
-            || kernel instanceof dev.braid.device.kernel.TopK)
+            || kernel instanceof dev.braid.device.kernel.TopK || kernel instanceof dev.braid.device.kernel.PoolNd)
         && !(kernel instanceof Conv2d c && c.precision() != Precision.FP32);
   }
 

@@ -54,7 +54,7 @@ public enum KernelFamily {
     if (kernel instanceof Unary || kernel instanceof Binary || kernel instanceof BatchNorm) {
       return ELEMENTWISE;
     }
-    if (kernel instanceof Pool2d || kernel instanceof GlobalAveragePool) {
+    if (kernel instanceof Pool2d || kernel instanceof GlobalAveragePool || kernel instanceof dev.braid.device.kernel.PoolNd) {
       return POOL;
     }
     if (kernel instanceof Softmax || kernel instanceof LayerNorm || kernel instanceof ReduceMean

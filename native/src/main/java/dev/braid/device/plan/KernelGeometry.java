@@ -219,6 +219,9 @@ public final class KernelGeometry {
     if (kernel instanceof dev.braid.device.kernel.TopK t) {
       return (long) t.outer() * t.inner();
     }
+    if (kernel instanceof dev.braid.device.kernel.PoolNd p) {
+      return p.outputElements();
+    }
     if (kernel instanceof dev.braid.device.kernel.GatherElements g) {
       return g.indices().size();
     }

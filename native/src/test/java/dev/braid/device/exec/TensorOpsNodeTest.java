@@ -54,7 +54,7 @@ class TensorOpsNodeTest {
       "CumSum", "TopK", "Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size",
       "GatherElements", "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
       "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization", "GroupNormalization",
-      "GlobalMaxPool");
+      "GlobalMaxPool", "MaxPool", "AveragePool", "LpPool");
 
   /** The test directories of this set of operators, by name prefix. */
   private static final List<String> PREFIXES = List.of("test_reduce_", "test_argmax_", "test_argmin_",
@@ -63,7 +63,7 @@ class TensorOpsNodeTest {
       "test_spacetodepth", "test_tril", "test_triu", "test_size", "test_squeeze", "test_unsqueeze",
       "test_gather_elements", "test_gathernd", "test_scatter_", "test_scatternd", "test_scatter_elements",
       "test_onehot", "test_range", "test_constantofshape", "test_instancenorm", "test_mvn", "test_globalmaxpool",
-      "test_layer_normalization", "test_maxpool_with_argmax");
+      "test_layer_normalization", "test_maxpool", "test_averagepool", "test_lppool");
 
   /** (operator, input index) whose graph inputs are shape parameters, bound as constants. */
   private static final Map<String, Set<Integer>> PARAMETERS = Map.ofEntries(
@@ -86,7 +86,8 @@ class TensorOpsNodeTest {
   private static final Set<String> STABLE_BEFORE_7 = Set.of("InstanceNormalization", "GlobalMaxPool", "LogSoftmax",
       "Softmax", "Pad", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceLogSum",
       "ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin", "Slice", "Split", "Tile",
-      "Transpose", "Concat", "Squeeze", "Unsqueeze", "Identity", "Hardmax", "TopK", "DepthToSpace", "SpaceToDepth");
+      "Transpose", "Concat", "Squeeze", "Unsqueeze", "Identity", "Hardmax", "TopK", "DepthToSpace", "SpaceToDepth",
+      "MaxPool", "AveragePool");
 
   private static final CpuDevice DEVICE = new CpuDevice(2, 1 << 28);
   private static final Map<String, String> OUTCOMES = new TreeMap<>();
