@@ -3,6 +3,7 @@ package dev.braid.device.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.braid.device.Device;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.model.ModelException;
 import dev.braid.model.ModelGraph;
@@ -90,7 +91,7 @@ class TensorOpsNodeTest {
       "MaxPool", "AveragePool");
 
   private static final CpuDevice DEVICE = new CpuDevice(2, 1 << 28);
-  private static final Map<String, String> OUTCOMES = new TreeMap<>();
+  private static final Map<String, String> OUTCOMES = java.util.Collections.synchronizedMap(new TreeMap<>());
   private static final Set<String> RESTAMPED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @TestFactory
@@ -111,7 +112,8 @@ class TensorOpsNodeTest {
         }
       }
     }
-    return cases.stream().map(d -> DynamicTest.dynamicTest(caseName(d), () -> runCase(d)));
+    Device device = device();
+    return cases.stream().map(d -> DynamicTest.dynamicTest(caseName(d), () -> runCase(d, device)));
   }
 
   /** Whether the case's model has a node of one of {@link #OPS} (read without importing it). */
@@ -134,14 +136,20 @@ class TensorOpsNodeTest {
         System.out.println("  " + k + ": " + (v.length() > 240 ? v.substring(0, 240) + "..." : v));
       }
     });
+    OUTCOMES.clear();
   }
 
   private static String caseName(Path dir) {
     return dir.getParent().getFileName() + "/" + dir.getFileName();
   }
 
-  private static void runCase(Path dir) {
-    String name = caseName(dir);
+  /** The device the cases run on; {@code TensorOpsNodeGpuTest} runs them on CUDA. */
+  Device device() {
+    return DEVICE;
+  }
+
+  private static void runCase(Path dir, Device device) {
+    String name = device.info().kind() + " " + caseName(dir);
     Path data = dir.resolve("test_data_set_0");
     ImportedModel m;
     Map<String, Tensor> inputs = new LinkedHashMap<>();
@@ -162,7 +170,7 @@ class TensorOpsNodeTest {
       return;
     }
     Map<String, Tensor> got;
-    try (CompiledModel cm = ModelExecutor.compile(g, DEVICE)) {
+    try (CompiledModel cm = ModelExecutor.compile(g, device)) {
       Map<String, Tensor> run = new HashMap<>();
       for (ValueInfo in : g.inputs()) {
         run.put(in.name(), inputs.get(in.name()));
