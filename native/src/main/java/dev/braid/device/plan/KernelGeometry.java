@@ -100,6 +100,9 @@ public final class KernelGeometry {
 
   /** The grid and per-block resources of the CUDA kernel launched for {@code kernel}. */
   public static LaunchGeometry of(Kernel kernel) {
+    if (TensorGeometry.handles(kernel)) {
+      return TensorGeometry.of(kernel);
+    }
     if (kernel instanceof Gemm g) {
       if (g.precision() == Precision.BF16_FP32_ACC) {
         return new LaunchGeometry(blocks((long) g.batch() * ceilDiv(g.m(), TILE) * ceilDiv(g.n(), TILE)),
@@ -137,12 +140,6 @@ public final class KernelGeometry {
     }
     if (kernel instanceof ReduceMean r) {
       return rowWise(r.outputElements(), r.reducedElements(), 1);
-    }
-    if (kernel instanceof dev.braid.device.kernel.Reduce r) {
-      return rowWise(r.outputElements(), r.reducedElements(), 2);
-    }
-    if (kernel instanceof dev.braid.device.kernel.AlongAxis a) {
-      return rowWise((long) a.outer() * a.inner(), a.axis(), 2);
     }
     return simple(ceilDiv(elementwiseOutputs(kernel), (long) SIMPLE_THREADS * ELEMENTS_PER_THREAD));
   }
@@ -213,27 +210,7 @@ public final class KernelGeometry {
     if (kernel instanceof Gather g) {
       return (long) g.outer() * g.indexCount() * g.inner();
     }
-    if (kernel instanceof dev.braid.device.kernel.Remap r) {
-      return r.outputElements();
-    }
-    if (kernel instanceof dev.braid.device.kernel.TopK t) {
-      return (long) t.outer() * t.inner();
-    }
-    if (kernel instanceof dev.braid.device.kernel.PoolNd p) {
-      return p.outputElements();
-    }
-    if (kernel instanceof dev.braid.device.kernel.GatherElements g) {
-      return g.indices().size();
-    }
-    if (kernel instanceof dev.braid.device.kernel.GatherNd g) {
-      return g.outputElements();
-    }
-    if (kernel instanceof dev.braid.device.kernel.Scatter s) {
-      return s.data().size();
-    }
-    if (kernel instanceof dev.braid.device.kernel.OneHot h) {
-      return (long) h.outer() * h.depth() * h.inner();
-    }
+
     throw new IllegalArgumentException("no launch geometry for " + kernel);
   }
 
