@@ -6,3 +6,4 @@
 #include "elementwise.cuh"
 #include "reduce.cuh"
 #include "grouped.cuh"
+#include "tensor.cuh"

@@ -19,6 +19,22 @@ public final class Operators {
                   "LayerNormalization", "ReduceMean", "Identity", "Dropout", "BatchNormalization",
                   "Unsqueeze", "Squeeze", "Gather", "Cast")));
 
+  /**
+   * Reductions, axis operators, layout and gather/scatter operators, normalizations and pools
+   * beyond the first set (lowered by the native module's TensorLowering).
+   */
+  public static final Set<String> TENSOR =
+      Collections.unmodifiableSet(
+          new TreeSet<>(
+              Set.of(
+                  "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+                  "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
+                  "LogSoftmax", "Hardmax", "CumSum", "TopK", "Slice", "Expand", "Tile", "Pad",
+                  "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "GatherElements",
+                  "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
+                  "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization",
+                  "GroupNormalization", "GlobalMaxPool", "LpPool")));
+
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =
       Collections.unmodifiableSet(new TreeSet<>(Set.of("Constant", "Shape", "ConstantOfShape", "Range")));
@@ -28,6 +44,7 @@ public final class Operators {
 
   static {
     TreeSet<String> all = new TreeSet<>(COMPUTE);
+    all.addAll(TENSOR);
     all.addAll(FOLD_ONLY);
     SUPPORTED = Collections.unmodifiableSet(all);
   }

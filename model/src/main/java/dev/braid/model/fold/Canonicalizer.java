@@ -19,16 +19,22 @@ import java.util.Map;
  * no opset to be read:
  *
  * <ul>
- *   <li>Conv, MaxPool, AveragePool: {@code auto_pad} resolved into explicit {@code pads}.
+ *   <li>Conv, MaxPool, AveragePool, LpPool: {@code auto_pad} resolved into explicit {@code pads}
+ *       (MaxPool keeps its Indices output).
  *   <li>Clip: {@code min}/{@code max} attributes (opset &lt; 11) become constant inputs 1 and 2.
- *   <li>Squeeze, Unsqueeze, ReduceMean: axes become a constant INT64 input 1, always explicit
- *       (Squeeze without axes lists its size-1 axes; ReduceMean over all axes lists them all); a
- *       ReduceMean that is a no-op ({@code noop_with_empty_axes}) becomes Identity.
- *   <li>Softmax: {@code axis} explicit and normalized; before opset 13, Softmax on a non-last axis
- *       meant "flatten to 2-D at axis", so it becomes Reshape, Softmax on the last axis, Reshape.
- *   <li>Dropout, LayerNormalization, BatchNormalization, MaxPool: only the first output is kept.
- *       Dropout must be in inference mode (where it is the identity): a {@code training_mode}
- *       input that is not the constant false is refused unless the ratio is the constant 0.
+ *   <li>Squeeze, Unsqueeze and the ReduceX family (ReduceMean, ReduceSum, ReduceMax...): axes
+ *       become a constant INT64 input 1, always explicit (Squeeze without axes lists its size-1
+ *       axes; a reduction over all axes lists them all); a reduction that is a no-op
+ *       ({@code noop_with_empty_axes}) becomes Identity.
+ *   <li>Softmax, LogSoftmax, Hardmax: {@code axis} explicit and normalized; before opset 13, these
+ *       on a non-last axis meant "flatten to 2-D at axis", so each becomes Reshape, the op on the
+ *       last axis, Reshape.
+ *   <li>Dropout, LayerNormalization, BatchNormalization: only the first output is kept
+ *       (a LayerNormalization declaring Mean or InvStdDev is decomposed instead). Dropout must be
+ *       in inference mode (where it is the identity): a {@code training_mode} input that is not
+ *       the constant false is refused unless the ratio is the constant 0.
+ *   <li>InstanceNormalization, MeanVarianceNormalization, LpNormalization, GroupNormalization,
+ *       GlobalMaxPool: rewritten into reductions and elementwise nodes ({@link Decompositions}).
  * </ul>
  */
 final class Canonicalizer {
@@ -36,13 +42,19 @@ final class Canonicalizer {
 
   /** Appends the canonical form of {@code n} (whose output info is known) to {@code g.nodes}. */
   static void append(Node n, WorkGraph g) {
+    if (Decompositions.applies(n)) {
+      Decompositions.append(n, g);
+      return;
+    }
     switch (n.opType()) {
-      case "Conv", "MaxPool", "AveragePool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
+      case "Conv", "AveragePool", "LpPool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
+      case "MaxPool" -> g.nodes.add(explicitPads(n, g));
       case "Dropout", "LayerNormalization", "BatchNormalization" -> g.nodes.add(firstOutputOnly(n));
       case "Clip" -> g.nodes.add(clip(n, g));
       case "Squeeze", "Unsqueeze" -> g.nodes.add(axesInput(n, g, axesOf(n, g)));
-      case "ReduceMean" -> g.nodes.add(reduceMean(n, g));
-      case "Softmax" -> softmax(n, g);
+      case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
+          "ReduceLogSumExp", "ReduceSumSquare" -> g.nodes.add(reduceMean(n, g));
+      case "Softmax", "LogSoftmax", "Hardmax" -> softmax(n, g);
       default -> g.nodes.add(n);
     }
   }
@@ -189,7 +201,7 @@ final class Canonicalizer {
     g.nodes.add(new Node(n.name() + "_flatten", "Reshape", List.of(n.input(0), flatShape), List.of(flatIn),
         Attributes.empty()));
     attrs.put("axis", new Attribute.Int(1));
-    g.nodes.add(new Node(n.name(), "Softmax", List.of(flatIn), List.of(flatOut), Attributes.of(attrs)));
+    g.nodes.add(new Node(n.name(), n.opType(), List.of(flatIn), List.of(flatOut), Attributes.of(attrs)));
     g.nodes.add(new Node(n.name() + "_unflatten", "Reshape", List.of(flatOut, backShape), n.outputs(),
         Attributes.empty()));
   }

@@ -69,6 +69,9 @@ public final class GraphBinder {
     }
     ValueInfo out = ShapeInference.infer(n, g);
     g.values.put(out.name(), out);
+    for (ValueInfo extra : TensorShapes.extraOutputs(n, g)) {
+      g.values.put(extra.name(), extra);
+    }
     List<Tensor> inputs = new ArrayList<>();
     boolean allConstant = true;
     for (String in : n.inputs()) {
@@ -76,7 +79,7 @@ public final class GraphBinder {
       allConstant &= in.isEmpty() || t != null;
       inputs.add(t);
     }
-    if (n.opType().equals("Shape") || (allConstant && HostEvaluator.FOLDABLE.contains(n.opType()))) {
+    if (n.opType().equals("Shape") || n.opType().equals("Size") || (allConstant && HostEvaluator.FOLDABLE.contains(n.opType()))) {
       Tensor t = HostEvaluator.evaluate(n, inputs, out, g);
       if (!t.shape().equals(out.shape())) {
         throw new IllegalStateException("folded " + n.describe() + " to " + t.shape() + ", inferred " + out.shape());

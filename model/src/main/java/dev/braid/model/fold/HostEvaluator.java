@@ -23,7 +23,9 @@ final class HostEvaluator {
 
   static final Set<String> FOLDABLE = Set.of(
       "Constant", "ConstantOfShape", "Range", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape",
-      "Flatten", "Cast", "Add", "Sub", "Mul", "Div", "Pow", "Identity", "Dropout", "Transpose", "Sqrt", "Relu");
+      "Flatten", "Cast", "Add", "Sub", "Mul", "Div", "Pow", "Identity", "Dropout", "Transpose", "Sqrt", "Relu",
+      "Slice", "Expand", "Tile", "Pad", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "ReduceSum", "ReduceProd",
+      "ReduceMax", "ReduceMin", "ArgMax", "ArgMin");
 
   /**
    * Evaluates {@code n} on constant inputs ({@code inputs.get(i)} is null for an omitted optional
@@ -40,6 +42,9 @@ final class HostEvaluator {
       }
       case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout" -> x.reshape(out.shape());
       case "Cast" -> cast(x, out.dtype());
+      case "Slice", "Expand", "Tile", "Pad", "DepthToSpace", "SpaceToDepth", "Trilu" -> IndexMaps.of(n, 0, v).apply(x);
+      case "ReduceSum", "ReduceProd", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin" -> HostReductions.evaluate(n, x, out, v);
+      case "Size" -> Tensor.ofLongs(Shape.scalar(), new long[] {v.info(n.input(0)).shape().size()});
       case "Gather" -> gather(n, x, inputs.get(1), out);
       case "Concat" -> concat(n, inputs, out);
       case "Transpose" -> transpose(n, x, out);

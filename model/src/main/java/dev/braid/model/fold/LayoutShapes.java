@@ -38,7 +38,7 @@ final class LayoutShapes {
         Tensor t = HostEvaluator.create(n, v);
         yield new ValueInfo(out, t.dtype(), t.shape());
       }
-      default -> throw new ModelException("Braid has no shape inference for operator " + n.opType());
+      default -> TensorShapes.infer(n, v, out);
     };
   }
 

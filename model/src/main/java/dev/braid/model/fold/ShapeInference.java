@@ -43,9 +43,9 @@ final class ShapeInference {
       case "Gemm" -> gemm(n, v, out);
       case "MatMul" -> matMul(n, v, out);
       case "Conv" -> conv(n, v, out);
-      case "MaxPool", "AveragePool" -> pool(n, v, out);
-      case "GlobalAveragePool" -> globalPool(n, v, out);
-      case "Softmax" -> softmax(n, v, out);
+      case "MaxPool", "AveragePool", "LpPool" -> pool(n, v, out);
+      case "GlobalAveragePool", "GlobalMaxPool" -> globalPool(n, v, out);
+      case "Softmax", "LogSoftmax", "Hardmax" -> softmax(n, v, out);
       case "LayerNormalization" -> layerNorm(n, v, out);
       case "BatchNormalization" -> batchNorm(n, v, out);
       default -> LayoutShapes.infer(n, v, out);

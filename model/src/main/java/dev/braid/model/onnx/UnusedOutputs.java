@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Rejects uses of the optional outputs Braid does not compute: Dropout's mask, the saved
- * statistics of LayerNormalization (Mean, InvStdDev) and the training outputs of
- * BatchNormalization, and MaxPool's Indices. Each of these ops computes only its first output; the others may be
+ * Rejects uses of the optional outputs Braid does not compute: Dropout's mask, the training
+ * outputs of BatchNormalization. (LayerNormalization's Mean and InvStdDev are computed: the binder
+ * decomposes a LayerNormalization that declares them; MaxPool's Indices run as their own kernel.) Each of these ops computes only its first output; the others may be
  * declared but must not be read by a node or be a graph output.
  */
 final class UnusedOutputs {
@@ -24,7 +24,7 @@ final class UnusedOutputs {
       used.add(o.name());
     }
     for (Node n : nodes) {
-      if (!n.opType().equals("Dropout") && !n.opType().equals("LayerNormalization") && !n.opType().equals("MaxPool")
+      if (!n.opType().equals("Dropout")
           && !n.opType().equals("BatchNormalization")) {
         continue;
       }

@@ -1,18 +1,27 @@
 package dev.braid.device.cpu;
 
+import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Concat;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Copy;
 import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.GatherElements;
+import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.OneHot;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.PoolNd;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Remap;
+import dev.braid.device.kernel.Scatter;
 import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 
@@ -65,6 +74,33 @@ final class CpuKernels {
     }
     if (kernel instanceof Gather g) {
       return LayoutCpu.gather(g, args);
+    }
+    if (kernel instanceof Reduce r) {
+      return TensorCpu.reduce(r, args);
+    }
+    if (kernel instanceof AlongAxis a) {
+      return TensorCpu.alongAxis(a, args);
+    }
+    if (kernel instanceof TopK t) {
+      return TensorCpu.topK(t, args);
+    }
+    if (kernel instanceof Remap r) {
+      return TensorCpu.remap(r, args);
+    }
+    if (kernel instanceof GatherElements g) {
+      return IndexedCpu.gatherElements(g, args);
+    }
+    if (kernel instanceof GatherNd g) {
+      return IndexedCpu.gatherNd(g, args);
+    }
+    if (kernel instanceof Scatter s) {
+      return IndexedCpu.scatter(s, args);
+    }
+    if (kernel instanceof OneHot h) {
+      return IndexedCpu.oneHot(h, args);
+    }
+    if (kernel instanceof PoolNd p) {
+      return PoolNdCpu.plan(p, args);
     }
     throw new IllegalStateException("no CPU implementation for " + kernel);
   }

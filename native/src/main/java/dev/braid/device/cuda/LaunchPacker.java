@@ -252,7 +252,7 @@ public final class LaunchPacker {
   }
 
   /** Accumulates one launch's uploads, calls, checks and scratch. */
-  private static final class Builder {
+  static final class Builder {
     final ToLongFunction<BufferSlice> address;
     final Scratch scratch;
     final List<Upload> uploads = new ArrayList<>();
@@ -327,6 +327,8 @@ public final class LaunchPacker {
                 new Ptr(out(k)), new I32(ln.cols()), new F32(ln.epsilon()))));
       } else if (kernel instanceof ReduceMean r) {
         reduceMean(k, r);
+      } else if (TensorPacking.handles(kernel)) {
+        TensorPacking.pack(this, k);
       } else {
         throw invalid("no CUDA kernel for " + kernel);
       }

@@ -1,6 +1,7 @@
 package dev.braid.device.exec;
 
 import dev.braid.device.kernel.Activation;
+import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
@@ -10,6 +11,7 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
@@ -79,7 +81,7 @@ public final class Lowering {
       case "Gemm" -> SpatialLowering.gemm(this, n);
       case "MatMul" -> SpatialLowering.matMul(this, n);
       case "Conv" -> SpatialLowering.conv(this, n);
-      case "MaxPool", "AveragePool" -> SpatialLowering.pool(this, n);
+      case "MaxPool", "AveragePool", "LpPool" -> TensorLowering.pool(this, n);
       case "Add" -> binary(n, BinaryOp.ADD);
       case "Sub" -> binary(n, BinaryOp.SUB);
       case "Mul" -> binary(n, BinaryOp.MUL);
@@ -102,6 +104,27 @@ public final class Lowering {
       case "ReduceMean" -> reduceMean(n);
       case "BatchNormalization" -> batchNorm(n);
       case "Gather" -> gather(n);
+      case "ReduceSum" -> TensorLowering.reduce(this, n, ReduceOp.SUM);
+      case "ReduceMax" -> TensorLowering.reduce(this, n, ReduceOp.MAX);
+      case "ReduceMin" -> TensorLowering.reduce(this, n, ReduceOp.MIN);
+      case "ReduceProd" -> TensorLowering.reduce(this, n, ReduceOp.PROD);
+      case "ReduceL1" -> TensorLowering.reduce(this, n, ReduceOp.L1);
+      case "ReduceL2" -> TensorLowering.reduce(this, n, ReduceOp.L2);
+      case "ReduceLogSum" -> TensorLowering.reduce(this, n, ReduceOp.LOG_SUM);
+      case "ReduceLogSumExp" -> TensorLowering.reduce(this, n, ReduceOp.LOG_SUM_EXP);
+      case "ReduceSumSquare" -> TensorLowering.reduce(this, n, ReduceOp.SUM_SQUARE);
+      case "ArgMax" -> TensorLowering.argReduce(this, n, true);
+      case "ArgMin" -> TensorLowering.argReduce(this, n, false);
+      case "LogSoftmax" -> TensorLowering.alongAxis(this, n, AxisOp.LOG_SOFTMAX);
+      case "Hardmax" -> TensorLowering.alongAxis(this, n, AxisOp.HARDMAX);
+      case "CumSum" -> TensorLowering.cumSum(this, n);
+      case "TopK" -> TensorLowering.topK(this, n);
+      case "Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu" -> TensorLowering.remap(this, n);
+      case "GatherElements" -> TensorLowering.gatherElements(this, n);
+      case "GatherND" -> TensorLowering.gatherNd(this, n);
+      case "ScatterElements", "Scatter" -> TensorLowering.scatter(this, n, false);
+      case "ScatterND" -> TensorLowering.scatter(this, n, true);
+      case "OneHot" -> TensorLowering.oneHot(this, n);
       default -> throw new ModelException(n.describe() + ": operator " + n.opType() + " cannot be lowered to a kernel");
     }
   }
@@ -173,6 +196,16 @@ public final class Lowering {
 
   private void alias(Node n) {
     aliases.put(n.output(0), n.input(0));
+  }
+
+  /** Makes {@code value} a view of {@code source}'s storage. */
+  void alias(String value, String source) {
+    aliases.put(value, source);
+  }
+
+  /** Whether a node reads {@code value} or it is a graph output. */
+  boolean isUsed(String value) {
+    return consumers.containsKey(value) || isGraphOutput(value);
   }
 
   // ---- elementwise ----

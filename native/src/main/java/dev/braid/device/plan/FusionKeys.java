@@ -1,5 +1,6 @@
 package dev.braid.device.plan;
 
+import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Conv2d;
@@ -8,9 +9,12 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Precision;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Unary;
 import dev.braid.model.DType;
 import java.util.Optional;
@@ -96,9 +100,14 @@ public final class FusionKeys {
     };
   }
 
-  /** Whether a grouped kernel exists for the kernel's precision: float32 only, for now. */
+  /**
+   * Whether a grouped kernel exists for the kernel's precision (float32 only, for now) and kind
+   * (none yet for Reduce, AlongAxis, TopK and PoolNd).
+   */
   private static boolean fusable(Kernel kernel) {
     return !(kernel instanceof Gemm g && g.precision() != Precision.FP32)
+        && !(kernel instanceof Reduce || kernel instanceof AlongAxis
+            || kernel instanceof TopK || kernel instanceof PoolNd)
         && !(kernel instanceof Conv2d c && c.precision() != Precision.FP32);
   }
 

@@ -1,18 +1,27 @@
 package dev.braid.device.plan;
 
+import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Concat;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Copy;
 import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.GatherElements;
+import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.OneHot;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.PoolNd;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Remap;
+import dev.braid.device.kernel.Scatter;
 import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 
@@ -35,7 +44,10 @@ public enum KernelFamily {
   ELEMENTWISE,
   /** Max, average and global average pooling. */
   POOL,
-  /** Softmax, layer normalization and reductions. */
+  /**
+   * Softmax, layer normalization and reductions; the reduction family, fibre operators and TopK
+   * of issue 12 ({@code Reduce}, {@code AlongAxis}, {@code TopK}) have no grouped kernel yet.
+   */
   NORMALIZATION,
   /** Transpose, concat, gather and copies: no grouped kernel, they launch alone. */
   LAYOUT;
@@ -51,14 +63,18 @@ public enum KernelFamily {
     if (kernel instanceof Unary || kernel instanceof Binary || kernel instanceof BatchNorm) {
       return ELEMENTWISE;
     }
-    if (kernel instanceof Pool2d || kernel instanceof GlobalAveragePool) {
+    if (kernel instanceof Pool2d || kernel instanceof GlobalAveragePool || kernel instanceof PoolNd) {
       return POOL;
     }
-    if (kernel instanceof Softmax || kernel instanceof LayerNorm || kernel instanceof ReduceMean) {
+    if (kernel instanceof Softmax || kernel instanceof LayerNorm || kernel instanceof ReduceMean
+        || kernel instanceof Reduce || kernel instanceof AlongAxis
+        || kernel instanceof TopK) {
       return NORMALIZATION;
     }
     if (kernel instanceof Transpose || kernel instanceof Concat || kernel instanceof Gather
-        || kernel instanceof Copy) {
+        || kernel instanceof Copy || kernel instanceof Remap
+        || kernel instanceof GatherElements || kernel instanceof GatherNd
+        || kernel instanceof Scatter || kernel instanceof OneHot) {
       return LAYOUT;
     }
     throw new IllegalArgumentException("no kernel family for " + kernel);

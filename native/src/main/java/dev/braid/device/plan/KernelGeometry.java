@@ -100,6 +100,9 @@ public final class KernelGeometry {
 
   /** The grid and per-block resources of the CUDA kernel launched for {@code kernel}. */
   public static LaunchGeometry of(Kernel kernel) {
+    if (TensorGeometry.handles(kernel)) {
+      return TensorGeometry.of(kernel);
+    }
     if (kernel instanceof Gemm g) {
       if (g.precision() == Precision.BF16_FP32_ACC) {
         return new LaunchGeometry(blocks((long) g.batch() * ceilDiv(g.m(), TILE) * ceilDiv(g.n(), TILE)),
@@ -207,6 +210,7 @@ public final class KernelGeometry {
     if (kernel instanceof Gather g) {
       return (long) g.outer() * g.indexCount() * g.inner();
     }
+
     throw new IllegalArgumentException("no launch geometry for " + kernel);
   }
 

@@ -1,0 +1,493 @@
+// Issue 12's reductions, fibre operators, TopK, the generic index-map kernel and the kernels
+// addressed by run-time indices (GatherElements, GatherND, ScatterElements/ND, OneHot).
+//
+// Row kernels (reduce, along-axis) run one block per output / fibre with blockDim =
+// clamp(nextPow2(length), 32, 256); the others are elementwise (BRAID_EW_FOR, 1024 per block) or
+// one thread per fibre (TopK) / per line (scatters). No atomics: a scatter's updates that may
+// land on one element are applied by one thread, in index order, so duplicates are deterministic.
+// Integers arrive as float32 values; an index that is not an integer or is out of range, or an
+// integral result beyond 2^24, sets *status (position + 1) and the host fails the launch.
+#pragma once
+#include "common.cuh"
+#include "elementwise.cuh"
+
+#define BRAID_EXACT_INTEGER 16777216.0f
+
+// ReduceOp ordinals (dev.braid.device.kernel.ReduceOp).
+#define BRAID_R_SUM 0
+#define BRAID_R_MEAN 1
+#define BRAID_R_MAX 2
+#define BRAID_R_MIN 3
+#define BRAID_R_PROD 4
+#define BRAID_R_L1 5
+#define BRAID_R_L2 6
+#define BRAID_R_LOG_SUM 7
+#define BRAID_R_LOG_SUM_EXP 8
+#define BRAID_R_SUM_SQUARE 9
+#define BRAID_R_ARG_MAX 10
+#define BRAID_R_ARG_MIN 11
+#define BRAID_R_ARG_MAX_LAST 12
+#define BRAID_R_ARG_MIN_LAST 13
+
+// AxisOp ordinals (dev.braid.device.kernel.AxisOp).
+#define BRAID_A_LOG_SOFTMAX 0
+#define BRAID_A_HARDMAX 1
+#define BRAID_A_CUMSUM 2
+#define BRAID_A_CUMSUM_EXCLUSIVE 3
+#define BRAID_A_CUMSUM_REVERSE 4
+#define BRAID_A_CUMSUM_EXCLUSIVE_REVERSE 5
+
+// ScatterReduction ordinals.
+#define BRAID_S_NONE 0
+#define BRAID_S_ADD 1
+#define BRAID_S_MUL 2
+#define BRAID_S_MAX 3
+#define BRAID_S_MIN 4
+
+// Max and min where NaN wins, as the CPU reference (Double.NaN propagates through Math.max).
+__device__ __forceinline__ float braid_nan_max(float a, float b) { return a != a ? a : (b != b ? b : fmaxf(a, b)); }
+__device__ __forceinline__ float braid_nan_min(float a, float b) { return a != a ? a : (b != b ? b : fminf(a, b)); }
+
+// How the per-thread partials of reduction `op` combine (sum-like ops add; PROD multiplies).
+__device__ __forceinline__ float braid_reduce_combine(int op, float a, float b) {
+  switch (op) {
+    case BRAID_R_MAX: return braid_nan_max(a, b);
+    case BRAID_R_MIN: return braid_nan_min(a, b);
+    case BRAID_R_PROD: return a * b;
+    default: return a + b;
+  }
+}
+
+__device__ __forceinline__ float braid_reduce_identity(int op) {
+  switch (op) {
+    case BRAID_R_MAX: return -INFINITY;
+    case BRAID_R_MIN: return INFINITY;
+    case BRAID_R_PROD: return 1.f;
+    default: return 0.f;
+  }
+}
+
+// Block-wide combine of one float per thread under `op` (first `warps` warps count).
+__device__ __forceinline__ float braid_block_reduce(int op, float v, float* scratch, int warps) {
+  for (int o = 16; o > 0; o >>= 1) v = braid_reduce_combine(op, v, __shfl_xor_sync(0xffffffffu, v, o));
+  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  __syncthreads();
+  if (lane == 0) scratch[warp] = v;
+  __syncthreads();
+  float s = scratch[0];
+  for (int i = 1; i < warps; i++) s = braid_reduce_combine(op, s, scratch[i]);
+  return s;
+}
+
+// Whether (a, ia) beats (b, ib) for an arg reduction; index -1 marks "no element".
+__device__ __forceinline__ bool braid_arg_better(bool max, bool last, float a, int ia, float b, int ib) {
+  if (ia < 0) return false;
+  if (ib < 0) return true;
+  if (max ? a > b : a < b) return true;
+  return a == b && (last ? ia > ib : ia < ib);
+}
+
+// Block-wide arg reduction of one (value, index) pair per thread; every thread gets the index.
+__device__ __forceinline__ int braid_block_arg(bool max, bool last, float v, int idx, float* scratch, int* iscratch,
+                                               int warps) {
+  for (int o = 16; o > 0; o >>= 1) {
+    float ov = __shfl_xor_sync(0xffffffffu, v, o);
+    int oi = __shfl_xor_sync(0xffffffffu, idx, o);
+    if (braid_arg_better(max, last, ov, oi, v, idx)) {
+      v = ov;
+      idx = oi;
+    }
+  }
+  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  __syncthreads();
+  if (lane == 0) {
+    scratch[warp] = v;
+    iscratch[warp] = idx;
+  }
+  __syncthreads();
+  float bv = scratch[0];
+  int bi = iscratch[0];
+  for (int i = 1; i < warps; i++) {
+    if (braid_arg_better(max, last, scratch[i], iscratch[i], bv, bi)) {
+      bv = scratch[i];
+      bi = iscratch[i];
+    }
+  }
+  return bi;
+}
+
+// Position in x of reduced element i of output `base` (dims2/strideB are the reduced axes).
+__device__ __forceinline__ long long braid_reduced_at(const BraidShape& shape, long long base, long long i) {
+  long long p = base;
+  for (int d = shape.rank2 - 1; d >= 0; d--) {
+    p += (i % shape.dims2[d]) * (long long)shape.strideB[d];
+    i /= shape.dims2[d];
+  }
+  return p;
+}
+
+// One Reduce: grid = output elements; shape as braid_reduce_mean_f32's (kept axes dims/strideA,
+// reduced dims2/strideB); count = reduced elements; status is null unless integral.
+BRAID_KERNEL void __launch_bounds__(256)
+braid_reduce_f32(const float* __restrict__ x, float* __restrict__ y, BraidShape shape, long long count, int32_t op,
+                 int32_t* __restrict__ status) {
+  __shared__ float scratch[8];
+  __shared__ int iscratch[8];
+  long long out = blockIdx.x, rem = out, base = 0;
+  for (int d = shape.rank - 1; d >= 0; d--) {
+    base += (rem % shape.dims[d]) * (long long)shape.strideA[d];
+    rem /= shape.dims[d];
+  }
+  int T = blockDim.x, warps = T >> 5;
+  float result;
+  if (op >= BRAID_R_ARG_MAX) {
+    bool max = op == BRAID_R_ARG_MAX || op == BRAID_R_ARG_MAX_LAST;
+    bool last = op == BRAID_R_ARG_MAX_LAST || op == BRAID_R_ARG_MIN_LAST;
+    float bv = 0.f;
+    int bi = -1;
+    for (long long i = threadIdx.x; i < count; i += T) {
+      float v = x[braid_reduced_at(shape, base, i)];
+      if (braid_arg_better(max, last, v, (int)i, bv, bi)) {
+        bv = v;
+        bi = (int)i;
+      }
+    }
+    result = (float)braid_block_arg(max, last, bv, bi, scratch, iscratch, warps);
+  } else if (op == BRAID_R_LOG_SUM_EXP) {
+    float m = -INFINITY;
+    for (long long i = threadIdx.x; i < count; i += T) m = fmaxf(m, x[braid_reduced_at(shape, base, i)]);
+    m = braid_block_max(m, scratch, warps);
+    float s = 0.f;
+    if (m != -INFINITY && m != INFINITY) {
+      for (long long i = threadIdx.x; i < count; i += T) s += expf(x[braid_reduced_at(shape, base, i)] - m);
+    }
+    s = braid_block_sum(s, scratch, warps);
+    result = (m == -INFINITY || m == INFINITY) ? m : m + logf(s);
+  } else {
+    int combine = op == BRAID_R_MAX || op == BRAID_R_MIN || op == BRAID_R_PROD ? op : BRAID_R_SUM;
+    float s = braid_reduce_identity(combine);
+    for (long long i = threadIdx.x; i < count; i += T) {
+      float v = x[braid_reduced_at(shape, base, i)];
+      switch (op) {
+        case BRAID_R_L1: v = fabsf(v); break;
+        case BRAID_R_L2:
+        case BRAID_R_SUM_SQUARE: v = v * v; break;
+        default: break;
+      }
+      s = braid_reduce_combine(combine, s, v);
+    }
+    s = braid_block_reduce(combine, s, scratch, warps);
+    switch (op) {
+      case BRAID_R_MEAN: result = s / (float)count; break;
+      case BRAID_R_L2: result = sqrtf(s); break;
+      case BRAID_R_LOG_SUM: result = logf(s); break;
+      default: result = s; break;
+    }
+  }
+  if (threadIdx.x == 0) {
+    y[out] = result;
+    if (status && fabsf(result) > BRAID_EXACT_INTEGER) *status = (int32_t)(out + 1);
+  }
+}
+
+// One AlongAxis: grid = outer * inner fibres of the [outer, axis, inner] view, one per block.
+// CUMSUM runs its scan on thread 0 (the order of the CPU reference); status null unless integral.
+BRAID_KERNEL void __launch_bounds__(256)
+braid_along_axis_f32(const float* __restrict__ x, float* __restrict__ y, int32_t axis, int32_t inner, int32_t op,
+                     int32_t* __restrict__ status) {
+  __shared__ float scratch[8];
+  __shared__ int iscratch[8];
+  long long f = blockIdx.x;
+  long long base = (f / inner) * axis * inner + f % inner;
+  int T = blockDim.x, warps = T >> 5;
+  if (op == BRAID_A_LOG_SOFTMAX) {
+    float m = -INFINITY;
+    for (int i = threadIdx.x; i < axis; i += T) m = fmaxf(m, x[base + (long long)i * inner]);
+    m = braid_block_max(m, scratch, warps);
+    float s = 0.f;
+    for (int i = threadIdx.x; i < axis; i += T) s += expf(x[base + (long long)i * inner] - m);
+    float lse = m + logf(braid_block_sum(s, scratch, warps));
+    for (int i = threadIdx.x; i < axis; i += T) y[base + (long long)i * inner] = x[base + (long long)i * inner] - lse;
+  } else if (op == BRAID_A_HARDMAX) {
+    float bv = 0.f;
+    int bi = -1;
+    for (int i = threadIdx.x; i < axis; i += T) {
+      float v = x[base + (long long)i * inner];
+      if (braid_arg_better(true, false, v, i, bv, bi)) {
+        bv = v;
+        bi = i;
+      }
+    }
+    int best = braid_block_arg(true, false, bv, bi, scratch, iscratch, warps);
+    for (int i = threadIdx.x; i < axis; i += T) y[base + (long long)i * inner] = i == best ? 1.f : 0.f;
+  } else if (threadIdx.x == 0) {
+    bool exclusive = op == BRAID_A_CUMSUM_EXCLUSIVE || op == BRAID_A_CUMSUM_EXCLUSIVE_REVERSE;
+    bool reverse = op == BRAID_A_CUMSUM_REVERSE || op == BRAID_A_CUMSUM_EXCLUSIVE_REVERSE;
+    float s = 0.f;
+    for (int step = 0; step < axis; step++) {
+      long long p = base + (long long)(reverse ? axis - 1 - step : step) * inner;
+      float v = x[p];
+      if (!exclusive) s += v;
+      if (status && fabsf(s) > BRAID_EXACT_INTEGER) *status = (int32_t)(f + 1);
+      y[p] = s;
+      if (exclusive) s += v;
+    }
+  }
+}
+
+// TopK: one thread per fibre (fibres = outer * inner); the j-th pick is the first element, in the
+// order (value descending for largest, ascending otherwise; then index ascending), that comes
+// after the (j-1)-th pick. O(k * axis) per fibre, no scratch memory.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_topk_f32(const float* __restrict__ x, float* __restrict__ y, long long fibres, int32_t axis, int32_t inner,
+               int32_t k, int32_t largest, int32_t indices) {
+  BRAID_EW_FOR(f, fibres) {
+    long long o = f / inner, in = f % inner;
+    long long base = o * axis * inner + in, outBase = o * (long long)k * inner + in;
+    float pv = 0.f;
+    int pi = -1;
+    for (int j = 0; j < k; j++) {
+      float bv = 0.f;
+      int bi = -1;
+      for (int i = 0; i < axis; i++) {
+        float v = x[base + (long long)i * inner];
+        // strictly after the previous pick in the order
+        bool after = pi < 0 || (largest ? v < pv : v > pv) || (v == pv && i > pi);
+        if (after && (bi < 0 || (largest ? v > bv : v < bv) || (v == bv && i < bi))) {
+          bv = v;
+          bi = i;
+        }
+      }
+      y[outBase + (long long)j * inner] = indices ? (float)bi : bv;
+      pv = bv;
+      pi = bi;
+    }
+  }
+}
+
+// Remap: y[i] = x[map[i]], or fill where map[i] == -1; a map entry that is not an integer in
+// [-1, inputElements) sets *status = i + 1.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_remap_f32(const float* __restrict__ x, const float* __restrict__ map, float* __restrict__ y, long long n,
+                float fill, int32_t inputElements, int32_t* __restrict__ status) {
+  BRAID_EW_FOR(i, n) {
+    float m = map[i];
+    if (m != truncf(m) || m < -1.f || m >= (float)inputElements) {
+      *status = (int32_t)(i + 1);
+      y[i] = 0.f;
+    } else {
+      y[i] = m < 0.f ? fill : x[(long long)m];
+    }
+  }
+}
+
+// The index at idx for an axis of `dim` (negatives from the end), or -1 when invalid.
+__device__ __forceinline__ long long braid_index(float raw, int dim) {
+  float v = truncf(raw);
+  if (v != raw || v < (float)-dim || v >= (float)dim) return -1;
+  long long a = (long long)v;
+  return a < 0 ? a + dim : a;
+}
+
+// GatherElements: one thread per element of indices; shape.dims = indices' dims (rank),
+// shape.strideA = data's strides, shape.dims2[0] = data's size along `axis`.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_gather_elements_f32(const float* __restrict__ data, const float* __restrict__ idx, float* __restrict__ y,
+                          long long n, BraidShape shape, int32_t axis, int32_t* __restrict__ status) {
+  BRAID_EW_FOR(e, n) {
+    long long rem = e, off = 0;
+    bool ok = true;
+    for (int d = shape.rank - 1; d >= 0; d--) {
+      long long c = rem % shape.dims[d];
+      rem /= shape.dims[d];
+      if (d == axis) {
+        c = braid_index(idx[e], shape.dims2[0]);
+        if (c < 0) ok = false;
+      }
+      off += c * shape.strideA[d];
+    }
+    if (ok) {
+      y[e] = data[off];
+    } else {
+      *status = (int32_t)(e + 1);
+      y[e] = 0.f;
+    }
+  }
+}
+
+// GatherND: one thread per output element e = t * slice + s; tuple t's k = shape.rank components
+// address data axes with sizes shape.dims and strides shape.strideA; batches of tuplesPerBatch
+// tuples start batchStride elements apart.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_gather_nd_f32(const float* __restrict__ data, const float* __restrict__ idx, float* __restrict__ y,
+                    long long n, int32_t slice, int32_t tuplesPerBatch, long long batchStride, BraidShape shape,
+                    int32_t* __restrict__ status) {
+  BRAID_EW_FOR(e, n) {
+    long long t = e / slice, s = e % slice;
+    long long off = (t / tuplesPerBatch) * batchStride;
+    bool ok = true;
+    for (int j = 0; j < shape.rank; j++) {
+      long long c = braid_index(idx[t * shape.rank + j], shape.dims[j]);
+      if (c < 0) ok = false;
+      off += c * shape.strideA[j];
+    }
+    if (ok) {
+      y[e] = data[off + s];
+    } else {
+      *status = (int32_t)(t * shape.rank + 1);
+      y[e] = 0.f;
+    }
+  }
+}
+
+__device__ __forceinline__ float braid_scatter_combine(int reduction, float current, float update) {
+  switch (reduction) {
+    case BRAID_S_ADD: return current + update;
+    case BRAID_S_MUL: return current * update;
+    case BRAID_S_MAX: return braid_nan_max(current, update);
+    case BRAID_S_MIN: return braid_nan_min(current, update);
+    default: return update;
+  }
+}
+
+// ScatterND after y = copy of data: thread e (< slice) applies element e of every tuple's update,
+// tuples in order; tuple components as braid_gather_nd_f32's (shape.rank = k, dims/strideA).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_scatter_nd_f32(const float* __restrict__ idx, const float* __restrict__ upd, float* __restrict__ y,
+                     long long slice, int32_t tuples, BraidShape shape, int32_t reduction, int32_t* __restrict__ status) {
+  BRAID_EW_FOR(e, slice) {
+    for (int t = 0; t < tuples; t++) {
+      long long off = 0;
+      bool ok = true;
+      for (int j = 0; j < shape.rank; j++) {
+        long long c = braid_index(idx[(long long)t * shape.rank + j], shape.dims[j]);
+        if (c < 0) ok = false;
+        off += c * shape.strideA[j];
+      }
+      if (!ok) {
+        *status = t * shape.rank + 1;
+        continue;
+      }
+      y[off + e] = braid_scatter_combine(reduction, y[off + e], upd[(long long)t * slice + e]);
+    }
+  }
+}
+
+// ScatterElements after y = copy of data: one thread per line of indices along `axis` (lines =
+// indices' size / its size along axis), applying the line's updates in order. shape.dims =
+// indices' dims, strideA = data's strides, strideB = indices' strides, dims2[0] = data's size
+// along axis.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_scatter_elements_f32(const float* __restrict__ idx, const float* __restrict__ upd, float* __restrict__ y,
+                           long long lines, BraidShape shape, int32_t axis, int32_t reduction,
+                           int32_t* __restrict__ status) {
+  BRAID_EW_FOR(line, lines) {
+    long long rem = line, dataBase = 0, idxBase = 0;
+    for (int d = shape.rank - 1; d >= 0; d--) {
+      if (d == axis) continue;
+      long long c = rem % shape.dims[d];
+      rem /= shape.dims[d];
+      dataBase += c * shape.strideA[d];
+      idxBase += c * shape.strideB[d];
+    }
+    for (int j = 0; j < shape.dims[axis]; j++) {
+      long long p = idxBase + (long long)j * shape.strideB[axis];
+      long long c = braid_index(idx[p], shape.dims2[0]);
+      if (c < 0) {
+        *status = (int32_t)(p + 1);
+        continue;
+      }
+      long long o = dataBase + c * shape.strideA[axis];
+      y[o] = braid_scatter_combine(reduction, y[o], upd[p]);
+    }
+  }
+}
+
+// OneHot: y viewed as [outer, depth, inner], indices as [outer, inner] (cast to integers by
+// truncation, negatives from the end; out of range gives a row of `off`).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_onehot_f32(const float* __restrict__ idx, float* __restrict__ y, long long n, int32_t depth, int32_t inner,
+                 float off, float on) {
+  BRAID_EW_FOR(e, n) {
+    long long i = e % inner, j = (e / inner) % depth, o = e / ((long long)inner * depth);
+    long long v = (long long)idx[o * inner + i];
+    long long hot = v < 0 ? v + depth : v;
+    y[e] = j == hot ? on : off;
+  }
+}
+
+// PoolNd kinds (dev.braid.device.kernel.PoolNd.Kind ordinals).
+#define BRAID_P_MAX 0
+#define BRAID_P_AVERAGE 1
+#define BRAID_P_LP 2
+#define BRAID_P_MAX_INDEX 3
+
+// PoolNd over r = g.rank (1..3) spatial axes, one thread per output element. The geometry is
+// packed into a BraidShape: dims[0..r) input dims, dims[3..3+r) output dims, strideA[0..r)
+// kernel, strideA[3..3+r) strides, strideB[0..r) pads at the beginning, strideB[3..3+r) pads at
+// the end, dims2[0..r) dilations. Semantics as the CPU reference (PoolNdCpu).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_pool_nd_f32(const float* __restrict__ x, float* __restrict__ y, long long n, BraidShape g, int32_t kind,
+                  int32_t countIncludePad, int32_t p, int32_t columnMajor) {
+  int r = g.rank;
+  long long inPlane = 1, outPlane = 1, window = 1;
+  for (int d = 0; d < r; d++) {
+    inPlane *= g.dims[d];
+    outPlane *= g.dims[3 + d];
+    window *= g.strideA[d];
+  }
+  BRAID_EW_FOR(o, n) {
+    long long plane = o / outPlane, rem = o % outPlane;
+    int oc[3] = {0, 0, 0};
+    for (int d = r - 1; d >= 0; d--) {
+      oc[d] = (int)(rem % g.dims[3 + d]);
+      rem /= g.dims[3 + d];
+    }
+    float acc = (kind == BRAID_P_MAX || kind == BRAID_P_MAX_INDEX) ? -INFINITY : 0.f;
+    long long best = -1;
+    int valid = 0, inside = 0;
+    for (long long w = 0; w < window; w++) {
+      long long wr = w, off = 0, colOff = 0, rowStride = 1, colStride = 1;
+      int kc[3] = {0, 0, 0};
+      for (int d = r - 1; d >= 0; d--) {
+        kc[d] = (int)(wr % g.strideA[d]);
+        wr /= g.strideA[d];
+      }
+      bool ok = true, padded = true;
+      for (int d = r - 1; d >= 0; d--) {
+        int pos = oc[d] * g.strideA[3 + d] - g.strideB[d] + kc[d] * g.dims2[d];
+        ok = ok && pos >= 0 && pos < g.dims[d];
+        padded = padded && pos < g.dims[d] + g.strideB[3 + d];
+        off += (long long)pos * rowStride;
+        rowStride *= g.dims[d];
+      }
+      for (int d = 0; d < r; d++) {
+        int pos = oc[d] * g.strideA[3 + d] - g.strideB[d] + kc[d] * g.dims2[d];
+        colOff += (long long)pos * colStride;
+        colStride *= g.dims[d];
+      }
+      if (padded) inside++;
+      if (!ok) continue;
+      float v = x[plane * inPlane + off];
+      valid++;
+      if (kind == BRAID_P_MAX || kind == BRAID_P_MAX_INDEX) {
+        if (best < 0 || v > acc || (v != v && acc == acc)) {
+          acc = v;
+          best = columnMajor ? colOff : off;
+        }
+      } else if (kind == BRAID_P_AVERAGE) {
+        acc += v;
+      } else {
+        acc += powf(fabsf(v), (float)p);
+      }
+    }
+    float out;
+    switch (kind) {
+      case BRAID_P_MAX: out = acc; break;
+      case BRAID_P_MAX_INDEX: out = (float)(plane * inPlane + best); break;
+      case BRAID_P_AVERAGE: out = acc / (float)(countIncludePad ? inside : valid); break;
+      default: out = powf(acc, 1.f / (float)p); break;
+    }
+    y[o] = out;
+  }
+}
