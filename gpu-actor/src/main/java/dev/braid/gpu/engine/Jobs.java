@@ -144,6 +144,13 @@ final class Jobs {
       abandon(run);
       return;
     }
+    if (run.plan.size() == 0) {
+      // The graph lowered to no kernel (a lone Identity or Constant): its outputs are inputs just
+      // uploaded or resident constants, so the run downloads them at once and never meets the
+      // scheduler, whose jobs are non-empty plans.
+      finish(run);
+      return;
+    }
     long now = clock.nanoTime();
     run.admitted = true;
     scheduler.admit(new Job(run.id, run.plan, run.batch.deadlineNanos(), run.batch.priority(), now));
