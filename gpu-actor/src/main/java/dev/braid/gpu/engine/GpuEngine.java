@@ -401,6 +401,28 @@ public final class GpuEngine implements AutoCloseable {
     });
   }
 
+  /**
+   * Gives the engine up after an unexpected exception left its state in doubt (its owner is about
+   * to restart with a fresh engine): answers every request held {@link InferError#INTERNAL} with
+   * {@code why}, every load in progress with a {@link LoadResult.LoadError}, every pending unload
+   * and drain, at once, without entering the loop (whose deferred actions may be what threw) and
+   * without waiting on any stage. From then on the engine is closed. Returns how many requests this
+   * answered.
+   */
+  public int abandon(String why) {
+    closed = true;
+    int failed = answers.failEveryone(InferError.INTERNAL, why);
+    models.failLoading(why);
+    for (ModelSlot slot : List.copyOf(models.all())) {
+      slot.answerUnload();
+    }
+    jobs.answerUnloads();
+    List<Runnable> waiters = List.copyOf(drainWaiters);
+    drainWaiters.clear();
+    waiters.forEach(Runnable::run);
+    return failed;
+  }
+
   // ---- the pump ----
 
   /**
