@@ -369,7 +369,7 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     if (m.incarnation() != incarnation) {
       return Behaviors.same(); // answered by the engine an earlier incarnation gave up
     }
-    if (m.result() instanceof LoadResult.LoadError err) {
+    if (m.result() instanceof LoadResult.LoadError err && !remembered.draining) {
       remembered.models.remove(m.name());
       remembered.dropped.put(m.name(), "model '" + m.name() + "' is not served: it did not reload after the GPU"
           + " actor restarted: " + err.message());
@@ -390,7 +390,7 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
         onLoadModel((LoadModel) c);
       }
     }
-    return afterEngine(serving());
+    return afterEngine(remembered.draining ? draining() : serving());
   }
 
   private Behavior<Command> onLoadModel(LoadModel m) {
