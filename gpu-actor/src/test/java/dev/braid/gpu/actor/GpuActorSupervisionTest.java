@@ -78,6 +78,23 @@ class GpuActorSupervisionTest {
   }
 
   @Test
+  void aModelWhoseOutputsCannotBeFetchedIsRefusedAtLoadWithTheReason() {
+    FaultingDevice.Fault fault = new FaultingDevice.Fault(k -> false);
+    fault.armDownloads(() -> new IllegalStateException("injected fault of a download"));
+    ActorRef<GpuActor.Command> gpu = kit.spawn(GpuActor.create(() -> new FaultingDevice(new CpuDevice(2), fault),
+        GpuSettings.defaults()));
+    TestProbe<GpuActor.LoadReply> probe = kit.createTestProbe();
+    gpu.tell(new GpuActor.LoadModel("mlp", zoo.models.get("mlp"), probe.ref()));
+    GpuActor.LoadFailed f = assertInstanceOf(GpuActor.LoadFailed.class, probe.receiveMessage(WAIT));
+    assertTrue(f.reason().contains("model 'mlp': profiling failed: injected fault of a download"), f.reason());
+    fault.armDownloads(null);
+    gpu.tell(new GpuActor.LoadModel("mlp", zoo.models.get("mlp"), probe.ref()));
+    assertInstanceOf(GpuActor.ModelLoaded.class, probe.receiveMessage(WAIT), "refused, not left half-loaded");
+    assertEquals(0, stats(gpu).restarts());
+    kit.stop(gpu);
+  }
+
+  @Test
   void aModelWhoseKernelsThrowFailsOnlyItsOwnRequestsWithoutARestart() {
     FaultingDevice.Fault fault = new FaultingDevice.Fault(k -> k instanceof Conv2d);
     ActorRef<GpuActor.Command> gpu = spawnWithBoth(fault);

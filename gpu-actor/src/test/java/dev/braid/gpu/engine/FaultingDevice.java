@@ -26,6 +26,7 @@ public final class FaultingDevice implements Device {
   public static final class Fault {
     private final AtomicReference<Supplier<? extends RuntimeException>> runtime = new AtomicReference<>();
     private final AtomicReference<Supplier<? extends Error>> error = new AtomicReference<>();
+    private final AtomicReference<Supplier<? extends RuntimeException>> downloads = new AtomicReference<>();
     private final Predicate<Kernel> which;
     private final AtomicInteger thrown = new AtomicInteger();
 
@@ -45,6 +46,11 @@ public final class FaultingDevice implements Device {
      */
     public void armError(Supplier<? extends Error> thrown) {
       error.set(thrown);
+    }
+
+    /** From now on, every download throws what {@code thrown} gives (null: none does). */
+    public void armDownloads(Supplier<? extends RuntimeException> thrown) {
+      downloads.set(thrown);
     }
 
     /** Launches that threw so far. */
@@ -112,6 +118,10 @@ public final class FaultingDevice implements Device {
 
   @Override
   public CompletionStage<float[]> download(BufferSlice src, DeviceStream stream) {
+    Supplier<? extends RuntimeException> thrown = fault.downloads.get();
+    if (thrown != null) {
+      throw thrown.get();
+    }
     return delegate.download(src, stream);
   }
 
