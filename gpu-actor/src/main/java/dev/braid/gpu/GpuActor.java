@@ -194,22 +194,26 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     return Behaviors.setup(outer -> {
       GpuSupervision supervision = GpuSupervision.from(outer.getSystem().settings().config());
       Remembered remembered = new Remembered(); // outside the supervised behaviour: survives restarts
-      Behavior<Command> incarnation = Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-          new GpuActor(ctx, timers, open(ctx, deviceFactory, remembered), settings, clock, remembered)));
+      // Opened outside the supervisor: a device that does not open at the first start stops the
+      // actor (its parent sees why); at a restart the supervisor tries again after its back-off.
+      Device first = deviceFactory.get();
+      Behavior<Command> incarnation = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GpuActor(ctx,
+          timers, remembered.starts == 0 ? first : reopen(ctx, deviceFactory, remembered), settings, clock,
+          remembered)));
       // The actor logs its own failures (one line each, with the restart count), so Pekko's is off.
       return Behaviors.supervise(incarnation).onFailure(Throwable.class,
           supervision.strategy().withLoggingEnabled(false));
     });
   }
 
-  /** Opens the device of an incarnation, logging a failure to (the supervisor retries after its back-off). */
-  private static Device open(ActorContext<Command> ctx, Supplier<Device> deviceFactory, Remembered remembered) {
+  /** Opens the device again at a restart, logging a failure (the supervisor retries after its back-off). */
+  private static Device reopen(ActorContext<Command> ctx, Supplier<Device> deviceFactory, Remembered remembered) {
     try {
       return deviceFactory.get();
     } catch (RuntimeException e) {
       remembered.lastFailure = "opening the device failed: " + e;
-      ctx.getLog().error("GPU actor could not open its device (start {}); retrying after the back-off",
-          remembered.starts + 1, e);
+      ctx.getLog().error("GPU actor could not open its device again (restart {}); retrying after the back-off",
+          remembered.starts, e);
       throw e;
     }
   }
@@ -244,9 +248,9 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     if (remembered.draining) {
       remembered.models.clear();
       engine.drain(() -> { });
-      return;
+    } else {
+      toReload.addAll(remembered.models.keySet());
     }
-    toReload.addAll(remembered.models.keySet());
     if (!reloadNext()) {
       // Nothing to reload: what an incarnation that failed during its reloads held goes on now.
       remembered.held.forEach(ctx.getSelf()::tell);
