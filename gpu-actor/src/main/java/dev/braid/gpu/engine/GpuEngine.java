@@ -202,8 +202,9 @@ public final class GpuEngine implements AutoCloseable {
   // ---- commands ----
 
   /**
-   * Loads {@code model} under {@code name}: binds and compiles it at batch 1 (which checks that it
-   * runs here), profiles it, and then answers {@code done} with {@link LoadResult.Loaded}; any
+   * Loads {@code model} under {@code name}: binds and compiles it at batch 1, or at its declared
+   * shapes when it does not batch (which checks that it runs here), profiles it (its last profiling
+   * run downloads the outputs, so a model that cannot answer is refused here), and then answers {@code done} with {@link LoadResult.Loaded}; any
    * error of the model's answers {@link LoadResult.LoadError} with the model's own message. Larger
    * batch sizes compile on first use, sharing the weights.
    */

@@ -17,7 +17,9 @@ import java.util.Map;
  * first dimension must equal the batch size; other dynamic dimensions come from the caller's
  * {@code dimParams} by name. A model with no dynamic first dimension has a fixed batch, its first
  * input's first dimension, and binds only at that batch; its other inputs keep their declared
- * shapes whatever their first dimension (ONNX Runtime runs e.g. MatMul [3, 4] x [2, 4, 5]).
+ * shapes whatever their first dimension (ONNX Runtime runs e.g. MatMul [3, 4] x [2, 4, 5]). A
+ * model served without batching is resolved at its declared shapes instead ({@link
+ * #resolveDeclared}).
  */
 final class InputBinding {
   private InputBinding() {}
