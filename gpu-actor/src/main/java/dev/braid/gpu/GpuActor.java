@@ -13,8 +13,10 @@ import dev.braid.gpu.engine.Mailbox;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.RepositoryModel;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -23,12 +25,14 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.japi.function.Function;
 
 /**
  * The actor that owns one device: its loaded models, and the {@link GpuEngine} that batches,
@@ -42,6 +46,15 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * engine finds the device unhealthy (it lost its context after a failure): unhealthy (every {@link
  * Infer} and {@link LoadModel} is answered at once with {@link InferError#DEVICE_UNHEALTHY} and the
  * reason; stats, unloads and drains are still answered; one ERROR line names the device and why).
+ *
+ * <p>Supervision: a failure the engine can pin on a request or a model fails only that request
+ * or model. An exception that escapes the engine nevertheless (a fault of Braid) leaves its state in
+ * doubt: the failing incarnation answers every request it held {@link InferError#INTERNAL} (and
+ * every load in progress, pending unload and drain) naming the exception, logs one ERROR line with
+ * the restart count, and closes its device; after a back-off ({@link GpuSupervision}) a fresh
+ * incarnation opens the device again and reloads the models the actor served ({@link Remembered});
+ * inference and loads arriving meanwhile wait until the reloads are answered, and device events of
+ * the failed incarnation are ignored. {@link Stats#restarts()} counts the restarts.
  *
  * <p>Deadlines: {@link Infer} carries a latency budget, turned into an absolute deadline on this
  * actor's clock when the command is received, so that senders on other nodes need no shared
@@ -137,9 +150,11 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
    *     cost model now
    * @param predictedQueueNanos device time the work held still needs, by the cost model ({@link
    *     GpuEngine#predictQueueNanos()})
+   * @param restarts how often the actor was restarted after an unexpected exception ({@code
+   *     engine} counts since the last restart)
    */
   public record Stats(EngineStats engine, boolean draining, boolean healthy, DeviceInfo device,
-      Map<String, Long> requestNanos, long predictedQueueNanos) {
+      Map<String, Long> requestNanos, long predictedQueueNanos, int restarts) {
     public Stats {
       requestNanos = Collections.unmodifiableMap(new LinkedHashMap<>(requestNanos));
     }
@@ -150,14 +165,25 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
 
   public enum Drained { INSTANCE }
 
-  /** A device stage completed: continue the engine on the actor's thread. */
-  private record DeviceEventArrived(Runnable continuation) implements Command {}
+  /**
+   * A device stage completed: continue the engine on the actor's thread, unless the stage was
+   * started by an earlier incarnation (whose engine was given up).
+   */
+  private record DeviceEventArrived(int incarnation, Runnable continuation) implements Command {}
+
+  /** A model the actor served before its restart was loaded again, or failed to. */
+  private record Reloaded(int incarnation, String name, LoadResult result) implements Command {}
 
   /** The batchers' next deadline came. */
   private enum WakeUp implements Command { INSTANCE }
 
   private final GpuEngine engine;
   private final Device device;
+  private final Remembered remembered;
+  /** This incarnation's number (1 for the first start): device events carry it. */
+  private final int incarnation;
+  /** The models still to reload after a restart, one at a time (so that a failure names its model). */
+  private final ArrayDeque<String> toReload = new ArrayDeque<>();
   private boolean unhealthy;
 
   /**
@@ -165,8 +191,31 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
    * @param clock the actor's time, on which deadlines are taken
    */
   public static Behavior<Command> create(Supplier<Device> deviceFactory, GpuSettings settings, NanoClock clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GpuActor(ctx, timers, deviceFactory.get(),
-        settings, clock)));
+    return Behaviors.setup(outer -> {
+      GpuSupervision supervision = GpuSupervision.from(outer.getSystem().settings().config());
+      Remembered remembered = new Remembered(); // outside the supervised behaviour: survives restarts
+      // Opened outside the supervisor: a device that does not open at the first start stops the
+      // actor (its parent sees why); at a restart the supervisor tries again after its back-off.
+      Device first = deviceFactory.get();
+      Behavior<Command> incarnation = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GpuActor(ctx,
+          timers, remembered.starts == 0 ? first : reopen(ctx, deviceFactory, remembered), settings, clock,
+          remembered)));
+      // The actor logs its own failures (one line each, with the restart count), so Pekko's is off.
+      return Behaviors.supervise(incarnation).onFailure(Throwable.class,
+          supervision.strategy().withLoggingEnabled(false));
+    });
+  }
+
+  /** Opens the device again at a restart, logging a failure (the supervisor retries after its back-off). */
+  private static Device reopen(ActorContext<Command> ctx, Supplier<Device> deviceFactory, Remembered remembered) {
+    try {
+      return deviceFactory.get();
+    } catch (RuntimeException e) {
+      remembered.lastFailure = "opening the device failed: " + e;
+      ctx.getLog().error("GPU actor could not open its device again (restart {}); retrying after the back-off",
+          remembered.starts, e);
+      throw e;
+    }
   }
 
   /** On the system clock. */
@@ -175,29 +224,72 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   }
 
   private GpuActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, Device device, GpuSettings settings,
-      NanoClock clock) {
+      NanoClock clock, Remembered remembered) {
     super(ctx);
     this.device = device;
+    this.remembered = remembered;
+    this.incarnation = ++remembered.starts;
+    int self = incarnation;
     Mailbox mailbox = new Mailbox() {
       @Override
       public <T> void deliver(CompletionStage<T> stage, BiConsumer<? super T, ? super Throwable> action) {
-        ctx.pipeToSelf(stage, (value, error) -> new DeviceEventArrived(() -> action.accept(value, error)));
+        ctx.pipeToSelf(stage, (value, error) -> new DeviceEventArrived(self, () -> action.accept(value, error)));
       }
     };
     this.engine = new GpuEngine(device, settings, clock, mailbox,
         at -> timers.startSingleTimer(WakeUp.INSTANCE, Duration.ofNanos(Math.max(0, at - clock.nanoTime()))));
-    ctx.getLog().info("GPU actor on {} with policy {}", device.info().name(), settings.policy());
+    if (remembered.restarts() == 0) {
+      ctx.getLog().info("GPU actor on {} with policy {}", device.info().name(), settings.policy());
+      return;
+    }
+    ctx.getLog().warn("GPU actor on {} restarted (restart {}) after: {}; reloading {} model(s){}", device.info().name(),
+        remembered.restarts(), remembered.lastFailure, remembered.draining ? 0 : remembered.models.size(),
+        remembered.draining ? " (it was draining: it stays draining)" : "");
+    if (remembered.draining) {
+      remembered.models.clear();
+      engine.drain(() -> { });
+    } else {
+      toReload.addAll(remembered.models.keySet());
+    }
+    if (!reloadNext()) {
+      // Nothing to reload: what an incarnation that failed during its reloads held goes on now.
+      remembered.held.forEach(ctx.getSelf()::tell);
+      remembered.held.clear();
+    }
+  }
+
+  /** Starts the next reload after a restart; false when none is left. */
+  private boolean reloadNext() {
+    String name = toReload.poll();
+    remembered.reloadingModel = name;
+    if (name == null) {
+      return false;
+    }
+    ActorRef<Command> self = getContext().getSelf();
+    int mine = incarnation;
+    engine.load(name, remembered.models.get(name), result -> self.tell(new Reloaded(mine, name, result)));
+    return true;
   }
 
   @Override
   public Receive<Command> createReceive() {
-    return serving();
+    return remembered.draining ? draining() : remembered.reloadingModel != null ? restarting() : serving();
+  }
+
+  /**
+   * After a restart, while the models it served reload: inference and loads wait (the models
+   * would be unknown); the rest is served.
+   */
+  private Receive<Command> restarting() {
+    return controlAndDevice(newReceiveBuilder()
+        .onMessage(LoadModel.class, this::hold)
+        .onMessage(Infer.class, this::hold));
   }
 
   private Receive<Command> serving() {
     return controlAndDevice(newReceiveBuilder()
-        .onMessage(LoadModel.class, this::onLoadModel)
-        .onMessage(Infer.class, this::onInfer));
+        .onMessage(LoadModel.class, guarded(this::onLoadModel))
+        .onMessage(Infer.class, guarded(this::onInfer)));
   }
 
   /** Like serving, but inference and loads are refused; completions and control go on. */
@@ -221,20 +313,101 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   /** The handlers both phases share: control messages, device events and the stop signal. */
   private Receive<Command> controlAndDevice(ReceiveBuilder<Command> phase) {
     return phase
-        .onMessage(UnloadModel.class, this::onUnloadModel)
-        .onMessage(SetPolicy.class, this::onSetPolicy)
-        .onMessage(GetStats.class, this::onGetStats)
-        .onMessage(Drain.class, this::onDrain)
-        .onMessage(DeviceEventArrived.class, this::onDeviceEventArrived)
-        .onMessageEquals(WakeUp.INSTANCE, this::onWakeUp)
+        .onMessage(UnloadModel.class, guarded(this::onUnloadModel))
+        .onMessage(SetPolicy.class, guarded(this::onSetPolicy))
+        .onMessage(GetStats.class, guarded(this::onGetStats))
+        .onMessage(Drain.class, guarded(this::onDrain))
+        .onMessage(DeviceEventArrived.class, guarded(this::onDeviceEventArrived))
+        .onMessage(WakeUp.class, guarded(w -> onWakeUp()))
+        .onMessage(Reloaded.class, guarded(this::onReloaded))
+        .onSignal(PreRestart.class, this::onPreRestart)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
+  /**
+   * {@code handler}, with an exception (or a non-fatal error, such as an assertion in a device
+   * binding) that escapes it answered before it reaches the supervisor:
+   * the engine is given up ({@link GpuEngine#abandon}), so every request, load, unload and drain it
+   * held is answered naming the exception, and the failure is remembered for the next incarnation.
+   */
+  private <M> Function<M, Behavior<Command>> guarded(Function<M, Behavior<Command>> handler) {
+    return m -> {
+      try {
+        return handler.apply(m);
+      } catch (RuntimeException | Error e) {
+        if (e instanceof VirtualMachineError || e instanceof LinkageError) {
+          throw e; // fatal to the JVM, not the actor's to mend (Pekko does not restart on these)
+        }
+        String cause = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        remembered.lastFailure = cause;
+        String culprit = remembered.reloadingModel;
+        if (culprit != null) {
+          remembered.models.remove(culprit);
+          remembered.dropped.put(culprit, "model '" + culprit + "' is not served: the GPU actor failed while"
+              + " reloading it after a restart (" + cause + "); load it again once that is mended");
+          remembered.reloadingModel = null;
+          getContext().getLog().error("GPU actor on {}: model '{}' is dropped: the actor failed while reloading it",
+              device.info().name(), culprit);
+        }
+        int answered = 0;
+        try {
+          answered = engine.abandon("the GPU actor failed unexpectedly and restarts: " + cause);
+        } catch (RuntimeException again) {
+          e.addSuppressed(again);
+        }
+        getContext().getLog().error("GPU actor on {} failed handling {} and restarts (restart {}); {} request(s)"
+            + " answered INTERNAL; {} model(s) to reload", device.info().name(), m.getClass().getSimpleName(),
+            remembered.restarts() + 1, answered, remembered.models.size(), e);
+        throw e;
+      }
+    };
+  }
+
+  private Behavior<Command> hold(Command m) {
+    remembered.held.add(m);
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReloaded(Reloaded m) {
+    if (m.incarnation() != incarnation) {
+      return Behaviors.same(); // answered by the engine an earlier incarnation gave up
+    }
+    if (m.result() instanceof LoadResult.LoadError err && !remembered.draining) {
+      remembered.models.remove(m.name());
+      remembered.dropped.put(m.name(), "model '" + m.name() + "' is not served: it did not reload after the GPU"
+          + " actor restarted: " + err.message());
+      getContext().getLog().error("GPU actor on {}: model '{}' did not reload after the restart: {}",
+          device.info().name(), m.name(), err.message());
+    }
+    if (reloadNext()) {
+      return Behaviors.same();
+    }
+    getContext().getLog().info("GPU actor on {} serving again: {} model(s) reloaded, {} held request(s) and load(s)"
+        + " resumed", device.info().name(), remembered.models.size(), remembered.held.size());
+    List<Command> resumed = List.copyOf(remembered.held);
+    remembered.held.clear();
+    for (Command c : resumed) {
+      if (c instanceof Infer i) {
+        onInfer(i);
+      } else {
+        onLoadModel((LoadModel) c);
+      }
+    }
+    return afterEngine(remembered.draining ? draining() : serving());
+  }
+
   private Behavior<Command> onLoadModel(LoadModel m) {
-    engine.load(m.name(), m.model(), result -> m.replyTo().tell(result instanceof LoadResult.Loaded l
-        ? new ModelLoaded(l.model(), l.version(), l.maxBatchSize(), l.weightsBytes(), requestNanos(l.model()))
-        : new LoadFailed(m.name(), ((LoadResult.LoadError) result).message())));
+    engine.load(m.name(), m.model(), result -> {
+      if (result instanceof LoadResult.Loaded l) {
+        remembered.models.put(m.name(), m.model());
+        remembered.dropped.remove(m.name());
+        m.replyTo().tell(new ModelLoaded(l.model(), l.version(), l.maxBatchSize(), l.weightsBytes(),
+            requestNanos(l.model())));
+      } else {
+        m.replyTo().tell(new LoadFailed(m.name(), ((LoadResult.LoadError) result).message()));
+      }
+    });
     return afterEngine();
   }
 
@@ -249,11 +422,18 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   }
 
   private Behavior<Command> onUnloadModel(UnloadModel m) {
+    remembered.models.remove(m.name());
+    remembered.dropped.remove(m.name());
     engine.unload(m.name(), u -> m.replyTo().tell(new ModelUnloaded(u.model(), u.wasLoaded(), u.requestsFailed())));
     return afterEngine();
   }
 
   private Behavior<Command> onInfer(Infer m) {
+    String dropped = remembered.dropped.get(m.model());
+    if (dropped != null) {
+      m.replyTo().tell(new InferFailed(InferError.INTERNAL, dropped, m.tag()));
+      return Behaviors.same();
+    }
     long now = engine.clock().nanoTime();
     long budget = m.budget().toNanos();
     long deadline = budget > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + budget;
@@ -292,7 +472,7 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
       requestNanos.put(model, requestNanos(model));
     }
     m.replyTo().tell(new Stats(engine.stats(), engine.isDraining(), engine.isHealthy(), device.info(), requestNanos,
-        engine.predictQueueNanos()));
+        engine.predictQueueNanos(), remembered.restarts()));
     return Behaviors.same();
   }
 
@@ -302,11 +482,15 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
   }
 
   private Behavior<Command> onDrain(Drain m) {
+    remembered.draining = true;
     engine.drain(() -> m.replyTo().tell(Drained.INSTANCE));
     return unhealthy ? Behaviors.same() : afterEngine(draining());
   }
 
   private Behavior<Command> onDeviceEventArrived(DeviceEventArrived m) {
+    if (m.incarnation() != incarnation) {
+      return Behaviors.same(); // a stage of the engine given up at a restart: its requests were answered then
+    }
     m.continuation().run();
     return afterEngine();
   }
@@ -329,6 +513,17 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     getContext().getLog().error("GPU actor on {} stops taking work: {}", device.info().name(),
         engine.unhealthyReason());
     return unhealthy();
+  }
+
+  /** The engine was given up by {@link #guarded}; its device is closed before the next incarnation opens one. */
+  private Behavior<Command> onPreRestart(PreRestart signal) {
+    try {
+      device.close();
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("GPU actor on {}: closing the device before the restart failed: {}",
+          device.info().name(), e.toString());
+    }
+    return Behaviors.same();
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {

@@ -89,7 +89,11 @@ final class RunCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--batch: expected at most max_batch_size " + maxBatch + " of model '" + model + "', got " + batch);
     }
-    ModelGraph graph = loaded.latest().bind(batch);
+    if (maxBatch == 0 && batch != 1) {
+      throw new IllegalArgumentException("--batch: model '" + model + "' does not batch (max_batch_size 0) and runs"
+          + " at its declared shapes; expected 1, got " + batch);
+    }
+    ModelGraph graph = loaded.bind(batch);
 
     Device opened = Devices.open("--device", deviceSpec, cpuThreads);
     TracingDevice traced = recorder == null ? null

@@ -21,7 +21,7 @@ public final class FailureReasons {
       case UNLOADED, DRAINING, DEVICE_UNHEALTHY -> FailureReason.UNAVAILABLE;
       // Device memory is full now; the request itself is fine.
       case OUT_OF_MEMORY -> FailureReason.OVERLOADED;
-      case DEVICE_FAILED -> FailureReason.INTERNAL;
+      case DEVICE_FAILED, INTERNAL -> FailureReason.INTERNAL;
       // Withdrawn by someone other than the client, who may still want an answer: try elsewhere.
       case CANCELLED -> FailureReason.UNAVAILABLE;
     };

@@ -72,6 +72,15 @@ final class Answers {
     return false;
   }
 
+  /** Fails every request held, each message naming its model; returns how many. */
+  int failEveryone(InferError why, String message) {
+    int failed = 0;
+    for (Pending p : List.copyOf(requests.values())) {
+      failed += fail(p, why, "model '" + p.request.model() + "': " + message) ? 1 : 0;
+    }
+    return failed;
+  }
+
   /** Fails a request whose deadline passed in its batcher, before a batch formed. */
   void failLate(Rejected r) {
     Pending p = requests.get(r.request().id());

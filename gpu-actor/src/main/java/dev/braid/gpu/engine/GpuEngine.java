@@ -202,8 +202,9 @@ public final class GpuEngine implements AutoCloseable {
   // ---- commands ----
 
   /**
-   * Loads {@code model} under {@code name}: binds and compiles it at batch 1 (which checks that it
-   * runs here), profiles it, and then answers {@code done} with {@link LoadResult.Loaded}; any
+   * Loads {@code model} under {@code name}: binds and compiles it at batch 1, or at its declared
+   * shapes when it does not batch (which checks that it runs here), profiles it (its last profiling
+   * run downloads the outputs, so a model that cannot answer is refused here), and then answers {@code done} with {@link LoadResult.Loaded}; any
    * error of the model's answers {@link LoadResult.LoadError} with the model's own message. Larger
    * batch sizes compile on first use, sharing the weights.
    */
@@ -399,6 +400,28 @@ public final class GpuEngine implements AutoCloseable {
         unload(name, u -> { });
       }
     });
+  }
+
+  /**
+   * Gives the engine up after an unexpected exception left its state in doubt (its owner is about
+   * to restart with a fresh engine): answers every request held {@link InferError#INTERNAL} with
+   * {@code why}, every load in progress with a {@link LoadResult.LoadError}, every pending unload
+   * and drain, at once, without entering the loop (whose deferred actions may be what threw) and
+   * without waiting on any stage. From then on the engine is closed. Returns how many requests this
+   * answered.
+   */
+  public int abandon(String why) {
+    closed = true;
+    int failed = answers.failEveryone(InferError.INTERNAL, why);
+    models.failLoading(why);
+    for (ModelSlot slot : List.copyOf(models.all())) {
+      slot.answerUnload();
+    }
+    jobs.answerUnloads();
+    List<Runnable> waiters = List.copyOf(drainWaiters);
+    drainWaiters.clear();
+    waiters.forEach(Runnable::run);
+    return failed;
   }
 
   // ---- the pump ----

@@ -27,5 +27,11 @@ public enum InferError {
    */
   DEVICE_UNHEALTHY,
   /** The request was withdrawn. */
-  CANCELLED
+  CANCELLED,
+  /**
+   * An unexpected error (a fault of Braid, not a report of the device) failed the request: its
+   * batch's start or admission threw, or the GPU actor failed while holding it and was restarted;
+   * the message names the model and the exception.
+   */
+  INTERNAL
 }

@@ -127,7 +127,13 @@ final class Jobs {
     JobRun run = new JobRun(nextJobId++, slot, plan, members, batch);
     runs.put(run.id, run);
     slot.live++;
-    loop.deliver(compiled.start(inputs), (request, error) -> onStarted(run, request, error));
+    CompletionStage<ModelRequest> started;
+    try {
+      started = compiled.start(inputs);
+    } catch (RuntimeException e) {
+      started = CompletableFuture.failedFuture(e);
+    }
+    loop.deliver(started, (request, error) -> onStarted(run, request, error));
   }
 
   private void onStarted(JobRun run, ModelRequest request, Throwable error) {
@@ -144,9 +150,25 @@ final class Jobs {
       abandon(run);
       return;
     }
+    if (run.plan.size() == 0) {
+      // The graph lowered to no kernel (a lone Identity or Constant): its outputs are inputs just
+      // uploaded or resident constants, so the run downloads them at once and never meets the
+      // scheduler, whose jobs are non-empty plans.
+      finish(run);
+      return;
+    }
     long now = clock.nanoTime();
+    try {
+      scheduler.admit(new Job(run.id, run.plan, run.batch.deadlineNanos(), run.batch.priority(), now));
+    } catch (RuntimeException e) {
+      // A fault of this batch alone (the scheduler refused its job): fail it, not the GPU actor.
+      LOG.error("model '{}': admitting a batch of {} failed", run.slot.name, run.plan.batchSize(), e);
+      failRun(run, InferError.INTERNAL, "model '" + run.slot.name + "': admitting a batch of "
+          + run.plan.batchSize() + " failed: " + Failures.message(e));
+      pump.run();
+      return;
+    }
     run.admitted = true;
-    scheduler.admit(new Job(run.id, run.plan, run.batch.deadlineNanos(), run.batch.priority(), now));
     pump.run();
   }
 
@@ -224,6 +246,13 @@ final class Jobs {
       run.slot.answerUnload();
     }
     return answered;
+  }
+
+  /** Answers now the unload of every model with a run still held (the engine is given up). */
+  void answerUnloads() {
+    for (JobRun run : List.copyOf(runs.values())) {
+      run.slot.answerUnload();
+    }
   }
 
   private void finish(JobRun run) {

@@ -69,7 +69,7 @@ final class ModelSlot {
     if (c != null) {
       return c;
     }
-    ModelGraph graph = model.latest().bind(key);
+    ModelGraph graph = model.bind(key);
     if (batching) {
       for (ValueInfo in : graph.inputs()) {
         if (in.shape().rank() == 0 || in.shape().dim(0) != key) {

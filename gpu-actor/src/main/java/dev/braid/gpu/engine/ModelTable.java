@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's models by name, in load order, and how one gets in: bound and compiled at batch 1,
- * profiled, then serving.
+ * The engine's models by name, in load order, and how one gets in: bound and compiled at batch 1
+ * (at its declared shapes when it does not batch), profiled, then serving.
  *
  * <p>Lifecycle of an entry: absent -> loading (in the table, not {@code ready}; refuses requests)
  * -> serving ({@code ready}) -> removed by an unload or by a failed profile. Invariants: a name is

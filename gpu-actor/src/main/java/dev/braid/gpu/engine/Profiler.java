@@ -8,7 +8,9 @@ import dev.braid.device.exec.ModelRequest;
 import dev.braid.device.exec.Step;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.gpu.cost.CostModel;
+import dev.braid.model.Tensor;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -79,12 +81,27 @@ final class Profiler {
       return;
     }
     if (op == request.opCount()) {
-      request.abort();
       if (runsLeft > 1) {
+        request.abort();
         run(slot, runsLeft - 1, totalRuns, ready, failed);
-      } else {
-        ready.run();
+        return;
       }
+      // The last run downloads its outputs as a request's would: a model whose answers cannot be
+      // fetched is refused at load with the reason, rather than failing at every request.
+      CompletionStage<Map<String, Tensor>> outputs;
+      try {
+        outputs = request.finish();
+      } catch (RuntimeException e) {
+        failed.accept(request, e);
+        return;
+      }
+      loop.deliver(outputs, (out, error) -> {
+        if (error != null) {
+          failed.accept(null, Failures.unwrap(error));
+        } else {
+          ready.run();
+        }
+      });
       return;
     }
     long start = clock.nanoTime();

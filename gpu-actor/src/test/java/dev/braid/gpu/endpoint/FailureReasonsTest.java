@@ -20,7 +20,8 @@ class FailureReasonsTest {
         InferError.OUT_OF_MEMORY, FailureReason.OVERLOADED,
         InferError.DEVICE_FAILED, FailureReason.INTERNAL,
         InferError.DEVICE_UNHEALTHY, FailureReason.UNAVAILABLE,
-        InferError.CANCELLED, FailureReason.UNAVAILABLE));
+        InferError.CANCELLED, FailureReason.UNAVAILABLE,
+        InferError.INTERNAL, FailureReason.INTERNAL));
     assertEquals(InferError.values().length, expected.size(), "a new InferError needs its row here");
     expected.forEach((error, reason) -> assertEquals(reason, FailureReasons.of(error), error.name()));
   }

@@ -39,7 +39,22 @@ public final class GraphBinder {
     if (batchSize < 1) {
       throw new ModelException(m.sourceName() + ": batch size must be >= 1, received " + batchSize);
     }
-    InputBinding.Result bound = InputBinding.resolve(m, batchSize, dimParams);
+    return bind(m, InputBinding.resolve(m, batchSize, dimParams), batchSize, "at batch size " + batchSize);
+  }
+
+  /**
+   * Binds a model that does not batch ({@code max_batch_size: 0}) at its declared input shapes: a
+   * fixed dimension as declared, a dynamic one from {@code fixedDims} (per input, the full shape
+   * with -1 where no size is given, as a Triton config's dims) or from a dimension parameter that
+   * another input fixes. The graph's batch size is 1: one request is one job.
+   *
+   * @throws ModelException naming the input and the dimension when one stays dynamic
+   */
+  public static ModelGraph bindDeclared(ImportedModel m, Map<String, long[]> fixedDims) {
+    return bind(m, InputBinding.resolveDeclared(m, fixedDims), 1, "at its declared shapes");
+  }
+
+  private static ModelGraph bind(ImportedModel m, InputBinding.Result bound, int batchSize, String where) {
     WorkGraph g = new WorkGraph(m.sourceName(), m.opsetVersion());
     m.initializers().forEach(g::addConstant);
     for (ValueInfo in : bound.inputs()) {
@@ -56,7 +71,7 @@ public final class GraphBinder {
         throw new ModelException(m.sourceName() + ": " + n.describe() + ": " + e.getMessage(), e);
       }
     }
-    List<ValueInfo> outputs = checkOutputs(m, g, bound.params(), batchSize);
+    List<ValueInfo> outputs = checkOutputs(m, g, bound.params(), where);
     IdentityRemoval.apply(g);
     BatchNormFolding.apply(g);
     DeadNodeRemoval.apply(g);
@@ -91,7 +106,7 @@ public final class GraphBinder {
   }
 
   private static List<ValueInfo> checkOutputs(
-      ImportedModel m, WorkGraph g, Map<String, Integer> params, int batchSize) {
+      ImportedModel m, WorkGraph g, Map<String, Integer> params, String where) {
     List<ValueInfo> result = new ArrayList<>();
     for (TensorSpec o : m.outputs()) {
       ValueInfo inferred = g.info(o.name());
@@ -108,7 +123,7 @@ public final class GraphBinder {
       if (!agrees) {
         throw new ModelException(m.sourceName() + ": output '" + o.name() + "' is declared as "
             + o.dtype().onnxName() + " " + (o.hasShape() ? o.dims() : "[?]") + " but inference gives "
-            + inferred.dtype().onnxName() + " " + inferred.shape() + " at batch size " + batchSize);
+            + inferred.dtype().onnxName() + " " + inferred.shape() + " " + where);
       }
       result.add(inferred);
     }

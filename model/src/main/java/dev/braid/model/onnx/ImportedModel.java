@@ -77,6 +77,16 @@ public record ImportedModel(
     return GraphBinder.bind(this, batchSize, dimParams);
   }
 
+  /**
+   * Binds a model that does not batch at its declared shapes, dynamic dimensions fixed by {@code
+   * fixedDims} (per input, full dims with -1 for none); see {@link GraphBinder#bindDeclared}.
+   *
+   * @throws dev.braid.model.ModelException when a dimension stays dynamic or shapes disagree
+   */
+  public ModelGraph bindDeclared(Map<String, long[]> fixedDims) {
+    return GraphBinder.bindDeclared(this, fixedDims);
+  }
+
   private static TensorSpec find(List<TensorSpec> specs, String name) {
     for (TensorSpec s : specs) {
       if (s.name().equals(name)) {

@@ -58,7 +58,7 @@ public final class InferInputs {
         throw Statuses.invalidArgument("input '" + in.getName() + "': datatype " + expectedType
             + " is not carried by Braid's front door yet");
       }
-      Shape shape = checkShape(in, tc, config.maxBatchSize());
+      Shape shape = checkShape(model, in, tc, config.maxBatchSize());
       if (raw) {
         if (in.hasContents()) {
           throw Statuses.invalidArgument("input '" + in.getName() + "': expected its values in raw_input_contents"
@@ -94,7 +94,7 @@ public final class InferInputs {
     return withBatch;
   }
 
-  private static Shape checkShape(InferInputTensor in, TensorConfig tc, int maxBatchSize) {
+  private static Shape checkShape(String model, InferInputTensor in, TensorConfig tc, int maxBatchSize) {
     long[] expected = protocolDims(tc, maxBatchSize);
     long[] got = new long[in.getShapeCount()];
     for (int d = 0; d < got.length; d++) {
@@ -113,8 +113,8 @@ public final class InferInputs {
     if (!ok) { // the message is built only on failure: this runs for every input of every request
       String expectation = "expected shape " + Arrays.toString(expected)
           + (maxBatchSize > 0 ? " (batch 1.." + maxBatchSize + ")" : "");
-      throw Statuses.invalidArgument("input '" + in.getName() + "': " + expectation + ", received "
-          + Arrays.toString(got));
+      throw Statuses.invalidArgument("model '" + model + "': input '" + in.getName() + "': " + expectation
+          + ", received " + Arrays.toString(got));
     }
     return Shape.of(got);
   }
