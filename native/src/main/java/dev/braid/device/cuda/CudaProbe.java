@@ -80,10 +80,20 @@ public final class CudaProbe {
     }
   }
 
-  /** Loads JCuda's driver binding once; null on success, else the reason. */
+  /**
+   * Loads JCuda's driver binding once; null on success, else the reason. When the emulated driver
+   * was requested ({@link CudaEmulator}), it is loaded first and the binding binds to it.
+   */
   private static synchronized String loadBinding() {
     if (!bindingTried) {
       bindingTried = true;
+      if (CudaEmulator.requested()) {
+        String failure = CudaEmulator.load();
+        if (failure != null) {
+          bindingFailure = failure;
+          return bindingFailure;
+        }
+      }
       try {
         jcuda.driver.JCudaDriver.setLogLevel(jcuda.LogLevel.LOG_QUIET);
       } catch (LinkageError e) {
