@@ -2,10 +2,11 @@
 # Builds the emulated CUDA driver, libcuda.so.1, from braid_kernels.cu (unchanged) and the files
 # here, with g++. See README.md.
 #
-#   build.sh OUT_DIR [--asan] [--if-stale]
+#   build.sh OUT_DIR [--asan [--java=JAVA]] [--if-stale]
 #
-# --asan builds the AddressSanitizer + UndefinedBehaviorSanitizer variant (load it with
-# LD_PRELOAD=$(g++ -print-file-name=libasan.so) since the JVM is not built with ASan).
+# --asan builds the AddressSanitizer + UndefinedBehaviorSanitizer variant and OUT_DIR/bin/java, a
+# launcher of JAVA with libasan preloaded (the JVM is not built with ASan) and the ASan options a
+# JVM needs (it handles SIGSEGV itself); without g++ the launcher runs JAVA plainly.
 # --if-stale skips the build when OUT_DIR's stamp carries the sources' hash.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -13,14 +14,34 @@ OUT="${1:?usage: build.sh OUT_DIR [--asan] [--if-stale]}"
 shift
 ASAN=0
 IF_STALE=0
+JAVA=java
 for a in "$@"; do
   case "$a" in
     --asan) ASAN=1 ;;
+    --java=*) JAVA="${a#--java=}" ;;
     --if-stale) IF_STALE=1 ;;
     *) echo "build.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
 CXX="${CXX:-g++}"
+if [[ $ASAN == 1 ]]; then
+  mkdir -p "$OUT/bin"
+  PRELOAD=""
+  if command -v "$CXX" > /dev/null 2>&1; then
+    PRELOAD="$("$CXX" -print-file-name=libasan.so)"
+  fi
+  cat > "$OUT/bin/java" <<LAUNCHER
+#!/bin/sh
+# Written by native/src/main/cuda/emu/build.sh: $JAVA with AddressSanitizer preloaded.
+if [ -n "$PRELOAD" ] && [ -f "$PRELOAD" ]; then
+  export LD_PRELOAD="$PRELOAD\${LD_PRELOAD:+:\$LD_PRELOAD}"
+  export ASAN_OPTIONS="handle_segv=0:allow_user_segv_handler=1:use_sigaltstack=0:detect_leaks=0:abort_on_error=1\${ASAN_OPTIONS:+:\$ASAN_OPTIONS}"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+fi
+exec "$JAVA" "\$@"
+LAUNCHER
+  chmod +x "$OUT/bin/java"
+fi
 if ! command -v "$CXX" > /dev/null 2>&1; then
   echo "braid emulated GPU: $CXX not found; the emulated CUDA driver is not built (its tests skip)"
   exit 0

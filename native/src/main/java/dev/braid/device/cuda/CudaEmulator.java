@@ -100,12 +100,30 @@ public final class CudaEmulator {
     }
   }
 
-  /** Whether the emulator library is available to load (built, or named explicitly). */
-  public static boolean available() {
+  /** Why the emulator library cannot be loaded (not built, or the named file missing), or null when it can. */
+  public static String missing() {
     String explicit = System.getProperty("braid.cuda.emulator.library", System.getenv("BRAID_CUDA_EMULATOR_LIBRARY"));
     if (explicit != null && !explicit.isBlank()) {
-      return Files.isRegularFile(Path.of(explicit));
+      return Files.isRegularFile(Path.of(explicit)) ? null : "the emulated CUDA driver " + explicit + " was not built";
     }
-    return CudaEmulator.class.getResource(RESOURCE) != null;
+    return CudaEmulator.class.getResource(RESOURCE) != null ? null
+        : "the emulated CUDA driver was not built (no g++ when native was built; see native/src/main/cuda/emu)";
+  }
+
+  /**
+   * Whether g++ is on the PATH: where it is, the build makes the emulator, so its tests must run
+   * (and fail if it is missing) rather than skip.
+   */
+  public static boolean compilerOnPath() {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "g++"))) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -47,6 +47,10 @@ public final class CudaProbe {
       if (failure != null) {
         return Result.unavailable(failure, 0, 0);
       }
+      if (CudaEmulator.requested() && !CudaEmulator.active()) {
+        return Result.unavailable("the emulated CUDA driver was requested after this JVM's CUDA binding had loaded "
+            + "another driver (the emulator must be asked for before the first CUDA use)", 0, 0);
+      }
       int r = cuInit(0);
       if (r != CUresult.CUDA_SUCCESS) {
         return Result.unavailable("cuInit failed: " + CudaErrors.name(r)

@@ -52,7 +52,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every CUDA kernel and super-kernel against CpuDevice on seeded random inputs, on GPU 0. Needs a
- * GPU: run with {@code mvn -Dgroups=gpu -pl native -am test}. Prints one line per case with the
+ * GPU: run with {@code mvn -Dgroups=gpu -pl native -am test}; every build also runs it over the
+ * emulated CUDA driver (the cuda-emulator executions of native/pom.xml, with and without
+ * AddressSanitizer). Prints one line per case with the
  * largest absolute error and the largest error relative to {@code 1 + |cpu|}.
  *
  * <p>Tolerance, relative to {@code 1 + |cpu|}: 1e-5 for elementwise and layout kernels (CUDA's
@@ -78,6 +80,9 @@ class CudaDeviceGpuTest {
 
   @BeforeAll
   static void open() {
+    if (CudaEmulator.requested()) {
+      dev.braid.device.cuda.emu.EmulatorGate.require();
+    }
     gpu = CudaDevice.open(0);
     cpu = new CpuDevice(2);
     System.out.println("GPU: " + gpu.info() + " streams " + java.util.Arrays.toString(gpu.streamPriorityRange()));
