@@ -76,7 +76,8 @@ long long env_ll(const char* name, long long fallback) {
 
 /**
  * Faults to inject, from BRAID_CUDA_EMU_FAULTS and the file named by BRAID_CUDA_EMU_FAULTS_FILE
- * (read whenever a primary context is created, so one process can run several fault cases):
+ * (read when a primary context is created, and again whenever the file changes, counting from
+ * then; so a test arms a fault after its models loaded, and one process runs several cases):
  * comma-separated `launch=N:CODE` (the Nth launch fails, CODE illegal_address or launch_failed,
  * both sticky), `alloc=N` (the Nth cuMemAlloc fails with CUDA_ERROR_OUT_OF_MEMORY), `hang=N` (the
  * Nth launch never completes), optionally `kernel=NAME` (count only launches of that kernel).
@@ -117,6 +118,14 @@ struct Faults {
         note("%s: unknown fault '%s' (expected launch=N:CODE, alloc=N, hang=N or kernel=NAME)", from, item.c_str());
       }
     }
+  }
+
+  /** The fault file's identity (mtime and size), to notice a change; 0 when absent or unnamed. */
+  static long long stamp() {
+    const char* path = getenv("BRAID_CUDA_EMU_FAULTS_FILE");
+    struct stat st;
+    if (path == nullptr || stat(path, &st) != 0) return 0;
+    return (long long)st.st_mtim.tv_sec * 1000000007LL + st.st_mtim.tv_nsec * 31LL + st.st_size + 1;
   }
 
   static Faults load() {
@@ -230,9 +239,21 @@ struct Context {
   std::map<CUdeviceptr, size_t> allocations;
   size_t used = 0;
   Faults faults;
+  long long faultsStamp = 0;
   std::atomic<long long> launches{0};
   std::atomic<long long> kernelLaunches{0};
   long long allocs = 0;
+
+  /** Re-reads the faults when their file changed; the counts restart. Caller holds mu. */
+  void refreshFaults() {
+    long long now = Faults::stamp();
+    if (now == faultsStamp) return;
+    faultsStamp = now;
+    faults = Faults::load();
+    launches.store(0);
+    kernelLaunches.store(0);
+    allocs = 0;
+  }
   Stream* nullStream = nullptr;
   std::atomic<bool> hung{false};
 };
@@ -390,6 +411,7 @@ CUresult cuDevicePrimaryCtxRetain(void** ctx, CUdevice device) {
   std::lock_guard<std::mutex> lock(g.mu);
   if (g.primary == nullptr) {
     g.primary = new Context();
+    g.primary->faultsStamp = Faults::stamp();
     g.primary->faults = Faults::load();
     g.primary->nullStream = new Stream(g.primary, 0);
   }
@@ -450,6 +472,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
   READY(c);
   if (ptr == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
   std::lock_guard<std::mutex> lock(c->mu);
+  c->refreshFaults();
   c->allocs++;
   if (c->faults.alloc > 0 && c->allocs == c->faults.alloc) {
     note("injected CUDA_ERROR_OUT_OF_MEMORY on allocation %lld (%zu bytes)", c->allocs, bytes);
@@ -763,20 +786,27 @@ CUresult cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, u
     memcpy(base + offsets[i], kernelParams[i], k->params[i].size);
     (*argv)[i] = base + offsets[i];
   }
-  long long n = c->launches.fetch_add(1) + 1;
-  const Faults& f = c->faults;
+  Faults f;
+  long long n;
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    c->refreshFaults();
+    f = c->faults;
+    n = c->launches.fetch_add(1) + 1;
+  }
   bool counted = f.kernel.empty() || f.kernel == k->name;
   // With kernel=NAME only that kernel's launches count.
   long long nth = f.kernel.empty() ? n : (counted ? c->kernelLaunches.fetch_add(1) + 1 : 0);
   bool failIt = counted && f.launch > 0 && nth == f.launch;
   bool hangIt = counted && f.hang > 0 && nth == f.hang;
   uint3 grid{gx, gy, gz}, blk{bx, by, bz};
-  s->push([c, s, k, block, argv, grid, blk, failIt, hangIt, nth] {
+  int failCode = f.launchCode;
+  s->push([c, s, k, block, argv, grid, blk, failIt, hangIt, nth, failCode] {
     if (c->sticky.load() != 0) return;
     if (failIt) {
-      note("injected %s in %s (launch %lld)", c->faults.launchCode == CUDA_ERROR_ILLEGAL_ADDRESS
+      note("injected %s in %s (launch %lld)", failCode == CUDA_ERROR_ILLEGAL_ADDRESS
            ? "CUDA_ERROR_ILLEGAL_ADDRESS" : "CUDA_ERROR_LAUNCH_FAILED", k->name, nth);
-      c->sticky.store(c->faults.launchCode);
+      c->sticky.store(failCode);
       return;
     }
     if (hangIt) {
