@@ -50,7 +50,7 @@ FLAGS="-std=c++17 -O2 -g -fPIC -fno-strict-aliasing -Wall -Wno-unknown-pragmas -
 if [[ $ASAN == 1 ]]; then
   FLAGS="$FLAGS -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 fi
-HASH=$( { cd "$HERE/.." && cat *.cu *.cuh *.h emu/*.cc emu/*.h emu/shim/*.h emu/*.py emu/build.sh emu/jcuda_driver_symbols.txt; printf '%s' "$FLAGS"; "$CXX" --version | head -1; } | sha256sum | cut -d' ' -f1)
+HASH=$( { cd "$HERE/.." && cat *.cu *.cuh *.h emu/*.c emu/*.cc emu/*.h emu/shim/*.h emu/*.py emu/build.sh emu/jcuda_driver_symbols.txt; printf '%s' "$FLAGS"; "$CXX" --version | head -1; } | sha256sum | cut -d' ' -f1)
 if [[ $IF_STALE == 1 && -f "$OUT/libcuda.so.1" && -f "$OUT/stamp" ]] && grep -qx "$HASH" "$OUT/stamp"; then
   echo "braid emulated GPU: $OUT/libcuda.so.1 is current"
   exit 0
@@ -58,7 +58,11 @@ fi
 mkdir -p "$OUT"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-PY="$(command -v python3 || command -v python)"
+PY="$(command -v python3 || command -v python || true)"
+if [[ -z "$PY" ]]; then
+  echo "braid emulated GPU: python3 not found (gen_trampolines.py needs it); the emulated CUDA driver is not built"
+  exit 0
+fi
 # The kernel table, from the kernels' own signatures.
 "$CXX" -std=c++17 -x c++ -E -P -DBRAID_EMU_SCAN -I"$HERE/shim" "$HERE/../braid_kernels.cu" -o "$TMP/kernels.ii"
 "$PY" "$HERE/gen_trampolines.py" "$TMP/kernels.ii" "$TMP/braid_emu_trampolines.inc" > /dev/null
@@ -74,6 +78,16 @@ IMPLEMENTED=$(grep -ho '^CUresult cu[A-Za-z0-9_]*' "$HERE/driver.cc" | awk '{pri
 # shellcheck disable=SC2086
 "$CXX" $FLAGS -I"$HERE/shim" -I"$HERE" -I"$TMP" -shared -Wl,-soname,libcuda.so.1 -Wl,--no-undefined \
   -o "$TMP/libcuda.so.1" "$HERE/kernels.cc" "$HERE/fiber.cc" "$HERE/driver.cc" "$TMP/stubs.cc" -lpthread
+# The fiber runtime's self-test (barriers, shuffles, shared memory, divergence reported).
+# shellcheck disable=SC2086
+"$CXX" $FLAGS -I"$HERE/shim" -I"$HERE" -o "$TMP/selftest" "$HERE/selftest.cc" "$HERE/fiber.cc"
+"$TMP/selftest"
+if [[ $ASAN == 0 ]]; then
+  # The signature table beside the library, for the test that checks LaunchPacker against it.
+  "${CC:-gcc}" -O1 -o "$TMP/sigdump" "$HERE/sigdump.c" -ldl
+  "$TMP/sigdump" "$TMP/libcuda.so.1" > "$TMP/kernel_signatures.txt"
+  cp "$TMP/kernel_signatures.txt" "$OUT/kernel_signatures.txt"
+fi
 cp "$TMP/libcuda.so.1" "$OUT/libcuda.so.1"
 echo "$HASH" > "$OUT/stamp"
 echo "braid emulated GPU: built $OUT/libcuda.so.1$([[ $ASAN == 1 ]] && echo ' (AddressSanitizer)') with $(grep -c '^  {"' "$TMP/braid_emu_trampolines.inc") kernels"

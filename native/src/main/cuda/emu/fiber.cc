@@ -229,6 +229,12 @@ bool run_block(Exec& e, unsigned n) {
 }
 }  // namespace
 
+Exec::~Exec() {
+  if (stacks != nullptr) munmap(stacks, stacksBytes);
+  free(fibers);
+  free(warpSlots);
+}
+
 void sync_block(const char* file, int line) {
   Exec& e = *tls_exec;
   Fiber* f = e.current;

@@ -55,6 +55,11 @@ struct Exec {
   char* stacks = nullptr;
   size_t stacksBytes = 0;
   uint64_t* warpSlots = nullptr;  // [warps][2][32]
+
+  Exec() = default;
+  Exec(const Exec&) = delete;
+  Exec& operator=(const Exec&) = delete;
+  ~Exec();
 };
 
 extern thread_local Exec* tls_exec;

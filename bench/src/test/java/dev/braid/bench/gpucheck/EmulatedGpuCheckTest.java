@@ -75,6 +75,85 @@ class EmulatedGpuCheckTest {
     assertTrue(gpu.healthy());
   }
 
+  /**
+   * Every launch a case packs (LaunchPacker, as CudaDevice issues it) matches the signature of the
+   * kernel it calls, parameter by parameter: count, kind and size, from the table the emulator's
+   * build generated from the kernels' own declarations. A mismatch here is a launch a real GPU
+   * would run with garbage arguments.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kernelCases")
+  void packingMatchesTheKernelSignatures(KernelCase c) throws Exception {
+    Map<String, List<String>> signatures = signatures();
+    List<dev.braid.device.KernelLaunch> launches = new java.util.ArrayList<>();
+    List<dev.braid.device.DeviceBuffer> buffers = new java.util.ArrayList<>();
+    try {
+      for (dev.braid.device.kernel.Kernel k : c.problems()) {
+        List<dev.braid.device.BufferSlice> args = new java.util.ArrayList<>();
+        for (int i = 0; i < k.argNames().size(); i++) {
+          dev.braid.device.DeviceBuffer b = cpu.allocate(Math.max(4, k.argBytes(i)));
+          buffers.add(b);
+          args.add(b.whole());
+        }
+        launches.add(new dev.braid.device.KernelLaunch(k, args));
+      }
+      dev.braid.device.Launch launch = c.grouped() ? new dev.braid.device.GroupedLaunch(launches) : launches.get(0);
+      long[] next = {1L << 20};
+      dev.braid.device.cuda.PackedLaunch packed = dev.braid.device.cuda.LaunchPacker.pack(launch,
+          slice -> (1L << 32) + 4096L * buffers.indexOf(slice.buffer()) + slice.offsetBytes(),
+          new dev.braid.device.cuda.LaunchPacker.Scratch() {
+            @Override
+            public long allocate(long bytes) {
+              long a = next[0];
+              next[0] += (bytes + 255) / 256 * 256;
+              return a;
+            }
+
+            @Override
+            public void free(long address) {}
+          });
+      assertTrue(!packed.calls().isEmpty(), c.name() + ": no kernel call");
+      for (dev.braid.device.cuda.KernelCall call : packed.calls()) {
+        List<String> want = signatures.get(call.function());
+        assertTrue(want != null, c.name() + ": " + call.function() + " is not a kernel of braid_kernels.cu");
+        List<String> got = call.params().stream().map(EmulatedGpuCheckTest::kindAndSize).toList();
+        org.junit.jupiter.api.Assertions.assertEquals(want, got, c.name() + ": parameters of " + call.function()
+            + " as LaunchPacker packs them, against the kernel's declaration");
+      }
+    } finally {
+      buffers.forEach(cpu::free);
+    }
+  }
+
+  private static String kindAndSize(dev.braid.device.cuda.KernelParam p) {
+    if (p instanceof dev.braid.device.cuda.KernelParam.Ptr) {
+      return "ptr:8";
+    } else if (p instanceof dev.braid.device.cuda.KernelParam.I32) {
+      return "i32:4";
+    } else if (p instanceof dev.braid.device.cuda.KernelParam.I64) {
+      return "i64:8";
+    } else if (p instanceof dev.braid.device.cuda.KernelParam.F32) {
+      return "f32:4";
+    }
+    return "struct:" + ((dev.braid.device.cuda.KernelParam.Struct) p).bytes().length;
+  }
+
+  /** The emulator build's signature table: kernel name to "kind:size" per parameter. */
+  private static Map<String, List<String>> signatures() throws java.io.IOException {
+    try (java.io.InputStream in = CudaEmulator.class.getResourceAsStream("/dev/braid/device/cuda/emu/kernel_signatures.txt")) {
+      assertTrue(in != null, "the emulator build wrote no kernel_signatures.txt");
+      Map<String, List<String>> out = new java.util.HashMap<>();
+      for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
+        if (line.isBlank()) {
+          continue;
+        }
+        String[] parts = line.trim().split(" ", 2);
+        out.put(parts[0], parts.length == 1 ? List.of() : List.of(parts[1].split(",")));
+      }
+      return out;
+    }
+  }
+
   static Stream<Arguments> models() {
     return ModelZoo.MODEL_NAMES.stream().flatMap(m -> Stream.of(Arguments.of(m, 1), Arguments.of(m, 4)));
   }

@@ -100,8 +100,14 @@ public final class CudaEmulator {
     }
   }
 
-  /** Why the emulator library cannot be loaded (not built, or the named file missing), or null when it can. */
+  /**
+   * Why the emulator library cannot be loaded (the build was told to skip it, it was not built,
+   * or the named file is missing), or null when it can.
+   */
   public static String missing() {
+    if ("true".equals(System.getProperty("braid.emu.skip"))) {
+      return "the build skipped the emulated CUDA driver (-Dbraid.emu.skip=true)";
+    }
     String explicit = System.getProperty("braid.cuda.emulator.library", System.getenv("BRAID_CUDA_EMULATOR_LIBRARY"));
     if (explicit != null && !explicit.isBlank()) {
       return Files.isRegularFile(Path.of(explicit)) ? null : "the emulated CUDA driver " + explicit + " was not built";
@@ -115,6 +121,9 @@ public final class CudaEmulator {
    * (and fail if it is missing) rather than skip.
    */
   public static boolean compilerOnPath() {
+    if ("true".equals(System.getProperty("braid.emu.skip"))) {
+      return false;  // skipped on purpose: its tests skip too
+    }
     String path = System.getenv("PATH");
     if (path == null) {
       return false;
