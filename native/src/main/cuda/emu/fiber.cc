@@ -1,7 +1,7 @@
 // Fibers for the emulated CUDA threads: a hand-written x86-64 context switch (callee-saved
-// registers, MXCSR and the x87 control word; no signal-mask system call, which makes it ~100x
-// cheaper than swapcontext and matters at a switch per thread per barrier), stacks with a guard
-// page each, and the block scheduler that enforces barrier and warp convergence.
+// registers, MXCSR and the x87 control word; unlike swapcontext it makes no signal-mask system
+// call, which matters at a switch per thread per barrier), stacks with a guard page each, and the
+// block scheduler that enforces barrier and warp convergence.
 #include "fiber.h"
 
 #include <stdarg.h>
