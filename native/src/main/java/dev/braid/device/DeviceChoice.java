@@ -17,8 +17,8 @@ public record DeviceChoice(DeviceKind kind, int ordinal, String logLine) {
     if (probe.available()) {
       boolean emulated = probe.gpuName().startsWith(dev.braid.device.cuda.CudaEmulator.DEVICE_NAME);
       return new DeviceChoice(DeviceKind.CUDA, 0, "device auto: chose cuda:0 (" + probe.gpuName() + "): the "
-          + (emulated ? "emulated CUDA driver (asked for by BRAID_CUDA_EMULATOR=1; the kernels run on the CPU) " : "CUDA driver ")
-          + driver(probe.driverVersion()) + "answered with " + probe.deviceCount() + " GPU" + (probe.deviceCount() == 1 ? "" : "s"));
+          + (emulated ? "emulated " : "") + "CUDA driver " + driver(probe.driverVersion())
+          + (emulated ? "(asked for by BRAID_CUDA_EMULATOR=1; Braid's kernels on the CPU, not a GPU) " : "") + "answered with " + probe.deviceCount() + " GPU" + (probe.deviceCount() == 1 ? "" : "s"));
     }
     return cpu(cpuThreads, probe.reason());
   }
