@@ -5,12 +5,14 @@ import java.util.Objects;
 
 /**
  * Which device a GPU actor, a command or a benchmark runs on, as written on the command line and
- * in configuration: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}, or
- * {@code sim-<gpu>} (a simulated GPU profile such as {@code sim-h100}).
+ * in configuration: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}, {@code cuda-emu}
+ * (CUDA GPU 0 of the emulated driver, which runs Braid's kernels on the CPU; see
+ * native/src/main/cuda/emu), or {@code sim-<gpu>} (a simulated GPU profile such as {@code sim-h100}).
  *
  * @param kind what kind of device
  * @param ordinal the CUDA device ordinal (0 unless {@code cuda:N}); 0 for other kinds
- * @param profile the simulated GPU profile name, lower case; empty for other kinds
+ * @param profile the simulated GPU profile name, lower case; {@value #EMULATED} for {@code cuda-emu};
+ *     empty for other kinds
  */
 public record DeviceSpec(Kind kind, int ordinal, String profile) {
   /** The device families Braid can drive. */
@@ -23,7 +25,9 @@ public record DeviceSpec(Kind kind, int ordinal, String profile) {
   }
 
   /** The accepted forms, for error messages. */
-  public static final String FORMS = "auto, cpu, cuda, cuda:N (N >= 0) or sim-<gpu> (e.g. sim-h100)";
+  public static final String FORMS = "auto, cpu, cuda, cuda:N (N >= 0), cuda-emu or sim-<gpu> (e.g. sim-h100)";
+  /** The CUDA spec's profile that asks for the emulated driver ({@code cuda-emu}). */
+  public static final String EMULATED = "emu";
 
   public DeviceSpec {
     Objects.requireNonNull(kind, "kind");
@@ -59,6 +63,9 @@ public record DeviceSpec(Kind kind, int ordinal, String profile) {
     if (s.equals("cuda")) {
       return new DeviceSpec(Kind.CUDA, 0, "");
     }
+    if (s.equals("cuda-emu")) {
+      return new DeviceSpec(Kind.CUDA, 0, EMULATED);
+    }
     if (s.startsWith("cuda:")) {
       try {
         int n = Integer.parseInt(s.substring("cuda:".length()));
@@ -76,12 +83,17 @@ public record DeviceSpec(Kind kind, int ordinal, String profile) {
     throw SettingsException.invalid(key, FORMS, text);
   }
 
+  /** Whether this is {@code cuda-emu}: CUDA through the emulated driver. */
+  public boolean emulated() {
+    return kind == Kind.CUDA && EMULATED.equals(profile);
+  }
+
   @Override
   public String toString() {
     return switch (kind) {
       case AUTO -> "auto";
       case CPU -> "cpu";
-      case CUDA -> "cuda:" + ordinal;
+      case CUDA -> emulated() ? "cuda-emu" : "cuda:" + ordinal;
       case SIMULATED -> "sim-" + profile;
     };
   }

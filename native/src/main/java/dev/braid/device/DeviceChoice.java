@@ -15,8 +15,10 @@ public record DeviceChoice(DeviceKind kind, int ordinal, String logLine) {
   /** The automatic choice given the probe of GPU 0. */
   public static DeviceChoice auto(CudaProbe.Result probe, int cpuThreads) {
     if (probe.available()) {
-      return new DeviceChoice(DeviceKind.CUDA, 0, "device auto: chose cuda:0 (" + probe.gpuName() + "): the CUDA driver "
-          + driver(probe.driverVersion()) + "answered with " + probe.deviceCount() + " GPU" + (probe.deviceCount() == 1 ? "" : "s"));
+      boolean emulated = probe.gpuName().startsWith(dev.braid.device.cuda.CudaEmulator.DEVICE_NAME);
+      return new DeviceChoice(DeviceKind.CUDA, 0, "device auto: chose cuda:0 (" + probe.gpuName() + "): the "
+          + (emulated ? "emulated " : "") + "CUDA driver " + driver(probe.driverVersion())
+          + (emulated ? "(asked for by BRAID_CUDA_EMULATOR=1; Braid's kernels on the CPU, not a GPU) " : "") + "answered with " + probe.deviceCount() + " GPU" + (probe.deviceCount() == 1 ? "" : "s"));
     }
     return cpu(cpuThreads, probe.reason());
   }

@@ -4,6 +4,7 @@ import dev.braid.config.DeviceSpec;
 import dev.braid.config.SettingsException;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.device.cuda.CudaDevice;
+import dev.braid.device.cuda.CudaEmulator;
 import dev.braid.device.cuda.CudaProbe;
 import dev.braid.device.sim.GpuProfiles;
 import dev.braid.device.sim.SimulatedDevice;
@@ -35,7 +36,12 @@ public final class Devices {
       case AUTO -> auto(cpuThreads);
       case SIMULATED -> new SimulatedDevice(GpuProfiles.find(spec.profile()).orElseThrow(() -> new SettingsException(
           key + ": unknown simulated GPU '" + spec + "'; known: sim-" + String.join(", sim-", GpuProfiles.names()))));
-      case CUDA -> cuda(key, spec.ordinal());
+      case CUDA -> {
+        if (spec.emulated()) {
+          CudaEmulator.request();
+        }
+        yield cuda(key, spec.ordinal());
+      }
     };
   }
 

@@ -105,7 +105,8 @@ public final class CudaDevice implements Device {
     }
     this.facts = f;
     this.pool = new DeviceMemoryPool(f.poolBase(), f.poolBytes());
-    this.info = new DeviceInfo(f.name() + " (" + key + ", sm_" + f.computeMajor() + f.computeMinor() + ")",
+    this.info = new DeviceInfo(f.name() + " (" + key + ", sm_" + f.computeMajor() + f.computeMinor()
+        + (CudaEmulator.active() ? ", emulated on the CPU: not a GPU" : "") + ")",
         DeviceKind.CUDA, pool.capacityBytes(), Optional.of(f.spec()));
     this.scratch = new LaunchPacker.Scratch() {
       @Override

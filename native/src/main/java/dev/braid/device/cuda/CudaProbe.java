@@ -47,6 +47,10 @@ public final class CudaProbe {
       if (failure != null) {
         return Result.unavailable(failure, 0, 0);
       }
+      if (CudaEmulator.requested() && !CudaEmulator.active()) {
+        return Result.unavailable("the emulated CUDA driver was requested after this JVM's CUDA binding had loaded "
+            + "another driver (the emulator must be asked for before the first CUDA use)", 0, 0);
+      }
       int r = cuInit(0);
       if (r != CUresult.CUDA_SUCCESS) {
         return Result.unavailable("cuInit failed: " + CudaErrors.name(r)
@@ -80,10 +84,20 @@ public final class CudaProbe {
     }
   }
 
-  /** Loads JCuda's driver binding once; null on success, else the reason. */
+  /**
+   * Loads JCuda's driver binding once; null on success, else the reason. When the emulated driver
+   * was requested ({@link CudaEmulator}), it is loaded first and the binding binds to it.
+   */
   private static synchronized String loadBinding() {
     if (!bindingTried) {
       bindingTried = true;
+      if (CudaEmulator.requested()) {
+        String failure = CudaEmulator.load();
+        if (failure != null) {
+          bindingFailure = failure;
+          return bindingFailure;
+        }
+      }
       try {
         jcuda.driver.JCudaDriver.setLogLevel(jcuda.LogLevel.LOG_QUIET);
       } catch (LinkageError e) {
