@@ -19,6 +19,40 @@ public final class Operators {
                   "LayerNormalization", "ReduceMean", "Identity", "Dropout", "BatchNormalization",
                   "Unsqueeze", "Squeeze", "Gather", "Cast")));
 
+  /**
+   * The elementwise operators beyond the core set: unary math and activations, comparisons and
+   * logic, variadic Min/Max/Mean/Sum, Where. Part of {@link #COMPUTE}; kept apart so the core list
+   * above reads as before.
+   */
+  public static final Set<String> ELEMENTWISE =
+      Collections.unmodifiableSet(
+          new TreeSet<>(
+              Set.of(
+                  "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
+                  "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Min", "Max",
+                  "Mean", "Sum", "Mod", "Equal", "Less", "Greater", "GreaterOrEqual", "LessOrEqual", "And",
+                  "Or", "Xor", "Not", "Where", "IsNaN", "IsInf", "BitShift", "CastLike", "HardSigmoid",
+                  "HardSwish", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish",
+                  "ThresholdedRelu")));
+
+  /**
+   * Operators whose semantics, as Braid implements them, already held before opset 7, with the
+   * oldest opset that has them (ONNX's operator changelog): a model importing an older default
+   * opset loads only when every node's operator is here with a version at or below it. Operators
+   * that changed at opset 6 or 7 (Add's legacy broadcast attribute, Dropout's is_test, Reshape's
+   * shape attribute, BatchNormalization's spatial...) are absent, so such a model is refused.
+   */
+  public static final java.util.Map<String, Integer> SAME_SINCE =
+      java.util.Map.ofEntries(
+          java.util.Map.entry("Not", 1), java.util.Map.entry("Softplus", 1), java.util.Map.entry("Softsign", 1),
+          java.util.Map.entry("Identity", 1), java.util.Map.entry("Constant", 1), java.util.Map.entry("Shape", 1),
+          java.util.Map.entry("Elu", 6), java.util.Map.entry("Selu", 6), java.util.Map.entry("HardSigmoid", 6),
+          java.util.Map.entry("LeakyRelu", 6), java.util.Map.entry("Relu", 6), java.util.Map.entry("Sigmoid", 6),
+          java.util.Map.entry("Tanh", 6), java.util.Map.entry("Abs", 6), java.util.Map.entry("Neg", 6),
+          java.util.Map.entry("Exp", 6), java.util.Map.entry("Log", 6), java.util.Map.entry("Floor", 6),
+          java.util.Map.entry("Ceil", 6), java.util.Map.entry("Reciprocal", 6), java.util.Map.entry("Sqrt", 6),
+          java.util.Map.entry("Clip", 6), java.util.Map.entry("Cast", 6));
+
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =
       Collections.unmodifiableSet(new TreeSet<>(Set.of("Constant", "Shape", "ConstantOfShape", "Range")));
@@ -28,12 +62,19 @@ public final class Operators {
 
   static {
     TreeSet<String> all = new TreeSet<>(COMPUTE);
+    all.addAll(ELEMENTWISE);
     all.addAll(FOLD_ONLY);
     SUPPORTED = Collections.unmodifiableSet(all);
   }
 
-  /** Default-domain opset versions Braid reads; ops are interpreted per the newest semantics. */
+  /**
+   * Default-domain opset versions Braid reads; ops are interpreted per the newest semantics. An
+   * older opset (down to 1) is read only where {@link #SAME_SINCE} covers every node.
+   */
   public static final int MIN_OPSET = 7;
+
+  /** The oldest default-domain opset read at all, for models of {@link #SAME_SINCE} operators only. */
+  public static final int OLDEST_OPSET = 1;
 
   public static final int MAX_OPSET = 23;
 }

@@ -25,7 +25,10 @@ import java.util.Map;
  *       ReduceMean that is a no-op ({@code noop_with_empty_axes}) becomes Identity.
  *   <li>Softmax: {@code axis} explicit and normalized; before opset 13, Softmax on a non-last axis
  *       meant "flatten to 2-D at axis", so it becomes Reshape, Softmax on the last axis, Reshape.
- *   <li>Dropout, LayerNormalization, BatchNormalization, MaxPool: only the first output is kept.
+ *   <li>Dropout, LayerNormalization, BatchNormalization, MaxPool: only the first output is kept
+ *       (Dropout's mask, when used, is a constant of ones: {@link ElementwiseCanon#dropoutMask}).
+ *   <li>Sum, Mean, Max, Min: chains of two-input nodes ({@link ElementwiseCanon}); Clip with
+ *       bounds computed at run time: Max then Min; CastLike: Cast.
  * </ul>
  */
 final class Canonicalizer {
@@ -36,11 +39,19 @@ final class Canonicalizer {
     switch (n.opType()) {
       case "Conv", "MaxPool", "AveragePool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
       case "Dropout", "LayerNormalization", "BatchNormalization" -> g.nodes.add(firstOutputOnly(n));
-      case "Clip" -> g.nodes.add(clip(n, g));
+      case "Clip" -> {
+        if (ElementwiseCanon.runtimeClip(n, g)) {
+          ElementwiseCanon.clipAsMaxMin(n, g);
+        } else {
+          g.nodes.add(clip(n, g));
+        }
+      }
+      case "Sum", "Mean", "Max", "Min" -> ElementwiseCanon.variadic(n, g);
+      case "CastLike" -> ElementwiseCanon.castLike(n, g);
       case "Squeeze", "Unsqueeze" -> g.nodes.add(axesInput(n, g, axesOf(n, g)));
       case "ReduceMean" -> g.nodes.add(reduceMean(n, g));
       case "Softmax" -> softmax(n, g);
-      default -> g.nodes.add(n);
+      default -> ElementwiseCanon.appendWrapped(n, g);
     }
   }
 

@@ -66,6 +66,9 @@ public final class GraphBinder {
   private static void step(Node n, WorkGraph g) {
     ValueInfo out = ShapeInference.infer(n, g);
     g.values.put(out.name(), out);
+    if (n.opType().equals("Dropout")) {
+      ElementwiseCanon.dropoutMask(n, g);
+    }
     List<Tensor> inputs = new ArrayList<>();
     boolean allConstant = true;
     for (String in : n.inputs()) {

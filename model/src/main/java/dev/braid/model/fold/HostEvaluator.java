@@ -23,7 +23,12 @@ final class HostEvaluator {
 
   static final Set<String> FOLDABLE = Set.of(
       "Constant", "ConstantOfShape", "Range", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape",
-      "Flatten", "Cast", "Add", "Sub", "Mul", "Div", "Pow", "Identity", "Dropout", "Transpose", "Sqrt", "Relu");
+      "Flatten", "Cast", "Add", "Sub", "Mul", "Div", "Pow", "Identity", "Dropout", "Transpose", "Sqrt", "Relu",
+      "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin",
+      "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Min", "Max", "Mean", "Sum", "Mod", "Equal",
+      "Less", "Greater", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Not", "Where", "IsNaN", "IsInf",
+      "BitShift", "CastLike", "HardSigmoid", "HardSwish", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu",
+      "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Clip");
 
   /**
    * Evaluates {@code n} on constant inputs ({@code inputs.get(i)} is null for an omitted optional
@@ -39,12 +44,19 @@ final class HostEvaluator {
         yield Tensor.ofLongs(out.shape(), Arrays.copyOfRange(s.longDims(), range[0], range[0] + range[1]));
       }
       case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout" -> x.reshape(out.shape());
-      case "Cast" -> cast(x, out.dtype());
       case "Gather" -> gather(n, x, inputs.get(1), out);
       case "Concat" -> concat(n, inputs, out);
       case "Transpose" -> transpose(n, x, out);
-      case "Add", "Sub", "Mul", "Div", "Pow" -> Elementwise.binary(n.opType(), x, inputs.get(1), out);
-      case "Sqrt", "Relu" -> Elementwise.unary(n.opType(), x);
+      case "Cast", "CastLike" -> cast(x, out.dtype());
+      case "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Less", "Greater", "GreaterOrEqual", "LessOrEqual",
+          "And", "Or", "Xor", "BitShift", "PRelu" -> Elementwise.binary(n, n.opType(), x, inputs.get(1), out);
+      case "Min", "Max", "Mean", "Sum" -> Elementwise.variadic(n, inputs, out);
+      case "Where" -> Elementwise.where(x, inputs.get(1), inputs.get(2), out);
+      case "Clip" -> clip(n, inputs, out);
+      case "Sqrt", "Relu", "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
+          "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Not", "IsNaN", "IsInf",
+          "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish",
+          "ThresholdedRelu" -> Elementwise.unary(n, n.opType(), x, out);
       default -> throw new IllegalArgumentException("operator " + n.opType() + " is not foldable");
     };
   }
@@ -134,6 +146,30 @@ final class HostEvaluator {
           + " when a model loads");
     }
     return t;
+  }
+
+  /** Clip with bounds from attributes (opset &lt; 11) or constant inputs, in the input's type. */
+  private static Tensor clip(Node n, List<Tensor> inputs, ValueInfo out) {
+    Tensor x = inputs.get(0);
+    Tensor lo = inputs.size() > 1 ? inputs.get(1) : null;
+    Tensor hi = inputs.size() > 2 ? inputs.get(2) : null;
+    Attributes a = n.attributes();
+    if (x.isFloating()) {
+      float min = lo != null ? (float) lo.get(0) : a.getFloat("min", Float.NEGATIVE_INFINITY);
+      float max = hi != null ? (float) hi.get(0) : a.getFloat("max", Float.POSITIVE_INFINITY);
+      float[] f = x.floats().clone();
+      for (int i = 0; i < f.length; i++) {
+        f[i] = Math.min(Math.max(f[i], min), max);
+      }
+      return Tensor.ofFloats(out.dtype(), out.shape(), f);
+    }
+    long min = lo != null ? lo.longs()[0] : Long.MIN_VALUE;
+    long max = hi != null ? hi.longs()[0] : Long.MAX_VALUE;
+    long[] l = x.longs().clone();
+    for (int i = 0; i < l.length; i++) {
+      l[i] = Math.min(Math.max(l[i], min), max);
+    }
+    return Tensor.ofLongs(out.dtype(), out.shape(), l);
   }
 
   /** Converts values to {@code to}, truncating floats toward zero and wrapping narrower integers. */

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Rejects uses of the optional outputs Braid does not compute: Dropout's mask, the saved
+ * Rejects uses of the optional outputs Braid does not compute (Dropout's mask is computed, as a
+ * constant of ones: see fold.ElementwiseCanon): the saved
  * statistics of LayerNormalization (Mean, InvStdDev) and the training outputs of
  * BatchNormalization, and MaxPool's Indices. Each of these ops computes only its first output; the others may be
  * declared but must not be read by a node or be a graph output.
@@ -24,7 +25,7 @@ final class UnusedOutputs {
       used.add(o.name());
     }
     for (Node n : nodes) {
-      if (!n.opType().equals("Dropout") && !n.opType().equals("LayerNormalization") && !n.opType().equals("MaxPool")
+      if (!n.opType().equals("LayerNormalization") && !n.opType().equals("MaxPool")
           && !n.opType().equals("BatchNormalization")) {
         continue;
       }

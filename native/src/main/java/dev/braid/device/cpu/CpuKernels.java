@@ -15,6 +15,7 @@ import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.Where;
 
 /** Maps each kernel record to its CPU implementation; one branch per record of the sealed set. */
 final class CpuKernels {
@@ -65,6 +66,9 @@ final class CpuKernels {
     }
     if (kernel instanceof Gather g) {
       return LayoutCpu.gather(g, args);
+    }
+    if (kernel instanceof Where w) {
+      return ElementwiseCpu.where(w, args);
     }
     throw new IllegalStateException("no CPU implementation for " + kernel);
   }

@@ -15,6 +15,7 @@ import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.Where;
 
 /**
  * The implementation family a kernel belongs to: what a super-kernel may group. Every family but
@@ -37,7 +38,7 @@ public enum KernelFamily {
   POOL,
   /** Softmax, layer normalization and reductions. */
   NORMALIZATION,
-  /** Transpose, concat, gather and copies: no grouped kernel, they launch alone. */
+  /** Transpose, concat, gather, copies and Where: no grouped kernel, they launch alone. */
   LAYOUT;
 
   /** The family {@code kernel} belongs to; a depthwise {@link Conv2d} is not a dense one. */
@@ -58,7 +59,7 @@ public enum KernelFamily {
       return NORMALIZATION;
     }
     if (kernel instanceof Transpose || kernel instanceof Concat || kernel instanceof Gather
-        || kernel instanceof Copy) {
+        || kernel instanceof Copy || kernel instanceof Where) {
       return LAYOUT;
     }
     throw new IllegalArgumentException("no kernel family for " + kernel);
