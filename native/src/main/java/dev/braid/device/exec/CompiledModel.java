@@ -212,6 +212,10 @@ public final class CompiledModel implements AutoCloseable {
         throw new IllegalArgumentException("model '" + graph.name() + "': input '" + in.name() + "' expected dtype "
             + in.dtype() + ", received " + t.dtype());
       }
+      String inexact = ExactIntegers.violation(t, "model '" + graph.name() + "': input '" + in.name() + "'");
+      if (inexact != null) {
+        throw new IllegalArgumentException(inexact);
+      }
     }
     for (String name : inputs.keySet()) {
       if (graph.inputs().stream().noneMatch(v -> v.name().equals(name))) {

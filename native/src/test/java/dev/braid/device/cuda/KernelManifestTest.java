@@ -32,7 +32,9 @@ class KernelManifestTest {
       "braid_global_avg_pool_f32", "braid_softmax_f32", "braid_layernorm_f32", "braid_reduce_mean_f32",
       // grouped kernels of the fusion classes beyond GEMM and convolution (issue 10)
       "braid_conv2d_depthwise_grouped_f32", "braid_elementwise_grouped_f32", "braid_pool_grouped_f32",
-      "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32");
+      "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32",
+      // Where, the ternary select of the elementwise operators (issue 12)
+      "braid_where_f32");
 
   @Test
   void committedFatbinHashMatchesTheSourcesAndFlags() throws Exception {
