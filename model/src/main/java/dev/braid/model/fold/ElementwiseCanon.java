@@ -146,7 +146,16 @@ final class ElementwiseCanon {
     if (n.outputs().size() < 2 || n.output(1).isEmpty()) {
       return;
     }
-    Shape s = g.info(n.input(0)).shape();
+    ValueInfo x = g.info(n.input(0));
+    Shape s = x.shape();
+    if (g.opset() < 10) {
+      // Dropout-7's mask has X's element type; BOOL since opset 10.
+      float[] ones = new float[s.size()];
+      Arrays.fill(ones, 1f);
+      g.addConstant(n.output(1), x.dtype().isFloating() ? Tensor.ofFloats(x.dtype(), s, ones)
+          : HostEvaluator.cast(Tensor.ofFloats(s, ones), x.dtype()));
+      return;
+    }
     long[] ones = new long[s.size()];
     Arrays.fill(ones, 1);
     g.addConstant(n.output(1), Tensor.ofLongs(DType.BOOL, s, ones));

@@ -174,6 +174,17 @@ final class HostEvaluator {
 
   /** Converts values to {@code to}, truncating floats toward zero and wrapping narrower integers. */
   static Tensor cast(Tensor x, DType to) {
+    if (to == DType.BFLOAT16 && x.dtype() != DType.BFLOAT16) {
+      throw new ModelException("Cast from " + x.dtype().onnxName() + " to BFLOAT16 is not supported: its rounding"
+          + " differs between ONNX versions (truncation in 1.12, nearest-even since 1.14)");
+    }
+    if (to == DType.FLOAT16 && x.dtype() != DType.FLOAT16) {
+      float[] f = x.toFloats().clone();
+      for (int i = 0; i < f.length; i++) {
+        f[i] = toHalfPrecision(f[i]);
+      }
+      return Tensor.ofFloats(to, x.shape(), f);
+    }
     if (to.isFloating()) {
       return Tensor.ofFloats(to, x.shape(), x.toFloats().clone());
     }
@@ -193,6 +204,23 @@ final class HostEvaluator {
       };
     }
     return Tensor.ofLongs(to, x.shape(), l);
+  }
+
+  /**
+   * {@code x} rounded to the nearest float16 value (ties to even; subnormals below 2^-14, infinity
+   * from 65520), as the device's Cast does (UnaryOp.ROUND_HALF). Powers-of-two scaling is exact,
+   * so rint does the rounding.
+   */
+  static float toHalfPrecision(float x) {
+    if (Float.isNaN(x) || Float.isInfinite(x) || x == 0f) {
+      return x;
+    }
+    float a = Math.abs(x);
+    if (a >= 65520f) {
+      return Math.copySign(Float.POSITIVE_INFINITY, x);
+    }
+    double quantum = Math.scalb(1.0, Math.max(Math.getExponent(a), -14) - 10);
+    return (float) Math.copySign(Math.rint(a / quantum) * quantum, x);
   }
 
   private static Tensor gather(Node n, Tensor data, Tensor indices, ValueInfo out) {
