@@ -86,6 +86,18 @@ class ElementwiseLoweringTest {
   }
 
   @Test
+  void anIntegerResultThatReachesTwoToTheTwentyFourFailsTheRequestInsteadOfRounding() {
+    // 2^24 + 1 is 16777217: in float32 it reads back as 16777216, so the answer is refused.
+    OnnxSingleOpBuilder add = OnnxModelBuilder.singleOp("Add").opset(13).input("a", DType.INT64, 4)
+        .input("b", DType.INT64, 4).output("y", DType.INT64, 4);
+    Map<String, Tensor> in = Map.of("a", Tensor.ofLongs(DType.INT64, Shape.of(4), new long[] {1, 2, 1L << 24, 4}),
+        "b", Tensor.ofLongs(DType.INT64, Shape.of(4), new long[] {1, 1, 1, 1}));
+    Throwable e = assertThrows(RuntimeException.class, () -> run(add, in));
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    assertTrue(cause.getMessage().contains("output 'y' (INT64) holds 16777216 at element 2"), cause.getMessage());
+  }
+
+  @Test
   void anIntegerConstantBeyondTwoToTheTwentyFourIsRefusedAtLoad() {
     OnnxSingleOpBuilder add = OnnxModelBuilder.singleOp("Add").opset(13).input("x", DType.INT64, 4)
         .initializerInt64("c", new long[] {1L << 30, 0, 0, 0}, 4).output("y", DType.INT64, 4);
