@@ -1,6 +1,7 @@
 package dev.braid.model;
 
 import java.util.Collections;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -21,8 +22,8 @@ public final class Operators {
 
   /**
    * The elementwise operators beyond the core set: unary math and activations, comparisons and
-   * logic, variadic Min/Max/Mean/Sum, Where. Part of {@link #COMPUTE}; kept apart so the core list
-   * above reads as before.
+   * logic, variadic Min/Max/Mean/Sum, Where. They run as kernels as {@link #COMPUTE}'s do and are
+   * in {@link #SUPPORTED}; kept in a list of their own so the core list above reads as before.
    */
   public static final Set<String> ELEMENTWISE =
       Collections.unmodifiableSet(
@@ -42,16 +43,16 @@ public final class Operators {
    * that changed at opset 6 or 7 (Add's legacy broadcast attribute, Dropout's is_test, Reshape's
    * shape attribute, BatchNormalization's spatial...) are absent, so such a model is refused.
    */
-  public static final java.util.Map<String, Integer> SAME_SINCE =
-      java.util.Map.ofEntries(
-          java.util.Map.entry("Not", 1), java.util.Map.entry("Softplus", 1), java.util.Map.entry("Softsign", 1),
-          java.util.Map.entry("Identity", 1), java.util.Map.entry("Constant", 1), java.util.Map.entry("Shape", 1),
-          java.util.Map.entry("Elu", 6), java.util.Map.entry("Selu", 6), java.util.Map.entry("HardSigmoid", 6),
-          java.util.Map.entry("LeakyRelu", 6), java.util.Map.entry("Relu", 6), java.util.Map.entry("Sigmoid", 6),
-          java.util.Map.entry("Tanh", 6), java.util.Map.entry("Abs", 6), java.util.Map.entry("Neg", 6),
-          java.util.Map.entry("Exp", 6), java.util.Map.entry("Log", 6), java.util.Map.entry("Floor", 6),
-          java.util.Map.entry("Ceil", 6), java.util.Map.entry("Reciprocal", 6), java.util.Map.entry("Sqrt", 6),
-          java.util.Map.entry("Clip", 6), java.util.Map.entry("Cast", 6));
+  public static final Map<String, Integer> SAME_SINCE =
+      Map.ofEntries(
+          Map.entry("Not", 1), Map.entry("Softplus", 1), Map.entry("Softsign", 1),
+          Map.entry("Identity", 1), Map.entry("Constant", 1), Map.entry("Shape", 1),
+          Map.entry("Elu", 6), Map.entry("Selu", 6), Map.entry("HardSigmoid", 6),
+          Map.entry("LeakyRelu", 6), Map.entry("Relu", 6), Map.entry("Sigmoid", 6),
+          Map.entry("Tanh", 6), Map.entry("Abs", 6), Map.entry("Neg", 6),
+          Map.entry("Exp", 6), Map.entry("Log", 6), Map.entry("Floor", 6),
+          Map.entry("Ceil", 6), Map.entry("Reciprocal", 6), Map.entry("Sqrt", 6),
+          Map.entry("Clip", 6), Map.entry("Cast", 6));
 
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =

@@ -8,9 +8,12 @@ import dev.braid.model.Node;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import dev.braid.model.ValueInfo;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The canonical forms of the elementwise operators that the lowering reads as simpler ones:
@@ -62,11 +65,11 @@ final class ElementwiseCanon {
   }
 
   /** Integer types narrower than float32's exact range, whose arithmetic must wrap. */
-  private static final java.util.Set<DType> NARROW = java.util.Set.of(DType.INT8, DType.UINT8, DType.INT16,
+  private static final Set<DType> NARROW = Set.of(DType.INT8, DType.UINT8, DType.INT16,
       DType.UINT16);
 
   /** Operators whose integer result can leave the type's range. */
-  private static final java.util.Set<String> WRAPPING = java.util.Set.of("Add", "Sub", "Mul", "Neg", "Abs", "Pow",
+  private static final Set<String> WRAPPING = Set.of("Add", "Sub", "Mul", "Neg", "Abs", "Pow",
       "BitShift");
 
   /**
@@ -84,7 +87,7 @@ final class ElementwiseCanon {
     }
     String raw = g.fresh(n.output(0) + "_unwrapped");
     g.values.put(raw, new ValueInfo(raw, out.dtype(), out.shape()));
-    List<String> outs = new java.util.ArrayList<>(n.outputs());
+    List<String> outs = new ArrayList<>(n.outputs());
     outs.set(0, raw);
     g.nodes.add(new Node(n.name(), n.opType(), n.inputs(), outs, n.attributes()));
     g.nodes.add(new Node(n.name() + "_wrap", "Cast", List.of(raw), List.of(n.output(0)),
@@ -126,7 +129,7 @@ final class ElementwiseCanon {
 
   static void castLike(Node n, WorkGraph g) {
     DType to = g.info(n.input(1)).dtype();
-    Map<String, Attribute> attrs = new java.util.LinkedHashMap<>(n.attributes().asMap());
+    Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes().asMap());
     attrs.put("to", new Attribute.Int(to.onnxCode()));
     g.nodes.add(new Node(n.name(), "Cast", List.of(n.input(0)), n.outputs(), Attributes.of(attrs)));
   }

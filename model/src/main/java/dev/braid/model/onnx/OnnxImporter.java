@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads an ONNX file into an {@link ImportedModel}, checking everything that does not depend on
@@ -153,7 +154,7 @@ public final class OnnxImporter {
       throw new ModelException(source + ": default-domain opset " + opset + " is outside the range Braid supports ("
           + Operators.MIN_OPSET + ".." + Operators.MAX_OPSET + ") for node '" + name + "' (" + p.getOpType()
           + "), whose semantics changed since; below opset " + Operators.MIN_OPSET + " Braid reads only "
-          + new java.util.TreeSet<>(Operators.SAME_SINCE.keySet()) + " at the opsets where they took their present form");
+          + new TreeSet<>(Operators.SAME_SINCE.keySet()) + " at the opsets where they took their present form");
     }
     Attributes attributes = AttributeDecoder.decode(p.getAttributeList(), source,
         "node '" + name + "' (" + p.getOpType() + ")");
