@@ -47,6 +47,7 @@ public final class Operators {
       Map.ofEntries(
           Map.entry("Not", 1), Map.entry("Softplus", 1), Map.entry("Softsign", 1),
           Map.entry("Identity", 1), Map.entry("Constant", 1), Map.entry("Shape", 1),
+          Map.entry("Size", 1),
           Map.entry("Elu", 6), Map.entry("Selu", 6), Map.entry("HardSigmoid", 6),
           Map.entry("LeakyRelu", 6), Map.entry("Relu", 6), Map.entry("Sigmoid", 6),
           Map.entry("Tanh", 6), Map.entry("Abs", 6), Map.entry("Neg", 6),
@@ -56,7 +57,7 @@ public final class Operators {
 
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =
-      Collections.unmodifiableSet(new TreeSet<>(Set.of("Constant", "Shape", "ConstantOfShape", "Range")));
+      Collections.unmodifiableSet(new TreeSet<>(Set.of("Constant", "Shape", "ConstantOfShape", "Range", "Size")));
 
   /** Everything Braid accepts, sorted by name. */
   public static final Set<String> SUPPORTED;

@@ -43,6 +43,7 @@ final class HostEvaluator {
         int[] range = LayoutShapes.shapeRange(n, s.rank());
         yield Tensor.ofLongs(out.shape(), Arrays.copyOfRange(s.longDims(), range[0], range[0] + range[1]));
       }
+      case "Size" -> Tensor.ofLongs(Shape.scalar(), new long[] {v.info(n.input(0)).shape().size()});
       case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout" -> x.reshape(out.shape());
       case "Gather" -> gather(n, x, inputs.get(1), out);
       case "Concat" -> concat(n, inputs, out);

@@ -45,6 +45,7 @@ final class ShapeInference {
     }
     return switch (op) {
       case "Gelu" -> gelu(n, v, out);
+      case "Size" -> new ValueInfo(out, DType.INT64, Shape.scalar()); // folded: shapes are static
       case "Gemm" -> gemm(n, v, out);
       case "MatMul" -> matMul(n, v, out);
       case "Conv" -> conv(n, v, out);

@@ -111,6 +111,18 @@ class ElementwiseBindingTest {
   }
 
   @Test
+  void sizeFoldsToTheElementCountAtTheBoundBatch() {
+    GraphProto.Builder g = GraphProto.newBuilder().addInput(value("x", FLOAT, "N", 3L))
+        .addNode(node("Size", "s", in("x"), in("n")))
+        .addNode(node("Cast", "c", in("n"), in("nf"), intAttr("to", FLOAT)))
+        .addNode(node("Mul", "m", in("x", "nf"), in("y")))
+        .addOutput(value("y", FLOAT, "N", 3L));
+    ModelGraph m = load(13, g.build()).bind(5);
+    assertEquals(List.of("Mul"), ops(m));
+    assertArrayEquals(new float[] {15f}, m.constant(m.nodes().get(0).input(1)).floats());
+  }
+
+  @Test
   void dropoutMaskIsAConstantOfOnes() {
     GraphProto.Builder g = GraphProto.newBuilder().addInput(value("x", FLOAT, 2L, 3L))
         .addNode(node("Dropout", "d", in("x"), in("y", "mask")))
