@@ -20,6 +20,42 @@
 #define BRAID_UNARY_GELU_TANH 6
 #define BRAID_UNARY_SQRT 7
 #define BRAID_UNARY_IDENTITY 8
+#define BRAID_UNARY_NEG 9
+#define BRAID_UNARY_RECIPROCAL 10
+#define BRAID_UNARY_EXP 11
+#define BRAID_UNARY_LOG 12
+#define BRAID_UNARY_ABS 13
+#define BRAID_UNARY_FLOOR 14
+#define BRAID_UNARY_CEIL 15
+#define BRAID_UNARY_ROUND 16
+#define BRAID_UNARY_SIGN 17
+#define BRAID_UNARY_SIN 18
+#define BRAID_UNARY_COS 19
+#define BRAID_UNARY_TAN 20
+#define BRAID_UNARY_ASIN 21
+#define BRAID_UNARY_ACOS 22
+#define BRAID_UNARY_ATAN 23
+#define BRAID_UNARY_SINH 24
+#define BRAID_UNARY_COSH 25
+#define BRAID_UNARY_ASINH 26
+#define BRAID_UNARY_ACOSH 27
+#define BRAID_UNARY_ATANH 28
+#define BRAID_UNARY_NOT 29
+#define BRAID_UNARY_ISNAN 30
+#define BRAID_UNARY_ISINF 31
+#define BRAID_UNARY_HARD_SIGMOID 32
+#define BRAID_UNARY_HARD_SWISH 33
+#define BRAID_UNARY_LEAKY_RELU 34
+#define BRAID_UNARY_THRESHOLDED_RELU 35
+#define BRAID_UNARY_ELU 36
+#define BRAID_UNARY_SELU 37
+#define BRAID_UNARY_CELU 38
+#define BRAID_UNARY_SOFTPLUS 39
+#define BRAID_UNARY_SOFTSIGN 40
+#define BRAID_UNARY_MISH 41
+#define BRAID_UNARY_CAST_BOOL 42
+#define BRAID_UNARY_TRUNC_WRAP 43
+#define BRAID_UNARY_ROUND_HALF 44
 
 // BinaryOp ordinals.
 #define BRAID_BINARY_ADD 0
@@ -27,6 +63,49 @@
 #define BRAID_BINARY_MUL 2
 #define BRAID_BINARY_DIV 3
 #define BRAID_BINARY_POW 4
+#define BRAID_BINARY_MIN 5
+#define BRAID_BINARY_MAX 6
+#define BRAID_BINARY_FMOD 7
+#define BRAID_BINARY_MOD_INT 8
+#define BRAID_BINARY_DIV_INT 9
+#define BRAID_BINARY_POW_INT 10
+#define BRAID_BINARY_EQUAL 11
+#define BRAID_BINARY_LESS 12
+#define BRAID_BINARY_GREATER 13
+#define BRAID_BINARY_LESS_EQUAL 14
+#define BRAID_BINARY_GREATER_EQUAL 15
+#define BRAID_BINARY_AND 16
+#define BRAID_BINARY_OR 17
+#define BRAID_BINARY_XOR 18
+#define BRAID_BINARY_PRELU 19
+#define BRAID_BINARY_SHIFT_LEFT 20
+#define BRAID_BINARY_SHIFT_RIGHT 21
+
+// log(1 + e^x) without overflow, as UnaryOp.softplus.
+__device__ __forceinline__ float braid_softplus(float x) {
+  double d = (double)x;
+  return (float)(d > 0.0 ? d + log1p(exp(-d)) : log1p(exp(d)));
+}
+
+// x rounded to mantissaBits fraction bits, ties to even, below 2^minExponent with that exponent's
+// quantum, |x| >= overflow to infinity (UnaryOp.roundToBits): the float16 cast.
+__device__ __forceinline__ float braid_round_bits(float x, int mantissaBits, int minExponent, float overflow) {
+  if (x != x || isinf(x) || x == 0.f) return x;
+  float a = fabsf(x);
+  if (a >= overflow) return copysignf(INFINITY, x);
+  int e = ((__float_as_int(a) >> 23) & 0xff) - 127;
+  if (e < minExponent) e = minExponent;
+  double quantum = ldexp(1.0, e - mantissaBits);
+  return copysignf((float)(rint((double)a / quantum) * quantum), x);
+}
+
+// Truncate toward zero, then wrap into [0, modulus) or, signed, [-modulus/2, modulus/2).
+__device__ __forceinline__ float braid_trunc_wrap(float x, float modulus, float isSigned) {
+  double t = trunc((double)x);
+  if (modulus == 0.f || t != t) return (float)t;
+  double w = t - (double)modulus * floor(t / (double)modulus);
+  return (float)(isSigned != 0.f && w >= (double)modulus / 2 ? w - (double)modulus : w);
+}
 
 __device__ __forceinline__ float braid_unary(int op, float x, float lo, float hi) {
   switch (op) {
@@ -41,6 +120,43 @@ __device__ __forceinline__ float braid_unary(int op, float x, float lo, float hi
     case BRAID_UNARY_GELU_TANH:
       return 0.5f * x * (1.f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
     case BRAID_UNARY_SQRT: return sqrtf(x);
+    case BRAID_UNARY_NEG: return -x;
+    case BRAID_UNARY_RECIPROCAL: return 1.f / x;
+    case BRAID_UNARY_EXP: return expf(x);
+    case BRAID_UNARY_LOG: return logf(x);
+    case BRAID_UNARY_ABS: return fabsf(x);
+    case BRAID_UNARY_FLOOR: return floorf(x);
+    case BRAID_UNARY_CEIL: return ceilf(x);
+    case BRAID_UNARY_ROUND: return rintf(x);  // half to even
+    case BRAID_UNARY_SIGN: return x > 0.f ? 1.f : (x < 0.f ? -1.f : x);
+    case BRAID_UNARY_SIN: return sinf(x);
+    case BRAID_UNARY_COS: return cosf(x);
+    case BRAID_UNARY_TAN: return tanf(x);
+    case BRAID_UNARY_ASIN: return asinf(x);
+    case BRAID_UNARY_ACOS: return acosf(x);
+    case BRAID_UNARY_ATAN: return atanf(x);
+    case BRAID_UNARY_SINH: return sinhf(x);
+    case BRAID_UNARY_COSH: return coshf(x);
+    case BRAID_UNARY_ASINH: return asinhf(x);
+    case BRAID_UNARY_ACOSH: return acoshf(x);
+    case BRAID_UNARY_ATANH: return atanhf(x);
+    case BRAID_UNARY_NOT: return x == 0.f ? 1.f : 0.f;
+    case BRAID_UNARY_ISNAN: return x != x ? 1.f : 0.f;
+    case BRAID_UNARY_ISINF:  // lo: detect_negative, hi: detect_positive
+      return ((x == INFINITY && hi != 0.f) || (x == -INFINITY && lo != 0.f)) ? 1.f : 0.f;
+    case BRAID_UNARY_HARD_SIGMOID: return braid_clamp(lo * x + hi, 0.f, 1.f);
+    case BRAID_UNARY_HARD_SWISH: return x * braid_clamp(x / 6.f + 0.5f, 0.f, 1.f);
+    case BRAID_UNARY_LEAKY_RELU: return x < 0.f ? lo * x : x;
+    case BRAID_UNARY_THRESHOLDED_RELU: return x > lo ? x : 0.f;
+    case BRAID_UNARY_ELU: return x < 0.f ? lo * expm1f(x) : x;
+    case BRAID_UNARY_SELU: return hi * (x <= 0.f ? lo * expm1f(x) : x);
+    case BRAID_UNARY_CELU: return fmaxf(0.f, x) + fminf(0.f, lo * expm1f(x / lo));
+    case BRAID_UNARY_SOFTPLUS: return braid_softplus(x);
+    case BRAID_UNARY_SOFTSIGN: return x / (1.f + fabsf(x));
+    case BRAID_UNARY_MISH: return x * tanhf(braid_softplus(x));
+    case BRAID_UNARY_CAST_BOOL: return x != 0.f ? 1.f : 0.f;
+    case BRAID_UNARY_TRUNC_WRAP: return braid_trunc_wrap(x, lo, hi);
+    case BRAID_UNARY_ROUND_HALF: return braid_round_bits(x, 10, -14, 65520.f);
     default: return x;
   }
 }
@@ -57,6 +173,30 @@ __device__ __forceinline__ float braid_binary(int op, float a, float b) {
     case BRAID_BINARY_SUB: return a - b;
     case BRAID_BINARY_MUL: return a * b;
     case BRAID_BINARY_DIV: return a / b;
+    case BRAID_BINARY_POW: return powf(a, b);
+    case BRAID_BINARY_MIN: return (a != a || b != b) ? a + b : fminf(a, b);  // NaN wins, as Math.min
+    case BRAID_BINARY_MAX: return (a != a || b != b) ? a + b : fmaxf(a, b);
+    case BRAID_BINARY_FMOD: return fmodf(a, b);
+    case BRAID_BINARY_MOD_INT: {
+      double r = fmod((double)a, (double)b);
+      return (float)(r != 0.0 && ((r < 0.0) != (b < 0.f)) ? r + (double)b : r);
+    }
+    case BRAID_BINARY_DIV_INT: return (float)trunc((double)a / (double)b);
+    case BRAID_BINARY_POW_INT: {
+      double r = pow((double)a, (double)b), n = rint(r);
+      return (float)(fabs(r - n) <= 1e-9 * fmax(1.0, fabs(r)) ? n : trunc(r));
+    }
+    case BRAID_BINARY_EQUAL: return a == b ? 1.f : 0.f;
+    case BRAID_BINARY_LESS: return a < b ? 1.f : 0.f;
+    case BRAID_BINARY_GREATER: return a > b ? 1.f : 0.f;
+    case BRAID_BINARY_LESS_EQUAL: return a <= b ? 1.f : 0.f;
+    case BRAID_BINARY_GREATER_EQUAL: return a >= b ? 1.f : 0.f;
+    case BRAID_BINARY_AND: return (a != 0.f && b != 0.f) ? 1.f : 0.f;
+    case BRAID_BINARY_OR: return (a != 0.f || b != 0.f) ? 1.f : 0.f;
+    case BRAID_BINARY_XOR: return ((a != 0.f) != (b != 0.f)) ? 1.f : 0.f;
+    case BRAID_BINARY_PRELU: return a < 0.f ? b * a : a;
+    case BRAID_BINARY_SHIFT_LEFT: return (float)ldexp((double)a, (int)fminf(b, 1024.f));
+    case BRAID_BINARY_SHIFT_RIGHT: return (float)floor(ldexp((double)a, -(int)fminf(b, 1024.f)));
     default: return powf(a, b);
   }
 }
@@ -83,6 +223,24 @@ braid_binary_f32(const float* __restrict__ a, const float* __restrict__ b, float
     long long pa, pb;
     braid_broadcast(i, shape, pa, pb);
     y[i] = braid_binary(op, a[pa], b[pb]);
+  }
+}
+
+// Z = C != 0 ? X : Y with numpy broadcasting over n outputs: shape.dims the output's, strideA,
+// strideB and dims2 the element strides of C, X and Y per output axis (0 where broadcast).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_where_f32(const float* __restrict__ c, const float* __restrict__ x, const float* __restrict__ y,
+                float* __restrict__ z, long long n, BraidShape shape) {
+  BRAID_EW_FOR(i, n) {
+    long long rem = i, pc = 0, px = 0, py = 0;
+    for (int d = shape.rank - 1; d >= 0; d--) {
+      int idx = (int)(rem % shape.dims[d]);
+      rem /= shape.dims[d];
+      pc += (long long)idx * shape.strideA[d];
+      px += (long long)idx * shape.strideB[d];
+      py += (long long)idx * shape.dims2[d];
+    }
+    z[i] = c[pc] != 0.f ? x[px] : y[py];
   }
 }
 

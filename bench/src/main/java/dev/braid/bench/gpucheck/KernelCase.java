@@ -93,6 +93,7 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       case "Gather" -> "braid_gather_f32";
       case "BatchNorm" -> "braid_batchnorm_f32";
       case "Copy" -> "braid_copy_f32";
+      case "Where" -> "braid_where_f32";
       default -> throw new IllegalStateException("no CUDA kernel known for " + k);
     };
   }

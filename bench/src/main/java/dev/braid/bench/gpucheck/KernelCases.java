@@ -21,6 +21,7 @@ import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
+import dev.braid.device.kernel.Where;
 import dev.braid.model.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,9 +111,13 @@ final class KernelCases {
     c.add(KernelCase.single("div both-sided broadcast", Binary.of(BinaryOp.DIV, Shape.of(3, 1, 5), Shape.of(1, 7, 5))));
     c.add(KernelCase.single("pow by a scalar", Binary.of(BinaryOp.POW, Shape.of(2, 64, 33), Shape.scalar())));
     for (UnaryOp op : UnaryOp.values()) {
-      c.add(KernelCase.single("unary " + op.name().toLowerCase(java.util.Locale.ROOT) + " 10007",
-          op == UnaryOp.CLIP ? Unary.clip(10007, -0.25f, 0.5f) : Unary.of(op, 10007)));
+      c.add(KernelCase.single("unary " + op.name().toLowerCase(java.util.Locale.ROOT) + " 10007", unary(op, 10007)));
     }
+    for (BinaryOp op : BinaryOp.values()) {
+      c.add(KernelCase.single("binary " + op.name().toLowerCase(java.util.Locale.ROOT) + " row broadcast",
+          Binary.of(op, Shape.of(4, 33, 64), Shape.of(33, 1))));
+    }
+    c.add(KernelCase.single("where three-way broadcast", Where.of(Shape.of(4, 1, 64), Shape.of(33, 1), Shape.of(64))));
     c.add(KernelCase.single("batchnorm 2x32x49", new BatchNorm(2, 32, 49)));
     // pooling
     c.add(KernelCase.single("maxpool 3x3/2 pad 1 2x16x29x29", Pool2d.simple(PoolMode.MAX, 2, 16, 29, 29, 3, 2, 1)));
@@ -156,7 +161,7 @@ final class KernelCases {
     List<Kernel> ew = new ArrayList<>();
     int size = 1000;
     for (UnaryOp op : UnaryOp.values()) {
-      ew.add(op == UnaryOp.CLIP ? Unary.clip(size + 7, -0.25f, 0.5f) : Unary.of(op, size + 7));
+      ew.add(unary(op, size + 7));
       size += 613;
     }
     ew.add(Binary.of(BinaryOp.ADD, Shape.of(1, 64, 14, 14), Shape.of(1, 64, 1, 1)));
@@ -164,6 +169,11 @@ final class KernelCases {
     ew.add(Binary.of(BinaryOp.MUL, Shape.of(4, 64, 256), Shape.of(256)));
     ew.add(Binary.of(BinaryOp.DIV, Shape.of(3, 1, 5), Shape.of(1, 7, 5)));
     ew.add(Binary.of(BinaryOp.POW, Shape.of(2, 64, 33), Shape.scalar()));
+    for (BinaryOp op : BinaryOp.values()) {
+      if (op.ordinal() > BinaryOp.POW.ordinal()) {
+        ew.add(Binary.of(op, Shape.of(3, 1, 5), Shape.of(1, 7, 5)));
+      }
+    }
     ew.add(new BatchNorm(2, 32, 49));
     ew.add(new BatchNorm(1, 96, 13));
     c.add(KernelCase.group("grouped elementwise: every unary op, every binary op broadcast, batchnorm", ew));
@@ -185,5 +195,21 @@ final class KernelCases {
 
   private static KernelCase bf16(String name, Conv2d conv) {
     return KernelCase.single("bf16 " + name, conv.withPrecision(Precision.BF16_FP32_ACC));
+  }
+
+  /** A unary kernel with parameters in the op's meaningful range (Unary.of's infinite defaults suit only Clip). */
+  static Unary unary(UnaryOp op, long n) {
+    return switch (op) {
+      case CLIP -> Unary.clip(n, -0.25f, 0.5f);
+      case HARD_SIGMOID -> Unary.of(op, n, 0.2f, 0.5f);
+      case LEAKY_RELU -> Unary.of(op, n, 0.01f, 0f);
+      case THRESHOLDED_RELU -> Unary.of(op, n, 0.3f, 0f);
+      case ELU -> Unary.of(op, n, 1f, 0f);
+      case SELU -> Unary.of(op, n, UnaryOp.SELU_ALPHA, UnaryOp.SELU_GAMMA);
+      case CELU -> Unary.of(op, n, 0.7f, 0f);
+      case ISINF -> Unary.of(op, n, 1f, 1f);
+      case TRUNC_WRAP -> Unary.of(op, n, 256f, 1f);
+      default -> Unary.of(op, n);
+    };
   }
 }

@@ -30,11 +30,14 @@ import java.util.Map;
  *       on a non-last axis meant "flatten to 2-D at axis", so each becomes Reshape, the op on the
  *       last axis, Reshape.
  *   <li>Dropout, LayerNormalization, BatchNormalization: only the first output is kept
- *       (a LayerNormalization declaring Mean or InvStdDev is decomposed instead). Dropout must be
+ *       (a LayerNormalization declaring Mean or InvStdDev is decomposed instead; Dropout's mask,
+ *       when used, is a constant of ones: {@link ElementwiseCanon#dropoutMask}). Dropout must be
  *       in inference mode (where it is the identity): a {@code training_mode} input that is not
  *       the constant false is refused unless the ratio is the constant 0.
  *   <li>InstanceNormalization, MeanVarianceNormalization, LpNormalization, GroupNormalization,
  *       GlobalMaxPool: rewritten into reductions and elementwise nodes ({@link Decompositions}).
+ *   <li>Sum, Mean, Max, Min: chains of two-input nodes ({@link ElementwiseCanon}); Clip with
+ *       bounds computed at run time: Max then Min; CastLike: Cast.
  * </ul>
  */
 final class Canonicalizer {
@@ -50,12 +53,20 @@ final class Canonicalizer {
       case "Conv", "AveragePool", "LpPool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
       case "MaxPool" -> g.nodes.add(explicitPads(n, g));
       case "Dropout", "LayerNormalization", "BatchNormalization" -> g.nodes.add(firstOutputOnly(n));
-      case "Clip" -> g.nodes.add(clip(n, g));
+      case "Clip" -> {
+        if (ElementwiseCanon.runtimeClip(n, g)) {
+          ElementwiseCanon.clipAsMaxMin(n, g);
+        } else {
+          g.nodes.add(clip(n, g));
+        }
+      }
+      case "Sum", "Mean", "Max", "Min" -> ElementwiseCanon.variadic(n, g);
+      case "CastLike" -> ElementwiseCanon.castLike(n, g);
       case "Squeeze", "Unsqueeze" -> g.nodes.add(axesInput(n, g, axesOf(n, g)));
       case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
           "ReduceLogSumExp", "ReduceSumSquare" -> g.nodes.add(reduceMean(n, g));
       case "Softmax", "LogSoftmax", "Hardmax" -> softmax(n, g);
-      default -> g.nodes.add(n);
+      default -> ElementwiseCanon.appendWrapped(n, g);
     }
   }
 

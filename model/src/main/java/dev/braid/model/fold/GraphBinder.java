@@ -21,7 +21,7 @@ import java.util.Map;
  *   <li>resolve input shapes ({@link InputBinding});
  *   <li>in topological order, infer each node's output ({@link ShapeInference}); fold it on the
  *       host ({@link HostEvaluator}) when its inputs are all constants and the op is foldable, or
- *       it is Shape (shapes are static); otherwise keep it in canonical form ({@link
+ *       it is Shape or Size (shapes are static); otherwise keep it in canonical form ({@link
  *       Canonicalizer});
  *   <li>check declared output shapes against inference;
  *   <li>remove Identity and Dropout ({@link IdentityRemoval}), fold BatchNormalization into Conv
@@ -87,6 +87,9 @@ public final class GraphBinder {
     for (ValueInfo extra : TensorShapes.extraOutputs(n, g)) {
       g.values.put(extra.name(), extra);
     }
+    if (n.opType().equals("Dropout")) {
+      ElementwiseCanon.dropoutMask(n, g);
+    }
     List<Tensor> inputs = new ArrayList<>();
     boolean allConstant = true;
     for (String in : n.inputs()) {
@@ -94,7 +97,8 @@ public final class GraphBinder {
       allConstant &= in.isEmpty() || t != null;
       inputs.add(t);
     }
-    if (n.opType().equals("Shape") || n.opType().equals("Size") || (allConstant && HostEvaluator.FOLDABLE.contains(n.opType()))) {
+    boolean shapeOnly = n.opType().equals("Shape") || n.opType().equals("Size");
+    if (shapeOnly || (allConstant && HostEvaluator.FOLDABLE.contains(n.opType()))) {
       Tensor t = HostEvaluator.evaluate(n, inputs, out, g);
       if (!t.shape().equals(out.shape())) {
         throw new IllegalStateException("folded " + n.describe() + " to " + t.shape() + ", inferred " + out.shape());

@@ -25,7 +25,12 @@ final class HostEvaluator {
       "Constant", "ConstantOfShape", "Range", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape",
       "Flatten", "Cast", "Add", "Sub", "Mul", "Div", "Pow", "Identity", "Dropout", "Transpose", "Sqrt", "Relu",
       "Slice", "Expand", "Tile", "Pad", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "ReduceSum", "ReduceProd",
-      "ReduceMax", "ReduceMin", "ArgMax", "ArgMin");
+      "ReduceMax", "ReduceMin", "ArgMax", "ArgMin",
+      "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin",
+      "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Min", "Max", "Mean", "Sum", "Mod", "Equal",
+      "Less", "Greater", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Not", "Where", "IsNaN", "IsInf",
+      "BitShift", "CastLike", "HardSigmoid", "HardSwish", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu",
+      "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Clip");
 
   /**
    * Evaluates {@code n} on constant inputs ({@code inputs.get(i)} is null for an omitted optional
@@ -40,16 +45,23 @@ final class HostEvaluator {
         int[] range = LayoutShapes.shapeRange(n, s.rank());
         yield Tensor.ofLongs(out.shape(), Arrays.copyOfRange(s.longDims(), range[0], range[0] + range[1]));
       }
+      case "Size" -> Tensor.ofLongs(Shape.scalar(), new long[] {v.info(n.input(0)).shape().size()});
       case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout" -> x.reshape(out.shape());
-      case "Cast" -> cast(x, out.dtype());
       case "Slice", "Expand", "Tile", "Pad", "DepthToSpace", "SpaceToDepth", "Trilu" -> IndexMaps.of(n, 0, v).apply(x);
       case "ReduceSum", "ReduceProd", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin" -> HostReductions.evaluate(n, x, out, v);
-      case "Size" -> Tensor.ofLongs(Shape.scalar(), new long[] {v.info(n.input(0)).shape().size()});
       case "Gather" -> gather(n, x, inputs.get(1), out);
       case "Concat" -> concat(n, inputs, out);
       case "Transpose" -> transpose(n, x, out);
-      case "Add", "Sub", "Mul", "Div", "Pow" -> Elementwise.binary(n.opType(), x, inputs.get(1), out);
-      case "Sqrt", "Relu" -> Elementwise.unary(n.opType(), x);
+      case "Cast", "CastLike" -> cast(x, out.dtype());
+      case "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Less", "Greater", "GreaterOrEqual", "LessOrEqual",
+          "And", "Or", "Xor", "BitShift", "PRelu" -> Elementwise.binary(n, n.opType(), x, inputs.get(1), out);
+      case "Min", "Max", "Mean", "Sum" -> Elementwise.variadic(n, inputs, out);
+      case "Where" -> Elementwise.where(x, inputs.get(1), inputs.get(2), out);
+      case "Clip" -> clip(n, inputs, out);
+      case "Sqrt", "Relu", "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
+          "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Not", "IsNaN", "IsInf",
+          "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish",
+          "ThresholdedRelu" -> Elementwise.unary(n, n.opType(), x, out);
       default -> throw new IllegalArgumentException("operator " + n.opType() + " is not foldable");
     };
   }
@@ -141,8 +153,43 @@ final class HostEvaluator {
     return t;
   }
 
+  /** Clip with bounds from attributes (opset &lt; 11) or constant inputs, in the input's type. */
+  private static Tensor clip(Node n, List<Tensor> inputs, ValueInfo out) {
+    Tensor x = inputs.get(0);
+    Tensor lo = inputs.size() > 1 ? inputs.get(1) : null;
+    Tensor hi = inputs.size() > 2 ? inputs.get(2) : null;
+    Attributes a = n.attributes();
+    if (x.isFloating()) {
+      float min = lo != null ? (float) lo.get(0) : a.getFloat("min", Float.NEGATIVE_INFINITY);
+      float max = hi != null ? (float) hi.get(0) : a.getFloat("max", Float.POSITIVE_INFINITY);
+      float[] f = x.floats().clone();
+      for (int i = 0; i < f.length; i++) {
+        f[i] = Math.min(Math.max(f[i], min), max);
+      }
+      return Tensor.ofFloats(out.dtype(), out.shape(), f);
+    }
+    long min = lo != null ? lo.longs()[0] : Long.MIN_VALUE;
+    long max = hi != null ? hi.longs()[0] : Long.MAX_VALUE;
+    long[] l = x.longs().clone();
+    for (int i = 0; i < l.length; i++) {
+      l[i] = Math.min(Math.max(l[i], min), max);
+    }
+    return Tensor.ofLongs(out.dtype(), out.shape(), l);
+  }
+
   /** Converts values to {@code to}, truncating floats toward zero and wrapping narrower integers. */
   static Tensor cast(Tensor x, DType to) {
+    if (to == DType.BFLOAT16 && x.dtype() != DType.BFLOAT16) {
+      throw new ModelException("Cast from " + x.dtype().onnxName() + " to BFLOAT16 is not supported: its rounding"
+          + " differs between ONNX versions (truncation in 1.12, nearest-even since 1.14)");
+    }
+    if (to == DType.FLOAT16 && x.dtype() != DType.FLOAT16) {
+      float[] f = x.toFloats().clone();
+      for (int i = 0; i < f.length; i++) {
+        f[i] = toHalfPrecision(f[i]);
+      }
+      return Tensor.ofFloats(to, x.shape(), f);
+    }
     if (to.isFloating()) {
       return Tensor.ofFloats(to, x.shape(), x.toFloats().clone());
     }
@@ -162,6 +209,23 @@ final class HostEvaluator {
       };
     }
     return Tensor.ofLongs(to, x.shape(), l);
+  }
+
+  /**
+   * {@code x} rounded to the nearest float16 value (ties to even; subnormals below 2^-14, infinity
+   * from 65520), as the device's Cast does (UnaryOp.ROUND_HALF). Powers-of-two scaling is exact,
+   * so rint does the rounding.
+   */
+  static float toHalfPrecision(float x) {
+    if (Float.isNaN(x) || Float.isInfinite(x) || x == 0f) {
+      return x;
+    }
+    float a = Math.abs(x);
+    if (a >= 65520f) {
+      return Math.copySign(Float.POSITIVE_INFINITY, x);
+    }
+    double quantum = Math.scalb(1.0, Math.max(Math.getExponent(a), -14) - 10);
+    return (float) Math.copySign(Math.rint(a / quantum) * quantum, x);
   }
 
   private static Tensor gather(Node n, Tensor data, Tensor indices, ValueInfo out) {

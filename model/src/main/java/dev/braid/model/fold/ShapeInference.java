@@ -24,6 +24,11 @@ final class ShapeInference {
   private static final Set<String> BINARY = Set.of("Add", "Sub", "Mul", "Div", "Pow");
 
   static ValueInfo infer(Node n, Values v) {
+    ValueInfo e = ElementwiseShapes.infer(n, v);
+    return e != null ? e : inferCore(n, v);
+  }
+
+  private static ValueInfo inferCore(Node n, Values v) {
     String out = n.output(0);
     String op = n.opType();
     if (SAME_SHAPE.contains(op)) {
@@ -40,6 +45,7 @@ final class ShapeInference {
     }
     return switch (op) {
       case "Gelu" -> gelu(n, v, out);
+      case "Size" -> new ValueInfo(out, DType.INT64, Shape.scalar()); // folded: shapes are static
       case "Gemm" -> gemm(n, v, out);
       case "MatMul" -> matMul(n, v, out);
       case "Conv" -> conv(n, v, out);

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads an ONNX file into an {@link ImportedModel}, checking everything that does not depend on
@@ -129,7 +130,7 @@ public final class OnnxImporter {
       throw new ModelException(source + ": the model imports no opset for the default ONNX domain;"
           + " Braid reads opsets " + Operators.MIN_OPSET + ".." + Operators.MAX_OPSET);
     }
-    if (version < Operators.MIN_OPSET || version > Operators.MAX_OPSET) {
+    if (version < Operators.OLDEST_OPSET || version > Operators.MAX_OPSET) {
       throw new ModelException(source + ": default-domain opset " + version + " is outside the range"
           + " Braid supports (" + Operators.MIN_OPSET + ".." + Operators.MAX_OPSET + ")");
     }
@@ -147,6 +148,13 @@ public final class OnnxImporter {
       throw new ModelException(source + ": node '" + name + "' uses operator '" + p.getOpType()
           + "' (opset " + opset + "), which Braid does not support; supported operators: "
           + String.join(", ", Operators.SUPPORTED));
+    }
+    if (opset < Operators.MIN_OPSET
+        && Operators.SAME_SINCE.getOrDefault(p.getOpType(), Integer.MAX_VALUE) > opset) {
+      throw new ModelException(source + ": default-domain opset " + opset + " is outside the range Braid supports ("
+          + Operators.MIN_OPSET + ".." + Operators.MAX_OPSET + ") for node '" + name + "' (" + p.getOpType()
+          + "), whose semantics changed since; below opset " + Operators.MIN_OPSET + " Braid reads only "
+          + new TreeSet<>(Operators.SAME_SINCE.keySet()) + " at the opsets where they took their present form");
     }
     Attributes attributes = AttributeDecoder.decode(p.getAttributeList(), source,
         "node '" + name + "' (" + p.getOpType() + ")");

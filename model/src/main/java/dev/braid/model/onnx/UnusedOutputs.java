@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Rejects uses of the optional outputs Braid does not compute: Dropout's mask, the training
- * outputs of BatchNormalization. (LayerNormalization's Mean and InvStdDev are computed: the binder
- * decomposes a LayerNormalization that declares them; MaxPool's Indices run as their own kernel.) Each of these ops computes only its first output; the others may be
+ * Rejects uses of the optional outputs Braid does not compute: the training outputs of
+ * BatchNormalization. (Dropout's mask is computed, as a constant of ones: see fold.ElementwiseCanon;
+ * LayerNormalization's Mean and InvStdDev are computed: the binder decomposes a LayerNormalization
+ * that declares them; MaxPool's Indices run as their own kernel.) BatchNormalization computes only
+ * its first output; the others may be
  * declared but must not be read by a node or be a graph output.
  */
 final class UnusedOutputs {
@@ -24,8 +26,7 @@ final class UnusedOutputs {
       used.add(o.name());
     }
     for (Node n : nodes) {
-      if (!n.opType().equals("Dropout")
-          && !n.opType().equals("BatchNormalization")) {
+      if (!n.opType().equals("BatchNormalization")) {
         continue;
       }
       for (int i = 1; i < n.outputs().size(); i++) {

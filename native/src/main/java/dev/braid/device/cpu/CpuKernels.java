@@ -24,6 +24,7 @@ import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.Where;
 
 /** Maps each kernel record to its CPU implementation; one branch per record of the sealed set. */
 final class CpuKernels {
@@ -101,6 +102,9 @@ final class CpuKernels {
     }
     if (kernel instanceof PoolNd p) {
       return PoolNdCpu.plan(p, args);
+    }
+    if (kernel instanceof Where w) {
+      return ElementwiseCpu.where(w, args);
     }
     throw new IllegalStateException("no CPU implementation for " + kernel);
   }

@@ -7,6 +7,7 @@ import dev.braid.device.kernel.Broadcast;
 import dev.braid.device.kernel.Copy;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
+import dev.braid.device.kernel.Where;
 import dev.braid.model.Shape;
 
 /** Unary, broadcasting binary, batch-norm and copy kernels, split into chunks of {@link #GRAIN}. */
@@ -58,6 +59,11 @@ final class ElementwiseCpu {
       case SQRT -> {
         for (int i = 0; i < n; i++) {
           y[yp + i] = (float) Math.sqrt(x[xp + i]);
+        }
+      }
+      default -> {
+        for (int i = 0; i < n; i++) {
+          y[yp + i] = op.apply(x[xp + i], lo, hi);
         }
       }
     }
@@ -180,6 +186,33 @@ final class ElementwiseCpu {
     });
   }
 
+  /** Where: {@code z = c != 0 ? x : y} with broadcasting, output walked flat from per-axis strides. */
+  static Work where(Where w, Args args) {
+    float[] c = args.array(0), x = args.array(1), y = args.array(2), z = args.array(3);
+    int co = args.offset(0), xo = args.offset(1), yo = args.offset(2), zo = args.offset(3);
+    Shape out = w.out();
+    int total = out.size();
+    if (total == 0) {
+      return new Work();
+    }
+    int rank = out.rank();
+    int[] dims = out.dims();
+    int[] cs = Broadcast.strides(w.cond(), out), xs = Broadcast.strides(w.x(), out), ys = Broadcast.strides(w.y(), out);
+    return Work.chunked(total, GRAIN, (from, to) -> {
+      for (int k = from; k < to; k++) {
+        int rem = k, cp = co, xp = xo, yp = yo;
+        for (int d = rank - 1; d >= 0; d--) {
+          int idx = rem % dims[d];
+          rem /= dims[d];
+          cp += idx * cs[d];
+          xp += idx * xs[d];
+          yp += idx * ys[d];
+        }
+        z[zo + k] = c[cp] != 0f ? x[xp] : y[yp];
+      }
+    });
+  }
+
   /** {@code y[yp + i] = a[ap + i * as] op b[bp + i * bs]} for i in [0, n); steps 0 or 1 get plain loops. */
   static void row(BinaryOp op, float[] a, int ap, int as, float[] b, int bp, int bs, float[] y, int yp, int n) {
     if (as == 1 && bs == 1) {
@@ -189,6 +222,7 @@ final class ElementwiseCpu {
         case MUL -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] * b[bp + i]; }
         case DIV -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] / b[bp + i]; }
         case POW -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(a[ap + i], b[bp + i]); }
+        default -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(a[ap + i], b[bp + i]); }
       }
     } else if (as == 1 && bs == 0) {
       float bv = b[bp];
@@ -198,6 +232,7 @@ final class ElementwiseCpu {
         case MUL -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] * bv; }
         case DIV -> { for (int i = 0; i < n; i++) y[yp + i] = a[ap + i] / bv; }
         case POW -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(a[ap + i], bv); }
+        default -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(a[ap + i], bv); }
       }
     } else if (as == 0 && bs == 1) {
       float av = a[ap];
@@ -207,6 +242,7 @@ final class ElementwiseCpu {
         case MUL -> { for (int i = 0; i < n; i++) y[yp + i] = av * b[bp + i]; }
         case DIV -> { for (int i = 0; i < n; i++) y[yp + i] = av / b[bp + i]; }
         case POW -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(av, b[bp + i]); }
+        default -> { for (int i = 0; i < n; i++) y[yp + i] = op.apply(av, b[bp + i]); }
       }
     } else {
       for (int i = 0; i < n; i++) {

@@ -31,6 +31,7 @@ import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.Where;
 import dev.braid.model.Shape;
 import dev.braid.device.plan.KernelFamily;
 import java.nio.ByteBuffer;
@@ -313,6 +314,9 @@ public final class LaunchPacker {
         concat(k, c);
       } else if (kernel instanceof Gather g) {
         gather(k, g);
+      } else if (kernel instanceof Where w) {
+        elementwise("braid_where_f32", w.out().size(), List.of(new Ptr(addr(k, 0)), new Ptr(addr(k, 1)),
+            new Ptr(addr(k, 2)), new Ptr(out(k)), new I64(w.out().size()), new Struct("BraidShape", ShapeStruct.where(w))));
       } else if (kernel instanceof Pool2d p) {
         pool(k, p);
       } else if (kernel instanceof GlobalAveragePool gap) {

@@ -5,6 +5,7 @@ import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Broadcast;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Where;
 import dev.braid.model.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -47,6 +48,17 @@ final class ShapeStruct {
     Shape out = bin.out();
     checkRank(bin, out.rank());
     return of(out.rank(), 0, out.dims(), Broadcast.strides(bin.a(), out), Broadcast.strides(bin.b(), out), new int[0]);
+  }
+
+  /**
+   * Where's: dims = the output's; strideA, strideB and dims2 the broadcast strides of C, X and Y
+   * (dims2 carries Y's strides, rank2 = rank).
+   */
+  static byte[] where(Where w) {
+    Shape out = w.out();
+    checkRank(w, out.rank());
+    return of(out.rank(), out.rank(), out.dims(), Broadcast.strides(w.cond(), out), Broadcast.strides(w.x(), out),
+        Broadcast.strides(w.y(), out));
   }
 
   /** ReduceMean's: dims/strideA the kept axes of the input, dims2/strideB the reduced ones. */

@@ -182,6 +182,13 @@ public final class CompiledModel implements AutoCloseable {
     }
     long[] l = new long[data.length];
     for (int i = 0; i < l.length; i++) {
+      if (Math.abs(data[i]) >= ExactIntegers.LIMIT) {
+        // 2^24 + 1 computed in float32 reads back as 2^24: at this magnitude the value may be rounded.
+        throw new ArithmeticException("output '" + info.name() + "' (" + info.dtype().onnxName() + ") holds "
+            + (long) data[i] + " at element " + i + ": an integer computed on float32 device buffers at or beyond"
+            + " 2^24 = " + ExactIntegers.LIMIT + " may have been rounded, so Braid refuses it rather than answer"
+            + " possibly wrong");
+      }
       l[i] = (long) data[i];
     }
     return Tensor.ofLongs(info.dtype(), info.shape(), l);
@@ -211,6 +218,10 @@ public final class CompiledModel implements AutoCloseable {
       if (t.dtype() != in.dtype()) {
         throw new IllegalArgumentException("model '" + graph.name() + "': input '" + in.name() + "' expected dtype "
             + in.dtype() + ", received " + t.dtype());
+      }
+      String inexact = ExactIntegers.violation(t, "model '" + graph.name() + "': input '" + in.name() + "'");
+      if (inexact != null) {
+        throw new IllegalArgumentException(inexact);
       }
     }
     for (String name : inputs.keySet()) {

@@ -16,7 +16,6 @@ import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
-import dev.braid.model.DType;
 import dev.braid.model.ModelException;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.Node;
@@ -85,8 +84,8 @@ public final class Lowering {
       case "Add" -> binary(n, BinaryOp.ADD);
       case "Sub" -> binary(n, BinaryOp.SUB);
       case "Mul" -> binary(n, BinaryOp.MUL);
-      case "Div" -> binary(n, BinaryOp.DIV);
-      case "Pow" -> binary(n, BinaryOp.POW);
+      case "Div" -> ElementwiseLowering.div(this, n);
+      case "Pow" -> ElementwiseLowering.pow(this, n);
       case "Relu" -> unary(n, UnaryOp.RELU);
       case "Sigmoid" -> unary(n, UnaryOp.SIGMOID);
       case "Tanh" -> unary(n, UnaryOp.TANH);
@@ -96,7 +95,54 @@ public final class Lowering {
       case "Clip" -> clip(n);
       case "GlobalAveragePool" -> globalAveragePool(n);
       case "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout" -> alias(n);
-      case "Cast" -> cast(n);
+      case "Cast" -> ElementwiseLowering.cast(this, n);
+      case "Neg" -> ElementwiseLowering.unary(this, n, UnaryOp.NEG);
+      case "Reciprocal" -> ElementwiseLowering.unary(this, n, UnaryOp.RECIPROCAL);
+      case "Exp" -> ElementwiseLowering.unary(this, n, UnaryOp.EXP);
+      case "Log" -> ElementwiseLowering.unary(this, n, UnaryOp.LOG);
+      case "Abs" -> ElementwiseLowering.unary(this, n, UnaryOp.ABS);
+      case "Floor" -> ElementwiseLowering.unary(this, n, UnaryOp.FLOOR);
+      case "Ceil" -> ElementwiseLowering.unary(this, n, UnaryOp.CEIL);
+      case "Round" -> ElementwiseLowering.unary(this, n, UnaryOp.ROUND);
+      case "Sign" -> ElementwiseLowering.unary(this, n, UnaryOp.SIGN);
+      case "Sin" -> ElementwiseLowering.unary(this, n, UnaryOp.SIN);
+      case "Cos" -> ElementwiseLowering.unary(this, n, UnaryOp.COS);
+      case "Tan" -> ElementwiseLowering.unary(this, n, UnaryOp.TAN);
+      case "Asin" -> ElementwiseLowering.unary(this, n, UnaryOp.ASIN);
+      case "Acos" -> ElementwiseLowering.unary(this, n, UnaryOp.ACOS);
+      case "Atan" -> ElementwiseLowering.unary(this, n, UnaryOp.ATAN);
+      case "Sinh" -> ElementwiseLowering.unary(this, n, UnaryOp.SINH);
+      case "Cosh" -> ElementwiseLowering.unary(this, n, UnaryOp.COSH);
+      case "Asinh" -> ElementwiseLowering.unary(this, n, UnaryOp.ASINH);
+      case "Acosh" -> ElementwiseLowering.unary(this, n, UnaryOp.ACOSH);
+      case "Atanh" -> ElementwiseLowering.unary(this, n, UnaryOp.ATANH);
+      case "Not" -> ElementwiseLowering.unary(this, n, UnaryOp.NOT);
+      case "IsNaN" -> ElementwiseLowering.unary(this, n, UnaryOp.ISNAN);
+      case "IsInf" -> ElementwiseLowering.isInf(this, n);
+      case "HardSigmoid" -> ElementwiseLowering.activation(this, n, UnaryOp.HARD_SIGMOID, 0.2f, 0.5f);
+      case "HardSwish" -> ElementwiseLowering.unary(this, n, UnaryOp.HARD_SWISH);
+      case "LeakyRelu" -> ElementwiseLowering.activation(this, n, UnaryOp.LEAKY_RELU, 0.01f, 0f);
+      case "ThresholdedRelu" -> ElementwiseLowering.activation(this, n, UnaryOp.THRESHOLDED_RELU, 1f, 0f);
+      case "Elu" -> ElementwiseLowering.activation(this, n, UnaryOp.ELU, 1f, 0f);
+      case "Selu" -> ElementwiseLowering.activation(this, n, UnaryOp.SELU, UnaryOp.SELU_ALPHA, UnaryOp.SELU_GAMMA);
+      case "Celu" -> ElementwiseLowering.activation(this, n, UnaryOp.CELU, 1f, 0f);
+      case "Softplus" -> ElementwiseLowering.unary(this, n, UnaryOp.SOFTPLUS);
+      case "Softsign" -> ElementwiseLowering.unary(this, n, UnaryOp.SOFTSIGN);
+      case "Mish" -> ElementwiseLowering.unary(this, n, UnaryOp.MISH);
+      case "Min" -> ElementwiseLowering.binary(this, n, BinaryOp.MIN);
+      case "Max" -> ElementwiseLowering.binary(this, n, BinaryOp.MAX);
+      case "Mod" -> ElementwiseLowering.mod(this, n);
+      case "Equal" -> ElementwiseLowering.binary(this, n, BinaryOp.EQUAL);
+      case "Less" -> ElementwiseLowering.binary(this, n, BinaryOp.LESS);
+      case "Greater" -> ElementwiseLowering.binary(this, n, BinaryOp.GREATER);
+      case "LessOrEqual" -> ElementwiseLowering.binary(this, n, BinaryOp.LESS_EQUAL);
+      case "GreaterOrEqual" -> ElementwiseLowering.binary(this, n, BinaryOp.GREATER_EQUAL);
+      case "And" -> ElementwiseLowering.binary(this, n, BinaryOp.AND);
+      case "Or" -> ElementwiseLowering.binary(this, n, BinaryOp.OR);
+      case "Xor" -> ElementwiseLowering.binary(this, n, BinaryOp.XOR);
+      case "PRelu" -> ElementwiseLowering.binary(this, n, BinaryOp.PRELU);
+      case "BitShift" -> ElementwiseLowering.bitShift(this, n);
+      case "Where" -> ElementwiseLowering.where(this, n);
       case "Transpose" -> transpose(n);
       case "Concat" -> concat(n);
       case "Softmax" -> softmax(n);
@@ -194,7 +240,7 @@ public final class Lowering {
     return (int) a;
   }
 
-  private void alias(Node n) {
+  void alias(Node n) {
     aliases.put(n.output(0), n.input(0));
   }
 
@@ -254,20 +300,6 @@ public final class Lowering {
       throw new ModelException(n.describe() + ": min and max must be constants");
     }
     emit(n, Unary.clip(shape(n.input(0)).size(), b[0], b[1]), n.input(0), n.output(0));
-  }
-
-  private void cast(Node n) {
-    DType to = DType.fromOnnx((int) n.attributes().getInt("to"));
-    DType from = graph.info(n.input(0)).dtype();
-    if (to == null || (from.isFloating() && !to.isFloating())) {
-      throw new ModelException(n.describe() + ": Cast from " + from + " to " + to + " is not supported (only float to float, or integers held exactly)");
-    }
-    if (to == DType.BFLOAT16 && from != DType.BFLOAT16) {
-      // An alias would keep float32's 24-bit mantissa where bfloat16 has 8: a relative error up to 2^-8.
-      throw new ModelException(n.describe() + ": Cast from " + from + " to BFLOAT16 is not supported (Braid does not"
-          + " round to bfloat16's 8-bit mantissa)");
-    }
-    alias(n);
   }
 
   // ---- layout ----

@@ -3,6 +3,7 @@ package dev.braid.device.exec;
 import dev.braid.device.BufferSlice;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceBuffer;
+import dev.braid.model.ModelException;
 import dev.braid.model.Tensor;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -92,6 +93,12 @@ public final class SharedWeights implements AutoCloseable {
         missing.put(c.getKey(), c.getValue());
       }
       bytes += aligned(c.getValue());
+    }
+    for (Map.Entry<String, Tensor> m : missing.entrySet()) {
+      String inexact = ExactIntegers.violation(m.getValue(), "constant '" + m.getKey() + "'");
+      if (inexact != null) {
+        throw new ModelException(inexact);
+      }
     }
     if (!missing.isEmpty() || buffers.isEmpty()) {
       long size = 0;

@@ -35,6 +35,6 @@ public record Binary(BinaryOp op, Shape a, Shape b, Shape out) implements Kernel
   @Override
   public long flops() {
     // Pow costs more than one FLOP on any hardware; the cost model calibrates per op anyway.
-    return out.size();
+    return (long) out.size() * op.flopsPerElement();
   }
 }

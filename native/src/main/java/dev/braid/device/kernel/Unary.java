@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * {@code Y = op(X)} over {@code elements} values. {@code min} and {@code max} are Clip's bounds
- * (infinite when absent) and ignored by other ops. Arguments: X, Y.
+ * {@code Y = op(X)} over {@code elements} values. {@code min} and {@code max} are the op's two
+ * parameters: Clip's bounds (infinite when absent), an activation's alpha and beta, and so on, as
+ * each {@link UnaryOp} documents; ops without parameters ignore them. Arguments: X, Y.
  */
 public record Unary(UnaryOp op, long elements, float min, float max) implements Kernel {
   public Unary {
@@ -19,6 +20,11 @@ public record Unary(UnaryOp op, long elements, float min, float max) implements 
   /** An op without bounds. */
   public static Unary of(UnaryOp op, long elements) {
     return new Unary(op, elements, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+  }
+
+  /** An op with its two parameters (see {@link UnaryOp}). */
+  public static Unary of(UnaryOp op, long elements, float p, float q) {
+    return new Unary(op, elements, p, q);
   }
 
   public static Unary clip(long elements, float min, float max) {
@@ -37,6 +43,6 @@ public record Unary(UnaryOp op, long elements, float min, float max) implements 
 
   @Override
   public long flops() {
-    return elements;
+    return elements * op.flopsPerElement();
   }
 }

@@ -36,7 +36,7 @@ import java.util.List;
  *   <tr><td>depthwise Conv2d, any window/stride/dilation</td><td>braid_conv2d_depthwise_grouped_f32</td>
  *       <td>256 outputs</td><td>256</td><td>40</td><td>132</td></tr>
  *   <tr><td>Unary, Binary, BatchNorm</td><td>braid_elementwise_grouped_f32</td><td>1024 outputs</td>
- *       <td>256</td><td>48</td><td>212</td></tr>
+ *       <td>256</td><td>40</td><td>212</td></tr>
  *   <tr><td>Pool2d, GlobalAveragePool</td><td>braid_pool_grouped_f32</td><td>256 outputs; 8 rows</td>
  *       <td>256</td><td>32</td><td>100</td></tr>
  *   <tr><td>Softmax, LayerNorm, ReduceMean</td><td>braid_rows_grouped_f32</td><td>one row</td>
@@ -66,7 +66,7 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
   /** braid_conv2d_depthwise_grouped_f32: the BraidConvProblem entry (128 B) and its index in shared memory. */
   static final int DEPTHWISE_REGISTERS = 40, DEPTHWISE_SHARED_BYTES = 132;
   /** braid_elementwise_grouped_f32: the 208-byte entry and its index. */
-  static final int ELEMENTWISE_REGISTERS = 48, ELEMENTWISE_SHARED_BYTES = 212;
+  static final int ELEMENTWISE_REGISTERS = 40, ELEMENTWISE_SHARED_BYTES = 212;
   /** braid_pool_grouped_f32: the 96-byte entry and its index. */
   static final int POOL_REGISTERS = 32, POOL_SHARED_BYTES = 100;
   /** braid_rows_grouped_f32: the 200-byte entry, its index and 8 floats of reduction scratch. */

@@ -24,6 +24,7 @@ import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.Where;
 
 /**
  * The implementation family a kernel belongs to: what a super-kernel may group. Every family but
@@ -49,7 +50,7 @@ public enum KernelFamily {
    * of issue 12 ({@code Reduce}, {@code AlongAxis}, {@code TopK}) have no grouped kernel yet.
    */
   NORMALIZATION,
-  /** Transpose, concat, gather and copies: no grouped kernel, they launch alone. */
+  /** Transpose, concat, gather, copies and Where: no grouped kernel, they launch alone. */
   LAYOUT;
 
   /** The family {@code kernel} belongs to; a depthwise {@link Conv2d} is not a dense one. */
@@ -72,7 +73,7 @@ public enum KernelFamily {
       return NORMALIZATION;
     }
     if (kernel instanceof Transpose || kernel instanceof Concat || kernel instanceof Gather
-        || kernel instanceof Copy || kernel instanceof Remap
+        || kernel instanceof Copy || kernel instanceof Where || kernel instanceof Remap
         || kernel instanceof GatherElements || kernel instanceof GatherNd
         || kernel instanceof Scatter || kernel instanceof OneHot) {
       return LAYOUT;

@@ -16,6 +16,7 @@ import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
+import dev.braid.device.kernel.Where;
 
 /**
  * The launch geometry of the CUDA kernel Braid runs for each {@link Kernel}: the contract between
@@ -210,7 +211,9 @@ public final class KernelGeometry {
     if (kernel instanceof Gather g) {
       return (long) g.outer() * g.indexCount() * g.inner();
     }
-
+    if (kernel instanceof Where w) {
+      return w.out().size();
+    }
     throw new IllegalArgumentException("no launch geometry for " + kernel);
   }
 

@@ -36,7 +36,9 @@ class KernelManifestTest {
       // issue 12's reductions, fibre operators, TopK, index maps, gathers and scatters (tensor.cuh)
       "braid_reduce_f32", "braid_along_axis_f32", "braid_topk_f32", "braid_remap_f32", "braid_gather_elements_f32",
       "braid_gather_nd_f32", "braid_scatter_nd_f32", "braid_scatter_elements_f32", "braid_onehot_f32",
-      "braid_pool_nd_f32");
+      "braid_pool_nd_f32",
+      // Where, the ternary select of the elementwise operators (issue 12)
+      "braid_where_f32");
 
   @Test
   void committedFatbinHashMatchesTheSourcesAndFlags() throws Exception {
