@@ -35,6 +35,8 @@ public final class Operators {
                   "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
                   "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization",
                   "GroupNormalization", "GlobalMaxPool", "LpPool")));
+
+  /**
    * The elementwise operators beyond the core set: unary math and activations, comparisons and
    * logic, variadic Min/Max/Mean/Sum, Where. They run as kernels as {@link #COMPUTE}'s do and are
    * in {@link #SUPPORTED}; kept in a list of their own so the core list above reads as before.

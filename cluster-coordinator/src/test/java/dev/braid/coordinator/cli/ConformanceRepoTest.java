@@ -41,9 +41,9 @@ class ConformanceRepoTest {
     // Refused at import: an operator Braid lacks.
     OnnxModelBuilder odd = new OnnxModelBuilder("odd");
     odd.input("x", DType.FLOAT32, "batch", 4);
-    odd.node("Hardmax", List.of("x"), List.of("y"), Map.of());
+    odd.node("Det", List.of("x"), List.of("y"), Map.of());
     odd.output("y", DType.FLOAT32, "batch", 4);
-    odd.write(Files.createDirectories(data.resolve("node/test_hardmax")).resolve("model.onnx"));
+    odd.write(Files.createDirectories(data.resolve("node/test_det")).resolve("model.onnx"));
     // Refused at binding: Reshape's target shape is an input, known only per request.
     OnnxModelBuilder reshape = new OnnxModelBuilder("reshape");
     reshape.input("x", DType.FLOAT32, 2, 6);
@@ -64,8 +64,8 @@ class ConformanceRepoTest {
     assertEquals(1, listed.code(), "some models are refused: " + listed.out());
     assertTrue(listed.out().contains("node_test_relu  version 1, max_batch_size 0"), listed.out());
     assertTrue(listed.out().contains("    input  x: FLOAT [3, 4]"), listed.out());
-    String hardmax = line(listed.out(), "node_test_hardmax  REFUSED: ");
-    assertTrue(hardmax.contains("'Hardmax'") && !hardmax.contains("supported operators"), hardmax);
+    String det = line(listed.out(), "node_test_det  REFUSED: ");
+    assertTrue(det.contains("'Det'") && !det.contains("supported operators"), det);
     String reshapeLine = line(listed.out(), "simple_test_reshape  REFUSED: ");
     assertTrue(reshapeLine.contains("Reshape") && reshapeLine.contains("must be a constant"), reshapeLine);
     assertTrue(listed.out().contains("3 models: 1 load, 2 refused"), listed.out());

@@ -10,7 +10,7 @@ import dev.braid.model.Tensor;
 import dev.braid.model.onnx.DimSpec;
 import dev.braid.model.onnx.ImportedModel;
 import dev.braid.model.onnx.OnnxImporter;
-import dev.braid.model.onnx.TensorFiles;
+import dev.braid.model.onnx.NodeCaseFiles;
 import dev.braid.model.onnx.TensorSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -109,17 +109,17 @@ class ElementwiseNodeCasesTest {
       m = OnnxImporter.load(dir.resolve("model.onnx"));
       for (int i = 0; Files.exists(data.resolve("input_" + i + ".pb")); i++) {
         Path f = data.resolve("input_" + i + ".pb");
-        String n = TensorFiles.name(f);
+        String n = NodeCaseFiles.name(f);
         TensorSpec spec = n.isEmpty() ? m.inputs().get(i) : m.input(n);
-        inputs.put(spec == null ? n : spec.name(), spec == null ? TensorFiles.read(f)
-            : TensorFiles.as(TensorFiles.read(f), spec.dtype()));
+        inputs.put(spec == null ? n : spec.name(), spec == null ? NodeCaseFiles.read(f)
+            : NodeCaseFiles.as(NodeCaseFiles.read(f), spec.dtype()));
       }
       for (int i = 0; Files.exists(data.resolve("output_" + i + ".pb")); i++) {
         Path f = data.resolve("output_" + i + ".pb");
-        String n = TensorFiles.name(f);
+        String n = NodeCaseFiles.name(f);
         TensorSpec spec = n.isEmpty() ? m.outputs().get(i) : m.output(n);
-        expected.put(spec == null ? n : spec.name(), spec == null ? TensorFiles.read(f)
-            : TensorFiles.as(TensorFiles.read(f), spec.dtype()));
+        expected.put(spec == null ? n : spec.name(), spec == null ? NodeCaseFiles.read(f)
+            : NodeCaseFiles.as(NodeCaseFiles.read(f), spec.dtype()));
       }
       graph = bindAtInputShapes(m, inputs);
       for (var in : graph.inputs()) {

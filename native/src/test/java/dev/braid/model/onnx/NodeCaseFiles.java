@@ -12,8 +12,8 @@ import java.nio.file.Path;
  * Test access to {@link TensorDecoder} (package-private in main): reads one serialized ONNX
  * {@code TensorProto} file, as ONNX's backend test data stores inputs and expected outputs.
  */
-public final class TensorFiles {
-  private TensorFiles() {}
+public final class NodeCaseFiles {
+  private NodeCaseFiles() {}
 
   /** The tensor in {@code file}; its name (the graph value it feeds) is {@link #name}. */
   public static Tensor read(Path file) {
