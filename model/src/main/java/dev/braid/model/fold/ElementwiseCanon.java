@@ -135,17 +135,12 @@ final class ElementwiseCanon {
   }
 
   /**
-   * Adds Dropout's mask (output 1), when the node names one, as a constant of ones shaped as X;
-   * refuses a training-mode Dropout (opset 12+: input 2 true), whose output is random.
+   * Adds Dropout's mask (output 1), when the node names one, as a constant of ones shaped as X. The
+   * binder has already refused a Dropout that is not the identity ({@link
+   * Canonicalizer#checkInferenceDropout}: training mode with a ratio other than 0), so nothing is
+   * dropped and every mask element is true.
    */
   static void dropoutMask(Node n, WorkGraph g) {
-    if (n.hasInput(2)) {
-      Tensor t = g.constant(n.input(2));
-      if (t == null || t.get(0) != 0) {
-        throw new ModelException("training_mode (input 2, '" + n.input(2) + "') must be a constant false;"
-            + " Braid runs Dropout in inference mode only");
-      }
-    }
     if (n.outputs().size() < 2 || n.output(1).isEmpty()) {
       return;
     }

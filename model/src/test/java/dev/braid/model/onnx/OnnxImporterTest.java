@@ -152,12 +152,15 @@ class OnnxImporterTest {
   }
 
   @Test
-  void usedLayerNormalizationStatisticIsRejected() {
-    // Dropout's mask is computed (ones, in inference); LayerNormalization's Mean is not.
-    GraphProto.Builder g = GraphProto.newBuilder().addInput(value("x", FLOAT, 2L)).addInput(value("s", FLOAT, 2L))
+  void usedBatchNormalizationTrainingOutputIsRejected() {
+    // Dropout's mask is computed (ones, in inference) and LayerNormalization's statistics by
+    // decomposition; BatchNormalization's running statistics (training outputs) are not.
+    GraphProto.Builder g = GraphProto.newBuilder().addInput(value("x", FLOAT, 1L, 2L)).addInput(value("s", FLOAT, 2L))
+        .addInput(value("b", FLOAT, 2L)).addInput(value("mu", FLOAT, 2L)).addInput(value("v", FLOAT, 2L))
         .addOutput(value("m", FLOAT, 2L))
-        .addNode(node("LayerNormalization", "d", in("x", "s"), in("y", "m")));
-    assertTrue(error(g, 17).contains("node 'd' (LayerNormalization) output 1 ('m') is used"));
+        .addNode(node("BatchNormalization", "d", in("x", "s", "b", "mu", "v"), in("y", "m")));
+    String msg = error(g, 13);
+    assertTrue(msg.contains("node 'd' (BatchNormalization) output 1 ('m') is used"), msg);
   }
 
   @Test
