@@ -90,7 +90,7 @@ final class Profiler {
     long start = clock.nanoTime();
     CompletionStage<Void> stage;
     try {
-      stage = device.launch(request.launch(op), device.defaultStream());
+      stage = request.launch(op, device.defaultStream());
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
