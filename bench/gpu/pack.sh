@@ -6,7 +6,9 @@
 # modules Braid needs) and the bench module's runtime jars, less ONNX Runtime (54 MB, used only
 # by `bench cpu`), XChart's PDF/SVG/EPS back ends and the JCuda natives other than the driver
 # API's. The runtime alone is ~90 MB on disk (libjvm.so is 25 MB stripped), so the payload is
-# xz-compressed; check.sh unpacks it into a temporary directory (a few seconds).
+# xz-compressed; check.sh unpacks it into a temporary directory (a few seconds), with Python's
+# tarfile where the GPU host has no xz program. The runtime is the JDK 25 of JLINK_JDK, so
+# check.sh starts it with --enable-native-access=ALL-UNNAMED (JCuda loads a JNI library).
 #
 # Needs jlink (a JDK), zip, unzip, tar and xz.
 #
@@ -67,6 +69,18 @@ tr ':' '\n' < "$cp_file" | while read -r jar; do
 done
 store_uncompressed "$bench_jar" "$stage/lib/$(basename "$bench_jar")"
 
+# The emulated CUDA driver (native/target/emu/libcuda.so.1, built by native's emulator profile where
+# g++ exists), when present: check.sh's BRAID_CHECK_DEVICE=cuda-emu dry run loads it instead of a
+# real driver. Absent, the bundle is the same minus that dry run.
+emu_lib="$root/native/target/emu/libcuda.so.1"
+if [ -f "$emu_lib" ]; then
+  mkdir -p "$stage/emu"
+  cp "$emu_lib" "$stage/emu/"
+  echo "pack: adding the emulated driver $emu_lib ($(stat -c %s "$emu_lib") bytes)" >&2
+else
+  echo "pack: no emulated driver at $emu_lib; the bundle cannot dry-run BRAID_CHECK_DEVICE=cuda-emu" >&2
+fi
+
 # The runtime: the modules jdeps finds in Braid's jars and their dependencies, plus
 # jdk.incubator.vector (the CPU GEMM) and java.desktop (XChart draws PNGs with AWT, headless).
 modules="$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps --recursive \
@@ -79,15 +93,17 @@ echo "pack: jlink modules $modules" >&2
 if command -v strip >/dev/null; then
   strip --strip-unneeded "$stage/runtime/lib/server/libjvm.so" # 30 MB -> 25 MB; symbols unused at run time
 fi
-"$stage/runtime/bin/java" --add-modules jdk.incubator.vector -Djava.awt.headless=true -cp "$stage/lib/*" \
+"$stage/runtime/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Djava.awt.headless=true -cp "$stage/lib/*" \
   dev.braid.coordinator.cli.BraidCli bench gpucheck --help > /dev/null 2>&1 \
   || { echo "pack: the bundled runtime cannot start the CLI" >&2; exit 1; }
 
 rm -rf "$bundle"
 mkdir -p "$bundle"
 echo "pack: compressing the payload (xz, about a minute)" >&2
-XZ_OPT="-9 -T0" tar -cJf "$bundle/payload.tar.xz" -C "$stage" runtime lib
-cp "$gpu/check.sh" "$gpu/torch_bmm.py" "$gpu/torch_peer.py" "$gpu/summarize.py" "$bundle/"
+payload=(runtime lib)
+[ -d "$stage/emu" ] && payload+=(emu)
+XZ_OPT="-9 -T0" tar -cJf "$bundle/payload.tar.xz" -C "$stage" "${payload[@]}"
+cp "$gpu/check.sh" "$gpu/torch_bmm.py" "$gpu/torch_peer.py" "$gpu/summarize.py" "$gpu/driver.py" "$bundle/"
 chmod +x "$bundle/check.sh"
 
 size=$(du -sb "$bundle" | cut -f1)
