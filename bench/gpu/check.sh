@@ -21,8 +21,8 @@
 #   BRAID_CHECK_DEVICE      device under test: cuda (default); cpu, the dry run without a GPU
 #                           (smaller problems, torch steps skipped unless torch has CUDA); cuda-emu,
 #                           the dry run of the CUDA path over the emulated driver in the bundle
-#                           (emu/libcuda.so.1; sets BRAID_CUDA_EMULATOR=1 and puts it first on the
-#                           loader's path).
+#                           (emu/libcuda.so.1, else the native jar's; sets BRAID_CUDA_EMULATOR=1
+#                           and puts it first on the loader's path).
 #   BRAID_CHECK_DEADLINE_S  the global deadline in seconds (default 480).
 #   BRAID_CHECK_POLICIES    1 runs the policies sweep and its PyTorch peer (off by default: the
 #                           first run on a lent GPU spends its minutes on correctness and Table 1).
@@ -44,7 +44,9 @@ deadline_s="${BRAID_CHECK_DEADLINE_S:-480}"
   || { echo "check: BRAID_CHECK_DEADLINE_S: expected whole seconds >= 60, got '$deadline_s'" >&2; exit 2; }
 start=$(date +%s)
 end=$((start + deadline_s))
-SUMMARY_RESERVE_S=20 # summarize.py reads a few JSON files: well under a second; 20 s covers a loaded host
+# Kept after the last step: a step's 5 s kill-after, then summarize.py (a few JSON files, under a
+# second on a quiet host; 9 s was seen here under a load of 20 through a pyenv shim).
+SUMMARY_RESERVE_S=20
 MIN_STEP_S=10        # below this a JVM step cannot even start its device (a CUDA context takes ~1-3 s)
 steps_file="$out/steps.tsv"
 : > "$steps_file"
@@ -103,7 +105,7 @@ step() {
   [ "$limit" -gt "$left" ] && limit=$left
   echo "check: [$name] starting (limit ${limit}s, $(( now - start )) s elapsed)"
   current_step="$name"; current_start=$now
-  timeout --kill-after=10 "$limit" "$@" > "$out/$name.log" 2>&1 &
+  timeout --kill-after=5 "$limit" "$@" > "$out/$name.log" 2>&1 &
   current_pid=$!
   wait "$current_pid"
   rc=$?
@@ -125,12 +127,13 @@ skip() {
   echo "check: [$1] skipped: $2"
 }
 
-# The step limits (seconds). Without the policies: 15 + 20 + 45 + 120 + 100 + 60 + 60 + 40 = 460,
-# plus SUMMARY_RESERVE_S 20 = 480, the default deadline; unpacking (a few seconds) comes out of
-# whatever the steps leave unused, and the clipping keeps the total inside the deadline regardless.
-# With BRAID_CHECK_POLICIES=1 the policies (150) and torch_peer (90) steps get what is left.
-declare -A LIMITS=([nvidia_smi]=15 [driver]=20 [info]=45 [kernels]=120 [models]=100 [calibrate]=60 [table1]=60
-  [torch_bmm]=40 [policies]=150 [torch_peer]=90)
+# The step limits (seconds). Without the policies: nvidia_smi 15 + driver 20 + info 45 + kernels
+# 110 + models 90 + calibrate 60 + table1 60 + torch_probe 20 + torch_bmm 40 = 460, plus
+# SUMMARY_RESERVE_S 20 = 480, the default deadline; unpacking (a few seconds) comes out of whatever
+# the steps leave unused, and the clipping keeps the total inside the deadline regardless. With
+# BRAID_CHECK_POLICIES=1 the policies (150) and torch_peer (90) steps get what is left.
+declare -A LIMITS=([nvidia_smi]=15 [driver]=20 [info]=45 [kernels]=110 [models]=90 [calibrate]=60 [table1]=60
+  [torch_probe]=20 [torch_bmm]=40 [policies]=150 [torch_peer]=90)
 
 # The runtime and jars travel compressed (the folder must stay under 60 MiB); unpack them once,
 # with xz when the host has it, else with Python's tarfile (which reads xz itself).
@@ -148,8 +151,26 @@ echo "check: unpacked the runtime in $(( $(date +%s) - t0 )) s with $how"
 
 java_device="$device"
 if [ "$device" = cuda-emu ]; then
-  [ -f "$work/emu/libcuda.so.1" ] || { echo "check: cuda-emu needs emu/libcuda.so.1 in the payload; build native with the emulator, then rerun pack.sh" >&2; exit 1; }
-  export BRAID_CUDA_EMULATOR=1
+  # The emulated driver: packed as emu/libcuda.so.1 (pack.sh's BRAID_EMU_LIB), else the one the
+  # native jar carries. BRAID_CUDA_EMULATOR=1 makes CudaDevice load it (BRAID_CUDA_EMULATOR_LIBRARY
+  # names which), and LD_LIBRARY_PATH makes it the libcuda.so.1 of everything else (driver.py's
+  # ctypes probe, and JCuda's binding where no Java loader runs first). --device cuda: with the
+  # variable set, that is the emulator.
+  if [ ! -f "$work/emu/libcuda.so.1" ]; then
+    mkdir -p "$work/emu"
+    python3 - "$work/lib" "$work/emu" <<'PY' || true
+import glob, os, sys, zipfile
+entry = "dev/braid/device/cuda/emu/libcuda.so.1"
+for jar in sorted(glob.glob(os.path.join(sys.argv[1], "*.jar"))):
+    with zipfile.ZipFile(jar) as z:
+        if entry in z.namelist():
+            with open(os.path.join(sys.argv[2], "libcuda.so.1"), "wb") as f:
+                f.write(z.read(entry))
+            break
+PY
+  fi
+  [ -f "$work/emu/libcuda.so.1" ] || { echo "check: cuda-emu: no emulated driver in the bundle (emu/libcuda.so.1 or the native jar's); build native where g++ exists, then rerun pack.sh" >&2; exit 1; }
+  export BRAID_CUDA_EMULATOR=1 BRAID_CUDA_EMULATOR_LIBRARY="$work/emu/libcuda.so.1"
   export LD_LIBRARY_PATH="$work/emu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   java_device=cuda
 fi
@@ -200,7 +221,9 @@ step calibrate "${LIMITS[calibrate]}" "$braid" bench gpucheck calibrate --device
 # (5) Table 1 and the policies, with their PyTorch counterparts
 step table1 "${LIMITS[table1]}" "$braid" bench table1 --device "$java_device" "${t1_args[@]}" --out "$out/table1"
 torch_ok=0
-if [ "$device" != cuda-emu ] && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 3)' > "$out/torch_probe.log" 2>&1; then
+if [ "$device" = cuda-emu ]; then
+  skip torch_probe "device cuda-emu: no GPU for torch"
+elif step torch_probe "${LIMITS[torch_probe]}" python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 3)'; then
   torch_ok=1
 fi
 torch_why="$(tail -n 1 "$out/torch_probe.log" 2>/dev/null)"; [ -n "$torch_why" ] || torch_why="torch has no CUDA device"

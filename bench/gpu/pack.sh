@@ -13,7 +13,9 @@
 # Needs jlink (a JDK), zip, unzip, tar and xz.
 #
 # Environment: MVN_ARGS (extra Maven arguments, e.g. -o), JLINK_JDK (a JDK with jlink; default
-# /usr/lib/jvm/temurin-25-jdk-amd64), SKIP_BUILD=1 (use the jars already in */target).
+# /usr/lib/jvm/temurin-25-jdk-amd64), SKIP_BUILD=1 (use the jars already in */target),
+# BRAID_EMU_LIB (an emulated libcuda.so.1 to pack, see below), PACK_XZ_OPT (default "-9 -T0"; a
+# lower level packs faster on a busy machine, the 60 MiB limit permitting).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -69,16 +71,19 @@ tr ':' '\n' < "$cp_file" | while read -r jar; do
 done
 store_uncompressed "$bench_jar" "$stage/lib/$(basename "$bench_jar")"
 
-# The emulated CUDA driver (native/target/emu/libcuda.so.1, built by native's emulator profile where
-# g++ exists), when present: check.sh's BRAID_CHECK_DEVICE=cuda-emu dry run loads it instead of a
-# real driver. Absent, the bundle is the same minus that dry run.
-emu_lib="$root/native/target/emu/libcuda.so.1"
-if [ -f "$emu_lib" ]; then
+# The emulated CUDA driver, for check.sh's BRAID_CHECK_DEVICE=cuda-emu dry run: the native jar
+# carries it where native's emulator profile built it (dev/braid/device/cuda/emu/libcuda.so.1);
+# BRAID_EMU_LIB=PATH packs another (as emu/libcuda.so.1), which check.sh then prefers.
+emu_entry=dev/braid/device/cuda/emu/libcuda.so.1
+if [ -n "${BRAID_EMU_LIB:-}" ]; then
+  [ -f "$BRAID_EMU_LIB" ] || { echo "pack: BRAID_EMU_LIB: no file at $BRAID_EMU_LIB" >&2; exit 1; }
   mkdir -p "$stage/emu"
-  cp "$emu_lib" "$stage/emu/"
-  echo "pack: adding the emulated driver $emu_lib ($(stat -c %s "$emu_lib") bytes)" >&2
+  cp "$BRAID_EMU_LIB" "$stage/emu/libcuda.so.1"
+  echo "pack: adding the emulated driver $BRAID_EMU_LIB ($(stat -c %s "$BRAID_EMU_LIB") bytes)" >&2
+elif unzip -l "$stage"/lib/braid-native-*.jar 2>/dev/null | grep -q "$emu_entry"; then
+  echo "pack: the native jar carries the emulated driver ($emu_entry)" >&2
 else
-  echo "pack: no emulated driver at $emu_lib; the bundle cannot dry-run BRAID_CHECK_DEVICE=cuda-emu" >&2
+  echo "pack: no emulated driver (neither in the native jar nor BRAID_EMU_LIB); the bundle cannot dry-run cuda-emu" >&2
 fi
 
 # The runtime: the modules jdeps finds in Braid's jars and their dependencies, plus
@@ -102,7 +107,7 @@ mkdir -p "$bundle"
 echo "pack: compressing the payload (xz, about a minute)" >&2
 payload=(runtime lib)
 [ -d "$stage/emu" ] && payload+=(emu)
-XZ_OPT="-9 -T0" tar -cJf "$bundle/payload.tar.xz" -C "$stage" "${payload[@]}"
+XZ_OPT="${PACK_XZ_OPT:--9 -T0}" tar -cJf "$bundle/payload.tar.xz" -C "$stage" "${payload[@]}"
 cp "$gpu/check.sh" "$gpu/torch_bmm.py" "$gpu/torch_peer.py" "$gpu/summarize.py" "$gpu/driver.py" "$bundle/"
 chmod +x "$bundle/check.sh"
 
