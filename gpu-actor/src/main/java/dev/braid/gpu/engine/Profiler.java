@@ -90,10 +90,11 @@ final class Profiler {
     long start = clock.nanoTime();
     CompletionStage<Void> stage;
     try {
-      stage = request.launch(op, device.defaultStream());
+      stage = device.launch(request.launch(op), device.defaultStream());
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
+    request.onDevice(stage); // an abort before the stage settles frees the arena after it
     loop.deliver(stage, (v, error) -> {
       if (error != null) {
         failed.accept(request, Failures.unwrap(error));
