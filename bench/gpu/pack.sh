@@ -6,12 +6,16 @@
 # modules Braid needs) and the bench module's runtime jars, less ONNX Runtime (54 MB, used only
 # by `bench cpu`), XChart's PDF/SVG/EPS back ends and the JCuda natives other than the driver
 # API's. The runtime alone is ~90 MB on disk (libjvm.so is 25 MB stripped), so the payload is
-# xz-compressed; check.sh unpacks it into a temporary directory (a few seconds).
+# xz-compressed; check.sh unpacks it into a temporary directory (a few seconds), with Python's
+# tarfile where the GPU host has no xz program. The runtime is the JDK 25 of JLINK_JDK, so
+# check.sh starts it with --enable-native-access=ALL-UNNAMED (JCuda loads a JNI library).
 #
 # Needs jlink (a JDK), zip, unzip, tar and xz.
 #
 # Environment: MVN_ARGS (extra Maven arguments, e.g. -o), JLINK_JDK (a JDK with jlink; default
-# /usr/lib/jvm/temurin-25-jdk-amd64), SKIP_BUILD=1 (use the jars already in */target).
+# /usr/lib/jvm/temurin-25-jdk-amd64), SKIP_BUILD=1 (use the jars already in */target),
+# BRAID_EMU_LIB (an emulated libcuda.so.1 to pack, see below), PACK_XZ_OPT (default "-9 -T0"; a
+# lower level packs faster on a busy machine, the 60 MiB limit permitting).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -67,6 +71,21 @@ tr ':' '\n' < "$cp_file" | while read -r jar; do
 done
 store_uncompressed "$bench_jar" "$stage/lib/$(basename "$bench_jar")"
 
+# The emulated CUDA driver, for check.sh's BRAID_CHECK_DEVICE=cuda-emu dry run: the native jar
+# carries it where native's emulator profile built it (dev/braid/device/cuda/emu/libcuda.so.1);
+# BRAID_EMU_LIB=PATH packs another (as emu/libcuda.so.1), which check.sh then prefers.
+emu_entry=dev/braid/device/cuda/emu/libcuda.so.1
+if [ -n "${BRAID_EMU_LIB:-}" ]; then
+  [ -f "$BRAID_EMU_LIB" ] || { echo "pack: BRAID_EMU_LIB: no file at $BRAID_EMU_LIB" >&2; exit 1; }
+  mkdir -p "$stage/emu"
+  cp "$BRAID_EMU_LIB" "$stage/emu/libcuda.so.1"
+  echo "pack: adding the emulated driver $BRAID_EMU_LIB ($(stat -c %s "$BRAID_EMU_LIB") bytes)" >&2
+elif unzip -l "$stage"/lib/braid-native-*.jar 2>/dev/null | grep -q "$emu_entry"; then
+  echo "pack: the native jar carries the emulated driver ($emu_entry)" >&2
+else
+  echo "pack: no emulated driver (neither in the native jar nor BRAID_EMU_LIB); the bundle cannot dry-run cuda-emu" >&2
+fi
+
 # The runtime: the modules jdeps finds in Braid's jars and their dependencies, plus
 # jdk.incubator.vector (the CPU GEMM) and java.desktop (XChart draws PNGs with AWT, headless).
 modules="$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps --recursive \
@@ -79,15 +98,17 @@ echo "pack: jlink modules $modules" >&2
 if command -v strip >/dev/null; then
   strip --strip-unneeded "$stage/runtime/lib/server/libjvm.so" # 30 MB -> 25 MB; symbols unused at run time
 fi
-"$stage/runtime/bin/java" --add-modules jdk.incubator.vector -Djava.awt.headless=true -cp "$stage/lib/*" \
+"$stage/runtime/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Djava.awt.headless=true -cp "$stage/lib/*" \
   dev.braid.coordinator.cli.BraidCli bench gpucheck --help > /dev/null 2>&1 \
   || { echo "pack: the bundled runtime cannot start the CLI" >&2; exit 1; }
 
 rm -rf "$bundle"
 mkdir -p "$bundle"
 echo "pack: compressing the payload (xz, about a minute)" >&2
-XZ_OPT="-9 -T0" tar -cJf "$bundle/payload.tar.xz" -C "$stage" runtime lib
-cp "$gpu/check.sh" "$gpu/torch_bmm.py" "$gpu/torch_peer.py" "$gpu/summarize.py" "$bundle/"
+payload=(runtime lib)
+[ -d "$stage/emu" ] && payload+=(emu)
+XZ_OPT="${PACK_XZ_OPT:--9 -T0}" tar -cJf "$bundle/payload.tar.xz" -C "$stage" "${payload[@]}"
+cp "$gpu/check.sh" "$gpu/torch_bmm.py" "$gpu/torch_peer.py" "$gpu/summarize.py" "$gpu/driver.py" "$bundle/"
 chmod +x "$bundle/check.sh"
 
 size=$(du -sb "$bundle" | cut -f1)

@@ -25,6 +25,8 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--device", required=True)
     p.add_argument("--elapsed", type=int, default=0)
+    p.add_argument("--deadline", type=int, default=None, help="the check's global deadline, seconds")
+    p.add_argument("--interrupted", default=None, help="the signal that stopped the check, if one did")
     a = p.parse_args()
     o = a.out
     steps = []
@@ -42,20 +44,23 @@ def main():
     checks = []
     for c in (kernels or {}).get("cases", []):
         checks.append({"check": "kernel", "name": c["name"], "cuda_kernel": c["cuda_kernel"], "max_abs": c["max_abs"],
-                       "max_rel": c["max_rel"], "pass": c["pass"], "error": c["error"]})
+                       "max_rel": c["max_rel"], "pass": c["pass"], "error": c["error"], "fault": c.get("fault")})
     for r in (models or {}).get("runs", []):
         checks.append({"check": "model", "name": f"{r['model']} batch {r['batch']}", "max_abs": r["max_abs"],
                        "max_rel": r["max_rel"], "pass": r["pass"], "error": r["error"]})
     # a correctness step that timed out or wrote nothing is a failure, whatever else it printed
     for s, d in (("kernels", kernels), ("models", models)):
-        if status.get(s) == "timeout" or d is None:
+        if status.get(s) in ("timeout", "interrupted") or d is None:
             checks.append({"check": s, "name": f"step {s}", "pass": False, "error": f"step {status.get(s, 'missing')}"})
     correct = bool(checks) and all(c["pass"] for c in checks)
-    measurement_failed = [s["step"] for s in steps if s["status"] in ("failed", "timeout")
-                          and s["step"] not in ("kernels", "models")]
+    measurement_failed = [s["step"] for s in steps if s["status"] in ("failed", "timeout", "interrupted")
+                          and s["step"] not in ("kernels", "models", "torch_probe")]  # a probe answers, it cannot fail
     gpu_steps_skipped = [s["step"] for s in steps if s["status"] == "skipped"]
 
-    doc = {"device": a.device, "dry_run": a.device == "cpu", "elapsed_s": a.elapsed, "correctness_passed": correct,
+    dry = a.device in ("cpu", "cuda-emu")
+    faulted = (kernels or {}).get("faulted_cases", [])
+    doc = {"device": a.device, "dry_run": dry, "elapsed_s": a.elapsed, "deadline_s": a.deadline,
+           "interrupted": a.interrupted, "correctness_passed": correct, "kernel_cases_faulted": faulted,
            "steps": steps, "checks": checks, "info": info, "nvidia_smi": smi,
            "kernels": kernels, "models": models, "calibration": cal, "table1": table1, "torch_bmm": bmm,
            "policies": pol, "torch_peer": peer}
@@ -63,9 +68,18 @@ def main():
         json.dump(doc, f, indent=1)
 
     md = [f"# Braid GPU check: {(info or {}).get('name', a.device)}", ""]
-    md.append(f"Device `{a.device}`{' (DRY RUN on the CPU: GPU-only steps skipped, sizes reduced)' if a.device == 'cpu' else ''};"
-              f" {a.elapsed} s in all. Correctness: **{'PASS' if correct else 'FAIL'}**"
+    dry_note = {"cpu": " (DRY RUN on the CPU: GPU-only steps skipped, sizes reduced)",
+                "cuda-emu": " (DRY RUN over the EMULATED CUDA driver: kernel logic and host path only, no GPU timing)"}
+    md.append(f"Device `{a.device}`{dry_note.get(a.device, '')};"
+              f" {a.elapsed} s in all{f' of a {a.deadline} s deadline' if a.deadline else ''}."
+              f" Correctness: **{'PASS' if correct else 'FAIL'}**"
               f" ({sum(c['pass'] for c in checks)}/{len(checks)}).")
+    if a.interrupted:
+        md.append(f"**Interrupted by {a.interrupted}**: the steps not listed below did not run.")
+    drv = (info or {}).get("driver")
+    if drv:
+        md.append(f"Driver {drv.get('driver_version') or 'n/a'} (CUDA {drv.get('cuda_version') or 'n/a'}); the fatbin"
+                  f" (nvcc {drv.get('fatbin_nvcc')}) needs CUDA {drv.get('fatbin_needs_cuda')}: {drv.get('verdict')}.")
     if info and info.get("gpu"):
         g = info["gpu"]
         md.append(f"{g['sm_count']} SMs, {g['clock_hz'] / 1e9:.2f} GHz, {info['memory_bytes'] / 2**30:.1f} GiB,"
@@ -81,8 +95,12 @@ def main():
         md.append(f"Kernels: {len(kernels['cases']) - len(bad)}/{len(kernels['cases'])} pass at {kernels['tolerance_rel']:g}"
                   f" relative; worst {worst['name']} ({fmt(worst['max_rel'], '.1e')}). CUDA kernels not reachable"
                   f" through the Device SPI: {', '.join(kernels['cuda_kernels_not_reachable']) or 'none'}.")
+        if kernels.get("processes", 1) > 1 or faulted:
+            md.append(f"Isolation: {kernels.get('processes', 1)} processes; faulted (each restarted from the next case"
+                      f" in a fresh process): {', '.join(faulted) or 'none'}.")
         for c in bad:
-            md.append(f"- FAIL {c['name']} ({c['cuda_kernel']}): rel {fmt(c['max_rel'], '.1e')} {c['error'] or ''}")
+            md.append(f"- FAIL {c['name']} ({c['cuda_kernel']}): rel {fmt(c['max_rel'], '.1e')} {c['error'] or ''}"
+                      f"{' [fault: ' + c['fault'] + ']' if c.get('fault') else ''}")
     if models:
         md += ["", "| model | batch | max abs | max rel | |", "|---|---|---|---|---|"]
         for r in models["runs"]:
@@ -134,6 +152,8 @@ def main():
             f"{k} {sorted(v)[len(v) // 2]:.0%}, {max(v):.0%}" for k, v in sorted(by.items())))
     else:
         md.append(f"calibrate: {status.get('calibrate', 'missing')}")
+    if not os.path.exists(os.path.join(o, "policies.png")) and status.get("policies") == "ok":
+        md += ["", "policies.png: not drawn (see policies.log; the JSON is the result)"]
     if gpu_steps_skipped:
         md += ["", "Skipped: " + "; ".join(f"{s['step']} ({s.get('reason', '')})" for s in steps if s["status"] == "skipped")]
     with open(f"{o}/summary.md", "w") as f:

@@ -129,6 +129,31 @@ public final class PanelChart {
     }
   }
 
+  /**
+   * {@link #writePng}, or, on a host where AWT cannot draw text (no system fonts or no fontconfig,
+   * as on a bare GPU host: the JDK throws "Fontconfig head is null" or "No fonts found"), no file.
+   * Returns the one line to print either way: "wrote FILE" or "skipped FILE: why". The PNG is a
+   * view of the JSON written beside it, so a host without fonts loses no result.
+   */
+  public static String writePngOrSkip(Path file, String title, List<Panel> panels, int columns) throws IOException {
+    BufferedImage image;
+    try {
+      image = render(title, panels, columns);
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError && !(e instanceof InternalError)) {
+        throw e; // out of memory or stack: not a missing font
+      }
+      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      return "skipped " + file + ": AWT cannot draw on this host (" + e.getClass().getSimpleName() + ": " + why
+          + "); the JSON holds the same figures";
+    }
+    ImageIO.write(image, "png", file.toFile());
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("no PNG was written to " + file);
+    }
+    return "wrote " + file;
+  }
+
   /** The image {@link #writePng} writes. */
   public static BufferedImage render(String title, List<Panel> panels, int columns) {
     if (panels.isEmpty()) {

@@ -305,11 +305,11 @@ public final class PoliciesCommand implements Callable<Integer> {
     Path json = out.resolve("results.json");
     Files.writeString(json, report.toJson(), StandardCharsets.UTF_8);
     Path png = out.resolve("policies.png");
-    PanelChart.writePng(png, "Policies on " + deviceSpec + " (" + deviceName + "), " + (sweep ? "N = " + ns
+    String pngLine = PanelChart.writePngOrSkip(png, "Policies on " + deviceSpec + " (" + deviceName + "), " + (sweep ? "N = " + ns
         : models + " co-located models") + ", SLO " + slo, PoliciesChart.panels(report), 2);
     w.println();
     w.println("wrote " + json);
-    w.println("wrote " + png);
+    w.println(pngLine);
     if (trace != null) {
       for (String policy : POLICIES) {
         w.println(TraceFlags.wrote(TraceFlags.withPart(trace, policy), timelines.get(policy)));

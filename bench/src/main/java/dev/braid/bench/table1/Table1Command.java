@@ -154,11 +154,11 @@ public final class Table1Command implements Callable<Integer> {
     Path json = out.resolve("table1.json");
     Files.writeString(json, report.toJson(), StandardCharsets.UTF_8);
     Path png = out.resolve("table1.png");
-    PanelChart.writePng(png, "Table 1 on " + report.device() + " (" + report.deviceName() + ")",
+    String pngLine = PanelChart.writePngOrSkip(png, "Table 1 on " + report.device() + " (" + report.deviceName() + ")",
         Table1Chart.panels(report), 2);
     w.println();
     w.println("wrote " + json);
-    w.println("wrote " + png);
+    w.println(pngLine);
     if (recorder != null) {
       if (timeline != null) {
         timeline.finish();

@@ -58,6 +58,20 @@ class GpuCheckCommandsTest {
   }
 
   @Test
+  void isolatedKernelsGoOnInAFreshProcessAfterACaseCrashesItsProcess() throws Exception {
+    Path out = dir.resolve("iso/kernels.json");
+    // child JVMs over cases 0..3; the first halts when it starts case 1, as a driver crash would
+    assertEquals(1, run("bench", "gpucheck", "kernels", "--device", "cpu", "--threads", "1", "--from", "0", "--to", "4",
+        "--isolate", "--inject-crash", "1", "--out", out.toString()));
+    String json = Files.readString(out);
+    assertTrue(json.contains("\"processes\": 2"), json);
+    assertTrue(json.contains("\"faulted_cases\": [\"" + KernelCases.all().get(1).name() + "\"]"), json);
+    assertTrue(json.contains("died (exit code 134) while running this case"), json);
+    assertEquals(4, numbers(json, "max_rel").size());
+    assertEquals(3, json.split("\"pass\": true", -1).length - 1, "cases 0, 2 and 3 pass: " + json);
+  }
+
+  @Test
   void everyCudaKernelOfTheManifestHasACaseBf16Included() {
     TreeSet<String> covered = new TreeSet<>();
     KernelCases.all().forEach(c -> covered.addAll(c.cudaKernels()));

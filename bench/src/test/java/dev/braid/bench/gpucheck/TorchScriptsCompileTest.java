@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The GPU check's Python scripts at least compile, (the same check as python3 -m py_compile, without writing a .pyc), so a syntax error is caught here, not on the GPU host. */
 class TorchScriptsCompileTest {
   @ParameterizedTest
-  @ValueSource(strings = {"torch_peer.py", "torch_bmm.py", "summarize.py"})
+  @ValueSource(strings = {"torch_peer.py", "torch_bmm.py", "summarize.py", "driver.py"})
   void compiles(String script) throws Exception {
     Path file = Path.of("gpu", script); // Surefire runs in the module directory
     assertEquals(true, Files.exists(file), file.toAbsolutePath() + " missing");

@@ -119,6 +119,9 @@ final class Launcher {
     if (tracer != null) {
       tracer.launched();
     }
+    for (OpRef o : planned.ops()) {
+      jobs.get(o.job().id()).request.onDevice(stage); // an abort before the stage settles frees after it
+    }
     loop.deliver(stage, (v, error) -> onLaunched(lr, error));
   }
 

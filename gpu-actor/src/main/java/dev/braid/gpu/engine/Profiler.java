@@ -111,6 +111,7 @@ final class Profiler {
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
+    request.onDevice(stage); // an abort before the stage settles frees the arena after it
     loop.deliver(stage, (v, error) -> {
       if (error != null) {
         failed.accept(request, Failures.unwrap(error));

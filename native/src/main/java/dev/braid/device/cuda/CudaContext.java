@@ -198,11 +198,14 @@ final class CudaContext implements Runnable {
     List<Pinned> pinned = new ArrayList<>(1);
     RuntimeException issue = null;
     try {
-      long bytes = 4L * src.length;
-      Pinned p = staging.acquire(bytes);
-      pinned.add(p);
-      p.pointer().getByteBuffer(0, bytes).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().put(src);
-      check(cuMemcpyHtoDAsync(devicePointer(address), p.pointer(), bytes, stream), "cuMemcpyHtoDAsync");
+      // in pieces of at most 1 GiB: a pinned buffer is one ByteBuffer (PinnedStaging)
+      for (PinnedStaging.Piece piece : PinnedStaging.pieces(4L * src.length)) {
+        Pinned p = staging.acquire(piece.bytes());
+        pinned.add(p);
+        PinnedStaging.fill(src, piece, p.bytes(piece.bytes()));
+        check(cuMemcpyHtoDAsync(devicePointer(address + piece.offset()), p.pointer(), piece.bytes(), stream),
+            "cuMemcpyHtoDAsync");
+      }
     } catch (RuntimeException e) {
       issue = e;
     }
@@ -213,16 +216,19 @@ final class CudaContext implements Runnable {
    * Runs on this thread: copies {@code bytes} from {@code address} into a pinned buffer on
    * {@code stream}; the Op {@code opFor} makes of that buffer reads it when the copy completed.
    */
-  void download(long address, long bytes, CUstream stream, String label, java.util.function.Function<Pinned, Op> opFor) {
+  void download(long address, long bytes, CUstream stream, String label,
+      java.util.function.Function<List<Pinned>, Op> opFor) {
     List<Pinned> pinned = new ArrayList<>(1);
     RuntimeException issue = null;
-    Pinned p = null;
     try {
-      p = copyBack(address, bytes, stream, pinned);
+      // in pieces of at most 1 GiB, pinned.get(i) holding PinnedStaging.pieces(bytes).get(i)
+      for (PinnedStaging.Piece piece : PinnedStaging.pieces(bytes)) {
+        copyBack(address + piece.offset(), piece.bytes(), stream, pinned);
+      }
     } catch (RuntimeException e) {
       issue = e;
     }
-    record(stream, label, opFor.apply(p), pinned, () -> {}, issue);
+    record(stream, label, opFor.apply(List.copyOf(pinned)), pinned, () -> {}, issue);
   }
 
   private Pinned copyBack(long address, long bytes, CUstream stream, List<Pinned> pinned) {
@@ -245,10 +251,13 @@ final class CudaContext implements Runnable {
     try {
       for (PackedLaunch.Upload u : packed.uploads()) {
         byte[] b = u.bytes();
-        Pinned p = staging.acquire(b.length);
-        pinned.add(p);
-        p.pointer().getByteBuffer(0, b.length).put(b);
-        check(cuMemcpyHtoDAsync(devicePointer(u.address()), p.pointer(), b.length, stream), "cuMemcpyHtoDAsync");
+        for (PinnedStaging.Piece piece : PinnedStaging.pieces(b.length)) {
+          Pinned p = staging.acquire(piece.bytes());
+          pinned.add(p);
+          p.bytes(piece.bytes()).put(b, (int) piece.offset(), (int) piece.bytes());
+          check(cuMemcpyHtoDAsync(devicePointer(u.address() + piece.offset()), p.pointer(), piece.bytes(), stream),
+              "cuMemcpyHtoDAsync");
+        }
       }
       for (KernelCall c : packed.calls()) {
         current = c.function();

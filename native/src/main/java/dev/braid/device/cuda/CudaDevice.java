@@ -227,7 +227,10 @@ public final class CudaDevice implements Device {
       }
       enqueue(f, label, () -> context.download(address, 4L * n, s.handle, label, pinned -> op(f, label, () -> {
         float[] out = new float[n];
-        pinned.pointer().getByteBuffer(0, 4L * n).order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+        List<PinnedStaging.Piece> pieces = PinnedStaging.pieces(4L * n);
+        for (int i = 0; i < pieces.size(); i++) {
+          PinnedStaging.drain(pinned.get(i).bytes(pieces.get(i).bytes()), pieces.get(i), out);
+        }
         return out;
       })));
     } catch (DeviceException e) {
@@ -371,11 +374,14 @@ public final class CudaDevice implements Device {
             + (what.isEmpty() ? "" : " (refused: " + what + ")"));
   }
 
-  /** Pinned staging buffers are addressed as one ByteBuffer, so one transfer stays under 2 GiB. */
+  /**
+   * One transfer moves one Java float array, so at most {@code Integer.MAX_VALUE} floats; it is
+   * staged through pinned buffers of at most 1 GiB each ({@link PinnedStaging#pieces}).
+   */
   private static void checkTransfer(long bytes) {
-    if (bytes > Integer.MAX_VALUE) {
+    if (bytes / 4 > Integer.MAX_VALUE) {
       throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT,
-          "one transfer moves at most " + Integer.MAX_VALUE + " bytes, got " + bytes);
+          "one transfer moves at most " + Integer.MAX_VALUE + " floats (a Java array), got " + bytes / 4);
     }
   }
 

@@ -22,7 +22,8 @@ import java.util.concurrent.CompletionStage;
  * and uploads the inputs, a scheduler launches its ops one at a time ({@link ModelRequest#launch}),
  * and {@link ModelRequest#finish} downloads the outputs and frees it. {@link #run} is that same
  * path with every op on one stream. Requests may overlap; each arena is freed exactly once, when
- * its request finishes or aborts, successfully or not. Integer inputs (e.g. token ids) are held on
+ * its request finishes or aborts, successfully or not, and never while device work that uses it
+ * may still run (an abort waits for the request's pending stages: {@link ModelRequest#abort}). Integer inputs (e.g. token ids) are held on
  * the device as floats, exact below 2^24.
  *
  * <p>Invariant: {@code device().allocatedBytes()} attributable to this model is
@@ -134,7 +135,9 @@ public final class CompiledModel implements AutoCloseable {
     try {
       for (ValueInfo in : graph.inputs()) {
         BufferSlice dst = request.slice(in.name());
-        uploads.add(device.upload(inputs.get(in.name()).toFloats(), dst, stream).toCompletableFuture());
+        CompletableFuture<Void> up = device.upload(inputs.get(in.name()).toFloats(), dst, stream).toCompletableFuture();
+        request.onDevice(up);
+        uploads.add(up);
       }
     } catch (RuntimeException e) {
       uploads.add(CompletableFuture.failedFuture(e));
@@ -164,7 +167,7 @@ public final class CompiledModel implements AutoCloseable {
       CompletableFuture<Void> ops = CompletableFuture.completedFuture(null);
       for (int i = 0; i < request.opCount(); i++) {
         int op = i;
-        ops = ops.thenCompose(v -> device.launch(request.launch(op), stream)).thenRun(() -> request.completed(op));
+        ops = ops.thenCompose(v -> request.launch(op, stream)).thenRun(() -> request.completed(op));
       }
       return ops.handle((v, e) -> {
         if (e != null) {

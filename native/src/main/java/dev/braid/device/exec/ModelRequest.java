@@ -33,8 +33,17 @@ import java.util.concurrent.CompletionStage;
  * reused by a later one), so op {@code i + 1} may launch only after op {@code i} has completed on
  * the device, and the caller reports each completion with {@link #completed(int)}. This is
  * enforced: {@code launch(i)} is refused until ops {@code 0..i-1} are reported complete.
- * {@link #finish} and {@link #abort} must be called only when none of this request's launches is
- * still running on the device; a failed launch has finished running when its stage fails.
+ * {@link #finish} must be called only when none of this request's launches is still running on
+ * the device; a failed launch has finished running when its stage fails.
+ *
+ * <p>Abort never frees memory a kernel may still use: the arena returns to the device (where the
+ * next allocation may reuse it) only after every device stage of this request known to be pending
+ * has settled, successfully or not. A stage is known when the launch went through
+ * {@link #launch(int, DeviceStream)} or was reported with {@link #onDevice}; until they settle the
+ * request is aborted (no further op, no finish) but its arena stays allocated and counted live, so
+ * its model also refuses to close and free the weights those kernels read. A caller that runs
+ * {@link #launch(int)}'s launch itself and aborts before its stage settled must report the stage
+ * with {@link #onDevice}, or the abort frees at once as if it had settled.
  *
  * <p>Thread-safe: completions may be reported from device callback threads.
  */
@@ -48,6 +57,9 @@ public final class ModelRequest {
   private int launched; // ops whose launch has been handed out: completed or completed + 1
   private int completed;
   private State state = State.RUNNING;
+  private boolean released; // the arena went back to the device
+  /** Device stages that read or write the arena and had not settled when last looked at. */
+  private final List<CompletableFuture<?>> onDevice = new ArrayList<>();
 
   ModelRequest(CompiledModel model, long id, DeviceBuffer arena) {
     this.model = model;
@@ -106,6 +118,38 @@ public final class ModelRequest {
     }
     launched = opIndex + 1;
     return new KernelLaunch(step.kernel(), args);
+  }
+
+  /**
+   * Enqueues op {@code opIndex} ({@link #launch(int)}'s launch) on {@code stream} and tracks its
+   * stage, so that an {@link #abort} before it settles frees the arena only after. The caller still
+   * reports success with {@link #completed(int)}.
+   */
+  public CompletionStage<Void> launch(int opIndex, DeviceStream stream) {
+    KernelLaunch l = launch(opIndex);
+    CompletionStage<Void> stage;
+    try {
+      stage = model.device().launch(l, stream);
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    onDevice(stage);
+    return stage;
+  }
+
+  /**
+   * Reports device work that reads or writes this request's arena and may not have finished (a
+   * launch of {@link #launch(int)} the caller enqueued itself, alone or in a grouped launch): an
+   * {@link #abort} frees the arena only after {@code stage} settles.
+   */
+  public void onDevice(CompletionStage<?> stage) {
+    CompletableFuture<?> f = stage.toCompletableFuture();
+    synchronized (this) {
+      onDevice.removeIf(CompletableFuture::isDone);
+      if (!f.isDone()) {
+        onDevice.add(f);
+      }
+    }
   }
 
   /**
@@ -172,12 +216,14 @@ public final class ModelRequest {
   }
 
   /**
-   * Frees the arena without downloading, for a failed or cancelled request. Idempotent: a second
-   * abort does nothing.
+   * Frees the arena without downloading, for a failed or cancelled request: at once when none of
+   * its known device stages is pending, else when the last of them settles (see the class
+   * comment). The request is aborted at once either way. Idempotent: a second abort does nothing.
    *
    * @throws IllegalStateException if the request was finished (or is finishing)
    */
   public void abort() {
+    List<CompletableFuture<?>> pending;
     synchronized (this) {
       if (state == State.ABORTED) {
         return;
@@ -186,8 +232,21 @@ public final class ModelRequest {
         throw new IllegalStateException(this + ": abort() after finish(); the arena is freed by finish()");
       }
       state = State.ABORTED;
+      onDevice.removeIf(CompletableFuture::isDone);
+      pending = List.copyOf(onDevice);
+      onDevice.clear();
     }
-    release(State.ABORTED);
+    if (pending.isEmpty()) {
+      release(State.ABORTED);
+    } else {
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+          .whenComplete((v, e) -> release(State.ABORTED));
+    }
+  }
+
+  /** Whether an abort is waiting for device work before it frees the arena. */
+  public synchronized boolean isReleasePending() {
+    return state == State.ABORTED && !released;
   }
 
   /** Whether the request was finished or aborted. */
@@ -198,6 +257,7 @@ public final class ModelRequest {
   private void release(State terminal) {
     synchronized (this) {
       state = terminal;
+      released = true;
     }
     model.released(arena);
   }

@@ -358,6 +358,129 @@ class ModelRequestTest {
     }
   }
 
+  @Test
+  void abortWhileALaunchIsOnTheDeviceFreesTheArenaOnlyAfterTheLaunchSettles() {
+    Delayed slow = new Delayed(device);
+    try (CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 2, 8, 16, 4, 8), slow)) {
+      Map<String, Tensor> in = SmallModels.inputs(m.graph(), 1);
+      long weightsOnly = device.allocatedBytes();
+      ModelRequest r = join(m.start(in));
+      long withArena = device.allocatedBytes();
+      CompletionStage<Void> op0 = r.launch(0, slow.defaultStream()); // the kernel is still "running"
+      r.abort(); // e.g. its deadline passed meanwhile
+      assertTrue(r.isDone() && r.isReleasePending(), "aborted, the free waiting for the device");
+      assertEquals(withArena, device.allocatedBytes(), "the arena stays allocated while a kernel may write it");
+      assertEquals(1, m.liveRequests());
+      assertThrows(IllegalStateException.class, () -> r.launch(1), "no further op after abort");
+      assertThrows(IllegalStateException.class, m::close, "the weights are read by the running kernel");
+      ModelRequest other = join(m.start(in));
+      assertTrue(device.allocatedBytes() >= withArena + m.arenaBytes(), "a new request gets memory of its own");
+      other.abort();
+
+      slow.finishHeld(); // the kernel ends
+      join(op0);
+      assertFalse(r.isReleasePending());
+      assertEquals(weightsOnly, device.allocatedBytes(), "freed once the launch settled");
+      assertEquals(0, m.liveRequests());
+
+      // a launch that fails after the abort frees too; one reported through onDevice counts alike
+      ModelRequest f = join(m.start(in));
+      CompletableFuture<Void> grouped = new CompletableFuture<>();
+      f.launch(0);
+      f.onDevice(grouped);
+      f.abort();
+      assertEquals(withArena, device.allocatedBytes(), "held until the grouped launch settles");
+      grouped.completeExceptionally(new DeviceException(DeviceException.Reason.KERNEL_FAILED, "injected"));
+      assertEquals(weightsOnly, device.allocatedBytes());
+      assertFalse(f.isReleasePending());
+    }
+  }
+
+  @Test
+  void abortWithNothingPendingFreesAtOnceAndRunStillFreesAfterAFailedLaunch() {
+    try (CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 1, 4, 4, 2, 9), device)) {
+      ModelRequest r = join(m.start(SmallModels.inputs(m.graph(), 1)));
+      join(r.launch(0, device.defaultStream()));
+      r.completed(0);
+      r.abort();
+      assertFalse(r.isReleasePending());
+      assertEquals(m.weightsBytes(), device.allocatedBytes());
+    }
+  }
+
+  /** A CpuDevice whose launches are held: they run, and their stages complete, only at {@link #finishHeld}. */
+  private static final class Delayed implements Device {
+    final CpuDevice cpu;
+    final List<Runnable> held = new ArrayList<>();
+
+    Delayed(CpuDevice cpu) {
+      this.cpu = cpu;
+    }
+
+    synchronized void finishHeld() {
+      held.forEach(Runnable::run);
+      held.clear();
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> launch(Launch launch, DeviceStream stream) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      held.add(() -> cpu.launch(launch, stream).toCompletableFuture().whenComplete((v, e) -> {
+        if (e != null) {
+          f.completeExceptionally(e);
+        } else {
+          f.complete(null);
+        }
+      }).join());
+      return f;
+    }
+
+    @Override
+    public DeviceInfo info() {
+      return cpu.info();
+    }
+
+    @Override
+    public DeviceBuffer allocate(long bytes) {
+      return cpu.allocate(bytes);
+    }
+
+    @Override
+    public void free(DeviceBuffer buffer) {
+      cpu.free(buffer);
+    }
+
+    @Override
+    public long allocatedBytes() {
+      return cpu.allocatedBytes();
+    }
+
+    @Override
+    public CompletionStage<Void> upload(float[] src, BufferSlice dst, DeviceStream stream) {
+      return cpu.upload(src, dst, stream);
+    }
+
+    @Override
+    public CompletionStage<float[]> download(BufferSlice src, DeviceStream stream) {
+      return cpu.download(src, stream);
+    }
+
+    @Override
+    public DeviceStream createStream(int priority) {
+      return cpu.createStream(priority);
+    }
+
+    @Override
+    public DeviceStream defaultStream() {
+      return cpu.defaultStream();
+    }
+
+    @Override
+    public void close() {
+      cpu.close();
+    }
+  }
+
   /** A CpuDevice whose launch number {@code failLaunch} (counting from 0) or downloads fail. */
   private static final class Faulty implements Device {
     final CpuDevice cpu;
