@@ -4,6 +4,11 @@ import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Gather;
+import dev.braid.device.kernel.GatherElements;
+import dev.braid.device.kernel.GatherNd;
+import dev.braid.device.kernel.OneHot;
+import dev.braid.device.kernel.Remap;
+import dev.braid.device.kernel.Scatter;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.Precision;
@@ -94,6 +99,15 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       case "BatchNorm" -> "braid_batchnorm_f32";
       case "Copy" -> "braid_copy_f32";
       case "Where" -> "braid_where_f32";
+      case "Reduce" -> "braid_reduce_f32";
+      case "AlongAxis" -> "braid_along_axis_f32";
+      case "TopK" -> "braid_topk_f32";
+      case "Remap" -> "braid_remap_f32";
+      case "GatherElements" -> "braid_gather_elements_f32";
+      case "GatherNd" -> "braid_gather_nd_f32";
+      case "Scatter" -> ((Scatter) k).nd() ? "braid_scatter_nd_f32" : "braid_scatter_elements_f32";
+      case "OneHot" -> "braid_onehot_f32";
+      case "PoolNd" -> "braid_pool_nd_f32";
       default -> throw new IllegalStateException("no CUDA kernel known for " + k);
     };
   }
@@ -118,17 +132,28 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
 
   /**
    * Random values for input {@code arg} of {@code kernel}, inside its domain: uniform in [-1, 1),
-   * except positive bases for POW and SQRT, divisors at least 0.5 away from zero, and valid
-   * (possibly negative) indices for Gather.
+   * except positive bases for POW and SQRT, divisors at least 0.5 away from zero, values near 1
+   * for the log-sum and product reductions, valid (possibly negative) indices for the gathers and
+   * scatters, Remap's source positions (-1 for the fill value) and OneHot's indices (some out of
+   * range, which give an all-off row).
    */
   static float[] inputs(Kernel kernel, int arg, SplittableRandom rnd) {
     int n = (int) (kernel.argBytes(arg) / 4);
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
       double u = rnd.nextDouble() * 2 - 1;
+      int bound = indexBound(kernel, arg);
       if (kernel instanceof Gather g && arg == 1) {
         int dim = g.data().dim(g.axis());
         v[i] = rnd.nextInt(-dim, dim);
+      } else if (kernel instanceof GatherNd g && arg == 1) {
+        int dim = g.data().dim(g.batchDims() + i % g.indices().dim(g.indices().rank() - 1));
+        v[i] = rnd.nextInt(-dim, dim);
+      } else if (bound > 0) {
+        v[i] = kernel instanceof Remap ? rnd.nextInt(-1, bound) : rnd.nextInt(-bound, bound);
+      } else if (kernel instanceof dev.braid.device.kernel.Reduce r
+          && (r.op() == dev.braid.device.kernel.ReduceOp.LOG_SUM || r.op() == dev.braid.device.kernel.ReduceOp.PROD)) {
+        v[i] = (float) (1 + 0.1 * u); // a positive sum for its log; a product of 120 factors near 1
       } else if (kernel instanceof Binary b && b.op() == BinaryOp.POW && arg == 0
           || kernel instanceof Unary un && un.op() == UnaryOp.SQRT) {
         v[i] = (float) (0.05 + Math.abs(u) * 2);
@@ -139,5 +164,22 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       }
     }
     return v;
+  }
+
+  /** The exclusive bound of argument {@code arg}'s indices, or 0 for data (GatherNd: see above). */
+  private static int indexBound(Kernel kernel, int arg) {
+    if (kernel instanceof Remap r && arg == 1) {
+      return r.inputElements();
+    }
+    if (kernel instanceof GatherElements g && arg == 1) {
+      return g.data().dim(g.axis());
+    }
+    if (kernel instanceof Scatter sc && arg == 1) {
+      return sc.nd() ? sc.data().dim(0) : sc.data().dim(sc.axis());
+    }
+    if (kernel instanceof OneHot h && arg == 0) {
+      return h.depth() + 2;
+    }
+    return 0;
   }
 }

@@ -22,6 +22,18 @@ import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
 import dev.braid.device.kernel.Where;
+import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.AxisOp;
+import dev.braid.device.kernel.GatherElements;
+import dev.braid.device.kernel.GatherNd;
+import dev.braid.device.kernel.OneHot;
+import dev.braid.device.kernel.PoolNd;
+import dev.braid.device.kernel.Reduce;
+import dev.braid.device.kernel.ReduceOp;
+import dev.braid.device.kernel.Remap;
+import dev.braid.device.kernel.Scatter;
+import dev.braid.device.kernel.ScatterReduction;
+import dev.braid.device.kernel.TopK;
 import dev.braid.model.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,6 +140,32 @@ final class KernelCases {
     // normalization and reductions
     c.add(KernelCase.single("softmax last axis 4x4x64x64 (attention)", new Softmax(4 * 4 * 64, 64, 1)));
     c.add(KernelCase.single("softmax middle axis", new Softmax(8, 5, 7)));
+    // issue 12's reductions, fibre operators, TopK, index maps, gathers, scatters, N-D pools (tensor.cuh)
+    for (ReduceOp op : ReduceOp.values()) {
+      List<Integer> axes = op.isArg() ? List.of(2) : List.of(1, 2);
+      c.add(KernelCase.single("reduce " + op.name().toLowerCase(java.util.Locale.ROOT) + " 2x3x40x5",
+          new Reduce(op, Shape.of(2, 3, 40, 5), axes, false)));
+    }
+    for (AxisOp op : AxisOp.values()) {
+      c.add(KernelCase.single("along axis " + op.name().toLowerCase(java.util.Locale.ROOT) + " 2x300x7",
+          new AlongAxis(op, 2, 300, 7, false)));
+    }
+    c.add(KernelCase.single("topk 4 largest values of 50", new TopK(3, 50, 7, 4, true, false)));
+    c.add(KernelCase.single("topk 4 smallest indices of 50", new TopK(3, 50, 7, 4, false, true)));
+    c.add(KernelCase.single("remap 600 -> 2000 with fill", new Remap(600, 2000, 0.25f)));
+    c.add(KernelCase.single("gather elements axis 1", new GatherElements(Shape.of(4, 10, 3), Shape.of(4, 6, 3), 1)));
+    c.add(KernelCase.single("gather nd batch 1", new GatherNd(Shape.of(3, 5, 6, 2), Shape.of(3, 4, 2), 1)));
+    c.add(KernelCase.single("scatter nd add", new Scatter(true, Shape.of(6, 5, 3), Shape.of(10, 1), 0,
+        ScatterReduction.ADD)));
+    c.add(KernelCase.single("scatter elements none axis 1", new Scatter(false, Shape.of(5, 7), Shape.of(3, 12), 1,
+        ScatterReduction.NONE)));
+    c.add(KernelCase.single("one hot depth 11", new OneHot(6, 11, 3, -1f, 2f)));
+    List<Integer> in3 = List.of(7, 9, 8), k3 = List.of(3, 2, 3), s3 = List.of(2, 1, 2), p3 = List.of(1, 0, 1);
+    for (PoolNd.Kind kind : PoolNd.Kind.values()) {
+      c.add(KernelCase.single("pool 3-D " + kind.name().toLowerCase(java.util.Locale.ROOT) + " 6x7x9x8",
+          new PoolNd(kind, 6, in3, k3, s3, p3, p3, List.of(1, 1, 1), List.of(4, 8, 4), kind == PoolNd.Kind.AVERAGE, 3,
+              kind == PoolNd.Kind.MAX_INDEX)));
+    }
     c.add(KernelCase.single("layernorm 128x256 bias (bert)", new LayerNorm(128, 256, 1e-12f, true)));
     c.add(KernelCase.single("layernorm 64x100 no bias", new LayerNorm(64, 100, 1e-5f, false)));
     c.add(KernelCase.single("reduce mean last axis 2x64x256", new ReduceMean(Shape.of(2, 64, 256), List.of(2))));
