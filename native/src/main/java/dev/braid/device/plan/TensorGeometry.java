@@ -39,7 +39,7 @@ final class TensorGeometry {
   static final int SCATTER_REGISTERS = 40;
   static final int ONEHOT_REGISTERS = 34;
   static final int POOL_ND_REGISTERS = 40;
-  static final int CONV_TRANSPOSE_REGISTERS = 40;
+  static final int CONV_TRANSPOSE_REGISTERS = 60;
   private static final int THREADS = 256;
   private static final int ELEMENTS_PER_BLOCK = THREADS * KernelGeometry.ELEMENTS_PER_THREAD;
 
