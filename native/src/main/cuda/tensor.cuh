@@ -491,3 +491,35 @@ braid_pool_nd_f32(const float* __restrict__ x, float* __restrict__ y, long long 
     y[o] = out;
   }
 }
+
+// ConvTranspose (2-D, NCHW; 1-D as h = kernelH = 1): one thread per output element, gathering the
+// input elements and taps that land on it: y + padTop - ky * dilationH = iy * strideH (likewise
+// x). W is [c, m/groups, kernelH, kernelW]; b is null without a bias. Pads may be negative.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_conv_transpose_f32(const float* __restrict__ x, const float* __restrict__ wt, const float* __restrict__ b,
+                         float* __restrict__ y, long long n, int32_t c, int32_t h, int32_t w, int32_t m,
+                         int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t padTop, int32_t padLeft,
+                         int32_t dh, int32_t dw, int32_t groups, int32_t oh, int32_t ow) {
+  int opg = m / groups, cpg = c / groups;
+  BRAID_EW_FOR(e, n) {
+    int ox = (int)(e % ow), oy = (int)((e / ow) % oh), o = (int)((e / ((long long)ow * oh)) % m);
+    long long img = e / ((long long)ow * oh * m);
+    int g = o / opg, ol = o % opg;
+    float acc = b != nullptr ? b[o] : 0.f;
+    for (int ky = 0; ky < kh; ky++) {
+      int ty = oy + padTop - ky * dh;
+      if (ty < 0 || ty % sh != 0 || ty / sh >= h) continue;
+      int iy = ty / sh;
+      for (int kx = 0; kx < kw; kx++) {
+        int tx = ox + padLeft - kx * dw;
+        if (tx < 0 || tx % sw != 0 || tx / sw >= w) continue;
+        int ix = tx / sw;
+        for (int ci = 0; ci < cpg; ci++) {
+          int i = g * cpg + ci;
+          acc += x[((img * c + i) * h + iy) * w + ix] * wt[(((long long)i * opg + ol) * kh + ky) * kw + kx];
+        }
+      }
+    }
+    y[e] = acc;
+  }
+}

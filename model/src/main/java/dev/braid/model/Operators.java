@@ -34,7 +34,7 @@ public final class Operators {
                   "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "GatherElements",
                   "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
                   "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization",
-                  "GroupNormalization", "GlobalMaxPool", "LpPool")));
+                  "GroupNormalization", "GlobalMaxPool", "LpPool", "Resize", "Upsample", "ConvTranspose")));
 
   /**
    * The elementwise operators beyond the core set: unary math and activations, comparisons and
@@ -69,7 +69,8 @@ public final class Operators {
           Map.entry("Tanh", 6), Map.entry("Abs", 6), Map.entry("Neg", 6),
           Map.entry("Exp", 6), Map.entry("Log", 6), Map.entry("Floor", 6),
           Map.entry("Ceil", 6), Map.entry("Reciprocal", 6), Map.entry("Sqrt", 6),
-          Map.entry("Clip", 6), Map.entry("Cast", 6));
+          Map.entry("Clip", 6), Map.entry("Cast", 6),
+          Map.entry("ConvTranspose", 1));
 
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =

@@ -35,6 +35,8 @@ final class RefusalReason {
       rule("is declared \\[[^\\]]*\\] but its test data has shape", "test data disagrees with the declared input shape"),
       rule("\\(([A-Za-z]+)\\): only \\d+-D and \\d+-D pooling", "unsupported rank of $1"),
       rule("\\(([A-Za-z]+)\\).*must be constant", "non-constant input of $1"),
+      rule("\\(([A-Za-z]+)\\): \\w+ attribute '(\\w+)' is '([^']*)'; Braid implements only", "$1 $2 $3"),
+      rule("\\(([A-Za-z]+)\\): .*Braid implements", "unsupported form of $1"),
       rule("\\(([A-Za-z]+)\\): Cast from \\w+ to (\\w+) is not supported", "Cast to $2"),
       rule("\\(([A-Za-z]+)\\).*(?:not supported|unsupported|is supported only|supports only|Braid supports)",
           "unsupported form of $1"),

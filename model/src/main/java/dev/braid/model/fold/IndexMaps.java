@@ -25,7 +25,7 @@ public final class IndexMaps {
 
   /** The operators this class maps. */
   public static final Set<String> OPS =
-      Set.of("Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu");
+      Set.of("Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Resize", "Upsample");
 
   /**
    * The map of output {@code output} of {@code n}, reading input shapes through {@code shape} and
@@ -45,6 +45,7 @@ public final class IndexMaps {
       case "SpaceToDepth" -> spaceToDepth(x, blockSize(n));
       case "Trilu" -> trilu(x, n.hasInput(1) ? longs(n, 1, "k", constant)[0] : 0,
           n.attributes().getInt("upper", 1) != 0);
+      case "Resize", "Upsample" -> NearestResize.of(n, x, constant);
       default -> throw new IllegalArgumentException("operator " + n.opType() + " is not an index map");
     };
   }
@@ -54,7 +55,7 @@ public final class IndexMaps {
     return of(n, output, name -> v.info(name).shape(), v::constant);
   }
 
-  private static long[] longs(Node n, int input, String role, Function<String, Tensor> constant) {
+  static long[] longs(Node n, int input, String role, Function<String, Tensor> constant) {
     if (!n.hasInput(input)) {
       throw new ModelException(role + " (input " + input + ") is required but not given");
     }
@@ -71,12 +72,12 @@ public final class IndexMaps {
   }
 
   /** Fills {@code source} by visiting every output coordinate in row-major order. */
-  private interface Source {
+  interface Source {
     /** The flat input index of output coordinate {@code c}, or -1 for the fill value. */
     int at(int[] c);
   }
 
-  private static IndexMap build(Shape in, Shape out, float fill, Source f) {
+  static IndexMap build(Shape in, Shape out, float fill, Source f) {
     int[] source = new int[out.size()];
     int[] c = new int[out.rank()];
     for (int i = 0; i < source.length; i++) {

@@ -48,6 +48,8 @@ final class TensorShapes {
       }
       case "TopK" -> rename(topK(n, v).get(0), out);
       case "Size" -> new ValueInfo(out, DType.INT64, Shape.scalar());
+      case "ConvTranspose" -> new ValueInfo(out, in(n, 0, v).dtype(),
+          ConvTransposeGeometry.of(n, in(n, 0, v).shape(), in(n, 1, v).shape()).output());
       case "OneHot" -> oneHot(n, v, out);
       case "GatherElements" -> gatherElements(n, v, out);
       case "GatherND" -> gatherNd(n, v, out);

@@ -85,6 +85,9 @@ final class CpuKernels {
     if (kernel instanceof TopK t) {
       return TensorCpu.topK(t, args);
     }
+    if (kernel instanceof dev.braid.device.kernel.ConvTranspose2d c) {
+      return ConvTransposeCpu.run(c, args);
+    }
     if (kernel instanceof Remap r) {
       return TensorCpu.remap(r, args);
     }

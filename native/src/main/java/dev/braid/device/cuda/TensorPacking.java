@@ -9,6 +9,7 @@ import dev.braid.device.cuda.KernelParam.Struct;
 import dev.braid.device.cuda.PackedLaunch.StatusCheck;
 import dev.braid.device.cuda.PackedLaunch.Upload;
 import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.Kernel;
@@ -34,7 +35,7 @@ final class TensorPacking {
   static boolean handles(Kernel k) {
     return k instanceof Reduce || k instanceof AlongAxis || k instanceof TopK || k instanceof Remap
         || k instanceof GatherElements || k instanceof GatherNd || k instanceof Scatter || k instanceof OneHot
-        || k instanceof PoolNd;
+        || k instanceof PoolNd || k instanceof ConvTranspose2d;
   }
 
   static void pack(LaunchPacker.Builder b, KernelLaunch k) {
@@ -76,6 +77,13 @@ final class TensorPacking {
           new I32(h.depth()), new I32(h.inner()), new F32(h.off()), new F32(h.on())));
     } else if (kernel instanceof PoolNd p) {
       poolNd(b, k, p);
+    } else if (kernel instanceof ConvTranspose2d c) {
+      long n = (long) c.n() * c.m() * c.outH() * c.outW();
+      b.elementwise("braid_conv_transpose_f32", n, List.of(new Ptr(b.addr(k, 0)), new Ptr(b.addr(k, 1)),
+          new Ptr(c.hasBias() ? b.addr(k, 2) : 0), new Ptr(b.out(k)), new I64(n), new I32(c.c()), new I32(c.h()),
+          new I32(c.w()), new I32(c.m()), new I32(c.kernelH()), new I32(c.kernelW()), new I32(c.strideH()),
+          new I32(c.strideW()), new I32(c.padTop()), new I32(c.padLeft()), new I32(c.dilationH()),
+          new I32(c.dilationW()), new I32(c.groups()), new I32(c.outH()), new I32(c.outW())));
     } else {
       throw new IllegalArgumentException("not a tensor kernel: " + kernel);
     }

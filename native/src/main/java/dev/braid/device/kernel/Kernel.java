@@ -14,7 +14,8 @@ import java.util.List;
 public sealed interface Kernel
     permits Gemm, Conv2d, Binary, Unary, Pool2d, GlobalAveragePool, Softmax, LayerNorm,
         ReduceMean, Transpose, Concat, Gather, BatchNorm, Copy, Where,
-        Reduce, AlongAxis, TopK, Remap, GatherElements, GatherNd, Scatter, OneHot, PoolNd {
+        Reduce, AlongAxis, TopK, Remap, GatherElements, GatherNd, Scatter, OneHot, PoolNd,
+        ConvTranspose2d {
   /** Argument names, inputs then outputs, for messages and launch validation. */
   List<String> argNames();
 

@@ -58,6 +58,9 @@ public enum KernelFamily {
     if (kernel instanceof Gemm) {
       return GEMM;
     }
+    if (kernel instanceof dev.braid.device.kernel.ConvTranspose2d) {
+      return CONV2D;
+    }
     if (kernel instanceof Conv2d c) {
       return c.isDepthwise() ? DEPTHWISE_CONV2D : CONV2D;
     }

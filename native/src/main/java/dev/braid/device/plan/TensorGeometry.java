@@ -1,6 +1,7 @@
 package dev.braid.device.plan;
 
 import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.Kernel;
@@ -38,13 +39,14 @@ final class TensorGeometry {
   static final int SCATTER_REGISTERS = 40;
   static final int ONEHOT_REGISTERS = 34;
   static final int POOL_ND_REGISTERS = 40;
+  static final int CONV_TRANSPOSE_REGISTERS = 60;
   private static final int THREADS = 256;
   private static final int ELEMENTS_PER_BLOCK = THREADS * KernelGeometry.ELEMENTS_PER_THREAD;
 
   static boolean handles(Kernel k) {
     return k instanceof Reduce || k instanceof AlongAxis || k instanceof TopK || k instanceof Remap
         || k instanceof GatherElements || k instanceof GatherNd || k instanceof Scatter || k instanceof OneHot
-        || k instanceof PoolNd;
+        || k instanceof PoolNd || k instanceof ConvTranspose2d;
   }
 
   static LaunchGeometry of(Kernel k) {
@@ -74,6 +76,9 @@ final class TensorGeometry {
     }
     if (k instanceof PoolNd p) {
       return flat(p.outputElements(), POOL_ND_REGISTERS);
+    }
+    if (k instanceof ConvTranspose2d c) {
+      return flat((long) c.n() * c.m() * c.outH() * c.outW(), CONV_TRANSPOSE_REGISTERS);
     }
     throw new IllegalArgumentException("no tensor-kernel geometry for " + k);
   }

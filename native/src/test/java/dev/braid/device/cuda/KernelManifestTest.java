@@ -38,7 +38,9 @@ class KernelManifestTest {
       "braid_gather_nd_f32", "braid_scatter_nd_f32", "braid_scatter_elements_f32", "braid_onehot_f32",
       "braid_pool_nd_f32",
       // Where, the ternary select of the elementwise operators (issue 12)
-      "braid_where_f32");
+      "braid_where_f32",
+      // ConvTranspose, a direct gather per output element (issue 12)
+      "braid_conv_transpose_f32");
 
   @Test
   void committedFatbinHashMatchesTheSourcesAndFlags() throws Exception {

@@ -11,6 +11,7 @@ import dev.braid.device.kernel.OneHot;
 import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceOp;
+import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.Remap;
 import dev.braid.device.kernel.Scatter;
 import dev.braid.device.kernel.ScatterReduction;
@@ -27,7 +28,7 @@ class TensorGeometryManifestTest {
   @Test
   void geometryIsTheManifestsAndThePackersForEveryTensorKernel() {
     List<Integer> one = List.of(1), two = List.of(2);
-    Map<Kernel, List<String>> kernels = Map.of(
+    Map<Kernel, List<String>> kernels = new java.util.HashMap<>(Map.of(
         new Reduce(ReduceOp.ARG_MAX, Shape.of(3, 100), List.of(1), false), List.of("braid_reduce_f32"),
         new AlongAxis(AxisOp.LOG_SOFTMAX, 2, 60, 3, false), List.of("braid_along_axis_f32"),
         new TopK(4, 10, 300, 2, true, false), List.of("braid_topk_f32"),
@@ -38,7 +39,9 @@ class TensorGeometryManifestTest {
         List.of("braid_scatter_elements_f32", "braid_scatter_nd_f32"),
         new OneHot(3, 4, 5, 0, 1), List.of("braid_onehot_f32"),
         new PoolNd(PoolNd.Kind.MAX, 2, List.of(4), two, one, List.of(0), List.of(0), one, List.of(3), false, 2, false),
-        List.of("braid_pool_nd_f32"));
+        List.of("braid_pool_nd_f32")));
+    kernels.put(new ConvTranspose2d(2, 4, 5, 6, 6, 3, 3, 2, 2, 1, 0, 1, 1, 2, 10, 13, true),
+        List.of("braid_conv_transpose_f32"));
     KernelManifest m = KernelManifest.load();
     LaunchPackerTest.Fake f = new LaunchPackerTest.Fake();
     kernels.forEach((k, fns) -> {

@@ -80,6 +80,10 @@ class TensorKernelsGpuTest {
     c.add(Case.of("scatter elements none axis 1", new Scatter(false, Shape.of(5, 7), Shape.of(3, 12), 1, ScatterReduction.NONE),
         0));
     c.add(Case.of("one hot", new OneHot(6, 11, 3, -1f, 2f), 0));
+    c.add(Case.of("conv transpose strided grouped bias", new dev.braid.device.kernel.ConvTranspose2d(2, 4, 5, 6, 6, 3,
+        3, 2, 3, 1, -1, 2, 1, 2, 12, 19, true), CudaDeviceGpuTest.SUM));
+    c.add(Case.of("conv transpose 1-D no bias", new dev.braid.device.kernel.ConvTranspose2d(1, 3, 1, 9, 2, 1, 4, 1,
+        2, 0, 2, 1, 2, 1, 1, 20, false), CudaDeviceGpuTest.SUM));
     List<Integer> in3 = List.of(7, 9, 8), k3 = List.of(3, 2, 3), s3 = List.of(2, 1, 2), p3 = List.of(1, 0, 1);
     List<Integer> one3 = List.of(1, 1, 1), out3 = List.of(4, 8, 4);
     for (PoolNd.Kind kind : PoolNd.Kind.values()) {

@@ -55,7 +55,7 @@ class TensorOpsNodeTest {
       "CumSum", "TopK", "Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size",
       "GatherElements", "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
       "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization", "GroupNormalization",
-      "GlobalMaxPool", "MaxPool", "AveragePool", "LpPool");
+      "GlobalMaxPool", "MaxPool", "AveragePool", "LpPool", "Resize", "Upsample", "ConvTranspose");
 
   /** The test directories of this set of operators, by name prefix. */
   private static final List<String> PREFIXES = List.of("test_reduce_", "test_argmax_", "test_argmin_",
@@ -64,7 +64,8 @@ class TensorOpsNodeTest {
       "test_spacetodepth", "test_tril", "test_triu", "test_size", "test_squeeze", "test_unsqueeze",
       "test_gather_elements", "test_gathernd", "test_scatter_", "test_scatternd", "test_scatter_elements",
       "test_onehot", "test_range", "test_constantofshape", "test_instancenorm", "test_mvn", "test_globalmaxpool",
-      "test_layer_normalization", "test_maxpool", "test_averagepool", "test_lppool");
+      "test_layer_normalization", "test_maxpool", "test_averagepool", "test_lppool", "test_resize_", "test_upsample",
+      "test_convtranspose");
 
   /** (operator, input index) whose graph inputs are shape parameters, bound as constants. */
   private static final Map<String, Set<Integer>> PARAMETERS = Map.ofEntries(
@@ -76,7 +77,7 @@ class TensorOpsNodeTest {
       Map.entry("ReduceSumSquare", Set.of(1)), Map.entry("TopK", Set.of(1)), Map.entry("Squeeze", Set.of(1)),
       Map.entry("Unsqueeze", Set.of(1)), Map.entry("CumSum", Set.of(1)), Map.entry("Trilu", Set.of(1)),
       Map.entry("Reshape", Set.of(1)), Map.entry("OneHot", Set.of(1, 2)), Map.entry("Range", Set.of(0, 1, 2)),
-      Map.entry("ConstantOfShape", Set.of(0)));
+      Map.entry("ConstantOfShape", Set.of(0)), Map.entry("Resize", Set.of(1, 2, 3)), Map.entry("Upsample", Set.of(1)));
 
   /**
    * Operators whose meaning at opsets 1-6, in the forms Braid reads (Pad's and Slice's attributes,
