@@ -108,6 +108,7 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       case "Scatter" -> ((Scatter) k).nd() ? "braid_scatter_nd_f32" : "braid_scatter_elements_f32";
       case "OneHot" -> "braid_onehot_f32";
       case "PoolNd" -> "braid_pool_nd_f32";
+      case "ConvTranspose2d" -> "braid_conv_transpose_f32";
       default -> throw new IllegalStateException("no CUDA kernel known for " + k);
     };
   }

@@ -24,6 +24,7 @@ import dev.braid.device.kernel.UnaryOp;
 import dev.braid.device.kernel.Where;
 import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.AxisOp;
+import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.OneHot;
@@ -160,6 +161,10 @@ final class KernelCases {
     c.add(KernelCase.single("scatter elements none axis 1", new Scatter(false, Shape.of(5, 7), Shape.of(3, 12), 1,
         ScatterReduction.NONE)));
     c.add(KernelCase.single("one hot depth 11", new OneHot(6, 11, 3, -1f, 2f)));
+    c.add(KernelCase.single("conv transpose 2x4x5x6 -> 6, 3x3 stride 2x3 dilation 2x1 groups 2 bias",
+        new ConvTranspose2d(2, 4, 5, 6, 6, 3, 3, 2, 3, 1, -1, 2, 1, 2, 12, 19, true)));
+    c.add(KernelCase.single("conv transpose 1-D 3x9 -> 2, kernel 4 stride 2 no bias",
+        new ConvTranspose2d(1, 3, 1, 9, 2, 1, 4, 1, 2, 0, 2, 1, 2, 1, 1, 20, false)));
     List<Integer> in3 = List.of(7, 9, 8), k3 = List.of(3, 2, 3), s3 = List.of(2, 1, 2), p3 = List.of(1, 0, 1);
     for (PoolNd.Kind kind : PoolNd.Kind.values()) {
       c.add(KernelCase.single("pool 3-D " + kind.name().toLowerCase(java.util.Locale.ROOT) + " 6x7x9x8",
