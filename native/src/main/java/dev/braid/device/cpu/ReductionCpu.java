@@ -118,22 +118,11 @@ final class ReductionCpu {
     float[] x = args.array(0), y = args.array(1);
     int xo = args.offset(0), yo = args.offset(1);
     Shape in = rm.input();
-    int rank = in.rank();
-    int[] strides = in.strides();
-    boolean[] reduced = new boolean[rank];
-    rm.axes().forEach(a -> reduced[a] = true);
-    int[] keptDims = new int[rank], redDims = new int[rank], keptStr = new int[rank], redStr = new int[rank];
-    int nk = 0, nr = 0;
-    for (int d = 0; d < rank; d++) {
-      if (reduced[d]) {
-        redDims[nr] = in.dim(d);
-        redStr[nr++] = strides[d];
-      } else {
-        keptDims[nk] = in.dim(d);
-        keptStr[nk++] = strides[d];
-      }
-    }
-    int keptRank = nk, redRank = nr;
+    AxisSplit split = AxisSplit.of(in, rm.axes());
+    boolean[] reduced = split.reduced();
+    int[] keptDims = split.keptDims(), keptStr = split.keptStrides(), redDims = split.reducedDims(),
+        redStr = split.reducedStrides();
+    int keptRank = split.keptRank(), redRank = split.reducedRank();
     long count = rm.reducedElements();
     if (trailing(reduced)) {
       // The reduced axes are the last ones: each output is the mean of one contiguous run.
