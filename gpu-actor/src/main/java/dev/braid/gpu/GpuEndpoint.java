@@ -505,6 +505,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
     long predictedQueue = 0;
     double utilisation = 0;
     boolean healthy = false;
+    int restarts = 0;
     String unhealthyReason = problem;
     if (stats != null) {
       device = stats.device();
@@ -513,6 +514,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
       predictedQueue = stats.predictedQueueNanos();
       utilisation = counters.utilisation(stats.engine().busyNanos(), stats.engine().nowNanos());
       healthy = stats.healthy();
+      restarts = stats.restarts();
       unhealthyReason = stats.engine().unhealthyReason();
     }
     // The cost model learns while serving: each model's request time as it predicts now, and the
@@ -522,7 +524,7 @@ public final class GpuEndpoint extends AbstractBehavior<Object> {
         Math.max(1, predicted.getOrDefault(name, i.requestNanos())), i.maxBatchSize(), requestCounts.get(name)[0]));
     return new GpuWire.Report(gpu, nodeAddress, ordinal, device == null ? "unknown" : device.name(),
         device == null ? 0 : device.memoryBytes(), allocated, models, policy, pending.size(), predictedQueue,
-        utilisation, counters.sloAttainment(), counters.completed(), counters.failed(), draining, healthy,
+        utilisation, counters.sloAttainment(), counters.completed(), counters.failed(), restarts, draining, healthy,
         unhealthyReason);
   }
 

@@ -73,13 +73,13 @@ final class StatusCommand implements Callable<Integer> {
     out.println();
     out.println("GPUS");
     TextTable gpus = new TextTable("GPU", "DEVICE", "MEMORY USED/TOTAL", "POLICY", "QUEUE", "QUEUE MS", "UTIL", "SLO",
-        "COMPLETED", "FAILED", "STATE", "MODELS");
+        "COMPLETED", "FAILED", "RESTARTS", "STATE", "MODELS");
     for (GpuStatus g : s.getGpusList()) {
       gpus.row(g.getGpuId(), g.getDevice(),
           Units.bytes(g.getMemoryAllocatedBytes()) + " / " + Units.bytes(g.getMemoryTotalBytes()),
           g.getPolicy(), g.getQueueDepth(), String.format(Locale.ROOT, "%.1f", g.getPredictedQueueMs()),
           Units.percent(g.getUtilisation()), Units.percent(g.getSloAttainment()), g.getCompleted(), g.getFailed(),
-          state(g), orDash(g.getModelsList().stream().map(m -> m.getName() + " v" + m.getVersion())
+          g.getRestarts(), state(g), orDash(g.getModelsList().stream().map(m -> m.getName() + " v" + m.getVersion())
               .collect(Collectors.joining(","))));
     }
     gpus.print(out, "  ");

@@ -707,7 +707,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       GpuWire.Report r = g.report;
       return new GpuWire.Report(r.gpu(), r.nodeAddress(), r.ordinal(), r.device(), r.memoryBytes(), r.allocatedBytes(),
           Map.copyOf(g.loaded), r.policy(), r.queueDepth(), r.predictedQueueNanos(), r.utilisation(), r.sloAttainment(),
-          r.completed(), r.failed(), r.draining() || g.draining, r.healthy(), r.unhealthyReason());
+          r.completed(), r.failed(), r.restarts(), r.draining() || g.draining, r.healthy(), r.unhealthyReason());
     }).toList();
     List<CoordinatorWire.ModelStatus> modelStatus = new ArrayList<>();
     if (lastTable != null) {

@@ -129,6 +129,7 @@ class AdminServiceTest {
     assertEquals(0.9875, g.getSloAttainment(), 1e-9);
     assertEquals(1234, g.getCompleted());
     assertEquals(5, g.getFailed());
+    assertEquals(2, g.getRestarts());
     assertFalse(g.getDraining());
     assertTrue(g.getHealthy());
     // Models by name, whatever the report's map order.

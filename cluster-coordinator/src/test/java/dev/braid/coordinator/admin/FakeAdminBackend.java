@@ -57,9 +57,9 @@ public final class FakeAdminBackend implements AdminBackend {
     GpuWire.ModelInfo mlp = new GpuWire.ModelInfo("mlp", 1, 800_000, 250_000, 8, 1200);
     GpuWire.ModelInfo resnet = new GpuWire.ModelInfo("resnet18", 2, 46_800_000, 1_500_000, 16, 34);
     GpuWire.Report gpu0 = new GpuWire.Report(GPU_0, GPU_NODE, 0, "sim-h100", 80L << 30, 12L << 30,
-        Map.of("resnet18", resnet, "mlp", mlp), "space-time", 7, 12_500_000, 0.625, 0.9875, 1234, 5, false, true, "");
+        Map.of("resnet18", resnet, "mlp", mlp), "space-time", 7, 12_500_000, 0.625, 0.9875, 1234, 5, 2, false, true, "");
     GpuWire.Report gpu1 = new GpuWire.Report(GPU_1, GPU_NODE, 1, "sim-h100", 80L << 30, 0, Map.of(), "fifo", 0, 0,
-        0, 1, 0, 0, true, false, "CUDA_ERROR_ECC_UNCORRECTABLE");
+        0, 1, 0, 0, 0, true, false, "CUDA_ERROR_ECC_UNCORRECTABLE");
     return new CoordinatorWire.ClusterStatus(COORDINATOR_NODE, 12,
         List.of(new CoordinatorWire.NodeStatus(COORDINATOR_NODE, "Up", List.of("frontend", "coordinator"), ""),
             new CoordinatorWire.NodeStatus(GPU_NODE, "Up", List.of("gpu"), "draining")),

@@ -80,7 +80,7 @@ class CoordinatorTest {
           loaded.replaceAll((k, v) -> new GpuWire.ModelInfo(v.name(), v.version(), v.weightsBytes(),
               v.requestNanos(), v.maxBatchSize(), v.requests() + requestsPerReport.get()));
           r.replyTo().tell(new GpuWire.Report(id(), node, ordinal, "fake", memory, 0, Map.copyOf(loaded), policy, 0,
-              0, 0.1, 1.0, 0, 0, draining, true, ""));
+              0, 0.1, 1.0, 0, 0, 0, draining, true, ""));
         } else if (m instanceof GpuWire.Drain d) {
           draining = true;
           d.replyTo().tell(new GpuWire.Drained(id()));

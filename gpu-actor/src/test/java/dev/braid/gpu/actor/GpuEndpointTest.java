@@ -10,6 +10,7 @@ import dev.braid.device.cpu.CpuDevice;
 import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuEndpoint;
 import dev.braid.gpu.GpuSettings;
+import dev.braid.gpu.engine.FaultingDevice;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelRepository;
@@ -193,6 +194,32 @@ class GpuEndpointTest {
     assertFalse(r.draining());
     assertTrue(r.healthy());
     assertEquals("", r.unhealthyReason());
+    kit.stop(endpoint);
+  }
+
+  @Test
+  void theReportCountsTheGpuActorsRestarts() throws InterruptedException {
+    FaultingDevice.Fault fault = new FaultingDevice.Fault(k -> true);
+    ActorRef<GpuWire.Command> endpoint = spawnOver(GpuActor.create(
+        () -> new FaultingDevice(new CpuDevice(2), fault), GpuSettings.defaults(), NanoClock.system()),
+        GpuSettings.defaults());
+    load(endpoint, "mlp");
+    assertEquals(0, report(endpoint).restarts());
+
+    // A fault of Braid escaping the engine: the request is answered INTERNAL, the actor restarts,
+    // and its reload of mlp takes it down once more (the fault is still armed), so mlp is dropped.
+    fault.armError(() -> new AssertionError("injected assertion in a launch"));
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
+    endpoint.tell(infer("r-fault", "mlp", "", zoo.inputs("mlp", 1, 4), BUDGET, replies.ref()));
+    failed(replies, "r-fault", FailureReason.INTERNAL);
+    // The reload runs after the restart's back-off (100 ms by default): poll for it, bounded.
+    GpuWire.Report r = report(endpoint);
+    for (int i = 0; i < 100 && r.restarts() < 2; i++) {
+      Thread.sleep(100);
+      r = report(endpoint);
+    }
+    assertEquals(2, r.restarts(), "one restart for the request's fault, one for the reload's: " + r);
+    assertTrue(r.healthy(), "a restart is not a device fault: " + r);
     kit.stop(endpoint);
   }
 

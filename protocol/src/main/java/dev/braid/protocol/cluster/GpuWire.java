@@ -120,6 +120,8 @@ public final class GpuWire {
    * @param sloAttainment share of the requests answered since start that met their deadline, in [0, 1] (1 when none)
    * @param completed requests answered with outputs since start
    * @param failed requests answered with an error since start
+   * @param restarts how often the GPU actor was restarted after an unexpected exception (a fault of
+   *     Braid: each restart answered the requests it held with INTERNAL and reloaded its models)
    * @param draining whether it takes no new work
    * @param healthy false once the device failed; {@code unhealthyReason} says why
    */
@@ -138,6 +140,7 @@ public final class GpuWire {
       double sloAttainment,
       long completed,
       long failed,
+      int restarts,
       boolean draining,
       boolean healthy,
       String unhealthyReason)

@@ -131,7 +131,7 @@ final class WireSamples {
     return new GpuWire.Report(GpuWire.gpuId("pekko://braid@10.0.0.1:25520", ordinal), "pekko://braid@10.0.0.1:25520",
         ordinal, ordinal == 0 ? "cpu" : "NVIDIA H100 80GB HBM3", 80L << 30, models * (1L << 30), loaded,
         "space-time", models * 3, models * 2_000_000L, models / 3.0, 1.0 - models / 10.0, Long.MAX_VALUE, models,
-        models == 1, healthy, healthy ? "" : "CUDA_ERROR_ILLEGAL_ADDRESS");
+        models + 1, models == 1, healthy, healthy ? "" : "CUDA_ERROR_ILLEGAL_ADDRESS");
   }
 
   private void gpu() {

@@ -56,6 +56,7 @@ public final class AdminProtos {
         .setSloAttainment(r.sloAttainment())
         .setCompleted(r.completed())
         .setFailed(r.failed())
+        .setRestarts(r.restarts())
         .setDraining(r.draining())
         .setHealthy(r.healthy())
         .setUnhealthyReason(r.unhealthyReason());
