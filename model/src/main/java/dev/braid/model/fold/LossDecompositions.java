@@ -91,8 +91,8 @@ final class LossDecompositions {
       t = e.op("Where", ignored, e.integer(tt, 0), t);
     }
     String invalid = e.op("Or", e.op("Less", t, e.integer(tt, 0)), e.op("Greater", t, e.integer(tt, f.classes - 1)));
-    e.refuseIfTrue(invalid, f);
-    String safe = e.op("Where", invalid, e.integer(tt, 0), t);
+    boolean checkedAtLoad = e.checkedAtLoad(invalid, f);
+    String safe = checkedAtLoad ? t : e.op("Where", invalid, e.integer(tt, 0), t);
 
     int[] dims = f.target.shape().dims();
     int[] withClassAxis = new int[dims.length + 1];
@@ -115,7 +115,11 @@ final class LossDecompositions {
       loss = e.op("Where", ignored, e.real(0f), loss);
     }
     String reduced = f.reduction.equals("none") ? out : null;
-    loss = e.emit("Where", reduced, Map.of(), invalid, e.real(Float.NaN), loss);
+    if (!checkedAtLoad) {
+      loss = e.emit("Where", reduced, Map.of(), invalid, e.real(Float.NaN), loss);
+    } else if (reduced != null) {
+      loss = e.emit("Identity", reduced, Map.of(), loss);
+    }
     switch (f.reduction) {
       case "sum" -> e.reduceAll("ReduceSum", loss, out);
       case "mean" -> {
@@ -245,12 +249,16 @@ final class LossDecompositions {
       return c;
     }
 
-    /** Refuses the model when {@code invalid} folded to a constant with a true element: a constant out-of-range target. */
-    void refuseIfTrue(String invalid, Form f) {
+    /**
+     * Whether the targets are constants, all within the classes once ignore_index is set aside
+     * ({@code invalid} folded to all false), so no run-time mask is needed; refuses the model when
+     * one is out of range, naming its position and value.
+     */
+    boolean checkedAtLoad(String invalid, Form f) {
       Tensor mask = g.constant(invalid);
       Tensor targets = g.constant(f.target().name());
       if (mask == null || targets == null) {
-        return;
+        return false;
       }
       long[] m = mask.toLongs(), t = targets.toLongs();
       for (int i = 0; i < m.length; i++) {
@@ -260,6 +268,7 @@ final class LossDecompositions {
               : " and not ignore_index " + f.ignoreIndex()));
         }
       }
+      return true;
     }
   }
 }

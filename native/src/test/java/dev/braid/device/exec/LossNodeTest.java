@@ -102,9 +102,31 @@ public class LossNodeTest {
     assertTrue(Float.isNaN(mean.floats()[0]), "the reduced loss shows the bad target: " + mean.floats()[0]);
   }
 
-  /** Binds the one-node model at its declared shapes, compiles it on the CPU device and runs it. */
+  @Test
+  public void targetsKnownAtLoadGiveTheSameLossWithTheirMasksFolded() {
+    Random r = new Random(5);
+    float[] x = random(r, N * C * D1 * D2);
+    long[] t = targets(r, N * D1 * D2);
+    t[2] = 9; // the ignore_index, out of the classes' range
+    float[] w = {2f, 1f, 0.5f, 3f};
+    for (String reduction : new String[] {"none", "mean"}) {
+      Map<String, Tensor> got = run(13, "SoftmaxCrossEntropyLoss", reduction, 9L, w, false, x, t, true);
+      assertClose("constant targets, " + reduction, reference(logSoftmaxOverClasses(x), t, w, reduction, 9L),
+          got.get("y"));
+    }
+  }
+
   private Map<String, Tensor> run(int opset, String op, String reduction, Long ignoreIndex, float[] weight,
       boolean logProb, float[] x, long[] t) {
+    return run(opset, op, reduction, ignoreIndex, weight, logProb, x, t, false);
+  }
+
+  /**
+   * Binds the one-node model at its declared shapes, compiles it on {@link #device()} and runs it;
+   * the targets are an INT64 graph input, or an initializer when {@code targetsConstant}.
+   */
+  private Map<String, Tensor> run(int opset, String op, String reduction, Long ignoreIndex, float[] weight,
+      boolean logProb, float[] x, long[] t, boolean targetsConstant) {
     NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName("loss").addInput("x").addInput("t")
         .addOutput("y").addAttribute(AttributeProto.newBuilder().setName("reduction")
             .setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(reduction)));
@@ -113,8 +135,17 @@ public class LossNodeTest {
           .setI(ignoreIndex));
     }
     GraphProto.Builder g = GraphProto.newBuilder()
-        .addInput(value("x", TensorProto.DataType.FLOAT_VALUE, N, C, D1, D2))
-        .addInput(value("t", TensorProto.DataType.INT64_VALUE, N, D1, D2));
+        .addInput(value("x", TensorProto.DataType.FLOAT_VALUE, N, C, D1, D2));
+    if (targetsConstant) {
+      TensorProto.Builder init = TensorProto.newBuilder().setName("t").setDataType(TensorProto.DataType.INT64_VALUE)
+          .addDims(N).addDims(D1).addDims(D2);
+      for (long v : t) {
+        init.addInt64Data(v);
+      }
+      g.addInitializer(init);
+    } else {
+      g.addInput(value("t", TensorProto.DataType.INT64_VALUE, N, D1, D2));
+    }
     if (weight != null) {
       node.addInput("w");
       g.addInput(value("w", TensorProto.DataType.FLOAT_VALUE, C));
@@ -130,7 +161,9 @@ public class LossNodeTest {
     ModelGraph bound = OnnxImporter.parse(m.toByteArray(), "loss.onnx").bindDeclared(Map.of());
     Map<String, Tensor> in = new HashMap<>();
     in.put("x", Tensor.ofFloats(Shape.of(N, C, D1, D2), x));
-    in.put("t", Tensor.ofLongs(Shape.of(N, D1, D2), t));
+    if (!targetsConstant) {
+      in.put("t", Tensor.ofLongs(Shape.of(N, D1, D2), t));
+    }
     if (weight != null) {
       in.put("w", Tensor.ofFloats(Shape.of(C), weight));
     }
