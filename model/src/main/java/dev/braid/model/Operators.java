@@ -53,6 +53,13 @@ public final class Operators {
                   "ThresholdedRelu")));
 
   /**
+   * The training losses, NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss (opset 12 on):
+   * rewritten at load into LogSoftmax, gathers, masks and reductions, which run as kernels.
+   */
+  public static final Set<String> LOSS =
+      Collections.unmodifiableSet(new TreeSet<>(Set.of("NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss")));
+
+  /**
    * Operators whose semantics, as Braid implements them, already held before opset 7, with the
    * oldest opset that has them (ONNX's operator changelog): a model importing an older default
    * opset loads only when every node's operator is here with a version at or below it. Operators
@@ -84,6 +91,7 @@ public final class Operators {
     all.addAll(TENSOR);
     all.addAll(ELEMENTWISE);
     all.addAll(FOLD_ONLY);
+    all.addAll(LOSS);
     SUPPORTED = Collections.unmodifiableSet(all);
   }
 

@@ -56,6 +56,7 @@ final class TensorShapes {
       case "ScatterND", "ScatterElements", "Scatter" -> scatter(n, v, out);
       case "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization", "GroupNormalization" ->
           rename(in(n, 0, v), out);
+      case LossDecompositions.NLL, LossDecompositions.SCE -> LossDecompositions.infer(n, v);
       default -> throw new ModelException("Braid has no shape inference for operator " + op);
     };
   }
@@ -75,6 +76,7 @@ final class TensorShapes {
     } else if (n.opType().equals("TopK") && n.outputs().size() > 1 && !n.output(1).isEmpty()) {
       extra.add(rename(topK(n, v).get(1), n.output(1)));
     }
+    extra.addAll(LossDecompositions.logProb(n, v));
     return extra;
   }
 
