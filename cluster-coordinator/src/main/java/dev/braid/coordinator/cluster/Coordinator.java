@@ -1,12 +1,11 @@
 package dev.braid.coordinator.cluster;
 
-import dev.braid.coordinator.placement.FusionProfile;
 import dev.braid.coordinator.placement.GpuId;
 import dev.braid.coordinator.placement.GpuInfo;
-import dev.braid.coordinator.placement.ModelDemand;
 import dev.braid.coordinator.placement.Placement;
 import dev.braid.coordinator.placement.PlacementPlan;
 import dev.braid.coordinator.placement.PlacementResult;
+import dev.braid.coordinator.placement.Reconciler;
 import dev.braid.coordinator.placement.Shortfall;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
@@ -52,10 +51,11 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * or unloaded through the repository API since).
  *
  * <p><b>Reconciling</b>, after every event that changes the inputs and on every tick: places the
- * models on the usable GPUs (reported, reachable), loads each replica of the plan that is not
- * there yet, unloads a replica the plan dropped once another replica of its model serves (so a
- * move never leaves a model without one), sends a draining GPU its drain once its models serve
- * elsewhere, answers the loads and unloads that waited, and publishes the table.
+ * models on the usable GPUs (reported, reachable), sends the loads, unloads and drains that the
+ * pure {@link Reconciler} derives from its view and the plan (a replica the plan dropped goes only
+ * once another replica of its model serves, so a move never leaves a model without one; a
+ * draining GPU drains once its models serve elsewhere), answers the loads and unloads that
+ * waited, and publishes the table.
  *
  * <p><b>The table</b> lists, for each model, the GPUs that hold it and are reachable, with their
  * load figures; a draining GPU stays in it only while its model has no other replica. Versions
@@ -458,59 +458,34 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private void reconcile() {
     long now = System.nanoTime();
     List<Gpu> usable = gpus.values().stream().filter(Gpu::usable).toList();
+    List<Reconciler.GpuView> views = usable.stream().map(g -> new Reconciler.GpuView(g.id(), g.draining,
+        g.drainSent, g.loaded.keySet(), g.loading, g.unloading, g.failedAt.keySet().stream()
+            .filter(model -> g.failedRecently(model, now, LOAD_RETRY_BACKOFF_NANOS)).collect(Collectors.toSet())))
+        .toList();
+    List<Reconciler.ModelView> wanted = models.values().stream().map(m -> {
+      Optional<GpuWire.ModelInfo> measured = measured(m.name);
+      return new Reconciler.ModelView(m.name, !m.failure.isEmpty(),
+          measured.map(GpuWire.ModelInfo::weightsBytes).orElse(m.weightsEstimate), m.requestsPerSecond,
+          measured.map(GpuWire.ModelInfo::requestNanos).orElse(settings.defaultRequestTime().toNanos()));
+    }).toList();
     List<GpuInfo> infos = usable.stream().map(g -> new GpuInfo(g.id(), g.report.device(), g.report.memoryBytes(),
         Optional.empty(), g.draining ? GpuInfo.State.DRAINING : GpuInfo.State.HEALTHY)).toList();
-    List<ModelDemand> demands = new ArrayList<>();
-    for (Model m : models.values()) {
-      if (!m.failure.isEmpty() && replicas(m.name, false).isEmpty()
-          && usable.stream().filter(g -> !g.draining).allMatch(g -> g.failedRecently(m.name, now, LOAD_RETRY_BACKOFF_NANOS))) {
-        continue; // failed on every GPU that could hold it, lately: not placed until asked again or the backoff ends
-      }
-      Optional<GpuWire.ModelInfo> measured = measured(m.name);
-      demands.add(new ModelDemand(m.name, measured.map(GpuWire.ModelInfo::weightsBytes).orElse(m.weightsEstimate),
-          m.requestsPerSecond, measured.map(GpuWire.ModelInfo::requestNanos)
-              .orElse(settings.defaultRequestTime().toNanos()), settings.defaultSlo(), FusionProfile.NONE));
-    }
-    PlacementResult result = placement.place(plan, infos, demands);
+    PlacementResult result = placement.place(plan, infos, Reconciler.demands(wanted, views, settings.defaultSlo()));
     plan = result.plan();
     shortfalls = result.shortfalls();
 
     Map<GpuId, Gpu> byId = usable.stream().collect(Collectors.toMap(Gpu::id, Function.identity(), (a, b) -> a));
-    // Loads the plan wants.
-    for (Map.Entry<String, List<GpuId>> e : plan.replicas().entrySet()) {
-      for (GpuId id : e.getValue()) {
-        Gpu g = byId.get(id);
-        if (g != null && g.serving() && !g.loaded.containsKey(e.getKey()) && !g.loading.contains(e.getKey())
-            && !g.failedRecently(e.getKey(), now, LOAD_RETRY_BACKOFF_NANOS)) {
-          load(g, e.getKey());
-        }
-      }
-    }
-    // Unloads: a model no longer wanted, or a replica the plan moved once its model serves elsewhere.
-    for (Gpu g : usable) {
-      for (String name : List.copyOf(g.loaded.keySet())) {
-        if (g.unloading.contains(name) || plan.hosts(name, g.id()) && !g.draining) {
-          continue;
-        }
-        boolean servesElsewhere = replicas(name, false).stream().anyMatch(o -> o != g && plan.hosts(name, o.id()));
-        if (!models.containsKey(name) || servesElsewhere && !g.draining) {
-          unload(g, name);
-        }
-      }
-    }
-    // Drains: a draining GPU stops once what it holds serves elsewhere (or cannot be placed elsewhere).
-    for (Gpu g : usable) {
-      if (g.draining && !g.drainSent) {
-        boolean covered = g.loaded.keySet().stream().allMatch(name -> !models.containsKey(name)
-            || replicas(name, false).stream().anyMatch(o -> o != g && !o.draining)
-            || plan.replicasOf(name).stream().map(byId::get).noneMatch(o -> o != null && o != g && !o.draining
-                && !o.failedRecently(name, now, LOAD_RETRY_BACKOFF_NANOS)));
-        if (covered) {
-          g.drainSent = true;
-          getContext().getLog().info("GPU {} drains", describe(g));
-          getContext().ask(GpuWire.Drained.class, g.ref, settings.loadTimeout(), GpuWire.Drain::new,
-              (reply, failure) -> new DrainAnswered(g.ref, reply != null));
-        }
+    for (Reconciler.Step step : Reconciler.steps(views, models.keySet(), plan)) {
+      Gpu g = byId.get(step.gpu());
+      if (step instanceof Reconciler.Step.Load l) {
+        load(g, l.model());
+      } else if (step instanceof Reconciler.Step.Unload u) {
+        unload(g, u.model());
+      } else {
+        g.drainSent = true;
+        getContext().getLog().info("GPU {} drains", describe(g));
+        getContext().ask(GpuWire.Drained.class, g.ref, settings.loadTimeout(), GpuWire.Drain::new,
+            (reply, failure) -> new DrainAnswered(g.ref, reply != null));
       }
     }
     answerWaiters();
