@@ -21,6 +21,8 @@ final class RefusalReason {
 
   private static final List<Rule> RULES = List.of(
       rule("uses operator '([^']+)'", "unsupported operator $1"),
+      rule("\\(([A-Za-z]+)\\) at default-domain opset (\\d+): Braid reads", "$1 at opset $2"),
+      rule("\\(([A-Za-z]+)\\): legacy form at opset (\\d+)", "legacy form of $1 at opset $2"),
       rule("default-domain opset (\\d+) is outside", "opset $1 outside Braid's range"),
       rule("is in domain '([^']*)'", "operator domain $1"),
       rule("has element type (\\w+), which Braid does not support", "element type $1"),
