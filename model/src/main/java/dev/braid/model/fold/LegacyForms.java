@@ -39,7 +39,8 @@ import java.util.Set;
  *   <li>PRelu (1, 6): the slope has one element, or one per channel (X's dimension 1), which
  *       becomes a slope of shape (C, 1, ..., 1) for opset 7's broadcasting.
  *   <li>Sum, Max, Min, Mean before opset 8: all inputs must have the same shape (numpy
- *       broadcasting came with opset 8).
+ *       broadcasting came with opset 8). BatchNormalization before opset 9: {@code spatial=0}
+ *       (statistics per activation) is refused.
  *   <li>Opsets 1-5: {@code consumed_inputs} (an optimization hint) dropped; Concat's absent axis is
  *       1 (opsets 1-3); Reshape's {@code shape} attribute becomes input 1 (1-4); Pad's {@code
  *       paddings} become {@code pads} (1); Split needs its {@code axis} (1, no default); Cast's
@@ -53,8 +54,11 @@ import java.util.Set;
  * with the node's name and never collide with a name of the model.
  */
 final class LegacyForms {
-  /** The first opset whose operators this class leaves alone (Sum/Max/Min/Mean broadcast from 8). */
-  static final int MODERN_FROM = 8;
+  /**
+   * The first opset whose operators this class leaves alone: Sum, Max, Min and Mean broadcast from
+   * 8, BatchNormalization lost {@code spatial} at 9.
+   */
+  static final int MODERN_FROM = 9;
 
   private static final Set<String> LIMITED_BROADCAST =
       Set.of("Add", "Sub", "Mul", "Div", "Pow", "And", "Or", "Xor", "Equal", "Greater", "Less");
@@ -98,8 +102,11 @@ final class LegacyForms {
       return List.of(n);
     }
     String op = n.opType();
-    if (SAME_SHAPE_VARIADIC.contains(op)) {
+    if (SAME_SHAPE_VARIADIC.contains(op) && opset < 8) {
       checkSameShapes(n, g, opset);
+    }
+    if (op.equals("BatchNormalization")) {
+      checkSpatial(n, opset);
     }
     if (opset >= Operators.MIN_OPSET) {
       return List.of(n);
@@ -130,6 +137,15 @@ final class LegacyForms {
         throw refusal(opset, "the operator's form before opset " + Operators.oldestOpset(op) + " is not read");
       }
     };
+  }
+
+  /** BatchNormalization's {@code spatial=0} (opsets 1-8) takes per-activation statistics: not read. */
+  private static void checkSpatial(Node n, int opset) {
+    long spatial = n.attributes().getInt("spatial", 1);
+    if (spatial != 1) {
+      throw refusal(opset, "attribute 'spatial' is " + spatial + ", expected 1 (per-activation statistics, of shape"
+          + " (C, D1, ..., Dn), are not read)");
+    }
   }
 
   private static void checkSameShapes(Node n, WorkGraph g, int opset) {
@@ -224,10 +240,6 @@ final class LegacyForms {
       throw refusal(opset, "attribute 'is_test' is " + isTest + (n.attributes().has("is_test") ? "" : " (the default)")
           + ", expected 1: training mode normalizes with the batch's statistics and updates the running ones;"
           + " Braid reads BatchNormalization before opset 7 in test mode only");
-    }
-    long spatial = n.attributes().getInt("spatial", 1);
-    if (spatial != 1) {
-      throw refusal(opset, "attribute 'spatial' is " + spatial + ", expected 1 (per-activation statistics are not read)");
     }
     checkUnused(n, opset, "is not filled in test mode");
     return firstOutput(withoutAttributes(n, "is_test", "spatial"));

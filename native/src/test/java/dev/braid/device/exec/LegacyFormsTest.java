@@ -170,6 +170,8 @@ class LegacyFormsTest {
         + " expected 1"), training);
     String spatial = refusal(batchNorm(6, Map.of("is_test", 1L, "spatial", 0L), false));
     assertTrue(spatial.contains("attribute 'spatial' is 0, expected 1"), spatial);
+    String spatial8 = refusal(batchNorm(8, Map.of("spatial", 0L), false));
+    assertTrue(spatial8.contains("legacy form at opset 8: attribute 'spatial' is 0, expected 1"), spatial8);
     String used = refusal(batchNorm(6, Map.of("is_test", 1L), true));
     assertTrue(used.contains("output 1 ('rm') is used"), used); // the importer refuses it first
   }
