@@ -251,6 +251,30 @@ class LegacyFormsTest {
   }
 
   @Test
+  void opsetOneSeluTakesItsOwnDefaultsLpPoolItsFloatPAndSplitNeedsAnAxis() {
+    Tensor x = Tensor.ofFloats(Shape.of(1, 4), new float[] {-1, -0.5f, 0.5f, 2});
+    float[] selu = run(OnnxModelBuilder.singleOp("Selu").opset(1).input("x", DType.FLOAT32, 1, 4)
+        .output("y", DType.FLOAT32, 1, 4).toBytes(), Map.of("x", x));
+    float[] expected = new float[4];
+    for (int i = 0; i < 4; i++) {
+      float v = x.toFloats()[i];
+      expected[i] = 1.0507f * (v > 0 ? v : 1.6732f * ((float) Math.exp(v) - 1));
+    }
+    assertArrayEquals(expected, selu, 1e-6f);
+    Tensor img = ramp(1, 2, 4, 4);
+    byte[] one = OnnxModelBuilder.singleOp("LpPool").opset(1).attr("p", 2f).attr("kernel_shape", List.of(2L, 2L))
+        .attr("strides", List.of(2L, 2L)).input("x", DType.FLOAT32, 1, 2, 4, 4).output("y", DType.FLOAT32, 1, 2, 2, 2)
+        .toBytes();
+    byte[] eleven = OnnxModelBuilder.singleOp("LpPool").opset(11).attr("p", 2L).attr("kernel_shape", List.of(2L, 2L))
+        .attr("strides", List.of(2L, 2L)).input("x", DType.FLOAT32, 1, 2, 4, 4).output("y", DType.FLOAT32, 1, 2, 2, 2)
+        .toBytes();
+    assertArrayEquals(run(eleven, Map.of("x", img)), run(one, Map.of("x", img)));
+    String msg = refusal(OnnxModelBuilder.singleOp("Split").opset(1).input("x", DType.FLOAT32, 2, 4)
+        .output("y", DType.FLOAT32, 2, 2).output("z", DType.FLOAT32, 2, 2).toBytes());
+    assertTrue(msg.contains("(Split): legacy form at opset 1: attribute 'axis' is missing"), msg);
+  }
+
+  @Test
   void anOperatorWhoseOldFormIsNotReadIsRefusedAtImportNamingTheOpset() {
     ModelException e = assertThrows(ModelException.class, () -> OnnxImporter.parse(OnnxModelBuilder
         .singleOp("Upsample").opset(6).attr("height_scale", 2f).attr("width_scale", 2f)
