@@ -53,6 +53,17 @@ public final class Operators {
                   "ThresholdedRelu")));
 
   /**
+   * Linear quantization (uint8/int8, per tensor or per axis), rewritten at load into float32
+   * operators that compute it exactly (model/fold's QuantDecompositions).
+   */
+  public static final Set<String> QUANTIZED =
+      Collections.unmodifiableSet(
+          new TreeSet<>(
+              Set.of(
+                  "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger",
+                  "ConvInteger", "QLinearMatMul", "QLinearConv")));
+
+  /**
    * Operators whose semantics, as Braid implements them, already held before opset 7, with the
    * oldest opset that has them (ONNX's operator changelog): a model importing an older default
    * opset loads only when every node's operator is here with a version at or below it. Operators
@@ -84,6 +95,7 @@ public final class Operators {
     all.addAll(TENSOR);
     all.addAll(ELEMENTWISE);
     all.addAll(FOLD_ONLY);
+    all.addAll(QUANTIZED);
     SUPPORTED = Collections.unmodifiableSet(all);
   }
 
