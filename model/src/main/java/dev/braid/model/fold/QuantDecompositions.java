@@ -32,13 +32,13 @@ import java.util.Set;
  *       #requireExactAccumulation}): {@code K * max|a - a_zp| * max|b - b_zp|}, from the values
  *       where an operand is constant (its column sums of |b - b_zp| where it is the weight), from the
  *       element type's range otherwise. A bound beyond 2^24 is refused, never rounded.
+ *   <li>QLinearMatMul, QLinearConv: the integer product C as above (QLinearConv's int32 bias
+ *       added, within the same bound), then {@code saturate(rint(C * s + y_zp))} with the float32
+ *       multiplier {@code s = scale_a * scale_b / scale_y}. ONNX's reference multiplies in float64,
+ *       where {@code C * s} (up to 48 significant bits) is exact; a float32 product is not, and
+ *       rounds some products across a half (about 2 in 65536 for typical scales), so the rounding
+ *       is decided on the exact value, kept as a sum of float32 terms ({@link #requantize}).
  * </ul>
- *
- * QLinearMatMul and QLinearConv are not rewritten (the importer refuses them as unsupported):
- * their requantization {@code rint(C * s + zp)}, with {@code s = scale_a * scale_b / scale_y} a
- * float32 value, rounds a product of up to 48 significant bits to an integer, which float32
- * arithmetic does not do exactly for every integer {@code C} (a product within about 2^-16 of a
- * half-integer can round the wrong way), so elements could come out off by one.
  *
  * <p>Per-axis quantization (opset 13 on): a 1-D scale and zero point along {@code axis} are
  * reshaped to broadcast there. Zero points absent are 0. Blocked quantization (opset 21's
