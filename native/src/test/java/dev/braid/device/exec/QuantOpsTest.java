@@ -142,6 +142,22 @@ class QuantOpsTest {
     assertArrayEquals(new float[] {-64f, 63.5f, 2f, 4f, 0f, -63.75f}, got.floats());
   }
 
+  /** QDQ models dequantize constant weights: that folds at load into a float constant, no kernel. */
+  @Test
+  void dequantizingAConstantFoldsAtLoad() {
+    Map<String, Tensor> consts = new LinkedHashMap<>();
+    consts.put("w", Tensor.ofLongs(DType.INT8, Shape.of(2), new long[] {-128, 127}));
+    consts.put("s", Tensor.ofFloats(Shape.scalar(), new float[] {0.5f}));
+    consts.put("zp", Tensor.ofLongs(DType.INT8, Shape.scalar(), new long[] {-1}));
+    Node dq = new Node("dq", "DequantizeLinear", List.of("w", "s", "zp"), List.of("wf"), Attributes.empty());
+    Node add = new Node("add", "Add", List.of("x", "wf"), List.of("y"), Attributes.empty());
+    ImportedModel m = new ImportedModel("quant-test", "quant", 13, "test", List.of(spec("x", DType.FLOAT32, 2)),
+        List.of(spec("y", DType.FLOAT32, 2)), consts, List.of(dq, add), Map.of());
+    ModelGraph g = m.bindDeclared(Map.of());
+    assertEquals(List.of("Add"), g.nodes().stream().map(Node::opType).toList());
+    assertArrayEquals(new float[] {-63.5f, 64f}, g.constant(g.nodes().get(0).input(1)).floats());
+  }
+
   /** K = 300 uint8 terms of up to 255 * 255 can sum past 2^24: refused, naming the bound. */
   @Test
   void anIntegerProductThatCanLeaveFloat32sExactRangeIsRefused() {
