@@ -80,6 +80,80 @@ class QuantOpsTest {
     }
   }
 
+  /**
+   * Multipliers that put products exactly on halves (0.5, 0.25 with odd and even zero points) or
+   * one float32 step beside them (nextUp/nextDown of 0.5, 1/3), and zero points that cancel the
+   * product (hi + zp near 0): every product of two int8 ranges, uint8 out.
+   */
+  @Test
+  void tiesAndNearTiesRoundAsTheExactValueDoes() throws Exception {
+    long[] range = new long[256];
+    for (int i = 0; i < 256; i++) {
+      range[i] = i - 128;
+    }
+    float[] multipliers = {0.5f, Math.nextUp(0.5f), Math.nextDown(0.5f), 0.25f, 1f / 3, Math.nextUp(1f / 255)};
+    for (float m : multipliers) {
+      for (long zp : new long[] {127, 128}) {
+        Map<String, Tensor> consts = new LinkedHashMap<>();
+        consts.put("as", Tensor.ofFloats(Shape.scalar(), new float[] {m}));
+        consts.put("azp", Tensor.ofLongs(DType.INT8, Shape.scalar(), new long[] {0}));
+        consts.put("bs", Tensor.ofFloats(Shape.scalar(), new float[] {1f}));
+        consts.put("bzp", Tensor.ofLongs(DType.INT8, Shape.scalar(), new long[] {0}));
+        consts.put("ys", Tensor.ofFloats(Shape.scalar(), new float[] {1f}));
+        consts.put("yzp", Tensor.ofLongs(DType.UINT8, Shape.scalar(), new long[] {zp}));
+        Node n = node("QLinearMatMul", List.of("a", "as", "azp", "b", "bs", "bzp", "ys", "yzp"), Map.of());
+        long[] y = run(n, consts, Map.of("a", Tensor.ofLongs(DType.INT8, Shape.of(256, 1), range),
+            "b", Tensor.ofLongs(DType.INT8, Shape.of(1, 256), range)), spec("y", DType.UINT8, 256, 256)).toLongs();
+        for (int i = 0; i < 256; i++) {
+          for (int j = 0; j < 256; j++) {
+            long c = range[i] * range[j];
+            assertEquals(exact(c, m, zp, 0, 255), y[i * 256 + j], "C = " + c + ", m = " + m + ", zp = " + zp);
+          }
+        }
+      }
+    }
+  }
+
+  /** Products of up to 24 bits (K = 258 terms of up to 255 * 255, the weight constant) requantize exactly. */
+  @Test
+  void productsNearTwoToTheTwentyFourRequantizeExactly() throws Exception {
+    Random random = new Random(7);
+    int rows = 64, k = 258, cols = 64;
+    long[] a = new long[rows * k];
+    long[] b = new long[k * cols];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = 128 + random.nextInt(128);
+    }
+    for (int i = 0; i < b.length; i++) {
+      b[i] = 128 + random.nextInt(128);
+    }
+    float as = 0.0003f, bs = 0.05f, ys = 1.7f;
+    Map<String, Tensor> consts = new LinkedHashMap<>();
+    consts.put("as", Tensor.ofFloats(Shape.scalar(), new float[] {as}));
+    consts.put("azp", Tensor.ofLongs(DType.UINT8, Shape.scalar(), new long[] {0}));
+    consts.put("b", Tensor.ofLongs(DType.UINT8, Shape.of(k, cols), b));
+    consts.put("bs", Tensor.ofFloats(Shape.scalar(), new float[] {bs}));
+    consts.put("bzp", Tensor.ofLongs(DType.UINT8, Shape.scalar(), new long[] {0}));
+    consts.put("ys", Tensor.ofFloats(Shape.scalar(), new float[] {ys}));
+    consts.put("yzp", Tensor.ofLongs(DType.UINT8, Shape.scalar(), new long[] {3}));
+    Node n = node("QLinearMatMul", List.of("a", "as", "azp", "b", "bs", "bzp", "ys", "yzp"), Map.of());
+    long[] y = run(n, consts, Map.of("a", Tensor.ofLongs(DType.UINT8, Shape.of(rows, k), a)),
+        spec("y", DType.UINT8, rows, cols)).toLongs();
+    float m = as * bs / ys;
+    long largest = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        long sum = 0;
+        for (int i = 0; i < k; i++) {
+          sum += a[r * k + i] * b[i * cols + c];
+        }
+        largest = Math.max(largest, sum);
+        assertEquals(exact(sum, m, 3, 0, 255), y[r * cols + c], "C = " + sum + ", m = " + m);
+      }
+    }
+    assertTrue(largest > (1L << 23), "products reach 2^23: " + largest);
+  }
+
   /** Signed operands and zero points on both sides, per-row and per-column: int8 in, int8 out. */
   @Test
   void signedRequantizationWithPerRowAndPerColumnZeroPoints() throws Exception {
