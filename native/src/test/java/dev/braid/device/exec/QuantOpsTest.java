@@ -323,6 +323,54 @@ class QuantOpsTest {
         + " of x [2, 4], got shape [3]"), e.getMessage());
   }
 
+  /** QLinearConv with per-output-channel weight scales and an int32 bias, strided. */
+  @Test
+  void qLinearConvPerChannelScalesAndBias() throws Exception {
+    Random random = new Random(3);
+    int c = 2, h = 5, m = 3;
+    long[] x = new long[c * h * h];
+    long[] w = new long[m * c * 2 * 2];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = random.nextInt(256);
+    }
+    for (int i = 0; i < w.length; i++) {
+      w[i] = random.nextInt(256) - 128;
+    }
+    long[] bias = {-3000, 0, 4711};
+    float xs = 0.02f, ys = 0.9f;
+    float[] ws = {0.011f, 0.004f, 0.0173f};
+    long xzp = 17, yzp = 128;
+    Map<String, Tensor> consts = new LinkedHashMap<>();
+    consts.put("xs", Tensor.ofFloats(Shape.scalar(), new float[] {xs}));
+    consts.put("xzp", Tensor.ofLongs(DType.UINT8, Shape.scalar(), new long[] {xzp}));
+    consts.put("w", Tensor.ofLongs(DType.INT8, Shape.of(m, c, 2, 2), w));
+    consts.put("ws", Tensor.ofFloats(Shape.of(m), ws));
+    consts.put("wzp", Tensor.ofLongs(DType.INT8, Shape.scalar(), new long[] {0}));
+    consts.put("ys", Tensor.ofFloats(Shape.scalar(), new float[] {ys}));
+    consts.put("yzp", Tensor.ofLongs(DType.UINT8, Shape.scalar(), new long[] {yzp}));
+    consts.put("bias", Tensor.ofLongs(DType.INT32, Shape.of(m), bias));
+    Node n = node("QLinearConv", List.of("x", "xs", "xzp", "w", "ws", "wzp", "ys", "yzp", "bias"),
+        Map.of("strides", new Attribute.Ints(new long[] {2, 2})));
+    long[] y = run(n, consts, Map.of("x", Tensor.ofLongs(DType.UINT8, Shape.of(1, c, h, h), x)),
+        spec("y", DType.UINT8, 1, m, 2, 2)).toLongs();
+    for (int o = 0; o < m; o++) {
+      float mult = xs * ws[o] / ys;
+      for (int r = 0; r < 2; r++) {
+        for (int q = 0; q < 2; q++) {
+          long sum = bias[o];
+          for (int ci = 0; ci < c; ci++) {
+            for (int i = 0; i < 2; i++) {
+              for (int j = 0; j < 2; j++) {
+                sum += (x[(ci * h + r * 2 + i) * h + q * 2 + j] - xzp) * w[((o * c + ci) * 2 + i) * 2 + j];
+              }
+            }
+          }
+          assertEquals(exact(sum, mult, yzp, 0, 255), y[(o * 2 + r) * 2 + q], "channel " + o + " at " + r + "," + q);
+        }
+      }
+    }
+  }
+
   @Test
   void dequantizingInt32WithANonZeroZeroPointIsRefused() {
     Node n = node("DequantizeLinear", List.of("x", "s", "zp"), Map.of());
