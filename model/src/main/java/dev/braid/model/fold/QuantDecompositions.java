@@ -22,7 +22,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>QuantizeLinear: {@code Cast(Clip(Round(x / scale) + zp, qmin, qmax))}: float32 division as
- *       ONNX's reference computes it, Round half to even, saturation to the type's range;
+ *       ONNX's reference computes it, Round half to even, saturation to the type's range (x and
+ *       scale float32 only: a quotient in another precision could round differently);
  *   <li>DequantizeLinear: {@code (Cast(x) - zp) * scale};
  *   <li>DynamicQuantizeLinear: its ONNX function body (ReduceMin/ReduceMax with 0 included, scale
  *       {@code range / 255}, zero point {@code Round(Clip(-min / scale, 0, 255))}, then QuantizeLinear);
@@ -68,7 +69,7 @@ final class QuantDecompositions {
     ValueInfo x = ShapeInference.in(n, 0, v);
     return switch (n.opType()) {
       case "QuantizeLinear" -> {
-        requireFloatOrInt32(x, "input x");
+        requireFloat32(x, n.input(1), v);
         checkQuantParams(n, v, x, 1, 2);
         yield new ValueInfo(out, quantizedType(n, v), x.shape());
       }
@@ -78,7 +79,7 @@ final class QuantDecompositions {
         yield new ValueInfo(out, ShapeInference.in(n, 1, v).dtype(), x.shape());
       }
       case "DynamicQuantizeLinear" -> {
-        requireFloatOrInt32(x, "input x");
+        requireFloat32(x, null, v);
         yield new ValueInfo(out, DType.UINT8, x.shape());
       }
       case "MatMulInteger" -> {
@@ -132,11 +133,9 @@ final class QuantDecompositions {
 
   private static void quantize(Builder b, WorkGraph g, String x, String scale, String zp, String out, DType target,
       int axis) {
-    ValueInfo xi = g.info(x);
-    String xf = xi.dtype().isFloating() ? x : b.cast(x, DType.FLOAT32);
-    DType ft = g.info(xf).dtype();
-    int r = xi.shape().rank();
-    String q = b.op("Round", b.op("Div", xf, b.alongAxis(scale, axis, r, ft)));
+    DType ft = DType.FLOAT32;
+    int r = g.info(x).shape().rank();
+    String q = b.op("Round", b.op("Div", x, b.alongAxis(scale, axis, r, ft)));
     if (zp != null) {
       q = b.op("Add", q, b.alongAxis(zp, axis, r, ft));
     }
@@ -168,10 +167,7 @@ final class QuantDecompositions {
   /** ONNX's function body of DynamicQuantizeLinear (opset 11), node for node, in float32. */
   private static void dynamicQuantize(Node n, WorkGraph g, Builder b) {
     String x = n.input(0);
-    if (!g.info(x).dtype().isFloating()) {
-      x = b.cast(x, DType.FLOAT32);
-    }
-    DType ft = g.info(x).dtype();
+    DType ft = DType.FLOAT32;
     String zero = b.scalar(0, ft);
     String qmax = b.scalar(255, ft);
     String min = b.op("Min", b.reduceAll("ReduceMin", x), zero);
@@ -473,9 +469,17 @@ final class QuantDecompositions {
     return axis >= -rank && axis < rank ? (int) (axis < 0 ? axis + rank : axis) : 0;
   }
 
-  private static void requireFloatOrInt32(ValueInfo x, String role) {
-    if (!x.dtype().isFloating() && x.dtype() != DType.INT32) {
-      throw new ModelException(role + " '" + x.name() + "' must be floating or INT32, got " + x.dtype().onnxName());
+  /**
+   * Quantizing divides {@code x / scale} in x's own precision and rounds the quotient: a float16,
+   * double or int32 x (whose quotient ONNX takes in float64) would round some quotients
+   * differently in Braid's float32, so only float32 x and scale are taken.
+   */
+  private static void requireFloat32(ValueInfo x, String scale, Values v) {
+    DType st = scale == null ? DType.FLOAT32 : v.info(scale).dtype();
+    if (x.dtype() != DType.FLOAT32 || st != DType.FLOAT32) {
+      throw new ModelException("input x '" + x.name() + "' and its scale must be FLOAT (float32), got "
+          + x.dtype().onnxName() + " and " + st.onnxName() + ": the quotient x / scale is rounded to an integer, and"
+          + " Braid divides in float32 only, which can round a quotient of another precision differently");
     }
   }
 

@@ -371,6 +371,17 @@ class QuantOpsTest {
     }
   }
 
+  /** A float16 x would be divided in half precision by ONNX: refused, naming both types. */
+  @Test
+  void quantizingAFloat16InputIsRefused() {
+    Node n = node("QuantizeLinear", List.of("x", "s"), Map.of());
+    Map<String, Tensor> consts = Map.of("s", Tensor.ofFloats(DType.FLOAT16, Shape.scalar(), new float[] {1f}));
+    ModelException e = assertThrows(ModelException.class,
+        () -> bind(n, consts, List.of(spec("x", DType.FLOAT16, 4)), spec("y", DType.UINT8, 4)));
+    assertTrue(e.getMessage().contains("input x 'x' and its scale must be FLOAT (float32), got FLOAT16 and FLOAT16"),
+        e.getMessage());
+  }
+
   @Test
   void dequantizingInt32WithANonZeroZeroPointIsRefused() {
     Node n = node("DequantizeLinear", List.of("x", "s", "zp"), Map.of());
