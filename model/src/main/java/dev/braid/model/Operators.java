@@ -60,6 +60,17 @@ public final class Operators {
       Collections.unmodifiableSet(new TreeSet<>(Set.of("NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss")));
 
   /**
+   * Linear quantization (uint8/int8, per tensor or per axis), rewritten at load into float32
+   * operators that compute it exactly (model/fold's QuantDecompositions).
+   */
+  public static final Set<String> QUANTIZED =
+      Collections.unmodifiableSet(
+          new TreeSet<>(
+              Set.of(
+                  "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger",
+                  "ConvInteger", "QLinearMatMul", "QLinearConv")));
+
+  /**
    * For every supported operator that existed at opset 7, the oldest opset since which it has the
    * form it has at opset 7 (ONNX's docs/Changelog.md: the since-version of the operator's opset-7
    * version; AveragePool-7 only added {@code count_include_pad}, whose default 0 is AveragePool-1's
@@ -139,6 +150,7 @@ public final class Operators {
     all.addAll(ELEMENTWISE);
     all.addAll(FOLD_ONLY);
     all.addAll(LOSS);
+    all.addAll(QUANTIZED);
     SUPPORTED = Collections.unmodifiableSet(all);
   }
 

@@ -55,6 +55,10 @@ final class Canonicalizer {
       LossDecompositions.append(n, g);
       return;
     }
+    if (QuantDecompositions.applies(n)) {
+      QuantDecompositions.append(n, g);
+      return;
+    }
     switch (n.opType()) {
       case "Conv", "AveragePool", "LpPool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
       case "MaxPool" -> g.nodes.add(explicitPads(n, g));

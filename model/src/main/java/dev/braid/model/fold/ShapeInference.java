@@ -25,7 +25,8 @@ final class ShapeInference {
 
   static ValueInfo infer(Node n, Values v) {
     ValueInfo e = ElementwiseShapes.infer(n, v);
-    return e != null ? e : inferCore(n, v);
+    ValueInfo q = e != null ? e : QuantDecompositions.infer(n, v);
+    return q != null ? q : inferCore(n, v);
   }
 
   private static ValueInfo inferCore(Node n, Values v) {
