@@ -72,6 +72,14 @@ public final class Operators {
           Map.entry("Clip", 6), Map.entry("Cast", 6),
           Map.entry("ConvTranspose", 1));
 
+  /**
+   * Operators rewritten at load into the operators above (model/fold): RNN, GRU and LSTM unrolled
+   * over their time steps, which are static once the graph is bound; Einsum as Transpose, Reshape,
+   * batched MatMul and ReduceSum.
+   */
+  public static final Set<String> RECURRENT_AND_EINSUM =
+      Collections.unmodifiableSet(new TreeSet<>(Set.of("RNN", "GRU", "LSTM", "Einsum")));
+
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =
       Collections.unmodifiableSet(new TreeSet<>(Set.of("Constant", "Shape", "ConstantOfShape", "Range", "Size")));
@@ -84,6 +92,7 @@ public final class Operators {
     all.addAll(TENSOR);
     all.addAll(ELEMENTWISE);
     all.addAll(FOLD_ONLY);
+    all.addAll(RECURRENT_AND_EINSUM);
     SUPPORTED = Collections.unmodifiableSet(all);
   }
 

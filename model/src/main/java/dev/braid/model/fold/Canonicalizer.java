@@ -49,6 +49,9 @@ final class Canonicalizer {
       Decompositions.append(n, g);
       return;
     }
+    if (RecurrentDecompositions.append(n, g) || EinsumDecomposition.append(n, g)) {
+      return;
+    }
     switch (n.opType()) {
       case "Conv", "AveragePool", "LpPool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
       case "MaxPool" -> g.nodes.add(explicitPads(n, g));
