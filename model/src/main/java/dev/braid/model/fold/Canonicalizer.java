@@ -36,6 +36,8 @@ import java.util.Map;
  *       the constant false is refused unless the ratio is the constant 0.
  *   <li>InstanceNormalization, MeanVarianceNormalization, LpNormalization, GroupNormalization,
  *       GlobalMaxPool: rewritten into reductions and elementwise nodes ({@link Decompositions}).
+ *   <li>RNN, GRU, LSTM: unrolled over their time steps ({@link RecurrentDecompositions}); Einsum:
+ *       Transpose, Reshape, MatMul and ReduceSum ({@link EinsumDecomposition}).
  *   <li>Sum, Mean, Max, Min: chains of two-input nodes ({@link ElementwiseCanon}); Clip with
  *       bounds computed at run time: Max then Min; CastLike: Cast.
  * </ul>
