@@ -46,7 +46,9 @@ final class OpEmitter {
 
   /** A new node {@code op(inputs)} with attributes, writing {@code out} (fresh when null). */
   String emit(String op, String out, Map<String, Attribute> attrs, String... inputs) {
-    String name = out != null ? out : g.fresh(source.name() + "_" + op.toLowerCase());
+    // The running count makes each base name new, so fresh() needs one lookup rather than a scan
+    // past every earlier value of the same base (quadratic over an unrolled sequence).
+    String name = out != null ? out : g.fresh(source.name() + "_" + op.toLowerCase() + "_" + count);
     Node node = new Node(source.name() + "/" + op + "_" + count++, op, List.of(inputs), List.of(name),
         Attributes.of(attrs));
     ValueInfo info = ShapeInference.infer(node, g);
@@ -68,7 +70,7 @@ final class OpEmitter {
 
   /** A constant holding {@code t}. */
   String constant(String base, Tensor t) {
-    String c = g.fresh(source.name() + "_" + base);
+    String c = g.fresh(source.name() + "_" + base + "_" + count++);
     g.addConstant(c, t);
     return c;
   }
