@@ -137,6 +137,14 @@ public final class Operators {
     return Math.min(SAME_SINCE.getOrDefault(op, MIN_OPSET), REWRITTEN_SINCE.getOrDefault(op, MIN_OPSET));
   }
 
+  /**
+   * Operators rewritten at load into the operators above (model/fold): RNN, GRU and LSTM unrolled
+   * over their time steps, which are static once the graph is bound; Einsum as Transpose, Reshape,
+   * batched MatMul and ReduceSum.
+   */
+  public static final Set<String> RECURRENT_AND_EINSUM =
+      Collections.unmodifiableSet(new TreeSet<>(Set.of("RNN", "GRU", "LSTM", "Einsum")));
+
   /** Operators that only ever produce constants and are folded away at load. */
   public static final Set<String> FOLD_ONLY =
       Collections.unmodifiableSet(new TreeSet<>(Set.of("Constant", "Shape", "ConstantOfShape", "Range", "Size")));
@@ -151,6 +159,7 @@ public final class Operators {
     all.addAll(FOLD_ONLY);
     all.addAll(LOSS);
     all.addAll(QUANTIZED);
+    all.addAll(RECURRENT_AND_EINSUM);
     SUPPORTED = Collections.unmodifiableSet(all);
   }
 

@@ -38,6 +38,8 @@ import java.util.Map;
  *       GlobalMaxPool: rewritten into reductions and elementwise nodes ({@link Decompositions}).
  *   <li>NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss: rewritten into LogSoftmax, gathers,
  *       masks and reductions ({@link LossDecompositions}).
+ *   <li>RNN, GRU, LSTM: unrolled over their time steps ({@link RecurrentDecompositions}); Einsum:
+ *       Transpose, Reshape, MatMul and ReduceSum ({@link EinsumDecomposition}).
  *   <li>Sum, Mean, Max, Min: chains of two-input nodes ({@link ElementwiseCanon}); Clip with
  *       bounds computed at run time: Max then Min; CastLike: Cast.
  * </ul>
@@ -57,6 +59,9 @@ final class Canonicalizer {
     }
     if (QuantDecompositions.applies(n)) {
       QuantDecompositions.append(n, g);
+      return;
+    }
+    if (RecurrentDecompositions.append(n, g) || EinsumDecomposition.append(n, g)) {
       return;
     }
     switch (n.opType()) {

@@ -55,6 +55,8 @@ final class ShapeInference {
       case "Softmax", "LogSoftmax", "Hardmax" -> softmax(n, v, out);
       case "LayerNormalization" -> layerNorm(n, v, out);
       case "BatchNormalization" -> batchNorm(n, v, out);
+      case "RNN", "GRU", "LSTM" -> RecurrentDecompositions.outputs(n, v).get(0);
+      case "Einsum" -> EinsumDecomposition.infer(n, v, out);
       default -> LayoutShapes.infer(n, v, out);
     };
   }

@@ -75,6 +75,9 @@ final class TensorShapes {
       extra.add(new ValueInfo(n.output(1), DType.INT64, values.shape()));
     } else if (n.opType().equals("TopK") && n.outputs().size() > 1 && !n.output(1).isEmpty()) {
       extra.add(rename(topK(n, v).get(1), n.output(1)));
+    } else if (RecurrentDecompositions.OPS.contains(n.opType())) {
+      List<ValueInfo> all = RecurrentDecompositions.outputs(n, v);
+      extra.addAll(all.subList(1, all.size()));
     }
     extra.addAll(LossDecompositions.logProb(n, v));
     return extra;
