@@ -53,6 +53,18 @@ public final class Operators {
                   "ThresholdedRelu")));
 
   /**
+   * Operators rewritten at load into operators of the sets above, or folded to constants: Shrink,
+   * LRN, ReverseSequence, MaxUnpool, Det (up to 4x4), DFT and STFT (as a MatMul against a host-built
+   * matrix), and EyeLike, the window functions and MelWeightMatrix (constants, whose sizes must be).
+   */
+  public static final Set<String> MISC =
+      Collections.unmodifiableSet(
+          new TreeSet<>(
+              Set.of(
+                  "Shrink", "LRN", "ReverseSequence", "MaxUnpool", "Det", "DFT", "STFT", "EyeLike",
+                  "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix")));
+
+  /**
    * Operators whose semantics, as Braid implements them, already held before opset 7, with the
    * oldest opset that has them (ONNX's operator changelog): a model importing an older default
    * opset loads only when every node's operator is here with a version at or below it. Operators
@@ -84,6 +96,7 @@ public final class Operators {
     all.addAll(TENSOR);
     all.addAll(ELEMENTWISE);
     all.addAll(FOLD_ONLY);
+    all.addAll(MISC);
     SUPPORTED = Collections.unmodifiableSet(all);
   }
 

@@ -49,6 +49,10 @@ final class Canonicalizer {
       Decompositions.append(n, g);
       return;
     }
+    if (MiscDecompositions.applies(n)) {
+      MiscDecompositions.append(n, g);
+      return;
+    }
     switch (n.opType()) {
       case "Conv", "AveragePool", "LpPool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
       case "MaxPool" -> g.nodes.add(explicitPads(n, g));

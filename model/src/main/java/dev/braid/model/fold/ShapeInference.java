@@ -54,6 +54,8 @@ final class ShapeInference {
       case "Softmax", "LogSoftmax", "Hardmax" -> softmax(n, v, out);
       case "LayerNormalization" -> layerNorm(n, v, out);
       case "BatchNormalization" -> batchNorm(n, v, out);
+      case "Shrink", "LRN", "ReverseSequence", "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow",
+          "MelWeightMatrix", "Det", "MaxUnpool", "DFT", "STFT" -> MiscShapes.infer(n, v, out);
       default -> LayoutShapes.infer(n, v, out);
     };
   }
