@@ -59,7 +59,8 @@ final class HostEvaluator {
       case "Min", "Max", "Mean", "Sum" -> Elementwise.variadic(n, inputs, out);
       case "Where" -> Elementwise.where(x, inputs.get(1), inputs.get(2), out);
       case "Clip" -> clip(n, inputs, out);
-      case "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix" -> MiscFolds.evaluate(n, inputs, out);
+      case "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix" ->
+          MiscFolds.evaluate(n, inputs, out);
       case "Sqrt", "Relu", "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
           "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Not", "IsNaN", "IsInf",
           "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish",

@@ -240,6 +240,29 @@ class MiscDecompositionsTest {
   }
 
   @Test
+  void dftAtOpsetTwentyTakesItsAxisAsAnInputDefaultingToTheLastSignalAxis() {
+    ModelGraph last = bind(20, GraphProto.newBuilder()
+        .addInput(value("x", FLOAT, 3L, 4L, 1L))
+        .addNode(node("DFT", "dft", in("x"), in("y")))
+        .addOutput(value("y", FLOAT, 3L, 4L, 2L)));
+    assertEquals(0, count(last, "Transpose"), "axis -2 is already next to the components");
+    ModelGraph first = bind(20, GraphProto.newBuilder()
+        .addInput(value("x", FLOAT, 3L, 4L, 1L))
+        .addInitializer(longs("axis", dims(), 0))
+        .addNode(node("DFT", "dft", in("x", "", "axis"), in("y")))
+        .addOutput(value("y", FLOAT, 3L, 4L, 2L)));
+    assertEquals(2, count(first, "Transpose"));
+    assertEquals(Shape.of(3, 6), first.constant(only(first, "MatMul").input(1)).shape());
+    ModelException e = assertThrows(ModelException.class, () -> bind(20, GraphProto.newBuilder()
+        .addInput(value("x", FLOAT, 3L, 4L, 1L))
+        .addInitializer(longs("axis", dims(), 2))
+        .addNode(node("DFT", "dft", in("x", "", "axis"), in("y")))
+        .addOutput(value("y", FLOAT, 3L, 4L, 2L))));
+    assertTrue(e.getMessage().contains("axis 2 is out of range for input [3, 4, 1] (expected -3..-2 or 0..1"),
+        e.getMessage());
+  }
+
+  @Test
   void stftWithAWindowShorterThanTheFrameIsRefused() {
     ModelException e = assertThrows(ModelException.class, () -> bind(17, GraphProto.newBuilder()
         .addInput(value("x", FLOAT, 1L, 64L, 1L))
