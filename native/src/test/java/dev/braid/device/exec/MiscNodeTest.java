@@ -3,6 +3,7 @@ package dev.braid.device.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.braid.device.Device;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.model.ModelException;
 import dev.braid.model.ModelGraph;
@@ -57,10 +58,16 @@ class MiscNodeTest {
   @TestFactory
   Stream<DynamicTest> nodeCases() {
     Assumptions.assumeTrue(Files.isDirectory(NODE), NODE + " is missing (install libonnx-testdata)");
-    return CASES.stream().map(c -> DynamicTest.dynamicTest(c, () -> run(NODE.resolve(c))));
+    Device device = device();
+    return CASES.stream().map(c -> DynamicTest.dynamicTest(c, () -> run(NODE.resolve(c), device)));
   }
 
-  private static void run(Path dir) {
+  /** The device the cases run on; {@code MiscNodeEmulatedTest} runs them over the emulated CUDA driver. */
+  Device device() {
+    return DEVICE;
+  }
+
+  private static void run(Path dir, Device device) {
     Path data = dir.resolve("test_data_set_0");
     ImportedModel m = OnnxImporter.load(dir.resolve("model.onnx"));
     Map<String, Tensor> inputs = new LinkedHashMap<>();
@@ -75,7 +82,7 @@ class MiscNodeTest {
       return;
     }
     Map<String, Tensor> got;
-    try (CompiledModel cm = ModelExecutor.compile(g, DEVICE)) {
+    try (CompiledModel cm = ModelExecutor.compile(g, device)) {
       Map<String, Tensor> run = new HashMap<>();
       for (ValueInfo in : g.inputs()) {
         run.put(in.name(), inputs.get(in.name()));
