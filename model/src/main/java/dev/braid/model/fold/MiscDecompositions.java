@@ -23,8 +23,9 @@ import java.util.Map;
  *       a {@code [size, 1]} window, zero padding counted ({@code sum / size}), then
  *       {@code x / (bias + alpha * mean)^beta};
  *   <li>ReverseSequence: GatherElements along the time axis with the index {@code t < len[b] ?
- *       len[b] - 1 - t : t}, a constant when {@code sequence_lens} is, else computed by Less, Sub and
- *       Where;
+ *       len[b] - 1 - t : t}, a constant when {@code sequence_lens} is (lengths outside 0..T refused),
+ *       else computed by Less, Sub and Where (a length outside 0..T gives an index past the axis, which
+ *       fails the request);
  *   <li>MaxUnpool: ScatterElements of X into zeros at I (flat indices into the unpooled shape), then
  *       Pad to a larger constant output_shape;
  *   <li>Det of matrices up to 4x4: the Leibniz sum of signed products, by Gather, ReduceProd, Mul and
@@ -141,7 +142,12 @@ final class MiscDecompositions {
       String len = b.reshape(null, n.input(1), Shape.of(bShape));
       String last = b.op("Sub", len, b.constant("one", Tensor.ofLongs(Shape.scalar(), new long[] {1})));
       String small = b.op("Where", b.op("Less", t, len), b.op("Sub", last, t), t);
-      index = b.op("Expand", small, b.constant("shape", Tensor.ofLongs(Shape.of(s.rank()), s.longDims())));
+      // A length above the time axis already yields an index past it; a negative one must too, so
+      // that GatherElements fails the request (naming the index) instead of answering the identity.
+      String negative = b.op("Less", len, b.constant("zero", Tensor.ofLongs(Shape.scalar(), new long[] {0})));
+      String checked = b.op("Where", negative, b.constant("past", Tensor.ofLongs(Shape.scalar(), new long[] {steps})),
+          small);
+      index = b.op("Expand", checked, b.constant("shape", Tensor.ofLongs(Shape.of(s.rank()), s.longDims())));
     }
     b.into(n.output(0), "GatherElements", Map.of("axis", new Attribute.Int(time)), n.input(0), index);
   }
