@@ -37,7 +37,7 @@ import org.junit.jupiter.api.TestFactory;
  * time as well. The conformance test runs the cases with every input at run time, where the
  * size-defining ones are refused. Every case here must pass.
  */
-class MiscNodeTest {
+public class MiscNodeTest {
   private static final Path NODE = Path.of("/usr/share/libonnx-testdata/data/node");
 
   /** (operator, input index) bound as constants. */
@@ -62,7 +62,7 @@ class MiscNodeTest {
   private static final CpuDevice DEVICE = new CpuDevice(2, 1 << 26);
 
   @TestFactory
-  Stream<DynamicTest> nodeCases() {
+  public Stream<DynamicTest> nodeCases() {
     Assumptions.assumeTrue(Files.isDirectory(NODE), NODE + " is missing (install libonnx-testdata)");
     Device device = device();
     return CASES.stream().map(c -> DynamicTest.dynamicTest(c,
@@ -70,7 +70,7 @@ class MiscNodeTest {
   }
 
   /** The device the cases run on; {@code MiscNodeEmulatedTest} runs them over the emulated CUDA driver. */
-  Device device() {
+  protected Device device() {
     return DEVICE;
   }
 
