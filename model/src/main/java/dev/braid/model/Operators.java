@@ -71,6 +71,18 @@ public final class Operators {
                   "ConvInteger", "QLinearMatMul", "QLinearConv")));
 
   /**
+   * Operators rewritten at load into operators of the sets above, or folded to constants: Shrink,
+   * LRN, ReverseSequence, MaxUnpool, Det (up to 4x4), DFT and STFT (as a MatMul against a host-built
+   * matrix), and EyeLike, the window functions and MelWeightMatrix (constants, whose sizes must be).
+   */
+  public static final Set<String> MISC =
+      Collections.unmodifiableSet(
+          new TreeSet<>(
+              Set.of(
+                  "Shrink", "LRN", "ReverseSequence", "MaxUnpool", "Det", "DFT", "STFT", "EyeLike",
+                  "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix")));
+
+  /**
    * For every supported operator that existed at opset 7, the oldest opset since which it has the
    * form it has at opset 7 (ONNX's docs/Changelog.md: the since-version of the operator's opset-7
    * version; AveragePool-7 only added {@code count_include_pad}, whose default 0 is AveragePool-1's
@@ -160,6 +172,7 @@ public final class Operators {
     all.addAll(LOSS);
     all.addAll(QUANTIZED);
     all.addAll(RECURRENT_AND_EINSUM);
+    all.addAll(MISC);
     SUPPORTED = Collections.unmodifiableSet(all);
   }
 

@@ -64,6 +64,10 @@ final class Canonicalizer {
     if (RecurrentDecompositions.append(n, g) || EinsumDecomposition.append(n, g)) {
       return;
     }
+    if (MiscDecompositions.applies(n)) {
+      MiscDecompositions.append(n, g);
+      return;
+    }
     switch (n.opType()) {
       case "Conv", "AveragePool", "LpPool" -> g.nodes.add(explicitPads(firstOutputOnly(n), g));
       case "MaxPool" -> g.nodes.add(explicitPads(n, g));

@@ -30,7 +30,8 @@ final class HostEvaluator {
       "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Min", "Max", "Mean", "Sum", "Mod", "Equal",
       "Less", "Greater", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Not", "Where", "IsNaN", "IsInf",
       "BitShift", "CastLike", "HardSigmoid", "HardSwish", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu",
-      "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Clip");
+      "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Clip",
+      "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix");
 
   /**
    * Evaluates {@code n} on constant inputs ({@code inputs.get(i)} is null for an omitted optional
@@ -58,6 +59,8 @@ final class HostEvaluator {
       case "Min", "Max", "Mean", "Sum" -> Elementwise.variadic(n, inputs, out);
       case "Where" -> Elementwise.where(x, inputs.get(1), inputs.get(2), out);
       case "Clip" -> clip(n, inputs, out);
+      case "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix" ->
+          MiscFolds.evaluate(n, inputs, out);
       case "Sqrt", "Relu", "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
           "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Not", "IsNaN", "IsInf",
           "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish",

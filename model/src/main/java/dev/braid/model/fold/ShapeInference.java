@@ -57,6 +57,8 @@ final class ShapeInference {
       case "BatchNormalization" -> batchNorm(n, v, out);
       case "RNN", "GRU", "LSTM" -> RecurrentDecompositions.outputs(n, v).get(0);
       case "Einsum" -> EinsumDecomposition.infer(n, v, out);
+      case "Shrink", "LRN", "ReverseSequence", "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow",
+          "MelWeightMatrix", "Det", "MaxUnpool", "DFT", "STFT" -> MiscShapes.infer(n, v, out);
       default -> LayoutShapes.infer(n, v, out);
     };
   }
