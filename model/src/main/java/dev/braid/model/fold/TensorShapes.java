@@ -32,6 +32,9 @@ final class TensorShapes {
     if (REDUCE.contains(op)) {
       return reduce(n, v, out);
     }
+    if (ResampleTables.interpolates(n)) {
+      return new ValueInfo(out, in(n, 0, v).dtype(), ResizeGeometry.of(n, in(n, 0, v).shape(), v::constant).output());
+    }
     if (IndexMaps.OPS.contains(op)) {
       IndexMap m = IndexMaps.of(n, 0, v);
       return new ValueInfo(out, in(n, 0, v).dtype(), m.output());
@@ -51,6 +54,7 @@ final class TensorShapes {
       case "ConvTranspose" -> new ValueInfo(out, in(n, 0, v).dtype(),
           ConvTransposeGeometry.of(n, in(n, 0, v).shape(), in(n, 1, v).shape()).output());
       case "OneHot" -> oneHot(n, v, out);
+      case "GridSample" -> gridSample(n, v, out);
       case "GatherElements" -> gatherElements(n, v, out);
       case "GatherND" -> gatherNd(n, v, out);
       case "ScatterND", "ScatterElements", "Scatter" -> scatter(n, v, out);
@@ -142,6 +146,16 @@ final class TensorShapes {
           + " resolves shapes when a model loads (TopK with a run-time k is not supported)");
     }
     return k.toLongs()[0];
+  }
+
+  /** GridSample (opset 16, 2-D): X [N, C, H, W] and grid [N, H_out, W_out, 2] give [N, C, H_out, W_out]. */
+  private static ValueInfo gridSample(Node n, Values v, String out) {
+    Shape x = in(n, 0, v).shape(), grid = in(n, 1, v).shape();
+    if (x.rank() != 4 || grid.rank() != 4 || grid.dim(3) != 2 || grid.dim(0) != x.dim(0)) {
+      throw new ModelException("GridSample takes X [N, C, H, W] and grid [N, H_out, W_out, 2] with one N, got " + x
+          + " and " + grid + (x.rank() != 4 ? " (Braid implements the 2-D form of opset 16)" : ""));
+    }
+    return new ValueInfo(out, in(n, 0, v).dtype(), Shape.of(x.dim(0), x.dim(1), grid.dim(1), grid.dim(2)));
   }
 
   private static ValueInfo oneHot(Node n, Values v, String out) {
