@@ -1,7 +1,7 @@
 // Interpolation kernels of issue 12: Resize/Upsample in modes linear and cubic (braid_resample_f32,
-// separable over per-axis tables built on the host at load) and GridSample (braid_grid_sample_f32,
-// ONNX opset 16's 2-D form). One thread per output element (BRAID_EW_FOR, 1024 per block); the
-// CPU references are dev.braid.device.cpu.InterpCpu.
+// separable over per-axis tables built on the host at load), GridSample (braid_grid_sample_f32,
+// ONNX opset 16's 2-D form) and RoiAlign (braid_roi_align_f32). One thread per output element
+// (BRAID_EW_FOR, 1024 per block); the CPU references are dev.braid.device.cpu.InterpCpu.
 #pragma once
 #include "common.cuh"
 #include "elementwise.cuh"
@@ -152,5 +152,70 @@ braid_grid_sample_f32(const float* __restrict__ x, const float* __restrict__ gri
       acc += cy[j] * rowSum;
     }
     y[e] = acc;
+  }
+}
+
+// RoiAlign: x [n, c, h, w], rois [r, 4] (x1, y1, x2, y2), batch [r] (integers as floats),
+// y [r, c, oh, ow]. The region geometry and sample positions in double, as ONNX's reference; a
+// batch index that is not an integer in [0, n) sets *status (element + 1).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_roi_align_f32(const float* __restrict__ x, const float* __restrict__ rois, const float* __restrict__ batch,
+                    float* __restrict__ y, long long total, int32_t n, int32_t c, int32_t h, int32_t w,
+                    int32_t oh, int32_t ow, int32_t samplingRatio, float spatialScale, int32_t halfPixel,
+                    int32_t isMax, int32_t* __restrict__ status) {
+  BRAID_EW_FOR(e, total) {
+    int pw = (int)(e % ow), ph = (int)((e / ow) % oh);
+    long long ch = (e / ((long long)ow * oh)) % c, r = e / ((long long)ow * oh * c);
+    float b = batch[r];
+    if (b != truncf(b) || b < 0.f || b >= (float)n) {
+      *status = (int32_t)(e + 1);
+      y[e] = 0.f;
+      continue;
+    }
+    double offset = halfPixel ? 0.5 : 0.0;
+    const float* q = rois + 4 * r;
+    double startW = (double)q[0] * spatialScale - offset, startH = (double)q[1] * spatialScale - offset;
+    double roiW = (double)q[2] * spatialScale - offset - startW, roiH = (double)q[3] * spatialScale - offset - startH;
+    if (!halfPixel) {
+      roiW = fmax(roiW, 1.0);
+      roiH = fmax(roiH, 1.0);
+    }
+    double binH = roiH / oh, binW = roiW / ow;
+    int gridH = samplingRatio > 0 ? samplingRatio : (int)ceil(roiH / oh);
+    int gridW = samplingRatio > 0 ? samplingRatio : (int)ceil(roiW / ow);
+    const float* plane = x + ((long long)b * c + ch) * (long long)h * w;
+    double acc = 0.0;
+    bool first = true;
+    for (int iy = 0; iy < gridH; iy++) {
+      double sy = startH + ph * binH + (iy + 0.5) * binH / gridH;
+      for (int ix = 0; ix < gridW; ix++) {
+        double sx = startW + pw * binW + (ix + 0.5) * binW / gridW;
+        double v = 0.0;
+        if (!(sy < -1.0 || sy > h || sx < -1.0 || sx > w)) {
+          double yy = fmax(sy, 0.0), xx = fmax(sx, 0.0);
+          int yl = (int)yy, xl = (int)xx, yh, xh;
+          if (yl >= h - 1) {
+            yh = yl = h - 1;
+            yy = yl;
+          } else {
+            yh = yl + 1;
+          }
+          if (xl >= w - 1) {
+            xh = xl = w - 1;
+            xx = xl;
+          } else {
+            xh = xl + 1;
+          }
+          double ly = yy - yl, lx = xx - xl, hy = 1.0 - ly, hx = 1.0 - lx;
+          double v1 = hy * hx * plane[(long long)yl * w + xl], v2 = hy * lx * plane[(long long)yl * w + xh];
+          double v3 = ly * hx * plane[(long long)yh * w + xl], v4 = ly * lx * plane[(long long)yh * w + xh];
+          v = isMax ? fmax(fmax(v1, v2), fmax(v3, v4)) : v1 + v2 + v3 + v4;
+        }
+        acc = isMax ? (first ? v : fmax(acc, v)) : acc + v;
+        first = false;
+      }
+    }
+    int count = gridH * gridW;
+    y[e] = (float)(isMax ? acc : acc / (count > 1 ? count : 1));
   }
 }

@@ -35,7 +35,7 @@ public final class Operators {
                   "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
                   "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization",
                   "GroupNormalization", "GlobalMaxPool", "LpPool", "Resize", "Upsample", "ConvTranspose",
-                  "GridSample")));
+                  "GridSample", "RoiAlign")));
 
   /**
    * The elementwise operators beyond the core set: unary math and activations, comparisons and

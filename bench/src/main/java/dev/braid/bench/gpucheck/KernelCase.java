@@ -111,6 +111,7 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       case "ConvTranspose2d" -> "braid_conv_transpose_f32";
       case "Resample" -> "braid_resample_f32";
       case "GridSample" -> "braid_grid_sample_f32";
+      case "RoiAlign" -> "braid_roi_align_f32";
       default -> throw new IllegalStateException("no CUDA kernel known for " + k);
     };
   }
@@ -144,6 +145,16 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
     if (kernel instanceof dev.braid.device.kernel.Resample r && arg == 1) {
       return resampleTable(r, rnd);
     }
+    if (kernel instanceof dev.braid.device.kernel.RoiAlign r && arg == 1) {
+      return regions(r, rnd);
+    }
+    if (kernel instanceof dev.braid.device.kernel.RoiAlign r && arg == 2) {
+      float[] b = new float[r.rois()];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = rnd.nextInt(r.n());
+      }
+      return b;
+    }
     int n = (int) (kernel.argBytes(arg) / 4);
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
@@ -170,6 +181,23 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       } else {
         v[i] = (float) u;
       }
+    }
+    return v;
+  }
+
+  /**
+   * RoiAlign's regions (x1, y1, x2, y2) in input pixels before the spatial scale: corners from a
+   * little outside the image to inside it, some regions thinner than a pixel.
+   */
+  private static float[] regions(dev.braid.device.kernel.RoiAlign r, SplittableRandom rnd) {
+    float[] v = new float[4 * r.rois()];
+    double s = r.spatialScale();
+    for (int i = 0; i < r.rois(); i++) {
+      double x1 = (rnd.nextDouble() * 1.2 - 0.1) * r.w() / s, y1 = (rnd.nextDouble() * 1.2 - 0.1) * r.h() / s;
+      v[4 * i] = (float) x1;
+      v[4 * i + 1] = (float) y1;
+      v[4 * i + 2] = (float) (x1 + rnd.nextDouble() * r.w() / s);
+      v[4 * i + 3] = (float) (y1 + rnd.nextDouble() * r.h() / s);
     }
     return v;
   }

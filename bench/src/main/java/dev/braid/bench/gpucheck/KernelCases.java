@@ -34,6 +34,7 @@ import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Remap;
 import dev.braid.device.kernel.Resample;
+import dev.braid.device.kernel.RoiAlign;
 import dev.braid.device.kernel.Scatter;
 import dev.braid.device.kernel.ScatterReduction;
 import dev.braid.device.kernel.TopK;
@@ -180,6 +181,10 @@ final class KernelCases {
             new GridSample(2, 3, 7, 9, 5, 6, mode, padding, align)));
       }
     }
+    c.add(KernelCase.single("roi align avg half pixel, 6 regions of 2x3x10x12, sampling 2",
+        new RoiAlign(2, 3, 10, 12, 6, 4, 5, 2, 1f, true, false)));
+    c.add(KernelCase.single("roi align max output half pixel, adaptive sampling, scale 0.5",
+        new RoiAlign(2, 3, 10, 12, 5, 3, 3, 0, 0.5f, false, true)));
     List<Integer> in3 = List.of(7, 9, 8), k3 = List.of(3, 2, 3), s3 = List.of(2, 1, 2), p3 = List.of(1, 0, 1);
     for (PoolNd.Kind kind : PoolNd.Kind.values()) {
       c.add(KernelCase.single("pool 3-D " + kind.name().toLowerCase(java.util.Locale.ROOT) + " 6x7x9x8",

@@ -55,6 +55,7 @@ final class TensorShapes {
           ConvTransposeGeometry.of(n, in(n, 0, v).shape(), in(n, 1, v).shape()).output());
       case "OneHot" -> oneHot(n, v, out);
       case "GridSample" -> gridSample(n, v, out);
+      case "RoiAlign" -> roiAlign(n, v, out);
       case "GatherElements" -> gatherElements(n, v, out);
       case "GatherND" -> gatherNd(n, v, out);
       case "ScatterND", "ScatterElements", "Scatter" -> scatter(n, v, out);
@@ -156,6 +157,21 @@ final class TensorShapes {
           + " and " + grid + (x.rank() != 4 ? " (Braid implements the 2-D form of opset 16)" : ""));
     }
     return new ValueInfo(out, in(n, 0, v).dtype(), Shape.of(x.dim(0), x.dim(1), grid.dim(1), grid.dim(2)));
+  }
+
+  /** RoiAlign: X [N, C, H, W], rois [R, 4] and batch_indices [R] give [R, C, output_height, output_width]. */
+  private static ValueInfo roiAlign(Node n, Values v, String out) {
+    Shape x = in(n, 0, v).shape(), rois = in(n, 1, v).shape(), idx = in(n, 2, v).shape();
+    if (x.rank() != 4 || rois.rank() != 2 || rois.dim(1) != 4 || idx.rank() != 1 || idx.dim(0) != rois.dim(0)) {
+      throw new ModelException("RoiAlign takes X [N, C, H, W], rois [R, 4] and batch_indices [R], got " + x + ", "
+          + rois + " and " + idx);
+    }
+    long oh = n.attributes().getInt("output_height", 1), ow = n.attributes().getInt("output_width", 1);
+    if (oh < 1 || ow < 1 || oh > Integer.MAX_VALUE || ow > Integer.MAX_VALUE) {
+      throw new ModelException("RoiAlign attributes 'output_height' and 'output_width' must be positive, got " + oh
+          + " and " + ow);
+    }
+    return new ValueInfo(out, in(n, 0, v).dtype(), Shape.of(rois.dim(0), x.dim(1), (int) oh, (int) ow));
   }
 
   private static ValueInfo oneHot(Node n, Values v, String out) {

@@ -94,6 +94,9 @@ final class CpuKernels {
     if (kernel instanceof dev.braid.device.kernel.GridSample g) {
       return InterpCpu.gridSample(g, args);
     }
+    if (kernel instanceof dev.braid.device.kernel.RoiAlign r) {
+      return InterpCpu.roiAlign(r, args);
+    }
     if (kernel instanceof Remap r) {
       return TensorCpu.remap(r, args);
     }

@@ -3,10 +3,11 @@ package dev.braid.device.cpu;
 import dev.braid.device.DeviceException;
 import dev.braid.device.kernel.GridSample;
 import dev.braid.device.kernel.Resample;
+import dev.braid.device.kernel.RoiAlign;
 
 /**
  * CPU references of the interpolation kernels (interp.cuh): {@link Resample} over its per-axis
- * tables, and {@link GridSample} as ONNX's reference computes it (coordinates in float32, the
+ * tables, and {@link GridSample} and {@link RoiAlign} as ONNX's reference computes them (coordinates in float32, the
  * weighted sums in double). Chunked over output elements; no two tasks write one element.
  */
 final class InterpCpu {
@@ -101,6 +102,70 @@ final class InterpCpu {
           acc += cy[j] * rowSum;
         }
         y[yo + e] = (float) acc;
+      }
+    });
+  }
+
+  static Work roiAlign(RoiAlign k, Args args) {
+    float[] x = args.array(0), rois = args.array(1), batch = args.array(2), y = args.array(3);
+    int xo = args.offset(0), ro = args.offset(1), bo = args.offset(2), yo = args.offset(3);
+    int c = k.c(), h = k.h(), w = k.w(), oh = k.outH(), ow = k.outW();
+    return Work.chunked(k.outputElements(), GRAIN, (from, to) -> {
+      for (int e = from; e < to; e++) {
+        int pw = e % ow, ph = (e / ow) % oh, ch = (e / (ow * oh)) % c, r = e / (ow * oh * c);
+        float b = batch[bo + r];
+        if (b != (int) b || b < 0 || b >= k.n()) {
+          throw new DeviceException(DeviceException.Reason.KERNEL_FAILED, k + ": batch index " + b + " of region " + r
+              + " is not an integer in [0, " + k.n() + ")");
+        }
+        double offset = k.halfPixel() ? 0.5 : 0;
+        int q = ro + 4 * r;
+        double startW = rois[q] * (double) k.spatialScale() - offset;
+        double startH = rois[q + 1] * (double) k.spatialScale() - offset;
+        double roiW = rois[q + 2] * (double) k.spatialScale() - offset - startW;
+        double roiH = rois[q + 3] * (double) k.spatialScale() - offset - startH;
+        if (!k.halfPixel()) {
+          roiW = Math.max(roiW, 1.0);
+          roiH = Math.max(roiH, 1.0);
+        }
+        double binH = roiH / oh, binW = roiW / ow;
+        int gridH = k.samplingRatio() > 0 ? k.samplingRatio() : (int) Math.ceil(roiH / oh);
+        int gridW = k.samplingRatio() > 0 ? k.samplingRatio() : (int) Math.ceil(roiW / ow);
+        int plane = xo + ((int) b * c + ch) * h * w;
+        double acc = 0;
+        boolean first = true;
+        for (int iy = 0; iy < gridH; iy++) {
+          double sy = startH + ph * binH + (iy + 0.5) * binH / gridH;
+          for (int ix = 0; ix < gridW; ix++) {
+            double sx = startW + pw * binW + (ix + 0.5) * binW / gridW;
+            double v;
+            if (sy < -1.0 || sy > h || sx < -1.0 || sx > w) {
+              v = 0;
+            } else {
+              double yy = Math.max(sy, 0), xx = Math.max(sx, 0);
+              int yl = (int) yy, xl = (int) xx, yh, xh;
+              if (yl >= h - 1) {
+                yh = yl = h - 1;
+                yy = yl;
+              } else {
+                yh = yl + 1;
+              }
+              if (xl >= w - 1) {
+                xh = xl = w - 1;
+                xx = xl;
+              } else {
+                xh = xl + 1;
+              }
+              double ly = yy - yl, lx = xx - xl, hy = 1 - ly, hx = 1 - lx;
+              double v1 = hy * hx * x[plane + yl * w + xl], v2 = hy * lx * x[plane + yl * w + xh];
+              double v3 = ly * hx * x[plane + yh * w + xl], v4 = ly * lx * x[plane + yh * w + xh];
+              v = k.max() ? Math.max(Math.max(v1, v2), Math.max(v3, v4)) : v1 + v2 + v3 + v4;
+            }
+            acc = k.max() ? (first ? v : Math.max(acc, v)) : acc + v;
+            first = false;
+          }
+        }
+        y[yo + e] = (float) (k.max() ? acc : acc / Math.max(gridH * gridW, 1));
       }
     });
   }

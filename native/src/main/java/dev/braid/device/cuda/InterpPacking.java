@@ -11,18 +11,20 @@ import dev.braid.device.cuda.PackedLaunch.Upload;
 import dev.braid.device.kernel.GridSample;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.Resample;
+import dev.braid.device.kernel.RoiAlign;
 import java.util.List;
 
 /**
  * The calls of the interpolation kernels (interp.cuh): {@link Resample} (braid_resample_f32, its
  * geometry in a BraidShape and a status word that fails the launch on a table index outside the
- * input) and {@link GridSample} (braid_grid_sample_f32). Neither has a grouped kernel.
+ * input), {@link GridSample} (braid_grid_sample_f32) and {@link RoiAlign} (braid_roi_align_f32,
+ * with a status word for a bad batch index). None has a grouped kernel.
  */
 final class InterpPacking {
   private InterpPacking() {}
 
   static boolean handles(Kernel k) {
-    return k instanceof Resample || k instanceof GridSample;
+    return k instanceof Resample || k instanceof GridSample || k instanceof RoiAlign;
   }
 
   static void pack(LaunchPacker.Builder b, KernelLaunch k) {
@@ -51,6 +53,18 @@ final class InterpPacking {
           new Ptr(b.addr(k, 1)), new Ptr(b.out(k)), new I64(g.outputElements()), new I32(g.c()), new I32(g.h()),
           new I32(g.w()), new I32(g.outH()), new I32(g.outW()), new I32(g.mode().ordinal()),
           new I32(g.padding().ordinal()), new I32(g.alignCorners() ? 1 : 0)));
+    } else if (kernel instanceof RoiAlign r) {
+      if (r.outputElements() == 0) {
+        return;
+      }
+      long status = b.take(4);
+      b.uploads.add(new Upload(status, new byte[4]));
+      b.checks.add(new StatusCheck(status, r + ": the batch index of output element (word - 1)'s region is not an"
+          + " integer in [0, " + r.n() + ")"));
+      b.elementwise("braid_roi_align_f32", r.outputElements(), List.of(new Ptr(b.addr(k, 0)), new Ptr(b.addr(k, 1)),
+          new Ptr(b.addr(k, 2)), new Ptr(b.out(k)), new I64(r.outputElements()), new I32(r.n()), new I32(r.c()),
+          new I32(r.h()), new I32(r.w()), new I32(r.outH()), new I32(r.outW()), new I32(r.samplingRatio()),
+          new F32(r.spatialScale()), new I32(r.halfPixel() ? 1 : 0), new I32(r.max() ? 1 : 0), new Ptr(status)));
     } else {
       throw new IllegalArgumentException("not an interpolation kernel: " + kernel);
     }

@@ -2,6 +2,7 @@ package dev.braid.device.exec;
 
 import dev.braid.device.kernel.GridSample;
 import dev.braid.device.kernel.Resample;
+import dev.braid.device.kernel.RoiAlign;
 import dev.braid.model.ModelException;
 import dev.braid.model.Node;
 import dev.braid.model.Shape;
@@ -18,7 +19,8 @@ import java.util.List;
  *   <li>in modes linear and cubic: one {@link Resample} over the tables
  *       {@link ResampleTables} computes at load (a constant of the plan), or an alias where every
  *       axis copies its input unchanged;
- *   <li>GridSample (opset 16, 4-D input): one {@link GridSample}.
+ *   <li>GridSample (opset 16, 4-D input): one {@link GridSample};
+ *   <li>RoiAlign (opsets 10, 16): one {@link RoiAlign}.
  * </ul>
  */
 final class InterpLowering {
@@ -65,6 +67,33 @@ final class InterpLowering {
       }
     }
     return true;
+  }
+
+  /**
+   * RoiAlign: X [N, C, H, W], rois [R, 4], batch_indices [R]; the output [R, C, output_height,
+   * output_width]. coordinate_transformation_mode is opset 16's (default half_pixel); the importer
+   * gives an opset-10 node, which has none, output_half_pixel.
+   */
+  static void roiAlign(Lowering l, Node n) {
+    Shape x = l.shape(n.input(0)), rois = l.shape(n.input(1)), idx = l.shape(n.input(2));
+    if (x.rank() != 4 || rois.rank() != 2 || rois.dim(1) != 4 || idx.rank() != 1 || idx.dim(0) != rois.dim(0)) {
+      throw new ModelException(n.describe() + ": RoiAlign takes X [N, C, H, W], rois [R, 4] and batch_indices [R],"
+          + " got " + x + ", " + rois + " and " + idx);
+    }
+    String mode = n.attributes().getString("mode", "avg");
+    if (!mode.equals("avg") && !mode.equals("max")) {
+      throw new ModelException(n.describe() + ": attribute 'mode' must be avg or max, got '" + mode + "'");
+    }
+    String transform = n.attributes().getString("coordinate_transformation_mode", "half_pixel");
+    if (!transform.equals("half_pixel") && !transform.equals("output_half_pixel")) {
+      throw new ModelException(n.describe() + ": attribute 'coordinate_transformation_mode' must be half_pixel or"
+          + " output_half_pixel, got '" + transform + "'");
+    }
+    Shape y = l.shape(n.output(0));
+    RoiAlign k = new RoiAlign(x.dim(0), x.dim(1), x.dim(2), x.dim(3), rois.dim(0), y.dim(2), y.dim(3),
+        (int) n.attributes().getInt("sampling_ratio", 0), n.attributes().getFloat("spatial_scale", 1f),
+        transform.equals("half_pixel"), mode.equals("max"));
+    l.emit(n, k, n.input(0), n.input(1), n.input(2), n.output(0));
   }
 
   static void gridSample(Lowering l, Node n) {

@@ -16,7 +16,7 @@ public sealed interface Kernel
         ReduceMean, Transpose, Concat, Gather, BatchNorm, Copy, Where,
         Reduce, AlongAxis, TopK, Remap, GatherElements, GatherNd, Scatter, OneHot, PoolNd,
         ConvTranspose2d,
-        Resample, GridSample {
+        Resample, GridSample, RoiAlign {
   /** Argument names, inputs then outputs, for messages and launch validation. */
   List<String> argNames();
 

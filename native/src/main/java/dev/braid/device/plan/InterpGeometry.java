@@ -3,6 +3,7 @@ package dev.braid.device.plan;
 import dev.braid.device.kernel.GridSample;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.Resample;
+import dev.braid.device.kernel.RoiAlign;
 
 /**
  * Launch geometry of the interpolation kernels (interp.cuh): one thread per output element, 1024
@@ -14,11 +15,12 @@ final class InterpGeometry {
 
   static final int RESAMPLE_REGISTERS = 39;
   static final int GRID_SAMPLE_REGISTERS = 62;
+  static final int ROI_ALIGN_REGISTERS = 48;
   private static final int THREADS = 256;
   private static final int ELEMENTS_PER_BLOCK = THREADS * KernelGeometry.ELEMENTS_PER_THREAD;
 
   static boolean handles(Kernel k) {
-    return k instanceof Resample || k instanceof GridSample;
+    return k instanceof Resample || k instanceof GridSample || k instanceof RoiAlign;
   }
 
   static LaunchGeometry of(Kernel k) {
@@ -27,6 +29,9 @@ final class InterpGeometry {
     }
     if (k instanceof GridSample g) {
       return flat(g.outputElements(), GRID_SAMPLE_REGISTERS);
+    }
+    if (k instanceof RoiAlign r) {
+      return flat(r.outputElements(), ROI_ALIGN_REGISTERS);
     }
     throw new IllegalArgumentException("no interpolation geometry for " + k);
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.kernel.GridSample;
 import dev.braid.device.kernel.Resample;
+import dev.braid.device.kernel.RoiAlign;
 import dev.braid.model.Attribute;
 import dev.braid.model.Attributes;
 import dev.braid.model.ModelException;
@@ -136,6 +137,26 @@ class InterpKernelsTest {
   }
 
   @Test
+  void antialiasStretchesTheLinearKernelWhenDownsampling() {
+    // scale 1/2, half_pixel: x_ori = 0.5, 2.5; the triangle of width 2 / scale covers taps -1..2
+    // relative to the one below, weights (0.25, 0.75, 0.75, 0.25) / 2
+    Map<String, Attribute> a = attrs("mode", "linear", "antialias", 1);
+    float[] y = resize(RAMP, Shape.of(1, 4), a, null, new float[] {1, 0.5f}, null);
+    assertArrayEquals(new float[] {1.75f, 5.75f}, y, 1e-6f);
+  }
+
+  @Test
+  void upsampleLinearIsAsymmetric() {
+    // Upsample (opset 7: scales as an attribute): x_ori = i / 2, the last clamped to x[3]
+    Node n = new Node("u", "Upsample", List.of("X"), List.of("Y"), Attributes.of(Map.of("mode",
+        new Attribute.Str("linear"), "scales", new Attribute.Floats(new float[] {1, 2}))));
+    ResampleTables t = ResampleTables.of(n, Shape.of(1, 4), v -> null);
+    float[] y = Harness.run(DEVICE, new Resample(Shape.of(1, 4), t.output(), List.of(t.taps()[0], t.taps()[1]), 0f),
+        new float[] {1, 2, 3, 4}, t.table());
+    assertArrayEquals(new float[] {1, 1.5f, 2, 2.5f, 3, 3.5f, 4, 4}, y, 1e-6f);
+  }
+
+  @Test
   void runTimeScalesAreRefusedNamingTheInput() {
     Node n = new Node("r", "Resize", List.of("X", "roi", "scales"), List.of("Y"), Attributes.of(attrs("mode", "cubic")));
     ModelException e = assertThrows(ModelException.class, () -> ResampleTables.of(n, Shape.of(1, 4), v -> null));
@@ -158,6 +179,26 @@ class InterpKernelsTest {
     assertEquals(384L * 16 * 5, r.flops());
     assertEquals(4L * (96 + r.tableElements()), r.bytesRead());
     assertEquals(4L * 384, r.bytesWritten());
+  }
+
+  @Test
+  void roiAlignAveragesAndMaximizesBilinearSamples() {
+    // X 1x1x3x3 = 0..8 (value = 3y + x, linear, so a bilinear sample is 3y + x at its position)
+    float[] x = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    // output_half_pixel, region (0, 0)-(2, 2), one 1x1 bin, 2x2 samples at 0.5 and 1.5: mean 3 * 1 + 1 = 4
+    RoiAlign avg = new RoiAlign(1, 1, 3, 3, 1, 1, 1, 2, 1f, false, false);
+    assertEquals(4f, Harness.run(DEVICE, avg, x, new float[] {0, 0, 2, 2}, new float[] {0})[0], 1e-6f);
+    // half_pixel shifts by -0.5: samples at 0 and 1 on both axes, mean 3 * 0.5 + 0.5 = 2
+    RoiAlign half = new RoiAlign(1, 1, 3, 3, 1, 1, 1, 2, 1f, true, false);
+    assertEquals(2f, Harness.run(DEVICE, half, x, new float[] {0, 0, 2, 2}, new float[] {0})[0], 1e-6f);
+    // max takes, per sample, the largest weighted corner: at (1.5, 1.5) each corner weighs 1/4, the
+    // largest 8/4 = 2; the samples at 0.5 give at most 4/4 = 1... so 2
+    RoiAlign max = new RoiAlign(1, 1, 3, 3, 1, 1, 1, 2, 1f, false, true);
+    assertEquals(2f, Harness.run(DEVICE, max, x, new float[] {0, 0, 2, 2}, new float[] {0})[0], 1e-6f);
+    // a batch index outside [0, n) fails the launch
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> Harness.run(DEVICE, avg, x, new float[] {0, 0, 2, 2}, new float[] {1}));
+    assertTrue(e.getCause().getMessage().contains("batch index 1.0"), e.getCause().getMessage());
   }
 
   private static float gridSample(GridSample.Mode mode, GridSample.Padding padding, boolean align, float gx, float gy) {

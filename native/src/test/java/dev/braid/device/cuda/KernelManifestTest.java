@@ -42,7 +42,7 @@ class KernelManifestTest {
       // ConvTranspose, a direct gather per output element (issue 12)
       "braid_conv_transpose_f32",
       // Resize/Upsample linear and cubic over per-axis tables, GridSample (interp.cuh, issue 12)
-      "braid_resample_f32", "braid_grid_sample_f32");
+      "braid_resample_f32", "braid_grid_sample_f32", "braid_roi_align_f32");
 
   @Test
   void committedFatbinHashMatchesTheSourcesAndFlags() throws Exception {
