@@ -33,6 +33,7 @@ final class TensorShapes {
       return reduce(n, v, out);
     }
     if (ResampleTables.interpolates(n)) {
+      requireFloating(n, in(n, 0, v).dtype(), "mode '" + n.attributes().getString("mode", "") + "'");
       return new ValueInfo(out, in(n, 0, v).dtype(), ResizeGeometry.of(n, in(n, 0, v).shape(), v::constant).output());
     }
     if (IndexMaps.OPS.contains(op)) {
@@ -156,7 +157,22 @@ final class TensorShapes {
       throw new ModelException("GridSample takes X [N, C, H, W] and grid [N, H_out, W_out, 2] with one N, got " + x
           + " and " + grid + (x.rank() != 4 ? " (Braid implements the 2-D form of opset 16)" : ""));
     }
+    if (!n.attributes().getString("mode", "bilinear").equals("nearest")) {
+      requireFloating(n, in(n, 0, v).dtype(), "mode '" + n.attributes().getString("mode", "bilinear") + "'");
+    }
     return new ValueInfo(out, in(n, 0, v).dtype(), Shape.of(x.dim(0), x.dim(1), grid.dim(1), grid.dim(2)));
+  }
+
+  /**
+   * Interpolation makes values between the input's: for an integer tensor ONNX leaves the
+   * conversion back to the implementation (truncating or rounding), so Braid refuses it rather
+   * than pick one.
+   */
+  private static void requireFloating(Node n, DType dtype, String what) {
+    if (!dtype.isFloating()) {
+      throw new ModelException(n.opType() + " " + what + " interpolates; Braid interpolates floating-point tensors"
+          + " only, got " + dtype.onnxName());
+    }
   }
 
   /** RoiAlign: X [N, C, H, W], rois [R, 4] and batch_indices [R] give [R, C, output_height, output_width]. */
@@ -166,6 +182,7 @@ final class TensorShapes {
       throw new ModelException("RoiAlign takes X [N, C, H, W], rois [R, 4] and batch_indices [R], got " + x + ", "
           + rois + " and " + idx);
     }
+    requireFloating(n, in(n, 0, v).dtype(), "of X");
     long oh = n.attributes().getInt("output_height", 1), ow = n.attributes().getInt("output_width", 1);
     if (oh < 1 || ow < 1 || oh > Integer.MAX_VALUE || ow > Integer.MAX_VALUE) {
       throw new ModelException("RoiAlign attributes 'output_height' and 'output_width' must be positive, got " + oh
