@@ -99,6 +99,10 @@ public record ResampleTables(Shape input, Shape output, int[] taps, float[] tabl
         idx[i] = at;
       }
       taps[d] = most;
+      if ((long) total + 2L * w.length * most > Integer.MAX_VALUE) {
+        throw new ModelException(n.opType() + ": the interpolation tables would exceed 2^31 - 1 entries (axis " + d
+            + ": " + w.length + " outputs of " + most + " taps)");
+      }
       float[] row = new float[w.length * most * 2];
       for (int i = 0; i < w.length; i++) {
         int base = i * most * 2, t = 0;

@@ -4,6 +4,7 @@ import dev.braid.model.ModelException;
 import dev.braid.model.Node;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
+import java.util.Arrays;
 import java.util.function.Function;
 
 /**
@@ -94,11 +95,11 @@ public record ResizeGeometry(String mode, String transform, Shape input, Shape o
     }
     long[] out = x.longDims();
     double[] scale = new double[rank];
-    java.util.Arrays.fill(scale, 1.0);
+    Arrays.fill(scale, 1.0);
     double[] roiStart = roi == null ? null : new double[rank];
     double[] roiEnd = roi == null ? null : new double[rank];
     if (roi != null) {
-      java.util.Arrays.fill(roiEnd, 1.0);
+      Arrays.fill(roiEnd, 1.0);
       for (int i = 0; i < listed; i++) {
         roiStart[axes[i]] = roi[i];
         roiEnd[axes[i]] = roi[listed + i];
