@@ -130,6 +130,74 @@ public record ResampleTables(Shape input, Shape output, int[] taps, float[] tabl
     return new ResampleTables(x, g.output(), taps, table, n.attributes().getFloat("extrapolation_value", 0f));
   }
 
+  /** These tables applied to a constant {@code x} (host folding): the CPU kernel's arithmetic. */
+  public Tensor apply(Tensor x) {
+    if (!x.shape().equals(input)) {
+      throw new IllegalArgumentException("ResampleTables over " + input + " applied to a tensor of shape " + x.shape());
+    }
+    float[] y = new float[output.size()];
+    resample(input.dims(), output.dims(), taps, fill, table, 0, x.floats(), 0, y, 0, 0, y.length);
+    return Tensor.ofFloats(x.dtype(), output, y);
+  }
+
+  /**
+   * Output elements {@code [from, to)} of a resampling of {@code x} (from {@code xo}) into
+   * {@code y} (from {@code yo}) over tables laid out as this class's (from {@code tableOffset}),
+   * in double: the reference that CpuDevice's kernel and host folding share. A row whose first
+   * index is negative gives {@code fill}; a pair of weight 0 is skipped.
+   *
+   * @throws IllegalArgumentException for an index that is not an integer inside its axis
+   */
+  public static void resample(int[] inDims, int[] outDims, int[] taps, float fill, float[] table, int tableOffset,
+      float[] x, int xo, float[] y, int yo, int from, int to) {
+    int rank = outDims.length;
+    int[] offsets = new int[rank], strides = new int[rank], row = new int[rank];
+    long combos = 1;
+    for (int d = 0, at = tableOffset; d < rank; at += 2 * outDims[d] * taps[d], d++) {
+      offsets[d] = at;
+      combos *= taps[d];
+    }
+    for (int d = rank - 1, s = 1; d >= 0; s *= inDims[d], d--) {
+      strides[d] = s;
+    }
+    for (int e = from; e < to; e++) {
+      int rem = e;
+      boolean outside = false;
+      for (int d = rank - 1; d >= 0; d--) {
+        int c = rem % outDims[d];
+        rem /= outDims[d];
+        row[d] = offsets[d] + 2 * c * taps[d];
+        outside |= table[row[d]] < 0;
+      }
+      if (outside) {
+        y[yo + e] = fill;
+        continue;
+      }
+      double acc = 0;
+      for (long t = 0; t < combos; t++) {
+        long r = t;
+        double w = 1;
+        int off = 0;
+        for (int d = rank - 1; d >= 0; d--) {
+          int tap = (int) (r % taps[d]);
+          r /= taps[d];
+          float idx = table[row[d] + 2 * tap];
+          int i = (int) idx;
+          if (i != idx || i < 0 || i >= inDims[d]) {
+            throw new IllegalArgumentException("table index " + idx + " of axis " + d + " outside [0, " + inDims[d]
+                + ")");
+          }
+          w *= table[row[d] + 2 * tap + 1];
+          off += i * strides[d];
+        }
+        if (w != 0) {
+          acc += w * x[xo + off];
+        }
+      }
+      y[yo + e] = (float) acc;
+    }
+  }
+
   /** Where axis {@code d}'s rows start in {@link #table}. */
   public int offset(int d) {
     int at = 0;

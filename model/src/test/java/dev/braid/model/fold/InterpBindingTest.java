@@ -59,6 +59,25 @@ class InterpBindingTest {
   }
 
   @Test
+  void aResizeOfAConstantFoldsOnTheHost() {
+    // linear half_pixel x2 of (1, 2, 3, 4): the edges clamp, between them quarter steps
+    GraphProto g = GraphProto.newBuilder()
+        .addInput(value("z", FLOAT, 1L, 8L))
+        .addInitializer(floats("c", dims(1, 4), 1, 2, 3, 4))
+        .addInitializer(floats("roi", dims(0)))
+        .addInitializer(floats("scales", dims(2), 1, 2))
+        .addNode(node("Resize", "r", in("c", "roi", "scales"), in("up"), strAttr("mode", "linear")))
+        .addNode(node("Add", "add", in("up", "z"), in("y")))
+        .addOutput(value("y", FLOAT, 1L, 8L))
+        .build();
+    ModelGraph m = load(13, g).bind(1);
+    assertEquals(1, m.nodes().size());
+    float[] folded = m.constant(m.nodes().get(0).input(0)).floats();
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 1.25f, 1.75f, 2.25f, 2.75f, 3.25f, 3.75f, 4},
+        folded, 1e-6f);
+  }
+
+  @Test
   void gridSampleAndRoiAlignShapes() {
     GraphProto g = GraphProto.newBuilder()
         .addInput(value("x", FLOAT, 2L, 3L, 5L, 6L))

@@ -4,6 +4,7 @@ import dev.braid.device.DeviceException;
 import dev.braid.device.kernel.GridSample;
 import dev.braid.device.kernel.Resample;
 import dev.braid.device.kernel.RoiAlign;
+import dev.braid.model.fold.ResampleTables;
 
 /**
  * CPU references of the interpolation kernels (interp.cuh): {@link Resample} over its per-axis
@@ -15,54 +16,17 @@ final class InterpCpu {
 
   private static final int GRAIN = 1 << 12;
 
+  /** {@link ResampleTables#resample}, the arithmetic host folding shares, chunked. */
   static Work resample(Resample k, Args args) {
     float[] x = args.array(0), table = args.array(1), y = args.array(2);
     int xo = args.offset(0), to0 = args.offset(1), yo = args.offset(2);
-    int rank = k.output().rank();
-    int[] outDims = k.output().dims(), inDims = k.input().dims(), strides = k.input().strides();
-    int[] taps = new int[rank], offsets = new int[rank];
-    for (int d = 0, at = 0; d < rank; at += 2 * outDims[d] * taps[d], d++) {
-      taps[d] = k.taps().get(d);
-      offsets[d] = at;
-    }
-    long combos = k.tapsPerOutput();
+    int[] inDims = k.input().dims(), outDims = k.output().dims();
+    int[] taps = k.taps().stream().mapToInt(Integer::intValue).toArray();
     return Work.chunked(k.output().size(), GRAIN, (from, to) -> {
-      int[] row = new int[rank];
-      for (int e = from; e < to; e++) {
-        int rem = e;
-        boolean outside = false;
-        for (int d = rank - 1; d >= 0; d--) {
-          int c = rem % outDims[d];
-          rem /= outDims[d];
-          row[d] = to0 + offsets[d] + 2 * c * taps[d];
-          outside |= table[row[d]] < 0;
-        }
-        if (outside) {
-          y[yo + e] = k.fill();
-          continue;
-        }
-        double acc = 0;
-        for (long t = 0; t < combos; t++) {
-          long r = t;
-          double w = 1;
-          int off = 0;
-          for (int d = rank - 1; d >= 0; d--) {
-            int tap = (int) (r % taps[d]);
-            r /= taps[d];
-            float idx = table[row[d] + 2 * tap];
-            int i = (int) idx;
-            if (i != idx || i < 0 || i >= inDims[d]) {
-              throw new DeviceException(DeviceException.Reason.KERNEL_FAILED, k + ": table index " + idx + " of axis "
-                  + d + " outside [0, " + inDims[d] + ")");
-            }
-            w *= table[row[d] + 2 * tap + 1];
-            off += i * strides[d];
-          }
-          if (w != 0) {
-            acc += w * x[xo + off];
-          }
-        }
-        y[yo + e] = (float) acc;
+      try {
+        ResampleTables.resample(inDims, outDims, taps, k.fill(), table, to0, x, xo, y, yo, from, to);
+      } catch (IllegalArgumentException e) {
+        throw new DeviceException(DeviceException.Reason.KERNEL_FAILED, k + ": " + e.getMessage());
       }
     });
   }
