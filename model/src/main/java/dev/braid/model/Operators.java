@@ -34,7 +34,8 @@ public final class Operators {
                   "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "GatherElements",
                   "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
                   "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization",
-                  "GroupNormalization", "GlobalMaxPool", "LpPool", "Resize", "Upsample", "ConvTranspose")));
+                  "GroupNormalization", "GlobalMaxPool", "LpPool", "Resize", "Upsample", "ConvTranspose",
+                  "GridSample", "RoiAlign")));
 
   /**
    * The elementwise operators beyond the core set: unary math and activations, comparisons and

@@ -1,6 +1,7 @@
 package dev.braid.model.onnx;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.braid.model.Attribute;
 import dev.braid.model.Attributes;
 import dev.braid.model.DType;
 import dev.braid.model.ModelException;
@@ -160,6 +161,13 @@ public final class OnnxImporter {
     }
     Attributes attributes = AttributeDecoder.decode(p.getAttributeList(), source,
         "node '" + name + "' (" + p.getOpType() + ")");
+    if (p.getOpType().equals("RoiAlign") && opset < 16 && !attributes.has("coordinate_transformation_mode")) {
+      // Opset 10's RoiAlign has no such attribute and computes what opset 16 calls output_half_pixel,
+      // while opset 16's default is half_pixel: the node carries the form it was exported in.
+      Map<String, Attribute> withMode = new LinkedHashMap<>(attributes.asMap());
+      withMode.put("coordinate_transformation_mode", new Attribute.Str("output_half_pixel"));
+      attributes = Attributes.of(withMode);
+    }
     return new Node(name, p.getOpType(), p.getInputList(), p.getOutputList(), attributes);
   }
 
