@@ -35,7 +35,7 @@ class BraidAdminProtoTest {
     assertEquals("address=1 status=2 roles=3 drain_state=4", fields(NodeStatus.getDescriptor()));
     assertEquals("gpu_id=1 node_address=2 ordinal=3 device=4 memory_total_bytes=5 memory_allocated_bytes=6 policy=7 "
             + "queue_depth=8 predicted_queue_ms=9 utilisation=10 slo_attainment=11 completed=12 failed=13 draining=14 "
-            + "healthy=15 unhealthy_reason=16 models=17",
+            + "healthy=15 unhealthy_reason=16 models=17 restarts=18",
         fields(GpuStatus.getDescriptor()));
     assertEquals("name=1 version=2 weights_bytes=3 request_ms=4 max_batch_size=5", fields(GpuModel.getDescriptor()));
     assertEquals("name=1 version=2 state=3 replica_gpu_ids=4 reason=5", fields(ModelStatus.getDescriptor()));
