@@ -183,14 +183,6 @@ public record ResizeGeometry(String mode, String transform, Shape input, Shape o
   }
 
   private static float[] floats(Node n, int input, String role, Function<String, Tensor> constant) {
-    if (!n.hasInput(input)) {
-      throw new ModelException(role + " (input " + input + ") is required but not given");
-    }
-    Tensor t = constant.apply(n.input(input));
-    if (t == null) {
-      throw new ModelException(role + " (input " + input + ", '" + n.input(input) + "') must be a constant:"
-          + " the output shape depends on it and Braid resolves shapes when a model loads");
-    }
-    return t.toFloats();
+    return IndexMaps.constantInput(n, input, role, constant).toFloats();
   }
 }
