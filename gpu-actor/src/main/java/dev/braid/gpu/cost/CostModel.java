@@ -5,6 +5,7 @@ import dev.braid.device.plan.KernelOp;
 import dev.braid.device.plan.KernelPlan;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,8 +38,11 @@ import java.util.OptionalLong;
  * the CPU, members run one after another: overhead once plus the sum of bodies.
  *
  * <p><b>Cached per plan.</b> The scheduler asks for the remaining time of every job on every
- * event; each plan's op times and their suffix sums are therefore kept per (model, batch size),
- * for the plan object last asked about, and dropped when one of its ops is recorded.
+ * event; each plan's op times and their suffix sums are therefore kept per plan object (compared
+ * by identity) under its (model, batch size), and all of a (model, batch size)'s are dropped when
+ * one of its ops is recorded. The engine has one plan object per model and batch size; a caller
+ * that has several (the scheduler benchmark's plan suffixes) gets one entry each instead of
+ * recomputing every roofline whenever it alternates between them.
  */
 public final class CostModel {
   /**
@@ -59,7 +63,7 @@ public final class CostModel {
   private final Optional<GpuSpec> gpu;
   private final long launchOverheadNanos;
   private final Map<Key, Double> measuredNanos = new HashMap<>();
-  private final Map<PlanKey, PlanTimes> planTimes = new HashMap<>();
+  private final Map<PlanKey, Map<KernelPlan, long[]>> planTimes = new HashMap<>();
 
   /**
    * @param gpu the device's limits, or empty for the CPU
@@ -124,17 +128,18 @@ public final class CostModel {
 
   /** Suffix sums of the plan's op times: entry {@code i} is ops {@code i} to the end, the last 0. */
   private long[] times(KernelPlan plan) {
-    PlanKey key = new PlanKey(plan.model(), plan.batchSize());
-    PlanTimes cached = planTimes.get(key);
-    if (cached != null && cached.plan == plan) {
-      return cached.suffixNanos;
+    Map<KernelPlan, long[]> ofKey = planTimes.computeIfAbsent(new PlanKey(plan.model(), plan.batchSize()),
+        k -> new IdentityHashMap<>());
+    long[] cached = ofKey.get(plan);
+    if (cached != null) {
+      return cached;
     }
     long[] suffix = new long[plan.size() + 1];
     for (int i = plan.size() - 1; i >= 0; i--) {
       Double m = measuredNanos.get(new Key(plan.model(), plan.batchSize(), i));
       suffix[i] = suffix[i + 1] + (m != null ? Math.round(m) : rooflineNanos(plan.op(i)));
     }
-    planTimes.put(key, new PlanTimes(plan, suffix));
+    ofKey.put(plan, suffix);
     return suffix;
   }
 
@@ -248,7 +253,4 @@ public final class CostModel {
   private record Key(String model, int batchSize, int opIndex) {}
 
   private record PlanKey(String model, int batchSize) {}
-
-  /** {@code plan} (compared by identity) and its suffix sums. */
-  private record PlanTimes(KernelPlan plan, long[] suffixNanos) {}
 }
