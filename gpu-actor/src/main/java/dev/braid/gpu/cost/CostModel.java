@@ -93,6 +93,18 @@ public final class CostModel {
     return launchOverheadNanos;
   }
 
+  /**
+   * The host launch path's time for one launch of {@code ops} kernels (an estimate): one launch
+   * overhead per driver call, one call for a single kernel and two for a super-kernel (the upload
+   * of its problem table, then the call), as the CUDA device issues them.
+   */
+  public long hostNanos(int ops) {
+    if (ops < 1) {
+      throw new IllegalArgumentException("a launch has at least one op, got " + ops);
+    }
+    return ops == 1 ? launchOverheadNanos : 2 * launchOverheadNanos;
+  }
+
   /** Records one measured launch-to-completion duration of op {@code opIndex} of {@code model}. */
   public void record(String model, int batchSize, int opIndex, long nanos) {
     Objects.requireNonNull(model, "model");

@@ -53,6 +53,13 @@ public interface SchedulingView {
    */
   int mostUrgentPriority();
 
+  /**
+   * How far the host's launch path is booked ahead of now by the launches planned so far, by the
+   * scheduler's estimate ({@link CostModel#hostNanos} per launch, one after another); 0 when it
+   * is expected idle.
+   */
+  long launchPathBacklogNanos();
+
   /** Launches in flight whose jobs are of a less urgent level than {@link #mostUrgentPriority()}. */
   int lessUrgentInFlight();
 }

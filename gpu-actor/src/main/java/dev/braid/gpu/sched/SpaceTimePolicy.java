@@ -24,7 +24,11 @@ import java.util.Optional;
  * kernel can be preempted, so a best-effort kernel beside a critical one holds SMs its blocks
  * wait for); groups led by a job past the aging threshold are exempt, so nothing starves. It goes on until no usable slot or no ready op is
  * left: apart from held groups and the streams kept for a more urgent level, every free slot is
- * used.
+ * used. With {@link SchedulerConfig#launchPathBacklog()} set, it also stops once the host's launch
+ * path is booked that far ahead ({@link SchedulingView#launchPathBacklogNanos()}): the groups
+ * left would only queue on the host, so they wait in the ready set instead, where the ops that
+ * become ready meanwhile join them, and the policy asks to plan again when the path has drained
+ * to the limit ({@link #wakeNanos()}).
  */
 final class SpaceTimePolicy implements SchedulingPolicy {
   static final String NAME = "space-time";
@@ -38,6 +42,8 @@ final class SpaceTimePolicy implements SchedulingPolicy {
   /** Scratch of {@link #groups}, per ready op: already in a group. Reused: a decision's own. */
   private boolean[] placed = new boolean[64];
   private final List<OpRef> candidates = new ArrayList<>();
+  /** See {@link #wakeNanos()}: set by the last decision. */
+  private long wakeNanos = Long.MAX_VALUE;
 
   @Override
   public String name() {
@@ -55,11 +61,19 @@ final class SpaceTimePolicy implements SchedulingPolicy {
     int launches = 0;
     int lessUrgent = view.lessUrgentInFlight();
     long agingNanos = view.config().agingThreshold().toNanos();
+    long backlogLimit = view.config().launchPathBacklog().toNanos();
+    long backlog = view.launchPathBacklogNanos();
+    wakeNanos = Long.MAX_VALUE;
     for (int g = 0; g < groups.size() && launches < slots.length; g++) {
       HoldRule.Hold hold = holds == null ? null : holds.get(g);
       if (hold != null) {
         out.add(Decision.hold(groups.get(g), hold.untilNanos()));
         continue;
+      }
+      if (backlogLimit > 0 && backlog >= backlogLimit) {
+        // the host would only queue it: it waits, gathering partners, until the path drains
+        wakeNanos = view.nowNanos() + backlog - backlogLimit + 1;
+        break;
       }
       OpRef lead = groups.get(g).get(0);
       boolean mostUrgentLevel = lead.job().priority() <= view.mostUrgentPriority();
@@ -75,9 +89,15 @@ final class SpaceTimePolicy implements SchedulingPolicy {
           lessUrgent++;
         }
         out.add(new Decision(groups.get(g), slots[slot]));
+        backlog += view.cost().hostNanos(groups.get(g).size());
       }
     }
     return out;
+  }
+
+  @Override
+  public long wakeNanos() {
+    return wakeNanos;
   }
 
   /** Works out the stream order and the reserved streams once per configuration. */

@@ -66,6 +66,8 @@ public final class SpaceTimeScheduler {
   private final View view;
   private long nextLaunchId = 1;
   private long holdWakeNanos = Long.MAX_VALUE;
+  /** When the host's launch path is expected free of the launches planned so far. */
+  private long launchPathFreeNanos = Long.MIN_VALUE;
   private long holds;
 
   public SpaceTimeScheduler(SchedulerConfig config, CostModel cost, SchedulingPolicy policy) {
@@ -145,6 +147,7 @@ public final class SpaceTimeScheduler {
         continue;
       }
       PlannedLaunch launch = new PlannedLaunch(nextLaunchId++, d.ops(), d.stream(), window(d.ops(), nowNanos));
+      launchPathFreeNanos = Math.max(nowNanos, launchPathFreeNanos) + cost.hostNanos(d.ops().size());
       inFlight.put(launch.launchId(), launch);
       launchesPerStream[d.stream()]++;
       for (OpRef o : d.ops()) {
@@ -154,7 +157,17 @@ public final class SpaceTimeScheduler {
       }
       planned.add(launch);
     }
+    holdWakeNanos = Math.min(holdWakeNanos, policy.wakeNanos());
     return planned;
+  }
+
+  /**
+   * How far the host's launch path is booked ahead of {@code nowNanos} by the launches planned so
+   * far, each taking {@link CostModel#hostNanos} after the previous one (an estimate: the device
+   * does not say when it issued a launch); 0 when it is expected idle.
+   */
+  public long launchPathBacklogNanos(long nowNanos) {
+    return launchPathFreeNanos <= nowNanos ? 0 : launchPathFreeNanos - nowNanos;
   }
 
   /**
@@ -248,11 +261,17 @@ public final class SpaceTimeScheduler {
     public int lessUrgentInFlight() {
       return lessUrgent;
     }
+
+    @Override
+    public long launchPathBacklogNanos() {
+      return SpaceTimeScheduler.this.launchPathBacklogNanos(nowNanos);
+    }
   }
 
   /**
    * When the owner must call {@link #plan} again at the latest: the earliest end of a hold the
-   * last {@link #plan} decided, or {@link Long#MAX_VALUE} when it decided none.
+   * last {@link #plan} decided or of a wait its policy asked for ({@link
+   * SchedulingPolicy#wakeNanos()}), or {@link Long#MAX_VALUE} when there is none.
    */
   public long holdWakeNanos() {
     return holdWakeNanos;
