@@ -64,6 +64,9 @@ public final class CostModel {
   private final long launchOverheadNanos;
   private final Map<Key, Double> measuredNanos = new HashMap<>();
   private final Map<PlanKey, Map<KernelPlan, long[]>> planTimes = new HashMap<>();
+  /** The plan last asked about and its suffix sums: a policy asks about one op several times in a row. */
+  private KernelPlan lastPlan;
+  private long[] lastSuffixNanos;
 
   /**
    * @param gpu the device's limits, or empty for the CPU
@@ -115,6 +118,8 @@ public final class CostModel {
     measuredNanos.merge(new Key(model, batchSize, opIndex), (double) nanos,
         (old, sample) -> old + SMOOTHING_WEIGHT * (sample - old));
     planTimes.remove(new PlanKey(model, batchSize));
+    lastPlan = null;
+    lastSuffixNanos = null;
   }
 
   /** The smoothed measurement, if the op was ever measured. */
@@ -140,6 +145,16 @@ public final class CostModel {
 
   /** Suffix sums of the plan's op times: entry {@code i} is ops {@code i} to the end, the last 0. */
   private long[] times(KernelPlan plan) {
+    if (plan == lastPlan) {
+      return lastSuffixNanos;
+    }
+    long[] suffix = suffixTimes(plan);
+    lastPlan = plan;
+    lastSuffixNanos = suffix;
+    return suffix;
+  }
+
+  private long[] suffixTimes(KernelPlan plan) {
     Map<KernelPlan, long[]> ofKey = planTimes.computeIfAbsent(new PlanKey(plan.model(), plan.batchSize()),
         k -> new IdentityHashMap<>());
     long[] cached = ofKey.get(plan);
