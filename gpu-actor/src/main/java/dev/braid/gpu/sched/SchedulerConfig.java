@@ -82,7 +82,13 @@ public record SchedulerConfig(
    */
   public static final int DEFAULT_LESS_URGENT_LAUNCHES = 0;
 
-  /** No limit by default (see the README's goodput section for what a limit measured). */
+  /**
+   * No limit by default, until the engine's and the benchmarks' tests have run with one. Measured
+   * on the simulated H100 with eight models ({@code bench policies --goodput --seed 1}): at 1 ns
+   * (launch only when the path is expected idle) space-time's goodput rose from 3490.7 to 4526.9
+   * requests/s (1.41x space-only's), 32.4% of its kernels ran fused against 0.7%, and the critical
+   * model's p99 inflation was +2.6%; at 5 us the x2.83 probe met 93.75% of SLOs against 98.38%.
+   */
   public static final Duration DEFAULT_LAUNCH_PATH_BACKLOG = Duration.ZERO;
 
   public SchedulerConfig {
