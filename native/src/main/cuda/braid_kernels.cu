@@ -7,3 +7,4 @@
 #include "reduce.cuh"
 #include "grouped.cuh"
 #include "tensor.cuh"
+#include "interp.cuh"

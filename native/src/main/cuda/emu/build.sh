@@ -77,7 +77,7 @@ IMPLEMENTED=$(grep -ho '^CUresult cu[A-Za-z0-9_]*' "$HERE/driver.cc" | awk '{pri
 } > "$TMP/stubs.cc"
 # shellcheck disable=SC2086
 "$CXX" $FLAGS -I"$HERE/shim" -I"$HERE" -I"$TMP" -shared -Wl,-soname,libcuda.so.1 -Wl,--no-undefined \
-  -o "$TMP/libcuda.so.1" "$HERE/kernels.cc" "$HERE/fiber.cc" "$HERE/driver.cc" "$TMP/stubs.cc" -lpthread
+  -o "$TMP/libcuda.so.1" "$HERE/kernels.cc" "$HERE/probe_kernels.cc" "$HERE/fiber.cc" "$HERE/driver.cc" "$TMP/stubs.cc" -lpthread
 # The fiber runtime's self-test (barriers, shuffles, shared memory, divergence reported).
 # shellcheck disable=SC2086
 "$CXX" $FLAGS -I"$HERE/shim" -I"$HERE" -o "$TMP/selftest" "$HERE/selftest.cc" "$HERE/fiber.cc"

@@ -79,13 +79,16 @@ long long env_ll(const char* name, long long fallback) {
  * (read when a primary context is created, and again whenever the file changes, counting from
  * then; so a test arms a fault after its models loaded, and one process runs several cases):
  * comma-separated `launch=N:CODE` (the Nth launch fails, CODE illegal_address or launch_failed,
- * both sticky), `alloc=N` (the Nth cuMemAlloc fails with CUDA_ERROR_OUT_OF_MEMORY), `hang=N` (the
- * Nth launch never completes), optionally `kernel=NAME` (count only launches of that kernel).
+ * both sticky), `alloc=N` (the Nth cuMemAlloc fails with CUDA_ERROR_OUT_OF_MEMORY), `host_alloc=N`
+ * (the Nth cuMemHostAlloc likewise: pinned staging, allocated after the device opened, so one
+ * transfer fails), `hang=N` (the Nth launch never completes), optionally `kernel=NAME` (count only
+ * launches of that kernel).
  */
 struct Faults {
   long long launch = 0;
   int launchCode = CUDA_ERROR_LAUNCH_FAILED;
   long long alloc = 0;
+  long long hostAlloc = 0;
   long long hang = 0;
   std::string kernel;
 
@@ -110,12 +113,14 @@ struct Faults {
         else note("%s: unknown launch fault '%s' (expected illegal_address or launch_failed)", from, code.c_str());
       } else if (key == "alloc") {
         alloc = atoll(value.c_str());
+      } else if (key == "host_alloc") {
+        hostAlloc = atoll(value.c_str());
       } else if (key == "hang") {
         hang = atoll(value.c_str());
       } else if (key == "kernel") {
         kernel = value;
       } else {
-        note("%s: unknown fault '%s' (expected launch=N:CODE, alloc=N, hang=N or kernel=NAME)", from, item.c_str());
+        note("%s: unknown fault '%s' (expected launch=N:CODE, alloc=N, host_alloc=N, hang=N or kernel=NAME)", from, item.c_str());
       }
     }
   }
@@ -141,9 +146,9 @@ struct Faults {
         f.parse(text, path);
       }
     }
-    if (f.launch > 0 || f.alloc > 0 || f.hang > 0) {
-      note("fault injection: launch=%lld (code %d) alloc=%lld hang=%lld kernel=%s", f.launch, f.launchCode, f.alloc,
-           f.hang, f.kernel.empty() ? "(any)" : f.kernel.c_str());
+    if (f.launch > 0 || f.alloc > 0 || f.hostAlloc > 0 || f.hang > 0) {
+      note("fault injection: launch=%lld (code %d) alloc=%lld host_alloc=%lld hang=%lld kernel=%s", f.launch,
+           f.launchCode, f.alloc, f.hostAlloc, f.hang, f.kernel.empty() ? "(any)" : f.kernel.c_str());
     }
     return f;
   }
@@ -243,6 +248,7 @@ struct Context {
   std::atomic<long long> launches{0};
   std::atomic<long long> kernelLaunches{0};
   long long allocs = 0;
+  long long hostAllocs = 0;
 
   /** Re-reads the faults when their file changed; the counts restart. Caller holds mu. */
   void refreshFaults() {
@@ -253,10 +259,25 @@ struct Context {
     launches.store(0);
     kernelLaunches.store(0);
     allocs = 0;
+    hostAllocs = 0;
   }
   Stream* nullStream = nullptr;
   std::atomic<bool> hung{false};
 };
+
+/**
+ * What cuGetErrorString says of CUDA_ERROR_LAUNCH_FAILED after a kernel failed in the emulator
+ * (divergence): the generic text and the emulator's reason, naming the kernel, the block and the
+ * places. Set by the first failure after a context was created (the error is sticky, so later
+ * launches do not run); storage that lives as long as the library, as the driver's strings do.
+ */
+char g_launchFailure[1024] = "";
+std::mutex g_launchFailureMu;
+
+void record_launch_failure(const char* why) {
+  std::lock_guard<std::mutex> lock(g_launchFailureMu);
+  snprintf(g_launchFailure, sizeof g_launchFailure, "unspecified launch failure (emulated): %s", why);
+}
 
 struct Driver {
   std::mutex mu;
@@ -319,6 +340,9 @@ void destroy_context(Context* c) {
 const braid_emu::KernelEntry* find_kernel(const std::string& name) {
   for (int i = 0; i < braid_emu_kernel_count; i++) {
     if (name == braid_emu_kernels[i].name) return &braid_emu_kernels[i];
+  }
+  for (int i = 0; i < braid_emu_probe_kernel_count; i++) {
+    if (name == braid_emu_probe_kernels[i].name) return &braid_emu_probe_kernels[i];
   }
   return nullptr;
 }
@@ -411,6 +435,10 @@ CUresult cuDevicePrimaryCtxRetain(void** ctx, CUdevice device) {
   std::lock_guard<std::mutex> lock(g.mu);
   if (g.primary == nullptr) {
     g.primary = new Context();
+    {
+      std::lock_guard<std::mutex> lock(g_launchFailureMu);
+      g_launchFailure[0] = 0;  // a fresh context has no failure to tell of
+    }
     g.primary->faultsStamp = Faults::stamp();
     g.primary->faults = Faults::load();
     g.primary->nullStream = new Stream(g.primary, 0);
@@ -503,6 +531,15 @@ CUresult cuMemHostAlloc(void** ptr, size_t bytes, unsigned int flags) {
   READY(c);
   (void)flags;
   if (ptr == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    c->refreshFaults();
+    c->hostAllocs++;
+    if (c->faults.hostAlloc > 0 && c->hostAllocs == c->faults.hostAlloc) {
+      note("injected CUDA_ERROR_OUT_OF_MEMORY on pinned host allocation %lld (%zu bytes)", c->hostAllocs, bytes);
+      return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+  }
   void* p = aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
   if (p == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
   *ptr = p;
@@ -816,7 +853,8 @@ CUresult cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, u
     }
     if (!braid_emu::run_grid(s->exec, k->trampoline, argv->data(), grid, blk, k->name)) {
       note("%s", s->exec.error);
-      c->sticky.store(CUDA_ERROR_LAUNCH_FAILED);
+      int none = 0;
+      if (c->sticky.compare_exchange_strong(none, CUDA_ERROR_LAUNCH_FAILED)) record_launch_failure(s->exec.error);
     }
   });
   return CUDA_SUCCESS;
@@ -850,7 +888,11 @@ CUresult cuGetErrorString(CUresult error, const char** out) {
   if (out == nullptr) return CUDA_ERROR_INVALID_VALUE;
   switch (error) {
     case CUDA_ERROR_ILLEGAL_ADDRESS: *out = "an illegal memory access was encountered (emulated)"; return CUDA_SUCCESS;
-    case CUDA_ERROR_LAUNCH_FAILED: *out = "unspecified launch failure (emulated)"; return CUDA_SUCCESS;
+    case CUDA_ERROR_LAUNCH_FAILED: {
+      std::lock_guard<std::mutex> lock(g_launchFailureMu);
+      *out = g_launchFailure[0] != 0 ? g_launchFailure : "unspecified launch failure (emulated)";
+      return CUDA_SUCCESS;
+    }
     default: return cuGetErrorName(error, out);
   }
 }

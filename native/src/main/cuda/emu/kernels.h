@@ -22,3 +22,7 @@ struct KernelEntry {
 
 extern const braid_emu::KernelEntry braid_emu_kernels[];
 extern const int braid_emu_kernel_count;
+
+/** Kernels only the emulator has (probe_kernels.cc), for tests of its checks; see there. */
+extern const braid_emu::KernelEntry braid_emu_probe_kernels[];
+extern const int braid_emu_probe_kernel_count;

@@ -35,6 +35,8 @@ import java.util.Optional;
  *     turns holding off)
  * @param lessUrgentLaunches launches space-time keeps in flight for a less urgent priority level
  *     while a job of a more urgent level is waiting or running, >= 0 (0: strict priority)
+ * @param launchPathBacklog the most host launch-path time space-time keeps queued ahead, >= 0 (0:
+ *     no limit); see {@link SchedulerConfig#launchPathBacklog()}
  */
 public record GpuSettings(
     String policy,
@@ -48,7 +50,8 @@ public record GpuSettings(
     Duration endpointReplyGrace,
     Duration endpointControlTimeout,
     Duration maxHold,
-    int lessUrgentLaunches) {
+    int lessUrgentLaunches,
+    Duration launchPathBacklog) {
 
   /** The HOCON path of this block. */
   public static final String PATH = "braid.gpu";
@@ -99,6 +102,19 @@ public record GpuSettings(
     if (lessUrgentLaunches < 0) {
       throw SettingsException.invalid(PATH + ".less-urgent-launches", "an integer >= 0", lessUrgentLaunches);
     }
+    Objects.requireNonNull(launchPathBacklog, "launchPathBacklog");
+    if (launchPathBacklog.isNegative()) {
+      throw SettingsException.invalid(PATH + ".launch-path-backlog", "a duration >= 0", launchPathBacklog);
+    }
+  }
+
+  /** The settings with {@code launch-path-backlog} at its default. */
+  public GpuSettings(String policy, List<Integer> streamPriorities, int maxOpsPerSuperKernel, double superKernelWaves,
+      int maxLaunchesInFlightPerStream, Duration agingThreshold, int profilingRuns, int maxBatchesInFlightPerModel,
+      Duration endpointReplyGrace, Duration endpointControlTimeout, Duration maxHold, int lessUrgentLaunches) {
+    this(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves, maxLaunchesInFlightPerStream,
+        agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace, endpointControlTimeout,
+        maxHold, lessUrgentLaunches, SchedulerConfig.DEFAULT_LAUNCH_PATH_BACKLOG);
   }
 
   /** The settings with {@code less-urgent-launches} at its default. */
@@ -133,7 +149,8 @@ public record GpuSettings(
         ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.reply-grace"),
         ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.control-timeout"),
         ConfigValues.nonNegativeDuration(config, PATH + ".max-hold"),
-        ConfigValues.intAtLeast(config, PATH + ".less-urgent-launches", 0));
+        ConfigValues.intAtLeast(config, PATH + ".less-urgent-launches", 0),
+        ConfigValues.nonNegativeDuration(config, PATH + ".launch-path-backlog"));
   }
 
   /** The defaults of {@code reference.conf}. */
@@ -145,48 +162,48 @@ public record GpuSettings(
   public GpuSettings withPolicy(String newPolicy) {
     return new GpuSettings(newPolicy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, maxHold, lessUrgentLaunches);
+        endpointControlTimeout, maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with another number of profiling runs. */
   public GpuSettings withProfilingRuns(int runs) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, runs, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, maxHold, lessUrgentLaunches);
+        endpointControlTimeout, maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with other GPU endpoint timings. */
   public GpuSettings withEndpointTimeouts(Duration replyGrace, Duration controlTimeout) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, replyGrace,
-        controlTimeout, maxHold, lessUrgentLaunches);
+        controlTimeout, maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with another limit of batches in flight per model. */
   public GpuSettings withMaxBatchesInFlightPerModel(int batches) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, batches, endpointReplyGrace,
-        endpointControlTimeout, maxHold, lessUrgentLaunches);
+        endpointControlTimeout, maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with another {@code max-hold} (zero turns holding for fusion partners off). */
   public GpuSettings withMaxHold(Duration hold) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, hold, lessUrgentLaunches);
+        endpointControlTimeout, hold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with another {@code less-urgent-launches} (0: strict priority). */
   public GpuSettings withLessUrgentLaunches(int launches) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, maxHold, launches);
+        endpointControlTimeout, maxHold, launches, launchPathBacklog);
   }
 
   /** The scheduler's configuration for a device with the given limits (empty for the CPU). */
   public SchedulerConfig schedulerConfig(Optional<GpuSpec> gpu) {
     return new SchedulerConfig(streamPriorities, maxOpsPerSuperKernel, gpu, maxLaunchesInFlightPerStream,
-        superKernelWaves, agingThreshold, maxHold, lessUrgentLaunches);
+        superKernelWaves, agingThreshold, maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
   private static List<Integer> intList(Config config, String key) {

@@ -1,6 +1,7 @@
 package dev.braid.model;
 
 import java.util.Arrays;
+import java.util.List;
 
 /** One node attribute, typed as ONNX types it. */
 public sealed interface Attribute {
@@ -45,4 +46,11 @@ public sealed interface Attribute {
   }
 
   record TensorValue(Tensor value) implements Attribute {}
+
+  /** A list of strings (RNN, GRU and LSTM's {@code activations}). */
+  record Strs(List<String> values) implements Attribute {
+    public Strs {
+      values = List.copyOf(values);
+    }
+  }
 }

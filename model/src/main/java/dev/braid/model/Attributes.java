@@ -2,6 +2,7 @@ package dev.braid.model;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -67,6 +68,12 @@ public final class Attributes {
   public float[] getFloats(String name, float[] defaultValue) {
     Attribute a = values.get(name);
     return a == null ? defaultValue : as(name, a, Attribute.Floats.class).values().clone();
+  }
+
+  /** The strings attribute, or {@code defaultValue} (may be null) when absent. */
+  public List<String> getStrings(String name, List<String> defaultValue) {
+    Attribute a = values.get(name);
+    return a == null ? defaultValue : as(name, a, Attribute.Strs.class).values();
   }
 
   public Tensor getTensor(String name) {

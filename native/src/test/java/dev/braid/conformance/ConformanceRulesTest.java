@@ -51,8 +51,12 @@ class ConformanceRulesTest {
   void refusalsAreGroupedByWhatIsMissing() {
     assertEquals("unsupported operator Slice",
         RefusalReason.key("node 'n' uses operator 'Slice' (opset 13), which Braid does not support"));
-    assertEquals("opset 6 outside Braid's range",
-        RefusalReason.key("default-domain opset 6 is outside the range Braid supports (7..23)"));
+    assertEquals("opset 0 outside Braid's range",
+        RefusalReason.key("default-domain opset 0 is outside the range Braid supports (1..23)"));
+    assertEquals("Upsample at opset 6", RefusalReason.key("node 'u' (Upsample) at default-domain opset 6: Braid reads"
+        + " Upsample from opset 7"));
+    assertEquals("legacy form of BatchNormalization at opset 6", RefusalReason.key("m.onnx: node 'bn'"
+        + " (BatchNormalization): legacy form at opset 6: attribute 'is_test' is 0 (the default), expected 1"));
     assertEquals("non-constant target shape of Reshape", RefusalReason.key("node 'r' (Reshape): the target shape"
         + " (input 1, 'shape') must be a constant or computable from static shapes"));
     assertEquals("second output of LayerNormalization used", RefusalReason.key("node 'ln' (LayerNormalization)"

@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Groups refusals by a short reason key ("unsupported operator Slice", "opset 6 outside 7..23",
+ * Groups refusals by a short reason key ("unsupported operator Slice", "opset 0 outside 1..23",
  * ...) read from the first line of the error, so the report can count cases per missing feature.
  * A message no rule knows is keyed by itself with quoted names and numbers blanked, so similar
  * messages still fall into one group and a new kind of refusal shows up as a new key rather than
@@ -21,6 +21,8 @@ final class RefusalReason {
 
   private static final List<Rule> RULES = List.of(
       rule("uses operator '([^']+)'", "unsupported operator $1"),
+      rule("\\(([A-Za-z]+)\\) at default-domain opset (\\d+): Braid reads", "$1 at opset $2"),
+      rule("\\(([A-Za-z]+)\\): legacy form at opset (\\d+)", "legacy form of $1 at opset $2"),
       rule("default-domain opset (\\d+) is outside", "opset $1 outside Braid's range"),
       rule("is in domain '([^']*)'", "operator domain $1"),
       rule("has element type (\\w+), which Braid does not support", "element type $1"),
@@ -34,6 +36,8 @@ final class RefusalReason {
       rule("imports no opset for the default ONNX domain", "no default-domain opset (training operators)"),
       rule("is declared \\[[^\\]]*\\] but its test data has shape", "test data disagrees with the declared input shape"),
       rule("\\(([A-Za-z]+)\\): only \\d+-D and \\d+-D pooling", "unsupported rank of $1"),
+      rule("\\(([A-Za-z]+)\\): only 1-D and 2-D convolutions", "unsupported rank of $1"),
+      rule("beyond the float32 range .* DOUBLE", "DOUBLE value beyond float32's range"),
       rule("\\(([A-Za-z]+)\\).*must be constant", "non-constant input of $1"),
       rule("\\(([A-Za-z]+)\\): \\w+ attribute '(\\w+)' is '([^']*)'; Braid implements only", "$1 $2 $3"),
       rule("\\(([A-Za-z]+)\\): .*Braid implements", "unsupported form of $1"),

@@ -109,6 +109,9 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       case "OneHot" -> "braid_onehot_f32";
       case "PoolNd" -> "braid_pool_nd_f32";
       case "ConvTranspose2d" -> "braid_conv_transpose_f32";
+      case "Resample" -> "braid_resample_f32";
+      case "GridSample" -> "braid_grid_sample_f32";
+      case "RoiAlign" -> "braid_roi_align_f32";
       default -> throw new IllegalStateException("no CUDA kernel known for " + k);
     };
   }
@@ -139,6 +142,19 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
    * range, which give an all-off row).
    */
   static float[] inputs(Kernel kernel, int arg, SplittableRandom rnd) {
+    if (kernel instanceof dev.braid.device.kernel.Resample r && arg == 1) {
+      return resampleTable(r, rnd);
+    }
+    if (kernel instanceof dev.braid.device.kernel.RoiAlign r && arg == 1) {
+      return regions(r, rnd);
+    }
+    if (kernel instanceof dev.braid.device.kernel.RoiAlign r && arg == 2) {
+      float[] b = new float[r.rois()];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = rnd.nextInt(r.n());
+      }
+      return b;
+    }
     int n = (int) (kernel.argBytes(arg) / 4);
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
@@ -160,11 +176,50 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
         v[i] = (float) (0.05 + Math.abs(u) * 2);
       } else if (kernel instanceof Binary b && b.op() == BinaryOp.DIV && arg == 1) {
         v[i] = (float) (Math.copySign(0.5, u) + u);
+      } else if (kernel instanceof dev.braid.device.kernel.GridSample && arg == 1) {
+        v[i] = (float) (u * 1.4); // positions beyond the border too, where the padding modes differ
       } else {
         v[i] = (float) u;
       }
     }
     return v;
+  }
+
+  /**
+   * RoiAlign's regions (x1, y1, x2, y2) in input pixels before the spatial scale: corners from a
+   * little outside the image to inside it, some regions thinner than a pixel.
+   */
+  private static float[] regions(dev.braid.device.kernel.RoiAlign r, SplittableRandom rnd) {
+    float[] v = new float[4 * r.rois()];
+    double s = r.spatialScale();
+    for (int i = 0; i < r.rois(); i++) {
+      double x1 = (rnd.nextDouble() * 1.2 - 0.1) * r.w() / s, y1 = (rnd.nextDouble() * 1.2 - 0.1) * r.h() / s;
+      v[4 * i] = (float) x1;
+      v[4 * i + 1] = (float) y1;
+      v[4 * i + 2] = (float) (x1 + rnd.nextDouble() * r.w() / s);
+      v[4 * i + 3] = (float) (y1 + rnd.nextDouble() * r.h() / s);
+    }
+    return v;
+  }
+
+  /**
+   * A Resample table as ResampleTables lays it out: per axis and row, valid input indices with
+   * weights in [-1, 1), and on axes of several taps some rows outside (index -1: the fill value).
+   */
+  private static float[] resampleTable(dev.braid.device.kernel.Resample r, SplittableRandom rnd) {
+    float[] t = new float[(int) r.tableElements()];
+    int at = 0;
+    for (int d = 0; d < r.output().rank(); d++) {
+      int taps = r.taps().get(d);
+      for (int row = 0; row < r.output().dim(d); row++) {
+        boolean outside = taps > 1 && rnd.nextInt(8) == 0;
+        for (int k = 0; k < taps; k++, at += 2) {
+          t[at] = outside ? -1 : rnd.nextInt(r.input().dim(d));
+          t[at + 1] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+      }
+    }
+    return t;
   }
 
   /** The exclusive bound of argument {@code arg}'s indices, or 0 for data (GatherNd: see above). */

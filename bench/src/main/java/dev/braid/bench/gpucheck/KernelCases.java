@@ -27,11 +27,14 @@ import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
+import dev.braid.device.kernel.GridSample;
 import dev.braid.device.kernel.OneHot;
 import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Remap;
+import dev.braid.device.kernel.Resample;
+import dev.braid.device.kernel.RoiAlign;
 import dev.braid.device.kernel.Scatter;
 import dev.braid.device.kernel.ScatterReduction;
 import dev.braid.device.kernel.TopK;
@@ -165,6 +168,23 @@ final class KernelCases {
         new ConvTranspose2d(2, 4, 5, 6, 6, 3, 3, 2, 3, 1, -1, 2, 1, 2, 12, 19, true)));
     c.add(KernelCase.single("conv transpose 1-D 3x9 -> 2, kernel 4 stride 2 no bias",
         new ConvTranspose2d(1, 3, 1, 9, 2, 1, 4, 1, 2, 0, 2, 1, 2, 1, 1, 20, false)));
+    c.add(KernelCase.single("resample linear 2x3x7x9 -> 2x3x12x5, fill",
+        new Resample(Shape.of(2, 3, 7, 9), Shape.of(2, 3, 12, 5), List.of(1, 1, 2, 2), 0.5f)));
+    c.add(KernelCase.single("resample cubic 3-D 4x10x6 -> 4x7x13",
+        new Resample(Shape.of(4, 10, 6), Shape.of(4, 7, 13), List.of(1, 4, 4), 0f)));
+    c.add(KernelCase.single("resample antialias-wide taps 1-D 40 -> 9",
+        new Resample(Shape.of(40), Shape.of(9), List.of(9), 0f)));
+    for (GridSample.Mode mode : GridSample.Mode.values()) {
+      for (GridSample.Padding padding : GridSample.Padding.values()) {
+        boolean align = (mode.ordinal() + padding.ordinal()) % 2 == 0;
+        c.add(KernelCase.single("grid sample " + mode + " " + padding + (align ? " align corners" : "") + " 2x3x7x9 -> 5x6",
+            new GridSample(2, 3, 7, 9, 5, 6, mode, padding, align)));
+      }
+    }
+    c.add(KernelCase.single("roi align avg half pixel, 6 regions of 2x3x10x12, sampling 2",
+        new RoiAlign(2, 3, 10, 12, 6, 4, 5, 2, 1f, true, false)));
+    c.add(KernelCase.single("roi align max output half pixel, adaptive sampling, scale 0.5",
+        new RoiAlign(2, 3, 10, 12, 5, 3, 3, 0, 0.5f, false, true)));
     List<Integer> in3 = List.of(7, 9, 8), k3 = List.of(3, 2, 3), s3 = List.of(2, 1, 2), p3 = List.of(1, 0, 1);
     for (PoolNd.Kind kind : PoolNd.Kind.values()) {
       c.add(KernelCase.single("pool 3-D " + kind.name().toLowerCase(java.util.Locale.ROOT) + " 6x7x9x8",

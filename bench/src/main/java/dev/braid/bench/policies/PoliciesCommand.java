@@ -129,6 +129,10 @@ public final class PoliciesCommand implements Callable<Integer> {
       + " device) or a duration for all (e.g. 25ms) (default: ${DEFAULT-VALUE}).")
   String slo = "5x";
 
+  @Option(names = "--policies", split = ",", description = "Policies to run, in the benchmark's order (default:"
+      + " time-only,space-only,space-time); the ratios need space-time and the policy compared.")
+  List<String> policies = POLICIES;
+
   @Option(names = "--sweep", description = "Also run N = 1, 2, 4, 8, 16 and plot throughput and p99 against N.")
   boolean sweep;
 
@@ -197,6 +201,17 @@ public final class PoliciesCommand implements Callable<Integer> {
     if (!(timelineWindowMs > 0) || Double.isInfinite(timelineWindowMs)) {
       throw new IllegalArgumentException("--timeline-window-ms: expected a number > 0, got " + timelineWindowMs);
     }
+    for (String p : policies) {
+      if (!POLICIES.contains(p)) {
+        throw new IllegalArgumentException("--policies: expected some of " + String.join(", ", POLICIES) + ", got '"
+            + p + "'");
+      }
+    }
+    List<String> runPolicies = POLICIES.stream().filter(policies::contains).toList();
+    if (timelinePng != null && !runPolicies.containsAll(List.of("space-only", "space-time"))) {
+      throw new IllegalArgumentException("--timeline-png draws space-only and space-time: --policies must include both,"
+          + " got " + policies);
+    }
     boolean tracing = trace != null || timelinePng != null;
     GpuProfile profile = null;
     String deviceName;
@@ -254,7 +269,7 @@ public final class PoliciesCommand implements Callable<Integer> {
           workload.requestCount());
       w.flush();
       List<PolicyResult> results = new ArrayList<>();
-      for (String policy : POLICIES) {
+      for (String policy : runPolicies) {
         progress.printf(Locale.ROOT, "bench policies: N=%d %s ...%n", n, policy);
         progress.flush();
         GpuSettings settings = settingsFor(policy, n);
@@ -294,7 +309,7 @@ public final class PoliciesCommand implements Callable<Integer> {
       repo.forEach((a, m) -> prioritised.put(a, withPriorityLevels(m)));
       PolicyRunner priorityRunner = new PolicyRunner(prioritised, inputs, progress);
       goodputReport = new GoodputBench(GoodputSearch.DEFAULT, probeNanos, base, probe, runner, priorityRunner, w,
-          progress).run(POLICIES, criticalInstance, isolated);
+          progress).run(runPolicies, criticalInstance, isolated);
       w.println();
       goodputReport.printTable(w);
       w.flush();
@@ -311,7 +326,7 @@ public final class PoliciesCommand implements Callable<Integer> {
     w.println("wrote " + json);
     w.println(pngLine);
     if (trace != null) {
-      for (String policy : POLICIES) {
+      for (String policy : runPolicies) {
         w.println(TraceFlags.wrote(TraceFlags.withPart(trace, policy), timelines.get(policy)));
       }
     }

@@ -77,6 +77,8 @@ public class SchedulerBenchmark {
   public String policy;
 
   private List<KernelPlan> plans;
+  /** {@code suffixes[m][k]}: model {@code m}'s plan from op {@code k}, made once and shared. */
+  private KernelPlan[][] suffixes;
   private SpaceTimeScheduler scheduler;
   private SplittableRandom random;
   private List<PlannedLaunch> last = List.of();
@@ -86,13 +88,17 @@ public class SchedulerBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     plans = zooPlans();
+    suffixes = new KernelPlan[plans.size()][];
+    for (int m = 0; m < plans.size(); m++) {
+      suffixes[m] = new KernelPlan[plans.get(m).size()];
+      suffixes[m][0] = plans.get(m);
+    }
     scheduler = new SpaceTimeScheduler(SchedulerConfig.defaults(Optional.of(GpuProfiles.H100.spec())),
         CostModel.forGpu(GpuProfiles.H100.spec()), SchedulingPolicies.named(policy));
     random = new SplittableRandom(1);
     now = 1_000_000_000L;
     for (int j = 0; j < jobs; j++) {
-      KernelPlan plan = plans.get(j % MODELS);
-      admit(plan, random.nextInt(plan.size()));
+      admit(j % MODELS, random.nextInt(plans.get(j % MODELS).size()));
     }
   }
 
@@ -102,7 +108,7 @@ public class SchedulerBenchmark {
     now += STEP_NANOS;
     for (PlannedLaunch l : last) {
       for (Job finished : scheduler.completed(l.launchId(), now).finished()) {
-        admit(plans.get(modelIndex(finished.model())), 0);
+        admit(modelIndex(finished.model()), 0);
       }
     }
     last = List.of();
@@ -120,13 +126,18 @@ public class SchedulerBenchmark {
   }
 
   /**
-   * Admits a job of {@code plan} that has already run its first {@code doneOps} ops: the scheduler
-   * starts every job at op 0, so such a job gets the plan's suffix from op {@code doneOps} (ops
-   * renumbered from 0, dependencies on the ops already run dropped), the same kernels with the
-   * same fusion keys and the same model name.
+   * Admits a job of model {@code model} that has already run its first {@code doneOps} ops: the
+   * scheduler starts every job at op 0, so such a job gets the plan's suffix from op {@code doneOps}
+   * (ops renumbered from 0, dependencies on the ops already run dropped), the same kernels with the
+   * same fusion keys and the same model name. Jobs at the same suffix share one plan object, as
+   * the engine's jobs of one model and batch size share theirs (the cost model caches per plan).
    */
-  private void admit(KernelPlan plan, int doneOps) {
-    KernelPlan rest = doneOps == 0 ? plan : suffix(plan, doneOps);
+  private void admit(int model, int doneOps) {
+    KernelPlan rest = suffixes[model][doneOps];
+    if (rest == null) {
+      rest = suffix(plans.get(model), doneOps);
+      suffixes[model][doneOps] = rest;
+    }
     scheduler.admit(new Job(nextJobId++, rest, now + 1_000_000 + random.nextLong(9_000_000), 0, now));
   }
 

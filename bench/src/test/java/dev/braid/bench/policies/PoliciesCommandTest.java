@@ -187,6 +187,7 @@ class PoliciesCommandTest {
   void badRateAndSloAreUsageErrors(@TempDir Path dir) {
     assertUsageError(dir, "--rate", "-3", "--rate", "'-3'");
     assertUsageError(dir, "--slo", "soon", "--slo", "'soon'");
+    assertUsageError(dir, "--policies", "space-time,fifo", "--policies", "'fifo'");
   }
 
   @Test

@@ -1,21 +1,20 @@
 package dev.braid.coordinator.cluster;
 
-import dev.braid.coordinator.placement.FusionProfile;
+import dev.braid.coordinator.cluster.ClusterView.Gpu;
+import dev.braid.coordinator.cluster.ClusterView.Model;
 import dev.braid.coordinator.placement.GpuId;
 import dev.braid.coordinator.placement.GpuInfo;
-import dev.braid.coordinator.placement.ModelDemand;
 import dev.braid.coordinator.placement.Placement;
 import dev.braid.coordinator.placement.PlacementPlan;
 import dev.braid.coordinator.placement.PlacementResult;
+import dev.braid.coordinator.placement.Reconciler;
 import dev.braid.coordinator.placement.Shortfall;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
-import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,10 +51,11 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * or unloaded through the repository API since).
  *
  * <p><b>Reconciling</b>, after every event that changes the inputs and on every tick: places the
- * models on the usable GPUs (reported, reachable), loads each replica of the plan that is not
- * there yet, unloads a replica the plan dropped once another replica of its model serves (so a
- * move never leaves a model without one), sends a draining GPU its drain once its models serve
- * elsewhere, answers the loads and unloads that waited, and publishes the table.
+ * models on the usable GPUs (reported, reachable), sends the loads, unloads and drains that the
+ * pure {@link Reconciler} derives from its view and the plan (a replica the plan dropped goes only
+ * once another replica of its model serves, so a move never leaves a model without one; a
+ * draining GPU drains once its models serve elsewhere), answers the loads and unloads that
+ * waited, and publishes the table.
  *
  * <p><b>The table</b> lists, for each model, the GPUs that hold it and are reachable, with their
  * load figures; a draining GPU stays in it only while its model has no other replica. Versions
@@ -97,61 +97,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   private record Reachability(String address, boolean reachable) implements CoordinatorWire.Command {}
 
-  /** One GPU endpoint. */
-  private static final class Gpu {
-    final ActorRef<GpuWire.Command> ref;
-    GpuWire.Report report;
-    boolean unreachable;
-    boolean draining;
-    boolean drainSent;
-    boolean drained;
-    final Set<String> loading = new HashSet<>();
-    final Set<String> unloading = new HashSet<>();
-    final Map<String, GpuWire.ModelInfo> loaded = new TreeMap<>();
-    /** Per model, the request count of its previous report, for the arrival rate. */
-    final Map<String, Long> requestsSeen = new HashMap<>();
-    /** Per model, when loading it here last failed: not tried here again before the backoff. */
-    final Map<String, Long> failedAt = new HashMap<>();
-
-    Gpu(ActorRef<GpuWire.Command> ref) {
-      this.ref = ref;
-    }
-
-    GpuId id() {
-      return new GpuId(report.nodeAddress(), report.ordinal());
-    }
-
-    boolean usable() {
-      return report != null && !unreachable && report.healthy();
-    }
-
-    /** Whether loading {@code model} here failed within {@code backoffNanos} of {@code now}. */
-    boolean failedRecently(String model, long now, long backoffNanos) {
-      Long at = failedAt.get(model);
-      return at != null && now - at < backoffNanos;
-    }
-
-    /** Takes new replicas and new requests. */
-    boolean serving() {
-      return usable() && !draining;
-    }
-  }
-
-  /** One model the cluster should serve. */
-  private static final class Model {
-    final String name;
-    final long weightsEstimate;
-    double requestsPerSecond;
-    long requestsSinceTick;
-    String failure = "";
-    final List<ActorRef<CoordinatorWire.ModelReply>> waiting = new ArrayList<>();
-
-    Model(String name, long weightsEstimate) {
-      this.name = name;
-      this.weightsEstimate = weightsEstimate;
-    }
-  }
-
   /** An unload that waits for its GPUs. */
   private record Unloading(ActorRef<CoordinatorWire.ModelReply> replyTo, Set<ActorRef<GpuWire.Command>> pending) {}
 
@@ -165,8 +110,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private final ModelCatalog catalog;
   private final Placement placement;
   private final String selfAddress;
-  private final Map<ActorRef<GpuWire.Command>, Gpu> gpus = new LinkedHashMap<>();
-  private final TreeMap<String, Model> models = new TreeMap<>();
+  private final ClusterView view = new ClusterView();
+  private final Map<ActorRef<GpuWire.Command>, Gpu> gpus = view.gpus;
+  private final TreeMap<String, Model> models = view.models;
   private final Map<String, Unloading> unloads = new HashMap<>();
   private final Map<String, List<ActorRef<CoordinatorWire.DrainReply>>> drainWaiters = new HashMap<>();
   private Set<ActorRef<RoutingTableWire>> frontends = Set.of();
@@ -237,7 +183,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     for (var it = gpus.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
       if (!m.refs().contains(e.getKey())) {
-        getContext().getLog().info("GPU {} left", describe(e.getValue()));
+        getContext().getLog().info("GPU {} left", ClusterView.describe(e.getValue()));
         it.remove();
         removed = true;
       }
@@ -280,7 +226,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       if (node.equals(m.address()) && g.unreachable == m.reachable()) {
         g.unreachable = !m.reachable();
         changed = true;
-        getContext().getLog().info("GPU {} is {}", describe(g), m.reachable() ? "reachable again" : "unreachable");
+        getContext().getLog().info("GPU {} is {}", ClusterView.describe(g), m.reachable() ? "reachable again" : "unreachable");
       }
     }
     if (changed) {
@@ -330,7 +276,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     if (first) {
       // What a GPU already holds (a coordinator that took over, a GPU that restarted its node).
       m.report().models().values().forEach(info -> g.loaded.put(info.name(), info));
-      getContext().getLog().info("GPU {} joined: {} with {} bytes, holding {}", describe(g), m.report().device(),
+      getContext().getLog().info("GPU {} joined: {} with {} bytes, holding {}", ClusterView.describe(g), m.report().device(),
           m.report().memoryBytes(), m.report().models().keySet());
       reconcile();
     } else {
@@ -346,7 +292,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private Behavior<CoordinatorWire.Command> onReportMissing(ReportMissing m) {
     Gpu g = gpus.get(m.ref());
     if (g != null) {
-      getContext().getLog().debug("GPU {} did not report: {}", describe(g), m.why());
+      getContext().getLog().debug("GPU {} did not report: {}", ClusterView.describe(g), m.why());
     }
     return this;
   }
@@ -367,19 +313,19 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
         model.failure = ""; // it serves somewhere: a failure elsewhere was that GPU's
       }
       g.requestsSeen.put(m.model(), loaded.info().requests());
-      getContext().getLog().info("model {} version {} serves on GPU {}", m.model(), loaded.info().version(), describe(g));
+      getContext().getLog().info("model {} version {} serves on GPU {}", m.model(), loaded.info().version(), ClusterView.describe(g));
       if (model == null) {
         unload(g, m.model()); // unloaded while it loaded
       }
     } else if (m.reply() instanceof GpuWire.LoadFailed failed) {
-      getContext().getLog().warn("model {} failed to load on GPU {}: {}", m.model(), describe(g), failed.reason());
+      getContext().getLog().warn("model {} failed to load on GPU {}: {}", m.model(), ClusterView.describe(g), failed.reason());
       g.failedAt.put(m.model(), System.nanoTime());
-      if (model != null && replicas(m.model(), false).isEmpty()) {
+      if (model != null && view.replicas(m.model(), false).isEmpty()) {
         model.failure = failed.reason(); // it serves nowhere: what the model's waiters are told
       }
     } else {
       // No answer: the GPU is slow or gone; the model is not at fault, the next reconcile retries.
-      getContext().getLog().warn("no answer from GPU {} to loading model {}: {}", describe(g), m.model(), m.failure());
+      getContext().getLog().warn("no answer from GPU {} to loading model {}: {}", ClusterView.describe(g), m.model(), m.failure());
     }
     reconcile();
     return this;
@@ -457,80 +403,31 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   private void reconcile() {
     long now = System.nanoTime();
-    List<Gpu> usable = gpus.values().stream().filter(Gpu::usable).toList();
+    List<Gpu> usable = view.usable();
+    List<Reconciler.GpuView> views = view.reconcilerView(now, LOAD_RETRY_BACKOFF_NANOS);
+    List<Reconciler.ModelView> wanted = view.demandView(settings.defaultRequestTime().toNanos());
     List<GpuInfo> infos = usable.stream().map(g -> new GpuInfo(g.id(), g.report.device(), g.report.memoryBytes(),
         Optional.empty(), g.draining ? GpuInfo.State.DRAINING : GpuInfo.State.HEALTHY)).toList();
-    List<ModelDemand> demands = new ArrayList<>();
-    for (Model m : models.values()) {
-      if (!m.failure.isEmpty() && replicas(m.name, false).isEmpty()
-          && usable.stream().filter(g -> !g.draining).allMatch(g -> g.failedRecently(m.name, now, LOAD_RETRY_BACKOFF_NANOS))) {
-        continue; // failed on every GPU that could hold it, lately: not placed until asked again or the backoff ends
-      }
-      Optional<GpuWire.ModelInfo> measured = measured(m.name);
-      demands.add(new ModelDemand(m.name, measured.map(GpuWire.ModelInfo::weightsBytes).orElse(m.weightsEstimate),
-          m.requestsPerSecond, measured.map(GpuWire.ModelInfo::requestNanos)
-              .orElse(settings.defaultRequestTime().toNanos()), settings.defaultSlo(), FusionProfile.NONE));
-    }
-    PlacementResult result = placement.place(plan, infos, demands);
+    PlacementResult result = placement.place(plan, infos, Reconciler.demands(wanted, views, settings.defaultSlo()));
     plan = result.plan();
     shortfalls = result.shortfalls();
 
     Map<GpuId, Gpu> byId = usable.stream().collect(Collectors.toMap(Gpu::id, Function.identity(), (a, b) -> a));
-    // Loads the plan wants.
-    for (Map.Entry<String, List<GpuId>> e : plan.replicas().entrySet()) {
-      for (GpuId id : e.getValue()) {
-        Gpu g = byId.get(id);
-        if (g != null && g.serving() && !g.loaded.containsKey(e.getKey()) && !g.loading.contains(e.getKey())
-            && !g.failedRecently(e.getKey(), now, LOAD_RETRY_BACKOFF_NANOS)) {
-          load(g, e.getKey());
-        }
-      }
-    }
-    // Unloads: a model no longer wanted, or a replica the plan moved once its model serves elsewhere.
-    for (Gpu g : usable) {
-      for (String name : List.copyOf(g.loaded.keySet())) {
-        if (g.unloading.contains(name) || plan.hosts(name, g.id()) && !g.draining) {
-          continue;
-        }
-        boolean servesElsewhere = replicas(name, false).stream().anyMatch(o -> o != g && plan.hosts(name, o.id()));
-        if (!models.containsKey(name) || servesElsewhere && !g.draining) {
-          unload(g, name);
-        }
-      }
-    }
-    // Drains: a draining GPU stops once what it holds serves elsewhere (or cannot be placed elsewhere).
-    for (Gpu g : usable) {
-      if (g.draining && !g.drainSent) {
-        boolean covered = g.loaded.keySet().stream().allMatch(name -> !models.containsKey(name)
-            || replicas(name, false).stream().anyMatch(o -> o != g && !o.draining)
-            || plan.replicasOf(name).stream().map(byId::get).noneMatch(o -> o != null && o != g && !o.draining
-                && !o.failedRecently(name, now, LOAD_RETRY_BACKOFF_NANOS)));
-        if (covered) {
-          g.drainSent = true;
-          getContext().getLog().info("GPU {} drains", describe(g));
-          getContext().ask(GpuWire.Drained.class, g.ref, settings.loadTimeout(), GpuWire.Drain::new,
-              (reply, failure) -> new DrainAnswered(g.ref, reply != null));
-        }
+    for (Reconciler.Step step : Reconciler.steps(views, models.keySet(), plan)) {
+      Gpu g = byId.get(step.gpu());
+      if (step instanceof Reconciler.Step.Load l) {
+        load(g, l.model());
+      } else if (step instanceof Reconciler.Step.Unload u) {
+        unload(g, u.model());
+      } else {
+        g.drainSent = true;
+        getContext().getLog().info("GPU {} drains", ClusterView.describe(g));
+        getContext().ask(GpuWire.Drained.class, g.ref, settings.loadTimeout(), GpuWire.Drain::new,
+            (reply, failure) -> new DrainAnswered(g.ref, reply != null));
       }
     }
     answerWaiters();
     publish();
-  }
-
-  /** The GPUs holding {@code model} that take requests; a draining GPU only while no other serves it. */
-  private List<Gpu> replicas(String model, boolean forRouting) {
-    List<Gpu> holding = gpus.values().stream()
-        .filter(g -> g.usable() && g.loaded.containsKey(model) && !g.unloading.contains(model) && !g.drainSent)
-        .toList();
-    if (!forRouting) {
-      return holding;
-    }
-    List<Gpu> serving = holding.stream().filter(g -> !g.draining).toList();
-    return serving.isEmpty() ? holding : serving;
-  }
-
-  private Optional<GpuWire.ModelInfo> measured(String model) {
-    return gpus.values().stream().map(g -> g.loaded.get(model)).filter(i -> i != null).findFirst();
   }
 
   private void answerWaiters() {
@@ -538,7 +435,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       if (m.waiting.isEmpty()) {
         continue;
       }
-      List<Gpu> serving = replicas(m.name, true);
+      List<Gpu> serving = view.replicas(m.name, true);
       CoordinatorWire.ModelReply reply = null;
       if (!serving.isEmpty()) {
         long version = serving.get(0).loaded.get(m.name).version();
@@ -547,7 +444,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       } else if (!m.failure.isEmpty()) {
         reply = new CoordinatorWire.ModelReply(m.name, "FAILED_PRECONDITION", 0,
             "model '" + m.name + "' failed to load: " + m.failure);
-      } else if (gpus.values().stream().noneMatch(g -> g.loading.contains(m.name) || g.report == null && !g.unreachable)) {
+      } else if (!view.mayStillLoad(m.name)) {
         // Nothing loads it and no GPU is still to report: placement's shortfall is final for now.
         Optional<Shortfall> s = shortfalls.stream().filter(x -> x.model().equals(m.name) && x.replicasPlaced() == 0)
             .findFirst();
@@ -573,37 +470,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private void publish() {
-    Map<String, RoutingTableWire.Route> routes = new TreeMap<>();
-    for (Model m : models.values()) {
-      List<RoutingTableWire.Replica> replicas = new ArrayList<>();
-      long version = 0;
-      for (Gpu g : replicas(m.name, true)) {
-        GpuWire.ModelInfo info = g.loaded.get(m.name);
-        version = Math.max(version, info.version());
-        replicas.add(new RoutingTableWire.Replica(g.ref.<InferenceWire.Infer>narrow(), g.report.nodeAddress(),
-            g.report.ordinal(), g.report.queueDepth(), g.report.predictedQueueNanos(),
-            Math.min(1, Math.max(0, g.report.sloAttainment()))));
-      }
-      String state;
-      String reason = "";
-      if (!replicas.isEmpty()) {
-        state = "READY";
-      } else if (!m.failure.isEmpty()) {
-        state = "UNAVAILABLE";
-        reason = "failed to load: " + m.failure;
-      } else if (gpus.values().stream().anyMatch(g -> g.loading.contains(m.name) || g.report == null && !g.unreachable)) {
-        state = "LOADING"; // loading, or a GPU that has not reported yet may take it
-      } else {
-        state = "UNAVAILABLE";
-        reason = shortfalls.stream().filter(s -> s.model().equals(m.name)).map(Shortfall::message).findFirst()
-            .orElse("no GPU serves it yet");
-      }
-      long requestNanos = measured(m.name).map(GpuWire.ModelInfo::requestNanos)
-          .orElse(settings.defaultRequestTime().toNanos());
-      routes.put(m.name, new RoutingTableWire.Route(m.name, version, requestNanos, replicas, state, reason));
-    }
     tableVersion = Math.max(tableVersion + 1, System.currentTimeMillis() * 1000);
-    lastTable = new RoutingTableWire(tableVersion, routes);
+    lastTable = new RoutingTableWire(tableVersion, view.routes(shortfalls, settings.defaultRequestTime().toNanos()));
     frontends.forEach(f -> f.tell(lastTable));
   }
 
@@ -613,8 +481,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     Cluster cluster = Cluster.get(getContext().getSystem());
     List<String> members = new ArrayList<>();
     cluster.state().getMembers().forEach(member -> members.add(member.address().toString()));
-    List<Gpu> onNode = gpus.values().stream()
-        .filter(g -> g.report != null && g.report.nodeAddress().equals(m.address())).toList();
+    List<Gpu> onNode = view.onNode(m.address());
     if (onNode.isEmpty()) {
       if (members.contains(m.address())) {
         m.replyTo().tell(new CoordinatorWire.DrainReply(m.address(), true,
@@ -650,8 +517,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private void answerDrains() {
     for (var it = drainWaiters.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
-      boolean done = gpus.values().stream().filter(g -> g.report != null && g.report.nodeAddress().equals(e.getKey()))
-          .allMatch(g -> g.drained || g.unreachable);
+      boolean done = view.onNode(e.getKey()).stream().allMatch(g -> g.drained || g.unreachable);
       if (done) {
         e.getValue().forEach(r -> r.tell(new CoordinatorWire.DrainReply(e.getKey(), true,
             "node " + e.getKey() + " is drained: its models serve elsewhere and it holds no work; safe to remove")));
@@ -692,8 +558,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     Set<Member> unreachable = cluster.state().getUnreachable();
     for (Member member : cluster.state().getMembers()) {
       String address = member.address().toString();
-      List<Gpu> onNode = gpus.values().stream()
-          .filter(g -> g.report != null && g.report.nodeAddress().equals(address)).toList();
+      List<Gpu> onNode = view.onNode(address);
       String drain = onNode.isEmpty() || onNode.stream().noneMatch(g -> g.draining) ? ""
           : onNode.stream().allMatch(g -> g.drained) ? "drained" : "draining";
       nodes.add(new CoordinatorWire.NodeStatus(address,
@@ -701,14 +566,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
           List.copyOf(new java.util.TreeSet<>(member.getRoles())).stream().filter(r -> !r.startsWith("dc-")).toList(),
           drain));
     }
-    // Each GPU's latest report, with the models it holds as its answers to loads and unloads since
-    // say (a report taken before a load finished does not list that model yet).
-    List<GpuWire.Report> reports = gpus.values().stream().filter(g -> g.report != null).map(g -> {
-      GpuWire.Report r = g.report;
-      return new GpuWire.Report(r.gpu(), r.nodeAddress(), r.ordinal(), r.device(), r.memoryBytes(), r.allocatedBytes(),
-          Map.copyOf(g.loaded), r.policy(), r.queueDepth(), r.predictedQueueNanos(), r.utilisation(), r.sloAttainment(),
-          r.completed(), r.failed(), r.restarts(), r.draining() || g.draining, r.healthy(), r.unhealthyReason());
-    }).toList();
+    List<GpuWire.Report> reports = view.reports();
     List<CoordinatorWire.ModelStatus> modelStatus = new ArrayList<>();
     if (lastTable != null) {
       for (RoutingTableWire.Route r : new TreeMap<>(lastTable.models()).values()) {
@@ -718,9 +576,5 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     }
     m.replyTo().tell(new CoordinatorWire.ClusterStatus(selfAddress, tableVersion, nodes, reports, modelStatus));
     return this;
-  }
-
-  private static String describe(Gpu g) {
-    return g.report != null ? g.report.gpu() : g.ref.path().toString();
   }
 }

@@ -6,8 +6,6 @@ import dev.braid.coordinator.frontend.internal.Asks;
 import dev.braid.coordinator.frontend.internal.InferInputs;
 import dev.braid.coordinator.frontend.internal.OipDatatypes;
 import dev.braid.coordinator.frontend.internal.Statuses;
-import dev.braid.coordinator.frontend.internal.TensorCodec;
-import dev.braid.model.DType;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelConfig;
 import dev.braid.model.repo.ModelRepository;
@@ -35,18 +33,14 @@ import dev.braid.protocol.grpc.ServerReadyResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 
@@ -83,8 +77,7 @@ public final class InferenceService {
   private final Scheduler scheduler;
   private final Executor blocking;
   private final String serverVersion;
-  /** Each served model's configuration, read from this node's repository once it serves. */
-  private final Map<String, CompletableFuture<ModelConfig>> configs = new ConcurrentHashMap<>();
+  private final ServedModels models;
   private volatile boolean ready;
   private volatile boolean draining;
 
@@ -104,8 +97,9 @@ public final class InferenceService {
     this.scheduler = scheduler;
     this.blocking = blocking;
     this.serverVersion = serverVersion;
+    this.models = new ServedModels(cluster, repository, blocking);
     // Read a model's configuration as soon as the cluster serves it, not on its first request.
-    cluster.onChange(() -> cluster.models().values().stream().filter(ModelView::ready).forEach(v -> config(v.name())));
+    cluster.onChange(() -> cluster.models().values().stream().filter(ModelView::ready).forEach(v -> models.config(v.name())));
   }
 
   /** The models present at start serve (or failed): ServerReady may answer true. */
@@ -153,8 +147,8 @@ public final class InferenceService {
   }
 
   public CompletionStage<ModelReadyResponse> modelReady(ModelReadyRequest request) {
-    boolean ok = !draining && served(request.getName())
-        .filter(e -> versionMatches(e, request.getVersion())).isPresent();
+    boolean ok = !draining && models.served(request.getName())
+        .filter(e -> ServedModels.versionMatches(e, request.getVersion())).isPresent();
     return CompletableFuture.completedFuture(ModelReadyResponse.newBuilder().setReady(ok).build());
   }
 
@@ -164,8 +158,8 @@ public final class InferenceService {
   }
 
   public CompletionStage<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
-    return attempt(() -> {
-      Served e = readyModel(request.getName(), request.getVersion());
+    return Statuses.attempt(() -> {
+      ServedModels.Served e = models.readyModel(request.getName(), request.getVersion());
       ModelConfig c = e.config();
       ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(e.name())
           .addVersions(String.valueOf(e.version())).setPlatform(c.platform() == null ? "" : c.platform());
@@ -187,7 +181,7 @@ public final class InferenceService {
    * @param callDeadline the time left on the call's own deadline, if the transport has one
    */
   public CompletionStage<ModelInferResponse> modelInfer(ModelInferRequest request, Optional<Duration> callDeadline) {
-    return attempt(() -> {
+    return Statuses.attempt(() -> {
       int size = request.getSerializedSize();
       if (size > settings.maxInboundMessageBytes()) {
         throw Statuses.resourceExhausted("request of " + size + " bytes is over the limit of "
@@ -197,19 +191,19 @@ public final class InferenceService {
         throw Statuses.unavailable("this frontend is draining; send requests to another");
       }
       String name = request.getModelName();
-      if (served(name).isEmpty() && cluster.model(name).filter(ModelView::ready).isPresent()) {
+      if (models.served(name).isEmpty() && cluster.model(name).filter(ModelView::ready).isPresent()) {
         // It serves, and this frontend is still reading its configuration (once per model).
-        return config(name).handle((c, failure) -> null)
-            .thenCompose(x -> infer(request, callDeadline, readyModel(name, request.getModelVersion())));
+        return models.config(name).handle((c, failure) -> null)
+            .thenCompose(x -> infer(request, callDeadline, models.readyModel(name, request.getModelVersion())));
       }
-      return infer(request, callDeadline, readyModel(name, request.getModelVersion()));
+      return infer(request, callDeadline, models.readyModel(name, request.getModelVersion()));
     });
   }
 
   private CompletionStage<ModelInferResponse> infer(ModelInferRequest request, Optional<Duration> callDeadline,
-      Served e) {
+      ServedModels.Served e) {
     Map<String, Tensor> inputs = InferInputs.decode(request, e.config());
-    List<String> outputs = requestedOutputs(request, e.config());
+    List<String> outputs = InferResponses.requestedOutputs(request, e.config());
     RequestParameters params = RequestParameters.parse(request.getParametersMap());
     Duration budget = settings.defaultTimeout();
     if (params.deadline().isPresent() && params.deadline().get().compareTo(budget) < 0) {
@@ -222,7 +216,7 @@ public final class InferenceService {
       throw Statuses.deadlineExceeded("model '" + e.name() + "': the call's deadline had passed on arrival");
     }
     return cluster.infer(e.name(), request.getModelVersion(), inputs, budget, params.priority(), params.tenant())
-        .thenApply(answer -> response(request, e, outputs, answer, params.typedOutputs()));
+        .thenApply(answer -> InferResponses.response(request, e, outputs, answer, params.typedOutputs()));
   }
 
   /**
@@ -248,7 +242,7 @@ public final class InferenceService {
   // ---- the repository ----
 
   public CompletionStage<RepositoryIndexResponse> repositoryIndex(RepositoryIndexRequest request) {
-    return attempt(() -> CompletableFuture.supplyAsync(repository::models, blocking).thenApply(available -> {
+    return Statuses.attempt(() -> CompletableFuture.supplyAsync(repository::models, blocking).thenApply(available -> {
       TreeSet<String> names = new TreeSet<>(available);
       names.addAll(cluster.models().keySet());
       RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
@@ -267,12 +261,12 @@ public final class InferenceService {
   }
 
   public CompletionStage<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
-    return attempt(() -> load(request.getModelName())
+    return Statuses.attempt(() -> load(request.getModelName())
         .thenApply(e -> RepositoryModelLoadResponse.getDefaultInstance()));
   }
 
   public CompletionStage<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
-    return attempt(() -> {
+    return Statuses.attempt(() -> {
       String name = request.getModelName();
       return Asks.<CoordinatorWire.Command, CoordinatorWire.ModelReply>ask(coordinator,
               replyTo -> new CoordinatorWire.UnloadModel(name, replyTo), settings.loadTimeout(), scheduler)
@@ -296,7 +290,7 @@ public final class InferenceService {
    * can hold it. A model already serving is left as is.
    */
   public CompletionStage<Loaded> load(String name) {
-    return attempt(() -> {
+    return Statuses.attempt(() -> {
       if (name.isEmpty()) {
         throw Statuses.invalidArgument("model_name: expected a model of the repository " + repository.models()
             + ", received ''");
@@ -313,7 +307,7 @@ public final class InferenceService {
             }
             return reply;
           })
-          .thenCompose(reply -> config(name).thenApply(c -> new Loaded(name, reply.version(), 0)));
+          .thenCompose(reply -> models.config(name).thenApply(c -> new Loaded(name, reply.version(), 0)));
     });
   }
 
@@ -335,72 +329,13 @@ public final class InferenceService {
       if (v.isEmpty() || v.get().state().equals("LOADING")) {
         all = false;
       } else if (v.get().ready()) {
-        CompletableFuture<ModelConfig> c = config(name);
+        CompletableFuture<ModelConfig> c = models.config(name);
         all &= c.isDone();
       } else if (v.get().reason().isEmpty() || !placementIsFinal && !v.get().reason().startsWith("failed to load")) {
         all = false;
       }
     }
     return all;
-  }
-
-  // ---- helpers ----
-
-  /** A model that serves, with its configuration. */
-  private record Served(String name, long version, ModelConfig config) {}
-
-  private Optional<Served> served(String name) {
-    Optional<ModelView> v = cluster.model(name).filter(ModelView::ready);
-    if (v.isEmpty()) {
-      return Optional.empty();
-    }
-    CompletableFuture<ModelConfig> c = config(name);
-    if (!c.isDone() || c.isCompletedExceptionally()) {
-      return Optional.empty();
-    }
-    return Optional.of(new Served(name, v.get().version(), c.join()));
-  }
-
-  /** {@code name}'s configuration, read once from this node's repository (off the caller's thread). */
-  private CompletableFuture<ModelConfig> config(String name) {
-    CompletableFuture<ModelConfig> c = configs.computeIfAbsent(name,
-        n -> CompletableFuture.supplyAsync(() -> repository.load(n).config(), blocking));
-    if (c.isCompletedExceptionally()) {
-      configs.remove(name, c); // a later call reads it again
-    }
-    return c;
-  }
-
-  private Served readyModel(String name, String version) {
-    Optional<Served> found = served(name);
-    if (found.isEmpty()) {
-      Optional<ModelView> v = cluster.model(name);
-      if (v.isPresent() && v.get().ready()) {
-        throw Statuses.unavailable("model '" + name + "' serves, but this frontend is still reading its configuration"
-            + " from " + repository.root() + "; retry");
-      }
-      if (v.isPresent()) {
-        throw Statuses.unavailable("model '" + name + "' is " + v.get().state().toLowerCase()
-            + (v.get().reason().isEmpty() ? "" : ": " + v.get().reason()) + "; loaded models: " + readyDescription());
-      }
-      if (!cluster.hasTable()) {
-        throw Statuses.unavailable("model '" + name + "': this frontend has not heard from the coordinator yet");
-      }
-      throw Statuses.notFound("unknown model '" + name + "'; loaded models: " + readyDescription());
-    }
-    Served e = found.get();
-    if (!versionMatches(e, version)) {
-      throw Statuses.notFound("model '" + name + "' has no version '" + version + "'; loaded models: "
-          + readyDescription());
-    }
-    return e;
-  }
-
-  /** "mlp (version 1), resnet18 (version 1)" or "none", for NOT_FOUND messages. */
-  private String readyDescription() {
-    List<String> ready = new TreeMap<>(cluster.models()).values().stream().filter(ModelView::ready)
-        .map(v -> v.name() + " (version " + v.version() + ")").toList();
-    return ready.isEmpty() ? "none" : String.join(", ", ready);
   }
 
   private static StatusRuntimeException modelStatus(CoordinatorWire.ModelReply reply) {
@@ -413,10 +348,6 @@ public final class InferenceService {
     return Status.fromCode(code).withDescription(reply.message()).asRuntimeException();
   }
 
-  private static boolean versionMatches(Served e, String version) {
-    return version.isEmpty() || version.equals(String.valueOf(e.version()));
-  }
-
   private static ModelMetadataResponse.TensorMetadata tensorMetadata(TensorConfig t, int maxBatchSize) {
     ModelMetadataResponse.TensorMetadata.Builder b = ModelMetadataResponse.TensorMetadata.newBuilder()
         .setName(t.name()).setDatatype(OipDatatypes.name(t.dtype()));
@@ -424,64 +355,5 @@ public final class InferenceService {
       b.addShape(d);
     }
     return b.build();
-  }
-
-  private static List<String> requestedOutputs(ModelInferRequest request, ModelConfig config) {
-    List<String> declared = config.outputs().stream().map(TensorConfig::name).toList();
-    if (request.getOutputsCount() == 0) {
-      return declared;
-    }
-    List<String> names = new ArrayList<>();
-    for (ModelInferRequest.InferRequestedOutputTensor o : request.getOutputsList()) {
-      if (!declared.contains(o.getName())) {
-        throw Statuses.invalidArgument("model '" + request.getModelName() + "': unknown output '" + o.getName()
-            + "'; expected outputs " + declared);
-      }
-      names.add(o.getName());
-    }
-    return names;
-  }
-
-  private static ModelInferResponse response(ModelInferRequest request, Served e, List<String> names,
-      Map<String, Tensor> outputs, boolean typed) {
-    ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(e.name())
-        .setModelVersion(String.valueOf(e.version())).setId(request.getId());
-    for (String name : names) {
-      Tensor t = outputs.get(name);
-      if (t == null) {
-        throw Status.INTERNAL.withDescription("model '" + e.name() + "' answered without output '" + name + "'")
-            .asRuntimeException();
-      }
-      if (!OipDatatypes.carried(t.dtype())) {
-        t = Tensor.ofFloats(DType.FLOAT32, t.shape(), t.floats()); // 16-bit floats travel as FP32
-      }
-      ModelInferResponse.InferOutputTensor.Builder o = b.addOutputsBuilder().setName(name)
-          .setDatatype(OipDatatypes.name(t.dtype()));
-      for (long d : t.shape().longDims()) {
-        o.addShape(d);
-      }
-      if (typed) {
-        o.setContents(TensorCodec.toContents(t));
-      } else {
-        b.addRawOutputContents(TensorCodec.toRaw(t));
-      }
-    }
-    return b.build();
-  }
-
-  /** Runs {@code body}, turning a thrown failure into a failed stage with its gRPC status. */
-  private static <T> CompletionStage<T> attempt(Supplier<CompletionStage<T>> body) {
-    CompletionStage<T> stage;
-    try {
-      stage = body.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(Statuses.of(e));
-    }
-    return stage.handle((value, failure) -> {
-      if (failure != null) {
-        throw Statuses.of(failure);
-      }
-      return value;
-    });
   }
 }

@@ -115,26 +115,6 @@ public final class Router {
     return out;
   }
 
-  /** Routes one request of {@code model} to its best replica; empty when it has none. */
-  public Optional<Route> route(String model) {
-    return route(model, Set.of());
-  }
-
-  /** Routes one request of {@code model} to its best replica not on {@code excluding}. */
-  public Optional<Route> route(String model, Set<GpuId> excluding) {
-    List<ReplicaEstimate> candidates = estimates(model, excluding);
-    return candidates.isEmpty() ? Optional.empty() : Optional.of(routeTo(model, candidates.get(0)));
-  }
-
-  /**
-   * The one retry after {@code failed}'s replica died or dropped it: completes {@code failed} and
-   * routes again to the best replica on another GPU; empty when there is none.
-   */
-  public Optional<Route> retryExcluding(Route failed) {
-    completed(failed.ticket());
-    return route(failed.model(), Set.of(failed.gpu()));
-  }
-
   /** Records a request sent to {@code chosen}, one of {@link #estimates}' answers for {@code model}. */
   public Route routeTo(String model, ReplicaEstimate chosen) {
     long requestNanos = table.route(model)
@@ -175,7 +155,7 @@ public final class Router {
     }
   }
 
-  /** Requests routed and not yet completed. */
+  /** Requests routed and not yet completed (what a test checks for leaks). */
   public int inFlight() {
     return inFlight.size();
   }

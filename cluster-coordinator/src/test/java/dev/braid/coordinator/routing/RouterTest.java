@@ -28,10 +28,22 @@ class RouterTest {
     return new ReplicaLoad(gpu, 1, queueNanos, 1.0);
   }
 
+  /** Routes one request as admission does: the best estimate, recorded. */
+  Route route(String model) {
+    return router.routeTo(model, router.estimates(model, Set.of()).get(0));
+  }
+
+  /** The one retry as admission does it: {@code failed} completed, the best replica on another GPU. */
+  Optional<Route> retry(Route failed) {
+    router.completed(failed.ticket());
+    List<ReplicaEstimate> others = router.estimates(failed.model(), Set.of(failed.gpu()));
+    return others.isEmpty() ? Optional.empty() : Optional.of(router.routeTo(failed.model(), others.get(0)));
+  }
+
   @Test
   void picksTheReplicaWithTheEarliestPredictedFinish() {
     router.update(table(1, queued(A, 10 * MS), queued(B, 3 * MS), queued(C, 7 * MS)));
-    Route r = router.route("m").orElseThrow();
+    Route r = route("m");
     assertEquals(B, r.gpu());
     assertEquals(clock.nanoTime() + 3 * MS + 2 * MS, r.predictedFinishNanos());
   }
@@ -39,16 +51,16 @@ class RouterTest {
   @Test
   void equalFinishesGoToFewerInFlightThenLowerGpuId() {
     router.update(table(1, queued(A, 4 * MS), queued(B, 0), queued(C, 0)));
-    assertEquals(B, router.route("m").orElseThrow().gpu(), "B and C tie; B is lower");
+    assertEquals(B, route("m").gpu(), "B and C tie; B is lower");
     // B now carries 2 ms locally; A (4 ms) and B (2 ms) and C (0): C wins.
-    assertEquals(C, router.route("m").orElseThrow().gpu());
+    assertEquals(C, route("m").gpu());
   }
 
   @Test
   void aBurstBetweenTablesSpreadsOverReplicasThroughTheLocalEstimate() {
     router.update(table(1, ReplicaLoad.idle(A), ReplicaLoad.idle(B)));
-    List<GpuId> chosen = List.of(router.route("m").orElseThrow().gpu(), router.route("m").orElseThrow().gpu(),
-        router.route("m").orElseThrow().gpu(), router.route("m").orElseThrow().gpu());
+    List<GpuId> chosen = List.of(route("m").gpu(), route("m").gpu(),
+        route("m").gpu(), route("m").gpu());
     assertEquals(List.of(A, B, A, B), chosen);
     assertEquals(4 * MS, router.estimates("m", Set.of()).get(0).queueNanos());
   }
@@ -56,14 +68,14 @@ class RouterTest {
   @Test
   void completionSubtractsTheRequestsPredictedTime() {
     router.update(table(1, ReplicaLoad.idle(A)));
-    Route first = router.route("m").orElseThrow();
-    router.route("m").orElseThrow();
+    Route first = route("m");
+    route("m");
     assertEquals(4 * MS, router.estimates("m", Set.of()).get(0).queueNanos());
     router.completed(first.ticket());
     assertEquals(2 * MS, router.estimates("m", Set.of()).get(0).queueNanos());
-    assertEquals(1, router.inFlight());
+    assertEquals(1, router.estimates("m", Set.of()).get(0).inFlight());
     router.completed(first.ticket());
-    assertEquals(1, router.inFlight(), "completing twice is harmless");
+    assertEquals(1, router.estimates("m", Set.of()).get(0).inFlight(), "completing twice is harmless");
   }
 
   @Test
@@ -78,37 +90,39 @@ class RouterTest {
   @Test
   void aNewTableReplacesLocalAdditionsSinceItsFiguresIncludeThem() {
     router.update(table(1, ReplicaLoad.idle(A)));
-    Route sent = router.route("m").orElseThrow();
+    Route sent = route("m");
     router.update(table(2, queued(A, 5 * MS)));
     assertEquals(5 * MS, router.estimates("m", Set.of()).get(0).queueNanos());
     router.completed(sent.ticket());
     assertEquals(5 * MS, router.estimates("m", Set.of()).get(0).queueNanos(), "completion of an older request changes no new figure");
-    assertEquals(0, router.inFlight());
+    assertEquals(0, router.estimates("m", Set.of()).get(0).inFlight());
   }
 
   @Test
   void retryExcludesTheFailedReplica() {
     router.update(table(1, ReplicaLoad.idle(A), queued(B, 50 * MS)));
-    Route failed = router.route("m").orElseThrow();
+    Route failed = route("m");
     assertEquals(A, failed.gpu());
-    Route again = router.retryExcluding(failed).orElseThrow();
+    Route again = retry(failed).orElseThrow();
     assertEquals(B, again.gpu());
-    assertEquals(1, router.inFlight());
+    List<ReplicaEstimate> now = router.estimates("m", Set.of());
+    assertEquals(List.of(0, 1), List.of(now.stream().filter(e -> e.gpu().equals(A)).findFirst().orElseThrow().inFlight(),
+        now.stream().filter(e -> e.gpu().equals(B)).findFirst().orElseThrow().inFlight()), "A's request completed");
   }
 
   @Test
   void retryWithNoOtherReplicaFindsNothing() {
     router.update(table(1, ReplicaLoad.idle(A)));
-    Route failed = router.route("m").orElseThrow();
-    assertEquals(Optional.empty(), router.retryExcluding(failed));
-    assertEquals(Optional.empty(), router.route("unknown"));
+    Route failed = route("m");
+    assertEquals(Optional.empty(), retry(failed));
+    assertEquals(List.of(), router.estimates("unknown", Set.of()));
   }
 
   @Test
   void anOlderTableIsIgnored() {
     assertTrue(router.update(table(2, queued(A, 9 * MS))));
     assertFalse(router.update(table(1, ReplicaLoad.idle(B))));
-    assertEquals(A, router.route("m").orElseThrow().gpu());
+    assertEquals(A, route("m").gpu());
   }
 
   @Test
@@ -117,7 +131,7 @@ class RouterTest {
     router.update(table(1, ReplicaLoad.idle(A)));
     List<Route> routes = new java.util.ArrayList<>();
     for (int i = 0; i < 102; i++) {
-      routes.add(router.route("m").orElseThrow());
+      routes.add(route("m"));
     }
     router.update(table(2, ReplicaLoad.idle(A))); // a new table forgets the local device-time estimate
     for (int i = 0; i < 2; i++) {
@@ -131,10 +145,10 @@ class RouterTest {
   @Test
   void anIdleGapIsNotServiceTime() {
     router.update(table(1, ReplicaLoad.idle(A)));
-    Route one = router.route("m").orElseThrow();
+    Route one = route("m");
     clock.advance(5_000 * MS);
     router.completed(one.ticket());
-    router.route("m").orElseThrow();
+    route("m");
     // One request out, and no service time observed: the estimate is the table's and the local one.
     assertEquals(2 * MS, router.estimates("m", Set.of()).get(0).queueNanos());
   }

@@ -5,6 +5,7 @@ import dev.braid.device.plan.KernelOp;
 import dev.braid.device.plan.KernelPlan;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,8 +38,11 @@ import java.util.OptionalLong;
  * the CPU, members run one after another: overhead once plus the sum of bodies.
  *
  * <p><b>Cached per plan.</b> The scheduler asks for the remaining time of every job on every
- * event; each plan's op times and their suffix sums are therefore kept per (model, batch size),
- * for the plan object last asked about, and dropped when one of its ops is recorded.
+ * event; each plan's op times and their suffix sums are therefore kept per plan object (compared
+ * by identity) under its (model, batch size), and all of a (model, batch size)'s are dropped when
+ * one of its ops is recorded. The engine has one plan object per model and batch size; a caller
+ * that has several (the scheduler benchmark's plan suffixes) gets one entry each instead of
+ * recomputing every roofline whenever it alternates between them.
  */
 public final class CostModel {
   /**
@@ -59,7 +63,10 @@ public final class CostModel {
   private final Optional<GpuSpec> gpu;
   private final long launchOverheadNanos;
   private final Map<Key, Double> measuredNanos = new HashMap<>();
-  private final Map<PlanKey, PlanTimes> planTimes = new HashMap<>();
+  private final Map<PlanKey, Map<KernelPlan, long[]>> planTimes = new HashMap<>();
+  /** The plan last asked about and its suffix sums: a policy asks about one op several times in a row. */
+  private KernelPlan lastPlan;
+  private long[] lastSuffixNanos;
 
   /**
    * @param gpu the device's limits, or empty for the CPU
@@ -89,6 +96,18 @@ public final class CostModel {
     return launchOverheadNanos;
   }
 
+  /**
+   * The host launch path's time for one launch of {@code ops} kernels (an estimate): one launch
+   * overhead per driver call, one call for a single kernel and two for a super-kernel (the upload
+   * of its problem table, then the call), as the CUDA device issues them.
+   */
+  public long hostNanos(int ops) {
+    if (ops < 1) {
+      throw new IllegalArgumentException("a launch has at least one op, got " + ops);
+    }
+    return ops == 1 ? launchOverheadNanos : 2 * launchOverheadNanos;
+  }
+
   /** Records one measured launch-to-completion duration of op {@code opIndex} of {@code model}. */
   public void record(String model, int batchSize, int opIndex, long nanos) {
     Objects.requireNonNull(model, "model");
@@ -99,6 +118,8 @@ public final class CostModel {
     measuredNanos.merge(new Key(model, batchSize, opIndex), (double) nanos,
         (old, sample) -> old + SMOOTHING_WEIGHT * (sample - old));
     planTimes.remove(new PlanKey(model, batchSize));
+    lastPlan = null;
+    lastSuffixNanos = null;
   }
 
   /** The smoothed measurement, if the op was ever measured. */
@@ -124,17 +145,28 @@ public final class CostModel {
 
   /** Suffix sums of the plan's op times: entry {@code i} is ops {@code i} to the end, the last 0. */
   private long[] times(KernelPlan plan) {
-    PlanKey key = new PlanKey(plan.model(), plan.batchSize());
-    PlanTimes cached = planTimes.get(key);
-    if (cached != null && cached.plan == plan) {
-      return cached.suffixNanos;
+    if (plan == lastPlan) {
+      return lastSuffixNanos;
+    }
+    long[] suffix = suffixTimes(plan);
+    lastPlan = plan;
+    lastSuffixNanos = suffix;
+    return suffix;
+  }
+
+  private long[] suffixTimes(KernelPlan plan) {
+    Map<KernelPlan, long[]> ofKey = planTimes.computeIfAbsent(new PlanKey(plan.model(), plan.batchSize()),
+        k -> new IdentityHashMap<>());
+    long[] cached = ofKey.get(plan);
+    if (cached != null) {
+      return cached;
     }
     long[] suffix = new long[plan.size() + 1];
     for (int i = plan.size() - 1; i >= 0; i--) {
       Double m = measuredNanos.get(new Key(plan.model(), plan.batchSize(), i));
       suffix[i] = suffix[i + 1] + (m != null ? Math.round(m) : rooflineNanos(plan.op(i)));
     }
-    planTimes.put(key, new PlanTimes(plan, suffix));
+    ofKey.put(plan, suffix);
     return suffix;
   }
 
@@ -248,7 +280,4 @@ public final class CostModel {
   private record Key(String model, int batchSize, int opIndex) {}
 
   private record PlanKey(String model, int batchSize) {}
-
-  /** {@code plan} (compared by identity) and its suffix sums. */
-  private record PlanTimes(KernelPlan plan, long[] suffixNanos) {}
 }

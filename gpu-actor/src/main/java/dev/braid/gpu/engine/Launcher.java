@@ -85,13 +85,17 @@ final class Launcher {
   /** Builds {@code planned} from its jobs' requests and launches it at {@code now}. */
   void issue(PlannedLaunch planned, long now) {
     Launch launch;
+    List<KernelLaunch> problems = new ArrayList<>(planned.ops().size());
     try {
-      List<KernelLaunch> problems = new ArrayList<>(planned.ops().size());
       for (OpRef o : planned.ops()) {
         problems.add(jobs.get(o.job().id()).request.launch(o.opIndex()));
       }
       launch = problems.size() == 1 ? problems.get(0) : new GroupedLaunch(problems);
     } catch (RuntimeException e) {
+      for (int i = 0; i < problems.size(); i++) { // handed out, never enqueued: an abort may free at once
+        OpRef o = planned.ops().get(i);
+        jobs.get(o.job().id()).request.settled(o.opIndex());
+      }
       jobs.settle(scheduler.failed(planned.launchId(), FailureReason.INVALID_LAUNCH), Failures.message(e));
       return;
     }

@@ -14,4 +14,14 @@ public interface SchedulingPolicy {
 
   /** What to launch now; empty when nothing should start. */
   List<Decision> decide(SchedulingView view);
+
+  /**
+   * When the policy, having left ready work unlaunched in its last {@link #decide} for a reason
+   * that ends by itself (space-time's launch-path limit), wants to be asked again at the latest;
+   * {@link Long#MAX_VALUE} when it does not. The scheduler folds it into {@link
+   * SpaceTimeScheduler#holdWakeNanos()}.
+   */
+  default long wakeNanos() {
+    return Long.MAX_VALUE;
+  }
 }

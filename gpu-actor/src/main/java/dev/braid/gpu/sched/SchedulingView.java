@@ -18,6 +18,15 @@ public interface SchedulingView {
    */
   List<OpRef> readyOps();
 
+  /**
+   * The positions in {@link #readyOps()} of the ready ops whose fusion key and priority level are
+   * those of the op at {@code position} (itself included), ascending, so in urgency order; empty
+   * when that op has no fusion key. The scheduler indexes ready ops by key as they become ready,
+   * so a policy finds an op's fusion partners without a pass over every ready op. The array is
+   * the scheduler's: not to be modified.
+   */
+  int[] fusionPartners(int position);
+
   /** Launches stream {@code stream} can take now without exceeding its in-flight limit. */
   int freeSlots(int stream);
 
@@ -43,6 +52,13 @@ public interface SchedulingView {
    * waiting or in flight; {@link Integer#MAX_VALUE} when it holds none.
    */
   int mostUrgentPriority();
+
+  /**
+   * How far the host's launch path is booked ahead of now by the launches planned so far, by the
+   * scheduler's estimate ({@link CostModel#hostNanos} per launch, one after another); 0 when it
+   * is expected idle.
+   */
+  long launchPathBacklogNanos();
 
   /** Launches in flight whose jobs are of a less urgent level than {@link #mostUrgentPriority()}. */
   int lessUrgentInFlight();

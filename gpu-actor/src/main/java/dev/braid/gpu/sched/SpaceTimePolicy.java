@@ -2,6 +2,7 @@ package dev.braid.gpu.sched;
 
 import dev.braid.device.plan.FusionKey;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +24,26 @@ import java.util.Optional;
  * kernel can be preempted, so a best-effort kernel beside a critical one holds SMs its blocks
  * wait for); groups led by a job past the aging threshold are exempt, so nothing starves. It goes on until no usable slot or no ready op is
  * left: apart from held groups and the streams kept for a more urgent level, every free slot is
- * used.
+ * used. With {@link SchedulerConfig#launchPathBacklog()} set, it also stops once the host's launch
+ * path is booked that far ahead ({@link SchedulingView#launchPathBacklogNanos()}): the groups
+ * left would only queue on the host, so they wait in the ready set instead, where the ops that
+ * become ready meanwhile join them, and the policy asks to plan again when the path has drained
+ * to the limit ({@link #wakeNanos()}).
  */
 final class SpaceTimePolicy implements SchedulingPolicy {
   static final String NAME = "space-time";
+
+  /** The configuration {@link #streamOrder} and {@link #urgentStream} were worked out for. */
+  private SchedulerConfig derivedFor;
+  /** Stream indices, most urgent CUDA priority first ({@link SchedulerConfig#streamsByPriority}). */
+  private int[] streamOrder;
+  /** Per stream: of the most urgent CUDA priority while some stream has another (so reserved). */
+  private boolean[] urgentStream;
+  /** Scratch of {@link #groups}, per ready op: already in a group. Reused: a decision's own. */
+  private boolean[] placed = new boolean[64];
+  private final List<OpRef> candidates = new ArrayList<>();
+  /** See {@link #wakeNanos()}: set by the last decision. */
+  private long wakeNanos = Long.MAX_VALUE;
 
   @Override
   public String name() {
@@ -35,19 +52,28 @@ final class SpaceTimePolicy implements SchedulingPolicy {
 
   @Override
   public List<Decision> decide(SchedulingView view) {
-    List<Integer> slots = slots(view);
-    List<List<OpRef>> groups = groups(view, slots.size());
+    derive(view.config());
+    int[] slots = slots(view);
+    List<List<OpRef>> groups = groups(view, slots.length);
     List<HoldRule.Hold> holds = view.config().holds() ? holds(groups, view) : null;
     List<Decision> out = new ArrayList<>();
-    boolean[] taken = new boolean[slots.size()];
+    boolean[] taken = new boolean[slots.length];
     int launches = 0;
     int lessUrgent = view.lessUrgentInFlight();
     long agingNanos = view.config().agingThreshold().toNanos();
-    for (int g = 0; g < groups.size() && launches < slots.size(); g++) {
+    long backlogLimit = view.config().launchPathBacklog().toNanos();
+    long backlog = view.launchPathBacklogNanos();
+    wakeNanos = Long.MAX_VALUE;
+    for (int g = 0; g < groups.size() && launches < slots.length; g++) {
       HoldRule.Hold hold = holds == null ? null : holds.get(g);
       if (hold != null) {
         out.add(Decision.hold(groups.get(g), hold.untilNanos()));
         continue;
+      }
+      if (backlogLimit > 0 && backlog >= backlogLimit) {
+        // the host would only queue it: it waits, gathering partners, until the path drains
+        wakeNanos = view.nowNanos() + backlog - backlogLimit + 1;
+        break;
       }
       OpRef lead = groups.get(g).get(0);
       boolean mostUrgentLevel = lead.job().priority() <= view.mostUrgentPriority();
@@ -55,17 +81,39 @@ final class SpaceTimePolicy implements SchedulingPolicy {
       if (!mostUrgentLevel && !aged && lessUrgent >= view.config().lessUrgentLaunches()) {
         continue; // a more urgent level is waiting or running: see SchedulerConfig#lessUrgentLaunches
       }
-      int slot = firstFreeSlot(slots, taken, mostUrgentLevel, view.config());
+      int slot = firstFreeSlot(slots, taken, mostUrgentLevel);
       if (slot >= 0) {
         taken[slot] = true;
         launches++;
         if (!mostUrgentLevel) {
           lessUrgent++;
         }
-        out.add(new Decision(groups.get(g), slots.get(slot)));
+        out.add(new Decision(groups.get(g), slots[slot]));
+        backlog += view.cost().hostNanos(groups.get(g).size());
       }
     }
     return out;
+  }
+
+  @Override
+  public long wakeNanos() {
+    return wakeNanos;
+  }
+
+  /** Works out the stream order and the reserved streams once per configuration. */
+  private void derive(SchedulerConfig config) {
+    if (config == derivedFor) {
+      return;
+    }
+    List<Integer> priorities = config.streamPriorities();
+    streamOrder = config.streamsByPriority().stream().mapToInt(Integer::intValue).toArray();
+    int urgent = priorities.stream().mapToInt(Integer::intValue).min().orElseThrow();
+    boolean mixed = priorities.stream().anyMatch(p -> p != urgent);
+    urgentStream = new boolean[priorities.size()];
+    for (int i = 0; i < urgentStream.length; i++) {
+      urgentStream[i] = mixed && priorities.get(i) == urgent;
+    }
+    derivedFor = config;
   }
 
   /**
@@ -75,11 +123,9 @@ final class SpaceTimePolicy implements SchedulingPolicy {
    * on its stream, and its blocks are placed first). When every stream has the same CUDA priority
    * nothing is reserved. -1 when no slot suits.
    */
-  private static int firstFreeSlot(List<Integer> slots, boolean[] taken, boolean mostUrgentLevel, SchedulerConfig config) {
-    int urgent = config.streamPriorities().stream().mapToInt(Integer::intValue).min().orElseThrow();
-    boolean reserved = !mostUrgentLevel && config.streamPriorities().stream().anyMatch(p -> p != urgent);
-    for (int i = 0; i < slots.size(); i++) {
-      if (!taken[i] && !(reserved && config.streamPriorities().get(slots.get(i)) == urgent)) {
+  private int firstFreeSlot(int[] slots, boolean[] taken, boolean mostUrgentLevel) {
+    for (int i = 0; i < slots.length; i++) {
+      if (!taken[i] && (mostUrgentLevel || !urgentStream[slots[i]])) {
         return i;
       }
     }
@@ -88,14 +134,19 @@ final class SpaceTimePolicy implements SchedulingPolicy {
 
   /**
    * The ready ops as groups, in the order of their leads: each lead (the most urgent op not yet
-   * placed) with the later ready ops of its key that {@link SuperKernelSizer} admits. Without
-   * holding, forming stops once the groups fill {@code slots}.
+   * placed) with the later ready ops of its key and level ({@link SchedulingView#fusionPartners})
+   * that {@link SuperKernelSizer} admits. Without holding, forming stops once the groups fill
+   * {@code slots}.
    */
-  private static List<List<OpRef>> groups(SchedulingView view, int slots) {
+  private List<List<OpRef>> groups(SchedulingView view, int slots) {
     List<OpRef> ready = view.readyOps();
     boolean fusion = view.config().maxOpsPerSuperKernel() > 1;
     int limit = view.config().holds() ? Integer.MAX_VALUE : slots;
-    boolean[] placed = new boolean[ready.size()];
+    if (placed.length < ready.size()) {
+      placed = new boolean[Math.max(ready.size(), 2 * placed.length)];
+    } else {
+      Arrays.fill(placed, 0, ready.size(), false);
+    }
     List<List<OpRef>> groups = new ArrayList<>();
     for (int i = 0; i < ready.size() && groups.size() < limit; i++) {
       if (placed[i]) {
@@ -104,20 +155,24 @@ final class SpaceTimePolicy implements SchedulingPolicy {
       OpRef lead = ready.get(i);
       placed[i] = true;
       List<OpRef> group = List.of(lead);
-      Optional<FusionKey> key = lead.fusionKey();
-      if (key.isPresent() && fusion) {
-        List<OpRef> candidates = new ArrayList<>();
-        List<Integer> candidateIndices = new ArrayList<>();
-        for (int j = i + 1; j < ready.size(); j++) {
-          if (!placed[j] && ready.get(j).fusionKey().equals(key) && ready.get(j).job().priority() == lead.job().priority()) {
-            candidates.add(ready.get(j));
-            candidateIndices.add(j);
+      if (fusion && lead.fusionKey().isPresent()) {
+        int[] partners = view.fusionPartners(i);
+        candidates.clear();
+        for (int p : partners) {
+          if (p > i && !placed[p]) {
+            candidates.add(ready.get(p));
           }
         }
         group = SuperKernelSizer.size(lead, candidates, view);
-        for (int c = 0; c < candidates.size(); c++) {
-          if (group.contains(candidates.get(c))) {
-            placed[candidateIndices.get(c)] = true;
+        // members after the lead are a subsequence of the candidates, in their order
+        int m = 1;
+        for (int p : partners) {
+          if (m == group.size()) {
+            break;
+          }
+          if (p > i && !placed[p] && ready.get(p) == group.get(m)) {
+            placed[p] = true;
+            m++;
           }
         }
       }
@@ -180,13 +235,18 @@ final class SpaceTimePolicy implements SchedulingPolicy {
   }
 
   /** Free slots as stream indices: one round over the streams by priority, then the next round. */
-  private static List<Integer> slots(SchedulingView view) {
-    List<Integer> byPriority = view.config().streamsByPriority();
-    List<Integer> slots = new ArrayList<>();
-    for (int round = 0; round < view.config().maxLaunchesInFlightPerStream(); round++) {
-      for (int stream : byPriority) {
+  private int[] slots(SchedulingView view) {
+    int rounds = view.config().maxLaunchesInFlightPerStream();
+    int n = 0;
+    for (int stream : streamOrder) {
+      n += Math.min(rounds, Math.max(0, view.freeSlots(stream)));
+    }
+    int[] slots = new int[n];
+    int k = 0;
+    for (int round = 0; round < rounds; round++) {
+      for (int stream : streamOrder) {
         if (view.freeSlots(stream) > round) {
-          slots.add(stream);
+          slots[k++] = stream;
         }
       }
     }

@@ -2,8 +2,8 @@ package dev.braid.gpu.sched;
 
 import dev.braid.gpu.cost.CostModel;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The per-device scheduler: holds the jobs in flight and the launches in flight, and asks its
@@ -56,8 +57,17 @@ public final class SpaceTimeScheduler {
   /** Launches planned and not yet settled, in planning order. */
   private final Map<Long, PlannedLaunch> inFlight = new LinkedHashMap<>();
   private final int[] launchesPerStream;
+  /** The ready jobs, indexed as they change. */
+  private final ReadySet ready = new ReadySet();
+  /** Jobs held (waiting or in flight) per priority level: the most urgent is the first key. */
+  private final TreeMap<Integer, Integer> jobsByPriority = new TreeMap<>();
+  /** Free slots per stream at the current {@link #plan}, shared with its view. */
+  private final int[] free;
+  private final View view;
   private long nextLaunchId = 1;
   private long holdWakeNanos = Long.MAX_VALUE;
+  /** When the host's launch path is expected free of the launches planned so far. */
+  private long launchPathFreeNanos = Long.MIN_VALUE;
   private long holds;
 
   public SpaceTimeScheduler(SchedulerConfig config, CostModel cost, SchedulingPolicy policy) {
@@ -65,6 +75,8 @@ public final class SpaceTimeScheduler {
     this.cost = Objects.requireNonNull(cost, "cost");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.launchesPerStream = new int[config.streamCount()];
+    this.free = new int[config.streamCount()];
+    this.view = new View();
   }
 
   /** Switches policy; launches already in flight are unaffected, the next {@link #plan} uses it. */
@@ -86,7 +98,21 @@ public final class SpaceTimeScheduler {
     if (jobs.containsKey(job.id())) {
       throw new IllegalArgumentException("job " + job.id() + " is already admitted");
     }
-    jobs.put(job.id(), new JobState(job));
+    JobState s = new JobState(job);
+    jobs.put(job.id(), s);
+    jobsByPriority.merge(job.priority(), 1, Integer::sum);
+    ready.add(s);
+  }
+
+  /** Takes {@code s} out: of the jobs, the ready set and the count of its priority level. */
+  private void forget(JobState s) {
+    jobs.remove(s.job.id());
+    dropFromCounts(s);
+  }
+
+  private void dropFromCounts(JobState s) {
+    ready.remove(s);
+    jobsByPriority.compute(s.job.priority(), (p, n) -> n == 1 ? null : n - 1);
   }
 
   /**
@@ -96,38 +122,21 @@ public final class SpaceTimeScheduler {
    */
   public List<PlannedLaunch> plan(long nowNanos) {
     holdWakeNanos = Long.MAX_VALUE;
-    List<OpRef> ready = new ArrayList<>();
-    Map<Long, Long> readySince = new HashMap<>();
-    for (JobState s : jobs.values()) {
-      if (!s.inFlight() && !s.cancelled) {
-        ready.add(new OpRef(s.job, s.nextOp));
-        readySince.put(s.job.id(), s.readySinceNanos);
-      }
-    }
-    if (ready.isEmpty()) {
+    if (ready.size() == 0) {
       return List.of();
     }
-    ready.sort(Urgency.agedDeadlineFirst(nowNanos, config.agingThreshold().toNanos()));
-    int[] free = new int[launchesPerStream.length];
+    View view = this.view;
+    view.reset(nowNanos);
+    ready.order(nowNanos, config.agingThreshold().toNanos(), view.readyList);
     for (int i = 0; i < free.length; i++) {
       free[i] = config.maxLaunchesInFlightPerStream() - launchesPerStream[i];
     }
-    int mostUrgent = Integer.MAX_VALUE;
-    for (JobState s : jobs.values()) {
-      mostUrgent = Math.min(mostUrgent, s.job.priority());
-    }
-    int lessUrgent = 0;
+    view.mostUrgent = jobsByPriority.firstKey();
     for (PlannedLaunch l : inFlight.values()) {
-      if (l.ops().get(0).job().priority() > mostUrgent) {
-        lessUrgent++;
+      if (l.ops().get(0).job().priority() > view.mostUrgent) {
+        view.lessUrgent++;
       }
     }
-    Set<String> busyModels = new LinkedHashSet<>();
-    for (PlannedLaunch l : inFlight.values()) {
-      l.ops().forEach(o -> busyModels.add(o.job().model()));
-    }
-    Snapshot view = new Snapshot(nowNanos, List.copyOf(ready), free.clone(), Set.copyOf(busyModels), config, cost,
-        arrivals(nowNanos), readySince, mostUrgent, lessUrgent);
     List<Decision> decisions = policy.decide(view);
     check(decisions, free, nowNanos);
     List<PlannedLaunch> planned = new ArrayList<>(decisions.size());
@@ -138,19 +147,131 @@ public final class SpaceTimeScheduler {
         continue;
       }
       PlannedLaunch launch = new PlannedLaunch(nextLaunchId++, d.ops(), d.stream(), window(d.ops(), nowNanos));
+      launchPathFreeNanos = Math.max(nowNanos, launchPathFreeNanos) + cost.hostNanos(d.ops().size());
       inFlight.put(launch.launchId(), launch);
       launchesPerStream[d.stream()]++;
       for (OpRef o : d.ops()) {
-        jobs.get(o.job().id()).launchId = launch.launchId();
+        JobState js = jobs.get(o.job().id());
+        js.launchId = launch.launchId();
+        ready.remove(js);
       }
       planned.add(launch);
     }
+    holdWakeNanos = Math.min(holdWakeNanos, policy.wakeNanos());
     return planned;
   }
 
   /**
+   * How far the host's launch path is booked ahead of {@code nowNanos} by the launches planned so
+   * far, each taking {@link CostModel#hostNanos} after the previous one (an estimate: the device
+   * does not say when it issued a launch); 0 when it is expected idle.
+   */
+  public long launchPathBacklogNanos(long nowNanos) {
+    return launchPathFreeNanos <= nowNanos ? 0 : launchPathFreeNanos - nowNanos;
+  }
+
+  /**
+   * The {@link SchedulingView} of one {@link #plan} call, one instance reused by every call (a
+   * decision allocates no view): the ready ops come from {@link ReadySet#order}, the models in
+   * flight and the arrivals are worked out only if the policy asks.
+   */
+  private final class View implements SchedulingView {
+    final List<OpRef> readyList = new ArrayList<>();
+    private final List<OpRef> readyOps = Collections.unmodifiableList(readyList);
+    private final int[] freeSlots = free;
+    long nowNanos;
+    int mostUrgent;
+    int lessUrgent;
+    private Set<String> modelsInFlight;
+    private List<Arrival> arrivals;
+
+    void reset(long now) {
+      nowNanos = now;
+      readyList.clear();
+      lessUrgent = 0;
+      modelsInFlight = null;
+      arrivals = null;
+    }
+
+    @Override
+    public long nowNanos() {
+      return nowNanos;
+    }
+
+    @Override
+    public List<OpRef> readyOps() {
+      return readyOps;
+    }
+
+    @Override
+    public int[] fusionPartners(int position) {
+      return ready.partners(position);
+    }
+
+    @Override
+    public int freeSlots(int stream) {
+      return stream >= 0 && stream < freeSlots.length ? freeSlots[stream] : 0;
+    }
+
+    @Override
+    public Set<String> modelsInFlight() {
+      if (modelsInFlight == null) {
+        Set<String> busy = new LinkedHashSet<>();
+        for (PlannedLaunch l : inFlight.values()) {
+          l.ops().forEach(o -> busy.add(o.job().model()));
+        }
+        modelsInFlight = Collections.unmodifiableSet(busy);
+      }
+      return modelsInFlight;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+      return config;
+    }
+
+    @Override
+    public CostModel cost() {
+      return cost;
+    }
+
+    @Override
+    public List<Arrival> arrivals() {
+      if (arrivals == null) {
+        arrivals = List.copyOf(SpaceTimeScheduler.this.arrivals(nowNanos));
+      }
+      return arrivals;
+    }
+
+    @Override
+    public long readySinceNanos(OpRef op) {
+      JobState s = jobs.get(op.job().id());
+      if (s == null || s.ready == null) {
+        throw new IllegalArgumentException(op + " is not a ready op of this view");
+      }
+      return s.readySinceNanos;
+    }
+
+    @Override
+    public int mostUrgentPriority() {
+      return mostUrgent;
+    }
+
+    @Override
+    public int lessUrgentInFlight() {
+      return lessUrgent;
+    }
+
+    @Override
+    public long launchPathBacklogNanos() {
+      return SpaceTimeScheduler.this.launchPathBacklogNanos(nowNanos);
+    }
+  }
+
+  /**
    * When the owner must call {@link #plan} again at the latest: the earliest end of a hold the
-   * last {@link #plan} decided, or {@link Long#MAX_VALUE} when it decided none.
+   * last {@link #plan} decided or of a wait its policy asked for ({@link
+   * SchedulingPolicy#wakeNanos()}), or {@link Long#MAX_VALUE} when there is none.
    */
   public long holdWakeNanos() {
     return holdWakeNanos;
@@ -203,13 +324,14 @@ public final class SpaceTimeScheduler {
       JobState s = jobs.get(o.job().id());
       s.launchId = -1;
       if (s.cancelled) {
-        jobs.remove(s.job.id());
+        forget(s);
         failed.add(new FailedJob(s.job, s.nextOp + 1, FailureReason.CANCELLED));
       } else if (++s.nextOp == s.job.plan().size()) {
-        jobs.remove(s.job.id());
+        forget(s);
         finished.add(s.job);
       } else {
         s.readySinceNanos = nowNanos;
+        ready.add(s);
       }
     }
     return new Settled(finished, failed);
@@ -221,7 +343,8 @@ public final class SpaceTimeScheduler {
     PlannedLaunch launch = settle(launchId);
     List<FailedJob> failed = new ArrayList<>();
     for (OpRef o : launch.ops()) {
-      JobState s = jobs.remove(o.job().id());
+      JobState s = jobs.get(o.job().id());
+      forget(s);
       failed.add(new FailedJob(s.job, s.nextOp, s.cancelled ? FailureReason.CANCELLED : reason));
     }
     return new Settled(List.of(), failed);
@@ -241,7 +364,7 @@ public final class SpaceTimeScheduler {
       s.cancelled = true;
       return Optional.empty();
     }
-    jobs.remove(jobId);
+    forget(s);
     return Optional.of(new FailedJob(s.job, s.nextOp, FailureReason.CANCELLED));
   }
 
@@ -265,6 +388,7 @@ public final class SpaceTimeScheduler {
       JobState s = it.next();
       if (!s.inFlight() && !s.cancelled && cannotMeetDeadline(s, nowNanos)) {
         it.remove();
+        dropFromCounts(s);
         expired.add(new FailedJob(s.job, s.nextOp, FailureReason.TOO_LATE));
       }
     }

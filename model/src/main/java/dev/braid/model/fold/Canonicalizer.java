@@ -36,6 +36,10 @@ import java.util.Map;
  *       the constant false is refused unless the ratio is the constant 0.
  *   <li>InstanceNormalization, MeanVarianceNormalization, LpNormalization, GroupNormalization,
  *       GlobalMaxPool: rewritten into reductions and elementwise nodes ({@link Decompositions}).
+ *   <li>NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss: rewritten into LogSoftmax, gathers,
+ *       masks and reductions ({@link LossDecompositions}).
+ *   <li>RNN, GRU, LSTM: unrolled over their time steps ({@link RecurrentDecompositions}); Einsum:
+ *       Transpose, Reshape, MatMul and ReduceSum ({@link EinsumDecomposition}).
  *   <li>Sum, Mean, Max, Min: chains of two-input nodes ({@link ElementwiseCanon}); Clip with
  *       bounds computed at run time: Max then Min; CastLike: Cast.
  * </ul>
@@ -47,6 +51,21 @@ final class Canonicalizer {
   static void append(Node n, WorkGraph g) {
     if (Decompositions.applies(n)) {
       Decompositions.append(n, g);
+      return;
+    }
+    if (LossDecompositions.applies(n)) {
+      LossDecompositions.append(n, g);
+      return;
+    }
+    if (QuantDecompositions.applies(n)) {
+      QuantDecompositions.append(n, g);
+      return;
+    }
+    if (RecurrentDecompositions.append(n, g) || EinsumDecomposition.append(n, g)) {
+      return;
+    }
+    if (MiscDecompositions.applies(n)) {
+      MiscDecompositions.append(n, g);
       return;
     }
     switch (n.opType()) {

@@ -19,6 +19,7 @@ import java.util.Map;
  *
  * <ol>
  *   <li>resolve input shapes ({@link InputBinding});
+ *   <li>below opset 8, rewrite each node's older form into its opset-7 one ({@link LegacyForms});
  *   <li>in topological order, infer each node's output ({@link ShapeInference}); fold it on the
  *       host ({@link HostEvaluator}) when its inputs are all constants and the op is foldable, or
  *       it is Shape or Size (shapes are static); otherwise keep it in canonical form ({@link
@@ -64,9 +65,12 @@ public final class GraphBinder {
     for (TensorSpec o : m.outputs()) {
       g.outputs.add(o.name());
     }
+    LegacyForms legacy = LegacyForms.of(m);
     for (Node n : m.nodes()) {
       try {
-        step(n, g);
+        for (Node modern : legacy.modernize(n, g)) {
+          step(modern, g);
+        }
       } catch (ModelException e) {
         throw new ModelException(m.sourceName() + ": " + n.describe() + ": " + e.getMessage(), e);
       }

@@ -25,12 +25,13 @@ final class HostEvaluator {
       "Constant", "ConstantOfShape", "Range", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape",
       "Flatten", "Cast", "Add", "Sub", "Mul", "Div", "Pow", "Identity", "Dropout", "Transpose", "Sqrt", "Relu",
       "Slice", "Expand", "Tile", "Pad", "DepthToSpace", "SpaceToDepth", "Trilu", "Size", "ReduceSum", "ReduceProd",
-      "ReduceMax", "ReduceMin", "ArgMax", "ArgMin",
+      "ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "Resize", "Upsample",
       "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin",
       "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Min", "Max", "Mean", "Sum", "Mod", "Equal",
       "Less", "Greater", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor", "Not", "Where", "IsNaN", "IsInf",
       "BitShift", "CastLike", "HardSigmoid", "HardSwish", "LeakyRelu", "PRelu", "Elu", "Selu", "Celu",
-      "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Clip");
+      "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Clip",
+      "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix");
 
   /**
    * Evaluates {@code n} on constant inputs ({@code inputs.get(i)} is null for an omitted optional
@@ -48,6 +49,8 @@ final class HostEvaluator {
       case "Size" -> Tensor.ofLongs(Shape.scalar(), new long[] {v.info(n.input(0)).shape().size()});
       case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout" -> x.reshape(out.shape());
       case "Slice", "Expand", "Tile", "Pad", "DepthToSpace", "SpaceToDepth", "Trilu" -> IndexMaps.of(n, 0, v).apply(x);
+      case "Resize", "Upsample" -> ResampleTables.interpolates(n)
+          ? ResampleTables.of(n, x.shape(), v::constant).apply(x) : IndexMaps.of(n, 0, v).apply(x);
       case "ReduceSum", "ReduceProd", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin" -> HostReductions.evaluate(n, x, out, v);
       case "Gather" -> gather(n, x, inputs.get(1), out);
       case "Concat" -> concat(n, inputs, out);
@@ -58,6 +61,8 @@ final class HostEvaluator {
       case "Min", "Max", "Mean", "Sum" -> Elementwise.variadic(n, inputs, out);
       case "Where" -> Elementwise.where(x, inputs.get(1), inputs.get(2), out);
       case "Clip" -> clip(n, inputs, out);
+      case "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow", "MelWeightMatrix" ->
+          MiscFolds.evaluate(n, inputs, out);
       case "Sqrt", "Relu", "Neg", "Reciprocal", "Exp", "Log", "Abs", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
           "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Not", "IsNaN", "IsInf",
           "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish",

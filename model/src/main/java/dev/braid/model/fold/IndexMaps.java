@@ -56,6 +56,14 @@ public final class IndexMaps {
   }
 
   static long[] longs(Node n, int input, String role, Function<String, Tensor> constant) {
+    return constantInput(n, input, role, constant).toLongs();
+  }
+
+  /**
+   * Input {@code input} of {@code n}, which defines an output shape and so must be a constant;
+   * refused naming its role otherwise.
+   */
+  static Tensor constantInput(Node n, int input, String role, Function<String, Tensor> constant) {
     if (!n.hasInput(input)) {
       throw new ModelException(role + " (input " + input + ") is required but not given");
     }
@@ -64,7 +72,7 @@ public final class IndexMaps {
       throw new ModelException(role + " (input " + input + ", '" + n.input(input) + "') must be a constant:"
           + " the output shape depends on it and Braid resolves shapes when a model loads");
     }
-    return t.toLongs();
+    return t;
   }
 
   private static long[] optionalLongs(Node n, int input, String role, Function<String, Tensor> constant) {

@@ -25,7 +25,8 @@ final class ShapeInference {
 
   static ValueInfo infer(Node n, Values v) {
     ValueInfo e = ElementwiseShapes.infer(n, v);
-    return e != null ? e : inferCore(n, v);
+    ValueInfo q = e != null ? e : QuantDecompositions.infer(n, v);
+    return q != null ? q : inferCore(n, v);
   }
 
   private static ValueInfo inferCore(Node n, Values v) {
@@ -54,6 +55,10 @@ final class ShapeInference {
       case "Softmax", "LogSoftmax", "Hardmax" -> softmax(n, v, out);
       case "LayerNormalization" -> layerNorm(n, v, out);
       case "BatchNormalization" -> batchNorm(n, v, out);
+      case "RNN", "GRU", "LSTM" -> RecurrentDecompositions.outputs(n, v).get(0);
+      case "Einsum" -> EinsumDecomposition.infer(n, v, out);
+      case "Shrink", "LRN", "ReverseSequence", "EyeLike", "HannWindow", "HammingWindow", "BlackmanWindow",
+          "MelWeightMatrix", "Det", "MaxUnpool", "DFT", "STFT" -> MiscShapes.infer(n, v, out);
       default -> LayoutShapes.infer(n, v, out);
     };
   }

@@ -32,6 +32,10 @@ final class TensorShapes {
     if (REDUCE.contains(op)) {
       return reduce(n, v, out);
     }
+    if (ResampleTables.interpolates(n)) {
+      requireFloating(n, in(n, 0, v).dtype(), "mode '" + n.attributes().getString("mode", "") + "'");
+      return new ValueInfo(out, in(n, 0, v).dtype(), ResizeGeometry.of(n, in(n, 0, v).shape(), v::constant).output());
+    }
     if (IndexMaps.OPS.contains(op)) {
       IndexMap m = IndexMaps.of(n, 0, v);
       return new ValueInfo(out, in(n, 0, v).dtype(), m.output());
@@ -51,11 +55,14 @@ final class TensorShapes {
       case "ConvTranspose" -> new ValueInfo(out, in(n, 0, v).dtype(),
           ConvTransposeGeometry.of(n, in(n, 0, v).shape(), in(n, 1, v).shape()).output());
       case "OneHot" -> oneHot(n, v, out);
+      case "GridSample" -> gridSample(n, v, out);
+      case "RoiAlign" -> roiAlign(n, v, out);
       case "GatherElements" -> gatherElements(n, v, out);
       case "GatherND" -> gatherNd(n, v, out);
       case "ScatterND", "ScatterElements", "Scatter" -> scatter(n, v, out);
       case "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization", "GroupNormalization" ->
           rename(in(n, 0, v), out);
+      case LossDecompositions.NLL, LossDecompositions.SCE -> LossDecompositions.infer(n, v);
       default -> throw new ModelException("Braid has no shape inference for operator " + op);
     };
   }
@@ -74,7 +81,11 @@ final class TensorShapes {
       extra.add(new ValueInfo(n.output(1), DType.INT64, values.shape()));
     } else if (n.opType().equals("TopK") && n.outputs().size() > 1 && !n.output(1).isEmpty()) {
       extra.add(rename(topK(n, v).get(1), n.output(1)));
+    } else if (RecurrentDecompositions.OPS.contains(n.opType())) {
+      List<ValueInfo> all = RecurrentDecompositions.outputs(n, v);
+      extra.addAll(all.subList(1, all.size()));
     }
+    extra.addAll(LossDecompositions.logProb(n, v));
     return extra;
   }
 
@@ -142,6 +153,47 @@ final class TensorShapes {
           + " resolves shapes when a model loads (TopK with a run-time k is not supported)");
     }
     return k.toLongs()[0];
+  }
+
+  /** GridSample (opset 16, 2-D): X [N, C, H, W] and grid [N, H_out, W_out, 2] give [N, C, H_out, W_out]. */
+  private static ValueInfo gridSample(Node n, Values v, String out) {
+    Shape x = in(n, 0, v).shape(), grid = in(n, 1, v).shape();
+    if (x.rank() != 4 || grid.rank() != 4 || grid.dim(3) != 2 || grid.dim(0) != x.dim(0)) {
+      throw new ModelException("GridSample takes X [N, C, H, W] and grid [N, H_out, W_out, 2] with one N, got " + x
+          + " and " + grid + (x.rank() != 4 ? " (Braid implements the 2-D form of opset 16)" : ""));
+    }
+    if (!n.attributes().getString("mode", "bilinear").equals("nearest")) {
+      requireFloating(n, in(n, 0, v).dtype(), "mode '" + n.attributes().getString("mode", "bilinear") + "'");
+    }
+    return new ValueInfo(out, in(n, 0, v).dtype(), Shape.of(x.dim(0), x.dim(1), grid.dim(1), grid.dim(2)));
+  }
+
+  /**
+   * Interpolation makes values between the input's: for an integer tensor ONNX leaves the
+   * conversion back to the implementation (truncating or rounding), so Braid refuses it rather
+   * than pick one.
+   */
+  private static void requireFloating(Node n, DType dtype, String what) {
+    if (!dtype.isFloating()) {
+      throw new ModelException(n.opType() + " " + what + " interpolates; Braid interpolates floating-point tensors"
+          + " only, got " + dtype.onnxName());
+    }
+  }
+
+  /** RoiAlign: X [N, C, H, W], rois [R, 4] and batch_indices [R] give [R, C, output_height, output_width]. */
+  private static ValueInfo roiAlign(Node n, Values v, String out) {
+    Shape x = in(n, 0, v).shape(), rois = in(n, 1, v).shape(), idx = in(n, 2, v).shape();
+    if (x.rank() != 4 || rois.rank() != 2 || rois.dim(1) != 4 || idx.rank() != 1 || idx.dim(0) != rois.dim(0)) {
+      throw new ModelException("RoiAlign takes X [N, C, H, W], rois [R, 4] and batch_indices [R], got " + x + ", "
+          + rois + " and " + idx);
+    }
+    requireFloating(n, in(n, 0, v).dtype(), "of X");
+    long oh = n.attributes().getInt("output_height", 1), ow = n.attributes().getInt("output_width", 1);
+    if (oh < 1 || ow < 1 || oh > Integer.MAX_VALUE || ow > Integer.MAX_VALUE) {
+      throw new ModelException("RoiAlign attributes 'output_height' and 'output_width' must be positive, got " + oh
+          + " and " + ow);
+    }
+    return new ValueInfo(out, in(n, 0, v).dtype(), Shape.of(rois.dim(0), x.dim(1), (int) oh, (int) ow));
   }
 
   private static ValueInfo oneHot(Node n, Values v, String out) {

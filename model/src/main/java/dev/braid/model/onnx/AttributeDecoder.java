@@ -58,8 +58,9 @@ final class AttributeDecoder {
         yield new Attribute.Floats(v);
       }
       case TENSOR -> new Attribute.TensorValue(TensorDecoder.decode(a.getT(), source, what));
+      case STRINGS -> new Attribute.Strs(a.getStringsList().stream().map(b -> b.toString(StandardCharsets.UTF_8)).toList());
       default -> throw new ModelException(source + ": " + what + " has type " + type
-          + ", which Braid does not support (supported: INT, FLOAT, STRING, INTS, FLOATS, TENSOR)");
+          + ", which Braid does not support (supported: INT, FLOAT, STRING, INTS, FLOATS, STRINGS, TENSOR)");
     };
   }
 

@@ -1,6 +1,7 @@
 package dev.braid.model.onnx;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.braid.model.Attribute;
 import dev.braid.model.Attributes;
 import dev.braid.model.DType;
 import dev.braid.model.ModelException;
@@ -26,13 +27,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Reads an ONNX file into an {@link ImportedModel}, checking everything that does not depend on
  * a batch size: the file parses, it has a graph, its default-domain opset is in {@link
- * Operators#MIN_OPSET}..{@link Operators#MAX_OPSET}, every node is a supported default-domain
- * operator, every tensor decodes, and the graph is wired acyclically.
+ * Operators#OLDEST_OPSET}..{@link Operators#MAX_OPSET}, every node is a supported default-domain
+ * operator (below opset {@link Operators#MIN_OPSET}, one Braid reads at that opset: {@link
+ * Operators#oldestOpset}; the fold module's LegacyForms rewrites the older forms when binding),
+ * every tensor decodes, and the graph is wired acyclically.
  *
  * <p>The importer is pure: it builds the whole model before returning it, so a failure (always a
  * {@link ModelException} whose message starts with the file name) leaves nothing half-loaded.
@@ -128,11 +130,11 @@ public final class OnnxImporter {
     }
     if (version == null) {
       throw new ModelException(source + ": the model imports no opset for the default ONNX domain;"
-          + " Braid reads opsets " + Operators.MIN_OPSET + ".." + Operators.MAX_OPSET);
+          + " Braid reads opsets " + Operators.OLDEST_OPSET + ".." + Operators.MAX_OPSET);
     }
     if (version < Operators.OLDEST_OPSET || version > Operators.MAX_OPSET) {
       throw new ModelException(source + ": default-domain opset " + version + " is outside the range"
-          + " Braid supports (" + Operators.MIN_OPSET + ".." + Operators.MAX_OPSET + ")");
+          + " Braid supports (" + Operators.OLDEST_OPSET + ".." + Operators.MAX_OPSET + ")");
     }
     return version.intValue();
   }
@@ -149,15 +151,23 @@ public final class OnnxImporter {
           + "' (opset " + opset + "), which Braid does not support; supported operators: "
           + String.join(", ", Operators.SUPPORTED));
     }
-    if (opset < Operators.MIN_OPSET
-        && Operators.SAME_SINCE.getOrDefault(p.getOpType(), Integer.MAX_VALUE) > opset) {
-      throw new ModelException(source + ": default-domain opset " + opset + " is outside the range Braid supports ("
-          + Operators.MIN_OPSET + ".." + Operators.MAX_OPSET + ") for node '" + name + "' (" + p.getOpType()
-          + "), whose semantics changed since; below opset " + Operators.MIN_OPSET + " Braid reads only "
-          + new TreeSet<>(Operators.SAME_SINCE.keySet()) + " at the opsets where they took their present form");
+    if (opset < Operators.oldestOpset(p.getOpType())) {
+      throw new ModelException(source + ": node '" + name + "' (" + p.getOpType() + ") at default-domain opset "
+          + opset + ": Braid reads " + p.getOpType() + " from opset " + Operators.oldestOpset(p.getOpType())
+          + (Operators.SAME_SINCE.containsKey(p.getOpType()) || Operators.REWRITTEN_SINCE.containsKey(p.getOpType())
+              ? "; its form before that is not read" : " (it did not exist before, or only as an experimental form)")
+          + "; Braid reads opsets " + Operators.OLDEST_OPSET + ".." + Operators.MAX_OPSET
+          + ", below " + Operators.MIN_OPSET + " operator by operator");
     }
     Attributes attributes = AttributeDecoder.decode(p.getAttributeList(), source,
         "node '" + name + "' (" + p.getOpType() + ")");
+    if (p.getOpType().equals("RoiAlign") && opset < 16 && !attributes.has("coordinate_transformation_mode")) {
+      // Opset 10's RoiAlign has no such attribute and computes what opset 16 calls output_half_pixel,
+      // while opset 16's default is half_pixel: the node carries the form it was exported in.
+      Map<String, Attribute> withMode = new LinkedHashMap<>(attributes.asMap());
+      withMode.put("coordinate_transformation_mode", new Attribute.Str("output_half_pixel"));
+      attributes = Attributes.of(withMode);
+    }
     return new Node(name, p.getOpType(), p.getInputList(), p.getOutputList(), attributes);
   }
 

@@ -49,7 +49,7 @@ final class TensorDecoder {
         throw new ModelException(source + ": " + what + " declares " + declared + " = " + expected
             + " bytes but holds " + raw.size() + " bytes");
       }
-      return fromRaw(dtype, shape, raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN), count);
+      return fromRaw(dtype, shape, raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN), count, source, what);
     }
     return fromTyped(t, dtype, shape, count, source, what, declared);
   }
@@ -66,13 +66,13 @@ final class TensorDecoder {
     return dtype;
   }
 
-  private static Tensor fromRaw(DType dtype, Shape shape, ByteBuffer b, int n) {
+  private static Tensor fromRaw(DType dtype, Shape shape, ByteBuffer b, int n, String source, String what) {
     if (dtype.isFloating()) {
       float[] f = new float[n];
       for (int i = 0; i < n; i++) {
         f[i] = switch (dtype) {
           case FLOAT32 -> b.getFloat();
-          case FLOAT64 -> (float) b.getDouble();
+          case FLOAT64 -> narrow(b.getDouble(), i, source, what);
           case FLOAT16 -> HalfFloats.halfToFloat(b.getShort() & 0xFFFF);
           case BFLOAT16 -> HalfFloats.bfloat16ToFloat(b.getShort() & 0xFFFF);
           default -> throw new IllegalStateException(dtype.name());
@@ -117,7 +117,7 @@ final class TensorDecoder {
       for (int i = 0; i < n; i++) {
         f[i] = switch (dtype) {
           case FLOAT32 -> t.getFloatData(i);
-          case FLOAT64 -> (float) t.getDoubleData(i);
+          case FLOAT64 -> narrow(t.getDoubleData(i), i, source, what);
           case FLOAT16 -> HalfFloats.halfToFloat(t.getInt32Data(i) & 0xFFFF);
           case BFLOAT16 -> HalfFloats.bfloat16ToFloat(t.getInt32Data(i) & 0xFFFF);
           default -> throw new IllegalStateException(dtype.name());
@@ -137,5 +137,19 @@ final class TensorDecoder {
       };
     }
     return Tensor.ofLongs(dtype, shape, l);
+  }
+
+  /**
+   * A DOUBLE element as the float32 Braid computes it in: precision narrows (as documented), but a
+   * finite value beyond float32's range would become an infinity, a different answer, so it is
+   * refused naming the element.
+   */
+  static float narrow(double v, int index, String source, String what) {
+    float f = (float) v;
+    if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+      throw new ModelException(source + ": " + what + " holds " + v + " at element " + index
+          + ", beyond the float32 range (|v| <= " + Float.MAX_VALUE + ") that Braid computes DOUBLE tensors in");
+    }
+    return f;
   }
 }

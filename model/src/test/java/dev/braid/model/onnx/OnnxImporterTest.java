@@ -73,11 +73,22 @@ class OnnxImporterTest {
 
   @Test
   void opsetOutsideRangeIsRejected() {
-    // Relu took its present form at opset 6 (consumed_inputs dropped): older is refused, naming the node.
-    assertTrue(error(reluGraph(), 5).contains("default-domain opset 5 is outside the range Braid supports (7..23)"
-        + " for node"));
-    assertTrue(error(reluGraph(), 0).contains("default-domain opset 0 is outside the range Braid supports (7..23)"));
+    assertTrue(error(reluGraph(), 0).contains("default-domain opset 0 is outside the range Braid supports (1..23)"));
     assertTrue(error(reluGraph(), 24).contains("opset 24"));
+  }
+
+  @Test
+  void belowOpsetSevenEachOperatorIsReadFromItsOldestReadOpset() {
+    // Relu-1 differs from Relu-6 only by consumed_inputs, which LegacyForms drops: it loads.
+    assertEquals(5, load(5, reluGraph().build()).opsetVersion());
+    // Erf came with opset 9, Upsample's opset-1 form was experimental: refused, naming node, opset and floor.
+    GraphProto.Builder erf = reluGraph().setNode(0, node("Erf", "e", in("x"), in("y")));
+    assertEquals("test.onnx: node 'e' (Erf) at default-domain opset 6: Braid reads Erf from opset 7 (it did not exist"
+        + " before, or only as an experimental form); Braid reads opsets 1..23, below 7 operator by operator",
+        error(erf, 6));
+    GraphProto.Builder tile = reluGraph().setNode(0, node("Tile", "t", in("x", "r", "a"), in("y")));
+    assertTrue(error(tile, 5).startsWith("test.onnx: node 't' (Tile) at default-domain opset 5: Braid reads Tile from"
+        + " opset 6; its form before that is not read"), error(tile, 5));
   }
 
   @Test

@@ -111,7 +111,8 @@ class OnnxModelBuilderTest {
 
   @Test
   void onnxRuntimeLoadsEveryOpsetInRange() throws OrtException {
-    for (int opset = OnnxModelBuilder.MIN_OPSET; opset <= OnnxModelBuilder.MAX_OPSET; opset++) {
+    // ONNX Runtime has no kernels for the pre-opset-7 forms the builder can also write (Relu-1).
+    for (int opset = Math.max(OnnxModelBuilder.MIN_OPSET, 7); opset <= OnnxModelBuilder.MAX_OPSET; opset++) {
       byte[] bytes =
           OnnxModelBuilder.singleOp("Relu")
               .opset(opset)

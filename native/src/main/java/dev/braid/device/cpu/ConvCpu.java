@@ -129,7 +129,9 @@ final class ConvCpu {
             // Valid taps are one contiguous run of the input row: copy it, zero both sides.
             int lo = Math.max(0, Math.min(run, -iw)), hi = Math.max(lo, Math.min(run, wd - iw));
             java.util.Arrays.fill(col, out, out + lo, 0f);
-            System.arraycopy(x, src + iw + lo, col, out + lo, hi - lo);
+            if (hi > lo) { // no valid tap (padding wider than the row): src + iw + lo may be < 0
+              System.arraycopy(x, src + iw + lo, col, out + lo, hi - lo);
+            }
             java.util.Arrays.fill(col, out + hi, out + run, 0f);
           } else {
             for (int t = 0; t < run; t++, iw += sw) {
@@ -242,7 +244,9 @@ final class ConvCpu {
         int mHi = Math.max(mLo, Math.min(cols, Math.floorDiv(wd - 1 + pl - q, sw) + 1));
         java.util.Arrays.fill(phases, dst, dst + mLo, 0f);
         if (sw == 1) {
-          System.arraycopy(x, src + mLo - pl, phases, dst + mLo, mHi - mLo);
+          if (mHi > mLo) { // an empty run may start before the row (src + mLo - pl < 0)
+            System.arraycopy(x, src + mLo - pl, phases, dst + mLo, mHi - mLo);
+          }
         } else {
           for (int m = mLo, iw = mLo * sw + q - pl; m < mHi; m++, iw += sw) {
             phases[dst + m] = x[src + iw];

@@ -88,6 +88,15 @@ final class CpuKernels {
     if (kernel instanceof dev.braid.device.kernel.ConvTranspose2d c) {
       return ConvTransposeCpu.run(c, args);
     }
+    if (kernel instanceof dev.braid.device.kernel.Resample r) {
+      return InterpCpu.resample(r, args);
+    }
+    if (kernel instanceof dev.braid.device.kernel.GridSample g) {
+      return InterpCpu.gridSample(g, args);
+    }
+    if (kernel instanceof dev.braid.device.kernel.RoiAlign r) {
+      return InterpCpu.roiAlign(r, args);
+    }
     if (kernel instanceof Remap r) {
       return TensorCpu.remap(r, args);
     }

@@ -331,6 +331,8 @@ public final class LaunchPacker {
                 new Ptr(out(k)), new I32(ln.cols()), new F32(ln.epsilon()))));
       } else if (kernel instanceof ReduceMean r) {
         reduceMean(k, r);
+      } else if (InterpPacking.handles(kernel)) {
+        InterpPacking.pack(this, k);
       } else if (TensorPacking.handles(kernel)) {
         TensorPacking.pack(this, k);
       } else {

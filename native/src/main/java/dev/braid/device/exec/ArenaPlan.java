@@ -26,15 +26,19 @@ final class ArenaPlan {
   static ArenaPlan plan(Map<String, Long> sizes, Map<String, Integer> defined, Map<String, Integer> lastUse, int steps) {
     ArenaPlan p = new ArenaPlan();
     List<long[]> live = new ArrayList<>(); // {offset, end, lastUse}
+    // The values each step defines, in the map's order, gathered in one pass: scanning every value
+    // at every step was quadratic, minutes for an unrolled recurrent model of tens of thousands of steps.
+    Map<Integer, List<String>> byStep = new HashMap<>();
+    for (Map.Entry<String, Integer> e : defined.entrySet()) {
+      byStep.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
+    }
     for (int t = -1; t < steps; t++) {
-      for (Map.Entry<String, Integer> e : defined.entrySet()) {
-        if (e.getValue() == t) {
-          long size = (sizes.get(e.getKey()) + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
-          long off = firstFit(live, size);
-          live.add(new long[] {off, off + size, lastUse.getOrDefault(e.getKey(), t)});
-          p.offsetBytes.put(e.getKey(), off);
-          p.sizeBytes = Math.max(p.sizeBytes, off + size);
-        }
+      for (String name : byStep.getOrDefault(t, List.of())) {
+        long size = (sizes.get(name) + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
+        long off = firstFit(live, size);
+        live.add(new long[] {off, off + size, lastUse.getOrDefault(name, t)});
+        p.offsetBytes.put(name, off);
+        p.sizeBytes = Math.max(p.sizeBytes, off + size);
       }
       int now = t;
       live.removeIf(b -> b[2] <= now && now >= 0);

@@ -166,7 +166,9 @@ public final class Lowering {
       case "CumSum" -> TensorLowering.cumSum(this, n);
       case "TopK" -> TensorLowering.topK(this, n);
       case "Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu" -> TensorLowering.remap(this, n);
-      case "Resize", "Upsample" -> TensorLowering.remap(this, n);
+      case "Resize", "Upsample" -> InterpLowering.resize(this, n);
+      case "GridSample" -> InterpLowering.gridSample(this, n);
+      case "RoiAlign" -> InterpLowering.roiAlign(this, n);
       case "ConvTranspose" -> ConvTransposeLowering.lower(this, n);
       case "GatherElements" -> TensorLowering.gatherElements(this, n);
       case "GatherND" -> TensorLowering.gatherNd(this, n);

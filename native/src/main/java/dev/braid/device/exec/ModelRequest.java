@@ -38,12 +38,17 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Abort never frees memory a kernel may still use: the arena returns to the device (where the
  * next allocation may reuse it) only after every device stage of this request known to be pending
- * has settled, successfully or not. A stage is known when the launch went through
- * {@link #launch(int, DeviceStream)} or was reported with {@link #onDevice}; until they settle the
- * request is aborted (no further op, no finish) but its arena stays allocated and counted live, so
- * its model also refuses to close and free the weights those kernels read. A caller that runs
- * {@link #launch(int)}'s launch itself and aborts before its stage settled must report the stage
- * with {@link #onDevice}, or the abort frees at once as if it had settled.
+ * has settled, successfully or not, and after the op last handed out by {@link #launch(int)} has
+ * been accounted for. A stage is known when the launch went through
+ * {@link #launch(int, DeviceStream)} or was reported with {@link #onDevice}. An op handed out by
+ * {@link #launch(int)} whose stage the request has not seen may be running on a stream it cannot
+ * observe, so until the caller reports it ({@link #onDevice} with its stage, {@link #completed}
+ * when it ran, or {@link #settled} when it never reached the device or its stage failed) an abort
+ * keeps the arena too. Meanwhile the request is aborted (no further op, no finish) but its arena
+ * stays allocated and counted live, so its model also refuses to close and free the weights those
+ * kernels read. A caller that never reports a hand-out therefore holds the arena (visibly:
+ * {@link #isReleasePending}, the model's live requests), which is recoverable; freeing it under a
+ * running kernel would not be.
  *
  * <p>Thread-safe: completions may be reported from device callback threads.
  */
@@ -58,6 +63,10 @@ public final class ModelRequest {
   private int completed;
   private State state = State.RUNNING;
   private boolean released; // the arena went back to the device
+  /** The op last handed out by launch(int) may be on the device and no stage or outcome of it was reported. */
+  private boolean handedOutUnreported;
+  /** After an abort that found {@link #handedOutUnreported}: completes when the caller reports that op. */
+  private CompletableFuture<Void> awaitingReport;
   /** Device stages that read or write the arena and had not settled when last looked at. */
   private final List<CompletableFuture<?>> onDevice = new ArrayList<>();
 
@@ -117,6 +126,7 @@ public final class ModelRequest {
       args.add(slice(a));
     }
     launched = opIndex + 1;
+    handedOutUnreported = true;
     return new KernelLaunch(step.kernel(), args);
   }
 
@@ -140,15 +150,54 @@ public final class ModelRequest {
   /**
    * Reports device work that reads or writes this request's arena and may not have finished (a
    * launch of {@link #launch(int)} the caller enqueued itself, alone or in a grouped launch): an
-   * {@link #abort} frees the arena only after {@code stage} settles.
+   * {@link #abort} frees the arena only after {@code stage} settles. It accounts for the op last
+   * handed out; reported after an abort that waits for that op, the free waits for {@code stage}.
    */
   public void onDevice(CompletionStage<?> stage) {
     CompletableFuture<?> f = stage.toCompletableFuture();
+    CompletableFuture<Void> report;
     synchronized (this) {
-      onDevice.removeIf(CompletableFuture::isDone);
-      if (!f.isDone()) {
-        onDevice.add(f);
+      handedOutUnreported = false;
+      report = awaitingReport;
+      awaitingReport = null;
+      if (report == null) {
+        onDevice.removeIf(CompletableFuture::isDone);
+        if (!f.isDone()) {
+          onDevice.add(f);
+        }
       }
+    }
+    if (report != null) {
+      f.whenComplete((v, e) -> report.complete(null));
+    }
+  }
+
+  /**
+   * Reports that op {@code opIndex}, handed out by {@link #launch(int)}, is not running on the
+   * device: it was never enqueued, or its stage failed. The op may be handed out again. After an
+   * abort waiting for that op, the arena is freed (once no other known stage is pending).
+   *
+   * @throws IllegalStateException unless {@code opIndex} is the op last handed out and not yet
+   *     reported complete
+   */
+  public void settled(int opIndex) {
+    CompletableFuture<Void> report;
+    synchronized (this) {
+      checkIndex(opIndex, "settled");
+      if (opIndex != completed || launched != completed + 1) {
+        throw new IllegalStateException(this + ": settled(" + opIndex + ") names no op in flight: "
+            + completed + " of " + opCount + " ops completed"
+            + (launched == completed ? ", op " + completed + " not launched yet" : ", op " + completed + " in flight"));
+      }
+      handedOutUnreported = false;
+      report = awaitingReport;
+      awaitingReport = null;
+      if (state == State.RUNNING) {
+        launched = completed;
+      }
+    }
+    if (report != null) {
+      report.complete(null);
     }
   }
 
@@ -156,10 +205,31 @@ public final class ModelRequest {
    * Reports that the launch of op {@code opIndex} completed successfully on the device, which
    * allows {@code launch(opIndex + 1)}.
    *
+   * After an abort that waits for this op (handed out, its stage never reported), the report is
+   * taken as its end and lets the free proceed.
+   *
    * @throws IllegalStateException unless {@code opIndex} is the op last handed out by
-   *     {@link #launch(int)} and not yet reported, or if the request is finished or aborted
+   *     {@link #launch(int)} and not yet reported, or if the request is finished or aborted (and
+   *     not waiting for this report)
    */
-  public synchronized void completed(int opIndex) {
+  public void completed(int opIndex) {
+    CompletableFuture<Void> report;
+    synchronized (this) {
+      report = awaitingReport;
+      if (report != null && opIndex == completed && launched == completed + 1) {
+        awaitingReport = null;
+        handedOutUnreported = false;
+      } else {
+        report = null;
+        markCompleted(opIndex);
+      }
+    }
+    if (report != null) {
+      report.complete(null);
+    }
+  }
+
+  private synchronized void markCompleted(int opIndex) {
     checkIndex(opIndex, "completed");
     checkRunning("completed(" + opIndex + ")");
     if (opIndex != completed || launched != completed + 1) {
@@ -168,6 +238,7 @@ public final class ModelRequest {
           + (launched == completed ? ", op " + completed + " not launched yet" : ", op " + completed + " in flight"));
     }
     completed++;
+    handedOutUnreported = false;
   }
 
   /** Downloads the outputs on the device's default stream; see {@link #finish(DeviceStream)}. */
@@ -217,8 +288,8 @@ public final class ModelRequest {
 
   /**
    * Frees the arena without downloading, for a failed or cancelled request: at once when none of
-   * its known device stages is pending, else when the last of them settles (see the class
-   * comment). The request is aborted at once either way. Idempotent: a second abort does nothing.
+   * its known device stages is pending and no op handed out by {@link #launch(int)} is unreported,
+   * else when the last of them settles or is reported (see the class comment). The request is aborted at once either way. Idempotent: a second abort does nothing.
    *
    * @throws IllegalStateException if the request was finished (or is finishing)
    */
@@ -233,8 +304,13 @@ public final class ModelRequest {
       }
       state = State.ABORTED;
       onDevice.removeIf(CompletableFuture::isDone);
-      pending = List.copyOf(onDevice);
+      List<CompletableFuture<?>> waits = new ArrayList<>(onDevice);
       onDevice.clear();
+      if (handedOutUnreported) {
+        awaitingReport = new CompletableFuture<>();
+        waits.add(awaitingReport);
+      }
+      pending = waits;
     }
     if (pending.isEmpty()) {
       release(State.ABORTED);

@@ -15,7 +15,8 @@ public sealed interface Kernel
     permits Gemm, Conv2d, Binary, Unary, Pool2d, GlobalAveragePool, Softmax, LayerNorm,
         ReduceMean, Transpose, Concat, Gather, BatchNorm, Copy, Where,
         Reduce, AlongAxis, TopK, Remap, GatherElements, GatherNd, Scatter, OneHot, PoolNd,
-        ConvTranspose2d {
+        ConvTranspose2d,
+        Resample, GridSample, RoiAlign {
   /** Argument names, inputs then outputs, for messages and launch validation. */
   List<String> argNames();
 

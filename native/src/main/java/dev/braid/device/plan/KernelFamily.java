@@ -61,6 +61,10 @@ public enum KernelFamily {
     if (kernel instanceof dev.braid.device.kernel.ConvTranspose2d) {
       return CONV2D;
     }
+    if (kernel instanceof dev.braid.device.kernel.Resample || kernel instanceof dev.braid.device.kernel.GridSample
+        || kernel instanceof dev.braid.device.kernel.RoiAlign) {
+      return LAYOUT;
+    }
     if (kernel instanceof Conv2d c) {
       return c.isDepthwise() ? DEPTHWISE_CONV2D : CONV2D;
     }

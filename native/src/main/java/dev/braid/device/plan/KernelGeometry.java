@@ -101,6 +101,9 @@ public final class KernelGeometry {
 
   /** The grid and per-block resources of the CUDA kernel launched for {@code kernel}. */
   public static LaunchGeometry of(Kernel kernel) {
+    if (InterpGeometry.handles(kernel)) {
+      return InterpGeometry.of(kernel);
+    }
     if (TensorGeometry.handles(kernel)) {
       return TensorGeometry.of(kernel);
     }

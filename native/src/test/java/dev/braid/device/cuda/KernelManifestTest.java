@@ -40,7 +40,9 @@ class KernelManifestTest {
       // Where, the ternary select of the elementwise operators (issue 12)
       "braid_where_f32",
       // ConvTranspose, a direct gather per output element (issue 12)
-      "braid_conv_transpose_f32");
+      "braid_conv_transpose_f32",
+      // Resize/Upsample linear and cubic over per-axis tables, GridSample (interp.cuh, issue 12)
+      "braid_resample_f32", "braid_grid_sample_f32", "braid_roi_align_f32");
 
   @Test
   void committedFatbinHashMatchesTheSourcesAndFlags() throws Exception {

@@ -250,6 +250,7 @@ class ModelRequestTest {
       String one = assertThrows(IllegalStateException.class, r::finish).getMessage();
       assertTrue(one.contains("after 1 of 3 ops completed"), one);
       assertFalse(r.isDone(), "a refused finish leaves the request running");
+      r.settled(1); // handed out, never enqueued
       r.abort();
       assertEquals(m.weightsBytes(), device.allocatedBytes());
     }
@@ -393,6 +394,56 @@ class ModelRequestTest {
       grouped.completeExceptionally(new DeviceException(DeviceException.Reason.KERNEL_FAILED, "injected"));
       assertEquals(weightsOnly, device.allocatedBytes());
       assertFalse(f.isReleasePending());
+    }
+  }
+
+  @Test
+  void abortAfterALaunchTheCallerEnqueuedWithoutReportingItsStageWaitsForTheCallersReport() {
+    Delayed slow = new Delayed(device);
+    try (CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 2, 8, 16, 4, 8), slow)) {
+      Map<String, Tensor> in = SmallModels.inputs(m.graph(), 1);
+      long weightsOnly = device.allocatedBytes();
+      ModelRequest r = join(m.start(in));
+      long withArena = device.allocatedBytes();
+      // The caller runs the handed-out launch itself on a stream of its own and reports nothing yet.
+      CompletionStage<Void> op0 = slow.launch(r.launch(0), slow.createStream(0));
+      r.abort();
+      assertTrue(r.isDone() && r.isReleasePending(), "aborted, the free waiting for the handed-out op");
+      assertEquals(withArena, device.allocatedBytes(), "the arena stays allocated while the kernel may write it");
+      assertThrows(IllegalStateException.class, m::close, "the weights are read by the running kernel");
+      ModelRequest other = join(m.start(in));
+      assertTrue(device.allocatedBytes() >= withArena + m.arenaBytes(), "a new request does not get that arena");
+      other.abort();
+      slow.finishHeld();
+      join(op0);
+      assertTrue(r.isReleasePending(), "the request cannot see that stage: it waits for the caller's report");
+      r.completed(0); // the report the caller makes when its stage completes
+      assertFalse(r.isReleasePending());
+      assertEquals(weightsOnly, device.allocatedBytes(), "freed once the caller reported the op");
+      assertEquals(0, m.liveRequests());
+
+      // reported through onDevice after the abort: freed when that stage settles
+      ModelRequest late = join(m.start(in));
+      CompletableFuture<Void> stage = new CompletableFuture<>();
+      late.launch(0);
+      late.abort();
+      late.onDevice(stage);
+      assertEquals(withArena, device.allocatedBytes(), "held until the reported stage settles");
+      stage.completeExceptionally(new DeviceException(DeviceException.Reason.KERNEL_FAILED, "injected"));
+      assertEquals(weightsOnly, device.allocatedBytes());
+
+      // a launch whose stage failed, or that never reached the device, is reported settled
+      ModelRequest failed = join(m.start(in));
+      failed.launch(0);
+      failed.settled(0);
+      assertEquals(failed.launch(0), failed.launch(0), "a settled op may be handed out again");
+      failed.abort();
+      assertTrue(failed.isReleasePending(), "handed out again, unreported");
+      failed.settled(0);
+      assertFalse(failed.isReleasePending());
+      assertEquals(weightsOnly, device.allocatedBytes());
+      String none = assertThrows(IllegalStateException.class, () -> failed.settled(1)).getMessage();
+      assertTrue(none.contains("settled(1) names no op in flight"), none);
     }
   }
 

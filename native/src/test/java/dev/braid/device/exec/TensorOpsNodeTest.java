@@ -55,7 +55,8 @@ class TensorOpsNodeTest {
       "CumSum", "TopK", "Slice", "Expand", "Tile", "Pad", "Split", "DepthToSpace", "SpaceToDepth", "Trilu", "Size",
       "GatherElements", "GatherND", "ScatterElements", "Scatter", "ScatterND", "OneHot",
       "InstanceNormalization", "MeanVarianceNormalization", "LpNormalization", "GroupNormalization",
-      "GlobalMaxPool", "MaxPool", "AveragePool", "LpPool", "Resize", "Upsample", "ConvTranspose");
+      "GlobalMaxPool", "MaxPool", "AveragePool", "LpPool", "Resize", "Upsample", "ConvTranspose",
+      "GridSample", "RoiAlign");
 
   /** The test directories of this set of operators, by name prefix. */
   private static final List<String> PREFIXES = List.of("test_reduce_", "test_argmax_", "test_argmin_",
@@ -65,7 +66,7 @@ class TensorOpsNodeTest {
       "test_gather_elements", "test_gathernd", "test_scatter_", "test_scatternd", "test_scatter_elements",
       "test_onehot", "test_range", "test_constantofshape", "test_instancenorm", "test_mvn", "test_globalmaxpool",
       "test_layer_normalization", "test_maxpool", "test_averagepool", "test_lppool", "test_resize_", "test_upsample",
-      "test_convtranspose");
+      "test_convtranspose", "test_gridsample", "test_roialign");
 
   /** (operator, input index) whose graph inputs are shape parameters, bound as constants. */
   private static final Map<String, Set<Integer>> PARAMETERS = Map.ofEntries(

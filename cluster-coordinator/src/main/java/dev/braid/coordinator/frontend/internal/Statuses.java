@@ -2,6 +2,9 @@ package dev.braid.coordinator.frontend.internal;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * The front door's errors: a gRPC status with a message naming what was wrong. gRPC's status is
@@ -52,5 +55,21 @@ public final class Statuses {
       return s.getStatus().asRuntimeException(s.getTrailers());
     }
     return Status.INTERNAL.withDescription("internal error: " + cause).withCause(cause).asRuntimeException();
+  }
+
+  /** Runs {@code body}, turning a thrown failure into a failed stage with its gRPC status. */
+  public static <T> CompletionStage<T> attempt(Supplier<CompletionStage<T>> body) {
+    CompletionStage<T> stage;
+    try {
+      stage = body.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(Statuses.of(e));
+    }
+    return stage.handle((value, failure) -> {
+      if (failure != null) {
+        throw Statuses.of(failure);
+      }
+      return value;
+    });
   }
 }

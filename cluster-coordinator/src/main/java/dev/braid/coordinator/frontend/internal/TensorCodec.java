@@ -42,7 +42,7 @@ public final class TensorCodec {
       case FLOAT64 -> {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-          v[i] = (float) c.getFp64Contents(i);
+          v[i] = narrow(name, i, c.getFp64Contents(i));
         }
         return Tensor.ofFloats(DType.FLOAT64, shape, v);
       }
@@ -82,7 +82,7 @@ public final class TensorCodec {
       case FLOAT64 -> {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-          v[i] = (float) b.getDouble();
+          v[i] = narrow(name, i, b.getDouble());
         }
         return Tensor.ofFloats(DType.FLOAT64, shape, v);
       }
@@ -211,5 +211,18 @@ public final class TensorCodec {
       }
     }
     return null;
+  }
+
+  /**
+   * An FP64 element as the float32 Braid computes it in: precision narrows, but a finite value
+   * beyond float32's range would become an infinity, a different answer, so the request is refused.
+   */
+  private static float narrow(String name, int index, double v) {
+    float f = (float) v;
+    if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+      throw Statuses.invalidArgument("input '" + name + "': element " + index + " is " + v
+          + ", beyond the float32 range (|v| <= " + Float.MAX_VALUE + ") that Braid computes FP64 inputs in");
+    }
+    return f;
   }
 }

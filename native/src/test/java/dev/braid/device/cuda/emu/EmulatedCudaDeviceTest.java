@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * context is created, so each case opens a device of its own): a kernel fault fails the launch
  * that met it, is sticky (the device turns unhealthy and refuses later work at once) and a device
  * opened afterwards on a fresh context works again; an allocation failure fails the open naming
- * the CUDA error; a hung kernel leaves its launch pending until close fails it.
+ * the CUDA error, and a pinned staging allocation failure fails that transfer alone; a hung kernel
+ * leaves its launch pending until close fails it.
  */
 class EmulatedCudaDeviceTest {
   static final int N = 4096;
@@ -133,6 +134,22 @@ class EmulatedCudaDeviceTest {
     DeviceException e = assertThrows(DeviceException.class, () -> CudaDevice.open(0));
     assertTrue(e.getMessage().contains("CUDA_ERROR_OUT_OF_MEMORY") && e.getMessage().contains("cuMemAlloc"),
         e.getMessage());
+  }
+
+  @Test
+  void aPinnedAllocationFailureFailsThatTransferAloneAndTheDeviceStaysHealthy() throws Exception {
+    try (CudaDevice d = CudaDevice.open(0)) {
+      inject("host_alloc=1"); // counted from now: the first staging buffer the next transfer needs
+      DeviceBuffer in = d.allocate(4L * N);
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> d.upload(ramp(), in.whole(), d.defaultStream()).toCompletableFuture().get(30, TimeUnit.SECONDS));
+      DeviceException de = assertInstanceOf(DeviceException.class, e.getCause());
+      assertEquals(DeviceException.Reason.OUT_OF_MEMORY, de.reason(), de.getMessage());
+      assertTrue(de.getMessage().contains("CUDA_ERROR_OUT_OF_MEMORY") && de.getMessage().contains("cuMemHostAlloc"),
+          de.getMessage());
+      assertTrue(d.healthy(), "an allocation failure is not sticky");
+      assertArrayEquals(ramp(), copyRoundTrip(d, d.defaultStream()).get(30, TimeUnit.SECONDS), "the next transfer");
+    }
   }
 
   @Test
