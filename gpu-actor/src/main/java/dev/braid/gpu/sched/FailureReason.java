@@ -4,8 +4,6 @@ package dev.braid.gpu.sched;
 public enum FailureReason {
   /** Its deadline passed (or would, by prediction) before its next op could start. */
   TOO_LATE(Phase.PLANNING),
-  /** The model's weights were not on the device when the launch was issued. */
-  WEIGHTS_NOT_RESIDENT(Phase.LAUNCH),
   /** The device could not allocate the launch's workspace. */
   OUT_OF_MEMORY(Phase.LAUNCH),
   /** The device refused the launch's arguments. */
