@@ -1,5 +1,6 @@
 package dev.braid.coordinator.cluster;
 
+import dev.braid.config.NanoClock;
 import dev.braid.coordinator.cluster.ClusterView.Gpu;
 import dev.braid.coordinator.cluster.ClusterView.Model;
 import dev.braid.coordinator.placement.GpuId;
@@ -107,6 +108,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private static final long LOAD_RETRY_BACKOFF_NANOS = 30_000_000_000L;
 
   private final CoordinatorSettings settings;
+  private final NanoClock clock;
   private final ModelCatalog catalog;
   private final Placement placement;
   private final String selfAddress;
@@ -127,14 +129,25 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
    */
   public static Behavior<CoordinatorWire.Command> create(CoordinatorSettings settings, ModelCatalog catalog,
       List<String> initialModels) {
+    return create(settings, catalog, initialModels, NanoClock.system());
+  }
+
+  /**
+   * As {@link #create(CoordinatorSettings, ModelCatalog, List)}, reading time from {@code clock}
+   * (the load-retry back-off); the routing table's version stays on the wall clock, which must
+   * order tables across coordinators.
+   */
+  public static Behavior<CoordinatorWire.Command> create(CoordinatorSettings settings, ModelCatalog catalog,
+      List<String> initialModels, NanoClock clock) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new Coordinator(context, timers, settings, catalog, initialModels)));
+        new Coordinator(context, timers, settings, catalog, initialModels, clock)));
   }
 
   private Coordinator(ActorContext<CoordinatorWire.Command> context, TimerScheduler<CoordinatorWire.Command> timers,
-      CoordinatorSettings settings, ModelCatalog catalog, List<String> initialModels) {
+      CoordinatorSettings settings, ModelCatalog catalog, List<String> initialModels, NanoClock clock) {
     super(context);
     this.settings = settings;
+    this.clock = clock;
     this.catalog = catalog;
     this.placement = new Placement(settings.placement());
     Cluster cluster = Cluster.get(context.getSystem());
@@ -319,7 +332,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       }
     } else if (m.reply() instanceof GpuWire.LoadFailed failed) {
       getContext().getLog().warn("model {} failed to load on GPU {}: {}", m.model(), ClusterView.describe(g), failed.reason());
-      g.failedAt.put(m.model(), System.nanoTime());
+      g.failedAt.put(m.model(), clock.nanoTime());
       if (model != null && view.replicas(m.model(), false).isEmpty()) {
         model.failure = failed.reason(); // it serves nowhere: what the model's waiters are told
       }
@@ -402,7 +415,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // ---- reconciling ----
 
   private void reconcile() {
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     List<Gpu> usable = view.usable();
     List<Reconciler.GpuView> views = view.reconcilerView(now, LOAD_RETRY_BACKOFF_NANOS);
     List<Reconciler.ModelView> wanted = view.demandView(settings.defaultRequestTime().toNanos());

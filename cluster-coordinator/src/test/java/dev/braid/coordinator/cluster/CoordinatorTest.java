@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.braid.config.ManualNanoClock;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
@@ -48,6 +49,7 @@ class CoordinatorTest {
     final long memory;
     final Set<String> failing;
     final Map<String, GpuWire.ModelInfo> loaded = new ConcurrentHashMap<>();
+    final Map<String, java.util.concurrent.atomic.AtomicInteger> loadsAsked = new ConcurrentHashMap<>();
     final AtomicLong requestsPerReport = new AtomicLong();
     volatile boolean draining;
     volatile String policy = "space-time";
@@ -66,6 +68,7 @@ class CoordinatorTest {
     Behavior<GpuWire.Command> behavior() {
       return Behaviors.receiveMessage(m -> {
         if (m instanceof GpuWire.Load l) {
+          loadsAsked.computeIfAbsent(l.model(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
           if (failing.contains(l.model())) {
             l.replyTo().tell(new GpuWire.LoadFailed(id(), l.model(), "corrupt initializer 'w'"));
           } else {
@@ -191,6 +194,26 @@ class CoordinatorTest {
       FakeGpu holder = where.equals(g1.id()) ? g1 : g2;
       assertTrue(holder.loaded.containsKey(m), m + " on " + where);
     }
+  }
+
+  @Test
+  void aModelThatFailedToLoadIsRetriedOnlyAfterTheBackOffOnTheCoordinatorsClock() throws InterruptedException {
+    ManualNanoClock clock = new ManualNanoClock();
+    FakeGpu g1 = new FakeGpu("pekko://braid@h1:1", 0, 8 * GIB, Set.of("bad"));
+    kit.spawn(Coordinator.create(CoordinatorSettings.from(kit.system().settings().config()), CATALOG, List.of("bad"),
+        clock));
+    gpu(g1);
+    awaitTable(x -> x.models().containsKey("bad") && x.models().get("bad").reason().contains("corrupt initializer"));
+    assertEquals(1, g1.loadsAsked.get("bad").get());
+    Thread.sleep(1_000); // ten report intervals, each reconciling: the clock has not moved, so no retry
+    assertEquals(1, g1.loadsAsked.get("bad").get(), "retried within the back-off");
+
+    clock.advance(Duration.ofSeconds(31));
+    TestProbe<Object> wait = kit.createTestProbe();
+    wait.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertEquals(2, g1.loadsAsked.get("bad").get(), "retried once the back-off passed");
+      return null;
+    });
   }
 
   @Test
