@@ -12,8 +12,8 @@ import dev.braid.device.BufferSlice;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceBuffer;
 import dev.braid.device.DeviceException;
-import dev.braid.device.DeviceInfo;
 import dev.braid.device.DeviceStream;
+import dev.braid.device.ForwardingDevice;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
@@ -460,11 +460,12 @@ class ModelRequestTest {
   }
 
   /** A CpuDevice whose launches are held: they run, and their stages complete, only at {@link #finishHeld}. */
-  private static final class Delayed implements Device {
+  private static final class Delayed extends ForwardingDevice {
     final CpuDevice cpu;
     final List<Runnable> held = new ArrayList<>();
 
     Delayed(CpuDevice cpu) {
+      super(cpu);
       this.cpu = cpu;
     }
 
@@ -485,87 +486,18 @@ class ModelRequestTest {
       }).join());
       return f;
     }
-
-    @Override
-    public DeviceInfo info() {
-      return cpu.info();
-    }
-
-    @Override
-    public DeviceBuffer allocate(long bytes) {
-      return cpu.allocate(bytes);
-    }
-
-    @Override
-    public void free(DeviceBuffer buffer) {
-      cpu.free(buffer);
-    }
-
-    @Override
-    public long allocatedBytes() {
-      return cpu.allocatedBytes();
-    }
-
-    @Override
-    public CompletionStage<Void> upload(float[] src, BufferSlice dst, DeviceStream stream) {
-      return cpu.upload(src, dst, stream);
-    }
-
-    @Override
-    public CompletionStage<float[]> download(BufferSlice src, DeviceStream stream) {
-      return cpu.download(src, stream);
-    }
-
-    @Override
-    public DeviceStream createStream(int priority) {
-      return cpu.createStream(priority);
-    }
-
-    @Override
-    public DeviceStream defaultStream() {
-      return cpu.defaultStream();
-    }
-
-    @Override
-    public void close() {
-      cpu.close();
-    }
   }
 
   /** A CpuDevice whose launch number {@code failLaunch} (counting from 0) or downloads fail. */
-  private static final class Faulty implements Device {
+  private static final class Faulty extends ForwardingDevice {
     final CpuDevice cpu;
     final AtomicInteger launches = new AtomicInteger();
     volatile int failLaunch = -1;
     volatile boolean failDownloads;
 
     Faulty(CpuDevice cpu) {
+      super(cpu);
       this.cpu = cpu;
-    }
-
-    @Override
-    public DeviceInfo info() {
-      return cpu.info();
-    }
-
-    @Override
-    public DeviceBuffer allocate(long bytes) {
-      return cpu.allocate(bytes);
-    }
-
-    @Override
-    public void free(DeviceBuffer buffer) {
-      cpu.free(buffer);
-    }
-
-    @Override
-    public long allocatedBytes() {
-      return cpu.allocatedBytes();
-    }
-
-    @Override
-    public CompletionStage<Void> upload(float[] src, BufferSlice dst, DeviceStream stream) {
-      return cpu.upload(src, dst, stream);
     }
 
     @Override
@@ -575,26 +507,11 @@ class ModelRequestTest {
     }
 
     @Override
-    public DeviceStream createStream(int priority) {
-      return cpu.createStream(priority);
-    }
-
-    @Override
-    public DeviceStream defaultStream() {
-      return cpu.defaultStream();
-    }
-
-    @Override
     public CompletionStage<Void> launch(Launch launch, DeviceStream stream) {
       if (launches.getAndIncrement() == failLaunch) {
         return CompletableFuture.failedFuture(new DeviceException(DeviceException.Reason.KERNEL_FAILED, "injected launch failure"));
       }
       return cpu.launch(launch, stream);
-    }
-
-    @Override
-    public void close() {
-      cpu.close();
     }
   }
 }
