@@ -2,9 +2,8 @@ package dev.braid.gpu.engine;
 
 import dev.braid.device.BufferSlice;
 import dev.braid.device.Device;
-import dev.braid.device.DeviceBuffer;
-import dev.braid.device.DeviceInfo;
 import dev.braid.device.DeviceStream;
+import dev.braid.device.ForwardingDevice;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
@@ -21,7 +20,7 @@ import java.util.function.Supplier;
  * launch} itself: a fault of one model's kernels, armed after that model passed its load. The
  * fault is shared, so every device a GPU actor opens across its restarts carries it.
  */
-public final class FaultingDevice implements Device {
+public final class FaultingDevice extends ForwardingDevice {
   /** Which kernels fault and how; shared by the devices of one test. */
   public static final class Fault {
     private final AtomicReference<Supplier<? extends RuntimeException>> runtime = new AtomicReference<>();
@@ -77,11 +76,10 @@ public final class FaultingDevice implements Device {
     }
   }
 
-  private final Device delegate;
   private final Fault fault;
 
   public FaultingDevice(Device delegate, Fault fault) {
-    this.delegate = delegate;
+    super(delegate);
     this.fault = fault;
   }
 
@@ -92,56 +90,11 @@ public final class FaultingDevice implements Device {
   }
 
   @Override
-  public DeviceInfo info() {
-    return delegate.info();
-  }
-
-  @Override
-  public DeviceBuffer allocate(long bytes) {
-    return delegate.allocate(bytes);
-  }
-
-  @Override
-  public void free(DeviceBuffer buffer) {
-    delegate.free(buffer);
-  }
-
-  @Override
-  public long allocatedBytes() {
-    return delegate.allocatedBytes();
-  }
-
-  @Override
-  public CompletionStage<Void> upload(float[] src, BufferSlice dst, DeviceStream stream) {
-    return delegate.upload(src, dst, stream);
-  }
-
-  @Override
   public CompletionStage<float[]> download(BufferSlice src, DeviceStream stream) {
     Supplier<? extends RuntimeException> thrown = fault.downloads.get();
     if (thrown != null) {
       throw thrown.get();
     }
     return delegate.download(src, stream);
-  }
-
-  @Override
-  public DeviceStream createStream(int priority) {
-    return delegate.createStream(priority);
-  }
-
-  @Override
-  public DeviceStream defaultStream() {
-    return delegate.defaultStream();
-  }
-
-  @Override
-  public boolean healthy() {
-    return delegate.healthy();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }
