@@ -213,8 +213,12 @@ class EmulatedFrontDoorFaultTest {
         Status s = e.getStatus();
         System.out.println(what + ": " + s);
         assertTrue(s.getCode() == Status.Code.INTERNAL || s.getCode() == Status.Code.UNAVAILABLE, what + ": " + s);
-        assertTrue(s.getDescription().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), what + ": " + s);
-        namingTheFault++;
+        // The requests are sent asynchronously: one that reaches the frontend after the fault is
+        // known is refused as every later request is, which is as explicit.
+        boolean arrivedAfter = s.getCode() == Status.Code.UNAVAILABLE
+            && s.getDescription().contains("the cluster has no healthy GPU");
+        assertTrue(s.getDescription().contains("CUDA_ERROR_ILLEGAL_ADDRESS") || arrivedAfter, what + ": " + s);
+        namingTheFault += arrivedAfter ? 0 : 1;
       }
     }
     assertTrue(namingTheFault > 0, "no request in flight failed, though the third launch faulted");
