@@ -326,6 +326,13 @@ class CoordinatorTest {
     gpu(g1);
     gpu(g2);
     awaitTable(x -> ready(x, "a"));
+    // "*" means every GPU that has reported: wait for both reports (one may come after "a" serves).
+    TestProbe<CoordinatorWire.ClusterStatus> status = kit.createTestProbe();
+    status.awaitAssert(Duration.ofSeconds(10), () -> {
+      c.tell(new CoordinatorWire.GetStatus(status.ref()));
+      assertEquals(2, status.receiveMessage().gpus().size());
+      return null;
+    });
     TestProbe<CoordinatorWire.PolicyResult> reply = kit.createTestProbe();
     c.tell(new CoordinatorWire.SetPolicy("*", "time-only", reply.ref()));
     CoordinatorWire.PolicyResult all = reply.receiveMessage();
