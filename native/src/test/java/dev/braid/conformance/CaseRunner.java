@@ -9,6 +9,7 @@ import dev.braid.model.ModelException;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.Tensor;
 import dev.braid.model.ValueInfo;
+import dev.braid.model.fold.Specialization;
 import dev.braid.model.onnx.ImportedModel;
 import dev.braid.model.onnx.OnnxImporter;
 import dev.braid.model.onnx.TensorFiles;
@@ -58,6 +59,7 @@ final class CaseRunner {
   /** Null when every data set's outputs match, else the first mismatch. */
   private static String check(BackendCase c) throws Exception {
     ImportedModel m = OnnxImporter.load(c.model());
+    Specialization special = Specialization.of(m, Specialization.DEFAULT_MAX_ELEMENTS);
     List<BackendCase.DataSet> sets = c.dataSets();
     if (sets.isEmpty()) {
       throw new IllegalStateException(c.dir() + " has no test_data_set_0");
@@ -69,14 +71,16 @@ final class CaseRunner {
         DType declared = i < m.inputs().size() ? m.inputs().get(i).dtype() : null;
         inputs.add(asDeclared(TensorFiles.read(set.inputs().get(i)).tensor(), declared));
       }
-      ModelGraph graph = CaseBinding.bind(m, inputs);
+      ModelGraph graph = bind(m, special, inputs);
       if (graph.outputs().size() != set.outputs().size()) {
         throw new IllegalStateException(c.id() + ": the graph has " + graph.outputs().size()
             + " outputs, test_data_set_" + s + " " + set.outputs().size());
       }
       Map<String, Tensor> feed = new LinkedHashMap<>();
-      for (int i = 0; i < inputs.size(); i++) {
-        feed.put(graph.inputs().get(i).name(), inputs.get(i));
+      for (int i = 0, g = 0; i < inputs.size(); i++) {
+        if (!special.contains(m.inputs().get(i).name())) {
+          feed.put(graph.inputs().get(g++).name(), inputs.get(i));
+        }
       }
       Map<String, Tensor> got;
       try (CpuDevice device = new CpuDevice(1, DEVICE_CAPACITY_BYTES);
@@ -93,6 +97,27 @@ final class CaseRunner {
       }
     }
     return null;
+  }
+
+  /**
+   * The model bound at the data's shapes; a model with specialization inputs (values that define
+   * shapes) first specialized at the data's values of them, as the serving path does per request.
+   */
+  private static ModelGraph bind(ImportedModel m, Specialization special, List<Tensor> inputs) {
+    if (special.isEmpty()) {
+      return CaseBinding.bind(m, inputs);
+    }
+    Map<String, Tensor> byName = new LinkedHashMap<>();
+    List<Tensor> rest = new ArrayList<>();
+    for (int i = 0; i < inputs.size() && i < m.inputs().size(); i++) {
+      String name = m.inputs().get(i).name();
+      byName.put(name, inputs.get(i));
+      if (!special.contains(name)) {
+        rest.add(inputs.get(i));
+      }
+    }
+    Specialization.Key key = special.key(byName);
+    return CaseBinding.bind(special.apply(m, key), rest);
   }
 
   /**
