@@ -1,5 +1,7 @@
 package dev.braid.coordinator.cli;
 
+import dev.braid.model.fold.Specialization;
+import dev.braid.model.fold.SpecializationSettings;
 import dev.braid.model.onnx.TensorSpec;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.model.repo.RepositoryModel;
@@ -100,6 +102,11 @@ final class ModelsCommand implements Runnable {
         out.printf("%s  version %d, max_batch_size %d%n", e.getKey(), m.latestVersion(), m.config().maxBatchSize());
         for (TensorSpec in : m.latest().inputs()) {
           out.printf("    input  %s%n", in);
+        }
+        Specialization special = ServeCheck.specialization(m);
+        if (!special.isEmpty()) {
+          out.printf("    specializes on inputs %s: their values define shapes, so each distinct value is compiled"
+              + " on first use (at most %d plans held)%n", special.names(), SpecializationSettings.load().plansPerModel());
         }
         for (TensorSpec o : m.latest().outputs()) {
           out.printf("    output %s%n", o);

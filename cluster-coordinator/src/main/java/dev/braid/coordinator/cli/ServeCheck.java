@@ -3,6 +3,8 @@ package dev.braid.coordinator.cli;
 import dev.braid.device.exec.Lowering;
 import dev.braid.model.ModelException;
 import dev.braid.model.ModelGraph;
+import dev.braid.model.fold.Specialization;
+import dev.braid.model.fold.SpecializationSettings;
 import dev.braid.model.onnx.DimSpec;
 import dev.braid.model.onnx.ImportedModel;
 import dev.braid.model.onnx.TensorSpec;
@@ -20,6 +22,12 @@ final class ServeCheck {
 
   /** Null when {@code m} binds and lowers, else the reason it is refused ({@link #reason}). */
   static String refusal(RepositoryModel m) {
+    Specialization special = specialization(m);
+    if (!special.isEmpty()) {
+      // Compiled per request key: what the values make of it is known only then.
+      return m.batching() ? "model '" + m.name() + "' specializes on inputs " + special.names() + " (their values"
+          + " define shapes) and so cannot batch: serve it with max_batch_size 0" : null;
+    }
     try {
       Lowering.lower(bind(m));
       return null;
@@ -28,6 +36,11 @@ final class ServeCheck {
     } catch (RuntimeException e) {
       return "internal error (a defect, please report it): " + e.getClass().getSimpleName() + ": " + reason(e);
     }
+  }
+
+  /** The inputs whose values define shapes, as the GPU actor finds them ({@code ModelSlot}). */
+  static Specialization specialization(RepositoryModel m) {
+    return Specialization.of(m.latest(), SpecializationSettings.load().maxElements());
   }
 
   static ModelGraph bind(RepositoryModel m) {

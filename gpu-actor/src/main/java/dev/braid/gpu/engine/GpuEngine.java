@@ -366,6 +366,19 @@ public final class GpuEngine implements AutoCloseable {
     return slot;
   }
 
+  /** Per model that specializes on shape-defining inputs, its plan cache's counters, in load order. */
+  public Map<String, SpecializationCounts> specializations() {
+    Map<String, SpecializationCounts> out = new LinkedHashMap<>();
+    for (ModelSlot s : models.all()) {
+      if (!s.special.isEmpty()) {
+        var c = s.specializations;
+        out.put(s.name, new SpecializationCounts(c.size(), c.capacity(), c.compiles(), c.compileFailures(),
+            c.evictions(), c.hits()));
+      }
+    }
+    return out;
+  }
+
   public EngineStats stats() {
     long now = clock.nanoTime();
     Map<String, Integer> queued = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import dev.braid.model.ModelGraph;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import dev.braid.model.ValueInfo;
+import dev.braid.model.repo.TensorConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,9 @@ final class InputRows {
    * @throws IllegalArgumentException naming the model, the input, what was expected and received
    */
   static int check(ModelSlot slot, Map<String, Tensor> inputs) {
+    if (!slot.special.isEmpty()) {
+      return checkDeclared(slot, inputs);
+    }
     ModelGraph one = slot.graphOne();
     int rows = -1;
     for (ValueInfo in : one.inputs()) {
@@ -66,6 +70,47 @@ final class InputRows {
       }
     }
     return slot.batching ? rows : 1;
+  }
+
+  /**
+   * Checks the inputs of a specialized model (compiled per key, so there is no graph to check
+   * against before the key is known) against its configuration's inputs, -1 matching any size,
+   * and the form of its key ({@code Specialization#key}); one request is one job.
+   */
+  private static int checkDeclared(ModelSlot slot, Map<String, Tensor> inputs) {
+    List<TensorConfig> declared = slot.model.config().inputs();
+    for (TensorConfig in : declared) {
+      Tensor t = inputs.get(in.name());
+      String what = "model '" + slot.name + "': input '" + in.name() + "'";
+      if (t == null) {
+        throw new IllegalArgumentException(what + " is missing; expected " + in.dtype() + " "
+            + java.util.Arrays.toString(in.dims()) + ", received inputs " + inputs.keySet());
+      }
+      if (t.dtype() != in.dtype()) {
+        throw new IllegalArgumentException(what + " expected dtype " + in.dtype() + ", received " + t.dtype());
+      }
+      long[] dims = in.dims();
+      boolean agrees = dims.length == t.shape().rank();
+      for (int i = 0; agrees && i < dims.length; i++) {
+        agrees = dims[i] < 0 || dims[i] == t.shape().dim(i);
+      }
+      if (!agrees) {
+        throw new IllegalArgumentException(what + " expected shape " + java.util.Arrays.toString(dims)
+            + ", received " + t.shape());
+      }
+    }
+    for (String name : inputs.keySet()) {
+      if (declared.stream().noneMatch(v -> v.name().equals(name))) {
+        throw new IllegalArgumentException("model '" + slot.name + "' has no input '" + name + "'; its inputs are "
+            + declared.stream().map(TensorConfig::name).toList());
+      }
+    }
+    try {
+      slot.special.key(inputs);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("model '" + slot.name + "': " + e.getMessage(), e);
+    }
+    return 1;
   }
 
   /** The members' inputs stacked along dimension 0, shaped as {@code graph}'s inputs. */

@@ -109,19 +109,33 @@ final class Jobs {
     CompiledModel compiled;
     KernelPlan plan;
     Map<String, Tensor> inputs;
-    try {
-      boolean fresh = !slot.isCompiled(rows);
-      compiled = slot.compiled(rows);
-      plan = slot.plan(rows);
-      if (fresh && device instanceof SimulatedDevice sim) {
-        profiler.fromTimingModel(sim, slot, rows);
+    if (!slot.special.isEmpty()) {
+      try {
+        ModelSlot.Specialized s = slot.specialized(members.get(0).request.inputs());
+        compiled = s.compiled();
+        plan = s.plan();
+        inputs = ModelSlot.feed(s, members.get(0).request.inputs());
+      } catch (IllegalArgumentException e) {
+        // A specialization key the model cannot take: that request's error; the model serves on.
+        answers.failAll(members, InferError.INVALID_INPUT, e.getMessage());
+        return;
+      } catch (RuntimeException e) {
+        answers.failAll(members, failure(e), "model '" + slot.name + "': " + Failures.message(e));
+        return;
       }
-      inputs = slot.batching ? InputRows.stack(members, compiled.graph()) : members.get(0).request.inputs();
-    } catch (RuntimeException e) {
-      InferError why = e instanceof DeviceException de && de.reason() == DeviceException.Reason.OUT_OF_MEMORY
-          ? InferError.OUT_OF_MEMORY : InferError.DEVICE_FAILED;
-      answers.failAll(members, why, "model '" + slot.name + "' at batch " + rows + ": " + Failures.message(e));
-      return;
+    } else {
+      try {
+        boolean fresh = !slot.isCompiled(rows);
+        compiled = slot.compiled(rows);
+        plan = slot.plan(rows);
+        if (fresh && device instanceof SimulatedDevice sim) {
+          profiler.fromTimingModel(sim, slot, rows);
+        }
+        inputs = slot.batching ? InputRows.stack(members, compiled.graph()) : members.get(0).request.inputs();
+      } catch (RuntimeException e) {
+        answers.failAll(members, failure(e), "model '" + slot.name + "' at batch " + rows + ": " + Failures.message(e));
+        return;
+      }
     }
     batches++;
     JobRun run = new JobRun(nextJobId++, slot, plan, members, batch);
@@ -134,6 +148,11 @@ final class Jobs {
       started = CompletableFuture.failedFuture(e);
     }
     loop.deliver(started, (request, error) -> onStarted(run, request, error));
+  }
+
+  private static InferError failure(RuntimeException e) {
+    return e instanceof DeviceException de && de.reason() == DeviceException.Reason.OUT_OF_MEMORY
+        ? InferError.OUT_OF_MEMORY : InferError.DEVICE_FAILED;
   }
 
   private void onStarted(JobRun run, ModelRequest request, Throwable error) {

@@ -80,7 +80,7 @@ final class ModelTable {
       return;
     }
     try {
-      slot.compiled(1);
+      slot.compileAtLoad();
     } catch (RuntimeException e) {
       slot.weights.close();
       LOG.info("model '{}' failed to load: {}", name, Failures.message(e));
@@ -101,10 +101,10 @@ final class ModelTable {
           slot.weights.residentBytes()));
       pump.run();
     };
-    if (device instanceof SimulatedDevice sim) {
+    if (device instanceof SimulatedDevice sim && slot.special.isEmpty()) {
       profiler.fromTimingModel(sim, slot, 1);
       ready.run();
-    } else if (profilingRuns == 0) {
+    } else if (profilingRuns == 0 || !slot.special.isEmpty()) { // a specialized model has no plan to profile yet
       ready.run();
     } else {
       slot.live++;
