@@ -103,7 +103,8 @@ public final class InferInputs {
     boolean ok = got.length == expected.length;
     long elements = 1;
     for (int d = 0; ok && d < got.length; d++) {
-      ok = got[d] >= 1 && (expected[d] == -1 || expected[d] == got[d]);
+      // A zero size only where the model declares it (an empty axes list of a ReduceX, say).
+      ok = (got[d] >= 1 || expected[d] == 0) && (expected[d] == -1 || expected[d] == got[d]);
       elements *= Math.max(got[d], 1);
       ok &= elements <= Integer.MAX_VALUE;
     }
