@@ -44,19 +44,26 @@ class ConformanceRepoTest {
     odd.node("Det", List.of("x"), List.of("y"), Map.of());
     odd.output("y", DType.FLOAT32, "batch", 4);
     odd.write(Files.createDirectories(data.resolve("node/test_det")).resolve("model.onnx"));
-    // Refused at binding: Reshape's target shape is an input, known only per request.
+    // Loads, specialized per request: Reshape's target shape is an input, known only per request.
     OnnxModelBuilder reshape = new OnnxModelBuilder("reshape");
     reshape.input("x", DType.FLOAT32, 2, 6);
     reshape.input("shape", DType.INT64, 2);
     reshape.node("Reshape", List.of("x", "shape"), List.of("y"), Map.of());
     reshape.outputOfAnyShape("y", DType.FLOAT32);
     reshape.write(Files.createDirectories(data.resolve("simple/test_reshape")).resolve("model.onnx"));
+    // Refused at binding: a target "shape" of 100 elements is more than a specialization input may hold.
+    OnnxModelBuilder big = new OnnxModelBuilder("reshape_big");
+    big.input("x", DType.FLOAT32, 2, 6);
+    big.input("shape", DType.INT64, 100);
+    big.node("Reshape", List.of("x", "shape"), List.of("y"), Map.of());
+    big.outputOfAnyShape("y", DType.FLOAT32);
+    big.write(Files.createDirectories(data.resolve("simple/test_reshape_big")).resolve("model.onnx"));
     Files.createDirectories(data.resolve("node/test_no_model")); // a directory without a model is no case
 
     Result written = braid("conformance", "repo", "--out", repo.toString(), "--data", data.toString(),
         "--suites", "node,simple");
     assertEquals(0, written.code(), written.err());
-    assertTrue(written.out().contains("wrote 3 models"), written.out());
+    assertTrue(written.out().contains("wrote 4 models"), written.out());
     assertTrue(Files.isRegularFile(repo.resolve("node_test_relu/1/model.onnx")));
     assertFalse(Files.exists(repo.resolve("node_test_relu/config.pbtxt")));
 
@@ -66,9 +73,12 @@ class ConformanceRepoTest {
     assertTrue(listed.out().contains("    input  x: FLOAT [3, 4]"), listed.out());
     String det = line(listed.out(), "node_test_det  REFUSED: ");
     assertTrue(det.contains("'Det'") && !det.contains("supported operators"), det);
-    String reshapeLine = line(listed.out(), "simple_test_reshape  REFUSED: ");
-    assertTrue(reshapeLine.contains("Reshape") && reshapeLine.contains("must be a constant"), reshapeLine);
-    assertTrue(listed.out().contains("3 models: 1 load, 2 refused"), listed.out());
+    assertTrue(listed.out().contains("simple_test_reshape  version 1, max_batch_size 0"), listed.out());
+    assertTrue(listed.out().contains("    input  shape: INT64 [2]"), listed.out());
+    assertTrue(listed.out().contains("    specializes on inputs [shape]: their values define shapes"), listed.out());
+    String bigLine = line(listed.out(), "simple_test_reshape_big  REFUSED: ");
+    assertTrue(bigLine.contains("Reshape") && bigLine.contains("must be a constant"), bigLine);
+    assertTrue(listed.out().contains("4 models: 2 load, 2 refused"), listed.out());
   }
 
   @Test
