@@ -97,6 +97,58 @@ class ConformanceFrontDoorTest {
     }
   }
 
+  /**
+   * A model specialized per request (Reshape's target shape is a graph input): its metadata lists
+   * the shape input as an ordinary INT64 [2] input, a value the model cannot take is answered
+   * INVALID_ARGUMENT naming the input and the value, and the model keeps serving the case's own
+   * values and another spelling of the same shape.
+   */
+  @Test
+  void aSpecializedModelRefusesABadShapeValueOnlyForThatRequest(@TempDir Path repo) throws Exception {
+    Path dir = DATA.resolve("node/test_reshape_reduced_dims");
+    assumeTrue(Files.isDirectory(dir), "libonnx-testdata is not installed");
+    Files.copy(dir.resolve("model.onnx"), Files.createDirectories(repo.resolve("reshape/1")).resolve("model.onnx"));
+    try (SingleNode node = SingleNode.start(ModelRepository.open(repo), new CpuDevice(2), GpuSettings.defaults(),
+        FrontendSettings.load().withPorts(0, 0), ConfigFactory.load(), "test")) {
+      ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", node.grpcPort()).usePlaintext().build();
+      try {
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        ModelMetadataResponse meta = stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("reshape").build());
+        assertEquals("shape", meta.getInputs(1).getName());
+        assertEquals("INT64", meta.getInputs(1).getDatatype());
+        assertEquals(List.of(2L), meta.getInputs(1).getShapeList());
+
+        StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+            () -> stub.modelInfer(reshapeRequest(5, 5)));
+        assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+        String why = refused.getStatus().getDescription();
+        assertTrue(why.contains("cannot run at shape=[5, 5]") && why.contains("(25 elements)"), why);
+
+        assertEquals(null, check(stub, "reshape", dir));
+        ModelInferResponse same = stub.modelInfer(reshapeRequest(2, -1));
+        assertEquals(List.of(2L, 12L), same.getOutputs(0).getShapeList());
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static ModelInferRequest reshapeRequest(long rows, long cols) {
+    ByteBuffer data = ByteBuffer.allocate(24 * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 24; i++) {
+      data.putFloat(i);
+    }
+    ByteBuffer shape = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(rows).putLong(cols);
+    return ModelInferRequest.newBuilder().setModelName("reshape")
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("data").setDatatype("FP32")
+            .addAllShape(List.of(2L, 3L, 4L)))
+        .addRawInputContents(ByteString.copyFrom(data.array()))
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("shape").setDatatype("INT64")
+            .addShape(2))
+        .addRawInputContents(ByteString.copyFrom(shape.array()))
+        .build();
+  }
+
   /** Null when the model answered the case's expected outputs, else what differed. */
   static String check(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, String model, Path dir)
       throws Exception {
