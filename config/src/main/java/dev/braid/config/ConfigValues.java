@@ -49,6 +49,27 @@ public final class ConfigValues {
     } catch (ConfigException.BadValue | ConfigException.WrongType e) {
       throw SettingsException.invalid(key, "a duration such as '100us' or '2 ms'", config.getValue(key).unwrapped());
     }
+    return requireNonNegative(key, d);
+  }
+
+  /** A duration > 0 at {@code key}, in HOCON's duration form ("100us", "2 ms"). */
+  public static Duration positiveDuration(Config config, String key) {
+    return requirePositive(key, nonNegativeDuration(config, key));
+  }
+
+  /**
+   * {@code d}, or a SettingsException naming {@code key}, "a duration > 0" and {@code d} unless it
+   * is positive: the check of the settings records' compact constructors.
+   */
+  public static Duration requirePositive(String key, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw SettingsException.invalid(key, "a duration > 0", d);
+    }
+    return d;
+  }
+
+  /** {@code d}, or a SettingsException naming {@code key}, "a duration >= 0" and {@code d} if it is negative. */
+  public static Duration requireNonNegative(String key, Duration d) {
     if (d.isNegative()) {
       throw SettingsException.invalid(key, "a duration >= 0", d);
     }

@@ -77,9 +77,7 @@ public record GpuSettings(
           maxLaunchesInFlightPerStream);
     }
     Objects.requireNonNull(agingThreshold, "agingThreshold");
-    if (agingThreshold.isNegative()) {
-      throw SettingsException.invalid(PATH + ".aging-threshold", "a duration >= 0", agingThreshold);
-    }
+    ConfigValues.requireNonNegative(PATH + ".aging-threshold", agingThreshold);
     if (profilingRuns < 0) {
       throw SettingsException.invalid(PATH + ".profiling-runs", "an integer >= 0", profilingRuns);
     }
@@ -88,24 +86,16 @@ public record GpuSettings(
           maxBatchesInFlightPerModel);
     }
     Objects.requireNonNull(endpointReplyGrace, "endpointReplyGrace");
-    if (endpointReplyGrace.isNegative()) {
-      throw SettingsException.invalid(PATH + ".endpoint.reply-grace", "a duration >= 0", endpointReplyGrace);
-    }
+    ConfigValues.requireNonNegative(PATH + ".endpoint.reply-grace", endpointReplyGrace);
     Objects.requireNonNull(endpointControlTimeout, "endpointControlTimeout");
-    if (endpointControlTimeout.isNegative() || endpointControlTimeout.isZero()) {
-      throw SettingsException.invalid(PATH + ".endpoint.control-timeout", "a duration > 0", endpointControlTimeout);
-    }
+    ConfigValues.requirePositive(PATH + ".endpoint.control-timeout", endpointControlTimeout);
     Objects.requireNonNull(maxHold, "maxHold");
-    if (maxHold.isNegative()) {
-      throw SettingsException.invalid(PATH + ".max-hold", "a duration >= 0", maxHold);
-    }
+    ConfigValues.requireNonNegative(PATH + ".max-hold", maxHold);
     if (lessUrgentLaunches < 0) {
       throw SettingsException.invalid(PATH + ".less-urgent-launches", "an integer >= 0", lessUrgentLaunches);
     }
     Objects.requireNonNull(launchPathBacklog, "launchPathBacklog");
-    if (launchPathBacklog.isNegative()) {
-      throw SettingsException.invalid(PATH + ".launch-path-backlog", "a duration >= 0", launchPathBacklog);
-    }
+    ConfigValues.requireNonNegative(PATH + ".launch-path-backlog", launchPathBacklog);
   }
 
   /** The settings with {@code launch-path-backlog} at its default. */

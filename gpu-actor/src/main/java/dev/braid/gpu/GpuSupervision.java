@@ -26,9 +26,7 @@ public record GpuSupervision(Duration minBackoff, Duration maxBackoff, double ra
   public GpuSupervision {
     Objects.requireNonNull(minBackoff, "minBackoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
-    if (minBackoff.isNegative() || minBackoff.isZero()) {
-      throw SettingsException.invalid(PATH + ".min-backoff", "a duration > 0", minBackoff);
-    }
+    ConfigValues.requirePositive(PATH + ".min-backoff", minBackoff);
     if (maxBackoff.compareTo(minBackoff) < 0) {
       throw SettingsException.invalid(PATH + ".max-backoff", "a duration >= min-backoff (" + minBackoff + ")",
           maxBackoff);

@@ -2,6 +2,7 @@ package dev.braid.model;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /** One node attribute, typed as ONNX types it. */
 public sealed interface Attribute {
@@ -11,37 +12,64 @@ public sealed interface Attribute {
 
   record Str(String value) implements Attribute {}
 
-  record Ints(long[] values) implements Attribute {
+  /**
+   * An attribute holding an array, equal to another of its class with the same elements (a record
+   * would compare the arrays' identities), printed as its elements.
+   */
+  abstract sealed class ArrayValued implements Attribute permits Ints, Floats {
+    /** The array, a {@code long[]} or a {@code float[]}. */
+    abstract Object array();
+
     @Override
-    public boolean equals(Object o) {
-      return o instanceof Ints i && Arrays.equals(values, i.values);
+    public final boolean equals(Object o) {
+      return o != null && o.getClass() == getClass() && Objects.deepEquals(array(), ((ArrayValued) o).array());
     }
 
     @Override
-    public int hashCode() {
-      return Arrays.hashCode(values);
+    public final int hashCode() {
+      return Arrays.deepHashCode(new Object[] {array()});
     }
 
     @Override
-    public String toString() {
-      return Arrays.toString(values);
+    public final String toString() {
+      String nested = Arrays.deepToString(new Object[] {array()});
+      return nested.substring(1, nested.length() - 1);
     }
   }
 
-  record Floats(float[] values) implements Attribute {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Floats f && Arrays.equals(values, f.values);
+  /** INTS. */
+  final class Ints extends ArrayValued {
+    private final long[] values;
+
+    public Ints(long[] values) {
+      this.values = values;
+    }
+
+    public long[] values() {
+      return values;
     }
 
     @Override
-    public int hashCode() {
-      return Arrays.hashCode(values);
+    Object array() {
+      return values;
+    }
+  }
+
+  /** FLOATS. */
+  final class Floats extends ArrayValued {
+    private final float[] values;
+
+    public Floats(float[] values) {
+      this.values = values;
+    }
+
+    public float[] values() {
+      return values;
     }
 
     @Override
-    public String toString() {
-      return Arrays.toString(values);
+    Object array() {
+      return values;
     }
   }
 

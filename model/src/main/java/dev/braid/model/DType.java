@@ -47,6 +47,19 @@ public enum DType {
     return floating;
   }
 
+  /** How the refusals of {@link #fitsFloat32} name the range: "the float32 range (|v| <= 3.4028235E38)". */
+  public static final String FLOAT32_RANGE = "the float32 range (|v| <= " + Float.MAX_VALUE + ")";
+
+  /**
+   * Whether a double element keeps its meaning as the float32 Braid computes it in: precision
+   * narrows (as documented), but a finite value beyond float32's range would become an infinity,
+   * a different answer, which every reader of DOUBLE data (a model's tensors, a request's FP64
+   * input) refuses naming the element instead.
+   */
+  public static boolean fitsFloat32(double v) {
+    return !(Float.isInfinite((float) v) && !Double.isInfinite(v));
+  }
+
   /** The type with the given ONNX code, or {@code null} if Braid does not support it. */
   public static DType fromOnnx(int code) {
     for (DType t : values()) {

@@ -31,6 +31,23 @@ public record Node(String name, String opType, List<String> inputs, List<String>
   }
 
   /** "name (OpType)" for error messages. */
+  /** This node with attribute {@code name} set to {@code value} (added, or replacing the one it had). */
+  public Node withAttribute(String name, Attribute value) {
+    java.util.Map<String, Attribute> attrs = new java.util.LinkedHashMap<>(attributes.asMap());
+    attrs.put(name, value);
+    return new Node(this.name, opType, inputs, outputs, Attributes.of(attrs));
+  }
+
+  /** This node without the attributes {@code names}; itself when it has none of them. */
+  public Node withoutAttributes(String... names) {
+    java.util.Map<String, Attribute> attrs = new java.util.LinkedHashMap<>(attributes.asMap());
+    boolean changed = false;
+    for (String a : names) {
+      changed |= attrs.remove(a) != null;
+    }
+    return changed ? new Node(name, opType, inputs, outputs, Attributes.of(attrs)) : this;
+  }
+
   public String describe() {
     return "node '" + name + "' (" + opType + ")";
   }

@@ -39,4 +39,15 @@ public record BufferSlice(DeviceBuffer buffer, long offsetBytes, long lengthByte
   public long lengthElements() {
     return lengthBytes / ELEMENT_BYTES;
   }
+
+  /**
+   * Throws {@link DeviceException} (INVALID_ARGUMENT) unless this slice holds exactly {@code
+   * floats} elements: an upload fills its destination slice, no more and no less.
+   */
+  public void checkUploadOf(int floats) {
+    if (lengthElements() != floats) {
+      throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT, "upload of " + floats
+          + " floats needs a slice of " + (long) ELEMENT_BYTES * floats + " bytes, got " + lengthBytes);
+    }
+  }
 }

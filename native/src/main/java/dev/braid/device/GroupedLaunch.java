@@ -54,6 +54,7 @@ public record GroupedLaunch(List<KernelLaunch> problems) implements Launch {
   }
 
   /** Validates every problem; the exception names the problem's index. */
+  @Override
   public void validate() {
     for (int i = 0; i < problems.size(); i++) {
       try {

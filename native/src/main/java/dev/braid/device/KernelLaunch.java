@@ -20,7 +20,14 @@ public record KernelLaunch(Kernel kernel, List<BufferSlice> args) implements Lau
     return kernel.flops();
   }
 
+  /** This kernel alone. */
+  @Override
+  public List<KernelLaunch> problems() {
+    return List.of(this);
+  }
+
   /** Throws {@link DeviceException} (INVALID_ARGUMENT) naming the kernel and the argument at fault. */
+  @Override
   public void validate() {
     List<String> names = kernel.argNames();
     if (args.size() != names.size()) {

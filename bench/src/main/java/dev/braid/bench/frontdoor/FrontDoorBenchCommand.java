@@ -3,6 +3,7 @@ package dev.braid.bench.frontdoor;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.braid.config.DeviceSpec;
+import dev.braid.config.HostPort;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.cluster.BraidNode;
@@ -103,13 +104,9 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
     String targetHost = null;
     int targetPort = 0;
     if (target != null) {
-      int colon = target.lastIndexOf(':');
-      try {
-        targetHost = target.substring(0, colon);
-        targetPort = Integer.parseInt(target.substring(colon + 1));
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException("--target: expected HOST:PORT, got '" + target + "'");
-      }
+      HostPort hp = HostPort.parse("--target", target);
+      targetHost = hp.host();
+      targetPort = hp.port();
     }
     Config config = ConfigFactory.load();
     int cpuThreads = threads == null ? RuntimeSettings.from(config).cpuThreads() : Math.max(1, threads);

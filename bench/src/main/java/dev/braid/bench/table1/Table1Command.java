@@ -1,10 +1,10 @@
 package dev.braid.bench.table1;
 
 import dev.braid.bench.plot.PanelChart;
-import dev.braid.bench.timeline.TraceFlags;
 import dev.braid.config.DeviceSpec;
 import dev.braid.config.NanoClock;
 import dev.braid.config.RuntimeSettings;
+import dev.braid.coordinator.cli.TraceOptions;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;
 import dev.braid.device.sim.SimulatedDevice;
@@ -22,6 +22,7 @@ import java.util.OptionalDouble;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -70,12 +71,7 @@ public final class Table1Command implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the operands' values (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
-  @Option(names = "--trace", description = "Write the device timeline of the whole run (Chrome trace-event JSON, for"
-      + " Perfetto or chrome://tracing) to this file.")
-  Path trace;
-
-  @Option(names = "--trace-events", description = "Events the trace keeps, the first ones (default: ${DEFAULT-VALUE}).")
-  int traceEvents = TraceRecorder.DEFAULT_MAX_EVENTS;
+  @Mixin TraceOptions trace;
 
   @Override
   public Integer call() throws Exception {
@@ -92,7 +88,7 @@ public final class Table1Command implements Callable<Integer> {
     if (warmup != null && warmup < 0) {
       throw new IllegalArgumentException("--warmup: expected an integer >= 0, got " + warmup);
     }
-    TraceRecorder recorder = trace == null ? null : TraceFlags.recorder(traceEvents);
+    TraceRecorder recorder = trace.recorder();
     Files.createDirectories(out);
     PrintWriter w = spec.commandLine().getOut();
 
@@ -163,8 +159,7 @@ public final class Table1Command implements Callable<Integer> {
       if (timeline != null) {
         timeline.finish();
       }
-      recorder.write(trace);
-      w.println(TraceFlags.wrote(trace, recorder));
+      w.println(trace.write(recorder));
     }
     return 0;
   }

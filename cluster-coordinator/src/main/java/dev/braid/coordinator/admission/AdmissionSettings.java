@@ -49,10 +49,7 @@ public record AdmissionSettings(Duration maxQueueDelay, Optional<TenantQuota> de
    * burst}. Errors name the key, the expected and the received value.
    */
   public static AdmissionSettings from(Config config) {
-    Duration maxQueueDelay = ConfigValues.nonNegativeDuration(config, PATH + ".max-queue-delay");
-    if (maxQueueDelay.isZero()) {
-      throw SettingsException.invalid(PATH + ".max-queue-delay", "a duration > 0", maxQueueDelay);
-    }
+    Duration maxQueueDelay = ConfigValues.positiveDuration(config, PATH + ".max-queue-delay");
     Optional<TenantQuota> defaultQuota = quota(config, PATH + ".default-quota");
     Map<String, TenantQuota> tenants = new HashMap<>();
     if (config.hasPath(PATH + ".tenants")) {

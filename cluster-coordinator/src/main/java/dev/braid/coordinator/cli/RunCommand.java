@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -64,12 +65,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
-  @Option(names = "--trace", description = "Write the device timeline of every run (Chrome trace-event JSON, for"
-      + " Perfetto or chrome://tracing) to this file.")
-  Path trace;
-
-  @Option(names = "--trace-events", description = "Events the trace keeps, the first ones (default: ${DEFAULT-VALUE}).")
-  int traceEvents = TraceRecorder.DEFAULT_MAX_EVENTS;
+  @Mixin TraceOptions trace;
 
   @Override
   public Integer call() throws Exception {
@@ -80,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
     RuntimeSettings settings = RuntimeSettings.load();
     DeviceSpec deviceSpec = device == null ? settings.device() : DeviceSpec.parse("--device", device);
     int cpuThreads = threads == null ? settings.cpuThreads() : requireAtLeast("--threads", threads, 1);
-    TraceRecorder recorder = trace == null ? null : new TraceRecorder(requireAtLeast("--trace-events", traceEvents, 1));
+    TraceRecorder recorder = trace.recorder();
 
     Path repoDir = repo == null ? defaultRepository(out) : repo;
     RepositoryModel loaded = ModelRepository.open(repoDir).load(model);
@@ -143,9 +139,7 @@ final class RunCommand implements Callable<Integer> {
           Units.millis(timed[0]), Units.millis(timed[iterations - 1]));
     }
     if (recorder != null) {
-      recorder.write(trace);
-      out.printf("wrote %s (%d events%s)%n", trace, recorder.events().size(), recorder.truncated()
-          ? ", truncated: only the first " + recorder.maxEvents() + " kept (--trace-events)" : "");
+      out.println(trace.write(recorder));
     }
     return 0;
   }

@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -78,12 +79,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--cluster-host", description = "The address other nodes reach this one at (default: braid.cluster.host, this machine's address).")
   String clusterHost;
 
-  @Option(names = "--trace", description = "Write the timeline of this node's devices (Chrome trace-event JSON, for"
-      + " Perfetto or chrome://tracing) to this file when the server stops.")
-  Path trace;
-
-  @Option(names = "--trace-events", description = "Events the trace keeps, the first ones (default: ${DEFAULT-VALUE}).")
-  int traceEvents = TraceRecorder.DEFAULT_MAX_EVENTS;
+  @Mixin TraceOptions trace;
 
   @Option(names = "--cluster-port", description = "Cluster (Artery) port (default: braid.cluster.port, 25520; 0 for any free port).")
   Integer clusterPort;
@@ -127,10 +123,7 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     int cpuThreads = threads == null ? runtime.cpuThreads() : Math.max(1, threads);
-    if (traceEvents < 1) {
-      throw new IllegalArgumentException("--trace-events: expected an integer >= 1, got " + traceEvents);
-    }
-    TraceRecorder recorder = trace == null ? null : new TraceRecorder(traceEvents);
+    TraceRecorder recorder = trace.recorder();
     ModelRepository repository = ModelRepository.open(repo == null ? RunCommand.defaultRepository(out) : repo);
 
     Set<BraidNode.Role> nodeRoles = EnumSet.noneOf(BraidNode.Role.class);
@@ -192,13 +185,10 @@ final class ServeCommand implements Callable<Integer> {
       RUNNING.remove(stop);
       if (recorder != null) {
         try {
-          recorder.write(trace);
-          out.printf("wrote %s (%d events%s)%n", trace, recorder.events().size(), recorder.truncated()
-              ? ", truncated: only the first " + recorder.maxEvents() + " kept (--trace-events)"
-              : "");
+          out.println(trace.write(recorder));
         } catch (java.io.IOException | RuntimeException e) {
           // the server must still report that it stopped, or a SIGTERM'd JVM would wait for it
-          out.printf("--trace: could not write %s: %s%n", trace, e);
+          out.printf("--trace: could not write %s: %s%n", trace.file(), e);
         }
       }
       // Printed before the hook may return: once it does, a JVM stopping on SIGTERM halts at once.

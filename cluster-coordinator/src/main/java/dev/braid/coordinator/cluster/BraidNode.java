@@ -3,6 +3,7 @@ package dev.braid.coordinator.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.braid.config.HostPort;
 import dev.braid.coordinator.admin.AdminService;
 import dev.braid.coordinator.admission.AdmissionSettings;
 import dev.braid.coordinator.frontend.FrontDoorServer;
@@ -151,18 +152,7 @@ public final class BraidNode implements AutoCloseable {
 
   /** "host:port" to the seed's cluster address. */
   static String seedAddress(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon <= 0 || colon == hostPort.length() - 1) {
-      throw new IllegalArgumentException("--seed: expected HOST:PORT (e.g. 10.0.0.5:25520), got '" + hostPort + "'");
-    }
-    try {
-      int port = Integer.parseInt(hostPort.substring(colon + 1));
-      if (port < 1 || port > 65535) {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--seed: expected a port in 1..65535 after the colon, got '" + hostPort + "'");
-    }
+    HostPort.parse("--seed", hostPort);
     return "pekko://braid@" + hostPort;
   }
 

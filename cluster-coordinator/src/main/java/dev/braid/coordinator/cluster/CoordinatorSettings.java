@@ -66,9 +66,6 @@ public record CoordinatorSettings(
   }
 
   private static void positive(String key, Duration d) {
-    Objects.requireNonNull(d, key);
-    if (d.isZero() || d.isNegative()) {
-      throw SettingsException.invalid(PATH + "." + key, "a duration > 0", d);
-    }
+    ConfigValues.requirePositive(PATH + "." + key, Objects.requireNonNull(d, key));
   }
 }

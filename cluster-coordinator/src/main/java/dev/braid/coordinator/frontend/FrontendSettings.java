@@ -42,9 +42,7 @@ public record FrontendSettings(
     }
     requirePositive(PATH + ".default-timeout", defaultTimeout);
     Objects.requireNonNull(replyGrace, "replyGrace");
-    if (replyGrace.isNegative()) {
-      throw SettingsException.invalid(PATH + ".reply-grace", "a duration >= 0", replyGrace);
-    }
+    ConfigValues.requireNonNegative(PATH + ".reply-grace", replyGrace);
     requirePositive(PATH + ".load-timeout", loadTimeout);
   }
 
@@ -83,10 +81,7 @@ public record FrontendSettings(
   }
 
   private static void requirePositive(String key, Duration d) {
-    Objects.requireNonNull(d, key);
-    if (d.isNegative() || d.isZero()) {
-      throw SettingsException.invalid(key, "a duration > 0", d);
-    }
+    ConfigValues.requirePositive(key, Objects.requireNonNull(d, key));
   }
 
   private static int bytes(Config config, String key) {

@@ -4,8 +4,8 @@ import dev.braid.device.BufferSlice;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceBuffer;
 import dev.braid.device.DeviceException;
-import dev.braid.device.DeviceInfo;
 import dev.braid.device.DeviceStream;
+import dev.braid.device.ForwardingDevice;
 import dev.braid.device.Launch;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,14 +23,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #fire()}, so that a test can submit more work while the failure is pending; parked stages
  * other than the failing launch then never complete.
  */
-public final class FailingDevice implements Device {
+public final class FailingDevice extends ForwardingDevice {
   /** The error a GPU's sticky failure reports: the kernel and the CUDA code. */
   public static DeviceException illegalAddress() {
     return new DeviceException(DeviceException.Reason.KERNEL_FAILED,
         "braid_gemm_f32 (grid 4x1x1, block 256x1x1): CUDA_ERROR_ILLEGAL_ADDRESS (700)");
   }
 
-  private final Device delegate;
   private final AtomicInteger launchesLeft = new AtomicInteger(Integer.MAX_VALUE);
   private final CountDownLatch held = new CountDownLatch(1);
   private volatile DeviceException error;
@@ -41,7 +40,7 @@ public final class FailingDevice implements Device {
   private volatile CompletableFuture<Void> failing;
 
   public FailingDevice(Device delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** Fails the launch after the next {@code launches} ones with {@code error}. */
@@ -71,11 +70,6 @@ public final class FailingDevice implements Device {
   }
 
   @Override
-  public DeviceInfo info() {
-    return delegate.info();
-  }
-
-  @Override
   public DeviceBuffer allocate(long bytes) {
     checkHealthy();
     return delegate.allocate(bytes);
@@ -85,11 +79,6 @@ public final class FailingDevice implements Device {
   public void free(DeviceBuffer buffer) {
     checkHealthy();
     delegate.free(buffer);
-  }
-
-  @Override
-  public long allocatedBytes() {
-    return delegate.allocatedBytes();
   }
 
   @Override
@@ -106,16 +95,6 @@ public final class FailingDevice implements Device {
       return CompletableFuture.failedFuture(lost());
     }
     return parking ? new CompletableFuture<>() : guard(delegate.download(src, stream));
-  }
-
-  @Override
-  public DeviceStream createStream(int priority) {
-    return delegate.createStream(priority);
-  }
-
-  @Override
-  public DeviceStream defaultStream() {
-    return delegate.defaultStream();
   }
 
   @Override
@@ -138,11 +117,6 @@ public final class FailingDevice implements Device {
       fire();
     }
     return failing;
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 
   private void checkHealthy() {

@@ -133,14 +133,13 @@ final class Decompositions {
 
   /** Appends the nodes of one decomposition, each shape-inferred and canonicalized as the binder would. */
   private static final class Builder {
-    private final Node source;
     private final WorkGraph g;
+    private final OpEmitter e;
     private final String dtypeOf;
-    private int count;
 
     Builder(Node source, WorkGraph g) {
-      this.source = source;
       this.g = g;
+      this.e = OpEmitter.appending(source, g);
       this.dtypeOf = source.input(0);
     }
 
@@ -155,12 +154,7 @@ final class Decompositions {
     }
 
     private String add(String op, String out, List<String> inputs, Map<String, Attribute> attrs) {
-      String name = out != null ? out : g.fresh(source.name() + "_" + op.toLowerCase());
-      Node node = new Node(source.name() + "/" + op + "_" + count++, op, inputs, List.of(name), Attributes.of(attrs));
-      ValueInfo info = ShapeInference.infer(node, g);
-      g.values.put(info.name(), info);
-      Canonicalizer.append(node, g);
-      return name;
+      return e.emit(op, out, Attributes.of(attrs), inputs);
     }
 
     String reduce(String op, String x, int[] axes) {
@@ -170,16 +164,13 @@ final class Decompositions {
     String reduceInto(String op, String x, int[] axes, String out) {
       Map<String, Attribute> attrs = new LinkedHashMap<>();
       attrs.put("keepdims", new Attribute.Int(1));
-      String axesName = g.fresh(source.name() + "_axes");
-      g.addConstant(axesName, Tensor.ofLongs(Shape.of(axes.length), Arrays.stream(axes).asLongStream().toArray()));
+      String axesName = e.constant("axes", Tensor.ofLongs(Shape.of(axes.length), Arrays.stream(axes).asLongStream().toArray()));
       return add(op, out, List.of(x, axesName), attrs);
     }
 
     /** A scalar constant of the source's element type. */
     String scalar(float v) {
-      String c = g.fresh(source.name() + "_const");
-      g.addConstant(c, Tensor.ofFloats(g.info(dtypeOf).dtype(), Shape.scalar(), new float[] {v}));
-      return c;
+      return e.constant("const", Tensor.ofFloats(g.info(dtypeOf).dtype(), Shape.scalar(), new float[] {v}));
     }
 
     /**
@@ -217,9 +208,8 @@ final class Decompositions {
     }
 
     String reshapeInto(String v, Shape shape, String out) {
-      String s = g.fresh(source.name() + "_shape");
-      g.addConstant(s, Tensor.ofLongs(Shape.of(shape.rank()), shape.longDims()));
-      return add("Reshape", out, new ArrayList<>(List.of(v, s)), Map.of());
+      String s = e.constant("shape", Tensor.ofLongs(Shape.of(shape.rank()), shape.longDims()));
+      return add("Reshape", out, List.of(v, s), Map.of());
     }
   }
 }

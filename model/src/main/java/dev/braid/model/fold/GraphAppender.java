@@ -11,19 +11,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Appends the nodes of one rewrite of a source node to a {@link WorkGraph}: each new node is
- * shape-inferred and canonicalized exactly as the binder would have done had the model held it,
- * so a rewrite can only produce nodes Braid already lowers. Names derive from the source node's;
- * values written other than the source's own outputs are fresh.
+ * The vocabulary of {@link MiscDecompositions}' rewrites over an {@link OpEmitter} that appends
+ * nodes as the model would hold them (nothing folded): reshapes, reductions over constant axes.
  */
 final class GraphAppender {
-  private final Node source;
   private final WorkGraph g;
-  private int count;
+  private final OpEmitter e;
 
   GraphAppender(Node source, WorkGraph g) {
-    this.source = source;
     this.g = g;
+    this.e = OpEmitter.appending(source, g);
   }
 
   /** A new node {@code op(inputs)} without attributes writing a fresh value; returns its name. */
@@ -36,20 +33,12 @@ final class GraphAppender {
    * returns the name written.
    */
   String into(String out, String op, Map<String, Attribute> attrs, String... inputs) {
-    String name = out != null ? out : g.fresh(source.name() + "_" + op.toLowerCase());
-    Node node = new Node(source.name() + "/" + op + "_" + count++, op, List.of(inputs), List.of(name),
-        Attributes.of(attrs));
-    ValueInfo info = ShapeInference.infer(node, g);
-    g.values.put(info.name(), info);
-    Canonicalizer.append(node, g);
-    return name;
+    return e.emit(op, out, attrs, inputs);
   }
 
   /** A new constant holding {@code t}; returns its name. */
   String constant(String hint, Tensor t) {
-    String c = g.fresh(source.name() + "_" + hint);
-    g.addConstant(c, t);
-    return c;
+    return e.constant(hint, t);
   }
 
   /** {@code v} reshaped to {@code shape} into {@code out} (fresh when null). */

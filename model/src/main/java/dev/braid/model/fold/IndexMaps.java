@@ -11,8 +11,7 @@ import java.util.function.Function;
 /**
  * Builds the {@link IndexMap} of each pure data-movement operator, with ONNX semantics, whatever
  * the opset: Slice (starts/ends/axes as attributes in opset 1, as inputs from 10, with steps),
- * Expand, Tile, Pad (pads and value as attributes before opset 11, as inputs after; modes
- * constant, reflect, edge, wrap; negative pads crop; axes from opset 18), Split (split as attribute
+ * Expand, Tile, Pad ({@link PadMap}), Split (split as attribute
  * before 13, as input after, or num_outputs from 18, or equal parts), DepthToSpace (DCR, CRD),
  * SpaceToDepth and Trilu. The opset form is read from what the node carries (an attribute that
  * only the old form has), so a bound graph needs no opset.
@@ -37,7 +36,7 @@ public final class IndexMaps {
       case "Slice" -> slice(n, x, constant);
       case "Expand" -> expand(x, longs(n, 1, "shape", constant));
       case "Tile" -> tile(x, longs(n, 1, "repeats", constant));
-      case "Pad" -> pad(n, x, constant);
+      case "Pad" -> PadMap.of(n, x, constant);
       case "Split" -> split(x, Axes.normalize(n.attributes().getInt("axis", 0), x.rank(), "attribute 'axis'"),
           splitSizes(n, x, constant), output);
       case "DepthToSpace" -> depthToSpace(x, blockSize(n),
@@ -75,7 +74,7 @@ public final class IndexMaps {
     return t;
   }
 
-  private static long[] optionalLongs(Node n, int input, String role, Function<String, Tensor> constant) {
+  static long[] optionalLongs(Node n, int input, String role, Function<String, Tensor> constant) {
     return n.hasInput(input) ? longs(n, input, role, constant) : null;
   }
 
@@ -97,7 +96,7 @@ public final class IndexMaps {
     return new IndexMap(in, out, source, fill);
   }
 
-  private static int checkedDim(long d, String what) {
+  static int checkedDim(long d, String what) {
     if (d < 0 || d > Integer.MAX_VALUE) {
       throw new ModelException(what + " " + d + " is not a valid dimension");
     }
@@ -212,93 +211,6 @@ public final class IndexMaps {
       int src = 0;
       for (int d = 0; d < c.length; d++) {
         src += (c[d] % x.dim(d)) * str[d];
-      }
-      return src;
-    });
-  }
-
-  // ---- Pad ----
-
-  private static IndexMap pad(Node n, Shape x, Function<String, Tensor> constant) {
-    String mode = n.attributes().getString("mode", "constant");
-    long[] pads;
-    float value;
-    if (n.attributes().has("pads") || n.attributes().has("paddings")) {
-      pads = n.attributes().getInts(n.attributes().has("pads") ? "pads" : "paddings", null);
-      value = n.attributes().getFloat("value", 0f);
-    } else {
-      pads = longs(n, 1, "pads", constant);
-      value = 0f;
-      if (n.hasInput(2)) {
-        Tensor v = constant.apply(n.input(2));
-        if (v == null) {
-          throw new ModelException("constant_value (input 2, '" + n.input(2) + "') must be a constant");
-        }
-        value = (float) v.get(0);
-      }
-      long[] axes = optionalLongs(n, 3, "axes", constant);
-      if (axes != null) {
-        int[] ax = Axes.normalizeAll(axes, x.rank(), "axes");
-        if (pads.length != 2 * ax.length) {
-          throw new ModelException("pads " + Arrays.toString(pads) + " must have " + 2 * ax.length
-              + " entries (twice the axes " + Arrays.toString(axes) + ")");
-        }
-        long[] full = new long[2 * x.rank()];
-        for (int i = 0; i < ax.length; i++) {
-          full[ax[i]] = pads[i];
-          full[x.rank() + ax[i]] = pads[ax.length + i];
-        }
-        pads = full;
-      }
-    }
-    return pad(x, pads, mode, value);
-  }
-
-  /** ONNX Pad: {@code pads} = begins then ends per axis (negative ones crop). */
-  public static IndexMap pad(Shape x, long[] pads, String mode, float value) {
-    int r = x.rank();
-    if (pads.length != 2 * r) {
-      throw new ModelException("pads " + Arrays.toString(pads) + " must have " + 2 * r + " entries (twice the rank)");
-    }
-    if (!Set.of("constant", "reflect", "edge", "wrap").contains(mode)) {
-      throw new ModelException("attribute 'mode' must be constant, reflect, edge or wrap, got '" + mode + "'");
-    }
-    int[] out = new int[r], begin = new int[r];
-    for (int d = 0; d < r; d++) {
-      out[d] = checkedDim(x.dim(d) + pads[d] + pads[r + d], "padded dimension " + d);
-      begin[d] = (int) pads[d];
-      if (!mode.equals("constant") && out[d] > 0 && x.dim(d) == 0) {
-        throw new ModelException("mode '" + mode + "' cannot pad the empty axis " + d);
-      }
-      if (mode.equals("reflect") && x.dim(d) > 1 && (pads[d] >= x.dim(d) || pads[r + d] >= x.dim(d))) {
-        throw new ModelException("reflect pads " + Arrays.toString(pads) + " must be smaller than dimension " + d
-            + " (" + x.dim(d) + ")");
-      }
-    }
-    int[] str = x.strides();
-    return build(x, Shape.of(out), value, c -> {
-      int src = 0;
-      for (int d = 0; d < r; d++) {
-        int n = x.dim(d), i = c[d] - begin[d];
-        if (i < 0 || i >= n) {
-          switch (mode) {
-            case "constant" -> {
-              return -1;
-            }
-            case "edge" -> i = i < 0 ? 0 : n - 1;
-            case "wrap" -> i = Math.floorMod(i, n);
-            default -> {
-              if (n == 1) {
-                i = 0;
-              } else {
-                int period = 2 * (n - 1);
-                i = Math.floorMod(i, period);
-                i = i < n ? i : period - i;
-              }
-            }
-          }
-        }
-        src += i * str[d];
       }
       return src;
     });

@@ -111,7 +111,7 @@ final class LegacyForms {
     if (opset >= Operators.MIN_OPSET) {
       return List.of(n);
     }
-    Node m = opset < 6 ? withoutAttribute(n, "consumed_inputs") : n;
+    Node m = opset < 6 ? n.withoutAttributes("consumed_inputs") : n;
     if (opset >= Operators.SAME_SINCE.getOrDefault(op, Integer.MAX_VALUE)) {
       return List.of(m);
     }
@@ -123,7 +123,7 @@ final class LegacyForms {
       case "BatchNormalization" -> List.of(batchNorm(m, opset));
       case "Dropout" -> List.of(dropout(m, opset));
       case "PRelu" -> prelu(m, g, opset);
-      case "Concat" -> List.of(m.attributes().has("axis") ? m : with(m, "axis", new Attribute.Int(1)));
+      case "Concat" -> List.of(m.attributes().has("axis") ? m : m.withAttribute("axis", new Attribute.Int(1)));
       case "Reshape" -> List.of(reshape(m, g, opset));
       case "Pad" -> List.of(pad(m, opset));
       case "Split" -> List.of(split(m, opset));
@@ -168,7 +168,7 @@ final class LegacyForms {
     Shape a = g.info(n.input(0)).shape();
     Shape b = g.info(n.input(1)).shape();
     long broadcast = n.attributes().getInt("broadcast", 0);
-    Node bare = withoutAttributes(n, "broadcast", "axis");
+    Node bare = n.withoutAttributes("broadcast", "axis");
     if (broadcast == 0) {
       if (!a.equals(b)) {
         throw refusal(opset, "attribute 'broadcast' is 0 (the default), so B must have A's shape " + a
@@ -211,7 +211,7 @@ final class LegacyForms {
   }
 
   private static Node gemm(Node n, WorkGraph g, int opset) {
-    Node bare = withoutAttribute(n, "broadcast");
+    Node bare = n.withoutAttributes("broadcast");
     long broadcast = n.attributes().getInt("broadcast", 0);
     if (broadcast == 1) {
       return bare;
@@ -242,7 +242,7 @@ final class LegacyForms {
           + " Braid reads BatchNormalization before opset 7 in test mode only");
     }
     checkUnused(n, opset, "is not filled in test mode");
-    return firstOutput(withoutAttributes(n, "is_test", "spatial"));
+    return firstOutput(n.withoutAttributes("is_test", "spatial"));
   }
 
   private Node dropout(Node n, int opset) {
@@ -254,7 +254,7 @@ final class LegacyForms {
           + " inference mode only, where it is the identity");
     }
     checkUnused(n, opset, "is not filled in test mode");
-    return firstOutput(withoutAttributes(n, "is_test"));
+    return firstOutput(n.withoutAttributes("is_test"));
   }
 
   private List<Node> prelu(Node n, WorkGraph g, int opset) {
@@ -286,7 +286,7 @@ final class LegacyForms {
     String target = fresh(g, n.name() + "_legacy_shape");
     g.addConstant(target, Tensor.ofLongs(Shape.of(shape.length), shape));
     return new Node(n.name(), "Reshape", List.of(n.input(0), target), n.outputs(),
-        withoutAttribute(n, "shape").attributes());
+        n.withoutAttributes("shape").attributes());
   }
 
   private static Node pad(Node n, int opset) {
@@ -294,8 +294,8 @@ final class LegacyForms {
     if (paddings == null) {
       throw refusal(opset, "attribute 'paddings' is missing; before opset 2 it gives the pads");
     }
-    Node bare = withoutAttribute(n, "paddings");
-    return with(bare, "pads", new Attribute.Ints(paddings));
+    Node bare = n.withoutAttributes("paddings");
+    return bare.withAttribute("pads", new Attribute.Ints(paddings));
   }
 
   private static Node split(Node n, int opset) {
@@ -329,7 +329,7 @@ final class LegacyForms {
       throw refusal(opset, "attribute 'to' is '" + name.value() + "', expected the name of an element type Braid"
           + " supports (FLOAT, INT32, INT64, BOOL, ...)");
     }
-    return with(n, "to", new Attribute.Int(t.onnxCode()));
+    return n.withAttribute("to", new Attribute.Int(t.onnxCode()));
   }
 
   private static Node lpPool(Node n, int opset) {
@@ -340,12 +340,12 @@ final class LegacyForms {
     if (f.value() != Math.rint(f.value()) || f.value() < 1) {
       throw refusal(opset, "attribute 'p' is " + f.value() + ", expected a positive integer (LpPool reads integer p)");
     }
-    return with(n, "p", new Attribute.Int((long) f.value()));
+    return n.withAttribute("p", new Attribute.Int((long) f.value()));
   }
 
   private static Node selu(Node n) {
-    Node m = n.attributes().has("alpha") ? n : with(n, "alpha", new Attribute.Float(SELU1_ALPHA));
-    return m.attributes().has("gamma") ? m : with(m, "gamma", new Attribute.Float(SELU1_GAMMA));
+    Node m = n.attributes().has("alpha") ? n : n.withAttribute("alpha", new Attribute.Float(SELU1_ALPHA));
+    return m.attributes().has("gamma") ? m : m.withAttribute("gamma", new Attribute.Float(SELU1_GAMMA));
   }
 
   /** Refuses a node whose outputs beyond the first are used: the old form does not compute them. */
@@ -376,25 +376,6 @@ final class LegacyForms {
 
   private static Node firstOutput(Node n) {
     return n.outputs().size() <= 1 ? n : new Node(n.name(), n.opType(), n.inputs(), List.of(n.output(0)), n.attributes());
-  }
-
-  private static Node with(Node n, String attribute, Attribute value) {
-    Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes().asMap());
-    attrs.put(attribute, value);
-    return new Node(n.name(), n.opType(), n.inputs(), n.outputs(), Attributes.of(attrs));
-  }
-
-  private static Node withoutAttribute(Node n, String attribute) {
-    return withoutAttributes(n, attribute);
-  }
-
-  private static Node withoutAttributes(Node n, String... names) {
-    Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes().asMap());
-    boolean changed = false;
-    for (String a : names) {
-      changed |= attrs.remove(a) != null;
-    }
-    return changed ? new Node(n.name(), n.opType(), n.inputs(), n.outputs(), Attributes.of(attrs)) : n;
   }
 
   private static ModelException refusal(int opset, String detail) {

@@ -191,13 +191,12 @@ final class LossDecompositions {
   private static final class Emitter {
     private final Node source;
     private final WorkGraph g;
-    private final String prefix;
-    private int count;
+    private final OpEmitter e;
 
     Emitter(Node source, WorkGraph g) {
       this.source = source;
       this.g = g;
-      this.prefix = source.name().isEmpty() ? source.output(0) : source.name();
+      this.e = OpEmitter.folding(g, source.name().isEmpty() ? source.output(0) : source.name());
     }
 
     String op(String op, String... inputs) {
@@ -206,23 +205,8 @@ final class LossDecompositions {
 
     /** A node {@code op(inputs)} writing {@code out} (a fresh value when null); returns the value. */
     String emit(String op, String out, Map<String, Attribute> attrs, String... inputs) {
-      String name = out != null ? out : g.fresh(prefix + "_" + op.toLowerCase());
-      Node node = new Node(prefix + "/" + op + "_" + count++, op, List.of(inputs), List.of(name),
-          Attributes.of(new LinkedHashMap<>(attrs)));
-      ValueInfo info = ShapeInference.infer(node, g);
-      g.values.put(info.name(), info);
-      List<Tensor> constants = new ArrayList<>();
-      for (String in : inputs) {
-        constants.add(g.constant(in));
-      }
-      if (!constants.contains(null) && HostEvaluator.FOLDABLE.contains(op)) {
-        g.addConstant(name, HostEvaluator.evaluate(node, constants, info, g));
-      } else if (op.equals("LogSoftmax")) {
-        g.nodes.add(node); // already canonical: axis explicit, opset-13 semantics
-      } else {
-        Canonicalizer.append(node, g);
-      }
-      return name;
+      // LogSoftmax is written canonical (axis explicit, opset-13 semantics): not re-read in the model's opset
+      return op.equals("LogSoftmax") ? e.emitCanonical(op, out, attrs, inputs) : e.emit(op, out, attrs, inputs);
     }
 
     /** {@code op} over every axis, not kept: a scalar. */
@@ -231,22 +215,17 @@ final class LossDecompositions {
     }
 
     String reshape(String v, int[] dims) {
-      String s = g.fresh(prefix + "_shape");
-      g.addConstant(s, Tensor.ofLongs(Shape.of(dims.length), Shape.of(dims).longDims()));
+      String s = e.constant("shape", Tensor.ofLongs(Shape.of(dims.length), Shape.of(dims).longDims()));
       return op("Reshape", v, s);
     }
 
     String integer(DType t, long value) {
-      String c = g.fresh(prefix + "_int");
-      g.addConstant(c, Tensor.ofLongs(t, Shape.scalar(), new long[] {value}));
-      return c;
+      return e.constant("int", Tensor.ofLongs(t, Shape.scalar(), new long[] {value}));
     }
 
     /** A scalar of the source's floating type. */
     String real(float value) {
-      String c = g.fresh(prefix + "_const");
-      g.addConstant(c, Tensor.ofFloats(g.info(source.input(0)).dtype(), Shape.scalar(), new float[] {value}));
-      return c;
+      return e.constant("const", Tensor.ofFloats(g.info(source.input(0)).dtype(), Shape.scalar(), new float[] {value}));
     }
 
     /**

@@ -14,25 +14,55 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Appends the nodes that one rewritten node becomes ({@link RecurrentDecompositions}, {@link
- * EinsumDecomposition}) to a {@link WorkGraph}, each shape-inferred and canonicalized as the binder
- * would, and folded on the host ({@link HostEvaluator}) when all its inputs are constants, so
- * that constant weights are transposed and sliced once at load rather than on every request.
+ * Appends the nodes that one rewritten node becomes to a {@link WorkGraph}, each shape-inferred
+ * and canonicalized exactly as the binder would have done had the model held it, so a rewrite can
+ * only produce nodes Braid already lowers: the one node emitter of every rewrite ({@link
+ * RecurrentDecompositions}, {@link EinsumDecomposition}, {@link Decompositions}, {@link
+ * LossDecompositions}, {@link QuantDecompositions}, {@link MiscDecompositions}). Node names derive
+ * from the source node's ({@code source/Op_n}); values written other than the source's own
+ * outputs are fresh.
+ *
+ * <p>Two choices per rewrite: whether a node whose inputs are all constants is folded on the host
+ * ({@link HostEvaluator}), so that constant weights are transposed, sliced or dequantized once at
+ * load rather than on every request; and whether fresh names carry the running count (an unrolled
+ * sequence makes thousands of values of one base name, and the count keeps {@code fresh()} to one
+ * lookup each).
  *
  * <p>Every operator it emits is written in the input form of the newest opsets (Slice's bounds,
  * ReduceSum's axes as constant inputs), which the shape inference reads whatever the model's opset.
  */
 final class OpEmitter {
-  private final Node source;
   private final WorkGraph g;
+  private final String prefix;
   private final DType dtype;
+  private final boolean counted;
+  private final boolean fold;
   private int count;
 
-  /** An emitter for the rewrite of {@code source}; scalars it makes have element type {@code dtype}. */
+  /**
+   * A folding emitter with counted names for the rewrite of {@code source}; scalars it makes have
+   * element type {@code dtype}.
+   */
   OpEmitter(Node source, WorkGraph g, DType dtype) {
-    this.source = source;
+    this(g, source.name(), dtype, true, true);
+  }
+
+  private OpEmitter(WorkGraph g, String prefix, DType dtype, boolean counted, boolean fold) {
     this.g = g;
+    this.prefix = prefix;
     this.dtype = dtype;
+    this.counted = counted;
+    this.fold = fold;
+  }
+
+  /** An emitter that folds nothing, its names {@code <source>_<op>}: nodes as the model would hold them. */
+  static OpEmitter appending(Node source, WorkGraph g) {
+    return new OpEmitter(g, source.name(), null, false, false);
+  }
+
+  /** A folding emitter whose names are {@code <prefix>_<op>}. */
+  static OpEmitter folding(WorkGraph g, String prefix) {
+    return new OpEmitter(g, prefix, null, false, true);
   }
 
   WorkGraph graph() {
@@ -46,15 +76,29 @@ final class OpEmitter {
 
   /** A new node {@code op(inputs)} with attributes, writing {@code out} (fresh when null). */
   String emit(String op, String out, Map<String, Attribute> attrs, String... inputs) {
-    // The running count makes each base name new, so fresh() needs one lookup rather than a scan
-    // past every earlier value of the same base (quadratic over an unrolled sequence).
-    String name = out != null ? out : g.fresh(source.name() + "_" + op.toLowerCase() + "_" + count);
-    Node node = new Node(source.name() + "/" + op + "_" + count++, op, List.of(inputs), List.of(name),
-        Attributes.of(attrs));
+    return append(op, out, Attributes.of(attrs), List.of(inputs), false);
+  }
+
+  /** A new node {@code op(inputs)} with attributes, writing {@code out} (fresh when null). */
+  String emit(String op, String out, Attributes attrs, List<String> inputs) {
+    return append(op, out, attrs, inputs, false);
+  }
+
+  /**
+   * A new node already in its canonical form (e.g. LogSoftmax with its axis explicit, which the
+   * canonicalizer would read with the model's opset): appended as it is, unless folded.
+   */
+  String emitCanonical(String op, String out, Map<String, Attribute> attrs, String... inputs) {
+    return append(op, out, Attributes.of(attrs), List.of(inputs), true);
+  }
+
+  private String append(String op, String out, Attributes attrs, List<String> inputs, boolean canonical) {
+    String name = out != null ? out : g.fresh(prefix + "_" + op.toLowerCase() + (counted ? "_" + count : ""));
+    Node node = new Node(prefix + "/" + op + "_" + count++, op, inputs, List.of(name), attrs);
     ValueInfo info = ShapeInference.infer(node, g);
     g.values.put(info.name(), info);
     List<Tensor> constants = new ArrayList<>();
-    boolean allConstant = HostEvaluator.FOLDABLE.contains(op);
+    boolean allConstant = fold && HostEvaluator.FOLDABLE.contains(op);
     for (String in : inputs) {
       Tensor t = in.isEmpty() ? null : g.constant(in);
       allConstant &= in.isEmpty() || t != null;
@@ -62,15 +106,17 @@ final class OpEmitter {
     }
     if (allConstant) {
       g.addConstant(name, HostEvaluator.evaluate(node, constants, info, g));
+    } else if (canonical) {
+      g.nodes.add(node);
     } else {
       Canonicalizer.append(node, g);
     }
     return name;
   }
 
-  /** A constant holding {@code t}. */
+  /** A constant holding {@code t}, named after {@code base}. */
   String constant(String base, Tensor t) {
-    String c = g.fresh(source.name() + "_" + base + "_" + count++);
+    String c = g.fresh(prefix + "_" + base + (counted ? "_" + count++ : ""));
     g.addConstant(c, t);
     return c;
   }

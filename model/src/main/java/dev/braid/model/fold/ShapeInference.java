@@ -25,7 +25,7 @@ final class ShapeInference {
 
   static ValueInfo infer(Node n, Values v) {
     ValueInfo e = ElementwiseShapes.infer(n, v);
-    ValueInfo q = e != null ? e : QuantDecompositions.infer(n, v);
+    ValueInfo q = e != null ? e : QuantTypes.infer(n, v);
     return q != null ? q : inferCore(n, v);
   }
 

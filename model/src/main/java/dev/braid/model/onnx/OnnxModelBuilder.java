@@ -79,10 +79,8 @@ public final class OnnxModelBuilder {
   private final List<ValueInfoProto> outputs = new ArrayList<>();
   private final List<TensorProto> initializers = new ArrayList<>();
   private final List<NodeProto> nodes = new ArrayList<>();
-  private final Set<String> usedNames = new HashSet<>();
-  private final Set<String> reservedNames = new HashSet<>();
+  private final ModelNames names = new ModelNames();
   private final Set<String> definedValues = new HashSet<>();
-  private final Map<String, Integer> nextSuffix = new HashMap<>();
 
   /** A builder for a graph called {@code graphName}, at opset {@value #DEFAULT_OPSET}. */
   public OnnxModelBuilder(String graphName) {
@@ -155,8 +153,8 @@ public final class OnnxModelBuilder {
    * or a {@code String} (a symbolic dim such as "batch"); no dims means a scalar.
    */
   public OnnxModelBuilder input(String name, DType dtype, Object... dims) {
-    claim(name);
-    inputs.add(valueInfo(name, dtype, dims));
+    names.claim(name);
+    inputs.add(OnnxValueInfo.of(name, dtype, dims));
     definedValues.add(name);
     return this;
   }
@@ -166,7 +164,7 @@ public final class OnnxModelBuilder {
    * value before {@link #build()}.
    */
   public OnnxModelBuilder output(String name, DType dtype, Object... dims) {
-    outputs.add(valueInfo(requireName("output name", name), dtype, dims));
+    outputs.add(OnnxValueInfo.of(requireName("output name", name), dtype, dims));
     return this;
   }
 
@@ -230,8 +228,8 @@ public final class OnnxModelBuilder {
    * <opType>_<n>} and its output {@code <opType>_<n>_out}.
    */
   public String node(String opType, List<String> inputs, Map<String, ?> attrs) {
-    String nodeName = freshName(requireName("opType", opType));
-    String out = freshName(nodeName + "_out");
+    String nodeName = names.fresh(requireName("opType", opType));
+    String out = names.fresh(nodeName + "_out");
     addNode(nodeName, opType, inputs, List.of(out), attrs);
     return out;
   }
@@ -247,10 +245,10 @@ public final class OnnxModelBuilder {
    */
   public OnnxModelBuilder node(
       String opType, List<String> inputs, List<String> outputs, Map<String, ?> attrs) {
-    String nodeName = freshName(requireName("opType", opType));
+    String nodeName = names.fresh(requireName("opType", opType));
     for (String out : outputs) {
       if (!out.isEmpty()) {
-        claim(out);
+        names.claim(out);
       }
     }
     addNode(nodeName, opType, inputs, outputs, attrs);
@@ -263,21 +261,7 @@ public final class OnnxModelBuilder {
    * one input, initializer or node output.
    */
   public String uniqueName(String prefix) {
-    String name = freshName(requireName("prefix", prefix));
-    reservedNames.add(name);
-    return name;
-  }
-
-  private String freshName(String prefix) {
-    String name = prefix;
-    int n = nextSuffix.getOrDefault(prefix, 0);
-    while (usedNames.contains(name)) {
-      n++;
-      name = prefix + "_" + n;
-    }
-    nextSuffix.put(prefix, n);
-    usedNames.add(name);
-    return name;
+    return names.reserve(requireName("prefix", prefix));
   }
 
   /**
@@ -355,7 +339,7 @@ public final class OnnxModelBuilder {
   }
 
   private String addInitializer(String name, DType dtype, long[] dims, byte[] raw) {
-    claim(name);
+    names.claim(name);
     TensorProto.Builder t =
         TensorProto.newBuilder()
             .setName(name)
@@ -367,41 +351,6 @@ public final class OnnxModelBuilder {
     initializers.add(t.build());
     definedValues.add(name);
     return name;
-  }
-
-  private void claim(String name) {
-    requireName("name", name);
-    if (!reservedNames.remove(name) && !usedNames.add(name)) {
-      throw new IllegalArgumentException("name " + name + " is already used in this model");
-    }
-  }
-
-  private static ValueInfoProto valueInfo(String name, DType dtype, Object[] dims) {
-    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-    for (int i = 0; i < dims.length; i++) {
-      Object d = dims[i];
-      TensorShapeProto.Dimension.Builder dim = TensorShapeProto.Dimension.newBuilder();
-      if (d instanceof Integer || d instanceof Long) {
-        long v = ((Number) d).longValue();
-        if (v < 0) {
-          throw new IllegalArgumentException(
-              name + " dim " + i + ": expected a size >= 0 or a symbol, got " + v);
-        }
-        dim.setDimValue(v);
-      } else if (d instanceof String s && !s.isEmpty()) {
-        dim.setDimParam(s);
-      } else {
-        throw new IllegalArgumentException(
-            name + " dim " + i + ": expected Integer, Long or a non-empty String, got " + d);
-      }
-      shape.addDim(dim);
-    }
-    TypeProto type =
-        TypeProto.newBuilder()
-            .setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(dtype.onnxCode()).setShape(shape))
-            .build();
-    return ValueInfoProto.newBuilder().setName(name).setType(type).build();
   }
 
   private static void checkSize(String name, int length, long[] dims) {

@@ -139,17 +139,12 @@ final class TensorDecoder {
     return Tensor.ofLongs(dtype, shape, l);
   }
 
-  /**
-   * A DOUBLE element as the float32 Braid computes it in: precision narrows (as documented), but a
-   * finite value beyond float32's range would become an infinity, a different answer, so it is
-   * refused naming the element.
-   */
+  /** A DOUBLE element as float32, or refused naming the element ({@link DType#fitsFloat32}). */
   static float narrow(double v, int index, String source, String what) {
-    float f = (float) v;
-    if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+    if (!DType.fitsFloat32(v)) {
       throw new ModelException(source + ": " + what + " holds " + v + " at element " + index
-          + ", beyond the float32 range (|v| <= " + Float.MAX_VALUE + ") that Braid computes DOUBLE tensors in");
+          + ", beyond " + DType.FLOAT32_RANGE + " that Braid computes DOUBLE tensors in");
     }
-    return f;
+    return (float) v;
   }
 }

@@ -9,7 +9,7 @@ package dev.braid.model.zoo;
  * projects linearly with a 1x1 conv; it adds its input back when s = 1 and in = out channels.
  * 3,504,872 parameters, like torchvision's {@code mobilenet_v2()}.
  */
-final class MobileNetV2 implements ZooModel {
+final class MobileNetV2 extends ImageClassifier {
   /** Inverted residual settings t (expansion), c (channels), n (repeats), s (first stride). */
   private static final int[][] SETTINGS = {
     {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
@@ -17,7 +17,6 @@ final class MobileNetV2 implements ZooModel {
   };
   private static final int STEM_CHANNELS = 32;
   private static final int LAST_CHANNELS = 1280;
-  private static final int CLASSES = 1000;
 
   @Override
   public String name() {
@@ -25,23 +24,20 @@ final class MobileNetV2 implements ZooModel {
   }
 
   @Override
-  public int opset() {
-    return 17;
+  String classifierPrefix() {
+    return "classifier.1";
   }
 
   @Override
-  public void define(ZooGraph g, ZooOptions options) {
-    ConvLayers l = new ConvLayers(g);
-    FeatureMap x = l.image("input", 3, options.imageSize());
-    x = convBnRelu6(l, "features.0", x, STEM_CHANNELS, 3, 2, 1);
+  FeatureMap features(ConvLayers l, FeatureMap image) {
+    FeatureMap x = convBnRelu6(l, "features.0", image, STEM_CHANNELS, 3, 2, 1);
     int feature = 1;
     for (int[] s : SETTINGS) {
       for (int i = 0; i < s[2]; i++) {
         x = invertedResidual(l, "features." + feature++, x, s[0], s[1], i == 0 ? s[3] : 1);
       }
     }
-    x = convBnRelu6(l, "features." + feature, x, LAST_CHANNELS, 1, 1, 1);
-    l.classifier("classifier.1", x, CLASSES, "logits");
+    return convBnRelu6(l, "features." + feature, x, LAST_CHANNELS, 1, 1, 1);
   }
 
   private static FeatureMap invertedResidual(

@@ -11,10 +11,9 @@ package dev.braid.model.zoo;
  * gamma from [0.4, 0.6] so that the eight residual sums do not double the activations' variance
  * each time (torchvision's {@code zero_init_residual} idea, softened to keep the branch live).
  */
-final class ResNet18 implements ZooModel {
+final class ResNet18 extends ImageClassifier {
   private static final int[] STAGE_CHANNELS = {64, 128, 256, 512};
   private static final int BLOCKS_PER_STAGE = 2;
-  private static final int CLASSES = 1000;
 
   @Override
   public String name() {
@@ -22,15 +21,13 @@ final class ResNet18 implements ZooModel {
   }
 
   @Override
-  public int opset() {
-    return 17;
+  String classifierPrefix() {
+    return "fc";
   }
 
   @Override
-  public void define(ZooGraph g, ZooOptions options) {
-    ConvLayers l = new ConvLayers(g);
-    FeatureMap x = l.image("input", 3, options.imageSize());
-    x = l.relu(l.batchNorm("bn1", l.conv("conv1", x, 64, 7, 2, 1)));
+  FeatureMap features(ConvLayers l, FeatureMap image) {
+    FeatureMap x = l.relu(l.batchNorm("bn1", l.conv("conv1", image, 64, 7, 2, 1)));
     x = l.maxPool(x, 3, 2, 1);
     for (int stage = 0; stage < STAGE_CHANNELS.length; stage++) {
       for (int block = 0; block < BLOCKS_PER_STAGE; block++) {
@@ -39,7 +36,7 @@ final class ResNet18 implements ZooModel {
         x = basicBlock(l, prefix, x, STAGE_CHANNELS[stage], stride);
       }
     }
-    l.classifier("fc", x, CLASSES, "logits");
+    return x;
   }
 
   private static FeatureMap basicBlock(

@@ -7,21 +7,18 @@ import dev.braid.device.DeviceException;
 import dev.braid.device.DeviceInfo;
 import dev.braid.device.DeviceKind;
 import dev.braid.device.DeviceStream;
-import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
+import dev.braid.device.LiveBuffers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The reference device: buffers are float arrays on the Java heap, each stream a serial queue, and
@@ -52,8 +49,7 @@ public final class CpuDevice implements Device {
   private final DeviceInfo info;
   private final ForkJoinPool pool;
   private final CpuStream defaultStream;
-  private final AtomicLong allocatedBytes = new AtomicLong();
-  private final Set<CpuBuffer> live = ConcurrentHashMap.newKeySet();
+  private final LiveBuffers<CpuBuffer> live = new LiveBuffers<>();
   private volatile boolean closed;
 
   /** A device with one thread per available processor and half the JVM's max heap as capacity. */
@@ -91,12 +87,7 @@ public final class CpuDevice implements Device {
       throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT,
           "allocation must be a positive multiple of 4 up to " + MAX_BUFFER_BYTES + " bytes, got " + bytes);
     }
-    long after = allocatedBytes.addAndGet(bytes);
-    if (after > info.memoryBytes()) {
-      allocatedBytes.addAndGet(-bytes);
-      throw new DeviceException(DeviceException.Reason.OUT_OF_MEMORY,
-          "cannot allocate " + bytes + " bytes: " + (after - bytes) + " of " + info.memoryBytes() + " in use");
-    }
+    live.reserve(bytes, info.memoryBytes());
     CpuBuffer b = new CpuBuffer(this, bytes);
     live.add(b);
     return b;
@@ -105,23 +96,21 @@ public final class CpuDevice implements Device {
   @Override
   public void free(DeviceBuffer buffer) {
     CpuBuffer b = own(buffer, "free");
-    if (!live.remove(b)) {
-      throw new DeviceException(DeviceException.Reason.CLOSED, "buffer " + b + " was already freed");
-    }
+    live.remove(b);
     b.release();
-    allocatedBytes.addAndGet(-b.sizeBytes());
   }
 
   @Override
   public long allocatedBytes() {
-    return allocatedBytes.get();
+    return live.allocatedBytes();
   }
 
   @Override
   public CompletionStage<Void> upload(float[] src, BufferSlice dst, DeviceStream stream) {
-    if (dst.lengthElements() != src.length) {
-      return failed(new DeviceException(DeviceException.Reason.INVALID_ARGUMENT,
-          "upload of " + src.length + " floats needs a slice of " + 4L * src.length + " bytes, got " + dst.lengthBytes()));
+    try {
+      dst.checkUploadOf(src.length);
+    } catch (DeviceException e) {
+      return failed(e);
     }
     return submit(stream, src.length <= INLINE_MAX_ELEMENTS, () -> {
       System.arraycopy(src, 0, data(dst, "upload destination"), (int) dst.offsetElements(), src.length);
@@ -153,14 +142,8 @@ public final class CpuDevice implements Device {
   public CompletionStage<Void> launch(Launch launch, DeviceStream stream) {
     List<KernelLaunch> problems;
     try {
-      if (launch instanceof GroupedLaunch g) {
-        g.validate();
-        problems = g.problems();
-      } else {
-        KernelLaunch k = (KernelLaunch) launch;
-        k.validate();
-        problems = List.of(k);
-      }
+      launch.validate();
+      problems = launch.problems();
     } catch (DeviceException e) {
       return failed(e);
     }
@@ -275,11 +258,9 @@ public final class CpuDevice implements Device {
       return;
     }
     closed = true;
-    for (CpuBuffer b : live) {
+    for (CpuBuffer b : live.clear()) {
       b.release();
     }
-    live.clear();
-    allocatedBytes.set(0);
     pool.shutdown();
   }
 }

@@ -4,7 +4,6 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
-import dev.braid.model.Shape;
 
 /** Kernels that reduce along an axis: softmax, layer norm, global average pool, reduce-mean. Sums are in double. */
 final class ReductionCpu {
@@ -113,18 +112,13 @@ final class ReductionCpu {
     return (s0 + s1) + (s2 + s3);
   }
 
-  /** One task per output element; the reduced axes are walked with an odometer. */
+  /** One task per output element, summing its reduced elements through {@link AxisSplit#reducedOffsets}. */
   static Work reduceMean(ReduceMean rm, Args args) {
     float[] x = args.array(0), y = args.array(1);
     int xo = args.offset(0), yo = args.offset(1);
-    Shape in = rm.input();
-    AxisSplit split = AxisSplit.of(in, rm.axes());
-    boolean[] reduced = split.reduced();
-    int[] keptDims = split.keptDims(), keptStr = split.keptStrides(), redDims = split.reducedDims(),
-        redStr = split.reducedStrides();
-    int keptRank = split.keptRank(), redRank = split.reducedRank();
+    AxisSplit split = AxisSplit.of(rm.input(), rm.axes());
     long count = rm.reducedElements();
-    if (trailing(reduced)) {
+    if (trailing(split.reduced())) {
       // The reduced axes are the last ones: each output is the mean of one contiguous run.
       int run = (int) count;
       return Work.chunked(rm.outputElements(), Math.max(1, ElementwiseCpu.GRAIN / Math.max(1, run)), (from, to) -> {
@@ -133,25 +127,13 @@ final class ReductionCpu {
         }
       });
     }
+    int[] offsets = split.reducedOffsets();
     return Work.chunked(rm.outputElements(), Math.max(1, ElementwiseCpu.GRAIN / Math.max(1, count)), (from, to) -> {
-      int[] odo = new int[redRank];
       for (int o = from; o < to; o++) {
-        int base = xo, rem = o;
-        for (int d = keptRank - 1; d >= 0; d--) {
-          base += (rem % keptDims[d]) * keptStr[d];
-          rem /= keptDims[d];
-        }
-        java.util.Arrays.fill(odo, 0);
+        int base = xo + split.keptBase(o);
         double sum = 0;
-        for (long i = 0; i < count; i++) {
-          int pos = base;
-          for (int d = 0; d < redRank; d++) {
-            pos += odo[d] * redStr[d];
-          }
-          sum += x[pos];
-          for (int d = redRank - 1; d >= 0 && ++odo[d] == redDims[d]; d--) {
-            odo[d] = 0;
-          }
+        for (int off : offsets) {
+          sum += x[base + off];
         }
         y[yo + o] = (float) (sum / count);
       }

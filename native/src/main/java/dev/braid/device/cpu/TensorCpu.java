@@ -7,7 +7,6 @@ import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Remap;
 import dev.braid.device.kernel.TopK;
-import dev.braid.model.Shape;
 
 /**
  * CPU reference of the reduction family ({@link Reduce}), the fibre operators ({@link AlongAxis}),
@@ -19,37 +18,20 @@ final class TensorCpu {
 
   // ---- Reduce ----
 
-  /** One task range of output elements; the reduced axes are walked with an odometer. */
+  /** One task range of output elements; each gathers its reduced elements through {@link AxisSplit#reducedOffsets}. */
   static Work reduce(Reduce r, Args args) {
     float[] x = args.array(0), y = args.array(1);
     int xo = args.offset(0), yo = args.offset(1);
-    Shape in = r.input();
-    AxisSplit split = AxisSplit.of(in, r.axes());
-    boolean[] reduced = split.reduced();
-    int[] keptDims = split.keptDims(), keptStr = split.keptStrides(), redDims = split.reducedDims(),
-        redStr = split.reducedStrides();
-    int keptRank = split.keptRank(), redRank = split.reducedRank();
+    AxisSplit split = AxisSplit.of(r.input(), r.axes());
+    int[] offsets = split.reducedOffsets();
     long count = r.reducedElements();
     ReduceOp op = r.op();
     return Work.chunked(r.outputElements(), Math.max(1, ElementwiseCpu.GRAIN / Math.max(1, count)), (from, to) -> {
-      int[] odo = new int[redRank];
-      double[] values = new double[(int) count];
+      double[] values = new double[offsets.length];
       for (int o = from; o < to; o++) {
-        int base = xo, rem = o;
-        for (int d = keptRank - 1; d >= 0; d--) {
-          base += (rem % keptDims[d]) * keptStr[d];
-          rem /= keptDims[d];
-        }
-        java.util.Arrays.fill(odo, 0);
-        for (int i = 0; i < count; i++) {
-          int pos = base;
-          for (int d = 0; d < redRank; d++) {
-            pos += odo[d] * redStr[d];
-          }
-          values[i] = x[pos];
-          for (int d = redRank - 1; d >= 0 && ++odo[d] == redDims[d]; d--) {
-            odo[d] = 0;
-          }
+        int base = xo + split.keptBase(o);
+        for (int i = 0; i < values.length; i++) {
+          values[i] = x[base + offsets[i]];
         }
         double v = combine(op, values);
         if (r.integral() && Math.abs(v) > Reduce.EXACT_INTEGER_LIMIT) {

@@ -7,10 +7,6 @@ import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
-import static jcuda.driver.JCudaDriver.cuEventCreate;
-import static jcuda.driver.JCudaDriver.cuEventDestroy;
-import static jcuda.driver.JCudaDriver.cuEventQuery;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -23,7 +19,6 @@ import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 import static jcuda.driver.JCudaDriver.cuStreamCreateWithPriority;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import dev.braid.device.GpuSpec;
 import dev.braid.device.cuda.KernelParam.F32;
@@ -33,10 +28,8 @@ import dev.braid.device.cuda.KernelParam.Ptr;
 import dev.braid.device.cuda.KernelParam.Struct;
 import dev.braid.device.cuda.PinnedStaging.Pinned;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -48,8 +41,6 @@ import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUevent;
-import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
@@ -91,25 +82,19 @@ final class CudaContext implements Runnable {
 
   private final int ordinal;
   private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
-  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-  private final ArrayDeque<CUevent> spareEvents = new ArrayDeque<>();
   private final Map<String, CUfunction> functions = new HashMap<>();
   private final List<CUstream> streams = new ArrayList<>();
   private final PinnedStaging staging = new PinnedStaging();
-  private final Consumer<CudaFailure> onSticky;
+  private final InFlightOps inFlight;
   private volatile boolean stopping;
   private CUdevice device;
   private CUcontext context;
   private CUmodule module;
   private DevicePointer pool;
 
-  /** One operation whose completion event has been recorded. */
-  private record InFlight(CUevent event, String label, Op op, List<Pinned> pinned, Runnable release,
-      RuntimeException issueError) {}
-
   CudaContext(int ordinal, Consumer<CudaFailure> onSticky) {
     this.ordinal = ordinal;
-    this.onSticky = onSticky;
+    this.inFlight = new InFlightOps(staging, onSticky);
   }
 
   static void check(int result, String call) {
@@ -209,7 +194,7 @@ final class CudaContext implements Runnable {
     } catch (RuntimeException e) {
       issue = e;
     }
-    record(stream, label, op, pinned, () -> {}, issue);
+    inFlight.record(stream, label, op, pinned, () -> {}, issue);
   }
 
   /**
@@ -228,7 +213,7 @@ final class CudaContext implements Runnable {
     } catch (RuntimeException e) {
       issue = e;
     }
-    record(stream, label, opFor.apply(List.copyOf(pinned)), pinned, () -> {}, issue);
+    inFlight.record(stream, label, opFor.apply(List.copyOf(pinned)), pinned, () -> {}, issue);
   }
 
   private Pinned copyBack(long address, long bytes, CUstream stream, List<Pinned> pinned) {
@@ -274,7 +259,7 @@ final class CudaContext implements Runnable {
     } catch (RuntimeException e) {
       issue = e;
     }
-    record(stream, packed.label(), op, pinned, release, issue);
+    inFlight.record(stream, packed.label(), op, pinned, release, issue);
   }
 
   /** The JCuda kernelParams array: a pointer to each parameter's value. */
@@ -301,104 +286,10 @@ final class CudaContext implements Runnable {
     return pool.withByteOffset(address - pool.address());
   }
 
-  /** Records the completion event after the operation's work; failures settle at once or when the stream drained. */
-  private void record(CUstream stream, String label, Op op, List<Pinned> pinned, Runnable release,
-      RuntimeException issueError) {
-    if (issueError instanceof CudaFailure f && CudaErrors.isSticky(f.code)) {
-      inFlight.add(new InFlight(null, label, op, pinned, release, issueError));
-      sticky(f, label);
-      return;
-    }
-    CUevent ev = spareEvents.isEmpty() ? null : spareEvents.pop();
-    try {
-      if (ev == null) {
-        ev = new CUevent();
-        check(cuEventCreate(ev, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
-      }
-      check(cuEventRecord(ev, stream), "cuEventRecord");
-      inFlight.add(new InFlight(ev, label, op, pinned, release, issueError));
-    } catch (CudaFailure f) {
-      // Without an event, wait for the stream so that pinned and scratch memory are not reused early.
-      cuStreamSynchronize(stream);
-      inFlight.add(new InFlight(null, label, op, pinned, release, issueError != null ? issueError : f));
-      if (CudaErrors.isSticky(f.code)) {
-        sticky(f, label);
-      }
-    }
-  }
-
-  /** Polls every in-flight event once, settling those that completed. */
-  private void poll() {
-    Iterator<InFlight> it = inFlight.iterator();
-    while (it.hasNext()) {
-      InFlight f = it.next();
-      int r = f.event() == null ? CUresult.CUDA_SUCCESS : cuEventQuery(f.event());
-      if (r == CUresult.CUDA_ERROR_NOT_READY) {
-        continue;
-      }
-      it.remove();
-      if (r != CUresult.CUDA_SUCCESS) {
-        CudaFailure failure = new CudaFailure(r, "kernel execution");
-        if (CudaErrors.isSticky(r)) {
-          inFlight.addFirst(f);
-          sticky(failure, f.label());
-          return;
-        }
-        settle(f, null, failure);
-        continue;
-      }
-      if (f.issueError() != null) {
-        settle(f, null, f.issueError());
-        continue;
-      }
-      Object value = null;
-      RuntimeException error = null;
-      try {
-        value = f.op().finish();
-      } catch (RuntimeException e) {
-        error = e;
-      }
-      settle(f, value, error);
-    }
-  }
-
-  private void settle(InFlight f, Object value, RuntimeException error) {
-    for (Pinned p : f.pinned()) {
-      staging.release(p);
-    }
-    if (f.event() != null) {
-      spareEvents.push(f.event());
-    }
-    try {
-      f.release().run();
-    } finally {
-      f.op().settle(value, error);
-    }
-  }
-
-  /** A sticky error: the context is lost, so every operation in flight fails with it. */
-  private void sticky(CudaFailure cause, String firstLabel) {
-    CudaFailure failure = new CudaFailure(cause.code, "the GPU's context (first error reported completing " + firstLabel + ")");
-    onSticky.accept(failure);
-    while (!inFlight.isEmpty()) {
-      InFlight f = inFlight.poll();
-      f.release().run();
-      f.op().settle(null, failure);
-    }
-  }
-
-  /** Fails everything in flight with {@code error} (close), releasing nothing on the GPU. */
-  private void abandon(RuntimeException error) {
-    while (!inFlight.isEmpty()) {
-      InFlight f = inFlight.poll();
-      f.op().settle(null, error);
-    }
-  }
-
   /** Asks the loop to stop after failing work in flight with {@code error}; frees the context's resources. */
   void shutdown(RuntimeException error) {
     tasks.add(() -> {
-      abandon(error);
+      inFlight.abandon(error);
       stopping = true;
     });
   }
@@ -427,7 +318,7 @@ final class CudaContext implements Runnable {
           t = tasks.poll();
         }
         if (!inFlight.isEmpty()) {
-          poll();
+          inFlight.poll();
         }
       }
     } finally {
@@ -437,10 +328,7 @@ final class CudaContext implements Runnable {
 
   /** Frees the driver resources this context holds; errors are ignored (the context may be lost). */
   private void release() {
-    for (CUevent e : spareEvents) {
-      cuEventDestroy(e);
-    }
-    spareEvents.clear();
+    inFlight.destroyEvents();
     for (CUstream s : streams) {
       cuStreamDestroy(s);
     }

@@ -7,9 +7,9 @@ import dev.braid.device.DeviceException;
 import dev.braid.device.DeviceInfo;
 import dev.braid.device.DeviceKind;
 import dev.braid.device.DeviceStream;
-import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
+import dev.braid.device.LiveBuffers;
 import dev.braid.device.cuda.PinnedStaging.Pinned;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -20,12 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,14 +61,13 @@ public final class CudaDevice implements Device {
   private final String key;
   private final CudaContext context;
   private final Thread contextThread;
-  private final ExecutorService completer;
+  private final CudaCompleter completer;
   private final DeviceInfo info;
   private final CudaContext.Facts facts;
   private final DeviceMemoryPool pool;
   private final CudaStream defaultStream;
-  private final Set<CudaBuffer> live = ConcurrentHashMap.newKeySet();
+  private final LiveBuffers<CudaBuffer> live = new LiveBuffers<>();
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
-  private final AtomicLong allocatedBytes = new AtomicLong();
   private final LaunchPacker.Scratch scratch;
   private volatile String unhealthy;
   private volatile boolean closed;
@@ -83,11 +78,7 @@ public final class CudaDevice implements Device {
     this.context = new CudaContext(ordinal, this::markUnhealthy);
     this.contextThread = new Thread(context, "braid-cuda" + ordinal);
     contextThread.setDaemon(true);
-    this.completer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "braid-cuda" + ordinal + "-done");
-      t.setDaemon(true);
-      return t;
-    });
+    this.completer = new CudaCompleter(ordinal, key);
     KernelManifest manifest = KernelManifest.load();
     byte[] fatbin = KernelManifest.fatbin();
     contextThread.start();
@@ -169,24 +160,21 @@ public final class CudaDevice implements Device {
           "allocation must be a positive multiple of 4 bytes, got " + bytes);
     }
     CudaBuffer b = new CudaBuffer(this, pool.allocate(bytes), bytes);
+    live.reserve(bytes, pool.capacityBytes()); // the pool's bytes fit the pool: never refused
     live.add(b);
-    allocatedBytes.addAndGet(bytes);
     return b;
   }
 
   @Override
   public void free(DeviceBuffer buffer) {
     CudaBuffer b = own(buffer, "free");
-    if (!live.remove(b)) {
-      throw new DeviceException(DeviceException.Reason.CLOSED, "buffer " + b + " was already freed");
-    }
+    live.remove(b);
     pool.free(b.address());
-    allocatedBytes.addAndGet(-b.sizeBytes());
   }
 
   @Override
   public long allocatedBytes() {
-    return allocatedBytes.get();
+    return live.allocatedBytes();
   }
 
   @Override
@@ -196,16 +184,13 @@ public final class CudaDevice implements Device {
     try {
       checkUsable();
       CudaStream s = ownStream(stream);
-      if (dst.lengthElements() != src.length) {
-        throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT,
-            "upload of " + src.length + " floats needs a slice of " + 4L * src.length + " bytes, got " + dst.lengthBytes());
-      }
+      dst.checkUploadOf(src.length);
       long address = address(dst, "upload destination");
       checkTransfer(dst.lengthBytes());
       if (src.length == 0) {
         return CompletableFuture.completedFuture(null);
       }
-      enqueue(f, label, () -> context.upload(src, address, s.handle, label, op(f, label, () -> null)));
+      enqueue(f, label, () -> context.upload(src, address, s.handle, label, completer.op(f, label, () -> null)));
     } catch (DeviceException e) {
       f.completeExceptionally(e);
     }
@@ -225,7 +210,7 @@ public final class CudaDevice implements Device {
       if (n == 0) {
         return CompletableFuture.completedFuture(new float[0]);
       }
-      enqueue(f, label, () -> context.download(address, 4L * n, s.handle, label, pinned -> op(f, label, () -> {
+      enqueue(f, label, () -> context.download(address, 4L * n, s.handle, label, pinned -> completer.op(f, label, () -> {
         float[] out = new float[n];
         List<PinnedStaging.Piece> pieces = PinnedStaging.pieces(4L * n);
         for (int i = 0; i < pieces.size(); i++) {
@@ -271,16 +256,8 @@ public final class CudaDevice implements Device {
     try {
       checkUsable();
       CudaStream s = ownStream(stream);
-      List<KernelLaunch> problems;
-      if (launch instanceof GroupedLaunch g) {
-        g.validate();
-        problems = g.problems();
-      } else {
-        KernelLaunch k = (KernelLaunch) launch;
-        k.validate();
-        problems = List.of(k);
-      }
-      for (KernelLaunch p : problems) {
+      launch.validate();
+      for (KernelLaunch p : launch.problems()) {
         for (int i = 0; i < p.args().size(); i++) {
           address(p.args().get(i), p.kernel() + " argument " + i + " (" + p.kernel().argNames().get(i) + ")");
         }
@@ -289,7 +266,7 @@ public final class CudaDevice implements Device {
       Runnable release = () -> packed.scratch().forEach(pool::free);
       enqueue(f, packed.label(), () -> {
         List<Pinned> status = new ArrayList<>();
-        context.launch(packed, s.handle, status, op(f, packed.label(), () -> {
+        context.launch(packed, s.handle, status, completer.op(f, packed.label(), () -> {
           for (int i = 0; i < status.size(); i++) {
             int word = status.get(i).pointer().getByteBuffer(0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
             if (word != 0) {
@@ -323,39 +300,6 @@ public final class CudaDevice implements Device {
       }
       issue.run();
     });
-  }
-
-  /** An Op that completes {@code f} on the completion thread, mapping CUDA failures to DeviceExceptions naming {@code label}. */
-  private <T> CudaContext.Op op(CompletableFuture<T> f, String label, java.util.function.Supplier<T> finish) {
-    return new CudaContext.Op() {
-      @Override
-      public Object finish() {
-        return finish.get();
-      }
-
-      @Override
-      @SuppressWarnings("unchecked")
-      public void settle(Object value, RuntimeException error) {
-        Runnable done = error == null ? () -> f.complete((T) value) : () -> f.completeExceptionally(wrap(label, error));
-        try {
-          completer.execute(done);
-        } catch (RuntimeException rejected) {
-          done.run();
-        }
-      }
-    };
-  }
-
-  private DeviceException wrap(String label, RuntimeException error) {
-    if (error instanceof DeviceException d) {
-      return d;
-    }
-    if (error instanceof CudaFailure c) {
-      DeviceException.Reason reason = c.code == CUresult.CUDA_ERROR_OUT_OF_MEMORY
-          ? DeviceException.Reason.OUT_OF_MEMORY : DeviceException.Reason.KERNEL_FAILED;
-      return new DeviceException(reason, key + ": " + label + ": " + c.getMessage(), c);
-    }
-    return new DeviceException(DeviceException.Reason.KERNEL_FAILED, key + ": " + label + ": " + error, error);
   }
 
   private void markUnhealthy(CudaFailure failure) {
@@ -435,7 +379,6 @@ public final class CudaDevice implements Device {
     }
     completer.shutdown();
     live.clear();
-    allocatedBytes.set(0);
   }
 
   @Override

@@ -16,7 +16,7 @@ import java.util.function.ToLongFunction;
  * tilesM over output pixels {@code n * outH * outW}, tilesN over output channels per group.
  * Depthwise convolutions have their own kernel and are refused here.
  */
-public final class GroupedConvTable {
+public final class GroupedConvTable extends TiledProblemTable {
   /** sizeof(BraidConvProblem). */
   public static final int PROBLEM_BYTES = 128;
   public static final int OFF_X = 0, OFF_W = 8, OFF_BIAS = 16, OFF_Y = 24, OFF_N = 32, OFF_C = 36, OFF_H = 40,
@@ -25,12 +25,8 @@ public final class GroupedConvTable {
       OFF_OUT_H = 88, OFF_OUT_W = 92, OFF_ACT_MIN = 96, OFF_ACT_MAX = 100, OFF_HAS_BIAS = 104,
       OFF_FIRST_TILE = 108, OFF_TILES_M = 112, OFF_TILES_N = 116, OFF_PAD0 = 120;
 
-  private final ByteBuffer bytes;
-  private final TileMap tiles;
-
   private GroupedConvTable(ByteBuffer bytes, TileMap tiles) {
-    this.bytes = bytes;
-    this.tiles = tiles;
+    super(bytes, tiles);
   }
 
   public static GroupedConvTable of(GroupedLaunch launch, ToLongFunction<BufferSlice> address) {
@@ -88,21 +84,5 @@ public final class GroupedConvTable {
     buf.putInt(at + OFF_HAS_BIAS, c.hasBias() ? 1 : 0).putInt(at + OFF_FIRST_TILE, firstTile);
     buf.putInt(at + OFF_TILES_M, (int) tilesM(c)).putInt(at + OFF_TILES_N, (int) tilesN(c));
     buf.putLong(at + OFF_PAD0, 0);
-  }
-
-  public byte[] bytes() {
-    return bytes.array().clone();
-  }
-
-  public int count() {
-    return tiles.problems();
-  }
-
-  public int totalTiles() {
-    return tiles.totalTiles();
-  }
-
-  public TileMap tileMap() {
-    return tiles;
   }
 }

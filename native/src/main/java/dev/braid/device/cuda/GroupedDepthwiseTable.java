@@ -36,15 +36,13 @@ public final class GroupedDepthwiseTable {
             + problems.get(i).kernel());
       }
     }
-    return ProblemTable.build(FUNCTION, GroupedConvTable.PROBLEM_BYTES, THREADS, problems,
-        k -> blocksOf((Conv2d) k), (buf, at, p, first) -> put(buf, at, p, first, address));
+    return ProblemTable.build(FUNCTION, GroupedConvTable.PROBLEM_BYTES, THREADS, problems, address,
+        k -> blocksOf((Conv2d) k), GroupedDepthwiseTable::put);
   }
 
-  private static void put(ByteBuffer buf, int at, KernelLaunch kl, int firstBlock, ToLongFunction<BufferSlice> address) {
-    Conv2d c = (Conv2d) kl.kernel();
-    List<BufferSlice> args = kl.args();
-    GroupedConvTable.put(buf, at, c, address.applyAsLong(args.get(0)), address.applyAsLong(args.get(1)),
-        c.hasBias() ? address.applyAsLong(args.get(2)) : 0, address.applyAsLong(args.get(args.size() - 1)), firstBlock);
+  private static void put(ByteBuffer buf, int at, ProblemTable.Entry p, int firstBlock) {
+    Conv2d c = (Conv2d) p.kernel();
+    GroupedConvTable.put(buf, at, c, p.arg(0), p.arg(1), c.hasBias() ? p.arg(2) : 0, p.output(), firstBlock);
     buf.putInt(at + GroupedConvTable.OFF_TILES_M, (int) blocksOf(c)).putInt(at + GroupedConvTable.OFF_TILES_N, 1);
   }
 }

@@ -59,27 +59,25 @@ public final class GroupedElementwiseTable {
             + ": expected Unary, Binary or BatchNorm, got " + k);
       }
     }
-    return ProblemTable.build(FUNCTION, PROBLEM_BYTES, THREADS, problems, GroupedElementwiseTable::blocksOf,
-        (buf, at, p, first) -> put(buf, at, p, first, address));
+    return ProblemTable.build(FUNCTION, PROBLEM_BYTES, THREADS, problems, address,
+        GroupedElementwiseTable::blocksOf, GroupedElementwiseTable::put);
   }
 
-  private static void put(ByteBuffer buf, int at, KernelLaunch kl, int firstBlock, ToLongFunction<BufferSlice> address) {
-    Kernel k = kl.kernel();
-    List<BufferSlice> args = kl.args();
-    buf.putLong(at + OFF_X, address.applyAsLong(args.get(0)));
-    buf.putLong(at + OFF_Y, address.applyAsLong(args.get(args.size() - 1)));
+  private static void put(ByteBuffer buf, int at, ProblemTable.Entry p, int firstBlock) {
+    Kernel k = p.kernel();
+    buf.putLong(at + OFF_X, p.arg(0)).putLong(at + OFF_Y, p.output());
     buf.putLong(at + OFF_N, elements(k));
     buf.putInt(at + OFF_FIRST_BLOCK, firstBlock);
     if (k instanceof Unary u) {
       buf.putInt(at + OFF_KIND, KIND_UNARY).putInt(at + OFF_OP, u.op().ordinal());
       buf.putFloat(at + OFF_LO, u.min()).putFloat(at + OFF_HI, u.max());
     } else if (k instanceof Binary bin) {
-      buf.putLong(at + OFF_B, address.applyAsLong(args.get(1)));
+      buf.putLong(at + OFF_B, p.arg(1));
       buf.putInt(at + OFF_KIND, KIND_BINARY).putInt(at + OFF_OP, bin.op().ordinal());
       buf.put(at + OFF_SHAPE, ShapeStruct.binary(bin));
     } else {
       BatchNorm bn = (BatchNorm) k;
-      buf.putLong(at + OFF_B, address.applyAsLong(args.get(1))).putLong(at + OFF_C, address.applyAsLong(args.get(2)));
+      buf.putLong(at + OFF_B, p.arg(1)).putLong(at + OFF_C, p.arg(2));
       buf.putInt(at + OFF_KIND, KIND_BATCHNORM);
       buf.putInt(at + OFF_CHANNELS, bn.channels()).putInt(at + OFF_SPATIAL, bn.spatial());
     }

@@ -21,7 +21,7 @@ import java.util.function.ToLongFunction;
  * <p>Built on the host, pure Java: the CUDA device uploads {@link #bytes()} and launches
  * {@link #totalTiles()} blocks of 256 threads with (table address, {@link #count()}).
  */
-public final class GroupedGemmTable {
+public final class GroupedGemmTable extends TiledProblemTable {
   /** sizeof(BraidGemmProblem). */
   public static final int PROBLEM_BYTES = 88;
   public static final int OFF_A = 0, OFF_B = 8, OFF_C = 16, OFF_Y = 24, OFF_M = 32, OFF_N = 36, OFF_K = 40,
@@ -32,12 +32,8 @@ public final class GroupedGemmTable {
   /** Skinny kernel: the largest short side, long positions per block (BRAID_SKINNY_MAX, _SPAN). */
   public static final int SKINNY_MAX = 16, SKINNY_SPAN = 32;
 
-  private final ByteBuffer bytes;
-  private final TileMap tiles;
-
   private GroupedGemmTable(ByteBuffer bytes, TileMap tiles) {
-    this.bytes = bytes;
-    this.tiles = tiles;
+    super(bytes, tiles);
   }
 
   /**
@@ -125,23 +121,5 @@ public final class GroupedGemmTable {
     buf.putInt(at + OFF_FIRST_TILE, firstTile);
     buf.putInt(at + OFF_TILES_N, (int) TileMap.ceilDiv(g.n(), TILE));
     buf.putInt(at + OFF_PAD0, 0);
-  }
-
-  /** The table, little-endian, {@code count() * PROBLEM_BYTES} bytes. */
-  public byte[] bytes() {
-    return bytes.array().clone();
-  }
-
-  /** Problems in the table (batch entries of all Gemms). */
-  public int count() {
-    return tiles.problems();
-  }
-
-  public int totalTiles() {
-    return tiles.totalTiles();
-  }
-
-  public TileMap tileMap() {
-    return tiles;
   }
 }

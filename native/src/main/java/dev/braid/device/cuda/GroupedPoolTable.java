@@ -52,13 +52,12 @@ public final class GroupedPoolTable {
         throw new IllegalArgumentException("grouped pool problem " + i + ": expected Pool2d or GlobalAveragePool, got " + k);
       }
     }
-    return ProblemTable.build(FUNCTION, PROBLEM_BYTES, THREADS, problems, GroupedPoolTable::blocksOf,
-        (buf, at, p, first) -> put(buf, at, p, first, address));
+    return ProblemTable.build(FUNCTION, PROBLEM_BYTES, THREADS, problems, address, GroupedPoolTable::blocksOf,
+        GroupedPoolTable::put);
   }
 
-  private static void put(ByteBuffer buf, int at, KernelLaunch kl, int firstBlock, ToLongFunction<BufferSlice> address) {
-    List<BufferSlice> args = kl.args();
-    buf.putLong(at + OFF_X, address.applyAsLong(args.get(0))).putLong(at + OFF_Y, address.applyAsLong(args.get(1)));
+  private static void put(ByteBuffer buf, int at, ProblemTable.Entry kl, int firstBlock) {
+    buf.putLong(at + OFF_X, kl.arg(0)).putLong(at + OFF_Y, kl.arg(1));
     buf.putInt(at + OFF_FIRST_BLOCK, firstBlock);
     if (kl.kernel() instanceof Pool2d p) {
       buf.putInt(at + OFF_MODE, p.mode().ordinal()).putInt(at + OFF_N, p.n()).putInt(at + OFF_C, p.c());

@@ -69,26 +69,24 @@ public final class GroupedRowTable {
         threads = Math.max(threads, threadsOf(k));
       }
     }
-    return ProblemTable.build(FUNCTION, PROBLEM_BYTES, threads, problems, GroupedRowTable::blocksOf,
-        (buf, at, p, first) -> put(buf, at, p, first, address));
+    return ProblemTable.build(FUNCTION, PROBLEM_BYTES, threads, problems, address, GroupedRowTable::blocksOf,
+        GroupedRowTable::put);
   }
 
-  private static void put(ByteBuffer buf, int at, KernelLaunch kl, int firstBlock, ToLongFunction<BufferSlice> address) {
-    Kernel k = kl.kernel();
-    List<BufferSlice> args = kl.args();
-    buf.putLong(at + OFF_X, address.applyAsLong(args.get(0)));
-    buf.putLong(at + OFF_Y, address.applyAsLong(args.get(args.size() - 1)));
+  private static void put(ByteBuffer buf, int at, ProblemTable.Entry p, int firstBlock) {
+    Kernel k = p.kernel();
+    buf.putLong(at + OFF_X, p.arg(0)).putLong(at + OFF_Y, p.output());
     buf.putInt(at + OFF_THREADS, threadsOf(k)).putInt(at + OFF_FIRST_BLOCK, firstBlock);
     if (k instanceof Softmax s) {
       buf.putInt(at + OFF_KIND, KIND_SOFTMAX).putInt(at + OFF_LEN, s.axis()).putInt(at + OFF_INNER, s.inner());
     } else if (k instanceof LayerNorm l) {
-      buf.putLong(at + OFF_SCALE, address.applyAsLong(args.get(1)));
-      buf.putLong(at + OFF_BIAS, l.hasBias() ? address.applyAsLong(args.get(2)) : 0);
+      buf.putLong(at + OFF_SCALE, p.arg(1));
+      buf.putLong(at + OFF_BIAS, l.hasBias() ? p.arg(2) : 0);
       buf.putInt(at + OFF_KIND, KIND_LAYERNORM).putInt(at + OFF_LEN, l.cols()).putFloat(at + OFF_EPSILON, l.epsilon());
     } else {
       ReduceMean r = (ReduceMean) k;
       buf.putLong(at + OFF_COUNT, r.reducedElements()).putInt(at + OFF_KIND, KIND_REDUCE_MEAN);
-      buf.put(at + OFF_SHAPE, ShapeStruct.reduceMean(r));
+      buf.put(at + OFF_SHAPE, ShapeStruct.reduction(r));
     }
   }
 }

@@ -27,7 +27,7 @@ final class InterpPacking {
     return k instanceof Resample || k instanceof GridSample || k instanceof RoiAlign;
   }
 
-  static void pack(LaunchPacker.Builder b, KernelLaunch k) {
+  static void pack(LaunchBuilder b, KernelLaunch k) {
     Kernel kernel = k.kernel();
     if (kernel instanceof Resample r) {
       long n = r.output().size();

@@ -1,5 +1,6 @@
 package dev.braid.device.cuda;
 
+import dev.braid.device.BufferSlice;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.kernel.Kernel;
 import java.nio.ByteBuffer;
@@ -38,9 +39,26 @@ public record ProblemTable(String function, byte[] bytes, int entryBytes, TileMa
     }
   }
 
+  /** One problem being packed: its kernel and the device addresses of its arguments. */
+  record Entry(KernelLaunch launch, ToLongFunction<BufferSlice> address) {
+    Kernel kernel() {
+      return launch.kernel();
+    }
+
+    /** The device address of argument {@code i}'s first byte. */
+    long arg(int i) {
+      return address.applyAsLong(launch.args().get(i));
+    }
+
+    /** The device address of the output, the last argument. */
+    long output() {
+      return arg(launch.args().size() - 1);
+    }
+  }
+
   /** Writes one problem's entry at byte {@code at}, owning blocks from {@code firstBlock}. */
   interface EntryWriter {
-    void put(ByteBuffer buf, int at, KernelLaunch problem, int firstBlock);
+    void put(ByteBuffer buf, int at, Entry problem, int firstBlock);
   }
 
   /**
@@ -48,7 +66,7 @@ public record ProblemTable(String function, byte[] bytes, int entryBytes, TileMa
    * none has work (the launch then has nothing to run).
    */
   static Optional<ProblemTable> build(String function, int entryBytes, int threads, List<KernelLaunch> problems,
-      ToLongFunction<Kernel> blocksOf, EntryWriter writer) {
+      ToLongFunction<BufferSlice> address, ToLongFunction<Kernel> blocksOf, EntryWriter writer) {
     List<Integer> kept = new ArrayList<>();
     List<Long> counts = new ArrayList<>();
     for (int i = 0; i < problems.size(); i++) {
@@ -64,7 +82,7 @@ public record ProblemTable(String function, byte[] bytes, int entryBytes, TileMa
     TileMap map = new TileMap(counts.stream().mapToLong(Long::longValue).toArray());
     ByteBuffer buf = ByteBuffer.allocate(entryBytes * kept.size()).order(ByteOrder.LITTLE_ENDIAN);
     for (int e = 0; e < kept.size(); e++) {
-      writer.put(buf, e * entryBytes, problems.get(kept.get(e)), map.firstTile(e));
+      writer.put(buf, e * entryBytes, new Entry(problems.get(kept.get(e)), address), map.firstTile(e));
     }
     return Optional.of(new ProblemTable(function, buf.array(), entryBytes, map,
         kept.stream().mapToInt(Integer::intValue).toArray(), threads));

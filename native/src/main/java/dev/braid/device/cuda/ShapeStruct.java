@@ -4,7 +4,7 @@ import dev.braid.device.DeviceException;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Broadcast;
 import dev.braid.device.kernel.Kernel;
-import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.Reduction;
 import dev.braid.device.kernel.Where;
 import dev.braid.model.Shape;
 import java.nio.ByteBuffer;
@@ -61,8 +61,8 @@ final class ShapeStruct {
         Broadcast.strides(w.y(), out));
   }
 
-  /** ReduceMean's: dims/strideA the kept axes of the input, dims2/strideB the reduced ones. */
-  static byte[] reduceMean(ReduceMean r) {
+  /** A reduction's (Reduce, ReduceMean): dims/strideA the kept axes of the input, dims2/strideB the reduced ones. */
+  static byte[] reduction(Reduction r) {
     Shape in = r.input();
     checkRank(r, in.rank());
     int[] strides = in.strides();

@@ -38,7 +38,7 @@ final class TensorPacking {
         || k instanceof PoolNd || k instanceof ConvTranspose2d;
   }
 
-  static void pack(LaunchPacker.Builder b, KernelLaunch k) {
+  static void pack(LaunchBuilder b, KernelLaunch k) {
     Kernel kernel = k.kernel();
     if (kernel instanceof Reduce r) {
       reduce(b, k, r);
@@ -90,14 +90,14 @@ final class TensorPacking {
   }
 
   /** A zeroed status word whose non-zero value fails the launch with {@code failure}. */
-  private static long status(LaunchPacker.Builder b, String failure) {
+  private static long status(LaunchBuilder b, String failure) {
     long status = b.take(4);
     b.uploads.add(new Upload(status, new byte[4]));
     b.checks.add(new StatusCheck(status, failure));
     return status;
   }
 
-  private static void reduce(LaunchPacker.Builder b, KernelLaunch k, Reduce r) {
+  private static void reduce(LaunchBuilder b, KernelLaunch k, Reduce r) {
     Shape in = r.input();
     ShapeStruct.checkRank(r, in.rank());
     long outputs = r.outputElements(), count = r.reducedElements();
@@ -105,23 +105,9 @@ final class TensorPacking {
       return;
     }
     if (count == 0) {
-      throw LaunchPacker.Builder.invalid(r + ": a reduction over an empty axis has no CUDA kernel");
+      throw LaunchBuilder.invalid(r + ": a reduction over an empty axis has no CUDA kernel");
     }
-    int[] strides = in.strides();
-    int kept = in.rank() - r.axes().size();
-    int[] dims = new int[kept], strideA = new int[kept];
-    int[] dims2 = new int[r.axes().size()], strideB = new int[r.axes().size()];
-    int ki = 0, ri = 0;
-    for (int d = 0; d < in.rank(); d++) {
-      if (r.axes().contains(d)) {
-        dims2[ri] = in.dim(d);
-        strideB[ri++] = strides[d];
-      } else {
-        dims[ki] = in.dim(d);
-        strideA[ki++] = strides[d];
-      }
-    }
-    byte[] s = ShapeStruct.of(kept, r.axes().size(), dims, strideA, strideB, dims2);
+    byte[] s = ShapeStruct.reduction(r);
     long status = r.integral() ? status(b, r + ": output (word - 1) beyond 2^24, which an integer carried as"
         + " float32 cannot hold exactly") : 0;
     b.calls.add(KernelCall.of("braid_reduce_f32", outputs, LaunchPacker.reductionThreads(count), List.of(
@@ -129,7 +115,7 @@ final class TensorPacking {
         new Ptr(status))));
   }
 
-  private static void gatherElements(LaunchPacker.Builder b, KernelLaunch k, GatherElements g) {
+  private static void gatherElements(LaunchBuilder b, KernelLaunch k, GatherElements g) {
     Shape ind = g.indices();
     ShapeStruct.checkRank(g, ind.rank());
     if (ind.size() == 0) {
@@ -154,7 +140,7 @@ final class TensorPacking {
     return ShapeStruct.of(k, 0, dims, strides, new int[0], new int[0]);
   }
 
-  private static void gatherNd(LaunchPacker.Builder b, KernelLaunch k, GatherNd g) {
+  private static void gatherNd(LaunchBuilder b, KernelLaunch k, GatherNd g) {
     long n = g.outputElements();
     if (n == 0) {
       return;
@@ -168,7 +154,7 @@ final class TensorPacking {
   }
 
   /** PoolNd's geometry packed into a BraidShape as braid_pool_nd_f32 reads it. */
-  private static void poolNd(LaunchPacker.Builder b, KernelLaunch k, PoolNd p) {
+  private static void poolNd(LaunchBuilder b, KernelLaunch k, PoolNd p) {
     int r = p.in().size();
     int[] dims = new int[6], strideA = new int[6], strideB = new int[6], dims2 = new int[r];
     for (int d = 0; d < r; d++) {
@@ -186,7 +172,7 @@ final class TensorPacking {
         new I32(p.countIncludePad() ? 1 : 0), new I32(p.p()), new I32(p.columnMajor() ? 1 : 0)));
   }
 
-  private static void scatter(LaunchPacker.Builder b, KernelLaunch k, Scatter s) {
+  private static void scatter(LaunchBuilder b, KernelLaunch k, Scatter s) {
     Shape data = s.data(), ind = s.indices();
     if (data.size() == 0) {
       return;

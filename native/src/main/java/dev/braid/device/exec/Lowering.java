@@ -2,17 +2,13 @@ package dev.braid.device.exec;
 
 import dev.braid.device.kernel.Activation;
 import dev.braid.device.kernel.AxisOp;
-import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
 import dev.braid.device.kernel.Concat;
 import dev.braid.device.kernel.Gather;
 import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
-import dev.braid.device.kernel.LayerNorm;
-import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.ReduceOp;
-import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
@@ -22,18 +18,16 @@ import dev.braid.model.Node;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The lowering table: one method per ONNX operator, each turning a node into kernel steps or an
  * alias, following ONNX semantics (newest opset). Conv, pools, Gemm and MatMul live in
- * {@link SpatialLowering}. Softmax is lowered with opset-13 single-axis semantics because
- * {@link ModelGraph} does not carry the opset.
+ * {@link SpatialLowering}; the normalisations in {@link NormalizationLowering}, the other families
+ * in their own classes, each called from one line of the switch.
  *
  * <p>A Relu or Clip that is the only consumer of a Conv's output is fused into the Conv; the
  * activation node then becomes an alias of the Conv's output.
@@ -145,10 +139,10 @@ public final class Lowering {
       case "Where" -> ElementwiseLowering.where(this, n);
       case "Transpose" -> transpose(n);
       case "Concat" -> concat(n);
-      case "Softmax" -> softmax(n);
-      case "LayerNormalization" -> layerNorm(n);
-      case "ReduceMean" -> reduceMean(n);
-      case "BatchNormalization" -> batchNorm(n);
+      case "Softmax" -> NormalizationLowering.softmax(this, n);
+      case "LayerNormalization" -> NormalizationLowering.layerNorm(this, n);
+      case "ReduceMean" -> NormalizationLowering.reduceMean(this, n);
+      case "BatchNormalization" -> NormalizationLowering.batchNorm(this, n);
       case "Gather" -> gather(n);
       case "ReduceSum" -> TensorLowering.reduce(this, n, ReduceOp.SUM);
       case "ReduceMax" -> TensorLowering.reduce(this, n, ReduceOp.MAX);
@@ -347,78 +341,5 @@ public final class Lowering {
       indices = derive(n, "indices", Tensor.ofFloats(shape(indices), graph.constant(indices).toFloats()));
     }
     emit(n, new Gather(data, axis, count), n.input(0), indices, n.output(0));
-  }
-
-  // ---- normalisation and reduction ----
-
-  private void softmax(Node n) {
-    Shape x = shape(n.input(0));
-    int a = axis(n.attributes().getInt("axis", -1), x.rank(), n);
-    emit(n, new Softmax(x.product(0, a), x.dim(a), x.product(a + 1, x.rank())), n.input(0), n.output(0));
-  }
-
-  private void layerNorm(Node n) {
-    for (int i = 1; i < n.outputs().size(); i++) {
-      if (!n.output(i).isEmpty() && (consumers.containsKey(n.output(i)) || isGraphOutput(n.output(i)))) {
-        throw new ModelException(n.describe() + ": the Mean and InvStdDev outputs are not supported");
-      }
-    }
-    Shape x = shape(n.input(0));
-    int a = axis(n.attributes().getInt("axis", -1), x.rank(), n);
-    int cols = x.product(a, x.rank());
-    if (shape(n.input(1)).size() != cols || (n.hasInput(2) && shape(n.input(2)).size() != cols)) {
-      throw new ModelException(n.describe() + ": Scale and B must have " + cols + " elements (no broadcasting)");
-    }
-    LayerNorm k = new LayerNorm(x.product(0, a), cols, n.attributes().getFloat("epsilon", 1e-5f), n.hasInput(2));
-    if (n.hasInput(2)) {
-      emit(n, k, n.input(0), n.input(1), n.input(2), n.output(0));
-    } else {
-      emit(n, k, n.input(0), n.input(1), n.output(0));
-    }
-  }
-
-  private void reduceMean(Node n) {
-    Shape x = shape(n.input(0));
-    long[] axes = n.attributes().getInts("axes", null);
-    if (n.hasInput(1)) {
-      axes = constant(n, 1, "axes").toLongs();
-    }
-    TreeSet<Integer> set = new TreeSet<>();
-    if (axes == null || axes.length == 0) {
-      if (n.attributes().getInt("noop_with_empty_axes", 0) != 0) {
-        alias(n);
-        return;
-      }
-      for (int i = 0; i < x.rank(); i++) {
-        set.add(i);
-      }
-    } else {
-      Arrays.stream(axes).forEach(a -> set.add(axis(a, x.rank(), n)));
-    }
-    ReduceMean k = new ReduceMean(x, new ArrayList<>(set));
-    if (k.outputElements() != shape(n.output(0)).size()) {
-      throw new ModelException(n.describe() + ": reducing " + x + " over " + set + " does not give " + shape(n.output(0)));
-    }
-    emit(n, k, n.input(0), n.output(0));
-  }
-
-  private void batchNorm(Node n) {
-    if (n.attributes().getInt("training_mode", 0) != 0) {
-      throw new ModelException(n.describe() + ": training_mode=1 is not supported");
-    }
-    Shape x = shape(n.input(0));
-    float eps = n.attributes().getFloat("epsilon", 1e-5f);
-    float[] gamma = constant(n, 1, "scale").toFloats(), beta = constant(n, 2, "B").toFloats();
-    float[] mean = constant(n, 3, "input_mean").toFloats(), var = constant(n, 4, "input_var").toFloats();
-    int c = x.dim(1);
-    float[] scale = new float[c], shift = new float[c];
-    for (int i = 0; i < c; i++) {
-      double s = gamma[i] / Math.sqrt((double) var[i] + eps);
-      scale[i] = (float) s;
-      shift[i] = (float) (beta[i] - mean[i] * s);
-    }
-    String sc = derive(n, "scale", Tensor.ofFloats(Shape.of(c), scale));
-    String sh = derive(n, "shift", Tensor.ofFloats(Shape.of(c), shift));
-    emit(n, new BatchNorm(x.dim(0), c, x.product(2, x.rank())), n.input(0), sc, sh, n.output(0));
   }
 }

@@ -1,6 +1,5 @@
 package dev.braid.device.kernel;
 
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -9,7 +8,7 @@ import java.util.Objects;
  * (CumSum of an integer tensor carried as float32) a partial sum beyond 2^24 in magnitude fails
  * the launch instead of being rounded. Arguments: X, Y.
  */
-public record AlongAxis(AxisOp op, int outer, int axis, int inner, boolean integral) implements Kernel {
+public record AlongAxis(AxisOp op, int outer, int axis, int inner, boolean integral) implements ShapePreserving {
   public AlongAxis {
     Objects.requireNonNull(op, "op");
     Checks.nonNegative("AlongAxis", "outer", outer);
@@ -17,18 +16,9 @@ public record AlongAxis(AxisOp op, int outer, int axis, int inner, boolean integ
     Checks.nonNegative("AlongAxis", "inner", inner);
   }
 
+  @Override
   public long elements() {
     return (long) outer * axis * inner;
-  }
-
-  @Override
-  public List<String> argNames() {
-    return List.of("X", "Y");
-  }
-
-  @Override
-  public long argBytes(int index) {
-    return Checks.bytes(elements());
   }
 
   @Override

@@ -12,9 +12,8 @@ import java.util.List;
  * Outputs must not overlap inputs.
  */
 public sealed interface Kernel
-    permits Gemm, Conv2d, Binary, Unary, Pool2d, GlobalAveragePool, Softmax, LayerNorm,
-        ReduceMean, Transpose, Concat, Gather, BatchNorm, Copy, Where,
-        Reduce, AlongAxis, TopK, Remap, GatherElements, GatherNd, Scatter, OneHot, PoolNd,
+    permits Gemm, Conv2d, Binary, ShapePreserving, Pool2d, GlobalAveragePool, LayerNorm,
+        Reduction, Transpose, Concat, Gather, BatchNorm, Where, TopK, Remap, GatherElements, GatherNd, Scatter, OneHot, PoolNd,
         ConvTranspose2d,
         Resample, GridSample, RoiAlign {
   /** Argument names, inputs then outputs, for messages and launch validation. */

@@ -1,30 +1,19 @@
 package dev.braid.device.kernel;
 
-import java.util.List;
-
 /**
  * Softmax along one axis of a tensor viewed as {@code [outer, axis, inner]}: each of the
  * {@code outer * inner} fibres of length {@code axis} is normalised. Arguments: X, Y.
  */
-public record Softmax(int outer, int axis, int inner) implements Kernel {
+public record Softmax(int outer, int axis, int inner) implements ShapePreserving {
   public Softmax {
     Checks.positive("Softmax", "outer", outer);
     Checks.positive("Softmax", "axis", axis);
     Checks.positive("Softmax", "inner", inner);
   }
 
+  @Override
   public long elements() {
     return (long) outer * axis * inner;
-  }
-
-  @Override
-  public List<String> argNames() {
-    return List.of("X", "Y");
-  }
-
-  @Override
-  public long argBytes(int index) {
-    return Checks.bytes(elements());
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.braid.device.kernel;
 
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -8,7 +7,7 @@ import java.util.Objects;
  * parameters: Clip's bounds (infinite when absent), an activation's alpha and beta, and so on, as
  * each {@link UnaryOp} documents; ops without parameters ignore them. Arguments: X, Y.
  */
-public record Unary(UnaryOp op, long elements, float min, float max) implements Kernel {
+public record Unary(UnaryOp op, long elements, float min, float max) implements ShapePreserving {
   public Unary {
     Objects.requireNonNull(op, "op");
     Checks.nonNegative("Unary", "elements", elements);
@@ -29,16 +28,6 @@ public record Unary(UnaryOp op, long elements, float min, float max) implements 
 
   public static Unary clip(long elements, float min, float max) {
     return new Unary(UnaryOp.CLIP, elements, min, max);
-  }
-
-  @Override
-  public List<String> argNames() {
-    return List.of("X", "Y");
-  }
-
-  @Override
-  public long argBytes(int index) {
-    return Checks.bytes(elements);
   }
 
   @Override

@@ -14,6 +14,7 @@ import dev.braid.device.Launch;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.device.sim.internal.Engine;
 import dev.braid.device.sim.internal.KernelWork;
+import dev.braid.device.sim.internal.WorkItem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -191,14 +192,11 @@ public final class SimulatedDevice implements Device {
   public CompletionStage<Void> upload(float[] src, BufferSlice dst, DeviceStream stream) {
     try {
       SimStream s = checkStream(stream);
-      if (dst.lengthElements() != src.length) {
-        throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT, "upload of " + src.length
-            + " floats needs a slice of " + 4L * src.length + " bytes, got " + dst.lengthBytes());
-      }
+      dst.checkUploadOf(src.length);
       BufferSlice backing = backing(dst, "upload destination");
       float[] copy = cpu == null ? null : src.clone();
       CompletableFuture<Void> f = new CompletableFuture<>();
-      Engine.Item item = engine.submitTransfer(s.id, dst.lengthBytes(), true, () -> finish(f, () -> {
+      WorkItem item = engine.submitTransfer(s.id(), dst.lengthBytes(), true, () -> finish(f, () -> {
         if (copy != null) {
           cpu.upload(copy, backing, cpu.defaultStream()).toCompletableFuture().join();
         }
@@ -217,7 +215,7 @@ public final class SimulatedDevice implements Device {
       SimStream s = checkStream(stream);
       BufferSlice backing = backing(src, "download source");
       CompletableFuture<float[]> f = new CompletableFuture<>();
-      Engine.Item item = engine.submitTransfer(s.id, src.lengthBytes(), false, () -> finish(f, () -> cpu == null
+      WorkItem item = engine.submitTransfer(s.id(), src.lengthBytes(), false, () -> finish(f, () -> cpu == null
           ? new float[(int) src.lengthElements()]
           : cpu.download(backing, cpu.defaultStream()).toCompletableFuture().join()));
       pending.put(item.id(), f);
@@ -242,14 +240,8 @@ public final class SimulatedDevice implements Device {
   public CompletionStage<Void> launch(Launch launch, DeviceStream stream) {
     try {
       SimStream s = checkStream(stream);
-      List<KernelLaunch> problems;
-      if (launch instanceof GroupedLaunch g) {
-        g.validate();
-        problems = g.problems();
-      } else {
-        ((KernelLaunch) launch).validate();
-        problems = List.of((KernelLaunch) launch);
-      }
+      launch.validate();
+      List<KernelLaunch> problems = launch.problems();
       List<KernelLaunch> onCpu = new ArrayList<>(problems.size());
       for (KernelLaunch p : problems) {
         List<BufferSlice> args = new ArrayList<>(p.args().size());
@@ -268,9 +260,9 @@ public final class SimulatedDevice implements Device {
       }
       Launch real = cpu == null ? null : launch instanceof GroupedLaunch ? new GroupedLaunch(onCpu) : onCpu.get(0);
       CompletableFuture<Void> f = new CompletableFuture<>();
-      Engine.Item item;
+      WorkItem item;
       try {
-        item = engine.submitKernel(s.id, work, () -> finish(f, () -> {
+        item = engine.submitKernel(s.id(), work, () -> finish(f, () -> {
           if (cpu != null) {
             cpu.launch(real, cpu.defaultStream()).toCompletableFuture().join();
           }
@@ -335,7 +327,7 @@ public final class SimulatedDevice implements Device {
 
   private SimStream checkStream(DeviceStream stream) {
     checkOpen();
-    if (!(stream instanceof SimStream s) || s.owner != this) {
+    if (!(stream instanceof SimStream s) || s.owner() != this) {
       throw new DeviceException(DeviceException.Reason.INVALID_ARGUMENT,
           "stream " + stream + " does not belong to this device");
     }
@@ -375,38 +367,6 @@ public final class SimulatedDevice implements Device {
   private void checkOpen() {
     if (closed) {
       throw new DeviceException(DeviceException.Reason.CLOSED, "device " + info.name() + " is closed");
-    }
-  }
-
-  /** A simulated allocation; in REAL mode backed by a CPU buffer of the same size. */
-  private static final class SimBuffer implements DeviceBuffer {
-    final SimulatedDevice owner;
-    final long sizeBytes;
-    final DeviceBuffer backing;
-    boolean freed;
-
-    SimBuffer(SimulatedDevice owner, long sizeBytes, DeviceBuffer backing) {
-      this.owner = owner;
-      this.sizeBytes = sizeBytes;
-      this.backing = backing;
-    }
-
-    @Override
-    public long sizeBytes() {
-      return sizeBytes;
-    }
-
-    @Override
-    public String toString() {
-      return "SimBuffer[" + sizeBytes + " bytes]";
-    }
-  }
-
-  /** A stream: its engine id (0 for the default stream) and priority. */
-  private record SimStream(SimulatedDevice owner, int id, int priority) implements DeviceStream {
-    @Override
-    public String toString() {
-      return "SimStream[" + id + ", priority " + priority + "]";
     }
   }
 }

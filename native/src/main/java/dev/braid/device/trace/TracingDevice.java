@@ -3,9 +3,8 @@ package dev.braid.device.trace;
 import dev.braid.config.NanoClock;
 import dev.braid.device.BufferSlice;
 import dev.braid.device.Device;
-import dev.braid.device.DeviceBuffer;
-import dev.braid.device.DeviceInfo;
 import dev.braid.device.DeviceStream;
+import dev.braid.device.ForwardingDevice;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
@@ -17,8 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Any device, its timeline recorded: a decorator that passes every call through to the device it
- * wraps and records, in a {@link TraceRecorder}, the host time each launch and copy call occupied
+ * Any device, its timeline recorded: a {@link ForwardingDevice} that passes every call through to
+ * the device it wraps and records, in a {@link TraceRecorder}, the host time each launch and copy call occupied
  * (on the host launch path's track) and each launch's or copy's time on its stream's track. For a
  * simulated GPU use {@link SimTimeline}, which has the device's own times.
  *
@@ -33,8 +32,7 @@ import java.util.concurrent.CompletionStage;
  * several engine threads and complete on the device's threads. Off costs nothing: without
  * {@code --trace} the device is not wrapped.
  */
-public final class TracingDevice implements Device, LaunchTracer {
-  private final Device delegate;
+public final class TracingDevice extends ForwardingDevice implements LaunchTracer {
   private final TraceRecorder recorder;
   private final NanoClock clock;
   private final int process;
@@ -50,7 +48,7 @@ public final class TracingDevice implements Device, LaunchTracer {
    * @param clock the clock of the timeline; time 0 is now
    */
   public TracingDevice(Device delegate, TraceRecorder recorder, String processName, NanoClock clock) {
-    this.delegate = delegate;
+    super(delegate);
     this.recorder = recorder;
     this.clock = clock;
     this.process = recorder.process(processName);
@@ -83,26 +81,6 @@ public final class TracingDevice implements Device, LaunchTracer {
   }
 
   @Override
-  public DeviceInfo info() {
-    return delegate.info();
-  }
-
-  @Override
-  public DeviceBuffer allocate(long bytes) {
-    return delegate.allocate(bytes);
-  }
-
-  @Override
-  public void free(DeviceBuffer buffer) {
-    delegate.free(buffer);
-  }
-
-  @Override
-  public long allocatedBytes() {
-    return delegate.allocatedBytes();
-  }
-
-  @Override
   public CompletionStage<Void> upload(float[] src, BufferSlice dst, DeviceStream stream) {
     long t0 = now();
     CompletionStage<Void> s = delegate.upload(src, dst, stream);
@@ -124,11 +102,6 @@ public final class TracingDevice implements Device, LaunchTracer {
   }
 
   @Override
-  public DeviceStream defaultStream() {
-    return delegate.defaultStream();
-  }
-
-  @Override
   public CompletionStage<Void> launch(Launch launch, DeviceStream stream) {
     long t0 = now();
     CompletionStage<Void> s = delegate.launch(launch, stream);
@@ -145,16 +118,6 @@ public final class TracingDevice implements Device, LaunchTracer {
     LaunchNote note = pending.get();
     args.putAll(note != null ? note.args() : context);
     return record(s, stream, t0, name, launch instanceof GroupedLaunch ? "super-kernel" : "kernel", args);
-  }
-
-  @Override
-  public boolean healthy() {
-    return delegate.healthy();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 
   private static String family(KernelLaunch k) {

@@ -50,7 +50,7 @@ class KernelGeometryManifestTest {
     LaunchGeometry g = KernelGeometry.of(Gemm.of(1, 1000, 512).withPrecision(Precision.BF16_FP32_ACC));
     assertEquals(m.registers("braid_gemm_bf16"), g.registersPerThread());
     assertEquals(m.sharedBytes("braid_gemm_bf16"), g.sharedMemoryBytes());
-    assertEquals(LaunchPacker.WMMA_THREADS, g.threadsPerBlock());
+    assertEquals(LaunchBuilder.WMMA_THREADS, g.threadsPerBlock());
   }
 
   @Test
@@ -58,7 +58,7 @@ class KernelGeometryManifestTest {
     LaunchGeometry g = KernelGeometry.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1).withPrecision(Precision.BF16_FP32_ACC));
     assertEquals(m.registers("braid_conv2d_bf16"), g.registersPerThread());
     assertEquals(m.sharedBytes("braid_conv2d_bf16"), g.sharedMemoryBytes());
-    assertEquals(LaunchPacker.WMMA_THREADS, g.threadsPerBlock());
+    assertEquals(LaunchBuilder.WMMA_THREADS, g.threadsPerBlock());
   }
 
   /** A grouped launch's footprint is its grouped kernel's own ptxas figures, not a single kernel's. */

@@ -213,16 +213,12 @@ public final class TensorCodec {
     return null;
   }
 
-  /**
-   * An FP64 element as the float32 Braid computes it in: precision narrows, but a finite value
-   * beyond float32's range would become an infinity, a different answer, so the request is refused.
-   */
+  /** An FP64 element as float32, or the request refused naming the element ({@link DType#fitsFloat32}). */
   private static float narrow(String name, int index, double v) {
-    float f = (float) v;
-    if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+    if (!DType.fitsFloat32(v)) {
       throw Statuses.invalidArgument("input '" + name + "': element " + index + " is " + v
-          + ", beyond the float32 range (|v| <= " + Float.MAX_VALUE + ") that Braid computes FP64 inputs in");
+          + ", beyond " + DType.FLOAT32_RANGE + " that Braid computes FP64 inputs in");
     }
-    return f;
+    return (float) v;
   }
 }

@@ -43,35 +43,6 @@ import java.util.function.Supplier;
  * submitted item completes exactly once.
  */
 public final class Engine {
-  /** Work submitted to the engine: a kernel launch or a transfer. */
-  public static final class Item {
-    final long id;
-    final int stream;
-    final KernelWork work;
-    final long transferBytes;
-    final boolean upload;
-    final Runnable onComplete;
-    /** Host time the API calls that issue it take (set at submission). */
-    long hostNanos;
-    int dispatched;
-    int resident;
-    long activationSeq;
-    boolean needsFullScan;
-
-    Item(long id, int stream, KernelWork work, long transferBytes, boolean upload, Runnable onComplete) {
-      this.id = id;
-      this.stream = stream;
-      this.work = work;
-      this.transferBytes = transferBytes;
-      this.upload = upload;
-      this.onComplete = onComplete;
-    }
-
-    public long id() {
-      return id;
-    }
-  }
-
   private record Event(long timeNanos, long seq, Runnable action) {}
 
   private record Stream(int priority, int queue) {}
@@ -82,9 +53,9 @@ public final class Engine {
   private final PriorityQueue<Event> events = new PriorityQueue<>(
       (a, b) -> a.timeNanos != b.timeNanos ? Long.compare(a.timeNanos, b.timeNanos) : Long.compare(a.seq, b.seq));
   private final List<Stream> streams = new ArrayList<>();
-  private final List<Item> streamActive = new ArrayList<>();
-  private final List<ArrayDeque<Item>> queues = new ArrayList<>();
-  private final List<Item> residentKernels = new ArrayList<>();
+  private final List<WorkItem> streamActive = new ArrayList<>();
+  private final List<ArrayDeque<WorkItem>> queues = new ArrayList<>();
+  private final List<WorkItem> residentKernels = new ArrayList<>();
   private final List<Runnable> completions = new ArrayList<>();
   private final long[] copyEngineFreeNanos = new long[2];
   private final SmPool sms;
@@ -144,20 +115,20 @@ public final class Engine {
   }
 
   /** Submits a kernel launch on {@code stream}; {@code onComplete} runs when it completes, after the state settled. */
-  public Item submitKernel(int stream, KernelWork work, Runnable onComplete) {
+  public WorkItem submitKernel(int stream, KernelWork work, Runnable onComplete) {
     if (work.footprint().residentBlocksPerSm(spec) == 0) {
       throw new IllegalArgumentException(work.label() + ": a block of " + work.footprint()
           + " does not fit on one SM of " + profile.name());
     }
-    return submit(new Item(++itemIds, stream, work, 0, false, onComplete));
+    return submit(new WorkItem(++itemIds, stream, work, 0, false, onComplete));
   }
 
   /** Submits a host-device copy of {@code bytes} on {@code stream}. */
-  public Item submitTransfer(int stream, long bytes, boolean upload, Runnable onComplete) {
-    return submit(new Item(++itemIds, stream, null, bytes, upload, onComplete));
+  public WorkItem submitTransfer(int stream, long bytes, boolean upload, Runnable onComplete) {
+    return submit(new WorkItem(++itemIds, stream, null, bytes, upload, onComplete));
   }
 
-  private Item submit(Item item) {
+  private WorkItem submit(WorkItem item) {
     item.hostNanos = item.work != null ? timing.hostNanosFor(item.work.driverCalls) : timing.hostNanosPerLaunch();
     long issueAt = Math.max(nowNanos, hostFreeNanos) + item.hostNanos;
     hostFreeNanos = issueAt;
@@ -231,9 +202,9 @@ public final class Engine {
   // ---- queues, residency and transfers ----
 
   private void settle() {
-    for (ArrayDeque<Item> q : queues) {
+    for (ArrayDeque<WorkItem> q : queues) {
       while (!q.isEmpty()) {
-        Item head = q.peek();
+        WorkItem head = q.peek();
         if (streamActive.get(head.stream) != null) {
           break;
         }
@@ -253,7 +224,7 @@ public final class Engine {
   }
 
   /** The front end takes {@code k}'s grid after the grids before it; its blocks may start when it is done. */
-  private void launchGrid(Item k) {
+  private void launchGrid(WorkItem k) {
     if (timing.gridLaunchNanos() == 0) {
       activate(k);
       return;
@@ -268,7 +239,7 @@ public final class Engine {
     });
   }
 
-  private void activate(Item k) {
+  private void activate(WorkItem k) {
     k.activationSeq = ++seq;
     k.needsFullScan = true;
     int priority = streams.get(k.stream).priority();
@@ -280,7 +251,7 @@ public final class Engine {
     log(Kind.STARTED, k, () -> k.work.totalBlocks() + " blocks");
   }
 
-  private void startTransfer(Item t) {
+  private void startTransfer(WorkItem t) {
     int engine = t.upload ? 0 : 1;
     long start = Math.max(nowNanos, copyEngineFreeNanos[engine]);
     long end = start + (long) Math.ceil(t.transferBytes / profile.pcieBytesPerSecond() * 1e9);
@@ -292,7 +263,7 @@ public final class Engine {
     });
   }
 
-  private void complete(Item item) {
+  private void complete(WorkItem item) {
     streamActive.set(item.stream, null);
     log(Kind.COMPLETED, item, () -> "");
     completions.add(item.onComplete);
@@ -301,9 +272,9 @@ public final class Engine {
   // ---- blocks ----
 
   private void dispatch() {
-    List<Item> placedKernels = new ArrayList<>();
+    List<WorkItem> placedKernels = new ArrayList<>();
     List<Map<Long, int[]>> placedCounts = new ArrayList<>();
-    for (Item k : residentKernels) {
+    for (WorkItem k : residentKernels) {
       if (k.dispatched == k.work.totalBlocks()) {
         continue;
       }
@@ -341,7 +312,7 @@ public final class Engine {
   }
 
   /** Groups the blocks placed for {@code k} this instant by finish time: one retirement event per group. */
-  private void schedulePlaced(Item k, Map<Long, int[]> counts) {
+  private void schedulePlaced(WorkItem k, Map<Long, int[]> counts) {
     TreeMap<Long, List<long[]>> byFinish = new TreeMap<>();
     int placed = 0;
     for (Map.Entry<Long, int[]> e : counts.entrySet()) {
@@ -372,7 +343,7 @@ public final class Engine {
     return timing.blockFixedNanos() + (long) Math.ceil(seconds * 1e9);
   }
 
-  private void retire(Item k, List<long[]> group) {
+  private void retire(WorkItem k, List<long[]> group) {
     int n = 0;
     for (long[] g : group) {
       sms.release((int) g[0], k.work.footprint(), (int) g[1], nowNanos);
@@ -390,7 +361,7 @@ public final class Engine {
   }
 
   /** Records an event when tracing; {@code detail} is only built then (it is costly per block group). */
-  private void log(Kind kind, Item item, Supplier<String> detail) {
+  private void log(Kind kind, WorkItem item, Supplier<String> detail) {
     if (trace != null || traceSink != null) {
       TraceEvent e = new TraceEvent(nowNanos, kind, item == null ? 0 : item.id, item == null ? -1 : item.stream,
           detail.get(), kind == Kind.ISSUED ? item.hostNanos : 0);
