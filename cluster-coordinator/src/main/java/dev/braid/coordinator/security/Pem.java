@@ -20,6 +20,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /**
  * PEM files: certificate chains and bundles ({@code BEGIN CERTIFICATE} blocks, leaf first) and
@@ -54,7 +55,7 @@ public final class Pem {
         return converter.getPrivateKey(info);
       }
       if (o instanceof PEMKeyPair pair) {
-        return converter.getKeyPair(pair).getPrivate();
+        return converter.getPrivateKey(pair.getPrivateKeyInfo());
       }
       throw new IOException(file + ": expected an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----), found "
           + (o == null ? "none" : o.getClass().getSimpleName()));
@@ -64,12 +65,16 @@ public final class Pem {
     }
   }
 
-  /** {@code objects} (certificates, keys) as PEM text. */
+  /** {@code objects} (certificates, keys) as PEM text; a private key as PKCS#8 ("BEGIN PRIVATE KEY"). */
   public static String encode(Object... objects) {
     StringWriter s = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(s)) {
       for (Object o : objects) {
-        w.writeObject(o);
+        if (o instanceof PrivateKey key) {
+          w.writeObject(new JcaPKCS8Generator(key, null));
+        } else {
+          w.writeObject(o);
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
