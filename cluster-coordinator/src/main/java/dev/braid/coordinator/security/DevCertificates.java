@@ -218,13 +218,27 @@ public final class DevCertificates {
 
   private static Path text(Path file, String content) throws IOException {
     Files.writeString(file, content, StandardCharsets.US_ASCII);
+    String name = file.getFileName().toString();
+    if (name.endsWith(".key") || name.endsWith(".token")) {
+      ownerOnly(file);
+    }
     return file;
+  }
+
+  /** rw------- where the file system has POSIX permissions: private keys and tokens. */
+  private static void ownerOnly(Path file) throws IOException {
+    try {
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException notPosix) {
+      // Windows: the directory's ACL applies
+    }
   }
 
   private static Path store(Path file, KeyStore store) throws IOException, GeneralSecurityException {
     try (OutputStream out = Files.newOutputStream(file)) {
       store.store(out, STORE_PASSWORD.toCharArray());
     }
+    ownerOnly(file);
     return file;
   }
 }
