@@ -29,7 +29,7 @@ class ClusterTlsTest {
   @TempDir Path cluster;
   @TempDir Path stranger;
 
-  private static Config node(Path keys, Path trust, String seed) {
+  private static Config node(Path keys, Path trust) {
     Config c = ConfigFactory.parseString("""
         pekko.actor.provider = cluster
         pekko.remote.artery.canonical.hostname = "127.0.0.1"
@@ -67,14 +67,14 @@ class ClusterTlsTest {
   void onlyNodesWithATrustedCertificateJoin() throws Exception {
     DevCertificates.write(cluster, List.of());
     DevCertificates.write(stranger, List.of());
-    Config first = node(cluster, cluster, "");
+    Config first = node(cluster, cluster);
     assertTrue(ClusterTls.on(first));
     ActorSystem<Void> a = ActorSystem.create(Behaviors.empty(), "braid", first);
     ActorSystem<Void> b = null;
     ActorSystem<Void> c = null;
     try {
       Cluster.get(a).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
-      b = ActorSystem.create(Behaviors.empty(), "braid", node(cluster, cluster, ""));
+      b = ActorSystem.create(Behaviors.empty(), "braid", node(cluster, cluster));
       Cluster.get(b).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
       ActorSystem<Void> bb = b;
       assertTrue(eventually(30, () -> up(a) == 2 && up(bb) == 2), "the trusted node did not join over TLS");
@@ -84,7 +84,7 @@ class ClusterTlsTest {
       java.nio.file.Files.createDirectories(mixed);
       java.nio.file.Files.copy(stranger.resolve("node.p12"), mixed.resolve("node.p12"));
       java.nio.file.Files.copy(cluster.resolve("truststore.p12"), mixed.resolve("truststore.p12"));
-      c = ActorSystem.create(Behaviors.empty(), "braid", node(mixed, mixed, ""));
+      c = ActorSystem.create(Behaviors.empty(), "braid", node(mixed, mixed));
       Cluster.get(c).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
       ActorSystem<Void> cc = c;
       assertTrue(!eventually(10, () -> up(a) > 2 || up(cc) > 0), "a node with an untrusted certificate joined");
