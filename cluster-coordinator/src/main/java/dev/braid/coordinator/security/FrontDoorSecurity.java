@@ -80,10 +80,14 @@ public final class FrontDoorSecurity implements AutoCloseable {
     return b.build();
   }
 
-  /** {@code service}, behind the token check when tokens are on. */
+  /**
+   * {@code service} behind the {@link ModelNameGuard}, and before it the token check when tokens
+   * are on (grpc-java runs the last interceptor given first: an unauthenticated caller learns
+   * nothing about names).
+   */
   public ServerServiceDefinition intercept(BindableService service) {
-    return tokens.isEmpty() ? service.bindService()
-        : ServerInterceptors.intercept(service, new AuthInterceptor(tokens.get()));
+    return tokens.isEmpty() ? ServerInterceptors.intercept(service, new ModelNameGuard())
+        : ServerInterceptors.intercept(service, new ModelNameGuard(), new AuthInterceptor(tokens.get()));
   }
 
   /**
