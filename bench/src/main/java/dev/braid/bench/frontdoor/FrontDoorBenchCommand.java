@@ -81,6 +81,10 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
       + "on other nodes.")
   String target;
 
+  @Option(names = "--tls", description = "Also measure the same front door over TLS (a second gRPC server on the "
+      + "same node, with throwaway certificates), side by side, and report the ratio TLS / plaintext.")
+  boolean tls;
+
   @Option(names = "--write-repo", description = "Write the model repository holding 'tiny' to DIR and exit (to "
       + "serve it for --target).")
   Path writeRepo;
@@ -100,6 +104,10 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
     }
     if (out == null) {
       throw new IllegalArgumentException("--out: expected a directory for frontdoor.json, got none");
+    }
+    if (tls && target != null) {
+      throw new IllegalArgumentException("--tls: measures an embedded node's front door with and without TLS; expected "
+          + "no --target, got '" + target + "'");
     }
     String targetHost = null;
     int targetPort = 0;
@@ -130,7 +138,8 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
       try (SingleNode embedded = node; BareServer bare = BareServer.start(frontend.host());
           LoadClient a = new LoadClient("bare", "127.0.0.1", bare.port(), TinyModel.request());
           LoadClient b = new LoadClient("frontdoor", target != null ? targetHost : "127.0.0.1",
-              target != null ? targetPort : embedded.grpcPort(), TinyModel.request())) {
+              target != null ? targetPort : embedded.grpcPort(), TinyModel.request());
+          TlsFrontDoor tlsDoor = tls ? TlsFrontDoor.start(embedded.service(), frontend, TinyModel.request()) : null) {
         for (BraidNode.ModelOutcome m : embedded == null ? List.<BraidNode.ModelOutcome>of() : embedded.outcomes()) {
           if (!m.loaded()) {
             throw new IllegalStateException("the front door could not load " + m.name() + ": " + m.error());
@@ -138,6 +147,9 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
         }
         check(a.once(), "bare");
         check(b.once(), "frontdoor");
+        if (tlsDoor != null) {
+          check(tlsDoor.client().once(), TlsFrontDoor.NAME);
+        }
         pw.printf(Locale.ROOT, "bench frontdoor: %s, %d calls in flight, %.1f s per phase after %.1f s warm-up each; "
             + "front door on %s%n", TinyModel.NAME + " (Relu(x + c), 4 floats, max_batch_size 8, no queue delay)",
             inFlight, seconds, warmup, deviceName);
@@ -145,10 +157,13 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
           a.closedLoop(inFlight, warmup);
           b.closedLoop(inFlight, warmup);
         }
+        if (warmup > 0 && tlsDoor != null) {
+          tlsDoor.client().closedLoop(inFlight, warmup);
+        }
         pw.printf("%-10s %-12s %9s %9s %7s %12s %9s %9s%n", "server", "mode", "sent", "answered", "errors",
             "calls/s", "p50 ms", "p99 ms");
         for (int round = 0; round < 2; round++) {
-          for (LoadClient c : List.of(a, b)) {
+          for (LoadClient c : tlsDoor == null ? List.of(a, b) : List.of(a, b, tlsDoor.client())) {
             LoadClient.Phase p = c.closedLoop(inFlight, seconds);
             closed.add(p);
             print(pw, p);
@@ -166,6 +181,11 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
         pw.printf(Locale.ROOT, "max rate (mean of 2 closed-loop phases): bare %.0f calls/s, front door %.0f calls/s, "
             + "ratio %.3f (target >= %.2f: %s)%n", bareMax, doorMax, ratio, TARGET_RATIO,
             ratio >= TARGET_RATIO ? "met" : "NOT met");
+        if (tlsDoor != null) {
+          double tlsMax = meanRate(closed, TlsFrontDoor.NAME);
+          pw.printf(Locale.ROOT, "TLS: front door over TLS %.0f calls/s, plaintext %.0f calls/s, ratio TLS / plaintext "
+              + "%.3f (same node, same client, phases interleaved)%n", tlsMax, doorMax, tlsMax / doorMax);
+        }
         pw.printf(Locale.ROOT, "at %.0f calls/s (70%% of bare max, fixed interval, latency from due time): "
             + "bare p50 %.3f ms p99 %.3f ms; front door p50 %.3f ms p99 %.3f ms%n", offered,
             open.get(0).p50Ms(), open.get(0).p99Ms(), open.get(1).p50Ms(), open.get(1).p99Ms());
@@ -223,6 +243,11 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
     s.append("  \"target_ratio\": ").append(num(TARGET_RATIO)).append(",\n");
     s.append("  \"meets_target\": ").append(doorMax / bareMax >= TARGET_RATIO).append(",\n");
     s.append("  \"latency_rate\": ").append(num(offered)).append(",\n");
+    if (closed.stream().anyMatch(p -> p.server().equals(TlsFrontDoor.NAME))) {
+      double tlsMax = meanRate(closed, TlsFrontDoor.NAME);
+      s.append("  \"frontdoor_tls_max_rate\": ").append(num(tlsMax)).append(",\n");
+      s.append("  \"tls_ratio\": ").append(num(tlsMax / doorMax)).append(",\n");
+    }
     s.append("  \"frontdoor_overloaded_at_latency_rate\": ").append(offered > doorMax).append(",\n");
     s.append("  \"latency_pacing\": \"fixed-interval, latency measured from each call's due time\",\n");
     s.append("  \"bare_p50_ms\": ").append(num(open.get(0).p50Ms())).append(",\n");

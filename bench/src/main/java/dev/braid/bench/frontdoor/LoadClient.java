@@ -3,6 +3,8 @@ package dev.braid.bench.frontdoor;
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferResponse;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -40,8 +42,13 @@ final class LoadClient implements AutoCloseable {
   private final ModelInferRequest request;
 
   LoadClient(String name, String host, int port, ModelInferRequest request) {
+    this(name, host, port, request, InsecureChannelCredentials.create());
+  }
+
+  /** A client over {@code credentials} (TLS for {@link TlsFrontDoor}). */
+  LoadClient(String name, String host, int port, ModelInferRequest request, ChannelCredentials credentials) {
     this.name = name;
-    this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().directExecutor().build();
+    this.channel = NettyChannelBuilder.forAddress(host, port, credentials).directExecutor().build();
     this.stub = GRPCInferenceServiceGrpc.newStub(channel);
     this.request = request;
   }

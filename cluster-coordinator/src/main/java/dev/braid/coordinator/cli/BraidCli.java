@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
     versionProvider = BraidCli.Version.class,
     description = "Braid: space-time scheduling of DNN inference across a cluster of GPUs.",
     subcommands = {ModelsCommand.class, RunCommand.class, ServeCommand.class, InferCommand.class,
-        StatusCommand.class, DrainCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
+        StatusCommand.class, DrainCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class,
+        CertsCommand.class, TokensCommand.class})
 public final class BraidCli {
   /** Exit code for bad usage or bad input. */
   public static final int EXIT_USAGE = 2;

@@ -32,6 +32,8 @@ final class DrainCommand implements Callable<Integer> {
 
   @Mixin ServerOptions server;
 
+  @Mixin ClientSecurityOptions security;
+
   @Parameters(index = "0", paramLabel = "NODE", description = "Cluster address of the node: pekko://braid@host:port.")
   String node;
 
@@ -45,7 +47,7 @@ final class DrainCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Duration deadline = ServerOptions.duration("--timeout", timeout);
-    ManagedChannel channel = server.open();
+    ManagedChannel channel = server.open(security);
     try {
       DrainNodeResponse reply;
       try {

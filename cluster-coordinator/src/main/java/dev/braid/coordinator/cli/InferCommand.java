@@ -7,7 +7,6 @@ import dev.braid.protocol.grpc.ModelInferResponse;
 import dev.braid.protocol.grpc.ModelMetadataRequest;
 import dev.braid.protocol.grpc.ModelMetadataResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -54,6 +53,8 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--port", description = "Server gRPC port (default: ${DEFAULT-VALUE}).")
   int port = 8001;
 
+  @picocli.CommandLine.Mixin ClientSecurityOptions security;
+
   @Option(names = "--batch", description = "Batch size, for a model that batches (default: ${DEFAULT-VALUE}).")
   int batch = 1;
 
@@ -77,8 +78,7 @@ final class InferCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--timeout-ms: expected an integer >= 1, got " + timeoutMs);
     }
     String where = host + ":" + port;
-    ManagedChannel channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext()
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
+    ManagedChannel channel = security.open(host, port, MAX_MESSAGE_BYTES);
     try {
       GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
       ModelMetadataResponse meta;

@@ -52,6 +52,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @picocli.CommandLine.Mixin ServeSecurityOptions security;
+
   @Option(names = "--repo", description = "Model repository in Triton's layout (default: the zoo under the build directory, generated on first use).")
   Path repo;
 
@@ -93,6 +95,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Config config = ConfigFactory.load();
+    config = security.applyTo(config);
     RuntimeSettings runtime = RuntimeSettings.from(config);
     FrontendSettings configured = FrontendSettings.from(config);
     FrontendSettings frontend = configured.withPorts(
@@ -134,6 +137,9 @@ final class ServeCommand implements Callable<Integer> {
     String host = clusterHost != null ? clusterHost : config.getString("braid.cluster.host");
     int artery = clusterPort != null ? port("--cluster-port", clusterPort) : config.getInt("braid.cluster.port");
 
+    if (nodeRoles.contains(BraidNode.Role.FRONTEND)) {
+      security.check(config, frontend.host(), out);
+    }
     List<Supplier<Device>> devices = new ArrayList<>();
     if (nodeRoles.contains(BraidNode.Role.GPU)) {
       for (DeviceSpec spec : deviceSpecs) {

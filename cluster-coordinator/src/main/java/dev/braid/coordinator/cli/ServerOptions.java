@@ -32,13 +32,23 @@ final class ServerOptions {
 
   /** A plaintext channel to the server; the caller shuts it down. */
   ManagedChannel open() {
+    checkAddress();
+    return ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
+  }
+
+  /** A channel to the server with {@code security}'s TLS and token; the caller shuts it down. */
+  ManagedChannel open(ClientSecurityOptions security) throws java.io.IOException {
+    checkAddress();
+    return security.open(host, port, 4 << 20);
+  }
+
+  private void checkAddress() {
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("--port: expected an integer in 1..65535, got " + port);
     }
     if (host.isBlank()) {
       throw new IllegalArgumentException("--host: expected a host name or address, got '" + host + "'");
     }
-    return ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
   }
 
   static void close(ManagedChannel channel) throws InterruptedException {

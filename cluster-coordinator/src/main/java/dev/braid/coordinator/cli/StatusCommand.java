@@ -35,6 +35,8 @@ final class StatusCommand implements Callable<Integer> {
 
   @Mixin ServerOptions server;
 
+  @Mixin ClientSecurityOptions security;
+
   @Option(names = "--timeout", description = "Deadline of the call: 500ms, 10s, 1m ... (default: ${DEFAULT-VALUE}).")
   String timeout = "10s";
 
@@ -42,7 +44,7 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Duration deadline = ServerOptions.duration("--timeout", timeout);
-    ManagedChannel channel = server.open();
+    ManagedChannel channel = server.open(security);
     try {
       ClusterStatusResponse status;
       try {

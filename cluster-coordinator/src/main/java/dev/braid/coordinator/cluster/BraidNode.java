@@ -161,7 +161,7 @@ public final class BraidNode implements AutoCloseable {
    * frontend's load timeout) and its ports are bound.
    */
   public static BraidNode start(Options o, Config base) throws IOException {
-    Config config = clusterConfig(o, base);
+    Config config = dev.braid.coordinator.security.ClusterTls.apply(clusterConfig(o, base));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "braid", config);
     try {
       Cluster cluster = Cluster.get(system);
@@ -199,7 +199,8 @@ public final class BraidNode implements AutoCloseable {
         service.markReady();
         AdminService admin = new AdminService(new ClusterAdmin(coordinator, system.scheduler(),
             o.coordinator().askTimeout().multipliedBy(2), o.frontend().loadTimeout()));
-        server = FrontDoorServer.start(service, o.frontend(), List.of(admin));
+        server = FrontDoorServer.start(service, o.frontend(), List.of(admin),
+            dev.braid.coordinator.security.FrontDoorSecuritySettings.from(config));
       }
       return new BraidNode(system, o, gpus, service, server, outcomes);
     } catch (IOException | RuntimeException e) {

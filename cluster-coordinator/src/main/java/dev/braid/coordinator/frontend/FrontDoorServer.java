@@ -1,6 +1,8 @@
 package dev.braid.coordinator.frontend;
 
 import dev.braid.coordinator.frontend.internal.GrpcJavaBinding;
+import dev.braid.coordinator.security.FrontDoorSecurity;
+import dev.braid.coordinator.security.FrontDoorSecuritySettings;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -25,10 +27,12 @@ import java.util.concurrent.TimeUnit;
 public final class FrontDoorServer implements AutoCloseable {
   private final Server grpc;
   private final HealthEndpoint health;
+  private final FrontDoorSecurity security;
 
-  private FrontDoorServer(Server grpc, HealthEndpoint health) {
+  private FrontDoorServer(Server grpc, HealthEndpoint health, FrontDoorSecurity security) {
     this.grpc = grpc;
     this.health = health;
+    this.security = security;
   }
 
   /** Binds both ports and starts serving {@code service}. */
@@ -42,15 +46,34 @@ public final class FrontDoorServer implements AutoCloseable {
    */
   public static FrontDoorServer start(InferenceService service, FrontendSettings settings,
       List<? extends BindableService> alongside) throws IOException {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.grpcPort()))
+    return start(service, settings, alongside, FrontDoorSecuritySettings.OFF);
+  }
+
+  /**
+   * As {@link #start(InferenceService, FrontendSettings, List)}, with TLS on both ports and bearer
+   * tokens on every gRPC service as {@code security} says (issue 15; see
+   * {@link FrontDoorSecurity}).
+   */
+  public static FrontDoorServer start(InferenceService service, FrontendSettings settings,
+      List<? extends BindableService> alongside, FrontDoorSecuritySettings securitySettings) throws IOException {
+    FrontDoorSecurity security = FrontDoorSecurity.start(securitySettings);
+    NettyServerBuilder builder = security.serverBuilder(new InetSocketAddress(settings.host(), settings.grpcPort()))
         .maxInboundMessageSize(settings.maxInboundMessageBytes())
-        .addService(new GrpcJavaBinding(service));
-    alongside.forEach(builder::addService);
-    Server grpc = builder.build().start();
+        .addService(security.intercept(new GrpcJavaBinding(service)));
+    alongside.forEach(s -> builder.addService(security.intercept(s)));
+    Server grpc;
     try {
-      return new FrontDoorServer(grpc, HealthEndpoint.start(settings.host(), settings.httpPort(), service::isReady));
+      grpc = builder.build().start();
+    } catch (IOException | RuntimeException e) {
+      security.close();
+      throw e;
+    }
+    try {
+      return new FrontDoorServer(grpc, HealthEndpoint.start(settings.host(), settings.httpPort(), service::isReady,
+          security.https()), security);
     } catch (IOException | RuntimeException e) {
       grpc.shutdownNow();
+      security.close();
       throw e;
     }
   }
@@ -58,6 +81,11 @@ public final class FrontDoorServer implements AutoCloseable {
   /** The bound gRPC port. */
   public int grpcPort() {
     return grpc.getPort();
+  }
+
+  /** Re-reads changed certificate and token files now, rather than at the next reload interval. */
+  public void reloadSecurityNow() {
+    security.reloadNow();
   }
 
   /** The bound HTTP port. */
@@ -77,6 +105,7 @@ public final class FrontDoorServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       health.close();
+      security.close();
     }
   }
 }

@@ -2,13 +2,17 @@ package dev.braid.coordinator.frontend;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * KServe's REST health checks on the JDK's HTTP server, small enough that load balancers and
@@ -27,7 +31,14 @@ public final class HealthEndpoint implements AutoCloseable {
 
   /** Binds {@code host:port} (0 for any free port) and starts answering. */
   public static HealthEndpoint start(String host, int port, BooleanSupplier ready) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    return start(host, port, ready, Optional.empty());
+  }
+
+  /** As {@link #start(String, int, BooleanSupplier)}, over HTTPS with {@code tls} when given. */
+  public static HealthEndpoint start(String host, int port, BooleanSupplier ready, Optional<SSLContext> tls)
+      throws IOException {
+    HttpServer server = tls.isEmpty() ? HttpServer.create(new InetSocketAddress(host, port), 16)
+        : httpsServer(new InetSocketAddress(host, port), tls.get());
     server.createContext("/", exchange -> {
       try (exchange) {
         String path = exchange.getRequestURI().getPath();
@@ -51,6 +62,12 @@ public final class HealthEndpoint implements AutoCloseable {
     server.setExecutor(executor);
     server.start();
     return new HealthEndpoint(server, executor);
+  }
+
+  private static HttpServer httpsServer(InetSocketAddress address, SSLContext tls) throws IOException {
+    HttpsServer https = HttpsServer.create(address, 16);
+    https.setHttpsConfigurator(new HttpsConfigurator(tls));
+    return https;
   }
 
   /** The bound port. */
