@@ -27,10 +27,10 @@ import java.util.Optional;
  * @param profilingRuns timed runs of each op at load on devices without a timing model, >= 0
  * @param maxBatchesInFlightPerModel batches of one batching model started and not yet answered past
  *     which only full batches leave its queue, >= 1
- * @param endpointReplyGrace how long past an Infer's budget the GPU endpoint waits for the GPU actor
- *     before answering the request itself, >= 0
- * @param endpointControlTimeout how long the GPU endpoint waits for the GPU actor to answer an
- *     unload, a policy switch or a stats request, > 0
+ * @param endpointReplyGrace how long past an Infer's budget the GPU actor waits for its engine's
+ *     answer before answering the request itself, >= 0
+ * @param endpointControlTimeout unused since the GPU endpoint was folded into the GPU actor (no ask
+ *     to time out); kept so that configurations setting it parse, > 0
  * @param maxHold the longest space-time holds a ready kernel back for fusion partners, >= 0 (0
  *     turns holding off)
  * @param lessUrgentLaunches launches space-time keeps in flight for a less urgent priority level

@@ -4,10 +4,11 @@
  * space-only, space-time and the fifo baseline), {@code batch} (the per-model
  * {@code DynamicBatcher}) and {@code cost} (the {@code CostModel} of per-op latencies). {@code
  * engine} holds {@code GpuEngine}, the one piece of glue between them and a device, confined to its
- * owner's thread; {@link dev.braid.gpu.GpuActor} is the Pekko shell that owns a device and an
- * engine, and the policy benchmark drives the same engine in virtual or real time. {@link
- * dev.braid.gpu.GpuEndpoint} is what the cluster sees of one GPU: it speaks the wire protocol
- * ({@code GpuWire}, {@code InferenceWire}) in front of a {@code GpuActor} child, with its pure
- * parts (failure reasons, counters) in {@code endpoint}.
+ * owner's thread;
+ * {@link dev.braid.gpu.GpuActor} is the Pekko shell that owns a device and an engine and speaks the
+ * cluster protocol ({@code GpuWire}, {@code InferenceWire}) directly, with its parts in small
+ * classes here (the table of requests in flight, the model loads, the restarts, the reports) and its
+ * pure parts (failure reasons, counters) in {@code endpoint}; the policy benchmark drives the same
+ * engine in virtual or real time.
  */
 package dev.braid.gpu;

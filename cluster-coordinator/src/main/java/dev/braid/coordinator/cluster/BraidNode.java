@@ -10,7 +10,7 @@ import dev.braid.coordinator.frontend.FrontDoorServer;
 import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.frontend.InferenceService;
 import dev.braid.device.Device;
-import dev.braid.gpu.GpuEndpoint;
+import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.protocol.cluster.CoordinatorWire;
@@ -44,7 +44,7 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * One Braid process: a Pekko Cluster member with some of the three roles.
  *
  * <ul>
- *   <li>{@code gpu}: one {@link GpuEndpoint} per device, registered with the Receptionist under
+ *   <li>{@code gpu}: one {@link GpuActor} per device, registered with the Receptionist under
  *       {@link Coordinator#GPUS};
  *   <li>{@code coordinator}: may host the {@link Coordinator} singleton (the oldest such node does);
  *   <li>{@code frontend}: the Open Inference Protocol's gRPC server and the HTTP health endpoint,
@@ -173,7 +173,7 @@ public final class BraidNode implements AutoCloseable {
       if (o.roles().contains(Role.GPU)) {
         for (int i = 0; i < o.devices().size(); i++) {
           ActorRef<GpuWire.Command> gpu = system.systemActorOf(
-              GpuEndpoint.create(self, i, o.devices().get(i), o.gpu(), o.repository()), "gpu-" + i,
+              GpuActor.create(self, i, o.devices().get(i), o.gpu(), o.repository()), "gpu-" + i,
               org.apache.pekko.actor.typed.Props.empty());
           system.receptionist().tell(Receptionist.register(Coordinator.GPUS, gpu));
           gpus.add(gpu);

@@ -1,5 +1,8 @@
 package dev.braid.gpu.actor;
 
+import static dev.braid.gpu.actor.Gpus.failed;
+import static dev.braid.gpu.actor.Gpus.infer;
+import static dev.braid.gpu.actor.Gpus.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -7,13 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.DeviceException;
 import dev.braid.device.cpu.CpuDevice;
-import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.FailingDevice;
-import dev.braid.gpu.engine.InferError;
 import dev.braid.gpu.engine.ZooFixture;
+import dev.braid.protocol.cluster.GpuWire;
+import dev.braid.protocol.cluster.InferenceWire;
+import dev.braid.protocol.cluster.InferenceWire.FailureReason;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -45,14 +50,12 @@ class GpuActorHealthTest {
 
   private final AtomicReference<FailingDevice> device = new AtomicReference<>();
 
-  private ActorRef<GpuActor.Command> spawnWithMlp() {
-    ActorRef<GpuActor.Command> gpu = kit.spawn(GpuActor.create(() -> {
+  private ActorRef<GpuWire.Command> spawnWithMlp() {
+    ActorRef<GpuWire.Command> gpu = Gpus.spawn(kit, () -> {
       device.set(new FailingDevice(new CpuDevice(2)));
       return device.get();
-    }, GpuSettings.defaults()));
-    TestProbe<GpuActor.LoadReply> probe = kit.createTestProbe();
-    gpu.tell(new GpuActor.LoadModel("mlp", zoo.models.get("mlp"), probe.ref()));
-    assertInstanceOf(GpuActor.ModelLoaded.class, probe.receiveMessage(WAIT));
+    }, GpuSettings.defaults(), Map.of("mlp", zoo.models.get("mlp"), "mlp2", zoo.models.get("mlp")));
+    Gpus.load(kit, gpu, "mlp");
     return gpu;
   }
 
@@ -61,70 +64,61 @@ class GpuActorHealthTest {
   }
 
   @Test
-  void stickyFailureMakesTheActorRefuseWorkAtOnceWhileAnsweringStatsDrainAndUnload() throws Exception {
-    ActorRef<GpuActor.Command> gpu = spawnWithMlp();
+  void stickyFailureMakesTheActorRefuseWorkAtOnceWhileAnsweringReportsDrainAndUnload() throws Exception {
+    ActorRef<GpuWire.Command> gpu = spawnWithMlp();
     device.get().arm(1, FailingDevice.illegalAddress(), true, true);
-    TestProbe<GpuActor.InferReply> replies = kit.createTestProbe();
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     for (int i = 0; i < 3; i++) {
-      gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, i), BUDGET, 0, replies.ref()));
+      gpu.tell(infer("r-" + i, "mlp", zoo.inputs("mlp", 1, i), BUDGET, replies.ref()));
     }
     assertTrue(device.get().awaitHeld(30), "the failing launch was issued");
     for (int i = 0; i < 5; i++) {
-      gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, 10 + i), BUDGET, 0, replies.ref()));
+      gpu.tell(infer("r-" + (10 + i), "mlp", zoo.inputs("mlp", 1, 10 + i), BUDGET, replies.ref()));
     }
     device.get().fire();
     for (int i = 0; i < 8; i++) {
-      GpuActor.InferFailed f = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-      assertTrue(f.reason() == InferError.DEVICE_FAILED || f.reason() == InferError.DEVICE_UNHEALTHY, f.toString());
+      InferenceWire.Failed f = assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT));
+      // DEVICE_FAILED (the launch that failed) reads INTERNAL; DEVICE_UNHEALTHY (the rest) UNAVAILABLE.
+      assertTrue(f.reason() == FailureReason.INTERNAL || f.reason() == FailureReason.UNAVAILABLE, f.toString());
       assertNamesKernelAndCode(f.message());
     }
     replies.expectNoMessage(Duration.ofMillis(200));
+    GpuWire.Report held = report(kit, gpu);
+    assertEquals(8, held.failed(), "the eight the engine held");
+    assertEquals(0, held.queueDepth());
 
-    gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, 99), BUDGET, 0, replies.ref()));
-    GpuActor.InferFailed refused = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-    assertEquals(InferError.DEVICE_UNHEALTHY, refused.reason());
-    assertNamesKernelAndCode(refused.message());
-    TestProbe<GpuActor.LoadReply> load = kit.createTestProbe();
-    gpu.tell(new GpuActor.LoadModel("mlp2", zoo.models.get("mlp"), load.ref()));
-    assertNamesKernelAndCode(assertInstanceOf(GpuActor.LoadFailed.class, load.receiveMessage(WAIT)).reason());
+    gpu.tell(infer("r-99", "mlp", zoo.inputs("mlp", 1, 99), BUDGET, replies.ref()));
+    assertNamesKernelAndCode(failed(replies, FailureReason.UNAVAILABLE).message());
+    assertNamesKernelAndCode(Gpus.loadFails(kit, gpu, "mlp2").reason());
 
-    TestProbe<GpuActor.Stats> stats = kit.createTestProbe();
-    gpu.tell(new GpuActor.GetStats(stats.ref()));
-    GpuActor.Stats s = stats.receiveMessage(WAIT);
-    assertFalse(s.healthy());
-    assertFalse(s.engine().healthy());
-    assertNamesKernelAndCode(s.engine().unhealthyReason());
-    // The eight the engine held; the actor refused the ninth itself, without the engine.
-    assertEquals(8, s.engine().requestsFailed());
-    assertEquals(8, s.engine().requestsSubmitted());
+    GpuWire.Report r = report(kit, gpu);
+    assertFalse(r.healthy());
+    assertNamesKernelAndCode(r.unhealthyReason());
+    assertEquals(9, r.failed(), "the ninth refused at once");
 
-    TestProbe<GpuActor.Drained> drained = kit.createTestProbe();
-    gpu.tell(new GpuActor.Drain(drained.ref()));
+    TestProbe<GpuWire.Drained> drained = kit.createTestProbe();
+    gpu.tell(new GpuWire.Drain(drained.ref()));
     drained.receiveMessage(WAIT);
-    TestProbe<GpuActor.ModelUnloaded> unloaded = kit.createTestProbe();
-    gpu.tell(new GpuActor.UnloadModel("mlp", unloaded.ref()));
+    TestProbe<GpuWire.Unloaded> unloaded = kit.createTestProbe();
+    gpu.tell(new GpuWire.Unload("mlp", unloaded.ref()));
     assertTrue(unloaded.receiveMessage(WAIT).wasLoaded());
-    gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, 98), BUDGET, 0, replies.ref()));
-    assertEquals(InferError.DEVICE_UNHEALTHY,
-        assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT)).reason(),
-        "still unhealthy after a drain");
+    gpu.tell(infer("r-98", "mlp", zoo.inputs("mlp", 1, 98), BUDGET, replies.ref()));
+    failed(replies, FailureReason.UNAVAILABLE);
+    assertFalse(report(kit, gpu).healthy(), "still unhealthy after a drain");
     kit.stop(gpu);
   }
 
   @Test
   void transientOutOfMemoryFailsOnlyThatRequestAndTheActorKeepsServing() {
-    ActorRef<GpuActor.Command> gpu = spawnWithMlp();
+    ActorRef<GpuWire.Command> gpu = spawnWithMlp();
     device.get().arm(0, new DeviceException(DeviceException.Reason.OUT_OF_MEMORY, "braid_gemm_f32: out of memory"),
         false, false);
-    TestProbe<GpuActor.InferReply> replies = kit.createTestProbe();
-    gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, 0), BUDGET, 0, replies.ref()));
-    GpuActor.InferFailed f = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-    assertEquals(InferError.OUT_OF_MEMORY, f.reason(), f.message());
-    gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, 1), BUDGET, 0, replies.ref()));
-    assertInstanceOf(GpuActor.InferCompleted.class, replies.receiveMessage(WAIT));
-    TestProbe<GpuActor.Stats> stats = kit.createTestProbe();
-    gpu.tell(new GpuActor.GetStats(stats.ref()));
-    assertTrue(stats.receiveMessage(WAIT).healthy());
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
+    gpu.tell(infer("r-0", "mlp", zoo.inputs("mlp", 1, 0), BUDGET, replies.ref()));
+    failed(replies, FailureReason.OVERLOADED);
+    gpu.tell(infer("r-1", "mlp", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
+    Gpus.completed(replies);
+    assertTrue(report(kit, gpu).healthy());
     kit.stop(gpu);
   }
 }

@@ -1,5 +1,10 @@
 package dev.braid.gpu.actor;
 
+import static dev.braid.gpu.actor.Gpus.WAIT;
+import static dev.braid.gpu.actor.Gpus.failed;
+import static dev.braid.gpu.actor.Gpus.infer;
+import static dev.braid.gpu.actor.Gpus.load;
+import static dev.braid.gpu.actor.Gpus.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,12 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.device.kernel.Conv2d;
-import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.FaultingDevice;
-import dev.braid.gpu.engine.InferError;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.GpuWire;
+import dev.braid.protocol.cluster.InferenceWire;
+import dev.braid.protocol.cluster.InferenceWire.FailureReason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the good one is the mlp, which has none.
  */
 class GpuActorSupervisionTest {
-  static final Duration WAIT = Duration.ofSeconds(60);
   static final Duration BUDGET = Duration.ofSeconds(60);
   static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.parseString(
       "braid.gpu.supervision { min-backoff = 10ms, max-backoff = 100ms }").withFallback(ConfigFactory.load()));
@@ -52,28 +57,23 @@ class GpuActorSupervisionTest {
     zoo.close();
   }
 
-  private static ActorRef<GpuActor.Command> spawnWithBoth(FaultingDevice.Fault fault) {
-    ActorRef<GpuActor.Command> gpu = kit.spawn(GpuActor.create(() -> new FaultingDevice(new CpuDevice(2), fault),
-        GpuSettings.defaults()));
-    TestProbe<GpuActor.LoadReply> probe = kit.createTestProbe();
+  private static ActorRef<GpuWire.Command> spawn(FaultingDevice.Fault fault) {
+    return Gpus.spawn(kit, () -> new FaultingDevice(new CpuDevice(2), fault), GpuSettings.defaults(), zoo.models);
+  }
+
+  private static ActorRef<GpuWire.Command> spawnWithBoth(FaultingDevice.Fault fault) {
+    ActorRef<GpuWire.Command> gpu = spawn(fault);
     for (String m : zoo.models.keySet()) {
-      gpu.tell(new GpuActor.LoadModel(m, zoo.models.get(m), probe.ref()));
-      assertInstanceOf(GpuActor.ModelLoaded.class, probe.receiveMessage(WAIT), m);
+      load(kit, gpu, m);
     }
     return gpu;
   }
 
-  private static GpuActor.Stats stats(ActorRef<GpuActor.Command> gpu) {
-    TestProbe<GpuActor.Stats> probe = kit.createTestProbe();
-    gpu.tell(new GpuActor.GetStats(probe.ref()));
-    return probe.receiveMessage(WAIT);
-  }
-
-  private static void goodOneServes(ActorRef<GpuActor.Command> gpu, TestProbe<GpuActor.InferReply> replies, long seed) {
+  private static void goodOneServes(ActorRef<GpuWire.Command> gpu, TestProbe<InferenceWire.Reply> replies, long seed) {
     Map<String, Tensor> in = zoo.inputs("mlp", 2, seed);
-    gpu.tell(new GpuActor.Infer("mlp", in, BUDGET, 0, seed, replies.ref()));
-    GpuActor.InferReply r = replies.receiveMessage(WAIT);
-    GpuActor.InferCompleted done = assertInstanceOf(GpuActor.InferCompleted.class, r, r.toString());
+    gpu.tell(infer(Long.toString(seed), "mlp", in, BUDGET, replies.ref()));
+    InferenceWire.Completed done = Gpus.completed(replies);
+    assertEquals(Long.toString(seed), done.requestId());
     ZooFixture.assertClose(zoo.alone("mlp", in), done.outputs(), "mlp request " + seed);
   }
 
@@ -81,72 +81,68 @@ class GpuActorSupervisionTest {
   void aModelWhoseOutputsCannotBeFetchedIsRefusedAtLoadWithTheReason() {
     FaultingDevice.Fault fault = new FaultingDevice.Fault(k -> false);
     fault.armDownloads(() -> new IllegalStateException("injected fault of a download"));
-    ActorRef<GpuActor.Command> gpu = kit.spawn(GpuActor.create(() -> new FaultingDevice(new CpuDevice(2), fault),
-        GpuSettings.defaults()));
-    TestProbe<GpuActor.LoadReply> probe = kit.createTestProbe();
-    gpu.tell(new GpuActor.LoadModel("mlp", zoo.models.get("mlp"), probe.ref()));
-    GpuActor.LoadFailed f = assertInstanceOf(GpuActor.LoadFailed.class, probe.receiveMessage(WAIT));
+    ActorRef<GpuWire.Command> gpu = spawn(fault);
+    GpuWire.LoadFailed f = Gpus.loadFails(kit, gpu, "mlp");
     assertTrue(f.reason().contains("model 'mlp': profiling failed: injected fault of a download"), f.reason());
     fault.armDownloads(null);
-    gpu.tell(new GpuActor.LoadModel("mlp", zoo.models.get("mlp"), probe.ref()));
-    assertInstanceOf(GpuActor.ModelLoaded.class, probe.receiveMessage(WAIT), "refused, not left half-loaded");
-    assertEquals(0, stats(gpu).restarts());
+    load(kit, gpu, "mlp"); // refused, not left half-loaded
+    assertEquals(0, report(kit, gpu).restarts());
     kit.stop(gpu);
   }
 
   @Test
   void aModelWhoseKernelsThrowFailsOnlyItsOwnRequestsWithoutARestart() {
     FaultingDevice.Fault fault = new FaultingDevice.Fault(k -> k instanceof Conv2d);
-    ActorRef<GpuActor.Command> gpu = spawnWithBoth(fault);
+    ActorRef<GpuWire.Command> gpu = spawnWithBoth(fault);
     fault.arm(() -> new IllegalStateException("injected fault of a convolution"));
-    TestProbe<GpuActor.InferReply> replies = kit.createTestProbe();
-    Map<Long, String> sent = new HashMap<>();
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
+    Map<String, String> sent = new HashMap<>();
     for (long i = 0; i < 8; i++) {
       String model = i % 2 == 0 ? "resnet18" : "mlp";
-      gpu.tell(new GpuActor.Infer(model, zoo.inputs(model, 1, i), BUDGET, 0, i, replies.ref()));
-      sent.put(i, model);
+      gpu.tell(infer(Long.toString(i), model, zoo.inputs(model, 1, i), BUDGET, replies.ref()));
+      sent.put(Long.toString(i), model);
     }
     for (int n = 0; n < 8; n++) {
-      GpuActor.InferReply r = replies.receiveMessage(WAIT);
-      String model = sent.remove(r.tag());
+      InferenceWire.Reply r = replies.receiveMessage(WAIT);
+      String model = sent.remove(r.requestId());
       if (model.equals("mlp")) {
-        assertInstanceOf(GpuActor.InferCompleted.class, r, "the good model is untouched: " + r);
+        assertInstanceOf(InferenceWire.Completed.class, r, "the good model is untouched: " + r);
       } else {
-        GpuActor.InferFailed f = assertInstanceOf(GpuActor.InferFailed.class, r, r.toString());
-        assertEquals(InferError.DEVICE_FAILED, f.reason(), f.message());
+        InferenceWire.Failed f = assertInstanceOf(InferenceWire.Failed.class, r, r.toString());
+        assertEquals(FailureReason.INTERNAL, f.reason(), f.message());
         assertTrue(f.message().contains("resnet18") && f.message().contains("injected fault of a convolution"),
             f.message());
       }
     }
     assertTrue(sent.isEmpty(), "every request answered once: " + sent);
     goodOneServes(gpu, replies, 100);
-    GpuActor.Stats s = stats(gpu);
-    assertEquals(0, s.restarts(), "a fault pinned on its requests restarts nothing");
-    assertTrue(s.healthy());
+    GpuWire.Report r = report(kit, gpu);
+    assertEquals(0, r.restarts(), "a fault pinned on its requests restarts nothing");
+    assertTrue(r.healthy());
     kit.stop(gpu);
   }
 
   @Test
   void aFaultThatEscapesTheEngineRestartsTheActorWhichReloadsTheGoodModelAndDropsTheBrokenOne() {
     FaultingDevice.Fault fault = new FaultingDevice.Fault(k -> k instanceof Conv2d);
-    ActorRef<GpuActor.Command> gpu = spawnWithBoth(fault);
-    TestProbe<GpuActor.InferReply> replies = kit.createTestProbe();
+    ActorRef<GpuWire.Command> gpu = spawnWithBoth(fault);
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     goodOneServes(gpu, replies, 1);
     fault.armError(() -> new AssertionError("injected assertion in a convolution's launch"));
 
     // Requests of both models in flight when the broken one's kernel takes the actor down: every
     // one is answered, the good model's either with its outputs or with the explicit error.
-    Map<Long, String> sent = new HashMap<>();
+    Map<String, String> sent = new HashMap<>();
     for (long i = 10; i < 16; i++) {
       String model = i % 3 == 0 ? "resnet18" : "mlp";
-      gpu.tell(new GpuActor.Infer(model, zoo.inputs(model, 1, i), BUDGET, 0, i, replies.ref()));
-      sent.put(i, model);
+      gpu.tell(infer(Long.toString(i), model, zoo.inputs(model, 1, i), BUDGET, replies.ref()));
+      sent.put(Long.toString(i), model);
     }
     for (int n = 0; n < 6; n++) {
-      GpuActor.InferReply r = replies.receiveMessage(WAIT);
-      String model = sent.remove(r.tag());
-      if (r instanceof GpuActor.InferFailed f) {
-        assertEquals(InferError.INTERNAL, f.reason(), f.message());
+      InferenceWire.Reply r = replies.receiveMessage(WAIT);
+      String model = sent.remove(r.requestId());
+      if (r instanceof InferenceWire.Failed f) {
+        assertEquals(FailureReason.INTERNAL, f.reason(), f.message());
         assertTrue(f.message().contains("model '" + model + "'") && f.message().contains("AssertionError"),
             f.message());
       } else {
@@ -159,27 +155,22 @@ class GpuActorSupervisionTest {
     // again while it reloaded, is dropped, and its requests get that reason at once.
     for (long seed = 20; seed < 23; seed++) {
       goodOneServes(gpu, replies, seed);
-      gpu.tell(new GpuActor.Infer("resnet18", zoo.inputs("resnet18", 1, seed), BUDGET, 0, seed, replies.ref()));
-      GpuActor.InferFailed f = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-      assertEquals(InferError.INTERNAL, f.reason(), f.message());
+      gpu.tell(infer("broken-" + seed, "resnet18", zoo.inputs("resnet18", 1, seed), BUDGET, replies.ref()));
+      InferenceWire.Failed f = failed(replies, FailureReason.INTERNAL);
       assertTrue(f.message().contains("model 'resnet18' is not served: the GPU actor failed while reloading it"),
           f.message());
     }
-    GpuActor.Stats s = stats(gpu);
-    assertEquals(2, s.restarts(), "one restart for the request's fault, one for the reload's");
+    GpuWire.Report r = report(kit, gpu);
+    assertEquals(2, r.restarts(), "one restart for the request's fault, one for the reload's");
     assertEquals(2, fault.thrown());
-    assertEquals(java.util.List.of("mlp"), s.engine().models());
-    assertTrue(s.healthy());
+    assertTrue(r.healthy());
 
     // Loading the broken model again is allowed (the operator mended it): here the fault is off.
-    TestProbe<GpuActor.LoadReply> load = kit.createTestProbe();
     fault.armError(null);
-    gpu.tell(new GpuActor.LoadModel("resnet18", zoo.models.get("resnet18"), load.ref()));
-    assertInstanceOf(GpuActor.ModelLoaded.class, load.receiveMessage(WAIT));
+    load(kit, gpu, "resnet18");
     Map<String, Tensor> in = zoo.inputs("resnet18", 1, 30);
-    gpu.tell(new GpuActor.Infer("resnet18", in, BUDGET, 0, 30, replies.ref()));
-    ZooFixture.assertClose(zoo.alone("resnet18", in),
-        assertInstanceOf(GpuActor.InferCompleted.class, replies.receiveMessage(WAIT)).outputs(), "resnet18");
+    gpu.tell(infer("mended", "resnet18", in, BUDGET, replies.ref()));
+    ZooFixture.assertClose(zoo.alone("resnet18", in), Gpus.completed(replies).outputs(), "resnet18");
     kit.stop(gpu);
   }
 }

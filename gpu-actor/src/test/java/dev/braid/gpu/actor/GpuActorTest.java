@@ -1,24 +1,33 @@
 package dev.braid.gpu.actor;
 
+import static dev.braid.gpu.actor.Gpus.GPU;
+import static dev.braid.gpu.actor.Gpus.WAIT;
+import static dev.braid.gpu.actor.Gpus.completed;
+import static dev.braid.gpu.actor.Gpus.failed;
+import static dev.braid.gpu.actor.Gpus.infer;
+import static dev.braid.gpu.actor.Gpus.load;
+import static dev.braid.gpu.actor.Gpus.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.cpu.CpuDevice;
-import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
-import dev.braid.gpu.engine.InferError;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
-import dev.braid.model.repo.RepositoryModel;
 import dev.braid.model.onnx.ImportedModel;
 import dev.braid.model.onnx.TensorSpec;
+import dev.braid.model.repo.RepositoryModel;
+import dev.braid.protocol.cluster.GpuWire;
+import dev.braid.protocol.cluster.InferenceWire;
+import dev.braid.protocol.cluster.InferenceWire.FailureReason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -29,9 +38,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The GPU actor on the CPU device. */
+/** The GPU actor on the CPU device, through the cluster protocol. */
 class GpuActorTest {
-  static final Duration WAIT = Duration.ofSeconds(60);
   static final Duration BUDGET = Duration.ofSeconds(30);
   static final ActorTestKit kit = ActorTestKit.create();
   @TempDir
@@ -51,93 +59,92 @@ class GpuActorTest {
 
   private final AtomicReference<CpuDevice> device = new AtomicReference<>();
 
-  private ActorRef<GpuActor.Command> spawn() {
-    return kit.spawn(GpuActor.create(() -> {
+  private ActorRef<GpuWire.Command> spawn(Map<String, RepositoryModel> models) {
+    return Gpus.spawn(kit, () -> {
       device.set(new CpuDevice(2));
       return device.get();
-    }, GpuSettings.defaults()));
+    }, GpuSettings.defaults(), models);
   }
 
-  private void load(ActorRef<GpuActor.Command> gpu, String name) {
-    TestProbe<GpuActor.LoadReply> probe = kit.createTestProbe();
-    gpu.tell(new GpuActor.LoadModel(name, zoo.models.get(name), probe.ref()));
-    GpuActor.ModelLoaded loaded = assertInstanceOf(GpuActor.ModelLoaded.class, probe.receiveMessage(WAIT));
-    assertEquals(name, loaded.name());
+  private ActorRef<GpuWire.Command> spawn() {
+    return spawn(zoo.models);
+  }
+
+  private static void loadPriced(ActorRef<GpuWire.Command> gpu, String name) {
+    GpuWire.ModelInfo loaded = load(kit, gpu, name);
     assertTrue(loaded.weightsBytes() > 0);
     assertTrue(loaded.requestNanos() > 0, "the cost model prices a batch-1 request at load");
   }
 
   @Test
-  void loadInferSetPolicyStatsAndUnload() {
-    ActorRef<GpuActor.Command> gpu = spawn();
-    load(gpu, "mlp");
-    load(gpu, "resnet18");
+  void loadInferSetPolicyReportAndUnload() {
+    ActorRef<GpuWire.Command> gpu = spawn();
+    loadPriced(gpu, "mlp");
+    loadPriced(gpu, "resnet18");
 
-    TestProbe<GpuActor.InferReply> replies = kit.createTestProbe();
-    Map<String, Tensor> mlpIn = zoo.inputs("mlp", 3, 1);
-    Map<String, Tensor> resIn = zoo.inputs("resnet18", 1, 2);
-    gpu.tell(new GpuActor.Infer("mlp", mlpIn, BUDGET, 0, replies.ref()));
-    gpu.tell(new GpuActor.Infer("resnet18", resIn, BUDGET, 0, replies.ref()));
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
+    Map<String, Map<String, Tensor>> inputs = Map.of("mlp", zoo.inputs("mlp", 3, 1), "resnet18",
+        zoo.inputs("resnet18", 1, 2));
+    gpu.tell(infer("mlp", "mlp", inputs.get("mlp"), BUDGET, replies.ref()));
+    gpu.tell(infer("resnet18", "resnet18", inputs.get("resnet18"), BUDGET, replies.ref()));
     for (int i = 0; i < 2; i++) {
-      GpuActor.InferCompleted c = assertInstanceOf(GpuActor.InferCompleted.class, replies.receiveMessage(WAIT));
-      ZooFixture.assertClose(zoo.alone(c.model(), c.model().equals("mlp") ? mlpIn : resIn), c.outputs(), c.model());
+      InferenceWire.Completed c = completed(replies);
+      String model = c.requestId(); // each request is named after its model
+      ZooFixture.assertClose(zoo.alone(model, inputs.get(model)), c.outputs(), model);
     }
 
-    TestProbe<GpuActor.PolicyReply> policy = kit.createTestProbe();
-    gpu.tell(new GpuActor.SetPolicy("time-only", policy.ref()));
-    assertEquals(new GpuActor.PolicySet("time-only"), policy.receiveMessage(WAIT));
-    gpu.tell(new GpuActor.SetPolicy("round-robin", policy.ref()));
-    GpuActor.PolicyRejected rejected = assertInstanceOf(GpuActor.PolicyRejected.class, policy.receiveMessage(WAIT));
-    assertTrue(rejected.reason().contains("'round-robin'") && rejected.reason().contains("space-time"),
-        rejected.reason());
+    TestProbe<GpuWire.PolicyReply> policy = kit.createTestProbe();
+    gpu.tell(new GpuWire.SetPolicy("time-only", policy.ref()));
+    GpuWire.PolicyReply set = policy.receiveMessage(WAIT);
+    assertTrue(set.accepted(), set.message());
+    assertEquals(GPU, set.gpu());
+    gpu.tell(new GpuWire.SetPolicy("round-robin", policy.ref()));
+    GpuWire.PolicyReply rejected = policy.receiveMessage(WAIT);
+    assertFalse(rejected.accepted());
+    assertTrue(rejected.message().contains("'round-robin'") && rejected.message().contains("space-time"),
+        rejected.message());
 
-    gpu.tell(new GpuActor.Infer("mlp", mlpIn, BUDGET, 0, replies.ref()));
-    GpuActor.InferCompleted again = assertInstanceOf(GpuActor.InferCompleted.class, replies.receiveMessage(WAIT));
-    ZooFixture.assertClose(zoo.alone("mlp", mlpIn), again.outputs(), "mlp under time-only");
+    gpu.tell(infer("again", "mlp", inputs.get("mlp"), BUDGET, replies.ref()));
+    ZooFixture.assertClose(zoo.alone("mlp", inputs.get("mlp")), completed(replies).outputs(), "mlp under time-only");
 
-    TestProbe<GpuActor.Stats> stats = kit.createTestProbe();
-    gpu.tell(new GpuActor.GetStats(stats.ref()));
-    GpuActor.Stats s = stats.receiveMessage(WAIT);
-    assertEquals("time-only", s.engine().policy());
-    assertEquals(3, s.engine().requestsCompleted());
-    assertEquals(List.of("mlp", "resnet18"), s.engine().models());
-    assertTrue(s.engine().launches() > 0);
-    assertFalse(s.draining());
-    assertEquals("cpu (2 threads)", s.device().name());
-    assertEquals(s.engine().models(), List.copyOf(s.requestNanos().keySet()));
-    assertTrue(s.requestNanos().values().stream().allMatch(n -> n > 0), s.requestNanos().toString());
-    assertEquals(0, s.predictedQueueNanos(), "nothing held");
+    GpuWire.Report r = report(kit, gpu);
+    assertEquals("time-only", r.policy());
+    assertEquals(3, r.completed());
+    assertEquals(Set.of("mlp", "resnet18"), r.models().keySet());
+    assertTrue(r.allocatedBytes() > 0, r.toString());
+    assertFalse(r.draining());
+    assertEquals("cpu (2 threads)", r.device());
+    assertTrue(r.models().values().stream().allMatch(m -> m.requestNanos() > 0), r.models().toString());
+    assertEquals(0, r.predictedQueueNanos(), "nothing held");
+    assertEquals(0, r.queueDepth(), "nothing held");
 
-    TestProbe<GpuActor.ModelUnloaded> unloaded = kit.createTestProbe();
-    gpu.tell(new GpuActor.UnloadModel("resnet18", unloaded.ref()));
-    assertEquals(new GpuActor.ModelUnloaded("resnet18", true, 0), unloaded.receiveMessage(WAIT));
-    gpu.tell(new GpuActor.Infer("resnet18", resIn, BUDGET, 0, replies.ref()));
-    GpuActor.InferFailed gone = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-    assertEquals(InferError.UNKNOWN_MODEL, gone.reason());
+    TestProbe<GpuWire.Unloaded> unloaded = kit.createTestProbe();
+    gpu.tell(new GpuWire.Unload("resnet18", unloaded.ref()));
+    assertEquals(new GpuWire.Unloaded(GPU, "resnet18", true), unloaded.receiveMessage(WAIT));
+    gpu.tell(infer("gone", "resnet18", inputs.get("resnet18"), BUDGET, replies.ref()));
+    InferenceWire.Failed gone = failed(replies, FailureReason.MODEL_NOT_FOUND);
     assertTrue(gone.message().contains("'resnet18'") && gone.message().contains("[mlp]"), gone.message());
     kit.stop(gpu);
   }
 
   @Test
   void inferOnAnUnknownModelNamesItAndTheLoadedOnes() {
-    ActorRef<GpuActor.Command> gpu = spawn();
-    load(gpu, "mlp");
-    TestProbe<GpuActor.InferReply> replies = kit.createTestProbe();
-    gpu.tell(new GpuActor.Infer("vgg", zoo.inputs("mlp", 1, 1), BUDGET, 0, replies.ref()));
-    GpuActor.InferFailed f = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-    assertEquals(InferError.UNKNOWN_MODEL, f.reason());
-    assertEquals("model 'vgg' is not loaded; loaded models: [mlp]", f.message());
+    ActorRef<GpuWire.Command> gpu = spawn();
+    load(kit, gpu, "mlp");
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
+    gpu.tell(infer("r-1", "vgg", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
+    assertEquals("model 'vgg' is not loaded; loaded models: [mlp]",
+        failed(replies, FailureReason.MODEL_NOT_FOUND).message());
 
-    gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("resnet18", 1, 1), BUDGET, 0, replies.ref()));
-    GpuActor.InferFailed bad = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-    assertEquals(InferError.INVALID_INPUT, bad.reason());
+    gpu.tell(infer("r-2", "mlp", zoo.inputs("resnet18", 1, 1), BUDGET, replies.ref()));
+    InferenceWire.Failed bad = failed(replies, FailureReason.INVALID_INPUT);
+    assertEquals("r-2", bad.requestId());
     assertTrue(bad.message().startsWith("model 'mlp': input"), bad.message());
     kit.stop(gpu);
   }
 
   @Test
   void aModelThatCannotBindFailsToLoadWithItsOwnError() {
-    ActorRef<GpuActor.Command> gpu = spawn();
     RepositoryModel good = zoo.models.get("mlp");
     ImportedModel im = good.latest();
     // the declared input loses a dimension: shape inference of the first layer must fail
@@ -155,38 +162,39 @@ class GpuActorTest {
     } catch (RuntimeException e) {
       expected = e.getMessage();
     }
-    TestProbe<GpuActor.LoadReply> probe = kit.createTestProbe();
-    gpu.tell(new GpuActor.LoadModel("broken", bad, probe.ref()));
-    assertEquals(new GpuActor.LoadFailed("broken", expected), probe.receiveMessage(WAIT));
+    Map<String, RepositoryModel> models = new HashMap<>(zoo.models);
+    models.put("broken", bad);
+    ActorRef<GpuWire.Command> gpu = spawn(models);
+    assertEquals(new GpuWire.LoadFailed(GPU, "broken", expected), Gpus.loadFails(kit, gpu, "broken"));
     assertEquals(0, device.get().allocatedBytes(), "nothing of the failed model stays on the device");
     kit.stop(gpu);
   }
 
   @Test
   void drainFinishesWorkInFlightThenRefusesNewWork() {
-    ActorRef<GpuActor.Command> gpu = spawn();
-    load(gpu, "resnet18");
-    TestProbe<GpuActor.InferReply> replies = kit.createTestProbe();
-    TestProbe<GpuActor.Drained> drained = kit.createTestProbe();
+    ActorRef<GpuWire.Command> gpu = spawn();
+    load(kit, gpu, "resnet18");
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
+    TestProbe<GpuWire.Drained> drained = kit.createTestProbe();
     Map<String, Tensor> in = zoo.inputs("resnet18", 2, 5);
-    gpu.tell(new GpuActor.Infer("resnet18", in, BUDGET, 0, replies.ref()));
-    gpu.tell(new GpuActor.Drain(drained.ref()));
-    gpu.tell(new GpuActor.Infer("resnet18", in, BUDGET, 0, replies.ref()));
+    gpu.tell(infer("before", "resnet18", in, BUDGET, replies.ref()));
+    gpu.tell(new GpuWire.Drain(drained.ref()));
+    gpu.tell(infer("after", "resnet18", in, BUDGET, replies.ref()));
 
-    GpuActor.InferFailed refused = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-    assertEquals(InferError.DRAINING, refused.reason());
-    GpuActor.InferCompleted done = assertInstanceOf(GpuActor.InferCompleted.class, replies.receiveMessage(WAIT));
+    InferenceWire.Failed refused = failed(replies, FailureReason.UNAVAILABLE);
+    assertEquals("after", refused.requestId());
+    assertEquals("gpu " + GPU + " is draining and takes no new work", refused.message());
+    InferenceWire.Completed done = completed(replies);
+    assertEquals("before", done.requestId());
     ZooFixture.assertClose(zoo.alone("resnet18", in), done.outputs(), "in flight at drain");
-    drained.expectMessage(WAIT, GpuActor.Drained.INSTANCE);
+    assertEquals(new GpuWire.Drained(GPU), drained.receiveMessage(WAIT));
+    gpu.tell(new GpuWire.Drain(drained.ref()));
+    assertEquals(new GpuWire.Drained(GPU), drained.receiveMessage(WAIT), "drained already: at once");
 
-    TestProbe<GpuActor.LoadReply> load = kit.createTestProbe();
-    gpu.tell(new GpuActor.LoadModel("mlp", zoo.models.get("mlp"), load.ref()));
-    assertInstanceOf(GpuActor.LoadFailed.class, load.receiveMessage(WAIT));
-    TestProbe<GpuActor.Stats> stats = kit.createTestProbe();
-    gpu.tell(new GpuActor.GetStats(stats.ref()));
-    GpuActor.Stats s = stats.receiveMessage(WAIT);
-    assertTrue(s.draining());
-    assertEquals(1, s.engine().requestsCompleted());
+    Gpus.loadFails(kit, gpu, "mlp");
+    GpuWire.Report r = report(kit, gpu);
+    assertTrue(r.draining());
+    assertEquals(1, r.completed());
     kit.stop(gpu);
   }
 }

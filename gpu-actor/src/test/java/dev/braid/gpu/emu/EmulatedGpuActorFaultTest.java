@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.cuda.CudaDevice;
+import dev.braid.config.NanoClock;
 import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
-import dev.braid.gpu.engine.InferError;
 import dev.braid.gpu.engine.ZooFixture;
+import dev.braid.protocol.cluster.GpuWire;
+import dev.braid.protocol.cluster.InferenceWire;
+import dev.braid.protocol.cluster.InferenceWire.FailureReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,36 +59,41 @@ class EmulatedGpuActorFaultTest {
     }
   }
 
+  private static InferenceWire.Infer infer(String id, long seed, ActorRef<InferenceWire.Reply> replyTo) {
+    return new InferenceWire.Infer(id, "mlp", "", zoo.inputs("mlp", 1, seed), WAIT, 0, "t", replyTo);
+  }
+
   @Test
   void anIllegalAddressFailsTheRequestsInFlightAndTheActorThenRefusesWorkExplicitly() throws Exception {
-    ActorRef<GpuActor.Command> gpu = kit.spawn(GpuActor.create(() -> CudaDevice.open(0),
-        GpuSettings.defaults().withProfilingRuns(1)));
-    TestProbe<GpuActor.LoadReply> load = kit.createTestProbe();
-    gpu.tell(new GpuActor.LoadModel("mlp", zoo.models.get("mlp"), load.ref()));
-    assertInstanceOf(GpuActor.ModelLoaded.class, load.receiveMessage(WAIT));
-    TestProbe<GpuActor.InferReply> replies = kit.createTestProbe();
-    gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, 1), WAIT, 0, replies.ref()));
-    assertInstanceOf(GpuActor.InferCompleted.class, replies.receiveMessage(WAIT), "before the fault");
+    ActorRef<GpuWire.Command> gpu = kit.spawn(GpuActor.create("pekko://braid@127.0.0.1:25520", 0,
+        () -> CudaDevice.open(0), GpuSettings.defaults().withProfilingRuns(1), zoo.models::get, NanoClock.system()));
+    TestProbe<GpuWire.LoadReply> load = kit.createTestProbe();
+    gpu.tell(new GpuWire.Load("mlp", load.ref()));
+    assertInstanceOf(GpuWire.Loaded.class, load.receiveMessage(WAIT));
+    TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
+    gpu.tell(infer("before", 1, replies.ref()));
+    assertInstanceOf(InferenceWire.Completed.class, replies.receiveMessage(WAIT), "before the fault");
 
     Files.writeString(faults, "launch=1:illegal_address");
     for (int i = 0; i < 3; i++) {
-      gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, 10 + i), WAIT, 0, replies.ref()));
+      gpu.tell(infer("r-" + i, 10 + i, replies.ref()));
     }
     for (int i = 0; i < 3; i++) {
-      GpuActor.InferFailed f = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-      assertTrue(f.reason() == InferError.DEVICE_FAILED || f.reason() == InferError.DEVICE_UNHEALTHY, f.toString());
+      InferenceWire.Failed f = assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT));
+      // DEVICE_FAILED (the launch that failed) reads INTERNAL; DEVICE_UNHEALTHY (the rest) UNAVAILABLE.
+      assertTrue(f.reason() == FailureReason.INTERNAL || f.reason() == FailureReason.UNAVAILABLE, f.toString());
       assertTrue(f.message().contains("CUDA_ERROR_ILLEGAL_ADDRESS (700)"), f.message());
     }
-    gpu.tell(new GpuActor.Infer("mlp", zoo.inputs("mlp", 1, 99), WAIT, 0, replies.ref()));
-    GpuActor.InferFailed refused = assertInstanceOf(GpuActor.InferFailed.class, replies.receiveMessage(WAIT));
-    assertEquals(InferError.DEVICE_UNHEALTHY, refused.reason());
+    gpu.tell(infer("after", 99, replies.ref()));
+    InferenceWire.Failed refused = assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT));
+    assertEquals(FailureReason.UNAVAILABLE, refused.reason());
     assertTrue(refused.message().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), refused.message());
 
-    TestProbe<GpuActor.Stats> stats = kit.createTestProbe();
-    gpu.tell(new GpuActor.GetStats(stats.ref()));
-    GpuActor.Stats s = stats.receiveMessage(WAIT);
-    assertFalse(s.healthy());
-    assertTrue(s.engine().unhealthyReason().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), s.engine().unhealthyReason());
+    TestProbe<GpuWire.Report> report = kit.createTestProbe();
+    gpu.tell(new GpuWire.GetReport(report.ref()));
+    GpuWire.Report r = report.receiveMessage(WAIT);
+    assertFalse(r.healthy());
+    assertTrue(r.unhealthyReason().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), r.unhealthyReason());
     kit.stop(gpu);
     Files.deleteIfExists(faults);
   }

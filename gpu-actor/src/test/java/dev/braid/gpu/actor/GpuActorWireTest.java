@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.braid.device.cpu.CpuDevice;
-import dev.braid.gpu.GpuEndpoint;
+import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
@@ -28,19 +28,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every message the endpoint receives or sends goes through the actor system's serialization
+ * Every message the GPU actor receives or sends goes through the actor system's serialization
  * (Kryo, Java serialization off), as it would over remoting: a message that does not survive is
- * dropped with an error, and its probe times out. The node-local messages between the endpoint and
- * its GPU actor (nested in {@code GpuActor} and {@code GpuEndpoint}) are exempt: they never leave
- * the node.
+ * dropped with an error, and its probe times out. The actor's private messages to itself (nested
+ * in {@code GpuActor} and its helpers) are exempt: they never leave the node.
  */
-class GpuEndpointWireTest {
+class GpuActorWireTest {
   static final Duration WAIT = Duration.ofSeconds(30);
   static final String NODE = "pekko://braid@10.0.0.7:25520";
   static final String GPU = GpuWire.gpuId(NODE, 1);
   static final ActorTestKit kit = ActorTestKit.create("wire", ConfigFactory.parseString("""
       pekko.actor.serialize-messages = on
-      pekko.actor.no-serialization-verification-needed-class-prefix = ["org.apache.pekko.", "dev.braid.gpu.GpuActor", "dev.braid.gpu.GpuEndpoint"]
+      pekko.actor.no-serialization-verification-needed-class-prefix = ["org.apache.pekko.", "dev.braid.gpu."]
       """).withFallback(ConfigFactory.load()));
   @TempDir
   static Path repo;
@@ -63,28 +62,28 @@ class GpuEndpointWireTest {
     // The check is on: a message with no serializer but Java's is dropped (Pekko skips java.lang.*).
     control.ref().tell(new ArrayList<>(List.of("dropped")));
     control.expectNoMessage(Duration.ofMillis(200));
-    ActorRef<GpuWire.Command> endpoint = kit.spawn(GpuEndpoint.create(NODE, 1, () -> new CpuDevice(2),
+    ActorRef<GpuWire.Command> gpu = kit.spawn(GpuActor.create(NODE, 1, () -> new CpuDevice(2),
         GpuSettings.defaults(), ModelRepository.open(repo)));
 
     TestProbe<GpuWire.LoadReply> load = kit.createTestProbe();
-    endpoint.tell(new GpuWire.Load("mlp", load.ref()));
+    gpu.tell(new GpuWire.Load("mlp", load.ref()));
     GpuWire.Loaded loaded = assertInstanceOf(GpuWire.Loaded.class, load.receiveMessage(WAIT));
     assertEquals("mlp", loaded.model());
-    endpoint.tell(new GpuWire.Load("vgg", load.ref()));
+    gpu.tell(new GpuWire.Load("vgg", load.ref()));
     assertEquals("vgg", assertInstanceOf(GpuWire.LoadFailed.class, load.receiveMessage(WAIT)).model());
 
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     Map<String, Tensor> in = zoo.inputs("mlp", 2, 9);
-    endpoint.tell(new InferenceWire.Infer("r-1", "mlp", "1", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
+    gpu.tell(new InferenceWire.Infer("r-1", "mlp", "1", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
     InferenceWire.Completed done = assertInstanceOf(InferenceWire.Completed.class, replies.receiveMessage(WAIT));
     assertEquals("r-1", done.requestId());
     ZooFixture.assertClose(zoo.alone("mlp", in), done.outputs(), "outputs after the wire");
-    endpoint.tell(new InferenceWire.Infer("r-2", "mlp", "3", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
+    gpu.tell(new InferenceWire.Infer("r-2", "mlp", "3", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
     assertEquals(InferenceWire.FailureReason.MODEL_NOT_FOUND,
         assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT)).reason());
 
     TestProbe<GpuWire.Report> report = kit.createTestProbe();
-    endpoint.tell(new GpuWire.GetReport(report.ref()));
+    gpu.tell(new GpuWire.GetReport(report.ref()));
     GpuWire.Report r = report.receiveMessage(WAIT);
     assertEquals(GPU, r.gpu());
     GpuWire.ModelInfo before = loaded.info();
@@ -93,21 +92,21 @@ class GpuEndpointWireTest {
         + " (the one for version 3 named a version it does not hold)");
 
     TestProbe<GpuWire.PolicyReply> policy = kit.createTestProbe();
-    endpoint.tell(new GpuWire.SetPolicy("fifo", policy.ref()));
+    gpu.tell(new GpuWire.SetPolicy("fifo", policy.ref()));
     assertTrue(policy.receiveMessage(WAIT).accepted());
-    endpoint.tell(new GpuWire.SetPolicy("lottery", policy.ref()));
+    gpu.tell(new GpuWire.SetPolicy("lottery", policy.ref()));
     assertFalse(policy.receiveMessage(WAIT).accepted());
 
     TestProbe<GpuWire.Unloaded> unloaded = kit.createTestProbe();
-    endpoint.tell(new GpuWire.Unload("mlp", unloaded.ref()));
+    gpu.tell(new GpuWire.Unload("mlp", unloaded.ref()));
     assertEquals(new GpuWire.Unloaded(GPU, "mlp", true), unloaded.receiveMessage(WAIT));
 
     TestProbe<GpuWire.Drained> drained = kit.createTestProbe();
-    endpoint.tell(new GpuWire.Drain(drained.ref()));
+    gpu.tell(new GpuWire.Drain(drained.ref()));
     assertEquals(new GpuWire.Drained(GPU), drained.receiveMessage(WAIT));
-    endpoint.tell(new InferenceWire.Infer("r-3", "mlp", "", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
+    gpu.tell(new InferenceWire.Infer("r-3", "mlp", "", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
     assertEquals(InferenceWire.FailureReason.UNAVAILABLE,
         assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT)).reason());
-    kit.stop(endpoint);
+    kit.stop(gpu);
   }
 }
