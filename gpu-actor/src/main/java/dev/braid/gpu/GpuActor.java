@@ -238,6 +238,7 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     };
     this.engine = new GpuEngine(device, settings, clock, mailbox,
         at -> timers.startSingleTimer(WakeUp.INSTANCE, Duration.ofNanos(Math.max(0, at - clock.nanoTime()))));
+    engine.listen(EngineListeners.get(ctx.getSystem()).of(device)); // the node's metrics, if it keeps any
     if (remembered.restarts() == 0) {
       ctx.getLog().info("GPU actor on {} with policy {}", device.info().name(), settings.policy());
       return;
@@ -471,8 +472,10 @@ public final class GpuActor extends AbstractBehavior<GpuActor.Command> {
     for (String model : engine.models()) {
       requestNanos.put(model, requestNanos(model));
     }
-    m.replyTo().tell(new Stats(engine.stats(), engine.isDraining(), engine.isHealthy(), device.info(), requestNanos,
-        engine.predictQueueNanos(), remembered.restarts()));
+    Stats stats = new Stats(engine.stats(), engine.isDraining(), engine.isHealthy(), device.info(), requestNanos,
+        engine.predictQueueNanos(), remembered.restarts());
+    engine.listener().stats(stats.engine(), stats.device(), stats.predictedQueueNanos(), stats.restarts());
+    m.replyTo().tell(stats);
     return Behaviors.same();
   }
 

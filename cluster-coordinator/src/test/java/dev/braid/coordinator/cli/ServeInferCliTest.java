@@ -34,7 +34,7 @@ class ServeInferCliTest {
     StringWriter serveErr = new StringWriter();
     CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(() -> BraidCli.execute(
         new String[] {"serve", "--repo", zoo.toString(), "--device", "cpu", "--grpc-port", "0", "--http-port", "0",
-            "--policy", "fifo"},
+            "--metrics-port", "0", "--policy", "fifo"},
         new PrintWriter(serveOut, true), new PrintWriter(serveErr, true)));
     try {
       Pattern serving = Pattern.compile("serving gRPC on :(\\d+), HTTP on :(\\d+)");
