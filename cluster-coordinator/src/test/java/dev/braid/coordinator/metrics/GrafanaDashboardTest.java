@@ -83,7 +83,7 @@ class GrafanaDashboardTest {
   /** Every series name a node writes once each hook has been fed. */
   static Set<String> exportedSeriesNames() throws Exception {
     ActorTestKit kit = ActorTestKit.create("grafana", ConfigFactory.parseString(
-        "pekko.actor.provider = cluster\npekko.remote.artery.canonical.port = 0\n"
+        "pekko.actor.provider = cluster\npekko.remote.artery.canonical.port = 0\npekko.cluster.roles = [frontend]\n"
             + "pekko.remote.artery.canonical.hostname = 127.0.0.1\nbraid.frontend.metrics-port = 0")
         .withFallback(ConfigFactory.load()));
     try {
