@@ -85,6 +85,9 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
       + "scraped every second): reports the ratio metrics-on / metrics-off (issue 14's target: >= 0.95).")
   boolean compareMetrics;
 
+  @Option(names = "--rounds", description = "Closed-loop rounds, each a phase per server in turn (default: ${DEFAULT-VALUE}).")
+  int rounds = 2;
+
   /** The metrics-off front door's mean closed-loop rate, with --compare-metrics. */
   private Double metricsOffMax;
 
@@ -94,6 +97,9 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (rounds < 1) {
+      throw new IllegalArgumentException("--rounds: expected an integer >= 1, got " + rounds);
+    }
     if (!(seconds > 0) || inFlight < 1 || (warmupSeconds != null && warmupSeconds < 0)) {
       throw new IllegalArgumentException("--seconds: expected > 0, --in-flight >= 1 and --warmup-seconds >= 0, got "
           + seconds + ", " + inFlight + ", " + warmupSeconds);
@@ -155,8 +161,10 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
           throw e;
         }
       }
+      // With braid.frontend.metrics-port = -1 both front doors run without metrics: an A/A control of the comparison.
       try (SingleNode embedded = node; SingleNode off = offNode; MetricsScraper scraper = compareMetrics
-          ? MetricsScraper.every(embedded.metricsPort(), java.time.Duration.ofSeconds(1)) : null;
+          && embedded.metricsPort() > 0 ? MetricsScraper.every(embedded.metricsPort(), java.time.Duration.ofSeconds(1))
+          : null;
           LoadClient c = off == null ? null : new LoadClient("metrics-off", "127.0.0.1", off.grpcPort(),
               TinyModel.request());
           BareServer bare = BareServer.start(frontend.host());
@@ -184,8 +192,10 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
         }
         pw.printf("%-10s %-12s %9s %9s %7s %12s %9s %9s%n", "server", "mode", "sent", "answered", "errors",
             "calls/s", "p50 ms", "p99 ms");
-        for (int round = 0; round < 2; round++) {
-          for (LoadClient client : closedLoopClients) {
+        for (int round = 0; round < rounds; round++) {
+          // The two front doors swap places every other round, so that neither always follows the bare server.
+          List<LoadClient> order = c != null && round % 2 == 1 ? List.of(a, c, b) : closedLoopClients;
+          for (LoadClient client : order) {
             LoadClient.Phase p = client.closedLoop(inFlight, seconds);
             closed.add(p);
             print(pw, p);
@@ -194,8 +204,10 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
         if (c != null) {
           metricsOffMax = meanRate(closed, "metrics-off");
           double doorWithMetrics = meanRate(closed, "frontdoor");
-          pw.printf(Locale.ROOT, "metrics: front door with metrics on (scraped every second; %d scrapes) %.0f "
-              + "calls/s, off %.0f calls/s, ratio on/off %.3f (target >= 0.95: %s)%n", scraper.scrapes(),
+          pw.printf(Locale.ROOT, "metrics: front door with metrics %s %.0f "
+              + "calls/s, off %.0f calls/s, ratio on/off %.3f (target >= 0.95: %s)%n", scraper == null
+                  ? "ALSO OFF (braid.frontend.metrics-port = -1: an A/A control)"
+                  : "on (scraped every second; " + scraper.scrapes() + " scrapes)",
               doorWithMetrics, metricsOffMax, doorWithMetrics / metricsOffMax,
               doorWithMetrics / metricsOffMax >= 0.95 ? "met" : "NOT met");
         }
@@ -208,7 +220,7 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
           print(pw, p);
         }
         double ratio = doorMax / bareMax;
-        pw.printf(Locale.ROOT, "max rate (mean of 2 closed-loop phases): bare %.0f calls/s, front door %.0f calls/s, "
+        pw.printf(Locale.ROOT, "max rate (mean of " + rounds + " closed-loop phases): bare %.0f calls/s, front door %.0f calls/s, "
             + "ratio %.3f (target >= %.2f: %s)%n", bareMax, doorMax, ratio, TARGET_RATIO,
             ratio >= TARGET_RATIO ? "met" : "NOT met");
         pw.printf(Locale.ROOT, "at %.0f calls/s (70%% of bare max, fixed interval, latency from due time): "
