@@ -154,6 +154,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
       }
     };
     this.engine = new GpuEngine(device, settings, clock, mailbox, timer::engineWakeAt);
+    engine.listen(EngineListeners.get(ctx.getSystem()).of(device)); // the node's metrics, if it keeps any
     this.restarts = new GpuRestarts(this, ctx);
     if (remembered.restarts() == 0) {
       ctx.getLog().info("GPU actor {} on {} with policy {}", gpu, device.info().name(), settings.policy());
@@ -336,6 +337,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onGetReport(GpuWire.GetReport m) {
+    engine.listener().stats(engine.stats(), device.info(), engine.predictQueueNanos(), remembered.restarts());
     m.replyTo().tell(GpuReports.of(nodeAddress, ordinal, device.info(), engine, remembered));
     return Behaviors.same();
   }

@@ -85,12 +85,26 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
       + "same node, with throwaway certificates), side by side, and report the ratio TLS / plaintext.")
   boolean tls;
 
+  @Option(names = "--compare-metrics", description = "Also run a second embedded front door with metrics off "
+      + "(braid.frontend.metrics-port = -1) and alternate its closed-loop phases with the first's (metrics on, "
+      + "scraped every second): reports the ratio metrics-on / metrics-off (issue 14's target: >= 0.95).")
+  boolean compareMetrics;
+
+  @Option(names = "--rounds", description = "Closed-loop rounds, each a phase per server in turn (default: ${DEFAULT-VALUE}).")
+  int rounds = 2;
+
+  /** The metrics-off front door's mean closed-loop rate, with --compare-metrics. */
+  private Double metricsOffMax;
+
   @Option(names = "--write-repo", description = "Write the model repository holding 'tiny' to DIR and exit (to "
       + "serve it for --target).")
   Path writeRepo;
 
   @Override
   public Integer call() throws Exception {
+    if (rounds < 1) {
+      throw new IllegalArgumentException("--rounds: expected an integer >= 1, got " + rounds);
+    }
     if (!(seconds > 0) || inFlight < 1 || (warmupSeconds != null && warmupSeconds < 0)) {
       throw new IllegalArgumentException("--seconds: expected > 0, --in-flight >= 1 and --warmup-seconds >= 0, got "
           + seconds + ", " + inFlight + ", " + warmupSeconds);
@@ -135,7 +149,30 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
           throw e;
         }
       }
-      try (SingleNode embedded = node; BareServer bare = BareServer.start(frontend.host());
+      SingleNode offNode = null;
+      if (compareMetrics) {
+        if (target != null) {
+          throw new IllegalArgumentException("--compare-metrics: runs two embedded front doors; it cannot be used "
+              + "with --target");
+        }
+        Device offDevice = Devices.open("--device", DeviceSpec.parse("--device", device), cpuThreads);
+        try {
+          offNode = SingleNode.start(ModelRepository.open(repo), offDevice, GpuSettings.from(config), frontend,
+              ConfigFactory.parseMap(java.util.Map.of("braid.frontend.metrics-port", -1)).withFallback(config),
+              "bench");
+        } catch (Exception e) {
+          offDevice.close();
+          node.close();
+          throw e;
+        }
+      }
+      // With braid.frontend.metrics-port = -1 both front doors run without metrics: an A/A control of the comparison.
+      try (SingleNode embedded = node; SingleNode off = offNode; MetricsScraper scraper = compareMetrics
+          && embedded.metricsPort() > 0 ? MetricsScraper.every(embedded.metricsPort(), java.time.Duration.ofSeconds(1))
+          : null;
+          LoadClient c = off == null ? null : new LoadClient("metrics-off", "127.0.0.1", off.grpcPort(),
+              TinyModel.request());
+          BareServer bare = BareServer.start(frontend.host());
           LoadClient a = new LoadClient("bare", "127.0.0.1", bare.port(), TinyModel.request());
           LoadClient b = new LoadClient("frontdoor", target != null ? targetHost : "127.0.0.1",
               target != null ? targetPort : embedded.grpcPort(), TinyModel.request());
@@ -153,32 +190,52 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
         pw.printf(Locale.ROOT, "bench frontdoor: %s, %d calls in flight, %.1f s per phase after %.1f s warm-up each; "
             + "front door on %s%n", TinyModel.NAME + " (Relu(x + c), 4 floats, max_batch_size 8, no queue delay)",
             inFlight, seconds, warmup, deviceName);
+        List<LoadClient> closedLoopClients = c == null ? List.of(a, b) : List.of(a, b, c);
+        if (c != null) {
+          check(c.once(), "metrics-off");
+        }
         if (warmup > 0) {
-          a.closedLoop(inFlight, warmup);
-          b.closedLoop(inFlight, warmup);
+          for (LoadClient client : closedLoopClients) {
+            client.closedLoop(inFlight, warmup);
+          }
         }
         if (warmup > 0 && tlsDoor != null) {
           tlsDoor.client().closedLoop(inFlight, warmup);
         }
         pw.printf("%-10s %-12s %9s %9s %7s %12s %9s %9s%n", "server", "mode", "sent", "answered", "errors",
             "calls/s", "p50 ms", "p99 ms");
-        for (int round = 0; round < 2; round++) {
-          for (LoadClient c : tlsDoor == null ? List.of(a, b) : List.of(a, b, tlsDoor.client())) {
-            LoadClient.Phase p = c.closedLoop(inFlight, seconds);
+        for (int round = 0; round < rounds; round++) {
+          // The two front doors swap places every other round, so that neither always follows the bare server.
+          List<LoadClient> order = new ArrayList<>(c != null && round % 2 == 1 ? List.of(a, c, b) : closedLoopClients);
+          if (tlsDoor != null) {
+            order.add(tlsDoor.client());
+          }
+          for (LoadClient client : order) {
+            LoadClient.Phase p = client.closedLoop(inFlight, seconds);
             closed.add(p);
             print(pw, p);
           }
         }
+        if (c != null) {
+          metricsOffMax = meanRate(closed, "metrics-off");
+          double doorWithMetrics = meanRate(closed, "frontdoor");
+          pw.printf(Locale.ROOT, "metrics: front door with metrics %s %.0f "
+              + "calls/s, off %.0f calls/s, ratio on/off %.3f (target >= 0.95: %s)%n", scraper == null
+                  ? "ALSO OFF (braid.frontend.metrics-port = -1: an A/A control)"
+                  : "on (scraped every second; " + scraper.scrapes() + " scrapes)",
+              doorWithMetrics, metricsOffMax, doorWithMetrics / metricsOffMax,
+              doorWithMetrics / metricsOffMax >= 0.95 ? "met" : "NOT met");
+        }
         double bareMax = meanRate(closed, "bare");
         double doorMax = meanRate(closed, "frontdoor");
         double offered = LATENCY_LOAD * bareMax;
-        for (LoadClient c : List.of(a, b)) {
-          LoadClient.Phase p = c.openLoop(offered, seconds);
+        for (LoadClient client : List.of(a, b)) {
+          LoadClient.Phase p = client.openLoop(offered, seconds);
           open.add(p);
           print(pw, p);
         }
         double ratio = doorMax / bareMax;
-        pw.printf(Locale.ROOT, "max rate (mean of 2 closed-loop phases): bare %.0f calls/s, front door %.0f calls/s, "
+        pw.printf(Locale.ROOT, "max rate (mean of " + rounds + " closed-loop phases): bare %.0f calls/s, front door %.0f calls/s, "
             + "ratio %.3f (target >= %.2f: %s)%n", bareMax, doorMax, ratio, TARGET_RATIO,
             ratio >= TARGET_RATIO ? "met" : "NOT met");
         if (tlsDoor != null) {
@@ -241,6 +298,10 @@ public final class FrontDoorBenchCommand implements Callable<Integer> {
     s.append("  \"frontdoor_max_rate\": ").append(num(doorMax)).append(",\n");
     s.append("  \"ratio\": ").append(num(doorMax / bareMax)).append(",\n");
     s.append("  \"target_ratio\": ").append(num(TARGET_RATIO)).append(",\n");
+    if (metricsOffMax != null) {
+      s.append("  \"metrics_off_max_rate\": ").append(num(metricsOffMax)).append(",\n");
+      s.append("  \"metrics_on_off_ratio\": ").append(num(doorMax / metricsOffMax)).append(",\n");
+    }
     s.append("  \"meets_target\": ").append(doorMax / bareMax >= TARGET_RATIO).append(",\n");
     s.append("  \"latency_rate\": ").append(num(offered)).append(",\n");
     if (closed.stream().anyMatch(p -> p.server().equals(TlsFrontDoor.NAME))) {

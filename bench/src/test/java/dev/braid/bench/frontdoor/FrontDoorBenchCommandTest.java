@@ -57,6 +57,24 @@ class FrontDoorBenchCommandTest {
     assertTrue(json.indexOf("\"server\": \"bare\"") < json.indexOf("\"server\": \"frontdoor\""), json);
   }
 
+  @Test
+  void compareMetricsAlternatesAFrontDoorWithMetricsOffAndReportsTheRatio(@TempDir Path dir) throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = BraidCli.execute(new String[] {"bench", "frontdoor", "--compare-metrics", "--seconds", "1",
+        "--warmup-seconds", "0", "--in-flight", "8", "--device", "cpu", "--threads", "1", "--out", dir.toString()},
+        new PrintWriter(out, true), new PrintWriter(err, true));
+    assertEquals(0, code, out + "\n" + err);
+    String json = Files.readString(dir.resolve("frontdoor.json"));
+    double on = number(json, "frontdoor_max_rate");
+    double off = number(json, "metrics_off_max_rate");
+    assertTrue(on > 0 && off > 0, json);
+    assertEquals(on / off, number(json, "metrics_on_off_ratio"), 1e-3, json);
+    assertEquals(2, json.split("\"server\": \"metrics-off\"", -1).length - 1, "two closed-loop phases: " + json);
+    Matcher scrapes = Pattern.compile("scraped every second; (\\d+) scrapes").matcher(out.toString());
+    assertTrue(scrapes.find() && Long.parseLong(scrapes.group(1)) >= 1, out.toString());
+  }
+
   private static double number(String json, String key) {
     Matcher m = Pattern.compile("\"" + key + "\": ([-0-9.eE]+)").matcher(json);
     assertTrue(m.find(), key + " in " + json);

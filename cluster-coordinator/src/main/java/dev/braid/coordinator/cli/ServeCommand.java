@@ -9,6 +9,7 @@ import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.admission.AdmissionSettings;
 import dev.braid.coordinator.cluster.BraidNode;
 import dev.braid.coordinator.cluster.CoordinatorSettings;
+import dev.braid.coordinator.metrics.MetricsSettings;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;
 import dev.braid.device.trace.TraceRecorder;
@@ -68,6 +69,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--http-port", description = "HTTP health port (default: braid.frontend.http-port, 8000; 0 for any free port).")
   Integer httpPort;
+
+  @Option(names = "--metrics-port", description = "Prometheus GET /metrics port (default: braid.frontend.metrics-port, 8002; 0 for any free port; -1 for off).")
+  Integer metricsPort;
 
   @Option(names = "--policy", description = "Scheduling policy: time-only, space-only, space-time or fifo (default: braid.gpu.policy).")
   String policy;
@@ -153,6 +157,13 @@ final class ServeCommand implements Callable<Integer> {
     BraidNode.Options options = new BraidNode.Options(nodeRoles, repository, devices, gpu, frontend,
         CoordinatorSettings.from(config), AdmissionSettings.from(config), host, artery, seedList, List.of(),
         BraidCli.version());
+    if (metricsPort != null) {
+      if (metricsPort < MetricsSettings.OFF || metricsPort > 65535) {
+        throw new IllegalArgumentException("--metrics-port: expected a port in 0..65535 (0 for any free port) or -1 "
+            + "for off, got " + metricsPort);
+      }
+      config = ConfigFactory.parseMap(java.util.Map.of(MetricsSettings.PORT_KEY, metricsPort)).withFallback(config);
+    }
     BraidNode node = BraidNode.start(options, config);
     out.printf("%s%n", node.describe());
     CountDownLatch stop = new CountDownLatch(1);
@@ -182,6 +193,7 @@ final class ServeCommand implements Callable<Integer> {
       } else {
         out.printf("serving as %s%n", node.describe());
       }
+      out.println(node.metricsPort() < 0 ? "metrics: off" : "metrics on :" + node.metricsPort() + "/metrics");
       out.flush();
       stop.await();
       out.println("stopping: draining in-flight requests");

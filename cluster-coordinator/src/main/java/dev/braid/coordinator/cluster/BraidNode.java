@@ -9,7 +9,11 @@ import dev.braid.coordinator.admission.AdmissionSettings;
 import dev.braid.coordinator.frontend.FrontDoorServer;
 import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.frontend.InferenceService;
+import dev.braid.coordinator.metrics.GpuMetrics;
+import dev.braid.coordinator.metrics.MetricsServer;
+import dev.braid.coordinator.metrics.NodeMetrics;
 import dev.braid.device.Device;
+import dev.braid.gpu.EngineListeners;
 import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.model.repo.ModelRepository;
@@ -123,9 +127,12 @@ public final class BraidNode implements AutoCloseable {
   private final InferenceService service;
   private final FrontDoorServer server;
   private final List<ModelOutcome> outcomes;
+  /** GET /metrics; null when braid.frontend.metrics-port is -1. */
+  private final MetricsServer metricsServer;
 
   private BraidNode(ActorSystem<Void> system, Options options, List<ActorRef<GpuWire.Command>> gpus,
-      InferenceService service, FrontDoorServer server, List<ModelOutcome> outcomes) {
+      InferenceService service, FrontDoorServer server, List<ModelOutcome> outcomes, MetricsServer metricsServer) {
+    this.metricsServer = metricsServer;
     this.system = system;
     this.options = options;
     this.gpus = gpus;
@@ -169,11 +176,17 @@ public final class BraidNode implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       String self = cluster.selfMember().address().toString();
+      NodeMetrics metrics = NodeMetrics.of(system);
+      MetricsServer metricsServer = metrics.enabled() ? MetricsServer.start(metrics, metrics.settings()) : null;
+      if (metricsServer != null) {
+        system.getWhenTerminated().thenRun(metricsServer::close); // also when the start below fails
+      }
       List<ActorRef<GpuWire.Command>> gpus = new ArrayList<>();
       if (o.roles().contains(Role.GPU)) {
         for (int i = 0; i < o.devices().size(); i++) {
           ActorRef<GpuWire.Command> gpu = system.systemActorOf(
-              GpuActor.create(self, i, o.devices().get(i), o.gpu(), o.repository()), "gpu-" + i,
+              GpuActor.create(self, i, withMetrics(system, metrics, i, o.devices().get(i)), o.gpu(), o.repository()),
+              "gpu-" + i,
               org.apache.pekko.actor.typed.Props.empty());
           system.receptionist().tell(Receptionist.register(Coordinator.GPUS, gpu));
           gpus.add(gpu);
@@ -202,7 +215,7 @@ public final class BraidNode implements AutoCloseable {
         server = FrontDoorServer.start(service, o.frontend(), List.of(admin),
             dev.braid.coordinator.security.FrontDoorSecuritySettings.from(config));
       }
-      return new BraidNode(system, o, gpus, service, server, outcomes);
+      return new BraidNode(system, o, gpus, service, server, outcomes, metricsServer);
     } catch (IOException | RuntimeException e) {
       system.terminate();
       throw e;
@@ -268,6 +281,28 @@ public final class BraidNode implements AutoCloseable {
     return server == null ? -1 : server.httpPort();
   }
 
+  /** The port of GET /metrics; -1 when metrics are off. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.port();
+  }
+
+  /**
+   * {@code devices} with each device it opens bound to GPU {@code ordinal}'s metrics, so that the
+   * GPU actor's engine reports to them (again after a restart reopens it).
+   */
+  private static Supplier<Device> withMetrics(ActorSystem<?> system, NodeMetrics metrics, int ordinal,
+      Supplier<Device> devices) {
+    GpuMetrics listener = metrics.gpu(ordinal);
+    if (listener == null) {
+      return devices;
+    }
+    return () -> {
+      Device d = devices.get();
+      EngineListeners.get(system).bind(d, listener);
+      return d;
+    };
+  }
+
   public Optional<InferenceService> service() {
     return Optional.ofNullable(service);
   }
@@ -309,6 +344,9 @@ public final class BraidNode implements AutoCloseable {
     } finally {
       if (server != null) {
         server.close();
+      }
+      if (metricsServer != null) {
+        metricsServer.close();
       }
       system.terminate(); // CoordinatedShutdown: leaves the cluster, hands the singleton over
       try {

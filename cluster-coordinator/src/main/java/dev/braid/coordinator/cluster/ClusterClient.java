@@ -6,6 +6,8 @@ import dev.braid.coordinator.admission.Admission;
 import dev.braid.coordinator.admission.AdmissionSettings;
 import dev.braid.coordinator.admission.Decision;
 import dev.braid.coordinator.admission.InferenceRequest;
+import dev.braid.coordinator.metrics.FrontendMetrics;
+import dev.braid.coordinator.metrics.NodeMetrics;
 import dev.braid.coordinator.placement.GpuId;
 import dev.braid.coordinator.routing.ModelRoute;
 import dev.braid.coordinator.routing.ReplicaLoad;
@@ -141,6 +143,11 @@ public final class ClusterClient {
   private volatile Map<String, ModelView> views = Map.of();
   private ActorRef<InferenceWire.Reply> replies;
   private final List<Runnable> tableListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** When the current wire table arrived, on {@code clock}; read by the metrics' scrape. */
+  private volatile long tableReceivedNanos = -1;
+  private volatile long tableVersion = -1;
+  /** This node's frontend metrics (dev.braid.coordinator.metrics): admissions, refusals, retries, outcomes. */
+  private final FrontendMetrics metrics;
 
   private ClusterClient(ActorSystem<?> system, AdmissionSettings admissionSettings, Duration replyGrace) {
     this.system = system;
@@ -152,6 +159,14 @@ public final class ClusterClient {
     this.admission = new Admission(admissionSettings, clock);
     this.idPrefix = Cluster.get(system).selfMember().address().toString() + "/" + Long.toHexString(System.nanoTime())
         + "/";
+    this.metrics = NodeMetrics.of(system).frontend(m -> views.containsKey(m),
+        m -> views.containsKey(m) ? views.get(m).version() : -1, () -> tableVersion,
+        () -> tableReceivedNanos < 0 ? -1 : clock.nanoTime() - tableReceivedNanos, this::inFlight);
+  }
+
+  /** This frontend's metrics recorder (disabled when the node keeps no metrics). */
+  public FrontendMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -227,9 +242,11 @@ public final class ClusterClient {
       d = admission.admit(p.request(), router);
     }
     if (d instanceof Decision.Refused refused) {
+      metrics.refused(model, refused.reason());
       p.result.completeExceptionally(status(refused));
       return p.result;
     }
+    metrics.admitted(model);
     send(p, ((Decision.Admitted) d).route());
     return p.result;
   }
@@ -292,6 +309,7 @@ public final class ClusterClient {
       synchronized (lock) {
         router.completed(p.route.ticket());
       }
+      metrics.ended(p.model, Status.Code.OK, clock.nanoTime() <= p.deadlineNanos);
       p.result.complete(done.outputs());
       return;
     }
@@ -358,12 +376,14 @@ public final class ClusterClient {
       fail(p, Status.UNAVAILABLE.withDescription(why + "; " + refused.message()));
     } else {
       p.retried = true;
+      metrics.retried(p.model);
       system.log().debug("request {} of model {} retried after: {}", p.requestId, p.model, why);
       send(p, ((Decision.Admitted) d).route());
     }
   }
 
-  private static void fail(Pending p, Status status) {
+  private void fail(Pending p, Status status) {
+    metrics.ended(p.model, status.getCode(), false);
     p.result.completeExceptionally(status.asRuntimeException());
   }
 
@@ -375,6 +395,8 @@ public final class ClusterClient {
         return;
       }
       wireTable = table;
+      tableVersion = table.version();
+      tableReceivedNanos = clock.nanoTime();
       rederive();
     }
     tableListeners.forEach(Runnable::run);

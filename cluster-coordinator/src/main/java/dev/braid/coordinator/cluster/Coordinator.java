@@ -3,6 +3,7 @@ package dev.braid.coordinator.cluster;
 import dev.braid.config.NanoClock;
 import dev.braid.coordinator.cluster.ClusterView.Gpu;
 import dev.braid.coordinator.cluster.ClusterView.Model;
+import dev.braid.coordinator.metrics.NodeMetrics;
 import dev.braid.coordinator.placement.GpuId;
 import dev.braid.coordinator.placement.GpuInfo;
 import dev.braid.coordinator.placement.Placement;
@@ -428,6 +429,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     Map<GpuId, Gpu> byId = usable.stream().collect(Collectors.toMap(Gpu::id, Function.identity(), (a, b) -> a));
     for (Reconciler.Step step : Reconciler.steps(views, models.keySet(), plan)) {
       Gpu g = byId.get(step.gpu());
+      NodeMetrics.of(getContext().getSystem()).placementChange(step instanceof Reconciler.Step.Load ? "load"
+          : step instanceof Reconciler.Step.Unload ? "unload" : "drain");
       if (step instanceof Reconciler.Step.Load l) {
         load(g, l.model());
       } else if (step instanceof Reconciler.Step.Unload u) {

@@ -181,7 +181,8 @@ public final class InferenceService {
    * @param callDeadline the time left on the call's own deadline, if the transport has one
    */
   public CompletionStage<ModelInferResponse> modelInfer(ModelInferRequest request, Optional<Duration> callDeadline) {
-    return Statuses.attempt(() -> {
+    // Triton's request counters and the latency histogram (dev.braid.coordinator.metrics).
+    return cluster.metrics().track(request.getModelName(), System.nanoTime(), Statuses.attempt(() -> {
       int size = request.getSerializedSize();
       if (size > settings.maxInboundMessageBytes()) {
         throw Statuses.resourceExhausted("request of " + size + " bytes is over the limit of "
@@ -197,7 +198,7 @@ public final class InferenceService {
             .thenCompose(x -> infer(request, callDeadline, models.readyModel(name, request.getModelVersion())));
       }
       return infer(request, callDeadline, models.readyModel(name, request.getModelVersion()));
-    });
+    }));
   }
 
   private CompletionStage<ModelInferResponse> infer(ModelInferRequest request, Optional<Duration> callDeadline,

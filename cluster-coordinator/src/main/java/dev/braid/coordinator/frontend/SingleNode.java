@@ -1,15 +1,18 @@
 package dev.braid.coordinator.frontend;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.braid.coordinator.admission.AdmissionSettings;
 import dev.braid.coordinator.cluster.BraidNode;
 import dev.braid.coordinator.cluster.CoordinatorSettings;
+import dev.braid.coordinator.metrics.MetricsSettings;
 import dev.braid.device.Device;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.model.repo.ModelRepository;
 import java.io.IOException;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A node with every role on one device, in a cluster of its own on the loopback interface (an
@@ -35,7 +38,16 @@ public final class SingleNode implements AutoCloseable {
     BraidNode.Options options = new BraidNode.Options(EnumSet.allOf(BraidNode.Role.class), repository,
         List.of(() -> device), gpuSettings, settings, CoordinatorSettings.from(config), AdmissionSettings.from(config),
         "127.0.0.1", 0, List.of(), List.of(), serverVersion);
-    return new SingleNode(BraidNode.start(options, config));
+    // Metrics on any free port unless the configuration turns them off (-1): tests and benchmarks
+    // run several nodes on one host, where Triton's 8002 would be taken.
+    Config withMetrics = config.getInt(MetricsSettings.PORT_KEY) == MetricsSettings.OFF ? config
+        : ConfigFactory.parseMap(Map.of(MetricsSettings.PORT_KEY, 0)).withFallback(config);
+    return new SingleNode(BraidNode.start(options, withMetrics));
+  }
+
+  /** The port of GET /metrics; -1 when {@code braid.frontend.metrics-port} is -1 (off). */
+  public int metricsPort() {
+    return node.metricsPort();
   }
 
   /** Each model's outcome at start: serving (version, weights) or not (why). */

@@ -34,7 +34,7 @@ class ServeInferCliTest {
     StringWriter serveErr = new StringWriter();
     CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(() -> BraidCli.execute(
         new String[] {"serve", "--repo", zoo.toString(), "--device", "cpu", "--grpc-port", "0", "--http-port", "0",
-            "--policy", "fifo"},
+            "--metrics-port", "0", "--policy", "fifo"},
         new PrintWriter(serveOut, true), new PrintWriter(serveErr, true)));
     try {
       Pattern serving = Pattern.compile("serving gRPC on :(\\d+), HTTP on :(\\d+)");
@@ -61,6 +61,15 @@ class ServeInferCliTest {
       Result unknown = braid("infer", "--model", "nope", "--port", port);
       assertEquals(1, unknown.code());
       assertTrue(unknown.err().contains("NOT_FOUND") && unknown.err().contains("'nope'"), unknown.err());
+
+      // The node's Prometheus metrics count the two infer calls (issue 14's acceptance: serve, infer, curl).
+      Matcher metrics = Pattern.compile("metrics on :(\\d+)/metrics").matcher(serveOut.toString());
+      assertTrue(metrics.find(), serveOut.toString());
+      String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + metrics.group(1) + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(scrape.contains("nv_inference_request_success{model=\"mlp\",version=\"1\"} 2\n"), scrape);
+      assertTrue(scrape.contains("braid_request_duration_seconds_bucket{model=\"mlp\",le=\"+Inf\"} 2\n"), scrape);
     } finally {
       ServeCommand.stopAll();
     }

@@ -128,6 +128,7 @@ class ClusterProcessesTest {
     cmd.add("dev.braid.coordinator.cli.BraidCli");
     cmd.add("serve");
     cmd.addAll(List.of("--repo", repo.toString(), "--cluster-host", "127.0.0.1", "--device", "cpu", "--threads", "1"));
+    cmd.addAll(List.of("--metrics-port", "0")); // several nodes on this host: 8002 would be taken
     cmd.addAll(List.of(args));
     Path log = dir.resolve(name + ".log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -91,6 +91,7 @@ public final class GpuEngine implements AutoCloseable {
   private final int maxBatchesInFlightPerModel;
   private final List<Runnable> drainWaiters = new ArrayList<>();
   private boolean draining;
+  private EngineListener listener = EngineListener.NONE;
   private boolean closed;
   /** The last device failure's message, kept to say why the device went unhealthy. */
   private String lastDeviceFailure;
@@ -130,6 +131,18 @@ public final class GpuEngine implements AutoCloseable {
    */
   public void traceLaunches(LaunchTracer tracer) {
     launcher.tracer(tracer);
+  }
+
+  /** Tells {@code l} of batches, launches and faults from now on (metrics); {@link EngineListener#NONE} stops. */
+  public void listen(EngineListener l) {
+    listener = Objects.requireNonNull(l, "listener");
+    jobs.listener = l;
+    launcher.listener = l;
+  }
+
+  /** Who {@link #listen} named; {@link EngineListener#NONE} by default. */
+  public EngineListener listener() {
+    return listener;
   }
 
   /**
@@ -479,6 +492,7 @@ public final class GpuEngine implements AutoCloseable {
    * reason must name the failure (the kernel and the CUDA code), not just the state.
    */
   private void onDeviceFailed(Throwable cause) {
+    listener.deviceFault();
     lastDeviceFailure = Failures.message(cause);
     if (unhealthyReason == null && !device.healthy()) {
       becomeUnhealthy();

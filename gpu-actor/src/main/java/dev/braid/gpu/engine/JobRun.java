@@ -21,6 +21,8 @@ final class JobRun {
   /** The started request on the device; null until the start completes. */
   ModelRequest request;
   boolean admitted;
+  /** When the batch started, on the engine's clock (for the compute time metrics report). */
+  long startNanos;
 
   JobRun(long id, ModelSlot slot, KernelPlan plan, List<Pending> members, Batch batch) {
     this.id = id;

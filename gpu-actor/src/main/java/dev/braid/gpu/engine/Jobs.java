@@ -57,6 +57,8 @@ final class Jobs {
   private final Map<Long, JobRun> runs = new LinkedHashMap<>();
   private long nextJobId = 1;
   private long batches;
+  /** Told of each batch started and finished (metrics); set by {@link GpuEngine#listen}. */
+  EngineListener listener = EngineListener.NONE;
 
   Jobs(Device device, NanoClock clock, EngineLoop loop, SpaceTimeScheduler scheduler, CostModel cost,
       Answers answers, Profiler profiler, BooleanSupplier closed, Runnable pump, Consumer<Throwable> deviceFailed) {
@@ -138,7 +140,13 @@ final class Jobs {
       }
     }
     batches++;
+    long queued = 0;
+    for (Pending p : members) {
+      queued += now - p.arrivalNanos;
+    }
+    listener.batchStarted(slot.name, slot.model.versions().lastKey(), members.size(), rows, queued);
     JobRun run = new JobRun(nextJobId++, slot, plan, members, batch);
+    run.startNanos = now;
     runs.put(run.id, run);
     slot.live++;
     CompletionStage<ModelRequest> started;
@@ -294,6 +302,8 @@ final class Jobs {
       deviceFailed.accept(cause);
     } else {
       long now = clock.nanoTime();
+      listener.batchFinished(run.slot.name, run.slot.model.versions().lastKey(), run.members.size(),
+          (now - run.startNanos) * run.members.size());
       answers.complete(run.members, run.slot.batching ? InputRows.split(outputs, run.members) : List.of(outputs), now);
     }
     run.slot.freeIfUnloaded();

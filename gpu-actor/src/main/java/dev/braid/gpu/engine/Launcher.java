@@ -59,6 +59,8 @@ final class Launcher {
   private long superKernelOps;
   /** Null when launches are not traced (the default): then tracing costs one null check per launch. */
   private LaunchTracer tracer;
+  /** Told of each launch issued (metrics); set by {@link GpuEngine#listen}. */
+  EngineListener listener = EngineListener.NONE;
 
   /** Creates one device stream per entry of {@code streamPriorities}, in order. */
   Launcher(Device device, List<Integer> streamPriorities, NanoClock clock, EngineLoop loop,
@@ -84,6 +86,7 @@ final class Launcher {
 
   /** Builds {@code planned} from its jobs' requests and launches it at {@code now}. */
   void issue(PlannedLaunch planned, long now) {
+    long hostStartNanos = clock.nanoTime();
     Launch launch;
     List<KernelLaunch> problems = new ArrayList<>(planned.ops().size());
     try {
@@ -123,6 +126,7 @@ final class Launcher {
     if (tracer != null) {
       tracer.launched();
     }
+    listener.launchIssued(planned.ops().size(), clock.nanoTime() - hostStartNanos);
     for (OpRef o : planned.ops()) {
       jobs.get(o.job().id()).request.onDevice(stage); // an abort before the stage settles frees after it
     }
