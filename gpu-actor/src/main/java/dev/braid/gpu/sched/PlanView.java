@@ -82,6 +82,12 @@ final class PlanView implements SchedulingView {
   }
 
   @Override
+  public int largestFusionBucketLead(int priority) {
+    readyOps();
+    return ready.largestBucketLead(priority);
+  }
+
+  @Override
   public int freeSlots(int stream) {
     return stream >= 0 && stream < freeSlots.length ? freeSlots[stream] : 0;
   }

@@ -1,6 +1,7 @@
 package dev.braid.gpu.sched;
 
 import dev.braid.device.plan.FusionKey;
+import dev.braid.gpu.cost.CostModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,6 +33,14 @@ import java.util.Optional;
  */
 final class SpaceTimePolicy implements SchedulingPolicy {
   static final String NAME = "space-time";
+
+  /**
+   * Host launches of a super-kernel the most urgent op must be able to wait per op it has left
+   * before {@link #largestGroupFirst} passes it over: near the goodput load the path is 80-90%
+   * busy, so each of its ops already finds about one launch ahead of it, and being passed over
+   * may add one more.
+   */
+  static final int WAIT_LAUNCHES = 2;
 
   /** The configuration {@link #streamOrder} and {@link #urgentStream} were worked out for. */
   private SchedulerConfig derivedFor;
@@ -92,7 +101,7 @@ final class SpaceTimePolicy implements SchedulingPolicy {
         wakeNanos = view.nowNanos() + backlog - backlogLimit + 1;
         break;
       }
-      if (group == null && (group = nextGroup(view)) == null) {
+      if (group == null && (group = g == 0 && backlogLimit > 0 ? largestGroupFirst(view) : nextGroup(view)) == null) {
         break;
       }
       OpRef lead = group.get(0);
@@ -121,6 +130,40 @@ final class SpaceTimePolicy implements SchedulingPolicy {
   @Override
   public long wakeNanos() {
     return wakeNanos;
+  }
+
+  /**
+   * The first group of a decision while the launch path is the bottleneck (a limit is set): each
+   * launch then costs the host about the same ({@link dev.braid.gpu.cost.CostModel#hostNanos}, one
+   * or two driver calls) whatever its size, so the largest group of ready ops with one key at the
+   * most urgent op's level issues the most kernels per microsecond of host time, while the ops left
+   * gather partners for the next launch. The most urgent op's own group goes first instead when
+   * that group is as large, when its job is aged, or when it cannot afford to wait: unless its
+   * latest start (deadline less its remaining ops alone) is more than {@link #WAIT_LAUNCHES} host
+   * launches of a super-kernel per remaining op away, since each of its later ops may also queue
+   * behind other launches on the path.
+   */
+  private List<OpRef> largestGroupFirst(SchedulingView view) {
+    List<OpRef> ready = view.readyOps();
+    if (ready.isEmpty()) {
+      return null;
+    }
+    OpRef urgent = ready.get(0);
+    int lead = view.largestFusionBucketLead(urgent.job().priority());
+    if (lead <= 0 || Urgency.isAged(urgent.job(), view.nowNanos(), view.config().agingThreshold().toNanos())) {
+      return nextGroup(view);
+    }
+    int own = urgent.fusionKey().isPresent() ? view.fusionPartners(0).length : 1;
+    if (view.fusionPartners(lead).length <= own) {
+      return nextGroup(view);
+    }
+    CostModel cost = view.cost();
+    int opsLeft = urgent.job().plan().size() - urgent.opIndex();
+    long latestStart = urgent.job().deadlineNanos() - cost.predictRemainingNanos(urgent.job().plan(), urgent.opIndex());
+    if (latestStart - view.nowNanos() <= (long) WAIT_LAUNCHES * opsLeft * cost.hostNanos(2)) {
+      return nextGroup(view);
+    }
+    return groupLedBy(view, lead);
   }
 
   /** Works out the stream order and the reserved streams once per configuration. */
@@ -189,7 +232,12 @@ final class SpaceTimePolicy implements SchedulingPolicy {
     if (cursor == ready.size()) {
       return null;
     }
-    int i = cursor++;
+    return groupLedBy(view, cursor++);
+  }
+
+  /** The group led by the ready op at position {@code i}, not yet placed (see {@link #nextGroup}). */
+  private List<OpRef> groupLedBy(SchedulingView view, int i) {
+    List<OpRef> ready = view.readyOps();
     OpRef lead = ready.get(i);
     placed[i] = true;
     if (view.config().maxOpsPerSuperKernel() == 1 || lead.fusionKey().isEmpty()) {
