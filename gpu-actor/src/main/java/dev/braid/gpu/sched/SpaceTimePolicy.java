@@ -29,7 +29,9 @@ import java.util.Optional;
  * path is booked that far ahead ({@link SchedulingView#launchPathBacklogNanos()}): the groups
  * left would only queue on the host, so they wait in the ready set instead, where the ops that
  * become ready meanwhile join them, and the policy asks to plan again when the path has drained
- * to the limit ({@link #wakeNanos()}).
+ * to the limit ({@link #wakeNanos()}). The first group of such a decision is the largest one of the
+ * most urgent op's level when that op can wait ({@link #largestGroupFirst}), and groups are formed
+ * one at a time as they launch, so a decision on a booked path orders and groups nothing.
  */
 final class SpaceTimePolicy implements SchedulingPolicy {
   static final String NAME = "space-time";
@@ -101,7 +103,9 @@ final class SpaceTimePolicy implements SchedulingPolicy {
         wakeNanos = view.nowNanos() + backlog - backlogLimit + 1;
         break;
       }
-      if (group == null && (group = g == 0 && backlogLimit > 0 ? largestGroupFirst(view) : nextGroup(view)) == null) {
+      // one launch books the path to the limit: this decision launches one group, so which matters
+      boolean oneLaunch = g == 0 && backlogLimit > 0 && backlog + view.cost().hostNanos(1) >= backlogLimit;
+      if (group == null && (group = oneLaunch ? largestGroupFirst(view) : nextGroup(view)) == null) {
         break;
       }
       OpRef lead = group.get(0);
@@ -133,7 +137,8 @@ final class SpaceTimePolicy implements SchedulingPolicy {
   }
 
   /**
-   * The first group of a decision while the launch path is the bottleneck (a limit is set): each
+   * The first group of a decision while the launch path is the bottleneck (a limit is set and one
+   * launch books the path to it, so this decision launches only that group): each
    * launch then costs the host about the same ({@link dev.braid.gpu.cost.CostModel#hostNanos}, one
    * or two driver calls) whatever its size, so the largest group of ready ops with one key at the
    * most urgent op's level issues the most kernels per microsecond of host time, while the ops left
