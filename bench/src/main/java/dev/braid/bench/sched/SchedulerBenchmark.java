@@ -47,8 +47,9 @@ import org.openjdk.jmh.annotations.State;
  * {@code j} runs model {@code j mod 16}, starts at a seeded random op of its plan (so the ready
  * ops are a realistic mix of kernel kinds, not all at op 0) and has a deadline 1 to 10 ms after
  * the decision time. The cost model is the H100 roofline the engine starts from. The scheduler has
- * the engine's default configuration (3 streams, one launch in flight each, up to 64 ops per
- * super-kernel).
+ * the engine's default configuration ({@link SchedulerConfig#defaults}: 8 streams, one launch in
+ * flight each, up to 64 ops per super-kernel, the launch-path limit at 1 ns: 10 us apart, the path
+ * has drained the previous decision's launch, so space-time launches one group per decision).
  *
  * <p><b>One invocation.</b> Before each (not timed, {@link Level#Invocation}) the previous
  * decision's launches complete, advancing their jobs one op, and a job past its last op is

@@ -7,16 +7,13 @@ import dev.braid.device.exec.ModelRequest;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.device.trace.LaunchTracer;
 import dev.braid.gpu.GpuSettings;
-import dev.braid.gpu.batch.Batch;
 import dev.braid.gpu.batch.Rejected;
 import dev.braid.gpu.batch.Request;
 import dev.braid.gpu.cost.CostModel;
 import dev.braid.gpu.sched.Job;
-import dev.braid.gpu.sched.PlannedLaunch;
 import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.gpu.sched.SpaceTimeScheduler;
 import dev.braid.model.repo.RepositoryModel;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,20 +45,16 @@ import org.slf4j.LoggerFactory;
  * between kernels (or that the job's remaining kernels can no longer meet, by the cost model), an
  * unload, a drain, or a device failure (the batch's arena is then aborted).
  *
- * <p><b>Health.</b> healthy -> unhealthy, never back. A failed launch fails the requests of every
- * job in it with the device's message (which names the kernel and the CUDA code on a GPU). After
- * any device failure (a launch, a batch's start or its download), if {@link Device#healthy()} is
- * false, the engine answers every request it holds and
- * every load in progress {@link InferError#DEVICE_UNHEALTHY} at once, naming the device and its
- * last failure, without waiting on stages still out (they may never complete); from then on it
- * refuses new requests and loads with that reason, answers unloads and drains at once, and reports
- * it in {@link EngineStats}.
+ * <p><b>Health</b> ({@link EngineHealth}): healthy -> unhealthy, never back. A failed launch fails
+ * the requests of every job in it with the device's message (which names the kernel and the CUDA
+ * code on a GPU). After any device failure, if {@link Device#healthy()} is false, every request and
+ * load held is answered {@link InferError#DEVICE_UNHEALTHY} at once, naming the device and its last
+ * failure; from then on new requests and loads are refused with that reason, unloads and drains
+ * answered at once, and {@link EngineStats} reports it.
  *
- * <p><b>Events.</b> Every event (a submission, a timer, a completion) ends in one pump: release
- * the batches due, expire late jobs, ask the scheduler for launches and issue them, and ask the
- * owner for a wakeup at the batchers' next deadline or at the end of a hold the scheduler decided
- * (kernels held back for fusion partners, {@link SpaceTimeScheduler#holdWakeNanos()}), whichever
- * comes first ({@link WakeupTimer}).
+ * <p><b>Events.</b> Every event (a submission, a timer, a completion) ends in one turn of the
+ * {@link EnginePump}: release the batches due, expire late jobs, issue what the scheduler plans,
+ * re-arm the owner's {@link WakeupTimer}.
  *
  * <p><b>Cost model.</b> At load, the cost model learns the model at batch 1: from the simulator's
  * timing model on a {@link SimulatedDevice} (and at each batch size when first compiled there), or
@@ -69,18 +62,18 @@ import org.slf4j.LoggerFactory;
  * the model serves once that is done). While serving, every single-op launch that had the device
  * to itself is recorded, since only those measure the op rather than its neighbours.
  *
- * <p><b>Collaborators.</b> The engine is the facade and the pump; the work is theirs: {@link
- * ModelTable} (models by name, loading) with {@link Profiler} (load-time profiling), {@link
- * Answers} (requests held, each answered once), {@link Jobs} (batches from start to answer, with
- * {@link InputRows} stacking and splitting rows), {@link Launcher} (planned launches onto the
- * device) and {@link EngineLoop} (one action at a time, callbacks deferred).
+ * <p><b>Collaborators.</b> The engine is the facade; the work is theirs: {@link ModelTable} (models
+ * by name, loading) with {@link Profiler} (load-time profiling), {@link Answers} (requests held,
+ * each answered once), {@link Jobs} (batches from start to answer, with {@link InputRows} stacking
+ * and splitting rows), {@link Launcher} (planned launches onto the device), {@link EnginePump} (the
+ * turn after each event, the drain), {@link EngineHealth} and {@link EngineLoop} (one action at a
+ * time, callbacks deferred).
  */
 public final class GpuEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GpuEngine.class);
 
   private final Device device;
   private final NanoClock clock;
-  private final WakeupTimer timer;
   private final CostModel cost;
   private final SpaceTimeScheduler scheduler;
   private final EngineLoop loop;
@@ -88,16 +81,11 @@ public final class GpuEngine implements AutoCloseable {
   private final ModelTable models;
   private final Jobs jobs;
   private final Launcher launcher;
-  private final int maxBatchesInFlightPerModel;
-  private final List<Runnable> drainWaiters = new ArrayList<>();
-  private boolean draining;
+  private final EngineHealth health;
+  private final EnginePump pump;
+  private final WorkAhead workAhead;
   private EngineListener listener = EngineListener.NONE;
   private boolean closed;
-  /** The last device failure's message, kept to say why the device went unhealthy. */
-  private String lastDeviceFailure;
-  /** Why the device is unhealthy; null while it is healthy. */
-  private String unhealthyReason;
-  private long wakeRequestedNanos = Long.MAX_VALUE;
 
   /**
    * @param device the device to drive; the engine creates its streams but does not close it
@@ -110,17 +98,20 @@ public final class GpuEngine implements AutoCloseable {
     Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.loop = new EngineLoop(Objects.requireNonNull(mailbox, "mailbox"));
-    this.timer = Objects.requireNonNull(timer, "timer");
-    this.maxBatchesInFlightPerModel = settings.maxBatchesInFlightPerModel();
+    Objects.requireNonNull(timer, "timer");
+    this.health = new EngineHealth(device);
     this.cost = new CostModel(device.info().gpu(), CostModel.DEFAULT_LAUNCH_OVERHEAD);
     this.scheduler = new SpaceTimeScheduler(settings.schedulerConfig(device.info().gpu()), cost,
         SchedulingPolicies.named(settings.policy()));
     Profiler profiler = new Profiler(device, clock, loop, cost);
     this.models = new ModelTable(device, settings.profilingRuns(), profiler, this::pump);
     this.jobs = new Jobs(device, clock, loop, scheduler, cost, answers, profiler,
-        () -> closed || unhealthyReason != null, this::pump, this::onDeviceFailed);
+        () -> closed || !health.isHealthy(), this::pump, this::onDeviceFailed);
     this.launcher = new Launcher(device, settings.streamPriorities(), clock, loop, scheduler, cost, jobs, this::pump,
         this::onDeviceFailed);
+    this.pump = new EnginePump(clock, timer, scheduler, models, jobs, launcher, answers, health,
+        settings.maxBatchesInFlightPerModel());
+    this.workAhead = new WorkAhead(cost, models, jobs);
   }
 
   /**
@@ -191,7 +182,7 @@ public final class GpuEngine implements AutoCloseable {
   }
 
   public boolean isDraining() {
-    return draining;
+    return pump.isDraining();
   }
 
   /**
@@ -199,17 +190,17 @@ public final class GpuEngine implements AutoCloseable {
    * answered {@link InferError#DEVICE_UNHEALTHY} and new work is refused with it. It stays false.
    */
   public boolean isHealthy() {
-    return unhealthyReason == null;
+    return health.isHealthy();
   }
 
   /** Why the device is unhealthy (it and its failure); empty while it is healthy. */
   public String unhealthyReason() {
-    return unhealthyReason == null ? "" : unhealthyReason;
+    return health.reason();
   }
 
   /** True when nothing is queued, started or on the device. */
   public boolean isIdle() {
-    return jobs.size() == 0 && launcher.inFlight() == 0 && models.all().stream().allMatch(s -> s.batcher.size() == 0);
+    return pump.isIdle();
   }
 
   // ---- commands ----
@@ -223,11 +214,11 @@ public final class GpuEngine implements AutoCloseable {
    */
   public void load(String name, RepositoryModel model, Consumer<LoadResult> done) {
     loop.enter(() -> {
-      if (unhealthyReason != null) {
-        done.accept(new LoadResult.LoadError(name, "cannot load model '" + name + "': " + unhealthyReason));
+      if (!health.isHealthy()) {
+        done.accept(new LoadResult.LoadError(name, "cannot load model '" + name + "': " + health.reason()));
         return;
       }
-      if (draining || closed) {
+      if (pump.isDraining() || closed) {
         done.accept(new LoadResult.LoadError(name, "cannot load model '" + name + "': the GPU is "
             + (closed ? "closed" : "draining")));
         return;
@@ -260,7 +251,7 @@ public final class GpuEngine implements AutoCloseable {
       jobs.unload(slot, why);
       LOG.info("model '{}' unloading: {} request(s) answered UNLOADED", name, slot.requestsFailedByUnload);
       slot.freeIfUnloaded();
-      if (unhealthyReason != null) {
+      if (!health.isHealthy()) {
         slot.answerUnload();
       }
       pump();
@@ -272,11 +263,11 @@ public final class GpuEngine implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     loop.enter(() -> {
       Pending p = answers.register(request, clock.nanoTime());
-      if (unhealthyReason != null) {
-        answers.fail(p, InferError.DEVICE_UNHEALTHY, "model '" + request.model() + "': " + unhealthyReason);
+      if (!health.isHealthy()) {
+        answers.fail(p, InferError.DEVICE_UNHEALTHY, "model '" + request.model() + "': " + health.reason());
         return;
       }
-      if (closed || draining) {
+      if (closed || pump.isDraining()) {
         answers.fail(p, InferError.DRAINING, "model '" + request.model() + "': the GPU is "
             + (closed ? "closed" : "draining") + " and takes no new work");
         return;
@@ -312,10 +303,7 @@ public final class GpuEngine implements AutoCloseable {
 
   /** The owner's timer fired: release the batches due and expire late requests. */
   public void onWakeup() {
-    loop.enter(() -> {
-      wakeRequestedNanos = Long.MAX_VALUE;
-      pump();
-    });
+    loop.enter(pump::wokeUp);
   }
 
   /**
@@ -324,59 +312,32 @@ public final class GpuEngine implements AutoCloseable {
    * queued, started or on the device. The engine stays draining.
    */
   public void drain(Runnable done) {
-    loop.enter(() -> {
-      if (!draining) {
-        LOG.info("draining: {} request(s) waiting", answers.held());
-      }
-      draining = true;
-      drainWaiters.add(done);
-      pump();
-    });
+    loop.enter(() -> pump.drain(done));
   }
 
   /**
    * When a batch-1 request of {@code model} submitted at {@code nowNanos} would finish, by the cost
-   * model: {@code now + work ahead + its own ops}, the work ahead being {@link #predictQueueNanos()}.
-   * Space-time overlaps that work, so this errs late, which suits admission control. It does not
-   * add the batcher's queue delay.
+   * model ({@link WorkAhead#finishNanos}).
    *
    * @throws IllegalArgumentException if the model is not loaded
    */
   public long predictFinishNanos(String model, long nowNanos) {
-    return cost.predictFinishNanos(nowNanos, servingSlot(model).plan(1), 0, predictQueueNanos());
+    return workAhead.finishNanos(model, nowNanos);
   }
 
   /**
-   * Predicted device time of one batch-1 request of {@code model} with the device to itself: its
-   * ops at batch 1 back to back, by the cost model (measured where measured, else the roofline).
+   * Predicted device time of one batch-1 request of {@code model} with the device to itself
+   * ({@link WorkAhead#requestNanos}).
    *
    * @throws IllegalArgumentException if the model is not loaded
    */
   public long predictRequestNanos(String model) {
-    return cost.predictRemainingNanos(servingSlot(model).plan(1), 0);
+    return workAhead.requestNanos(model);
   }
 
-  /**
-   * Device time the work held still needs, by the cost model: the predicted remaining time of every
-   * started batch plus one batch-1 run per model with requests queued, all taken as running back to
-   * back.
-   */
+  /** Device time the work held still needs, by the cost model ({@link WorkAhead#queueNanos}). */
   public long predictQueueNanos() {
-    long ahead = jobs.predictRemainingNanos();
-    for (ModelSlot s : models.all()) {
-      if (s.ready && s.batcher.size() > 0) {
-        ahead += cost.predictRemainingNanos(s.plan(1), 0);
-      }
-    }
-    return ahead;
-  }
-
-  private ModelSlot servingSlot(String model) {
-    ModelSlot slot = models.serving(model);
-    if (slot == null) {
-      throw new IllegalArgumentException("model '" + model + "' is not loaded; loaded models: " + models());
-    }
-    return slot;
+    return workAhead.queueNanos();
   }
 
   /** Per model that specializes on shape-defining inputs, its plan cache's counters, in load order. */
@@ -444,116 +405,22 @@ public final class GpuEngine implements AutoCloseable {
       slot.answerUnload();
     }
     jobs.answerUnloads();
-    List<Runnable> waiters = List.copyOf(drainWaiters);
-    drainWaiters.clear();
-    waiters.forEach(Runnable::run);
+    pump.answerDrainWaiters();
     return failed;
   }
 
-  // ---- the pump ----
+  // ---- the pump and health ----
 
-  /**
-   * One turn after every event: release the batches due (all queued ones while draining) and start
-   * them, expire late jobs, issue what the scheduler plans, re-arm the timer, answer drain waiters.
-   */
+  /** One turn of {@link EnginePump} (see the class comment). */
   private void pump() {
-    if (unhealthyReason != null) {
-      checkDrained();
-      return;
-    }
-    long now = clock.nanoTime();
-    releaseDue(now);
-    if (jobs.expire(now)) {
-      releaseDue(now); // the expired batches made room for their models' queued requests
-    }
-    for (PlannedLaunch l : scheduler.plan(now)) {
-      launcher.issue(l, now);
-    }
-    armTimer();
-    checkDrained();
+    pump.run();
   }
 
-  /** Releases the batches due at {@code now} (all queued ones while draining) and starts them. */
-  private void releaseDue(long now) {
-    for (ModelSlot slot : List.copyOf(models.all())) {
-      if (!slot.ready) {
-        continue;
-      }
-      for (Batch b : slot.release(now, draining, maxBatchesInFlightPerModel, answers::failLate)) {
-        jobs.start(slot, b, now);
-      }
-    }
-  }
-
-  /**
-   * After the requests a device failure touched were answered with it: if the device is now
-   * unhealthy, that failure is why. Health is checked here rather than on every event because a
-   * device turns unhealthy on its own thread before its failed stage reaches the engine, and the
-   * reason must name the failure (the kernel and the CUDA code), not just the state.
-   */
+  /** After the requests a device failure touched were answered with it: see {@link EngineHealth#failed}. */
   private void onDeviceFailed(Throwable cause) {
     listener.deviceFault();
-    lastDeviceFailure = Failures.message(cause);
-    if (unhealthyReason == null && !device.healthy()) {
-      becomeUnhealthy();
+    if (health.failed(cause)) {
+      health.failEverything(models, answers, jobs);
     }
-  }
-
-  /**
-   * The device lost its context: answers every request held (queued, starting, running or
-   * downloading) and every load in progress at once with the reason, without waiting on any stage
-   * (a stage of a device in this state may fail fast or never complete), and answers pending
-   * unloads. From now on new work is refused at once.
-   */
-  private void becomeUnhealthy() {
-    unhealthyReason = "device " + device.info().name() + " is unhealthy and takes no work: "
-        + "after " + lastDeviceFailure;
-    int failed = 0;
-    for (ModelSlot slot : List.copyOf(models.all())) {
-      for (Rejected r : slot.batcher.takeRejected()) {
-        answers.failLate(r);
-      }
-      for (Request r : slot.batcher.removeAll()) {
-        failed += answers.fail(answers.get(r.id()), InferError.DEVICE_UNHEALTHY,
-            "model '" + slot.name + "': " + unhealthyReason) ? 1 : 0;
-      }
-    }
-    failed += jobs.failAll(InferError.DEVICE_UNHEALTHY, unhealthyReason);
-    models.failLoading(unhealthyReason);
-    for (ModelSlot slot : List.copyOf(models.all())) {
-      if (slot.unloading) {
-        slot.answerUnload();
-      }
-    }
-    LOG.warn("{}; {} request(s) answered DEVICE_UNHEALTHY", unhealthyReason, failed);
-  }
-
-  /** Wakes at the batchers' next release or at the end of a hold the scheduler decided. */
-  private void armTimer() {
-    long next = scheduler.holdWakeNanos();
-    for (ModelSlot s : models.all()) {
-      if (s.ready) {
-        next = Math.min(next, s.nextReleaseNanos(draining, maxBatchesInFlightPerModel));
-      }
-    }
-    if (next != Long.MAX_VALUE && next != wakeRequestedNanos) {
-      wakeRequestedNanos = next;
-      timer.wakeAt(next);
-    }
-  }
-
-  private void checkDrained() {
-    // An unhealthy device holds no request, and stages still out may never settle: drained now.
-    boolean settled = unhealthyReason != null
-        || (isIdle() && models.all().stream().noneMatch(s -> s.live > 0));
-    if (!draining || drainWaiters.isEmpty() || !settled) {
-      return;
-    }
-    List<Runnable> waiters = List.copyOf(drainWaiters);
-    drainWaiters.clear();
-    // Requests per batch tells an operator (and a benchmark) whether batches formed.
-    LOG.info("drained: {} request(s) answered in {} batch(es) since start", answers.completed() + answers.failed(),
-        jobs.batches());
-    waiters.forEach(Runnable::run);
   }
 }

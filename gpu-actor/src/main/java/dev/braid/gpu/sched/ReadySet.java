@@ -158,6 +158,33 @@ final class ReadySet {
   }
 
   /**
+   * The position, in the latest {@link #order}, of the most urgent op of the largest bucket of
+   * priority level {@code priority} (of two alike in size, the one whose most urgent op comes
+   * first, so the answer does not depend on the buckets' hash order), or -1 when no op of that
+   * level with a fusion key is ready. Costs one look at each bucket and at the largest ones'
+   * members.
+   */
+  int largestBucketLead(int priority) {
+    int best = -1;
+    int bestSize = 0;
+    for (Map.Entry<BucketKey, Bucket> e : buckets.entrySet()) {
+      List<JobState> members = e.getValue().members;
+      if (e.getKey().priority() != priority || members.isEmpty() || members.size() < bestSize) {
+        continue;
+      }
+      int lead = Integer.MAX_VALUE;
+      for (JobState s : members) {
+        lead = Math.min(lead, s.position);
+      }
+      if (members.size() > bestSize || lead < best) {
+        best = lead;
+        bestSize = members.size();
+      }
+    }
+    return best;
+  }
+
+  /**
    * The positions, in the latest {@link #order}, of the ready ops of the bucket of the op at
    * {@code position} (itself included), ascending; empty when that op has no fusion key. The array
    * is shared until the next decision: not to be modified.

@@ -27,6 +27,14 @@ public interface SchedulingView {
    */
   int[] fusionPartners(int position);
 
+  /**
+   * The position in {@link #readyOps()} of the most urgent op of the largest set of ready ops that
+   * share a fusion key and priority level {@code priority} (ties: the set whose most urgent op
+   * comes first), or -1 when no op of that level with a fusion key is ready. Its {@link
+   * #fusionPartners} are that set.
+   */
+  int largestFusionBucketLead(int priority);
+
   /** Launches stream {@code stream} can take now without exceeding its in-flight limit. */
   int freeSlots(int stream);
 

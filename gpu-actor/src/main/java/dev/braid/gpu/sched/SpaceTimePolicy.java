@@ -1,6 +1,7 @@
 package dev.braid.gpu.sched;
 
 import dev.braid.device.plan.FusionKey;
+import dev.braid.gpu.cost.CostModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,10 +29,20 @@ import java.util.Optional;
  * path is booked that far ahead ({@link SchedulingView#launchPathBacklogNanos()}): the groups
  * left would only queue on the host, so they wait in the ready set instead, where the ops that
  * become ready meanwhile join them, and the policy asks to plan again when the path has drained
- * to the limit ({@link #wakeNanos()}).
+ * to the limit ({@link #wakeNanos()}). The first group of such a decision is the largest one of the
+ * most urgent op's level when that op can wait ({@link #largestGroupFirst}), and groups are formed
+ * one at a time as they launch, so a decision on a booked path orders and groups nothing.
  */
 final class SpaceTimePolicy implements SchedulingPolicy {
   static final String NAME = "space-time";
+
+  /**
+   * Host launches of a super-kernel the most urgent op must be able to wait per op it has left
+   * before {@link #largestGroupFirst} passes it over: near the goodput load the path is 80-90%
+   * busy, so each of its ops already finds about one launch ahead of it, and being passed over
+   * may add one more.
+   */
+  static final int WAIT_LAUNCHES = 2;
 
   /** The configuration {@link #streamOrder} and {@link #urgentStream} were worked out for. */
   private SchedulerConfig derivedFor;
@@ -39,8 +50,10 @@ final class SpaceTimePolicy implements SchedulingPolicy {
   private int[] streamOrder;
   /** Per stream: of the most urgent CUDA priority while some stream has another (so reserved). */
   private boolean[] urgentStream;
-  /** Scratch of {@link #groups}, per ready op: already in a group. Reused: a decision's own. */
+  /** Scratch of {@link #nextGroup}, per ready op: already in a group. Reused: a decision's own. */
   private boolean[] placed = new boolean[64];
+  /** Scratch of {@link #nextGroup}: the next ready position that may lead a group. */
+  private int cursor;
   private final List<OpRef> candidates = new ArrayList<>();
   /** See {@link #wakeNanos()}: set by the last decision. */
   private long wakeNanos = Long.MAX_VALUE;
@@ -53,31 +66,54 @@ final class SpaceTimePolicy implements SchedulingPolicy {
   @Override
   public List<Decision> decide(SchedulingView view) {
     derive(view.config());
+    wakeNanos = Long.MAX_VALUE;
+    long backlogLimit = view.config().launchPathBacklog().toNanos();
+    long backlog = view.launchPathBacklogNanos();
+    boolean holding = view.config().holds();
     int[] slots = slots(view);
-    List<List<OpRef>> groups = groups(view, slots.length);
-    List<HoldRule.Hold> holds = view.config().holds() ? holds(groups, view) : null;
+    if (!holding && (slots.length == 0 || (backlogLimit > 0 && backlog >= backlogLimit))) {
+      if (slots.length > 0) {
+        // the path is booked: nothing launches, so nothing needs ordering or grouping
+        wakeNanos = view.nowNanos() + backlog - backlogLimit + 1;
+      }
+      return List.of();
+    }
+    startGroups(view);
+    // with holding every group is formed first (a hold looks at the others); else one at a time
+    List<List<OpRef>> groups = holding ? groups(view, Integer.MAX_VALUE) : null;
+    List<HoldRule.Hold> holds = holding ? holds(groups, view) : null;
     List<Decision> out = new ArrayList<>();
     boolean[] taken = new boolean[slots.length];
     int launches = 0;
-    int lessUrgent = view.lessUrgentInFlight();
+    int lessUrgent = -1;
     long agingNanos = view.config().agingThreshold().toNanos();
-    long backlogLimit = view.config().launchPathBacklog().toNanos();
-    long backlog = view.launchPathBacklogNanos();
-    wakeNanos = Long.MAX_VALUE;
-    for (int g = 0; g < groups.size() && launches < slots.length; g++) {
-      HoldRule.Hold hold = holds == null ? null : holds.get(g);
-      if (hold != null) {
-        out.add(Decision.hold(groups.get(g), hold.untilNanos()));
-        continue;
+    for (int g = 0; launches < slots.length && (holding ? g < groups.size() : g < slots.length); g++) {
+      List<OpRef> group;
+      if (holding) {
+        group = groups.get(g);
+        if (holds.get(g) != null) {
+          out.add(Decision.hold(group, holds.get(g).untilNanos()));
+          continue;
+        }
+      } else {
+        group = null;
       }
       if (backlogLimit > 0 && backlog >= backlogLimit) {
         // the host would only queue it: it waits, gathering partners, until the path drains
         wakeNanos = view.nowNanos() + backlog - backlogLimit + 1;
         break;
       }
-      OpRef lead = groups.get(g).get(0);
+      // one launch books the path to the limit: this decision launches one group, so which matters
+      boolean oneLaunch = g == 0 && backlogLimit > 0 && backlog + view.cost().hostNanos(1) >= backlogLimit;
+      if (group == null && (group = oneLaunch ? largestGroupFirst(view) : nextGroup(view)) == null) {
+        break;
+      }
+      OpRef lead = group.get(0);
       boolean mostUrgentLevel = lead.job().priority() <= view.mostUrgentPriority();
       boolean aged = Urgency.isAged(lead.job(), view.nowNanos(), agingNanos);
+      if (!mostUrgentLevel && lessUrgent < 0) {
+        lessUrgent = view.lessUrgentInFlight();
+      }
       if (!mostUrgentLevel && !aged && lessUrgent >= view.config().lessUrgentLaunches()) {
         continue; // a more urgent level is waiting or running: see SchedulerConfig#lessUrgentLaunches
       }
@@ -88,8 +124,8 @@ final class SpaceTimePolicy implements SchedulingPolicy {
         if (!mostUrgentLevel) {
           lessUrgent++;
         }
-        out.add(new Decision(groups.get(g), slots[slot]));
-        backlog += view.cost().hostNanos(groups.get(g).size());
+        out.add(new Decision(group, slots[slot]));
+        backlog += view.cost().hostNanos(group.size());
       }
     }
     return out;
@@ -98,6 +134,41 @@ final class SpaceTimePolicy implements SchedulingPolicy {
   @Override
   public long wakeNanos() {
     return wakeNanos;
+  }
+
+  /**
+   * The first group of a decision while the launch path is the bottleneck (a limit is set and one
+   * launch books the path to it, so this decision launches only that group): each
+   * launch then costs the host about the same ({@link dev.braid.gpu.cost.CostModel#hostNanos}, one
+   * or two driver calls) whatever its size, so the largest group of ready ops with one key at the
+   * most urgent op's level issues the most kernels per microsecond of host time, while the ops left
+   * gather partners for the next launch. The most urgent op's own group goes first instead when
+   * that group is as large, when its job is aged, or when it cannot afford to wait: unless its
+   * latest start (deadline less its remaining ops alone) is more than {@link #WAIT_LAUNCHES} host
+   * launches of a super-kernel per remaining op away, since each of its later ops may also queue
+   * behind other launches on the path.
+   */
+  private List<OpRef> largestGroupFirst(SchedulingView view) {
+    List<OpRef> ready = view.readyOps();
+    if (ready.isEmpty()) {
+      return null;
+    }
+    OpRef urgent = ready.get(0);
+    int lead = view.largestFusionBucketLead(urgent.job().priority());
+    if (lead <= 0 || Urgency.isAged(urgent.job(), view.nowNanos(), view.config().agingThreshold().toNanos())) {
+      return nextGroup(view);
+    }
+    int own = urgent.fusionKey().isPresent() ? view.fusionPartners(0).length : 1;
+    if (view.fusionPartners(lead).length <= own) {
+      return nextGroup(view);
+    }
+    CostModel cost = view.cost();
+    int opsLeft = urgent.job().plan().size() - urgent.opIndex();
+    long latestStart = urgent.job().deadlineNanos() - cost.predictRemainingNanos(urgent.job().plan(), urgent.opIndex());
+    if (latestStart - view.nowNanos() <= (long) WAIT_LAUNCHES * opsLeft * cost.hostNanos(2)) {
+      return nextGroup(view);
+    }
+    return groupLedBy(view, lead);
   }
 
   /** Works out the stream order and the reserved streams once per configuration. */
@@ -132,53 +203,71 @@ final class SpaceTimePolicy implements SchedulingPolicy {
     return -1;
   }
 
-  /**
-   * The ready ops as groups, in the order of their leads: each lead (the most urgent op not yet
-   * placed) with the later ready ops of its key and level ({@link SchedulingView#fusionPartners})
-   * that {@link SuperKernelSizer} admits. Without holding, forming stops once the groups fill
-   * {@code slots}.
-   */
-  private List<List<OpRef>> groups(SchedulingView view, int slots) {
-    List<OpRef> ready = view.readyOps();
-    boolean fusion = view.config().maxOpsPerSuperKernel() > 1;
-    int limit = view.config().holds() ? Integer.MAX_VALUE : slots;
-    if (placed.length < ready.size()) {
-      placed = new boolean[Math.max(ready.size(), 2 * placed.length)];
+  /** Starts forming the groups of one decision: no ready op is placed yet. */
+  private void startGroups(SchedulingView view) {
+    int n = view.readyOps().size();
+    if (placed.length < n) {
+      placed = new boolean[Math.max(n, 2 * placed.length)];
     } else {
-      Arrays.fill(placed, 0, ready.size(), false);
+      Arrays.fill(placed, 0, n, false);
     }
+    cursor = 0;
+  }
+
+  /** The next {@code limit} groups at most ({@link #nextGroup}), in the order of their leads. */
+  private List<List<OpRef>> groups(SchedulingView view, int limit) {
     List<List<OpRef>> groups = new ArrayList<>();
-    for (int i = 0; i < ready.size() && groups.size() < limit; i++) {
-      if (placed[i]) {
-        continue;
-      }
-      OpRef lead = ready.get(i);
-      placed[i] = true;
-      List<OpRef> group = List.of(lead);
-      if (fusion && lead.fusionKey().isPresent()) {
-        int[] partners = view.fusionPartners(i);
-        candidates.clear();
-        for (int p : partners) {
-          if (p > i && !placed[p]) {
-            candidates.add(ready.get(p));
-          }
-        }
-        group = SuperKernelSizer.size(lead, candidates, view);
-        // members after the lead are a subsequence of the candidates, in their order
-        int m = 1;
-        for (int p : partners) {
-          if (m == group.size()) {
-            break;
-          }
-          if (p > i && !placed[p] && ready.get(p) == group.get(m)) {
-            placed[p] = true;
-            m++;
-          }
-        }
-      }
-      groups.add(group);
+    List<OpRef> g;
+    while (groups.size() < limit && (g = nextGroup(view)) != null) {
+      groups.add(g);
     }
     return groups;
+  }
+
+  /**
+   * The next group, or null when every ready op is placed: the lead is the most urgent ready op
+   * not yet placed, with the later ready ops of its key and level ({@link
+   * SchedulingView#fusionPartners}) that {@link SuperKernelSizer} admits.
+   */
+  private List<OpRef> nextGroup(SchedulingView view) {
+    List<OpRef> ready = view.readyOps();
+    while (cursor < ready.size() && placed[cursor]) {
+      cursor++;
+    }
+    if (cursor == ready.size()) {
+      return null;
+    }
+    return groupLedBy(view, cursor++);
+  }
+
+  /** The group led by the ready op at position {@code i}, not yet placed (see {@link #nextGroup}). */
+  private List<OpRef> groupLedBy(SchedulingView view, int i) {
+    List<OpRef> ready = view.readyOps();
+    OpRef lead = ready.get(i);
+    placed[i] = true;
+    if (view.config().maxOpsPerSuperKernel() == 1 || lead.fusionKey().isEmpty()) {
+      return List.of(lead);
+    }
+    int[] partners = view.fusionPartners(i);
+    candidates.clear();
+    for (int p : partners) {
+      if (p > i && !placed[p]) {
+        candidates.add(ready.get(p));
+      }
+    }
+    List<OpRef> group = SuperKernelSizer.size(lead, candidates, view);
+    // members after the lead are a subsequence of the candidates, in their order
+    int m = 1;
+    for (int p : partners) {
+      if (m == group.size()) {
+        break;
+      }
+      if (p > i && !placed[p] && ready.get(p) == group.get(m)) {
+        placed[p] = true;
+        m++;
+      }
+    }
+    return group;
   }
 
   /**

@@ -2,17 +2,12 @@ package dev.braid.gpu.sched;
 
 import dev.braid.gpu.cost.CostModel;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -63,7 +58,7 @@ public final class SpaceTimeScheduler {
   private final TreeMap<Integer, Integer> jobsByPriority = new TreeMap<>();
   /** Free slots per stream at the current {@link #plan}, shared with its view. */
   private final int[] free;
-  private final View view;
+  private final PlanView view;
   private long nextLaunchId = 1;
   private long holdWakeNanos = Long.MAX_VALUE;
   /** When the host's launch path is expected free of the launches planned so far. */
@@ -76,7 +71,7 @@ public final class SpaceTimeScheduler {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.launchesPerStream = new int[config.streamCount()];
     this.free = new int[config.streamCount()];
-    this.view = new View();
+    this.view = new PlanView(config, cost, jobs, inFlight, ready, free);
   }
 
   /** Switches policy; launches already in flight are unaffected, the next {@link #plan} uses it. */
@@ -125,20 +120,12 @@ public final class SpaceTimeScheduler {
     if (ready.size() == 0) {
       return List.of();
     }
-    View view = this.view;
-    view.reset(nowNanos);
-    ready.order(nowNanos, config.agingThreshold().toNanos(), view.readyList);
     for (int i = 0; i < free.length; i++) {
       free[i] = config.maxLaunchesInFlightPerStream() - launchesPerStream[i];
     }
-    view.mostUrgent = jobsByPriority.firstKey();
-    for (PlannedLaunch l : inFlight.values()) {
-      if (l.ops().get(0).job().priority() > view.mostUrgent) {
-        view.lessUrgent++;
-      }
-    }
+    view.reset(nowNanos, jobsByPriority.firstKey(), launchPathBacklogNanos(nowNanos));
     List<Decision> decisions = policy.decide(view);
-    check(decisions, free, nowNanos);
+    DecisionCheck.check(decisions, free, nowNanos, config, jobs, policy.name());
     List<PlannedLaunch> planned = new ArrayList<>(decisions.size());
     for (Decision d : decisions) {
       if (d.isHold()) {
@@ -171,104 +158,6 @@ public final class SpaceTimeScheduler {
   }
 
   /**
-   * The {@link SchedulingView} of one {@link #plan} call, one instance reused by every call (a
-   * decision allocates no view): the ready ops come from {@link ReadySet#order}, the models in
-   * flight and the arrivals are worked out only if the policy asks.
-   */
-  private final class View implements SchedulingView {
-    final List<OpRef> readyList = new ArrayList<>();
-    private final List<OpRef> readyOps = Collections.unmodifiableList(readyList);
-    private final int[] freeSlots = free;
-    long nowNanos;
-    int mostUrgent;
-    int lessUrgent;
-    private Set<String> modelsInFlight;
-    private List<Arrival> arrivals;
-
-    void reset(long now) {
-      nowNanos = now;
-      readyList.clear();
-      lessUrgent = 0;
-      modelsInFlight = null;
-      arrivals = null;
-    }
-
-    @Override
-    public long nowNanos() {
-      return nowNanos;
-    }
-
-    @Override
-    public List<OpRef> readyOps() {
-      return readyOps;
-    }
-
-    @Override
-    public int[] fusionPartners(int position) {
-      return ready.partners(position);
-    }
-
-    @Override
-    public int freeSlots(int stream) {
-      return stream >= 0 && stream < freeSlots.length ? freeSlots[stream] : 0;
-    }
-
-    @Override
-    public Set<String> modelsInFlight() {
-      if (modelsInFlight == null) {
-        Set<String> busy = new LinkedHashSet<>();
-        for (PlannedLaunch l : inFlight.values()) {
-          l.ops().forEach(o -> busy.add(o.job().model()));
-        }
-        modelsInFlight = Collections.unmodifiableSet(busy);
-      }
-      return modelsInFlight;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-      return config;
-    }
-
-    @Override
-    public CostModel cost() {
-      return cost;
-    }
-
-    @Override
-    public List<Arrival> arrivals() {
-      if (arrivals == null) {
-        arrivals = List.copyOf(SpaceTimeScheduler.this.arrivals(nowNanos));
-      }
-      return arrivals;
-    }
-
-    @Override
-    public long readySinceNanos(OpRef op) {
-      JobState s = jobs.get(op.job().id());
-      if (s == null || s.ready == null) {
-        throw new IllegalArgumentException(op + " is not a ready op of this view");
-      }
-      return s.readySinceNanos;
-    }
-
-    @Override
-    public int mostUrgentPriority() {
-      return mostUrgent;
-    }
-
-    @Override
-    public int lessUrgentInFlight() {
-      return lessUrgent;
-    }
-
-    @Override
-    public long launchPathBacklogNanos() {
-      return SpaceTimeScheduler.this.launchPathBacklogNanos(nowNanos);
-    }
-  }
-
-  /**
    * When the owner must call {@link #plan} again at the latest: the earliest end of a hold the
    * last {@link #plan} decided or of a wait its policy asked for ({@link
    * SchedulingPolicy#wakeNanos()}), or {@link Long#MAX_VALUE} when there is none.
@@ -280,36 +169,6 @@ public final class SpaceTimeScheduler {
   /** Ops held back for partners so far, counted once per {@link #plan} that held them. */
   public long holds() {
     return holds;
-  }
-
-  /**
-   * The keyed ops expected to become ready within {@code maxHold} (see {@link
-   * SchedulingView#arrivals()}): for each job, the op after the one in flight from its launch's
-   * predicted end (now if that has passed), or the op after the ready one as if it launched now
-   * and ran alone; then its later ops, each after its predecessor's predicted time alone.
-   */
-  private List<Arrival> arrivals(long nowNanos) {
-    if (!config.holds()) {
-      return List.of();
-    }
-    long horizon = nowNanos + config.maxHold().toNanos();
-    List<Arrival> out = new ArrayList<>();
-    for (JobState s : jobs.values()) {
-      if (s.cancelled) {
-        continue;
-      }
-      long eta = s.inFlight()
-          ? Math.max(nowNanos + 1, inFlight.get(s.launchId).window().expectedEndNanos())
-          : nowNanos + cost.predictOpNanos(s.job.plan(), s.nextOp);
-      for (int i = s.nextOp + 1, n = 0; i < s.job.plan().size() && eta <= horizon && n < LOOKAHEAD_OPS; i++, n++) {
-        if (s.job.plan().op(i).fusionKey().isPresent()) {
-          out.add(new Arrival(new OpRef(s.job, i), eta));
-        }
-        eta += cost.predictOpNanos(s.job.plan(), i);
-      }
-    }
-    out.sort(Comparator.comparingLong(Arrival::etaNanos).thenComparingLong(a -> a.op().job().id()));
-    return out;
   }
 
   /**
@@ -449,44 +308,5 @@ public final class SpaceTimeScheduler {
   private static long saturatingSub(long a, long b) {
     long r = a - b;
     return ((a ^ b) & (a ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
-  }
-
-  private void check(List<Decision> decisions, int[] free, long nowNanos) {
-    int[] used = new int[free.length];
-    Set<Long> jobsUsed = new HashSet<>();
-    for (Decision d : decisions) {
-      // The message names every op (and so its job and plan): built only for a policy bug.
-      if (d.ops().isEmpty() || d.ops().size() > config.maxOpsPerSuperKernel()) {
-        throw new IllegalStateException(where(d) + "a launch needs 1 to " + config.maxOpsPerSuperKernel() + " ops");
-      }
-      if (d.isHold()) {
-        if (!config.holds() || d.holdUntilNanos() <= nowNanos) {
-          throw new IllegalStateException(where(d) + "a hold must end after now (" + nowNanos
-              + ") and holding must be on (maxHold " + config.maxHold() + ")");
-        }
-      } else if (d.stream() < 0 || d.stream() >= free.length || ++used[d.stream()] > free[d.stream()]) {
-        throw new IllegalStateException(where(d) + "the stream has no free slot");
-      }
-      for (OpRef o : d.ops()) {
-        JobState s = jobs.get(o.job().id());
-        if (s == null || s.job != o.job() || s.inFlight() || s.cancelled || s.nextOp != o.opIndex()
-            || !jobsUsed.add(o.job().id())) {
-          throw new IllegalStateException(where(d) + o + " is not a ready op (or is used twice)");
-        }
-        if ((d.ops().size() > 1 || d.isHold())
-            && (o.fusionKey().isEmpty() || !o.fusionKey().equals(d.ops().get(0).fusionKey()))) {
-          throw new IllegalStateException(where(d) + "only ops with equal fusion keys may share a launch or a hold");
-        }
-        if (d.isHold() && d.holdUntilNanos() - s.readySinceNanos > config.maxHold().toNanos()) {
-          throw new IllegalStateException(where(d) + o + " became ready at " + s.readySinceNanos
-              + " and may be held until " + (s.readySinceNanos + config.maxHold().toNanos()) + " at most");
-        }
-      }
-    }
-  }
-
-  private String where(Decision d) {
-    return "policy '" + policy.name() + "' decided " + d.ops()
-        + (d.isHold() ? " held until " + d.holdUntilNanos() : " on stream " + d.stream()) + ": ";
   }
 }

@@ -90,4 +90,36 @@ class LaunchPathBacklogTest {
     assertEquals(1, later.size());
     assertEquals(List.of(2L, 3L), jobIds(later.get(0)), "fused instead of queued one after the other");
   }
+
+  @Test
+  void whileThePathIsTheBottleneckTheLargestGroupGoesFirstIfTheMostUrgentOpCanWait() {
+    KernelPlan a = chain("a", 2, K2);
+    KernelPlan b = chain("b", 2, K1);
+    KernelPlan c = chain("c", 2, K1);
+    SpaceTimeScheduler s = scheduler(Duration.ofNanos(1), a, b, c);
+    s.admit(job(1, a, FAR, 0));
+    s.admit(job(2, b, FAR + 1, 0));
+    s.admit(job(3, c, FAR + 2, 0));
+    List<PlannedLaunch> first = s.plan(0);
+    assertEquals(1, first.size(), "one launch books the path");
+    assertEquals(List.of(2L, 3L), jobIds(first.get(0)), "two kernels for the host time of one launch");
+    List<PlannedLaunch> second = s.plan(s.holdWakeNanos());
+    assertEquals(List.of(1L), jobIds(second.get(0)), "the passed-over op goes next");
+  }
+
+  @Test
+  void theMostUrgentOpGoesFirstWhenItCannotAffordToWait() {
+    KernelPlan a = chain("a", 2, K2);
+    KernelPlan b = chain("b", 2, K1);
+    KernelPlan c = chain("c", 2, K1);
+    SpaceTimeScheduler s = scheduler(Duration.ofNanos(1), a, b, c);
+    // two ops of 10 us left: its latest start is 4 us away, within WAIT_LAUNCHES super-kernel
+    // launches (2 us of host time each here) per op it has left
+    long tight = 2 * 10_000 + 4_000;
+    assertEquals(8_000, SpaceTimePolicy.WAIT_LAUNCHES * 2 * 2 * HOST_NANOS, "the margin this test sits inside");
+    s.admit(job(1, a, tight, 0));
+    s.admit(job(2, b, FAR + 1, 0));
+    s.admit(job(3, c, FAR + 2, 0));
+    assertEquals(List.of(1L), jobIds(s.plan(0).get(0)));
+  }
 }
