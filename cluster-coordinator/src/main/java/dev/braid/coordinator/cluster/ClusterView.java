@@ -231,6 +231,19 @@ final class ClusterView {
     }
   }
 
+  /**
+   * {@code ref} answered its drain: drained, or not in time (then its drain is sent again at the
+   * next reconcile).
+   */
+  void drainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) {
+    Gpu g = gpus.get(ref);
+    if (g != null && drained) {
+      g.drained = true;
+    } else if (g != null) {
+      g.drainSent = false;
+    }
+  }
+
   /** The reachable GPUs that hold {@code model}. */
   List<Gpu> holders(String model) {
     return gpus.values().stream().filter(g -> g.loaded.containsKey(model) && !g.unreachable).toList();
@@ -241,6 +254,18 @@ final class ClusterView {
   /** The GPUs reported, reachable and healthy. */
   List<Gpu> usable() {
     return gpus.values().stream().filter(Gpu::usable).toList();
+  }
+
+  /** The GPUs that have reported, in the order they joined. */
+  List<Gpu> reported() {
+    return gpus.values().stream().filter(g -> g.report != null).toList();
+  }
+
+  /** The usable GPUs by id (the first where two report one id). */
+  Map<GpuId, Gpu> usableById() {
+    Map<GpuId, Gpu> byId = new LinkedHashMap<>();
+    usable().forEach(g -> byId.putIfAbsent(g.id(), g));
+    return byId;
   }
 
   /** The reported GPUs of the node at {@code address}. */

@@ -4,31 +4,18 @@ import dev.braid.config.NanoClock;
 import dev.braid.coordinator.cluster.ClusterView.Gpu;
 import dev.braid.coordinator.cluster.ClusterView.Model;
 import dev.braid.coordinator.placement.GpuId;
-import dev.braid.coordinator.placement.GpuInfo;
 import dev.braid.coordinator.placement.Placement;
-import dev.braid.coordinator.placement.PlacementPlan;
-import dev.braid.coordinator.placement.PlacementResult;
 import dev.braid.coordinator.placement.Reconciler;
-import dev.braid.coordinator.placement.Shortfall;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -43,25 +30,15 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * The cluster's one coordinator (a cluster singleton on a {@code coordinator} node): it learns
  * GPUs from the Receptionist, places the models the cluster should serve on them ({@link
  * Placement}), tells GPUs to load and unload, and publishes the routing table to every frontend.
- * Requests never pass through it.
- *
- * <p><b>What it knows.</b> Each GPU's latest {@link GpuWire.Report} (asked every {@code
- * report-interval}), which models each GPU holds (from the GPUs' own answers to loads and
- * unloads, and from a GPU's first report, so that a coordinator that moved to another node adopts
- * what is loaded), and the models the cluster should serve (those given at start and those loaded
- * or unloaded through the repository API since).
+ * Requests never pass through it. It keeps state and sends messages; pure classes beside it
+ * decide: {@link ClusterView} (what it knows: each GPU's latest report, what each holds by its
+ * answers and first report, the models wanted, each with its {@link ModelCatalog#fusion fusion
+ * profile}), {@link ReconcilePlanner} and {@link Reconciler} (what to send), {@link Waiters} and
+ * {@link CoordinatorReplies} (what to answer), {@link TablePublisher} (table versions).
  *
  * <p><b>Reconciling</b>, after every event that changes the inputs and on every tick: places the
- * models on the usable GPUs (reported, reachable), sends the loads, unloads and drains that the
- * pure {@link Reconciler} derives from its view and the plan (a replica the plan dropped goes only
- * once another replica of its model serves, so a move never leaves a model without one; a
- * draining GPU drains once its models serve elsewhere), answers the loads and unloads that
- * waited, and publishes the table.
- *
- * <p><b>The table</b> lists, for each model, the GPUs that hold it and are reachable, with their
- * load figures; a draining GPU stays in it only while its model has no other replica. Versions
- * start from the wall clock in microseconds, so a coordinator that takes over after a failover
- * publishes tables newer than its predecessor's.
+ * models on the usable GPUs (reported, reachable), sends the loads, unloads and drains the {@link
+ * Reconciler} derives, answers the loads and unloads that waited, and publishes the table.
  *
  * <p><b>A node that leaves or dies</b>: once unreachable its GPUs leave the table and the plan at
  * the next reconcile (the frontends drop them even earlier, from their own membership events) and
@@ -79,45 +56,25 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // this node: none is registered with the serializer, so sending one remotely would fail loudly.
 
   private record GpusListed(Set<ActorRef<GpuWire.Command>> refs) implements CoordinatorWire.Command {}
-
   private record FrontendsListed(Set<ActorRef<RoutingTableWire>> refs) implements CoordinatorWire.Command {}
-
   private enum Tick implements CoordinatorWire.Command { INSTANCE }
-
   private record ReportArrived(ActorRef<GpuWire.Command> ref, GpuWire.Report report)
       implements CoordinatorWire.Command {}
-
   private record ReportMissing(ActorRef<GpuWire.Command> ref, String why) implements CoordinatorWire.Command {}
-
   private record LoadAnswered(ActorRef<GpuWire.Command> ref, String model, GpuWire.LoadReply reply, String failure)
       implements CoordinatorWire.Command {}
-
   private record UnloadAnswered(ActorRef<GpuWire.Command> ref, String model) implements CoordinatorWire.Command {}
-
   private record DrainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) implements CoordinatorWire.Command {}
-
   private record Reachability(String address, boolean reachable) implements CoordinatorWire.Command {}
-
-  /**
-   * How long a GPU on which a model failed to load is not asked to load it again: a failure there
-   * (out of memory, draining) is retried, but not in a loop as fast as the GPU can refuse.
-   */
-  private static final long LOAD_RETRY_BACKOFF_NANOS = 30_000_000_000L;
 
   private final CoordinatorSettings settings;
   private final NanoClock clock;
   private final ModelCatalog catalog;
-  private final Placement placement;
+  private final ReconcilePlanner planner;
   private final String selfAddress;
   private final ClusterView view = new ClusterView();
-  private final Map<ActorRef<GpuWire.Command>, Gpu> gpus = view.gpus;
-  private final TreeMap<String, Model> models = view.models;
   private final Waiters waiters = new Waiters();
-  private Set<ActorRef<RoutingTableWire>> frontends = Set.of();
-  private PlacementPlan plan = PlacementPlan.EMPTY;
-  private List<Shortfall> shortfalls = List.of();
-  private long tableVersion;
-  private RoutingTableWire lastTable;
+  private final TablePublisher tables = new TablePublisher(System::currentTimeMillis);
 
   /**
    * @param catalog the models of this node's repository
@@ -130,8 +87,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   /**
    * As {@link #create(CoordinatorSettings, ModelCatalog, List)}, reading time from {@code clock}
-   * (the load-retry back-off); the routing table's version stays on the wall clock, which must
-   * order tables across coordinators.
+   * (the load-retry back-off); table versions stay on the wall clock, which orders coordinators.
    */
   public static Behavior<CoordinatorWire.Command> create(CoordinatorSettings settings, ModelCatalog catalog,
       List<String> initialModels, NanoClock clock) {
@@ -145,12 +101,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     this.settings = settings;
     this.clock = clock;
     this.catalog = catalog;
-    this.placement = new Placement(settings.placement());
+    this.planner = new ReconcilePlanner(settings);
     Cluster cluster = Cluster.get(context.getSystem());
     this.selfAddress = cluster.selfMember().address().toString();
-    for (String name : initialModels) {
-      models.put(name, newModel(name));
-    }
+    initialModels.forEach(name -> view.models.put(name, newModel(name)));
     // One adapter per message class: both listings arrive through it.
     ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class,
         l -> l.isForKey(GPUS) ? new GpusListed(l.getServiceInstances(GPUS))
@@ -162,7 +116,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
             e.member().address().toString(), e instanceof ClusterEvent.ReachableMember)),
         ClusterEvent.ReachabilityEvent.class));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.reportInterval());
-    context.getLog().info("coordinator started on {} with models {}", selfAddress, models.keySet());
+    context.getLog().info("coordinator started on {} with models {}", selfAddress, view.models.keySet());
   }
 
   @Override
@@ -194,19 +148,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     listed.left().forEach(g -> getContext().getLog().info("GPU {} left", ClusterView.describe(g)));
     listed.added().forEach(this::askReport);
     if (!listed.left().isEmpty()) {
-      waiters.gpusRemain(gpus.keySet());
+      waiters.gpusRemain(view.gpus.keySet());
       reconcile();
     }
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onFrontendsListed(FrontendsListed m) {
-    Set<ActorRef<RoutingTableWire>> added = new HashSet<>(m.refs());
-    added.removeAll(frontends);
-    frontends = Set.copyOf(m.refs());
-    if (lastTable != null) {
-      added.forEach(f -> f.tell(lastTable));
-    }
+    tables.frontends(m.refs());
     return this;
   }
 
@@ -221,7 +170,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   // ---- reports ----
-
   private void askReport(Gpu g) {
     getContext().ask(GpuWire.Report.class, g.ref, settings.askTimeout(), GpuWire.GetReport::new,
         (report, failure) -> report != null ? new ReportArrived(g.ref, report)
@@ -230,7 +178,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   private Behavior<CoordinatorWire.Command> onTick() {
     view.tick(settings.reportInterval(), settings.rateHalfLife());
-    gpus.values().forEach(this::askReport);
+    view.gpus.values().forEach(this::askReport);
     reconcile();
     return this;
   }
@@ -248,7 +196,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onReportMissing(ReportMissing m) {
-    Gpu g = gpus.get(m.ref());
+    Gpu g = view.gpus.get(m.ref());
     if (g != null) {
       getContext().getLog().debug("GPU {} did not report: {}", ClusterView.describe(g), m.why());
     }
@@ -258,7 +206,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // ---- loads and unloads ----
 
   private Behavior<CoordinatorWire.Command> onLoadAnswered(LoadAnswered m) {
-    Gpu g = gpus.get(m.ref());
+    Gpu g = view.gpus.get(m.ref());
     if (g == null) {
       return this;
     }
@@ -310,7 +258,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       m.replyTo().tell(CoordinatorReplies.notInRepository(m.model(), available));
       return this;
     }
-    Model model = models.computeIfAbsent(m.model(), this::newModel);
+    Model model = view.models.computeIfAbsent(m.model(), this::newModel);
     model.failure = ""; // a new request retries a model that failed before (the repository may have been fixed)
     model.waiting.add(m.replyTo());
     reconcile();
@@ -322,37 +270,23 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onUnloadModel(CoordinatorWire.UnloadModel m) {
-    Model model = models.remove(m.model());
+    Model model = view.models.remove(m.model());
     if (model == null) {
-      m.replyTo().tell(CoordinatorReplies.notLoaded(m.model(), models.keySet()));
+      m.replyTo().tell(CoordinatorReplies.notLoaded(m.model(), view.models.keySet()));
       return this;
     }
     model.waiting.forEach(w -> w.tell(CoordinatorReplies.unloadedWhileLoading(m.model())));
-    Set<ActorRef<GpuWire.Command>> holding = new HashSet<>();
-    for (Gpu g : view.holders(m.model())) {
-      holding.add(g.ref);
-      if (!g.unloading.contains(m.model())) {
-        unload(g, m.model());
-      }
-    }
-    waiters.unload(m.model(), m.replyTo(), holding);
+    List<Gpu> holders = view.holders(m.model());
+    holders.stream().filter(g -> !g.unloading.contains(m.model())).forEach(g -> unload(g, m.model()));
+    waiters.unload(m.model(), m.replyTo(), holders);
     reconcile();
     return this;
   }
 
-  // ---- reconciling ----
-
   private void reconcile() {
-    List<Reconciler.GpuView> views = view.reconcilerView(clock.nanoTime(), LOAD_RETRY_BACKOFF_NANOS);
-    List<Reconciler.ModelView> wanted = view.demandView(settings.defaultRequestTime().toNanos());
-    PlacementResult result = placement.place(plan, view.placementView(),
-        Reconciler.demands(wanted, views, settings.defaultSlo()));
-    plan = result.plan();
-    shortfalls = result.shortfalls();
-
-    Map<GpuId, Gpu> byId = view.usable().stream()
-        .collect(Collectors.toMap(Gpu::id, Function.identity(), (a, b) -> a));
-    for (Reconciler.Step step : Reconciler.steps(views, models.keySet(), plan)) {
+    List<Reconciler.Step> steps = planner.next(view, clock.nanoTime());
+    Map<GpuId, Gpu> byId = view.usableById();
+    for (Reconciler.Step step : steps) {
       Gpu g = byId.get(step.gpu());
       if (step instanceof Reconciler.Step.Load l) {
         load(g, l.model());
@@ -365,14 +299,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
             (reply, failure) -> new DrainAnswered(g.ref, reply != null));
       }
     }
-    waiters.loadsAndUnloadsDue(view, shortfalls).forEach(Waiters.Answer::send);
-    publish();
-  }
-
-  private void publish() {
-    tableVersion = Math.max(tableVersion + 1, System.currentTimeMillis() * 1000);
-    lastTable = new RoutingTableWire(tableVersion, view.routes(shortfalls, settings.defaultRequestTime().toNanos()));
-    frontends.forEach(f -> f.tell(lastTable));
+    waiters.loadsAndUnloadsDue(view, planner.shortfalls()).forEach(Waiters.Answer::send);
+    tables.publish(view.routes(planner.shortfalls(), settings.defaultRequestTime().toNanos()));
   }
 
   // ---- operators ----
@@ -393,43 +321,27 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onDrainAnswered(DrainAnswered m) {
-    Gpu g = gpus.get(m.ref());
-    if (g != null) {
-      if (m.drained()) {
-        g.drained = true;
-      } else {
-        g.drainSent = false; // no answer in time: ask again at the next reconcile
-      }
-    }
+    view.drainAnswered(m.ref(), m.drained());
     reconcile();
     waiters.drainsDue(view).forEach(Waiters.Answer::send);
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onSetPolicy(CoordinatorWire.SetPolicy m) {
-    List<Gpu> reported = gpus.values().stream().filter(g -> g.report != null).toList();
+    List<Gpu> reported = view.reported();
     List<Gpu> targets = reported.stream().filter(g -> m.gpu().equals("*") || g.report.gpu().equals(m.gpu())).toList();
     if (targets.isEmpty()) {
       m.replyTo().tell(CoordinatorReplies.noSuchGpu(m.gpu(), reported.stream().map(g -> g.report.gpu()).toList()));
       return this;
     }
-    List<CompletableFuture<GpuWire.PolicyReply>> asks = new ArrayList<>();
-    for (Gpu g : targets) {
-      String id = g.report.gpu();
-      asks.add(AskPattern.<GpuWire.Command, GpuWire.PolicyReply>ask(g.ref,
-              replyTo -> new GpuWire.SetPolicy(m.policy(), replyTo), settings.askTimeout(),
-              getContext().getSystem().scheduler())
-          .toCompletableFuture()
-          .exceptionally(t -> new GpuWire.PolicyReply(id, false, "no answer: " + t)));
-    }
-    CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenRun(() -> m.replyTo().tell(
-        CoordinatorReplies.policyResult(m.policy(), asks.stream().map(CompletableFuture::join).toList())));
+    PolicyFanOut.ask(targets, m.policy(), settings.askTimeout(), getContext().getSystem().scheduler())
+        .thenAccept(m.replyTo()::tell);
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onGetStatus(CoordinatorWire.GetStatus m) {
-    m.replyTo().tell(CoordinatorReplies.status(selfAddress, tableVersion, Cluster.get(getContext().getSystem()).state(),
-        view, lastTable));
+    m.replyTo().tell(CoordinatorReplies.status(selfAddress, tables.version(),
+        Cluster.get(getContext().getSystem()).state(), view, tables.last()));
     return this;
   }
 }

@@ -36,8 +36,10 @@ final class Waiters {
   private final Map<String, List<ActorRef<CoordinatorWire.DrainReply>>> drains = new HashMap<>();
 
   /** {@code replyTo} waits until the GPUs in {@code holding} have unloaded {@code model}. */
-  void unload(String model, ActorRef<CoordinatorWire.ModelReply> replyTo, Set<ActorRef<GpuWire.Command>> holding) {
-    unloads.put(model, new Unloading(replyTo, new HashSet<>(holding)));
+  void unload(String model, ActorRef<CoordinatorWire.ModelReply> replyTo, List<ClusterView.Gpu> holding) {
+    Set<ActorRef<GpuWire.Command>> pending = new HashSet<>();
+    holding.forEach(g -> pending.add(g.ref));
+    unloads.put(model, new Unloading(replyTo, pending));
   }
 
   /** {@code gpu} answered its unload of {@code model} (or did not in time). */

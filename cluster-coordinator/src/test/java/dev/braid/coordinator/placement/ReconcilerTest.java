@@ -126,4 +126,11 @@ class ReconcilerTest {
         "b", Reconciler.demands(List.of(new ModelView("b", false, 1, 0, 1, FusionProfile.NONE)), List.of(), slo).get(0).requestsPerSecond()),
         "the figures pass through");
   }
+
+  @Test
+  void eachModelsFusionProfileReachesPlacement() {
+    FusionProfile gemm = new FusionProfile(Map.of(FusionProfileTest.A, 0.5));
+    assertEquals(gemm, Reconciler.demands(List.of(new ModelView("a", false, 1, 1, 1, gemm)), List.of(),
+        Duration.ofMillis(100)).get(0).fusion());
+  }
 }
