@@ -73,7 +73,8 @@ public final class FusionPlacementCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the arrivals (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
-  @Option(names = "--slo", description = "Latency objective as a multiple of the isolated latency (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--slo",
+      description = "Latency objective as a multiple of the isolated latency (default: ${DEFAULT-VALUE}).")
   double sloMultiple = 5;
 
   /** Weights every instance is taken to have: equal, and far below an H100's memory. */

@@ -38,7 +38,8 @@ final class CoordinatorReplies {
 
   /** What a load's waiters hear when the model is unloaded before it served. */
   static CoordinatorWire.ModelReply unloadedWhileLoading(String model) {
-    return new CoordinatorWire.ModelReply(model, "UNAVAILABLE", 0, "model '" + model + "' was unloaded while it loaded");
+    return new CoordinatorWire.ModelReply(model, "UNAVAILABLE", 0,
+        "model '" + model + "' was unloaded while it loaded");
   }
 
   /** An unload done: no GPU that was asked holds the model any more. */
@@ -73,7 +74,8 @@ final class CoordinatorReplies {
   /** A drain of a node with no GPUs: done if it is a member, refused if it is not. */
   static CoordinatorWire.DrainReply nothingToDrain(String address, List<String> members) {
     return members.contains(address)
-        ? new CoordinatorWire.DrainReply(address, true, "node " + address + " has no GPUs: nothing to drain, safe to remove")
+        ? new CoordinatorWire.DrainReply(address, true,
+            "node " + address + " has no GPUs: nothing to drain, safe to remove")
         : new CoordinatorWire.DrainReply(address, false,
             "unknown node " + address + ": not a member of the cluster; members: " + members);
   }

@@ -97,7 +97,8 @@ class WaitersTest {
     assertEquals(true, ok.accepted());
     assertEquals("policy space-time set on 2 GPU(s)", ok.message());
     CoordinatorWire.PolicyResult refused = CoordinatorReplies.policyResult("x",
-        List.of(new GpuWire.PolicyReply("n1#0", true, ""), new GpuWire.PolicyReply("n2#0", false, "unknown policy 'x'")));
+        List.of(new GpuWire.PolicyReply("n1#0", true, ""),
+            new GpuWire.PolicyReply("n2#0", false, "unknown policy 'x'")));
     assertEquals(false, refused.accepted());
     assertEquals("n2#0: unknown policy 'x'", refused.message());
   }

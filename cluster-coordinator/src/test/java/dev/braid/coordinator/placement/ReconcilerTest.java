@@ -122,8 +122,10 @@ class ReconcilerTest {
     assertEquals(1, Reconciler.demands(List.of(new ModelView("m", false, 1000, 5, 2_000_000, FusionProfile.NONE)),
         List.of(up(1, "f:m")), slo).size(), "asked for again: tried again");
     assertEquals(Map.of("a", 1.5, "b", 0.0), Map.of(
-        "a", Reconciler.demands(List.of(new ModelView("a", false, 1, 1.5, 1, FusionProfile.NONE)), List.of(), slo).get(0).requestsPerSecond(),
-        "b", Reconciler.demands(List.of(new ModelView("b", false, 1, 0, 1, FusionProfile.NONE)), List.of(), slo).get(0).requestsPerSecond()),
+        "a", Reconciler.demands(List.of(new ModelView("a", false, 1, 1.5, 1, FusionProfile.NONE)), List.of(), slo)
+            .get(0).requestsPerSecond(),
+        "b", Reconciler.demands(List.of(new ModelView("b", false, 1, 0, 1, FusionProfile.NONE)), List.of(), slo)
+            .get(0).requestsPerSecond()),
         "the figures pass through");
   }
 
