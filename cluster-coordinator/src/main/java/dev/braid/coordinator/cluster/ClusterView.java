@@ -1,12 +1,15 @@
 package dev.braid.coordinator.cluster;
 
+import dev.braid.coordinator.placement.FusionProfile;
 import dev.braid.coordinator.placement.GpuId;
+import dev.braid.coordinator.placement.GpuInfo;
 import dev.braid.coordinator.placement.Reconciler;
 import dev.braid.coordinator.placement.Shortfall;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,15 +19,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * What the {@link Coordinator} knows of the cluster: its GPUs (latest report, reachability, what
- * each holds, loads and unloads in progress, drains) and the models it should serve, with what is
- * read from them: the serving replicas, the reconciler's view, the routing table and the reports
- * for status. State and reads only: the coordinator changes it as messages arrive and sends the
- * messages.
+ * each holds, loads and unloads in progress, drains) and the models it should serve, with the
+ * bookkeeping each event does to it (a report, a load's or unload's answer, a change of
+ * reachability, a tick of the arrival rates) and what is read from it: the serving replicas, the
+ * reconciler's and placement's inputs, the routing table and the reports for status. No actor,
+ * no clock, no messages: the coordinator hands it each event with the time and sends what the
+ * answers call for.
  */
 final class ClusterView {
   /** One GPU endpoint. */
@@ -76,10 +82,25 @@ final class ClusterView {
     String failure = "";
     final List<ActorRef<CoordinatorWire.ModelReply>> waiting = new ArrayList<>();
 
-    Model(String name, long weightsEstimate) {
+    final FusionProfile fusion;
+
+    Model(String name, long weightsEstimate, FusionProfile fusion) {
       this.name = name;
       this.weightsEstimate = weightsEstimate;
+      this.fusion = fusion;
     }
+  }
+
+  /** What a report changed, for the coordinator to log and reconcile. */
+  enum ReportEffect {
+    /** From a GPU no longer listed: dropped. */
+    IGNORED,
+    /** The GPU's first report: it joined with what it holds. */
+    JOINED,
+    /** Its usability changed, or it drains by itself and its drain was not sent: reconcile. */
+    CHANGED,
+    /** Figures only. */
+    REFRESHED
   }
 
   /** The GPUs, by endpoint, in the order they joined. */
@@ -88,9 +109,163 @@ final class ClusterView {
   /** The models the cluster should serve, by name. */
   final TreeMap<String, Model> models = new TreeMap<>();
 
+  // ---- bookkeeping ----
+
+  /** The GPUs a Receptionist listing added (to be asked for a report) and those that left. */
+  record Listed(List<Gpu> added, List<Gpu> left) {}
+
+  /**
+   * Forgets the GPUs no longer listed and adds the new ones ({@code unreachable} says whether a
+   * new one's node is unreachable now: a node restarted at an old address is reachable again
+   * without any event for it).
+   */
+  Listed listed(Set<ActorRef<GpuWire.Command>> refs, Predicate<ActorRef<GpuWire.Command>> unreachable) {
+    List<Gpu> left = gpus.values().stream().filter(g -> !refs.contains(g.ref)).toList();
+    gpus.keySet().retainAll(refs);
+    List<Gpu> added = new ArrayList<>();
+    for (ActorRef<GpuWire.Command> ref : refs) {
+      if (!gpus.containsKey(ref)) {
+        Gpu g = new Gpu(ref);
+        g.unreachable = unreachable.test(ref);
+        gpus.put(ref, g);
+        added.add(g);
+      }
+    }
+    return new Listed(added, left);
+  }
+
+  /** Marks the GPUs of the node at {@code address}; returns those whose reachability changed. */
+  List<Gpu> reachability(String address, boolean reachable) {
+    List<Gpu> changed = new ArrayList<>();
+    for (Gpu g : gpus.values()) {
+      String node = g.report != null ? g.report.nodeAddress() : g.ref.path().address().toString();
+      if (node.equals(address) && g.unreachable == reachable) {
+        g.unreachable = !reachable;
+        changed.add(g);
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * Takes a GPU's report: its figures, the requests its models served since the previous one (for
+   * the arrival rates), a drain it started by itself; from a first report, what it holds already
+   * (a coordinator that took over, a GPU whose node restarted). Later reports refresh the figures
+   * of what it holds; which models it holds comes from its answers to loads and unloads.
+   */
+  ReportEffect report(ActorRef<GpuWire.Command> ref, GpuWire.Report report) {
+    Gpu g = gpus.get(ref);
+    if (g == null) {
+      return ReportEffect.IGNORED;
+    }
+    boolean first = g.report == null;
+    boolean wasUsable = g.usable();
+    g.report = report;
+    // A GPU that drains by itself (its node is stopping) or whose device failed takes no new work.
+    g.draining = g.draining || report.draining();
+    for (GpuWire.ModelInfo info : report.models().values()) {
+      long before = g.requestsSeen.getOrDefault(info.name(), info.requests());
+      Model model = models.get(info.name());
+      if (model != null && info.requests() >= before) {
+        model.requestsSinceTick += info.requests() - before;
+      }
+      g.requestsSeen.put(info.name(), info.requests());
+    }
+    if (first) {
+      report.models().values().forEach(info -> g.loaded.put(info.name(), info));
+      return ReportEffect.JOINED;
+    }
+    g.loaded.replaceAll((name, info) -> report.models().getOrDefault(name, info));
+    return wasUsable != g.usable() || report.draining() && !g.drainSent ? ReportEffect.CHANGED
+        : ReportEffect.REFRESHED;
+  }
+
+  /**
+   * Folds the requests counted since the last tick into each model's arrival rate, an exponential
+   * average whose weight halves every {@code halfLife}.
+   */
+  void tick(Duration interval, Duration halfLife) {
+    double alpha = 1 - Math.pow(0.5, (double) interval.toNanos() / halfLife.toNanos());
+    double seconds = interval.toNanos() / 1e9;
+    for (Model m : models.values()) {
+      m.requestsPerSecond += alpha * (m.requestsSinceTick / seconds - m.requestsPerSecond);
+      m.requestsSinceTick = 0;
+    }
+  }
+
+  /**
+   * {@code model} serves on {@code g}: a failure of it elsewhere was that GPU's. Returns whether
+   * the cluster no longer wants it (it was unloaded while it loaded), so that it is unloaded.
+   */
+  boolean loaded(Gpu g, String model, GpuWire.ModelInfo info) {
+    g.loading.remove(model);
+    g.loaded.put(model, info);
+    g.failedAt.remove(model);
+    g.requestsSeen.put(model, info.requests());
+    Model m = models.get(model);
+    if (m != null) {
+      m.failure = "";
+    }
+    return m == null;
+  }
+
+  /**
+   * Loading {@code model} on {@code g} failed at {@code now} with {@code reason}: not tried there
+   * again within the back-off, and, when it serves nowhere, the reason its waiters are told.
+   */
+  void loadFailed(Gpu g, String model, String reason, long now) {
+    g.loading.remove(model);
+    g.failedAt.put(model, now);
+    Model m = models.get(model);
+    if (m != null && replicas(model, false).isEmpty()) {
+      m.failure = reason;
+    }
+  }
+
+  /** {@code g} answered an unload of {@code model}, or did not in time: either way it is gone from it. */
+  void unloaded(ActorRef<GpuWire.Command> ref, String model) {
+    Gpu g = gpus.get(ref);
+    if (g != null) {
+      g.unloading.remove(model);
+      g.loaded.remove(model);
+    }
+  }
+
+  /**
+   * {@code ref} answered its drain: drained, or not in time (then its drain is sent again at the
+   * next reconcile).
+   */
+  void drainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) {
+    Gpu g = gpus.get(ref);
+    if (g != null && drained) {
+      g.drained = true;
+    } else if (g != null) {
+      g.drainSent = false;
+    }
+  }
+
+  /** The reachable GPUs that hold {@code model}. */
+  List<Gpu> holders(String model) {
+    return gpus.values().stream().filter(g -> g.loaded.containsKey(model) && !g.unreachable).toList();
+  }
+
+  // ---- reads ----
+
   /** The GPUs reported, reachable and healthy. */
   List<Gpu> usable() {
     return gpus.values().stream().filter(Gpu::usable).toList();
+  }
+
+  /** The GPUs that have reported, in the order they joined. */
+  List<Gpu> reported() {
+    return gpus.values().stream().filter(g -> g.report != null).toList();
+  }
+
+  /** The usable GPUs by id (the first where two report one id). */
+  Map<GpuId, Gpu> usableById() {
+    Map<GpuId, Gpu> byId = new LinkedHashMap<>();
+    usable().forEach(g -> byId.putIfAbsent(g.id(), g));
+    return byId;
   }
 
   /** The reported GPUs of the node at {@code address}. */
@@ -131,13 +306,19 @@ final class ClusterView {
         .toList();
   }
 
+  /** The usable GPUs as placement sees them. */
+  List<GpuInfo> placementView() {
+    return usable().stream().map(g -> new GpuInfo(g.id(), g.report.device(), g.report.memoryBytes(),
+        Optional.empty(), g.draining ? GpuInfo.State.DRAINING : GpuInfo.State.HEALTHY)).toList();
+  }
+
   /** The models with the figures placement weighs: measured where a GPU holds them, else estimated. */
   List<Reconciler.ModelView> demandView(long defaultRequestNanos) {
     return models.values().stream().map(m -> {
       Optional<GpuWire.ModelInfo> measured = measured(m.name);
       return new Reconciler.ModelView(m.name, !m.failure.isEmpty(),
           measured.map(GpuWire.ModelInfo::weightsBytes).orElse(m.weightsEstimate), m.requestsPerSecond,
-          measured.map(GpuWire.ModelInfo::requestNanos).orElse(defaultRequestNanos));
+          measured.map(GpuWire.ModelInfo::requestNanos).orElse(defaultRequestNanos), m.fusion);
     }).toList();
   }
 

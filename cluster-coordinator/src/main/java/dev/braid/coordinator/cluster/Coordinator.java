@@ -5,31 +5,18 @@ import dev.braid.coordinator.cluster.ClusterView.Gpu;
 import dev.braid.coordinator.cluster.ClusterView.Model;
 import dev.braid.coordinator.metrics.NodeMetrics;
 import dev.braid.coordinator.placement.GpuId;
-import dev.braid.coordinator.placement.GpuInfo;
 import dev.braid.coordinator.placement.Placement;
-import dev.braid.coordinator.placement.PlacementPlan;
-import dev.braid.coordinator.placement.PlacementResult;
 import dev.braid.coordinator.placement.Reconciler;
-import dev.braid.coordinator.placement.Shortfall;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -44,25 +31,15 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * The cluster's one coordinator (a cluster singleton on a {@code coordinator} node): it learns
  * GPUs from the Receptionist, places the models the cluster should serve on them ({@link
  * Placement}), tells GPUs to load and unload, and publishes the routing table to every frontend.
- * Requests never pass through it.
- *
- * <p><b>What it knows.</b> Each GPU's latest {@link GpuWire.Report} (asked every {@code
- * report-interval}), which models each GPU holds (from the GPUs' own answers to loads and
- * unloads, and from a GPU's first report, so that a coordinator that moved to another node adopts
- * what is loaded), and the models the cluster should serve (those given at start and those loaded
- * or unloaded through the repository API since).
+ * Requests never pass through it. It keeps state and sends messages; pure classes beside it
+ * decide: {@link ClusterView} (what it knows: each GPU's latest report, what each holds by its
+ * answers and first report, the models wanted, each with its {@link ModelCatalog#fusion fusion
+ * profile}), {@link ReconcilePlanner} and {@link Reconciler} (what to send), {@link Waiters} and
+ * {@link CoordinatorReplies} (what to answer), {@link TablePublisher} (table versions).
  *
  * <p><b>Reconciling</b>, after every event that changes the inputs and on every tick: places the
- * models on the usable GPUs (reported, reachable), sends the loads, unloads and drains that the
- * pure {@link Reconciler} derives from its view and the plan (a replica the plan dropped goes only
- * once another replica of its model serves, so a move never leaves a model without one; a
- * draining GPU drains once its models serve elsewhere), answers the loads and unloads that
- * waited, and publishes the table.
- *
- * <p><b>The table</b> lists, for each model, the GPUs that hold it and are reachable, with their
- * load figures; a draining GPU stays in it only while its model has no other replica. Versions
- * start from the wall clock in microseconds, so a coordinator that takes over after a failover
- * publishes tables newer than its predecessor's.
+ * models on the usable GPUs (reported, reachable), sends the loads, unloads and drains the {@link
+ * Reconciler} derives, answers the loads and unloads that waited, and publishes the table.
  *
  * <p><b>A node that leaves or dies</b>: once unreachable its GPUs leave the table and the plan at
  * the next reconcile (the frontends drop them even earlier, from their own membership events) and
@@ -80,49 +57,25 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // this node: none is registered with the serializer, so sending one remotely would fail loudly.
 
   private record GpusListed(Set<ActorRef<GpuWire.Command>> refs) implements CoordinatorWire.Command {}
-
   private record FrontendsListed(Set<ActorRef<RoutingTableWire>> refs) implements CoordinatorWire.Command {}
-
   private enum Tick implements CoordinatorWire.Command { INSTANCE }
-
   private record ReportArrived(ActorRef<GpuWire.Command> ref, GpuWire.Report report)
       implements CoordinatorWire.Command {}
-
   private record ReportMissing(ActorRef<GpuWire.Command> ref, String why) implements CoordinatorWire.Command {}
-
   private record LoadAnswered(ActorRef<GpuWire.Command> ref, String model, GpuWire.LoadReply reply, String failure)
       implements CoordinatorWire.Command {}
-
   private record UnloadAnswered(ActorRef<GpuWire.Command> ref, String model) implements CoordinatorWire.Command {}
-
   private record DrainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) implements CoordinatorWire.Command {}
-
   private record Reachability(String address, boolean reachable) implements CoordinatorWire.Command {}
-
-  /** An unload that waits for its GPUs. */
-  private record Unloading(ActorRef<CoordinatorWire.ModelReply> replyTo, Set<ActorRef<GpuWire.Command>> pending) {}
-
-  /**
-   * How long a GPU on which a model failed to load is not asked to load it again: a failure there
-   * (out of memory, draining) is retried, but not in a loop as fast as the GPU can refuse.
-   */
-  private static final long LOAD_RETRY_BACKOFF_NANOS = 30_000_000_000L;
 
   private final CoordinatorSettings settings;
   private final NanoClock clock;
   private final ModelCatalog catalog;
-  private final Placement placement;
+  private final ReconcilePlanner planner;
   private final String selfAddress;
   private final ClusterView view = new ClusterView();
-  private final Map<ActorRef<GpuWire.Command>, Gpu> gpus = view.gpus;
-  private final TreeMap<String, Model> models = view.models;
-  private final Map<String, Unloading> unloads = new HashMap<>();
-  private final Map<String, List<ActorRef<CoordinatorWire.DrainReply>>> drainWaiters = new HashMap<>();
-  private Set<ActorRef<RoutingTableWire>> frontends = Set.of();
-  private PlacementPlan plan = PlacementPlan.EMPTY;
-  private List<Shortfall> shortfalls = List.of();
-  private long tableVersion;
-  private RoutingTableWire lastTable;
+  private final Waiters waiters = new Waiters();
+  private final TablePublisher tables = new TablePublisher(System::currentTimeMillis);
 
   /**
    * @param catalog the models of this node's repository
@@ -135,8 +88,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   /**
    * As {@link #create(CoordinatorSettings, ModelCatalog, List)}, reading time from {@code clock}
-   * (the load-retry back-off); the routing table's version stays on the wall clock, which must
-   * order tables across coordinators.
+   * (the load-retry back-off); table versions stay on the wall clock, which orders coordinators.
    */
   public static Behavior<CoordinatorWire.Command> create(CoordinatorSettings settings, ModelCatalog catalog,
       List<String> initialModels, NanoClock clock) {
@@ -150,12 +102,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     this.settings = settings;
     this.clock = clock;
     this.catalog = catalog;
-    this.placement = new Placement(settings.placement());
+    this.planner = new ReconcilePlanner(settings);
     Cluster cluster = Cluster.get(context.getSystem());
     this.selfAddress = cluster.selfMember().address().toString();
-    for (String name : initialModels) {
-      models.put(name, new Model(name, catalog.weightsEstimate(name)));
-    }
+    initialModels.forEach(name -> view.models.put(name, newModel(name)));
     // One adapter per message class: both listings arrive through it.
     ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class,
         l -> l.isForKey(GPUS) ? new GpusListed(l.getServiceInstances(GPUS))
@@ -167,7 +117,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
             e.member().address().toString(), e instanceof ClusterEvent.ReachableMember)),
         ClusterEvent.ReachabilityEvent.class));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.reportInterval());
-    context.getLog().info("coordinator started on {} with models {}", selfAddress, models.keySet());
+    context.getLog().info("coordinator started on {} with models {}", selfAddress, view.models.keySet());
   }
 
   @Override
@@ -193,64 +143,34 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // ---- membership ----
 
   private Behavior<CoordinatorWire.Command> onGpusListed(GpusListed m) {
-    boolean removed = false;
-    for (var it = gpus.entrySet().iterator(); it.hasNext(); ) {
-      var e = it.next();
-      if (!m.refs().contains(e.getKey())) {
-        getContext().getLog().info("GPU {} left", ClusterView.describe(e.getValue()));
-        it.remove();
-        removed = true;
-      }
-    }
-    for (ActorRef<GpuWire.Command> ref : m.refs()) {
-      if (!gpus.containsKey(ref)) {
-        Gpu g = new Gpu(ref);
-        // From the live membership: a node restarted at an old address is reachable again without
-        // any ReachableMember event for it.
-        String node = ref.path().address().toString();
-        g.unreachable = Cluster.get(getContext().getSystem()).state().getUnreachable().stream()
-            .anyMatch(member -> member.address().toString().equals(node));
-        gpus.put(ref, g);
-        askReport(g);
-      }
-    }
-    if (removed) {
-      for (Unloading u : unloads.values()) {
-        u.pending().retainAll(gpus.keySet());
-      }
+    Set<Member> unreachable = Cluster.get(getContext().getSystem()).state().getUnreachable();
+    ClusterView.Listed listed = view.listed(m.refs(), ref -> unreachable.stream()
+        .anyMatch(member -> member.address().toString().equals(ref.path().address().toString())));
+    listed.left().forEach(g -> getContext().getLog().info("GPU {} left", ClusterView.describe(g)));
+    listed.added().forEach(this::askReport);
+    if (!listed.left().isEmpty()) {
+      waiters.gpusRemain(view.gpus.keySet());
       reconcile();
     }
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onFrontendsListed(FrontendsListed m) {
-    Set<ActorRef<RoutingTableWire>> added = new HashSet<>(m.refs());
-    added.removeAll(frontends);
-    frontends = Set.copyOf(m.refs());
-    if (lastTable != null) {
-      added.forEach(f -> f.tell(lastTable));
-    }
+    tables.frontends(m.refs());
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onReachability(Reachability m) {
-    boolean changed = false;
-    for (Gpu g : gpus.values()) {
-      String node = g.report != null ? g.report.nodeAddress() : g.ref.path().address().toString();
-      if (node.equals(m.address()) && g.unreachable == m.reachable()) {
-        g.unreachable = !m.reachable();
-        changed = true;
-        getContext().getLog().info("GPU {} is {}", ClusterView.describe(g), m.reachable() ? "reachable again" : "unreachable");
-      }
-    }
-    if (changed) {
+    List<Gpu> changed = view.reachability(m.address(), m.reachable());
+    changed.forEach(g -> getContext().getLog().info("GPU {} is {}", ClusterView.describe(g),
+        m.reachable() ? "reachable again" : "unreachable"));
+    if (!changed.isEmpty()) {
       reconcile();
     }
     return this;
   }
 
   // ---- reports ----
-
   private void askReport(Gpu g) {
     getContext().ask(GpuWire.Report.class, g.ref, settings.askTimeout(), GpuWire.GetReport::new,
         (report, failure) -> report != null ? new ReportArrived(g.ref, report)
@@ -258,53 +178,26 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onTick() {
-    double alpha = 1 - Math.pow(0.5, (double) settings.reportInterval().toNanos() / settings.rateHalfLife().toNanos());
-    double seconds = settings.reportInterval().toNanos() / 1e9;
-    for (Model m : models.values()) {
-      m.requestsPerSecond += alpha * (m.requestsSinceTick / seconds - m.requestsPerSecond);
-      m.requestsSinceTick = 0;
-    }
-    gpus.values().forEach(this::askReport);
+    view.tick(settings.reportInterval(), settings.rateHalfLife());
+    view.gpus.values().forEach(this::askReport);
     reconcile();
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onReportArrived(ReportArrived m) {
-    Gpu g = gpus.get(m.ref());
-    if (g == null) {
-      return this;
-    }
-    boolean first = g.report == null;
-    boolean wasUsable = g.usable();
-    g.report = m.report();
-    // A GPU that drains by itself (its node is stopping) or whose device failed takes no new work.
-    g.draining = g.draining || m.report().draining();
-    for (GpuWire.ModelInfo info : m.report().models().values()) {
-      long before = g.requestsSeen.getOrDefault(info.name(), info.requests());
-      Model model = models.get(info.name());
-      if (model != null && info.requests() >= before) {
-        model.requestsSinceTick += info.requests() - before;
-      }
-      g.requestsSeen.put(info.name(), info.requests());
-    }
-    if (first) {
-      // What a GPU already holds (a coordinator that took over, a GPU that restarted its node).
-      m.report().models().values().forEach(info -> g.loaded.put(info.name(), info));
-      getContext().getLog().info("GPU {} joined: {} with {} bytes, holding {}", ClusterView.describe(g), m.report().device(),
+    ClusterView.ReportEffect effect = view.report(m.ref(), m.report());
+    if (effect == ClusterView.ReportEffect.JOINED) {
+      getContext().getLog().info("GPU {} joined: {} with {} bytes, holding {}", m.report().gpu(), m.report().device(),
           m.report().memoryBytes(), m.report().models().keySet());
+    }
+    if (effect == ClusterView.ReportEffect.JOINED || effect == ClusterView.ReportEffect.CHANGED) {
       reconcile();
-    } else {
-      // Figures refresh; which models it holds comes from its answers to loads and unloads.
-      g.loaded.replaceAll((name, info) -> m.report().models().getOrDefault(name, info));
-      if (wasUsable != g.usable() || m.report().draining() && !g.drainSent) {
-        reconcile();
-      }
     }
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onReportMissing(ReportMissing m) {
-    Gpu g = gpus.get(m.ref());
+    Gpu g = view.gpus.get(m.ref());
     if (g != null) {
       getContext().getLog().debug("GPU {} did not report: {}", ClusterView.describe(g), m.why());
     }
@@ -314,47 +207,33 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // ---- loads and unloads ----
 
   private Behavior<CoordinatorWire.Command> onLoadAnswered(LoadAnswered m) {
-    Gpu g = gpus.get(m.ref());
+    Gpu g = view.gpus.get(m.ref());
     if (g == null) {
       return this;
     }
-    g.loading.remove(m.model());
-    Model model = models.get(m.model());
     if (m.reply() instanceof GpuWire.Loaded loaded) {
-      g.loaded.put(m.model(), loaded.info());
-      g.failedAt.remove(m.model());
-      if (model != null) {
-        model.failure = ""; // it serves somewhere: a failure elsewhere was that GPU's
-      }
-      g.requestsSeen.put(m.model(), loaded.info().requests());
-      getContext().getLog().info("model {} version {} serves on GPU {}", m.model(), loaded.info().version(), ClusterView.describe(g));
-      if (model == null) {
+      getContext().getLog().info("model {} version {} serves on GPU {}", m.model(), loaded.info().version(),
+          ClusterView.describe(g));
+      if (view.loaded(g, m.model(), loaded.info())) {
         unload(g, m.model()); // unloaded while it loaded
       }
     } else if (m.reply() instanceof GpuWire.LoadFailed failed) {
-      getContext().getLog().warn("model {} failed to load on GPU {}: {}", m.model(), ClusterView.describe(g), failed.reason());
-      g.failedAt.put(m.model(), clock.nanoTime());
-      if (model != null && view.replicas(m.model(), false).isEmpty()) {
-        model.failure = failed.reason(); // it serves nowhere: what the model's waiters are told
-      }
+      getContext().getLog().warn("model {} failed to load on GPU {}: {}", m.model(), ClusterView.describe(g),
+          failed.reason());
+      view.loadFailed(g, m.model(), failed.reason(), clock.nanoTime());
     } else {
       // No answer: the GPU is slow or gone; the model is not at fault, the next reconcile retries.
-      getContext().getLog().warn("no answer from GPU {} to loading model {}: {}", ClusterView.describe(g), m.model(), m.failure());
+      g.loading.remove(m.model());
+      getContext().getLog().warn("no answer from GPU {} to loading model {}: {}", ClusterView.describe(g), m.model(),
+          m.failure());
     }
     reconcile();
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onUnloadAnswered(UnloadAnswered m) {
-    Gpu g = gpus.get(m.ref());
-    if (g != null) {
-      g.unloading.remove(m.model());
-      g.loaded.remove(m.model());
-    }
-    Unloading u = unloads.get(m.model());
-    if (u != null) {
-      u.pending().remove(m.ref());
-    }
+    view.unloaded(m.ref(), m.model());
+    waiters.unloadAnswered(m.model(), m.ref());
     reconcile();
     return this;
   }
@@ -375,59 +254,40 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // ---- the repository API ----
 
   private Behavior<CoordinatorWire.Command> onLoadModel(CoordinatorWire.LoadModel m) {
-    String name = m.model();
     List<String> available = catalog.models();
-    if (!available.contains(name)) {
-      m.replyTo().tell(new CoordinatorWire.ModelReply(name, "NOT_FOUND", 0,
-          "model '" + name + "' not found in the repository; available models: " + available));
+    if (!available.contains(m.model())) {
+      m.replyTo().tell(CoordinatorReplies.notInRepository(m.model(), available));
       return this;
     }
-    Model model = models.computeIfAbsent(name, n -> new Model(n, catalog.weightsEstimate(n)));
-    // A new request retries a model that failed before (the repository may have been fixed).
-    model.failure = "";
+    Model model = view.models.computeIfAbsent(m.model(), this::newModel);
+    model.failure = ""; // a new request retries a model that failed before (the repository may have been fixed)
     model.waiting.add(m.replyTo());
     reconcile();
     return this;
   }
 
+  private Model newModel(String name) {
+    return new Model(name, catalog.weightsEstimate(name), catalog.fusion(name));
+  }
+
   private Behavior<CoordinatorWire.Command> onUnloadModel(CoordinatorWire.UnloadModel m) {
-    Model model = models.remove(m.model());
+    Model model = view.models.remove(m.model());
     if (model == null) {
-      m.replyTo().tell(new CoordinatorWire.ModelReply(m.model(), "NOT_FOUND", 0,
-          "model '" + m.model() + "' is not loaded; loaded models: " + models.keySet()));
+      m.replyTo().tell(CoordinatorReplies.notLoaded(m.model(), view.models.keySet()));
       return this;
     }
-    model.waiting.forEach(w -> w.tell(new CoordinatorWire.ModelReply(m.model(), "UNAVAILABLE", 0,
-        "model '" + m.model() + "' was unloaded while it loaded")));
-    Set<ActorRef<GpuWire.Command>> holding = new HashSet<>();
-    for (Gpu g : gpus.values()) {
-      if (g.loaded.containsKey(m.model()) && !g.unreachable) {
-        holding.add(g.ref);
-        if (!g.unloading.contains(m.model())) {
-          unload(g, m.model());
-        }
-      }
-    }
-    unloads.put(m.model(), new Unloading(m.replyTo(), holding));
+    model.waiting.forEach(w -> w.tell(CoordinatorReplies.unloadedWhileLoading(m.model())));
+    List<Gpu> holders = view.holders(m.model());
+    holders.stream().filter(g -> !g.unloading.contains(m.model())).forEach(g -> unload(g, m.model()));
+    waiters.unload(m.model(), m.replyTo(), holders);
     reconcile();
     return this;
   }
 
-  // ---- reconciling ----
-
   private void reconcile() {
-    long now = clock.nanoTime();
-    List<Gpu> usable = view.usable();
-    List<Reconciler.GpuView> views = view.reconcilerView(now, LOAD_RETRY_BACKOFF_NANOS);
-    List<Reconciler.ModelView> wanted = view.demandView(settings.defaultRequestTime().toNanos());
-    List<GpuInfo> infos = usable.stream().map(g -> new GpuInfo(g.id(), g.report.device(), g.report.memoryBytes(),
-        Optional.empty(), g.draining ? GpuInfo.State.DRAINING : GpuInfo.State.HEALTHY)).toList();
-    PlacementResult result = placement.place(plan, infos, Reconciler.demands(wanted, views, settings.defaultSlo()));
-    plan = result.plan();
-    shortfalls = result.shortfalls();
-
-    Map<GpuId, Gpu> byId = usable.stream().collect(Collectors.toMap(Gpu::id, Function.identity(), (a, b) -> a));
-    for (Reconciler.Step step : Reconciler.steps(views, models.keySet(), plan)) {
+    List<Reconciler.Step> steps = planner.next(view, clock.nanoTime());
+    Map<GpuId, Gpu> byId = view.usableById();
+    for (Reconciler.Step step : steps) {
       Gpu g = byId.get(step.gpu());
       NodeMetrics.of(getContext().getSystem()).placementChange(step instanceof Reconciler.Step.Load ? "load"
           : step instanceof Reconciler.Step.Unload ? "unload" : "drain");
@@ -442,155 +302,49 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
             (reply, failure) -> new DrainAnswered(g.ref, reply != null));
       }
     }
-    answerWaiters();
-    publish();
-  }
-
-  private void answerWaiters() {
-    for (Model m : models.values()) {
-      if (m.waiting.isEmpty()) {
-        continue;
-      }
-      List<Gpu> serving = view.replicas(m.name, true);
-      CoordinatorWire.ModelReply reply = null;
-      if (!serving.isEmpty()) {
-        long version = serving.get(0).loaded.get(m.name).version();
-        reply = new CoordinatorWire.ModelReply(m.name, "OK", version,
-            "model '" + m.name + "' version " + version + " serves on " + serving.size() + " GPU(s)");
-      } else if (!m.failure.isEmpty()) {
-        reply = new CoordinatorWire.ModelReply(m.name, "FAILED_PRECONDITION", 0,
-            "model '" + m.name + "' failed to load: " + m.failure);
-      } else if (!view.mayStillLoad(m.name)) {
-        // Nothing loads it and no GPU is still to report: placement's shortfall is final for now.
-        Optional<Shortfall> s = shortfalls.stream().filter(x -> x.model().equals(m.name) && x.replicasPlaced() == 0)
-            .findFirst();
-        if (s.isPresent()) {
-          reply = new CoordinatorWire.ModelReply(m.name, "UNAVAILABLE", 0,
-              s.get().message());
-        }
-      }
-      if (reply != null) {
-        CoordinatorWire.ModelReply r = reply;
-        m.waiting.forEach(w -> w.tell(r));
-        m.waiting.clear();
-      }
-    }
-    for (var it = unloads.entrySet().iterator(); it.hasNext(); ) {
-      var e = it.next();
-      if (e.getValue().pending().isEmpty()) {
-        e.getValue().replyTo().tell(new CoordinatorWire.ModelReply(e.getKey(), "OK", 0,
-            "model '" + e.getKey() + "' unloaded"));
-        it.remove();
-      }
-    }
-  }
-
-  private void publish() {
-    tableVersion = Math.max(tableVersion + 1, System.currentTimeMillis() * 1000);
-    lastTable = new RoutingTableWire(tableVersion, view.routes(shortfalls, settings.defaultRequestTime().toNanos()));
-    frontends.forEach(f -> f.tell(lastTable));
+    waiters.loadsAndUnloadsDue(view, planner.shortfalls()).forEach(Waiters.Answer::send);
+    tables.publish(view.routes(planner.shortfalls(), settings.defaultRequestTime().toNanos()));
   }
 
   // ---- operators ----
 
   private Behavior<CoordinatorWire.Command> onDrainNode(CoordinatorWire.DrainNode m) {
-    Cluster cluster = Cluster.get(getContext().getSystem());
-    List<String> members = new ArrayList<>();
-    cluster.state().getMembers().forEach(member -> members.add(member.address().toString()));
     List<Gpu> onNode = view.onNode(m.address());
     if (onNode.isEmpty()) {
-      if (members.contains(m.address())) {
-        m.replyTo().tell(new CoordinatorWire.DrainReply(m.address(), true,
-            "node " + m.address() + " has no GPUs: nothing to drain, safe to remove"));
-      } else {
-        m.replyTo().tell(new CoordinatorWire.DrainReply(m.address(), false,
-            "unknown node " + m.address() + ": not a member of the cluster; members: " + members));
-      }
+      m.replyTo().tell(CoordinatorReplies.nothingToDrain(m.address(),
+          CoordinatorReplies.members(Cluster.get(getContext().getSystem()).state())));
       return this;
     }
     onNode.forEach(g -> g.draining = true);
-    drainWaiters.computeIfAbsent(m.address(), a -> new ArrayList<>()).add(m.replyTo());
+    waiters.drain(m.address(), m.replyTo());
     getContext().getLog().info("draining node {} ({} GPU(s))", m.address(), onNode.size());
     reconcile();
-    answerDrains();
+    waiters.drainsDue(view).forEach(Waiters.Answer::send);
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onDrainAnswered(DrainAnswered m) {
-    Gpu g = gpus.get(m.ref());
-    if (g != null) {
-      if (m.drained()) {
-        g.drained = true;
-      } else {
-        g.drainSent = false; // no answer in time: ask again at the next reconcile
-      }
-    }
+    view.drainAnswered(m.ref(), m.drained());
     reconcile();
-    answerDrains();
+    waiters.drainsDue(view).forEach(Waiters.Answer::send);
     return this;
   }
 
-  private void answerDrains() {
-    for (var it = drainWaiters.entrySet().iterator(); it.hasNext(); ) {
-      var e = it.next();
-      boolean done = view.onNode(e.getKey()).stream().allMatch(g -> g.drained || g.unreachable);
-      if (done) {
-        e.getValue().forEach(r -> r.tell(new CoordinatorWire.DrainReply(e.getKey(), true,
-            "node " + e.getKey() + " is drained: its models serve elsewhere and it holds no work; safe to remove")));
-        it.remove();
-      }
-    }
-  }
-
   private Behavior<CoordinatorWire.Command> onSetPolicy(CoordinatorWire.SetPolicy m) {
-    List<Gpu> targets = gpus.values().stream().filter(g -> g.report != null)
-        .filter(g -> m.gpu().equals("*") || g.report.gpu().equals(m.gpu())).toList();
+    List<Gpu> reported = view.reported();
+    List<Gpu> targets = reported.stream().filter(g -> m.gpu().equals("*") || g.report.gpu().equals(m.gpu())).toList();
     if (targets.isEmpty()) {
-      m.replyTo().tell(new CoordinatorWire.PolicyResult(false, List.of(), "no GPU " + m.gpu() + "; GPUs: "
-          + gpus.values().stream().filter(g -> g.report != null).map(g -> g.report.gpu()).toList()));
+      m.replyTo().tell(CoordinatorReplies.noSuchGpu(m.gpu(), reported.stream().map(g -> g.report.gpu()).toList()));
       return this;
     }
-    List<CompletableFuture<GpuWire.PolicyReply>> asks = new ArrayList<>();
-    for (Gpu g : targets) {
-      String id = g.report.gpu();
-      asks.add(AskPattern.<GpuWire.Command, GpuWire.PolicyReply>ask(g.ref,
-              replyTo -> new GpuWire.SetPolicy(m.policy(), replyTo), settings.askTimeout(),
-              getContext().getSystem().scheduler())
-          .toCompletableFuture()
-          .exceptionally(t -> new GpuWire.PolicyReply(id, false, "no answer: " + t)));
-    }
-    CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenRun(() -> {
-      List<GpuWire.PolicyReply> replies = asks.stream().map(CompletableFuture::join).toList();
-      List<String> refused = replies.stream().filter(r -> !r.accepted()).map(r -> r.gpu() + ": " + r.message()).toList();
-      m.replyTo().tell(new CoordinatorWire.PolicyResult(refused.isEmpty(), replies, refused.isEmpty()
-          ? "policy " + m.policy() + " set on " + replies.size() + " GPU(s)" : String.join("; ", refused)));
-    });
+    PolicyFanOut.ask(targets, m.policy(), settings.askTimeout(), getContext().getSystem().scheduler())
+        .thenAccept(m.replyTo()::tell);
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onGetStatus(CoordinatorWire.GetStatus m) {
-    Cluster cluster = Cluster.get(getContext().getSystem());
-    List<CoordinatorWire.NodeStatus> nodes = new ArrayList<>();
-    Set<Member> unreachable = cluster.state().getUnreachable();
-    for (Member member : cluster.state().getMembers()) {
-      String address = member.address().toString();
-      List<Gpu> onNode = view.onNode(address);
-      String drain = onNode.isEmpty() || onNode.stream().noneMatch(g -> g.draining) ? ""
-          : onNode.stream().allMatch(g -> g.drained) ? "drained" : "draining";
-      nodes.add(new CoordinatorWire.NodeStatus(address,
-          unreachable.contains(member) ? "Unreachable" : member.status().toString(),
-          List.copyOf(new java.util.TreeSet<>(member.getRoles())).stream().filter(r -> !r.startsWith("dc-")).toList(),
-          drain));
-    }
-    List<GpuWire.Report> reports = view.reports();
-    List<CoordinatorWire.ModelStatus> modelStatus = new ArrayList<>();
-    if (lastTable != null) {
-      for (RoutingTableWire.Route r : new TreeMap<>(lastTable.models()).values()) {
-        modelStatus.add(new CoordinatorWire.ModelStatus(r.model(), r.modelVersion(), r.state(),
-            r.replicas().stream().map(x -> GpuWire.gpuId(x.nodeAddress(), x.ordinal())).toList(), r.reason()));
-      }
-    }
-    m.replyTo().tell(new CoordinatorWire.ClusterStatus(selfAddress, tableVersion, nodes, reports, modelStatus));
+    m.replyTo().tell(CoordinatorReplies.status(selfAddress, tables.version(),
+        Cluster.get(getContext().getSystem()).state(), view, tables.last()));
     return this;
   }
 }

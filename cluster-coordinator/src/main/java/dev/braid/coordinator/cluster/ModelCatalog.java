@@ -1,11 +1,15 @@
 package dev.braid.coordinator.cluster;
 
+import dev.braid.coordinator.placement.FusionProfile;
+import dev.braid.device.plan.KernelPlanner;
 import dev.braid.model.repo.ModelRepository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /** What the coordinator knows of the model repository before any GPU has loaded a model. */
@@ -19,9 +23,34 @@ public interface ModelCatalog {
    */
   long weightsEstimate(String model);
 
-  /** The catalog of a repository on this node's disk. */
+  /**
+   * Which super-kernels {@code model}'s ops can join, for placement to co-locate models whose
+   * kernels fuse: the {@link FusionProfile} of its kernel plan at batch size 1, computed from the
+   * graph alone (no device). {@link FusionProfile#NONE} when the model cannot be read or planned
+   * here; loading it on a GPU then reports why.
+   */
+  default FusionProfile fusion(String model) {
+    return FusionProfile.NONE;
+  }
+
+  /**
+   * The catalog of a repository on this node's disk. Fusion profiles are computed once per model
+   * (reading and lowering the model) and kept.
+   */
   static ModelCatalog of(ModelRepository repository) {
+    Map<String, FusionProfile> profiles = new ConcurrentHashMap<>();
     return new ModelCatalog() {
+      @Override
+      public FusionProfile fusion(String model) {
+        return profiles.computeIfAbsent(model, m -> {
+          try {
+            return FusionProfile.of(KernelPlanner.plan(repository.load(m).latest().bind(1)));
+          } catch (RuntimeException e) {
+            return FusionProfile.NONE;
+          }
+        });
+      }
+
       @Override
       public List<String> models() {
         return repository.models();

@@ -61,11 +61,13 @@ public final class Reconciler {
    * @param failed whether its last load failed (and it serves nowhere since)
    * @param weightsBytes measured on a GPU that holds it, else estimated from the repository
    * @param requestNanos measured on a GPU that holds it, else the configured default
+   * @param fusion which super-kernels its ops can join, from its kernel plan
    */
   public record ModelView(String name, boolean failed, long weightsBytes, double requestsPerSecond,
-      long requestNanos) {
+      long requestNanos, FusionProfile fusion) {
     public ModelView {
       Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(fusion, "fusion");
     }
   }
 
@@ -97,7 +99,7 @@ public final class Reconciler {
         continue;
       }
       demands.add(new ModelDemand(m.name(), m.weightsBytes(), m.requestsPerSecond(), m.requestNanos(), slo,
-          FusionProfile.NONE));
+          m.fusion()));
     }
     return demands;
   }

@@ -112,18 +112,27 @@ class ReconcilerTest {
   @Test
   void aModelThatFailedOnEveryGpuLatelyIsLeftOutOfTheDemandUntilTheBackOffEnds() {
     Duration slo = Duration.ofMillis(100);
-    ModelView failed = new ModelView("m", true, 1000, 5, 2_000_000);
+    ModelView failed = new ModelView("m", true, 1000, 5, 2_000_000, FusionProfile.NONE);
     assertEquals(List.of(), Reconciler.demands(List.of(failed), List.of(up(1, "f:m"), draining(2)), slo),
         "failed on the only GPU that could take it");
     assertEquals(List.of(new ModelDemand("m", 1000, 5, 2_000_000, slo, FusionProfile.NONE)),
         Reconciler.demands(List.of(failed), List.of(up(1, "f:m"), up(2)), slo), "another GPU may take it");
     assertEquals(1, Reconciler.demands(List.of(failed), List.of(up(1, "f:m", "L:m")), slo).size(),
         "it serves somewhere, so it stays placed");
-    assertEquals(1, Reconciler.demands(List.of(new ModelView("m", false, 1000, 5, 2_000_000)),
+    assertEquals(1, Reconciler.demands(List.of(new ModelView("m", false, 1000, 5, 2_000_000, FusionProfile.NONE)),
         List.of(up(1, "f:m")), slo).size(), "asked for again: tried again");
     assertEquals(Map.of("a", 1.5, "b", 0.0), Map.of(
-        "a", Reconciler.demands(List.of(new ModelView("a", false, 1, 1.5, 1)), List.of(), slo).get(0).requestsPerSecond(),
-        "b", Reconciler.demands(List.of(new ModelView("b", false, 1, 0, 1)), List.of(), slo).get(0).requestsPerSecond()),
+        "a", Reconciler.demands(List.of(new ModelView("a", false, 1, 1.5, 1, FusionProfile.NONE)), List.of(), slo)
+            .get(0).requestsPerSecond(),
+        "b", Reconciler.demands(List.of(new ModelView("b", false, 1, 0, 1, FusionProfile.NONE)), List.of(), slo)
+            .get(0).requestsPerSecond()),
         "the figures pass through");
+  }
+
+  @Test
+  void eachModelsFusionProfileReachesPlacement() {
+    FusionProfile gemm = new FusionProfile(Map.of(FusionProfileTest.A, 0.5));
+    assertEquals(gemm, Reconciler.demands(List.of(new ModelView("a", false, 1, 1, 1, gemm)), List.of(),
+        Duration.ofMillis(100)).get(0).fusion());
   }
 }

@@ -3,7 +3,10 @@ package dev.braid.gpu.sched;
 /**
  * When a planned launch should start, and how long it is expected to run. Starting after {@code
  * latestStartNanos} makes at least one of its jobs miss its deadline (by the cost model's
- * prediction); a launcher that sees that may fail the launch with {@link FailureReason#TOO_LATE}.
+ * prediction). The engine issues every launch in the turn that plans it, so the window is not
+ * checked at issue: jobs that can no longer make their deadline are failed {@link
+ * FailureReason#TOO_LATE} before planning ({@link SpaceTimeScheduler#expire}); the scheduler reads
+ * {@link #expectedEndNanos} to foresee when a job in flight has its next op ready (holding to fuse).
  *
  * @param earliestStartNanos the time it was planned: its inputs were ready then
  * @param latestStartNanos the tightest member's deadline less the launch's expected duration and
@@ -15,11 +18,6 @@ public record LaunchWindow(long earliestStartNanos, long latestStartNanos, long 
     if (expectedDurationNanos < 0) {
       throw new IllegalArgumentException("expectedDurationNanos must be >= 0, got " + expectedDurationNanos);
     }
-  }
-
-  /** True when starting at {@code nowNanos} is past the latest start. */
-  public boolean isTooLate(long nowNanos) {
-    return nowNanos > latestStartNanos;
   }
 
   /** Expected completion when started at the earliest start. */

@@ -1,0 +1,97 @@
+package dev.braid.coordinator.cluster;
+
+import dev.braid.coordinator.cluster.ClusterView.Model;
+import dev.braid.coordinator.placement.Shortfall;
+import dev.braid.protocol.cluster.CoordinatorWire;
+import dev.braid.protocol.cluster.GpuWire;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The {@link Coordinator}'s callers that wait for an answer, and when each gets one: a load until
+ * its model serves or cannot ({@link CoordinatorReplies#loadAnswer}), an unload until every GPU
+ * that held the model answered or left, a drain until every GPU of the node is drained or
+ * unreachable. Bookkeeping only: it returns the {@link Answer}s due and the coordinator sends them.
+ *
+ * <p>A load's waiters sit with their model ({@link Model#waiting}), so that an unload of the model
+ * answers them too.
+ */
+final class Waiters {
+  /** One reply due to one caller. */
+  record Answer<T>(ActorRef<T> to, T reply) {
+    void send() {
+      to.tell(reply);
+    }
+  }
+
+  /** An unload that waits for its GPUs. */
+  private record Unloading(ActorRef<CoordinatorWire.ModelReply> replyTo, Set<ActorRef<GpuWire.Command>> pending) {}
+
+  private final Map<String, Unloading> unloads = new HashMap<>();
+  private final Map<String, List<ActorRef<CoordinatorWire.DrainReply>>> drains = new HashMap<>();
+
+  /** {@code replyTo} waits until the GPUs in {@code holding} have unloaded {@code model}. */
+  void unload(String model, ActorRef<CoordinatorWire.ModelReply> replyTo, List<ClusterView.Gpu> holding) {
+    Set<ActorRef<GpuWire.Command>> pending = new HashSet<>();
+    holding.forEach(g -> pending.add(g.ref));
+    unloads.put(model, new Unloading(replyTo, pending));
+  }
+
+  /** {@code gpu} answered its unload of {@code model} (or did not in time). */
+  void unloadAnswered(String model, ActorRef<GpuWire.Command> gpu) {
+    Unloading u = unloads.get(model);
+    if (u != null) {
+      u.pending().remove(gpu);
+    }
+  }
+
+  /** Only the GPUs in {@code remaining} are still in the cluster: no unload waits for another. */
+  void gpusRemain(Set<ActorRef<GpuWire.Command>> remaining) {
+    unloads.values().forEach(u -> u.pending().retainAll(remaining));
+  }
+
+  /** {@code replyTo} waits until the node at {@code address} is drained. */
+  void drain(String address, ActorRef<CoordinatorWire.DrainReply> replyTo) {
+    drains.computeIfAbsent(address, a -> new ArrayList<>()).add(replyTo);
+  }
+
+  /**
+   * The answers due to loads (see {@link CoordinatorReplies#loadAnswer}) and to unloads whose GPUs
+   * all answered; those answered wait no more.
+   */
+  List<Answer<?>> loadsAndUnloadsDue(ClusterView view, List<Shortfall> shortfalls) {
+    List<Answer<?>> due = new ArrayList<>();
+    for (Model m : view.models.values()) {
+      if (!m.waiting.isEmpty()) {
+        CoordinatorReplies.loadAnswer(m, view, shortfalls).ifPresent(reply -> {
+          m.waiting.forEach(w -> due.add(new Answer<>(w, reply)));
+          m.waiting.clear();
+        });
+      }
+    }
+    unloads.entrySet().removeIf(e -> {
+      if (!e.getValue().pending().isEmpty()) {
+        return false;
+      }
+      due.add(new Answer<>(e.getValue().replyTo(), CoordinatorReplies.unloaded(e.getKey())));
+      return true;
+    });
+    return due;
+  }
+
+  /** The answers due to drains whose node's GPUs are all drained or unreachable; those answered wait no more. */
+  List<Answer<?>> drainsDue(ClusterView view) {
+    List<Answer<?>> due = new ArrayList<>();
+    drains.entrySet().removeIf(e -> CoordinatorReplies.drainAnswer(e.getKey(), view.onNode(e.getKey()))
+        .map(reply -> {
+          e.getValue().forEach(r -> due.add(new Answer<>(r, reply)));
+          return true;
+        }).orElse(false));
+    return due;
+  }
+}

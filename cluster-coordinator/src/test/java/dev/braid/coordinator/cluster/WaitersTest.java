@@ -1,0 +1,105 @@
+package dev.braid.coordinator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.braid.coordinator.cluster.ClusterView.Gpu;
+import dev.braid.coordinator.cluster.ClusterView.Model;
+import dev.braid.coordinator.placement.FusionProfile;
+import dev.braid.coordinator.placement.Shortfall;
+import dev.braid.protocol.cluster.CoordinatorWire;
+import dev.braid.protocol.cluster.GpuWire;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestInbox;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.Test;
+
+/** When the coordinator's callers get their answers, and which, without an actor system. */
+class WaitersTest {
+  final ActorRef<GpuWire.Command> r1 = ClusterViewTest.ref();
+  final ActorRef<GpuWire.Command> r2 = ClusterViewTest.ref();
+  final ActorRef<CoordinatorWire.ModelReply> caller = TestInbox.<CoordinatorWire.ModelReply>create().getRef();
+  final ClusterView view = new ClusterView();
+  final Waiters waiters = new Waiters();
+
+  WaitersTest() {
+    view.listed(Set.of(r1, r2), r -> false);
+    view.report(r1, ClusterViewTest.report("n1", false, true));
+    view.report(r2, ClusterViewTest.report("n2", false, true));
+  }
+
+  Model waitingFor(String name) {
+    Model m = new Model(name, 100, FusionProfile.NONE);
+    m.waiting.add(caller);
+    view.models.put(name, m);
+    return m;
+  }
+
+  List<String> codes(List<Waiters.Answer<?>> answers) {
+    return answers.stream().map(a -> ((CoordinatorWire.ModelReply) a.reply()).code()).toList();
+  }
+
+  @Test
+  void aLoadWaitsWhileAGpuLoadsItThenHearsOkWithTheVersion() {
+    Model m = waitingFor("a");
+    Gpu g = view.gpus.get(r1);
+    g.loading.add("a");
+    assertEquals(List.of(), waiters.loadsAndUnloadsDue(view, List.of()), "still loading");
+    view.loaded(g, "a", new GpuWire.ModelInfo("a", 7, 100, 1_000_000, 8, 0));
+    List<Waiters.Answer<?>> due = waiters.loadsAndUnloadsDue(view, List.of());
+    assertEquals(List.of("OK"), codes(due));
+    assertEquals(7, ((CoordinatorWire.ModelReply) due.get(0).reply()).version());
+    assertEquals(List.of(), m.waiting, "answered once");
+  }
+
+  @Test
+  void aLoadThatFailedEverywhereHearsWhyAndOneNothingCanPlaceHearsTheShortfall() {
+    Model a = waitingFor("a");
+    a.failure = "corrupt initializer 'w'";
+    waitingFor("b");
+    waitingFor("c");
+    List<Shortfall> shortfalls = List.of(new Shortfall("b", Shortfall.Reason.NO_GPU_WITH_ENOUGH_MEMORY, 1, 0,
+        "model 'b' needs 9 GiB; the largest GPU has 8 GiB"));
+    List<Waiters.Answer<?>> due = waiters.loadsAndUnloadsDue(view, shortfalls);
+    assertEquals(List.of("FAILED_PRECONDITION", "UNAVAILABLE"), codes(due),
+        "c has neither a failure nor a shortfall: it waits");
+    assertEquals("model 'b' needs 9 GiB; the largest GPU has 8 GiB",
+        ((CoordinatorWire.ModelReply) due.get(1).reply()).message());
+  }
+
+  @Test
+  void anUnloadIsAnsweredOnceEveryGpuAskedAnsweredOrLeft() {
+    waiters.unload("a", caller, List.of(view.gpus.get(r1), view.gpus.get(r2)));
+    waiters.unloadAnswered("a", r1);
+    assertEquals(List.of(), waiters.loadsAndUnloadsDue(view, List.of()));
+    waiters.gpusRemain(Set.of(r1));
+    assertEquals(List.of("OK"), codes(waiters.loadsAndUnloadsDue(view, List.of())));
+    assertEquals(List.of(), waiters.loadsAndUnloadsDue(view, List.of()), "answered once");
+  }
+
+  @Test
+  void aDrainIsAnsweredOnceEveryGpuOfTheNodeIsDrainedOrUnreachable() {
+    waiters.drain("n1", TestInbox.<CoordinatorWire.DrainReply>create().getRef());
+    Gpu g = view.gpus.get(r1);
+    g.draining = true;
+    assertEquals(List.of(), waiters.drainsDue(view));
+    g.drained = true;
+    List<Waiters.Answer<?>> due = waiters.drainsDue(view);
+    assertEquals(1, due.size());
+    assertEquals(true, ((CoordinatorWire.DrainReply) due.get(0).reply()).safeToRemove());
+    assertEquals(List.of(), waiters.drainsDue(view), "answered once");
+  }
+
+  @Test
+  void aPolicyChangeIsAcceptedOnlyWhenEveryGpuAccepted() {
+    CoordinatorWire.PolicyResult ok = CoordinatorReplies.policyResult("space-time",
+        List.of(new GpuWire.PolicyReply("n1#0", true, ""), new GpuWire.PolicyReply("n2#0", true, "")));
+    assertEquals(true, ok.accepted());
+    assertEquals("policy space-time set on 2 GPU(s)", ok.message());
+    CoordinatorWire.PolicyResult refused = CoordinatorReplies.policyResult("x",
+        List.of(new GpuWire.PolicyReply("n1#0", true, ""),
+            new GpuWire.PolicyReply("n2#0", false, "unknown policy 'x'")));
+    assertEquals(false, refused.accepted());
+    assertEquals("n2#0: unknown policy 'x'", refused.message());
+  }
+}
