@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.braid.coordinator.admin.AdminService;
 import dev.braid.coordinator.admission.AdmissionSettings;
+import dev.braid.coordinator.discovery.KubernetesDiscovery;
+import dev.braid.coordinator.discovery.NodeHealth;
 import dev.braid.coordinator.frontend.FrontDoorServer;
 import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.frontend.InferenceService;
@@ -172,10 +174,13 @@ public final class BraidNode implements AutoCloseable {
    */
   public static BraidNode start(Options o, Config base) throws IOException {
     Config config = clusterConfig(o, base);
+    config = KubernetesDiscovery.configure(config, o.seeds());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "braid", config);
     try {
       Cluster cluster = Cluster.get(system);
-      if (o.seeds().isEmpty()) {
+      // With Kubernetes discovery, Cluster Bootstrap forms or joins the cluster, not the node.
+      boolean bootstrapped = KubernetesDiscovery.start(system);
+      if (o.seeds().isEmpty() && !bootstrapped) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       String self = cluster.selfMember().address().toString();
@@ -207,10 +212,12 @@ public final class BraidNode implements AutoCloseable {
         outcomes = awaitInitialModels(system, service, client, coordinator, initial, o.frontend().loadTimeout(),
             !o.roles().contains(Role.GPU));
         service.markReady();
+        NodeHealth.get(system).frontend(service::isReady, client::hasTable);
         AdminService admin = new AdminService(new ClusterAdmin(coordinator, system.scheduler(),
             o.coordinator().askTimeout().multipliedBy(2), o.frontend().loadTimeout()));
         server = FrontDoorServer.start(service, o.frontend(), List.of(admin));
       }
+      NodeHealth.get(system).started(o.roles());
       return new BraidNode(system, o, gpus, service, server, outcomes);
     } catch (IOException | RuntimeException e) {
       system.terminate();
