@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
  * {@code braid bench load}: a load generator for any Open Inference Protocol server over gRPC
  * (Braid, Triton, KServe), in the manner of Triton's perf_analyzer. It reads the model's metadata,
  * builds one request of the right shapes and datatypes ({@link OipRequests}), sends a few warm-up
- * calls, then runs one of:
+ * calls one at a time and an untimed second of closed loop, then runs one of:
  *
  * <ul>
  *   <li>an open loop at {@code --rate} requests/s (Poisson or constant arrivals; latency from the
@@ -108,6 +108,10 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--warmup", description = "Calls sent one at a time before measuring (default: ${DEFAULT-VALUE}).")
   int warmup = 5;
 
+  @Option(names = "--warmup-seconds", description = "Then an untimed closed loop of one call in flight for this long,"
+      + " so that the measured runs find the client's and server's code compiled (default: ${DEFAULT-VALUE}).")
+  double warmupSeconds = 1;
+
   @Option(names = "--seed", description = "Seed of the inputs and the Poisson arrivals (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
@@ -151,6 +155,9 @@ public final class LoadCommand implements Callable<Integer> {
     if (percentiles.isEmpty() || percentiles.stream().anyMatch(p -> !(p > 0 && p <= 100))) {
       throw new IllegalArgumentException("--percentiles: expected values in (0, 100] such as 50,90,99, got " + percentiles);
     }
+    if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) {
+      throw new IllegalArgumentException("--warmup-seconds: expected seconds >= 0, got " + warmupSeconds);
+    }
     if (timeoutMs < 1 || warmup < 0) {
       throw new IllegalArgumentException("--timeout-ms >= 1 and --warmup >= 0 expected, got " + timeoutMs + " and "
           + warmup);
@@ -181,6 +188,9 @@ public final class LoadCommand implements Callable<Integer> {
       }
       LoadDriver driver = new LoadDriver(channel, built.request(), Duration.ofMillis(timeoutMs), ps,
           sloMs == null ? Double.NaN : sloMs, latencyThresholdMs == null ? Double.NaN : latencyThresholdMs);
+      if (warmupSeconds > 0) {
+        driver.closedLoop(1, Duration.ofNanos((long) (warmupSeconds * 1e9)), p -> { });
+      }
       List<LoadResult> runs = new ArrayList<>();
       MaxRateSearch.Result search = null;
       if (rate != null) {

@@ -73,6 +73,8 @@ final class LoadDriver {
     // the end, so the latch cannot open while requests are still being sent.
     outstanding.incrementAndGet();
     long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+    long maxLag = 0;
+    long lastSend = t0;
     try (Ticker ticker = new Ticker(t0, log, progress)) {
       for (long offset = arrivals.nextOffsetNanos(); offset < windowNanos; offset = arrivals.nextOffsetNanos()) {
         long due = t0 + offset;
@@ -81,6 +83,9 @@ final class LoadDriver {
           LockSupport.parkNanos(wait);
         }
         long intendedOffset = offset;
+        long sentAt = System.nanoTime();
+        maxLag = Math.max(maxLag, sentAt - due);
+        lastSend = sentAt;
         outstanding.incrementAndGet();
         log.sent();
         send(new StreamObserver<>() {
@@ -114,7 +119,8 @@ final class LoadDriver {
       allAnswered.await(callTimeout.toNanos() + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
     }
     double seconds = Math.max(windowNanos, lastAnswer.get() - t0) / 1e9;
-    return LoadResult.of("open-loop", rate, 0, seconds, log, percentiles, sloMs, thresholdMs);
+    return LoadResult.of("open-loop", rate, 0, seconds, Math.max(windowNanos, lastSend - t0) / 1e9, maxLag / 1e6, log,
+        percentiles, sloMs, thresholdMs);
   }
 
   /** Keeps {@code concurrency} calls in flight for {@code duration}, then waits for the last answers. */
@@ -163,7 +169,8 @@ final class LoadDriver {
       lanesDone.await(windowNanos + callTimeout.toNanos() + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
     }
     double seconds = Math.max(windowNanos, lastAnswer.get() - t0) / 1e9;
-    return LoadResult.of("closed-loop", Double.NaN, concurrency, seconds, log, percentiles, sloMs, thresholdMs);
+    return LoadResult.of("closed-loop", Double.NaN, concurrency, seconds, windowNanos / 1e9, Double.NaN, log,
+        percentiles, sloMs, thresholdMs);
   }
 
   /** Reports progress once a second on a daemon thread of its own while a run lasts. */

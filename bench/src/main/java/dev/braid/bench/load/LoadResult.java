@@ -26,12 +26,16 @@ import java.util.Map;
  * @param goodput calls answered OK within {@code sloMs} per second (NaN without an SLO)
  * @param thresholdAttainment share of sent calls answered OK within the max-rate search's
  *     latency threshold (NaN outside a search)
+ * @param sendSeconds from the first intended send to the last actual one (at least the run's
+ *     length): the window the calls went out in
+ * @param maxSendLagMs how far behind its intended time the latest-sent call went out (open loop;
+ *     a busy client machine shows here, and its lag is inside the latencies, never hidden), ms
  * @param firstError the first failure's status and description, or null
  * @param timeline per whole second of the run: [second, OK answers sent in it, p50 ms, p99 ms]
  */
 public record LoadResult(String mode, double offeredRate, int concurrency, double seconds, long sent, long ok,
     Map<String, Long> errorsByStatus, long unanswered, double throughput, Map<Double, Double> percentiles,
-    double meanMs, double maxMs, double sloMs, double sloAttainment, double goodput, double thresholdAttainment, String firstError,
+    double meanMs, double maxMs, double sloMs, double sloAttainment, double goodput, double thresholdAttainment, double sendSeconds, double maxSendLagMs, String firstError,
     List<double[]> timeline) {
   public LoadResult {
     errorsByStatus = Map.copyOf(errorsByStatus);
@@ -53,8 +57,8 @@ public record LoadResult(String mode, double offeredRate, int concurrency, doubl
   }
 
   /** Builds the result of a finished run. */
-  static LoadResult of(String mode, double offeredRate, int concurrency, double seconds, RunLog log,
-      List<Double> percentiles, double sloMs, double thresholdMs) {
+  static LoadResult of(String mode, double offeredRate, int concurrency, double seconds, double sendSeconds,
+      double maxSendLagMs, RunLog log, List<Double> percentiles, double sloMs, double thresholdMs) {
     long[][] s = log.samples();
     long[] offsets = s[0];
     long[] latencies = s[1];
@@ -85,7 +89,7 @@ public record LoadResult(String mode, double offeredRate, int concurrency, doubl
         : within(sorted, thresholdMs) / (double) log.sentCount();
     return new LoadResult(mode, offeredRate, concurrency, seconds, log.sentCount(), log.okCount(), errors,
         log.sentCount() - answered, log.okCount() / seconds, p, mean, max, sloMs, attainment, goodput,
-        thresholdAttainment, log.firstError(), timeline(offsets, latencies));
+        thresholdAttainment, sendSeconds, maxSendLagMs, log.firstError(), timeline(offsets, latencies));
   }
 
   /**

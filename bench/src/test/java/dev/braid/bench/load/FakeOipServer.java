@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * one model "fake" with input x FP32 [-1, 4]; ModelInfer runs on ONE worker thread that sleeps
  * {@code serviceMillis} per call (so calls queue as on a saturated server), and every
  * {@code failEvery}-th call (counted from 1; 0: never) is failed with {@code failWith} instead.
+ * With {@code admitPerSecond > 0} a token bucket (that rate, a burst of 10) refuses the calls over
+ * it at once with RESOURCE_EXHAUSTED, as an admission controller does: a capacity that does not
+ * depend on how fast this machine is.
  */
 final class FakeOipServer implements AutoCloseable {
   final AtomicLong calls = new AtomicLong();
@@ -30,7 +33,30 @@ final class FakeOipServer implements AutoCloseable {
   private final Server server;
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
 
+  private final double admitPerSecond;
+  private double tokens = 10;
+  private long lastRefill = System.nanoTime();
+
   FakeOipServer(long serviceMillis, int failEvery, Status failWith) throws IOException {
+    this(serviceMillis, failEvery, failWith, 0);
+  }
+
+  private synchronized boolean admit() {
+    if (admitPerSecond <= 0) {
+      return true;
+    }
+    long now = System.nanoTime();
+    tokens = Math.min(10, tokens + (now - lastRefill) / 1e9 * admitPerSecond);
+    lastRefill = now;
+    if (tokens >= 1) {
+      tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  FakeOipServer(long serviceMillis, int failEvery, Status failWith, double admitPerSecond) throws IOException {
+    this.admitPerSecond = admitPerSecond;
     GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase service = new GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase() {
       @Override
       public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> observer) {
@@ -50,6 +76,10 @@ final class FakeOipServer implements AutoCloseable {
       @Override
       public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> observer) {
         lastRequest.set(request);
+        if (!admit()) {
+          observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("over the admitted rate").asException());
+          return;
+        }
         worker.execute(() -> {
           long n = calls.incrementAndGet();
           try {

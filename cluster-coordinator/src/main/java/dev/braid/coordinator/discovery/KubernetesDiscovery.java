@@ -3,7 +3,10 @@ package dev.braid.coordinator.discovery;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
@@ -70,6 +73,7 @@ public final class KubernetesDiscovery {
     if (!DiscoverySettings.from(system.settings().config()).kubernetes()) {
       return false;
     }
+    requireServiceAccount(system.settings().config(), Files::isRegularFile);
     org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
     PekkoManagement.get(classic).start();
     ClusterBootstrap.get(classic).start();
@@ -77,5 +81,21 @@ public final class KubernetesDiscovery {
         system.settings().config().getString("pekko.discovery.kubernetes-api.pod-label-selector"),
         system.settings().config().getInt("pekko.management.http.port"));
     return true;
+  }
+
+  /**
+   * Refuses Kubernetes discovery outside a pod, naming what is missing: the service account's CA
+   * certificate and token, which Kubernetes mounts into every pod and the API discovery reads
+   * (Pekko's own failure would be a bare NoSuchFileException).
+   */
+  static void requireServiceAccount(Config config, Predicate<Path> exists) {
+    for (String key : List.of("pekko.discovery.kubernetes-api.api-ca-path",
+        "pekko.discovery.kubernetes-api.api-token-path")) {
+      Path file = Path.of(config.getString(key));
+      if (!exists.test(file)) {
+        throw new IllegalArgumentException("--discovery kubernetes: expected to run in a Kubernetes pod with a service "
+            + "account, but " + file + " (" + key + ") does not exist");
+      }
+    }
   }
 }

@@ -96,6 +96,21 @@ class KubernetesDiscoveryTest {
   }
 
   @Test
+  void outsideAPodKubernetesDiscoveryIsRefusedNamingTheMissingFile() {
+    Config c = KubernetesDiscovery.configure(base("kubernetes"), List.of());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KubernetesDiscovery.requireServiceAccount(c, p -> false));
+    assertEquals("--discovery kubernetes: expected to run in a Kubernetes pod with a service account, but "
+        + "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt (pekko.discovery.kubernetes-api.api-ca-path) does not "
+        + "exist", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> KubernetesDiscovery.requireServiceAccount(c, p -> p.toString().endsWith("ca.crt")));
+    assertTrue(e.getMessage().contains("serviceaccount/token (pekko.discovery.kubernetes-api.api-token-path)"),
+        e.getMessage());
+    KubernetesDiscovery.requireServiceAccount(c, p -> true);
+  }
+
+  @Test
   void pekkoManagementAnswersTheProbesFromTheNodesHealth() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
