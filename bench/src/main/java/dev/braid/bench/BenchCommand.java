@@ -2,6 +2,7 @@ package dev.braid.bench;
 
 import dev.braid.bench.frontdoor.FrontDoorBenchCommand;
 import dev.braid.bench.gpucheck.GpuCheckCommand;
+import dev.braid.bench.load.LoadCommand;
 import dev.braid.bench.policies.FusionPlacementCommand;
 import dev.braid.bench.policies.PoliciesCommand;
 import dev.braid.bench.sched.SchedulerBenchCommand;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Spec;
     description = "Benchmarks, each comparing side by side in one run.",
     subcommands = {CpuBenchCommand.class, Table1Command.class, PoliciesCommand.class, GpuCheckCommand.class,
         FrontDoorBenchCommand.class, SchedulerBenchCommand.class,
-        FusionPlacementCommand.class})
+        FusionPlacementCommand.class, LoadCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

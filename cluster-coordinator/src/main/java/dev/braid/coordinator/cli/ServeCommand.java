@@ -90,6 +90,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--cluster-port", description = "Cluster (Artery) port (default: braid.cluster.port, 25520; 0 for any free port).")
   Integer clusterPort;
 
+  @Option(names = "--discovery", description = "How this node finds the others: seeds (--seed) or kubernetes (pods by label through the Kubernetes API, Pekko Cluster Bootstrap) (default: braid.discovery.method, seeds).")
+  String discovery;
+
   /** Stops every serve command of this JVM as SIGTERM would (for tests and embedding). */
   static void stopAll() {
     RUNNING.forEach(CountDownLatch::countDown);
@@ -100,6 +103,9 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Config config = ConfigFactory.load();
     config = security.applyTo(config);
+    if (discovery != null) {
+      config = dev.braid.coordinator.discovery.DiscoverySettings.withMethod(config, "--discovery", discovery);
+    }
     RuntimeSettings runtime = RuntimeSettings.from(config);
     FrontendSettings configured = FrontendSettings.from(config);
     FrontendSettings frontend = configured.withPorts(

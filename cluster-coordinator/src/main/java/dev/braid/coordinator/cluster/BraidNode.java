@@ -6,6 +6,8 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.braid.config.HostPort;
 import dev.braid.coordinator.admin.AdminService;
 import dev.braid.coordinator.admission.AdmissionSettings;
+import dev.braid.coordinator.discovery.KubernetesDiscovery;
+import dev.braid.coordinator.discovery.NodeHealth;
 import dev.braid.coordinator.frontend.FrontDoorServer;
 import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.frontend.InferenceService;
@@ -169,10 +171,13 @@ public final class BraidNode implements AutoCloseable {
    */
   public static BraidNode start(Options o, Config base) throws IOException {
     Config config = dev.braid.coordinator.security.ClusterTls.apply(clusterConfig(o, base));
+    config = KubernetesDiscovery.configure(config, o.seeds());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "braid", config);
     try {
       Cluster cluster = Cluster.get(system);
-      if (o.seeds().isEmpty()) {
+      // With Kubernetes discovery, Cluster Bootstrap forms or joins the cluster, not the node.
+      boolean bootstrapped = KubernetesDiscovery.start(system);
+      if (o.seeds().isEmpty() && !bootstrapped) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       String self = cluster.selfMember().address().toString();
@@ -210,11 +215,13 @@ public final class BraidNode implements AutoCloseable {
         outcomes = awaitInitialModels(system, service, client, coordinator, initial, o.frontend().loadTimeout(),
             !o.roles().contains(Role.GPU));
         service.markReady();
+        NodeHealth.get(system).frontend(service::isReady, client::hasTable);
         AdminService admin = new AdminService(new ClusterAdmin(coordinator, system.scheduler(),
             o.coordinator().askTimeout().multipliedBy(2), o.frontend().loadTimeout()));
         server = FrontDoorServer.start(service, o.frontend(), List.of(admin),
             dev.braid.coordinator.security.FrontDoorSecuritySettings.from(config));
       }
+      NodeHealth.get(system).started(o.roles());
       return new BraidNode(system, o, gpus, service, server, outcomes, metricsServer);
     } catch (IOException | RuntimeException e) {
       system.terminate();
