@@ -42,7 +42,7 @@ class SecurityCliTest {
     StringWriter serveOut = new StringWriter();
     StringWriter serveErr = new StringWriter();
     CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(() -> BraidCli.execute(
-        new String[] {"serve", "--repo", zoo.toString(), "--device", "cpu", "--grpc-port", "0", "--http-port", "0",
+        new String[] {"serve", "--repo", zoo.toString(), "--device", "cpu", "--grpc-port", "0", "--http-port", "0", "--metrics-port", "0",
             "--tls-cert", certs.resolve("server.pem").toString(), "--tls-key", certs.resolve("server.key").toString(),
             "--tokens-file", certs.resolve("tokens").toString()},
         new PrintWriter(serveOut, true), new PrintWriter(serveErr, true)));
