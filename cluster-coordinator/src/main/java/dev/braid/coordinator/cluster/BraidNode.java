@@ -200,7 +200,8 @@ public final class BraidNode implements AutoCloseable {
       ClusterSingleton singleton = ClusterSingleton.get(system);
       List<String> initial = o.initialModels().isEmpty() ? o.repository().models() : o.initialModels();
       SingletonActor<CoordinatorWire.Command> coordinatorActor = SingletonActor.of(
-              Coordinator.create(o.coordinator(), ModelCatalog.of(o.repository()), initial), "coordinator")
+              Coordinator.create(o.coordinator(), ModelCatalog.of(o.repository(),
+                  config.getBoolean("braid.coordinator.placement.fusion-aware")), initial), "coordinator")
           .withSettings(ClusterSingletonSettings.create(system).withRole(Role.COORDINATOR.configName()));
       // On a coordinator node this also runs the singleton's manager; elsewhere only a proxy.
       ActorRef<CoordinatorWire.Command> coordinator = singleton.init(coordinatorActor);

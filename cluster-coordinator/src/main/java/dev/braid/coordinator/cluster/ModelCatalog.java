@@ -38,10 +38,22 @@ public interface ModelCatalog {
    * (reading and lowering the model) and kept.
    */
   static ModelCatalog of(ModelRepository repository) {
+    return of(repository, true);
+  }
+
+  /**
+   * As {@link #of(ModelRepository)}; with {@code fusionProfiles} false every model's profile is
+   * {@link FusionProfile#NONE}, so placement balances load alone
+   * ({@code braid.coordinator.placement.fusion-aware}).
+   */
+  static ModelCatalog of(ModelRepository repository, boolean fusionProfiles) {
     Map<String, FusionProfile> profiles = new ConcurrentHashMap<>();
     return new ModelCatalog() {
       @Override
       public FusionProfile fusion(String model) {
+        if (!fusionProfiles) {
+          return FusionProfile.NONE;
+        }
         return profiles.computeIfAbsent(model, m -> {
           try {
             return FusionProfile.of(KernelPlanner.plan(repository.load(m).latest().bind(1)));
