@@ -60,6 +60,12 @@ public final class CostModel {
   /** Weight of the newest sample in the smoothed latency: follows drift within a few launches. */
   static final double SMOOTHING_WEIGHT = 0.25;
 
+  /**
+   * Plans whose suffix sums are kept per (model, batch size): a batching model has one plan per
+   * batch size; a model specialized per request (batch 1) one per shape key, which come and go.
+   */
+  static final int MAX_PLANS_PER_KEY = 64;
+
   private final Optional<GpuSpec> gpu;
   private final long launchOverheadNanos;
   private final Map<Key, Double> measuredNanos = new HashMap<>();
@@ -136,6 +142,12 @@ public final class CostModel {
   }
 
   /** Predicted time of ops {@code fromOpIndex} to the end of {@code plan}, run alone back to back. */
+  /** How many plans of {@code model} at {@code batchSize} have their sums kept (for tests). */
+  int plansKept(String model, int batchSize) {
+    Map<KernelPlan, long[]> ofKey = planTimes.get(new PlanKey(model, batchSize));
+    return ofKey == null ? 0 : ofKey.size();
+  }
+
   public long predictRemainingNanos(KernelPlan plan, int fromOpIndex) {
     if (fromOpIndex >= plan.size()) {
       return 0;
@@ -160,6 +172,12 @@ public final class CostModel {
     long[] cached = ofKey.get(plan);
     if (cached != null) {
       return cached;
+    }
+    if (ofKey.size() >= MAX_PLANS_PER_KEY) {
+      // A model specialized per request compiles a new plan per key and drops evicted ones; the
+      // sums are cheap to recompute, so forgetting them all bounds this cache without tracking
+      // evictions.
+      ofKey.clear();
     }
     long[] suffix = new long[plan.size() + 1];
     for (int i = plan.size() - 1; i >= 0; i--) {

@@ -2,6 +2,7 @@ package dev.braid.gpu.cost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.GpuSpec;
 import dev.braid.device.kernel.Gemm;
@@ -134,5 +135,19 @@ class CostModelTest {
     // 256 threads and 32 registers per thread: 8 blocks per SM, 32 per wave.
     assertEquals(0.5, gpu(0).waves(plan("m", 16).op(0)));
     assertEquals(0, new CostModel(Optional.empty(), Duration.ZERO).waves(plan("m", 16).op(0)));
+  }
+
+  @Test
+  void plansOfAModelSpecializedPerRequestAreKeptBoundedAndStillPredictedRight() {
+    // A specialized model compiles a new batch-1 plan per shape key: the sums kept must not grow
+    // with the keys seen over the process's life.
+    CostModel c = gpu(100);
+    for (int i = 0; i < 3 * CostModel.MAX_PLANS_PER_KEY; i++) {
+      KernelPlan p = plan("special", 4, 5);
+      assertEquals(2 * 100 + 2_048 + 3_277, c.predictRemainingNanos(p, 0));
+      assertEquals(100 + 3_277, c.predictRemainingNanos(p, 1));
+    }
+    assertTrue(c.plansKept("special", 1) <= CostModel.MAX_PLANS_PER_KEY, "kept: " + c.plansKept("special", 1));
+    assertTrue(c.plansKept("special", 1) > 0);
   }
 }
