@@ -222,8 +222,8 @@ final class ClusterView {
     }
   }
 
-  /** {@code g} answered an unload of {@code model}, or did not in time: either way it is gone from it. */
-  void unloaded(ActorRef<GpuWire.Command> ref, String model) {
+  /** {@code g} answered an unload of {@code model} ({@code answered}), or did not in time: either way it is gone from it. */
+  void unloaded(ActorRef<GpuWire.Command> ref, String model, boolean answered) {
     Gpu g = gpus.get(ref);
     if (g != null) {
       g.unloading.remove(model);
@@ -242,6 +242,18 @@ final class ClusterView {
     } else if (g != null) {
       g.drainSent = false;
     }
+  }
+
+  /** {@code g} did not answer its load of {@code model} in time: the next reconcile retries. */
+  void loadUnanswered(Gpu g, String model) {
+    g.loading.remove(model);
+  }
+
+  /** An operator drains the node at {@code address}: its GPUs drain; returns them. */
+  List<Gpu> drain(String address) {
+    List<Gpu> onNode = onNode(address);
+    onNode.forEach(g -> g.draining = true);
+    return onNode;
   }
 
   /** The reachable GPUs that hold {@code model}. */

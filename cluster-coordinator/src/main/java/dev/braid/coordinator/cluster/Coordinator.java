@@ -64,7 +64,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private record ReportMissing(ActorRef<GpuWire.Command> ref, String why) implements CoordinatorWire.Command {}
   private record LoadAnswered(ActorRef<GpuWire.Command> ref, String model, GpuWire.LoadReply reply, String failure)
       implements CoordinatorWire.Command {}
-  private record UnloadAnswered(ActorRef<GpuWire.Command> ref, String model) implements CoordinatorWire.Command {}
+  private record UnloadAnswered(ActorRef<GpuWire.Command> ref, String model, boolean answered)
+      implements CoordinatorWire.Command {}
   private record DrainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) implements CoordinatorWire.Command {}
   private record Reachability(String address, boolean reachable) implements CoordinatorWire.Command {}
 
@@ -223,7 +224,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       view.loadFailed(g, m.model(), failed.reason(), clock.nanoTime());
     } else {
       // No answer: the GPU is slow or gone; the model is not at fault, the next reconcile retries.
-      g.loading.remove(m.model());
+      view.loadUnanswered(g, m.model());
       getContext().getLog().warn("no answer from GPU {} to loading model {}: {}", ClusterView.describe(g), m.model(),
           m.failure());
     }
@@ -232,8 +233,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onUnloadAnswered(UnloadAnswered m) {
-    view.unloaded(m.ref(), m.model());
-    waiters.unloadAnswered(m.model(), m.ref());
+    view.unloaded(m.ref(), m.model(), m.answered());
+    waiters.unloadAnswered(m.model(), m.ref(), m.answered());
     reconcile();
     return this;
   }
@@ -248,7 +249,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private void unload(Gpu g, String model) {
     g.unloading.add(model);
     getContext().ask(GpuWire.Unloaded.class, g.ref, settings.loadTimeout(),
-        replyTo -> new GpuWire.Unload(model, replyTo), (reply, failure) -> new UnloadAnswered(g.ref, model));
+        replyTo -> new GpuWire.Unload(model, replyTo), (reply, failure) -> new UnloadAnswered(g.ref, model, reply != null));
   }
 
   // ---- the repository API ----
@@ -315,19 +316,23 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
           CoordinatorReplies.members(Cluster.get(getContext().getSystem()).state())));
       return this;
     }
-    onNode.forEach(g -> g.draining = true);
+    view.drain(m.address());
     waiters.drain(m.address(), m.replyTo());
     getContext().getLog().info("draining node {} ({} GPU(s))", m.address(), onNode.size());
     reconcile();
-    waiters.drainsDue(view).forEach(Waiters.Answer::send);
+    waiters.drainsDue(view, members()).forEach(Waiters.Answer::send);
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onDrainAnswered(DrainAnswered m) {
     view.drainAnswered(m.ref(), m.drained());
     reconcile();
-    waiters.drainsDue(view).forEach(Waiters.Answer::send);
+    waiters.drainsDue(view, members()).forEach(Waiters.Answer::send);
     return this;
+  }
+
+  private Set<String> members() {
+    return Set.copyOf(CoordinatorReplies.members(Cluster.get(getContext().getSystem()).state()));
   }
 
   private Behavior<CoordinatorWire.Command> onSetPolicy(CoordinatorWire.SetPolicy m) {

@@ -43,7 +43,7 @@ final class Waiters {
   }
 
   /** {@code gpu} answered its unload of {@code model} (or did not in time). */
-  void unloadAnswered(String model, ActorRef<GpuWire.Command> gpu) {
+  void unloadAnswered(String model, ActorRef<GpuWire.Command> gpu, boolean answered) {
     Unloading u = unloads.get(model);
     if (u != null) {
       u.pending().remove(gpu);
@@ -85,7 +85,7 @@ final class Waiters {
   }
 
   /** The answers due to drains whose node's GPUs are all drained or unreachable; those answered wait no more. */
-  List<Answer<?>> drainsDue(ClusterView view) {
+  List<Answer<?>> drainsDue(ClusterView view, Set<String> members) {
     List<Answer<?>> due = new ArrayList<>();
     drains.entrySet().removeIf(e -> CoordinatorReplies.drainAnswer(e.getKey(), view.onNode(e.getKey()))
         .map(reply -> {

@@ -70,7 +70,7 @@ class WaitersTest {
   @Test
   void anUnloadIsAnsweredOnceEveryGpuAskedAnsweredOrLeft() {
     waiters.unload("a", caller, List.of(view.gpus.get(r1), view.gpus.get(r2)));
-    waiters.unloadAnswered("a", r1);
+    waiters.unloadAnswered("a", r1, true);
     assertEquals(List.of(), waiters.loadsAndUnloadsDue(view, List.of()));
     waiters.gpusRemain(Set.of(r1));
     assertEquals(List.of("OK"), codes(waiters.loadsAndUnloadsDue(view, List.of())));
@@ -82,12 +82,12 @@ class WaitersTest {
     waiters.drain("n1", TestInbox.<CoordinatorWire.DrainReply>create().getRef());
     Gpu g = view.gpus.get(r1);
     g.draining = true;
-    assertEquals(List.of(), waiters.drainsDue(view));
+    assertEquals(List.of(), waiters.drainsDue(view, Set.of("n1", "n2")));
     g.drained = true;
-    List<Waiters.Answer<?>> due = waiters.drainsDue(view);
+    List<Waiters.Answer<?>> due = waiters.drainsDue(view, Set.of("n1", "n2"));
     assertEquals(1, due.size());
     assertEquals(true, ((CoordinatorWire.DrainReply) due.get(0).reply()).safeToRemove());
-    assertEquals(List.of(), waiters.drainsDue(view), "answered once");
+    assertEquals(List.of(), waiters.drainsDue(view, Set.of("n1", "n2")), "answered once");
   }
 
   @Test
