@@ -273,6 +273,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   private Behavior<CoordinatorWire.Command> onUnloadModel(CoordinatorWire.UnloadModel m) {
     Model model = view.models.remove(m.model());
+    if (model == null && waiters.unloading(m.model())) {
+      waiters.unload(m.model(), m.replyTo(), List.of()); // answered with the unload under way
+      return this;
+    }
     if (model == null) {
       m.replyTo().tell(CoordinatorReplies.notLoaded(m.model(), view.models.keySet()));
       return this;

@@ -29,17 +29,27 @@ final class Waiters {
     }
   }
 
-  /** An unload that waits for its GPUs. */
-  private record Unloading(ActorRef<CoordinatorWire.ModelReply> replyTo, Set<ActorRef<GpuWire.Command>> pending) {}
+  /**
+   * The unloads of one model that wait for its GPUs: an unload asked while another of the model
+   * waits (the model loaded again in between, or asked twice) joins it, and every caller hears the
+   * answer once every GPU either was asked answered.
+   */
+  private record Unloading(List<ActorRef<CoordinatorWire.ModelReply>> callers,
+      Set<ActorRef<GpuWire.Command>> pending) {}
 
   private final Map<String, Unloading> unloads = new HashMap<>();
   private final Map<String, List<ActorRef<CoordinatorWire.DrainReply>>> drains = new HashMap<>();
 
   /** {@code replyTo} waits until the GPUs in {@code holding} have unloaded {@code model}. */
   void unload(String model, ActorRef<CoordinatorWire.ModelReply> replyTo, List<ClusterView.Gpu> holding) {
-    Set<ActorRef<GpuWire.Command>> pending = new HashSet<>();
-    holding.forEach(g -> pending.add(g.ref));
-    unloads.put(model, new Unloading(replyTo, pending));
+    Unloading u = unloads.computeIfAbsent(model, m -> new Unloading(new ArrayList<>(), new HashSet<>()));
+    u.callers().add(replyTo);
+    holding.forEach(g -> u.pending().add(g.ref));
+  }
+
+  /** Whether an unload of {@code model} waits for its GPUs (another unload of it joins that one). */
+  boolean unloading(String model) {
+    return unloads.containsKey(model);
   }
 
   /** {@code gpu} answered its unload of {@code model} (or did not in time). */
@@ -78,7 +88,8 @@ final class Waiters {
       if (!e.getValue().pending().isEmpty()) {
         return false;
       }
-      due.add(new Answer<>(e.getValue().replyTo(), CoordinatorReplies.unloaded(e.getKey())));
+      CoordinatorWire.ModelReply reply = CoordinatorReplies.unloaded(e.getKey());
+      e.getValue().callers().forEach(c -> due.add(new Answer<>(c, reply)));
       return true;
     });
     return due;

@@ -35,6 +35,15 @@ class WaitersTest {
     return m;
   }
 
+  /** The GPUs of {@code refs} hold {@code model} and are asked to unload it. */
+  @SafeVarargs
+  final void holding(String model, ActorRef<GpuWire.Command>... refs) {
+    for (ActorRef<GpuWire.Command> r : refs) {
+      view.gpus.get(r).loaded.put(model, ClusterViewTest.info(model, 0));
+      view.gpus.get(r).unloading.add(model);
+    }
+  }
+
   List<String> codes(List<Waiters.Answer<?>> answers) {
     return answers.stream().map(a -> ((CoordinatorWire.ModelReply) a.reply()).code()).toList();
   }
@@ -69,12 +78,30 @@ class WaitersTest {
 
   @Test
   void anUnloadIsAnsweredOnceEveryGpuAskedAnsweredOrLeft() {
+    holding("a", r1, r2);
     waiters.unload("a", caller, List.of(view.gpus.get(r1), view.gpus.get(r2)));
     waiters.unloadAnswered("a", r1, true);
     assertEquals(List.of(), waiters.loadsAndUnloadsDue(view, List.of()));
     waiters.gpusRemain(Set.of(r1));
     assertEquals(List.of("OK"), codes(waiters.loadsAndUnloadsDue(view, List.of())));
     assertEquals(List.of(), waiters.loadsAndUnloadsDue(view, List.of()), "answered once");
+  }
+
+  @Test
+  void twoOverlappingUnloadsOfOneModelAreBothAnswered() {
+    // Unload a, load it again and unload it again before the first unload's GPUs answered.
+    ActorRef<CoordinatorWire.ModelReply> first = TestInbox.<CoordinatorWire.ModelReply>create().getRef();
+    holding("a", r1, r2);
+    waiters.unload("a", first, List.of(view.gpus.get(r1)));
+    waiters.unload("a", caller, List.of(view.gpus.get(r2)));
+    view.unloaded(r2, "a", true);
+    waiters.unloadAnswered("a", r2, true);
+    assertEquals(List.of(), waiters.loadsAndUnloadsDue(view, List.of()), "r1 has not answered the first yet");
+    view.unloaded(r1, "a", true);
+    waiters.unloadAnswered("a", r1, true);
+    List<Waiters.Answer<?>> due = waiters.loadsAndUnloadsDue(view, List.of());
+    assertEquals(List.of("OK", "OK"), codes(due));
+    assertEquals(Set.of(first, caller), Set.of(due.get(0).to(), due.get(1).to()), "each caller answered");
   }
 
   @Test
