@@ -89,7 +89,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   /**
    * As {@link #create(CoordinatorSettings, ModelCatalog, List)}, reading time from {@code clock}
-   * (the load-retry back-off); table versions stay on the wall clock, which orders coordinators.
+   * (the load-retry back-off); table versions start from the wall clock at this coordinator's
+   * start, which orders coordinators (see {@link TablePublisher}).
    */
   public static Behavior<CoordinatorWire.Command> create(CoordinatorSettings settings, ModelCatalog catalog,
       List<String> initialModels, NanoClock clock) {
