@@ -109,6 +109,13 @@ final class ClusterView {
   /** The models the cluster should serve, by name. */
   final TreeMap<String, Model> models = new TreeMap<>();
 
+  /**
+   * The nodes an operator drains, by address, until they leave the cluster: a GPU of one drains
+   * whenever it (re)joins the view, as after its node was unreachable a moment (the Receptionist
+   * lists only reachable GPUs, so the view forgot it meanwhile).
+   */
+  final Set<String> drainingNodes = new HashSet<>();
+
   // ---- bookkeeping ----
 
   /** The GPUs a Receptionist listing added (to be asked for a report) and those that left. */
@@ -162,7 +169,7 @@ final class ClusterView {
     boolean wasUsable = g.usable();
     g.report = report;
     // A GPU that drains by itself (its node is stopping) or whose device failed takes no new work.
-    g.draining = g.draining || report.draining();
+    g.draining = g.draining || report.draining() || drainingNodes.contains(report.nodeAddress());
     for (GpuWire.ModelInfo info : report.models().values()) {
       long before = g.requestsSeen.getOrDefault(info.name(), info.requests());
       Model model = models.get(info.name());
@@ -249,11 +256,17 @@ final class ClusterView {
     g.loading.remove(model);
   }
 
-  /** An operator drains the node at {@code address}: its GPUs drain; returns them. */
+  /** An operator drains the node at {@code address}: its GPUs drain, now and if they rejoin; returns them. */
   List<Gpu> drain(String address) {
+    drainingNodes.add(address);
     List<Gpu> onNode = onNode(address);
     onNode.forEach(g -> g.draining = true);
     return onNode;
+  }
+
+  /** The node at {@code address} left the cluster: it drains no more (one that joins there anew is another). */
+  void nodeRemoved(String address) {
+    drainingNodes.remove(address);
   }
 
   /** The reachable GPUs that hold {@code model}. */

@@ -68,6 +68,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       implements CoordinatorWire.Command {}
   private record DrainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) implements CoordinatorWire.Command {}
   private record Reachability(String address, boolean reachable) implements CoordinatorWire.Command {}
+  private record NodeRemoved(String address) implements CoordinatorWire.Command {}
 
   private final CoordinatorSettings settings;
   private final NanoClock clock;
@@ -118,6 +119,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
         context.messageAdapter(ClusterEvent.ReachabilityEvent.class, e -> new Reachability(
             e.member().address().toString(), e instanceof ClusterEvent.ReachableMember)),
         ClusterEvent.ReachabilityEvent.class));
+    cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberRemoved.class,
+        e -> new NodeRemoved(e.member().address().toString())), ClusterEvent.MemberRemoved.class));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.reportInterval());
     context.getLog().info("coordinator started on {} with models {}", selfAddress, view.models.keySet());
   }
@@ -134,6 +137,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
         .onMessage(UnloadAnswered.class, this::onUnloadAnswered)
         .onMessage(DrainAnswered.class, this::onDrainAnswered)
         .onMessage(Reachability.class, this::onReachability)
+        .onMessage(NodeRemoved.class, this::onNodeRemoved)
         .onMessage(CoordinatorWire.LoadModel.class, this::onLoadModel)
         .onMessage(CoordinatorWire.UnloadModel.class, this::onUnloadModel)
         .onMessage(CoordinatorWire.GetStatus.class, this::onGetStatus)
@@ -169,6 +173,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     if (!changed.isEmpty()) {
       reconcile();
     }
+    return this;
+  }
+
+  private Behavior<CoordinatorWire.Command> onNodeRemoved(NodeRemoved m) {
+    view.nodeRemoved(m.address());
+    waiters.nodeRemoved(m.address()).forEach(Waiters.Answer::send);
     return this;
   }
 
@@ -309,6 +319,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       }
     }
     waiters.loadsAndUnloadsDue(view, planner.shortfalls()).forEach(Waiters.Answer::send);
+    waiters.drainsDue(view).forEach(Waiters.Answer::send);
     tables.publish(view.routes(planner.shortfalls(), settings.defaultRequestTime().toNanos()));
   }
 
@@ -325,19 +336,13 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     waiters.drain(m.address(), m.replyTo());
     getContext().getLog().info("draining node {} ({} GPU(s))", m.address(), onNode.size());
     reconcile();
-    waiters.drainsDue(view, members()).forEach(Waiters.Answer::send);
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onDrainAnswered(DrainAnswered m) {
     view.drainAnswered(m.ref(), m.drained());
     reconcile();
-    waiters.drainsDue(view, members()).forEach(Waiters.Answer::send);
     return this;
-  }
-
-  private Set<String> members() {
-    return Set.copyOf(CoordinatorReplies.members(Cluster.get(getContext().getSystem()).state()));
   }
 
   private Behavior<CoordinatorWire.Command> onSetPolicy(CoordinatorWire.SetPolicy m) {

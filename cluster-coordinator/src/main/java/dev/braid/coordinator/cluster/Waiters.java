@@ -15,8 +15,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * The {@link Coordinator}'s callers that wait for an answer, and when each gets one: a load until
  * its model serves or cannot ({@link CoordinatorReplies#loadAnswer}), an unload until every GPU
- * that held the model answered or left, a drain until every GPU of the node is drained or
- * unreachable. Bookkeeping only: it returns the {@link Answer}s due and the coordinator sends them.
+ * that held the model answered or left, a drain until every GPU of the node is drained or the
+ * node left the cluster. Bookkeeping only: it returns the {@link Answer}s due and the coordinator sends them.
  *
  * <p>A load's waiters sit with their model ({@link Model#waiting}), so that an unload of the model
  * answers them too.
@@ -95,8 +95,11 @@ final class Waiters {
     return due;
   }
 
-  /** The answers due to drains whose node's GPUs are all drained or unreachable; those answered wait no more. */
-  List<Answer<?>> drainsDue(ClusterView view, Set<String> members) {
+  /**
+   * The answers due to drains whose node's GPUs are all drained (see {@link
+   * CoordinatorReplies#drainAnswer}); those answered wait no more.
+   */
+  List<Answer<?>> drainsDue(ClusterView view) {
     List<Answer<?>> due = new ArrayList<>();
     drains.entrySet().removeIf(e -> CoordinatorReplies.drainAnswer(e.getKey(), view.onNode(e.getKey()))
         .map(reply -> {
@@ -104,5 +107,15 @@ final class Waiters {
           return true;
         }).orElse(false));
     return due;
+  }
+
+  /** The node at {@code address} left the cluster: the answers due to its drains (nothing of it is left). */
+  List<Answer<?>> nodeRemoved(String address) {
+    List<ActorRef<CoordinatorWire.DrainReply>> waiting = drains.remove(address);
+    if (waiting == null) {
+      return List.of();
+    }
+    CoordinatorWire.DrainReply reply = CoordinatorReplies.leftWhileDraining(address);
+    return waiting.stream().<Answer<?>>map(r -> new Answer<>(r, reply)).toList();
   }
 }

@@ -1,6 +1,7 @@
 package dev.braid.coordinator.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.coordinator.cluster.ClusterView.Gpu;
 import dev.braid.coordinator.cluster.ClusterView.Model;
@@ -105,16 +106,45 @@ class WaitersTest {
   }
 
   @Test
-  void aDrainIsAnsweredOnceEveryGpuOfTheNodeIsDrainedOrUnreachable() {
+  void aDrainIsAnsweredOnceEveryGpuOfTheNodeIsDrained() {
     waiters.drain("n1", TestInbox.<CoordinatorWire.DrainReply>create().getRef());
     Gpu g = view.gpus.get(r1);
     g.draining = true;
-    assertEquals(List.of(), waiters.drainsDue(view, Set.of("n1", "n2")));
+    assertEquals(List.of(), waiters.drainsDue(view));
     g.drained = true;
-    List<Waiters.Answer<?>> due = waiters.drainsDue(view, Set.of("n1", "n2"));
+    List<Waiters.Answer<?>> due = waiters.drainsDue(view);
     assertEquals(1, due.size());
     assertEquals(true, ((CoordinatorWire.DrainReply) due.get(0).reply()).safeToRemove());
-    assertEquals(List.of(), waiters.drainsDue(view, Set.of("n1", "n2")), "answered once");
+    assertEquals(List.of(), waiters.drainsDue(view), "answered once");
+  }
+
+  @Test
+  void aDrainSurvivesItsNodeBlippingUnreachableAndReturning() {
+    ActorRef<CoordinatorWire.DrainReply> operator = TestInbox.<CoordinatorWire.DrainReply>create().getRef();
+    view.drain("n1");
+    waiters.drain("n1", operator);
+    // n1 is unreachable a moment: the Receptionist lists only the GPUs of reachable nodes.
+    view.listed(Set.of(r2), r -> false);
+    // It returns, as a new GPU to the view, and reports; its drain was not sent yet (its models
+    // were still to move), so it does not report draining by itself.
+    view.listed(Set.of(r1, r2), r -> false);
+    view.report(r1, ClusterViewTest.report("n1", false, true));
+    Gpu g = view.gpus.get(r1);
+    assertTrue(g.draining, "the operator's drain still holds for the node's GPUs");
+    assertEquals(List.of(), waiters.drainsDue(view));
+    view.drainAnswered(r1, true);
+    assertEquals(1, waiters.drainsDue(view).size());
+  }
+
+  @Test
+  void aDrainedNodeAwayIsNotAnsweredAsDrainedButOneThatLeftTheClusterIs() {
+    waiters.drain("n1", TestInbox.<CoordinatorWire.DrainReply>create().getRef());
+    view.drain("n1");
+    view.listed(Set.of(r2), r -> false); // n1 unreachable: its GPU is not listed
+    assertEquals(List.of(), waiters.drainsDue(view), "away, not drained: it may return with its work");
+    List<Waiters.Answer<?>> due = waiters.nodeRemoved("n1");
+    assertEquals(1, due.size(), "removed from the cluster: nothing of it is left to drain");
+    assertTrue(((CoordinatorWire.DrainReply) due.get(0).reply()).safeToRemove());
   }
 
   @Test
