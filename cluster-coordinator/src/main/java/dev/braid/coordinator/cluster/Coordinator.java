@@ -33,7 +33,7 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * Placement}), tells GPUs to load and unload, and publishes the routing table to every frontend.
  * Requests never pass through it. It keeps state and sends messages; pure classes beside it
  * decide: {@link ClusterView} (what it knows: each GPU's latest report, what each holds by its
- * answers and first report, the models wanted, each with its {@link ModelCatalog#fusion fusion
+ * reports and answers, the models wanted, each with its {@link ModelCatalog#fusion fusion
  * profile}), {@link ReconcilePlanner} and {@link Reconciler} (what to send), {@link Waiters} and
  * {@link CoordinatorReplies} (what to answer), {@link TablePublisher} (table versions).
  *
@@ -59,7 +59,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private record GpusListed(Set<ActorRef<GpuWire.Command>> refs) implements CoordinatorWire.Command {}
   private record FrontendsListed(Set<ActorRef<RoutingTableWire>> refs) implements CoordinatorWire.Command {}
   private enum Tick implements CoordinatorWire.Command { INSTANCE }
-  private record ReportArrived(ActorRef<GpuWire.Command> ref, GpuWire.Report report)
+  private record ReportArrived(ActorRef<GpuWire.Command> ref, GpuWire.Report report, long asked)
       implements CoordinatorWire.Command {}
   private record ReportMissing(ActorRef<GpuWire.Command> ref, String why) implements CoordinatorWire.Command {}
   private record LoadAnswered(ActorRef<GpuWire.Command> ref, String model, GpuWire.LoadReply reply, String failure)
@@ -184,8 +184,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   // ---- reports ----
   private void askReport(Gpu g) {
+    long asked = view.reportAsked(g.ref);
     getContext().ask(GpuWire.Report.class, g.ref, settings.askTimeout(), GpuWire.GetReport::new,
-        (report, failure) -> report != null ? new ReportArrived(g.ref, report)
+        (report, failure) -> report != null ? new ReportArrived(g.ref, report, asked)
             : new ReportMissing(g.ref, String.valueOf(failure)));
   }
 
@@ -197,7 +198,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onReportArrived(ReportArrived m) {
-    ClusterView.ReportEffect effect = view.report(m.ref(), m.report());
+    ClusterView.ReportEffect effect = view.report(m.ref(), m.report(), m.asked());
     if (effect == ClusterView.ReportEffect.JOINED) {
       getContext().getLog().info("GPU {} joined: {} with {} bytes, holding {}", m.report().gpu(), m.report().device(),
           m.report().memoryBytes(), m.report().models().keySet());

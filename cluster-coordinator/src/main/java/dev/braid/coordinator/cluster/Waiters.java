@@ -52,10 +52,13 @@ final class Waiters {
     return unloads.containsKey(model);
   }
 
-  /** {@code gpu} answered its unload of {@code model} (or did not in time). */
+  /**
+   * {@code gpu} answered its unload of {@code model}; one that did not ({@code answered} false) is
+   * still waited for: the coordinator asks it again, or its report shows the model gone.
+   */
   void unloadAnswered(String model, ActorRef<GpuWire.Command> gpu, boolean answered) {
     Unloading u = unloads.get(model);
-    if (u != null) {
+    if (u != null && answered) {
       u.pending().remove(gpu);
     }
   }
@@ -85,6 +88,12 @@ final class Waiters {
       }
     }
     unloads.entrySet().removeIf(e -> {
+      // A GPU that left, or that neither holds the model nor is unloading it (its report says it
+      // is gone), is not waited for.
+      e.getValue().pending().removeIf(ref -> {
+        ClusterView.Gpu g = view.gpus.get(ref);
+        return g == null || !g.loaded.containsKey(e.getKey()) && !g.unloading.contains(e.getKey());
+      });
       if (!e.getValue().pending().isEmpty()) {
         return false;
       }

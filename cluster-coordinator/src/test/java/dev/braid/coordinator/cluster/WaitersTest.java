@@ -1,6 +1,7 @@
 package dev.braid.coordinator.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.coordinator.cluster.ClusterView.Gpu;
@@ -103,6 +104,20 @@ class WaitersTest {
     List<Waiters.Answer<?>> due = waiters.loadsAndUnloadsDue(view, List.of());
     assertEquals(List.of("OK", "OK"), codes(due));
     assertEquals(Set.of(first, caller), Set.of(due.get(0).to(), due.get(1).to()), "each caller answered");
+  }
+
+  @Test
+  void anUnloadThatTimedOutIsNotTakenAsDoneAndIsSentAgain() {
+    holding("a", r1);
+    waiters.unload("a", caller, List.of(view.gpus.get(r1)));
+    view.unloaded(r1, "a", false);
+    waiters.unloadAnswered("a", r1, false);
+    Gpu g = view.gpus.get(r1);
+    assertTrue(g.loaded.containsKey("a"), "no answer: it may still hold the model");
+    assertFalse(g.unloading.contains("a"), "so the next reconcile sends the unload again");
+    assertEquals(List.of(), waiters.loadsAndUnloadsDue(view, List.of()), "not answered as done");
+    view.report(r1, ClusterViewTest.report("n1", false, true)); // it reports the model gone
+    assertEquals(List.of("OK"), codes(waiters.loadsAndUnloadsDue(view, List.of())));
   }
 
   @Test
