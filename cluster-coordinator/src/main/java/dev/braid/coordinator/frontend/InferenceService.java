@@ -110,7 +110,8 @@ public final class InferenceService {
 
   /**
    * Stops taking work: ServerReady turns false and new requests are refused UNAVAILABLE; completes
-   * once the requests in flight have been answered (or after the load timeout).
+   * once the requests taken have been answered, those still on their way to the cluster included
+   * ({@link RequestGate}), and nothing is in the cluster's flight (or after the load timeout).
    */
   public CompletionStage<Void> drain() {
     draining = true;
