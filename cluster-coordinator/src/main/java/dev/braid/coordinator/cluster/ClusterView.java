@@ -48,6 +48,13 @@ final class ClusterView {
     final Map<String, Long> requestsSeen = new HashMap<>();
     /** Per model, when loading it here last failed: not tried here again before the backoff. */
     final Map<String, Long> failedAt = new HashMap<>();
+    /** How many reports were asked of it: a report is numbered by this when it is asked. */
+    long reportsAsked;
+    /**
+     * Per model, {@link #reportsAsked} when its latest load or unload answer came: a report asked
+     * no later may predate that answer, so it does not overrule it for that model.
+     */
+    final Map<String, Long> answeredAt = new HashMap<>();
 
     Gpu(ActorRef<GpuWire.Command> ref) {
       this.ref = ref;
@@ -109,6 +116,13 @@ final class ClusterView {
   /** The models the cluster should serve, by name. */
   final TreeMap<String, Model> models = new TreeMap<>();
 
+  /**
+   * The nodes an operator drains, by address, until they leave the cluster: a GPU of one drains
+   * whenever it (re)joins the view, as after its node was unreachable a moment (the Receptionist
+   * lists only reachable GPUs, so the view forgot it meanwhile).
+   */
+  final Set<String> drainingNodes = new HashSet<>();
+
   // ---- bookkeeping ----
 
   /** The GPUs a Receptionist listing added (to be asked for a report) and those that left. */
@@ -148,12 +162,13 @@ final class ClusterView {
   }
 
   /**
-   * Takes a GPU's report: its figures, the requests its models served since the previous one (for
-   * the arrival rates), a drain it started by itself; from a first report, what it holds already
-   * (a coordinator that took over, a GPU whose node restarted). Later reports refresh the figures
-   * of what it holds; which models it holds comes from its answers to loads and unloads.
+   * Takes a GPU's report, asked as report number {@code asked} ({@link #reportAsked}): its figures,
+   * the requests its models served since the previous one (for the arrival rates), a drain it
+   * started by itself, and which models it holds. The report is the truth of what it holds (a
+   * load that finished after its ask timed out, an unload that did not answer) but for a model
+   * whose load or unload answer came after the report was asked: the report may predate it.
    */
-  ReportEffect report(ActorRef<GpuWire.Command> ref, GpuWire.Report report) {
+  ReportEffect report(ActorRef<GpuWire.Command> ref, GpuWire.Report report, long asked) {
     Gpu g = gpus.get(ref);
     if (g == null) {
       return ReportEffect.IGNORED;
@@ -162,7 +177,7 @@ final class ClusterView {
     boolean wasUsable = g.usable();
     g.report = report;
     // A GPU that drains by itself (its node is stopping) or whose device failed takes no new work.
-    g.draining = g.draining || report.draining();
+    g.draining = g.draining || report.draining() || drainingNodes.contains(report.nodeAddress());
     for (GpuWire.ModelInfo info : report.models().values()) {
       long before = g.requestsSeen.getOrDefault(info.name(), info.requests());
       Model model = models.get(info.name());
@@ -171,13 +186,40 @@ final class ClusterView {
       }
       g.requestsSeen.put(info.name(), info.requests());
     }
+    Map<String, GpuWire.ModelInfo> held = new TreeMap<>();
+    g.loaded.forEach((name, info) -> {
+      if (!answeredBefore(g, name, asked)) {
+        held.put(name, report.models().getOrDefault(name, info));
+      }
+    });
+    report.models().forEach((name, info) -> {
+      if (answeredBefore(g, name, asked)) {
+        held.put(name, info);
+      }
+    });
+    boolean heldChanged = !held.keySet().equals(g.loaded.keySet());
+    g.loaded.clear();
+    g.loaded.putAll(held);
     if (first) {
-      report.models().values().forEach(info -> g.loaded.put(info.name(), info));
       return ReportEffect.JOINED;
     }
-    g.loaded.replaceAll((name, info) -> report.models().getOrDefault(name, info));
-    return wasUsable != g.usable() || report.draining() && !g.drainSent ? ReportEffect.CHANGED
+    return wasUsable != g.usable() || heldChanged || report.draining() && !g.drainSent ? ReportEffect.CHANGED
         : ReportEffect.REFRESHED;
+  }
+
+  /** As {@link #report(ActorRef, GpuWire.Report, long)} for a report asked after every answer so far. */
+  ReportEffect report(ActorRef<GpuWire.Command> ref, GpuWire.Report report) {
+    return report(ref, report, Long.MAX_VALUE);
+  }
+
+  /** A report is asked of {@code ref}: its number, for {@link #report}. */
+  long reportAsked(ActorRef<GpuWire.Command> ref) {
+    Gpu g = gpus.get(ref);
+    return g == null ? 0 : ++g.reportsAsked;
+  }
+
+  private static boolean answeredBefore(Gpu g, String model, long asked) {
+    return g.answeredAt.getOrDefault(model, -1L) < asked;
   }
 
   /**
@@ -200,6 +242,7 @@ final class ClusterView {
   boolean loaded(Gpu g, String model, GpuWire.ModelInfo info) {
     g.loading.remove(model);
     g.loaded.put(model, info);
+    g.answeredAt.put(model, g.reportsAsked);
     g.failedAt.remove(model);
     g.requestsSeen.put(model, info.requests());
     Model m = models.get(model);
@@ -222,12 +265,19 @@ final class ClusterView {
     }
   }
 
-  /** {@code g} answered an unload of {@code model}, or did not in time: either way it is gone from it. */
-  void unloaded(ActorRef<GpuWire.Command> ref, String model) {
+  /**
+   * {@code g} answered an unload of {@code model} ({@code answered}): it is gone from it; or it did
+   * not in time: it may still hold it, so the next reconcile asks again unless a report says it
+   * is gone.
+   */
+  void unloaded(ActorRef<GpuWire.Command> ref, String model, boolean answered) {
     Gpu g = gpus.get(ref);
     if (g != null) {
       g.unloading.remove(model);
-      g.loaded.remove(model);
+      if (answered) {
+        g.loaded.remove(model);
+        g.answeredAt.put(model, g.reportsAsked);
+      }
     }
   }
 
@@ -242,6 +292,27 @@ final class ClusterView {
     } else if (g != null) {
       g.drainSent = false;
     }
+  }
+
+  /**
+   * {@code g} did not answer its load of {@code model} in time: the next reconcile retries, and
+   * if the load finished after all, the GPU's next report says so.
+   */
+  void loadUnanswered(Gpu g, String model) {
+    g.loading.remove(model);
+  }
+
+  /** An operator drains the node at {@code address}: its GPUs drain, now and if they rejoin; returns them. */
+  List<Gpu> drain(String address) {
+    drainingNodes.add(address);
+    List<Gpu> onNode = onNode(address);
+    onNode.forEach(g -> g.draining = true);
+    return onNode;
+  }
+
+  /** The node at {@code address} left the cluster: it drains no more (one that joins there anew is another). */
+  void nodeRemoved(String address) {
+    drainingNodes.remove(address);
   }
 
   /** The reachable GPUs that hold {@code model}. */
@@ -361,7 +432,7 @@ final class ClusterView {
 
   /**
    * Each GPU's latest report, with the models it holds as its answers to loads and unloads since
-   * say (a report taken before a load finished does not list that model yet).
+   * say (a report asked before a load's answer came does not overrule it).
    */
   List<GpuWire.Report> reports() {
     return gpus.values().stream().filter(g -> g.report != null).map(g -> {

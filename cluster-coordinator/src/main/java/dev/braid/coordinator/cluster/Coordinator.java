@@ -33,7 +33,7 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * Placement}), tells GPUs to load and unload, and publishes the routing table to every frontend.
  * Requests never pass through it. It keeps state and sends messages; pure classes beside it
  * decide: {@link ClusterView} (what it knows: each GPU's latest report, what each holds by its
- * answers and first report, the models wanted, each with its {@link ModelCatalog#fusion fusion
+ * reports and answers, the models wanted, each with its {@link ModelCatalog#fusion fusion
  * profile}), {@link ReconcilePlanner} and {@link Reconciler} (what to send), {@link Waiters} and
  * {@link CoordinatorReplies} (what to answer), {@link TablePublisher} (table versions).
  *
@@ -59,14 +59,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private record GpusListed(Set<ActorRef<GpuWire.Command>> refs) implements CoordinatorWire.Command {}
   private record FrontendsListed(Set<ActorRef<RoutingTableWire>> refs) implements CoordinatorWire.Command {}
   private enum Tick implements CoordinatorWire.Command { INSTANCE }
-  private record ReportArrived(ActorRef<GpuWire.Command> ref, GpuWire.Report report)
+  private record ReportArrived(ActorRef<GpuWire.Command> ref, GpuWire.Report report, long asked)
       implements CoordinatorWire.Command {}
   private record ReportMissing(ActorRef<GpuWire.Command> ref, String why) implements CoordinatorWire.Command {}
   private record LoadAnswered(ActorRef<GpuWire.Command> ref, String model, GpuWire.LoadReply reply, String failure)
       implements CoordinatorWire.Command {}
-  private record UnloadAnswered(ActorRef<GpuWire.Command> ref, String model) implements CoordinatorWire.Command {}
+  private record UnloadAnswered(ActorRef<GpuWire.Command> ref, String model, boolean answered)
+      implements CoordinatorWire.Command {}
   private record DrainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) implements CoordinatorWire.Command {}
   private record Reachability(String address, boolean reachable) implements CoordinatorWire.Command {}
+  private record NodeRemoved(String address) implements CoordinatorWire.Command {}
 
   private final CoordinatorSettings settings;
   private final NanoClock clock;
@@ -88,7 +90,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   /**
    * As {@link #create(CoordinatorSettings, ModelCatalog, List)}, reading time from {@code clock}
-   * (the load-retry back-off); table versions stay on the wall clock, which orders coordinators.
+   * (the load-retry back-off); table versions start from the wall clock at this coordinator's
+   * start, which orders coordinators (see {@link TablePublisher}).
    */
   public static Behavior<CoordinatorWire.Command> create(CoordinatorSettings settings, ModelCatalog catalog,
       List<String> initialModels, NanoClock clock) {
@@ -116,6 +119,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
         context.messageAdapter(ClusterEvent.ReachabilityEvent.class, e -> new Reachability(
             e.member().address().toString(), e instanceof ClusterEvent.ReachableMember)),
         ClusterEvent.ReachabilityEvent.class));
+    cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberRemoved.class,
+        e -> new NodeRemoved(e.member().address().toString())), ClusterEvent.MemberRemoved.class));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.reportInterval());
     context.getLog().info("coordinator started on {} with models {}", selfAddress, view.models.keySet());
   }
@@ -132,6 +137,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
         .onMessage(UnloadAnswered.class, this::onUnloadAnswered)
         .onMessage(DrainAnswered.class, this::onDrainAnswered)
         .onMessage(Reachability.class, this::onReachability)
+        .onMessage(NodeRemoved.class, this::onNodeRemoved)
         .onMessage(CoordinatorWire.LoadModel.class, this::onLoadModel)
         .onMessage(CoordinatorWire.UnloadModel.class, this::onUnloadModel)
         .onMessage(CoordinatorWire.GetStatus.class, this::onGetStatus)
@@ -170,10 +176,17 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     return this;
   }
 
+  private Behavior<CoordinatorWire.Command> onNodeRemoved(NodeRemoved m) {
+    view.nodeRemoved(m.address());
+    waiters.nodeRemoved(m.address()).forEach(Waiters.Answer::send);
+    return this;
+  }
+
   // ---- reports ----
   private void askReport(Gpu g) {
+    long asked = view.reportAsked(g.ref);
     getContext().ask(GpuWire.Report.class, g.ref, settings.askTimeout(), GpuWire.GetReport::new,
-        (report, failure) -> report != null ? new ReportArrived(g.ref, report)
+        (report, failure) -> report != null ? new ReportArrived(g.ref, report, asked)
             : new ReportMissing(g.ref, String.valueOf(failure)));
   }
 
@@ -185,7 +198,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onReportArrived(ReportArrived m) {
-    ClusterView.ReportEffect effect = view.report(m.ref(), m.report());
+    ClusterView.ReportEffect effect = view.report(m.ref(), m.report(), m.asked());
     if (effect == ClusterView.ReportEffect.JOINED) {
       getContext().getLog().info("GPU {} joined: {} with {} bytes, holding {}", m.report().gpu(), m.report().device(),
           m.report().memoryBytes(), m.report().models().keySet());
@@ -223,7 +236,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       view.loadFailed(g, m.model(), failed.reason(), clock.nanoTime());
     } else {
       // No answer: the GPU is slow or gone; the model is not at fault, the next reconcile retries.
-      g.loading.remove(m.model());
+      view.loadUnanswered(g, m.model());
       getContext().getLog().warn("no answer from GPU {} to loading model {}: {}", ClusterView.describe(g), m.model(),
           m.failure());
     }
@@ -232,8 +245,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private Behavior<CoordinatorWire.Command> onUnloadAnswered(UnloadAnswered m) {
-    view.unloaded(m.ref(), m.model());
-    waiters.unloadAnswered(m.model(), m.ref());
+    view.unloaded(m.ref(), m.model(), m.answered());
+    waiters.unloadAnswered(m.model(), m.ref(), m.answered());
     reconcile();
     return this;
   }
@@ -248,7 +261,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private void unload(Gpu g, String model) {
     g.unloading.add(model);
     getContext().ask(GpuWire.Unloaded.class, g.ref, settings.loadTimeout(),
-        replyTo -> new GpuWire.Unload(model, replyTo), (reply, failure) -> new UnloadAnswered(g.ref, model));
+        replyTo -> new GpuWire.Unload(model, replyTo), (reply, failure) -> new UnloadAnswered(g.ref, model, reply != null));
   }
 
   // ---- the repository API ----
@@ -272,6 +285,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
 
   private Behavior<CoordinatorWire.Command> onUnloadModel(CoordinatorWire.UnloadModel m) {
     Model model = view.models.remove(m.model());
+    if (model == null && waiters.unloading(m.model())) {
+      waiters.unload(m.model(), m.replyTo(), List.of()); // answered with the unload under way
+      return this;
+    }
     if (model == null) {
       m.replyTo().tell(CoordinatorReplies.notLoaded(m.model(), view.models.keySet()));
       return this;
@@ -303,6 +320,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       }
     }
     waiters.loadsAndUnloadsDue(view, planner.shortfalls()).forEach(Waiters.Answer::send);
+    waiters.drainsDue(view).forEach(Waiters.Answer::send);
     tables.publish(view.routes(planner.shortfalls(), settings.defaultRequestTime().toNanos()));
   }
 
@@ -315,18 +333,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
           CoordinatorReplies.members(Cluster.get(getContext().getSystem()).state())));
       return this;
     }
-    onNode.forEach(g -> g.draining = true);
+    view.drain(m.address());
     waiters.drain(m.address(), m.replyTo());
     getContext().getLog().info("draining node {} ({} GPU(s))", m.address(), onNode.size());
     reconcile();
-    waiters.drainsDue(view).forEach(Waiters.Answer::send);
     return this;
   }
 
   private Behavior<CoordinatorWire.Command> onDrainAnswered(DrainAnswered m) {
     view.drainAnswered(m.ref(), m.drained());
     reconcile();
-    waiters.drainsDue(view).forEach(Waiters.Answer::send);
     return this;
   }
 

@@ -80,13 +80,23 @@ final class CoordinatorReplies {
             "unknown node " + address + ": not a member of the cluster; members: " + members);
   }
 
-  /** The answer to a drain once every GPU of the node is drained or unreachable; empty before. */
+  /**
+   * The answer to a drain once every GPU of the node is drained; empty before. A node that is
+   * unreachable, or whose GPUs the view forgot while it was, is not drained: it may come back
+   * with its models and its work (once it is removed from the cluster, {@link #leftWhileDraining}).
+   */
   static Optional<CoordinatorWire.DrainReply> drainAnswer(String address, List<Gpu> onNode) {
-    if (!onNode.stream().allMatch(g -> g.drained || g.unreachable)) {
+    if (onNode.isEmpty() || !onNode.stream().allMatch(g -> g.drained && !g.unreachable)) {
       return Optional.empty();
     }
     return Optional.of(new CoordinatorWire.DrainReply(address, true,
         "node " + address + " is drained: its models serve elsewhere and it holds no work; safe to remove"));
+  }
+
+  /** The answer to a drain whose node was removed from the cluster before it drained. */
+  static CoordinatorWire.DrainReply leftWhileDraining(String address) {
+    return new CoordinatorWire.DrainReply(address, true,
+        "node " + address + " left the cluster while it drained: nothing of it is left to remove");
   }
 
   /** A policy change for a GPU that has not reported (or does not exist), naming those that have. */

@@ -15,8 +15,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * The {@link Coordinator}'s callers that wait for an answer, and when each gets one: a load until
  * its model serves or cannot ({@link CoordinatorReplies#loadAnswer}), an unload until every GPU
- * that held the model answered or left, a drain until every GPU of the node is drained or
- * unreachable. Bookkeeping only: it returns the {@link Answer}s due and the coordinator sends them.
+ * that held the model answered or left, a drain until every GPU of the node is drained or the
+ * node left the cluster. Bookkeeping only: it returns the {@link Answer}s due and the coordinator sends them.
  *
  * <p>A load's waiters sit with their model ({@link Model#waiting}), so that an unload of the model
  * answers them too.
@@ -29,23 +29,36 @@ final class Waiters {
     }
   }
 
-  /** An unload that waits for its GPUs. */
-  private record Unloading(ActorRef<CoordinatorWire.ModelReply> replyTo, Set<ActorRef<GpuWire.Command>> pending) {}
+  /**
+   * The unloads of one model that wait for its GPUs: an unload asked while another of the model
+   * waits (the model loaded again in between, or asked twice) joins it, and every caller hears the
+   * answer once every GPU either was asked answered.
+   */
+  private record Unloading(List<ActorRef<CoordinatorWire.ModelReply>> callers,
+      Set<ActorRef<GpuWire.Command>> pending) {}
 
   private final Map<String, Unloading> unloads = new HashMap<>();
   private final Map<String, List<ActorRef<CoordinatorWire.DrainReply>>> drains = new HashMap<>();
 
   /** {@code replyTo} waits until the GPUs in {@code holding} have unloaded {@code model}. */
   void unload(String model, ActorRef<CoordinatorWire.ModelReply> replyTo, List<ClusterView.Gpu> holding) {
-    Set<ActorRef<GpuWire.Command>> pending = new HashSet<>();
-    holding.forEach(g -> pending.add(g.ref));
-    unloads.put(model, new Unloading(replyTo, pending));
+    Unloading u = unloads.computeIfAbsent(model, m -> new Unloading(new ArrayList<>(), new HashSet<>()));
+    u.callers().add(replyTo);
+    holding.forEach(g -> u.pending().add(g.ref));
   }
 
-  /** {@code gpu} answered its unload of {@code model} (or did not in time). */
-  void unloadAnswered(String model, ActorRef<GpuWire.Command> gpu) {
+  /** Whether an unload of {@code model} waits for its GPUs (another unload of it joins that one). */
+  boolean unloading(String model) {
+    return unloads.containsKey(model);
+  }
+
+  /**
+   * {@code gpu} answered its unload of {@code model}; one that did not ({@code answered} false) is
+   * still waited for: the coordinator asks it again, or its report shows the model gone.
+   */
+  void unloadAnswered(String model, ActorRef<GpuWire.Command> gpu, boolean answered) {
     Unloading u = unloads.get(model);
-    if (u != null) {
+    if (u != null && answered) {
       u.pending().remove(gpu);
     }
   }
@@ -75,16 +88,26 @@ final class Waiters {
       }
     }
     unloads.entrySet().removeIf(e -> {
+      // A GPU that left, or that neither holds the model nor is unloading it (its report says it
+      // is gone), is not waited for.
+      e.getValue().pending().removeIf(ref -> {
+        ClusterView.Gpu g = view.gpus.get(ref);
+        return g == null || !g.loaded.containsKey(e.getKey()) && !g.unloading.contains(e.getKey());
+      });
       if (!e.getValue().pending().isEmpty()) {
         return false;
       }
-      due.add(new Answer<>(e.getValue().replyTo(), CoordinatorReplies.unloaded(e.getKey())));
+      CoordinatorWire.ModelReply reply = CoordinatorReplies.unloaded(e.getKey());
+      e.getValue().callers().forEach(c -> due.add(new Answer<>(c, reply)));
       return true;
     });
     return due;
   }
 
-  /** The answers due to drains whose node's GPUs are all drained or unreachable; those answered wait no more. */
+  /**
+   * The answers due to drains whose node's GPUs are all drained (see {@link
+   * CoordinatorReplies#drainAnswer}); those answered wait no more.
+   */
   List<Answer<?>> drainsDue(ClusterView view) {
     List<Answer<?>> due = new ArrayList<>();
     drains.entrySet().removeIf(e -> CoordinatorReplies.drainAnswer(e.getKey(), view.onNode(e.getKey()))
@@ -93,5 +116,15 @@ final class Waiters {
           return true;
         }).orElse(false));
     return due;
+  }
+
+  /** The node at {@code address} left the cluster: the answers due to its drains (nothing of it is left). */
+  List<Answer<?>> nodeRemoved(String address) {
+    List<ActorRef<CoordinatorWire.DrainReply>> waiting = drains.remove(address);
+    if (waiting == null) {
+      return List.of();
+    }
+    CoordinatorWire.DrainReply reply = CoordinatorReplies.leftWhileDraining(address);
+    return waiting.stream().<Answer<?>>map(r -> new Answer<>(r, reply)).toList();
   }
 }

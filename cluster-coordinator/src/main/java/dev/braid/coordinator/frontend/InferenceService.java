@@ -80,6 +80,7 @@ public final class InferenceService {
   private final ServedModels models;
   private volatile boolean ready;
   private volatile boolean draining;
+  private final RequestGate gate = new RequestGate();
 
   /**
    * @param coordinator the coordinator singleton (its proxy)
@@ -109,15 +110,17 @@ public final class InferenceService {
 
   /**
    * Stops taking work: ServerReady turns false and new requests are refused UNAVAILABLE; completes
-   * once the requests in flight have been answered (or after the load timeout).
+   * once the requests taken have been answered, those still on their way to the cluster included
+   * ({@link RequestGate}), and nothing is in the cluster's flight (or after the load timeout).
    */
   public CompletionStage<Void> drain() {
     draining = true;
+    CompletableFuture<Void> taken = gate.close().toCompletableFuture();
     CompletableFuture<Void> done = new CompletableFuture<>();
     long giveUp = System.nanoTime() + settings.loadTimeout().toNanos();
     Runnable[] poll = new Runnable[1];
     poll[0] = () -> {
-      if (cluster.inFlight() == 0 || System.nanoTime() > giveUp) {
+      if (taken.isDone() && cluster.inFlight() == 0 || System.nanoTime() > giveUp) {
         done.complete(null);
       } else {
         CompletableFuture.runAsync(poll[0], CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS));
@@ -188,17 +191,27 @@ public final class InferenceService {
         throw Statuses.resourceExhausted("request of " + size + " bytes is over the limit of "
             + settings.maxInboundMessageBytes() + " bytes (braid.frontend.max-inbound-message-bytes)");
       }
-      if (draining) {
+      if (!gate.enter()) {
         throw Statuses.unavailable("this frontend is draining; send requests to another");
       }
-      String name = request.getModelName();
-      if (models.served(name).isEmpty() && cluster.model(name).filter(ModelView::ready).isPresent()) {
-        // It serves, and this frontend is still reading its configuration (once per model).
-        return models.config(name).handle((c, failure) -> null)
-            .thenCompose(x -> infer(request, callDeadline, models.readyModel(name, request.getModelVersion())));
+      try {
+        return admitted(request, callDeadline).whenComplete((response, failure) -> gate.exit());
+      } catch (RuntimeException e) {
+        gate.exit();
+        throw e;
       }
-      return infer(request, callDeadline, models.readyModel(name, request.getModelVersion()));
     }));
+  }
+
+  /** A request the gate took, until the cluster answers it. */
+  private CompletionStage<ModelInferResponse> admitted(ModelInferRequest request, Optional<Duration> callDeadline) {
+    String name = request.getModelName();
+    if (models.served(name).isEmpty() && cluster.model(name).filter(ModelView::ready).isPresent()) {
+      // It serves, and this frontend is still reading its configuration (once per model).
+      return models.config(name).handle((c, failure) -> null)
+          .thenCompose(x -> infer(request, callDeadline, models.readyModel(name, request.getModelVersion())));
+    }
+    return infer(request, callDeadline, models.readyModel(name, request.getModelVersion()));
   }
 
   private CompletionStage<ModelInferResponse> infer(ModelInferRequest request, Optional<Duration> callDeadline,

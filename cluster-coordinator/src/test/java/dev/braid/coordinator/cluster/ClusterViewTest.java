@@ -46,14 +46,15 @@ class ClusterViewTest {
   }
 
   @Test
-  void aFirstReportAdoptsWhatTheGpuHoldsAndLaterOnesOnlyRefreshItsFigures() {
+  void aFirstReportAdoptsWhatTheGpuHoldsAndLaterOnesRefreshItsFiguresAndWhatItHolds() {
     ActorRef<GpuWire.Command> ref = ref();
     ClusterView view = viewWith(ref);
     assertEquals(ReportEffect.JOINED, view.report(ref, report("n1", false, true, info("a", 5))));
     assertEquals(Set.of("a"), view.gpus.get(ref).loaded.keySet());
-    assertEquals(ReportEffect.REFRESHED, view.report(ref, report("n1", false, true, info("a", 9), info("b", 1))));
-    assertEquals(Set.of("a"), view.gpus.get(ref).loaded.keySet(), "which models it holds comes from its answers");
+    assertEquals(ReportEffect.REFRESHED, view.report(ref, report("n1", false, true, info("a", 9))));
     assertEquals(9, view.gpus.get(ref).loaded.get("a").requests(), "figures refresh");
+    assertEquals(ReportEffect.CHANGED, view.report(ref, report("n1", false, true, info("a", 9), info("b", 1))));
+    assertEquals(Set.of("a", "b"), view.gpus.get(ref).loaded.keySet(), "what it reports it holds, it holds");
     assertEquals(ReportEffect.CHANGED, view.report(ref, report("n1", false, false)), "it became unusable");
     assertEquals(ReportEffect.IGNORED, view.report(ref(), report("n2", false, true)), "a GPU not listed");
   }
@@ -106,6 +107,38 @@ class ClusterViewTest {
     assertEquals("", view.models.get("a").failure);
     assertEquals(List.of(g2), view.replicas("a", true));
     assertTrue(view.loaded(g1, "b", info("b", 0)), "not wanted (unloaded while it loaded): to unload");
+  }
+
+  @Test
+  void aLoadThatCompletedAfterItsAskTimedOutIsTakenFromTheGpusReport() {
+    ActorRef<GpuWire.Command> ref = ref();
+    ClusterView view = viewWith(ref);
+    view.models.put("a", new Model("a", 100, FusionProfile.NONE));
+    view.report(ref, report("n1", false, true));
+    Gpu g = view.gpus.get(ref);
+    g.loading.add("a");
+    view.loadUnanswered(g, "a");
+    assertFalse(g.loading.contains("a"));
+    view.report(ref, report("n1", false, true, info("a", 0))); // the load finished after all
+    assertEquals(Set.of("a"), g.loaded.keySet(), "what the GPU reports it holds, it holds");
+    assertEquals(List.of(g), view.replicas("a", true));
+  }
+
+  @Test
+  void aReportAskedBeforeALoadOrUnloadWasAnsweredDoesNotOverruleTheAnswer() {
+    ActorRef<GpuWire.Command> ref = ref();
+    ClusterView view = viewWith(ref);
+    view.report(ref, report("n1", false, true, info("b", 0)));
+    Gpu g = view.gpus.get(ref);
+    long asked = view.reportAsked(ref);
+    view.loaded(g, "a", info("a", 0));
+    g.unloading.add("b");
+    view.unloaded(ref, "b", true);
+    // The report taken before the load finished and before the unload: it lists b, not a.
+    view.report(ref, report("n1", false, true, info("b", 0)), asked);
+    assertEquals(Set.of("a"), g.loaded.keySet(), "the answers came after that report was asked");
+    view.report(ref, report("n1", false, true), view.reportAsked(ref)); // a later report: a is gone
+    assertEquals(Set.of(), g.loaded.keySet());
   }
 
   @Test
