@@ -329,8 +329,6 @@ public final class PoliciesCommand implements Callable<Integer> {
     if (!policy.equals("space-only")) {
       return d;
     }
-    return new GpuSettings(policy, Collections.nCopies(n, 0), d.maxOpsPerSuperKernel(), d.superKernelWaves(),
-        d.maxLaunchesInFlightPerStream(), d.agingThreshold(), d.profilingRuns(), d.maxBatchesInFlightPerModel(),
-        d.endpointReplyGrace(), d.endpointControlTimeout());
+    return d.withStreamPriorities(Collections.nCopies(n, 0));
   }
 }
