@@ -1,5 +1,6 @@
 package dev.braid.bench.policies;
 
+import dev.braid.bench.DurationFlag;
 import dev.braid.model.zoo.ModelZoo;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,6 @@ import java.util.regex.Pattern;
  * throws an IllegalArgumentException naming the flag, the form expected and the text given.
  */
 final class PoliciesFlags {
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
   private static final Pattern SLO_MULTIPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)x");
 
   private PoliciesFlags() {}
@@ -61,23 +61,9 @@ final class PoliciesFlags {
     }
   }
 
-  /** {@code <number><unit>} with unit ms, s or m, > 0. */
+  /** A duration flag in nanoseconds: {@code <number><unit>} with unit ms, s or m, at least 1ms ({@link DurationFlag}). */
   static long parseDuration(String flag, String text) {
-    Matcher m = DURATION.matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(flag + ": expected a duration such as 20s, 500ms or 1m, got '" + text + "'");
-    }
-    double v = Double.parseDouble(m.group(1));
-    double unitNanos = switch (m.group(2)) {
-      case "ms" -> 1e6;
-      case "s" -> 1e9;
-      default -> 60e9;
-    };
-    long nanos = Math.round(v * unitNanos);
-    if (nanos <= 0) {
-      throw new IllegalArgumentException(flag + ": expected a duration > 0, got '" + text + "'");
-    }
-    return nanos;
+    return DurationFlag.parse(flag, text).toNanos();
   }
 
   /** {@code --timeline-from-ms}: milliseconds >= 0, or null for auto. */
