@@ -29,8 +29,6 @@ import java.util.Optional;
  *     which only full batches leave its queue, >= 1
  * @param endpointReplyGrace how long past an Infer's budget the GPU actor waits for its engine's
  *     answer before answering the request itself, >= 0
- * @param endpointControlTimeout unused since the GPU endpoint was folded into the GPU actor (no ask
- *     to time out); kept so that configurations setting it parse, > 0
  * @param maxHold the longest space-time holds a ready kernel back for fusion partners, >= 0 (0
  *     turns holding off)
  * @param lessUrgentLaunches launches space-time keeps in flight for a less urgent priority level
@@ -48,7 +46,6 @@ public record GpuSettings(
     int profilingRuns,
     int maxBatchesInFlightPerModel,
     Duration endpointReplyGrace,
-    Duration endpointControlTimeout,
     Duration maxHold,
     int lessUrgentLaunches,
     Duration launchPathBacklog) {
@@ -87,8 +84,6 @@ public record GpuSettings(
     }
     Objects.requireNonNull(endpointReplyGrace, "endpointReplyGrace");
     ConfigValues.requireNonNegative(PATH + ".endpoint.reply-grace", endpointReplyGrace);
-    Objects.requireNonNull(endpointControlTimeout, "endpointControlTimeout");
-    ConfigValues.requirePositive(PATH + ".endpoint.control-timeout", endpointControlTimeout);
     Objects.requireNonNull(maxHold, "maxHold");
     ConfigValues.requireNonNegative(PATH + ".max-hold", maxHold);
     if (lessUrgentLaunches < 0) {
@@ -96,33 +91,6 @@ public record GpuSettings(
     }
     Objects.requireNonNull(launchPathBacklog, "launchPathBacklog");
     ConfigValues.requireNonNegative(PATH + ".launch-path-backlog", launchPathBacklog);
-  }
-
-  /** The settings with {@code launch-path-backlog} at its default. */
-  public GpuSettings(String policy, List<Integer> streamPriorities, int maxOpsPerSuperKernel, double superKernelWaves,
-      int maxLaunchesInFlightPerStream, Duration agingThreshold, int profilingRuns, int maxBatchesInFlightPerModel,
-      Duration endpointReplyGrace, Duration endpointControlTimeout, Duration maxHold, int lessUrgentLaunches) {
-    this(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves, maxLaunchesInFlightPerStream,
-        agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace, endpointControlTimeout,
-        maxHold, lessUrgentLaunches, SchedulerConfig.DEFAULT_LAUNCH_PATH_BACKLOG);
-  }
-
-  /** The settings with {@code less-urgent-launches} at its default. */
-  public GpuSettings(String policy, List<Integer> streamPriorities, int maxOpsPerSuperKernel, double superKernelWaves,
-      int maxLaunchesInFlightPerStream, Duration agingThreshold, int profilingRuns, int maxBatchesInFlightPerModel,
-      Duration endpointReplyGrace, Duration endpointControlTimeout, Duration maxHold) {
-    this(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves, maxLaunchesInFlightPerStream,
-        agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace, endpointControlTimeout,
-        maxHold, SchedulerConfig.DEFAULT_LESS_URGENT_LAUNCHES);
-  }
-
-  /** The settings with {@code max-hold} at its default, {@link SchedulerConfig#DEFAULT_MAX_HOLD}. */
-  public GpuSettings(String policy, List<Integer> streamPriorities, int maxOpsPerSuperKernel, double superKernelWaves,
-      int maxLaunchesInFlightPerStream, Duration agingThreshold, int profilingRuns, int maxBatchesInFlightPerModel,
-      Duration endpointReplyGrace, Duration endpointControlTimeout) {
-    this(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves, maxLaunchesInFlightPerStream,
-        agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace, endpointControlTimeout,
-        SchedulerConfig.DEFAULT_MAX_HOLD);
   }
 
   /** Reads the block from {@code config} (which must include the reference defaults). */
@@ -137,7 +105,6 @@ public record GpuSettings(
         ConfigValues.intAtLeast(config, PATH + ".profiling-runs", 0),
         ConfigValues.intAtLeast(config, PATH + ".max-batches-in-flight-per-model", 1),
         ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.reply-grace"),
-        ConfigValues.nonNegativeDuration(config, PATH + ".endpoint.control-timeout"),
         ConfigValues.nonNegativeDuration(config, PATH + ".max-hold"),
         ConfigValues.intAtLeast(config, PATH + ".less-urgent-launches", 0),
         ConfigValues.nonNegativeDuration(config, PATH + ".launch-path-backlog"));
@@ -152,42 +119,49 @@ public record GpuSettings(
   public GpuSettings withPolicy(String newPolicy) {
     return new GpuSettings(newPolicy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, maxHold, lessUrgentLaunches, launchPathBacklog);
+        maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with another number of profiling runs. */
   public GpuSettings withProfilingRuns(int runs) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, runs, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, maxHold, lessUrgentLaunches, launchPathBacklog);
+        maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
-  /** A copy with other GPU endpoint timings. */
-  public GpuSettings withEndpointTimeouts(Duration replyGrace, Duration controlTimeout) {
+  /** A copy with another {@code endpoint.reply-grace}. */
+  public GpuSettings withEndpointReplyGrace(Duration replyGrace) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, replyGrace,
-        controlTimeout, maxHold, lessUrgentLaunches, launchPathBacklog);
+        maxHold, lessUrgentLaunches, launchPathBacklog);
+  }
+
+  /** A copy with other stream priorities (one stream per entry). */
+  public GpuSettings withStreamPriorities(List<Integer> priorities) {
+    return new GpuSettings(policy, priorities, maxOpsPerSuperKernel, superKernelWaves,
+        maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
+        maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with another limit of batches in flight per model. */
   public GpuSettings withMaxBatchesInFlightPerModel(int batches) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, batches, endpointReplyGrace,
-        endpointControlTimeout, maxHold, lessUrgentLaunches, launchPathBacklog);
+        maxHold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with another {@code max-hold} (zero turns holding for fusion partners off). */
   public GpuSettings withMaxHold(Duration hold) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, hold, lessUrgentLaunches, launchPathBacklog);
+        hold, lessUrgentLaunches, launchPathBacklog);
   }
 
   /** A copy with another {@code less-urgent-launches} (0: strict priority). */
   public GpuSettings withLessUrgentLaunches(int launches) {
     return new GpuSettings(policy, streamPriorities, maxOpsPerSuperKernel, superKernelWaves,
         maxLaunchesInFlightPerStream, agingThreshold, profilingRuns, maxBatchesInFlightPerModel, endpointReplyGrace,
-        endpointControlTimeout, maxHold, launches, launchPathBacklog);
+        maxHold, launches, launchPathBacklog);
   }
 
   /** The scheduler's configuration for a device with the given limits (empty for the CPU). */

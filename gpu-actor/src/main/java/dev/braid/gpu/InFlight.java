@@ -2,7 +2,6 @@ package dev.braid.gpu;
 
 import dev.braid.config.DeadlineQueue;
 import dev.braid.gpu.endpoint.FailureReasons;
-import dev.braid.gpu.endpoint.ServingCounters;
 import dev.braid.gpu.engine.InferResult;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.InferenceWire.FailureReason;

@@ -29,7 +29,6 @@ class GpuSettingsTest {
     assertEquals(Duration.ofMillis(200), s.agingThreshold());
     assertEquals(1, s.profilingRuns());
     assertEquals(Duration.ofSeconds(1), s.endpointReplyGrace());
-    assertEquals(Duration.ofSeconds(10), s.endpointControlTimeout());
     assertEquals(2, s.maxBatchesInFlightPerModel());
   }
 
@@ -45,8 +44,6 @@ class GpuSettingsTest {
         assertThrows(SettingsException.class, () -> read("braid.gpu.max-ops-per-super-kernel = 0")).getMessage());
     assertEquals("braid.gpu.profiling-runs: expected an integer >= 0, got '-1'",
         assertThrows(SettingsException.class, () -> read("braid.gpu.profiling-runs = -1")).getMessage());
-    assertEquals("braid.gpu.endpoint.control-timeout: expected a duration > 0, got 'PT0S'",
-        assertThrows(SettingsException.class, () -> read("braid.gpu.endpoint.control-timeout = 0s")).getMessage());
     assertEquals("braid.gpu.endpoint.reply-grace: expected a duration >= 0, got 'PT-1S'",
         assertThrows(SettingsException.class, () -> read("braid.gpu.endpoint.reply-grace = -1s")).getMessage());
     assertEquals("braid.gpu.max-hold: expected a duration >= 0, got 'PT-0.00001S'",

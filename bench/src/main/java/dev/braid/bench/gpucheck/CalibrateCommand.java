@@ -137,11 +137,11 @@ public final class CalibrateCommand implements Callable<Integer> {
 
   Row measure(Device dev, SimulatedDevice sim, Item it, SplittableRandom rnd) {
     long simNs;
-    try (Launcher s = new Launcher(sim)) {
+    try (KernelRunner s = new KernelRunner(sim)) {
       simNs = sim.estimateNanos(s.prepare(it.problems(), it.grouped()).launch());
     }
-    try (Launcher l = new Launcher(dev)) {
-      Launcher.Prepared p = l.prepare(it.problems(), it.grouped());
+    try (KernelRunner l = new KernelRunner(dev)) {
+      KernelRunner.Prepared p = l.prepare(it.problems(), it.grouped());
       List<List<float[]>> inputs = new ArrayList<>();
       for (Kernel k : it.problems()) {
         List<float[]> args = new ArrayList<>();

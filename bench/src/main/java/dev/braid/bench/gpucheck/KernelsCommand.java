@@ -260,11 +260,11 @@ public final class KernelsCommand implements Callable<Integer> {
       inputs.add(args);
     }
     List<float[]> expected;
-    try (Launcher l = new Launcher(ref)) {
+    try (KernelRunner l = new KernelRunner(ref)) {
       // the reference runs each problem alone: the grouped path is what is under test
       expected = new ArrayList<>();
       for (int p = 0; p < c.problems().size(); p++) {
-        Launcher.Prepared prep = l.prepare(List.of(c.problems().get(p)), false);
+        KernelRunner.Prepared prep = l.prepare(List.of(c.problems().get(p)), false);
         l.upload(prep, List.of(inputs.get(p)));
         l.launch(prep);
         expected.add(l.outputs(prep).get(0));
@@ -272,8 +272,8 @@ public final class KernelsCommand implements Callable<Integer> {
     } catch (Exception e) {
       return new Outcome(c, ErrorStats.ZERO, "the CPU reference failed: " + e, false);
     }
-    try (Launcher l = new Launcher(dev)) {
-      Launcher.Prepared prep = l.prepare(c.problems(), c.grouped());
+    try (KernelRunner l = new KernelRunner(dev)) {
+      KernelRunner.Prepared prep = l.prepare(c.problems(), c.grouped());
       l.upload(prep, inputs);
       l.launch(prep);
       List<float[]> got = l.outputs(prep);

@@ -103,14 +103,14 @@ public final class ModelsCommand implements Callable<Integer> {
     Map<String, Tensor> expected;
     long t0 = System.nanoTime();
     try (CompiledModel m = ModelExecutor.compile(graph, ref)) {
-      expected = Launcher.await(m.run(inputs), "the CPU reference");
+      expected = KernelRunner.await(m.run(inputs), "the CPU reference");
     } catch (Exception e) {
       return new Outcome(name, batch, ErrorStats.ZERO, "the CPU reference failed: " + e, false, 0, 0);
     }
     double refMs = (System.nanoTime() - t0) / 1e6;
     long t1 = System.nanoTime();
     try (CompiledModel m = ModelExecutor.compile(graph, dev)) {
-      Map<String, Tensor> got = Launcher.await(m.run(inputs), "inference");
+      Map<String, Tensor> got = KernelRunner.await(m.run(inputs), "inference");
       double devMs = (System.nanoTime() - t1) / 1e6;
       ErrorStats err = ErrorStats.ZERO;
       for (Map.Entry<String, Tensor> e : expected.entrySet()) {

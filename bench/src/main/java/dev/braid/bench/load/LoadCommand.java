@@ -1,5 +1,7 @@
 package dev.braid.bench.load;
 
+import dev.braid.bench.DurationFlag;
+import dev.braid.config.HostPort;
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.braid.protocol.grpc.ModelMetadataRequest;
 import dev.braid.protocol.grpc.ModelMetadataResponse;
@@ -17,8 +19,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -51,7 +51,6 @@ import picocli.CommandLine.Spec;
     description = "Load an Open Inference Protocol server (Braid or Triton) over gRPC: requests/s, latency "
         + "percentiles, SLO attainment, errors by status; sweeps and max-rate search.")
 public final class LoadCommand implements Callable<Integer> {
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
   /** Answers the client accepts: as the server's default request limit. */
   private static final int MAX_MESSAGE_BYTES = 64 << 20;
 
@@ -128,7 +127,7 @@ public final class LoadCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter pw = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Duration runLength = duration("--duration", duration);
+    Duration runLength = DurationFlag.parse("--duration", duration);
     Arrivals.Distribution arrivals = Arrivals.Distribution.parse("--distribution", distribution);
     int modes = (rate != null ? 1 : 0) + (concurrency != null ? 1 : 0) + (rateRange != null ? 1 : 0)
         + (findMax ? 1 : 0);
@@ -164,9 +163,9 @@ public final class LoadCommand implements Callable<Integer> {
     }
     List<Double> sweep = rateRange == null ? List.of() : MaxRateSearch.sweep("--rate-range", rateRange);
     List<Double> ps = percentiles.stream().distinct().sorted().toList();
-    String[] hostPort = hostPort("--target", target);
+    HostPort hostPort = HostPort.parse("--target", target);
 
-    ManagedChannel channel = NettyChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1])).usePlaintext()
+    ManagedChannel channel = NettyChannelBuilder.forAddress(hostPort.host(), hostPort.port()).usePlaintext()
         .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
     try {
       ModelMetadataResponse meta;
@@ -279,39 +278,6 @@ public final class LoadCommand implements Callable<Integer> {
     String text = s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
     // A status the server sent carries no cause; one the transport made (connection refused) does.
     return s.getCause() == null ? text : "cannot reach " + target + ": " + text + " (" + s.getCause().getMessage() + ")";
-  }
-
-  static Duration duration(String flag, String text) {
-    Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-    if (m.matches()) {
-      double n = Double.parseDouble(m.group(1));
-      double nanos = n * switch (m.group(2)) {
-        case "ms" -> 1e6;
-        case "s" -> 1e9;
-        default -> 60e9;
-      };
-      if (nanos >= 1e6) {
-        return Duration.ofNanos((long) nanos);
-      }
-    }
-    throw new IllegalArgumentException(flag + ": expected a duration of at least 1ms such as 500ms, 10s or 2m, got '"
-        + text + "'");
-  }
-
-  static String[] hostPort(String flag, String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon > 0 && colon < text.length() - 1) {
-      try {
-        int port = Integer.parseInt(text.substring(colon + 1));
-        if (port >= 1 && port <= 65_535) {
-          return new String[] {text.substring(0, colon), Integer.toString(port)};
-        }
-      } catch (NumberFormatException e) {
-        // falls through to the message below
-      }
-    }
-    throw new IllegalArgumentException(flag + ": expected HOST:PORT with a port in 1..65535 (e.g. 127.0.0.1:8001), got '"
-        + text + "'");
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.braid.bench.policies;
 
-import dev.braid.coordinator.cli.RandomInputs;
 import dev.braid.bench.plot.PanelChart;
 import dev.braid.bench.timeline.TimelineChart;
 import dev.braid.bench.timeline.TraceFlags;
@@ -13,35 +12,25 @@ import dev.braid.device.sim.GpuProfile;
 import dev.braid.device.sim.GpuProfiles;
 import dev.braid.device.trace.TraceRecorder;
 import dev.braid.gpu.GpuSettings;
-import dev.braid.model.ModelGraph;
 import dev.braid.model.Tensor;
-import dev.braid.model.repo.DynamicBatching;
-import dev.braid.model.repo.ModelConfig;
-import dev.braid.model.repo.ModelRepository;
 import dev.braid.model.repo.RepositoryModel;
-import dev.braid.model.zoo.ModelZoo;
 import dev.braid.model.zoo.ZooOptions;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,17 +78,6 @@ public final class PoliciesCommand implements Callable<Integer> {
 
   /** The numbers of co-located models a sweep runs. */
   static final List<Integer> SWEEP_MODELS = List.of(1, 2, 4, 8, 16);
-
-  /**
-   * The automatic rate's offered load: each model's rate is this over the sum of the N instances'
-   * isolated batch-1 service times, so that running every request alone, one after another, would
-   * keep the device busy exactly all the time. Batching and overlap give a policy room below
-   * that; a policy without either is at its limit. Loaded, not hopelessly overloaded.
-   */
-  static final double AUTO_OFFERED_LOAD = 1.0;
-
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
-  private static final Pattern SLO_MULTIPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)x");
 
   @Spec CommandSpec spec;
 
@@ -183,12 +161,12 @@ public final class PoliciesCommand implements Callable<Integer> {
     if (models < 1) {
       throw new IllegalArgumentException("--models: expected an integer >= 1, got " + models);
     }
-    List<String> archs = mix(mix == null ? List.of("resnet18", "mobilenetv2", "bert", "mlp") : mix);
-    long durationNanos = parseDuration("--duration", duration);
-    Double ratePerModel = parseRate(rate);
-    Slo sloSpec = parseSlo(slo);
-    long probeNanos = parseDuration("--probe-duration", probeDuration);
-    String criticalInstance = critical == null ? null : resolveCritical(critical, models, archs);
+    List<String> archs = PoliciesFlags.mix(mix == null ? List.of("resnet18", "mobilenetv2", "bert", "mlp") : mix);
+    long durationNanos = PoliciesFlags.parseDuration("--duration", duration);
+    Double ratePerModel = PoliciesFlags.parseRate(rate);
+    PoliciesFlags.Slo sloSpec = PoliciesFlags.parseSlo(slo);
+    long probeNanos = PoliciesFlags.parseDuration("--probe-duration", probeDuration);
+    String criticalInstance = critical == null ? null : PoliciesFlags.resolveCritical(critical, models, archs);
     if (imageSize < 32 || imageSize % 32 != 0) {
       throw new IllegalArgumentException("--image-size: expected a multiple of 32 that is >= 32, got " + imageSize);
     }
@@ -197,7 +175,7 @@ public final class PoliciesCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--threads: expected an integer >= 1, got " + cpuThreads);
     }
     TraceFlags.maxEvents(traceEvents);
-    Double timelineFromMs = parseTimelineFrom(timelineFrom);
+    Double timelineFromMs = PoliciesFlags.parseTimelineFrom(timelineFrom);
     if (!(timelineWindowMs > 0) || Double.isInfinite(timelineWindowMs)) {
       throw new IllegalArgumentException("--timeline-window-ms: expected a number > 0, got " + timelineWindowMs);
     }
@@ -231,13 +209,12 @@ public final class PoliciesCommand implements Callable<Integer> {
     Files.createDirectories(out);
 
     List<String> distinct = List.copyOf(new LinkedHashSet<>(archs));
-    Map<String, RepositoryModel> repo = loadZoo(distinct, imageSize);
+    Map<String, RepositoryModel> repo = PolicyModels.loadZoo(distinct, imageSize);
     Map<String, Long> flops = new HashMap<>();
     for (String a : distinct) {
       flops.put(a, KernelPlanner.plan(repo.get(a).latest().bind(1)).totalFlops());
     }
-    Function<Workload.Instance, Map<String, Tensor>> inputs = virtual ? sharedZeros(repo) : randomPerInstance(repo,
-        seed);
+    Function<Workload.Instance, Map<String, Tensor>> inputs = PolicyModels.inputs(repo, virtual, seed);
     PolicyRunner runner = new PolicyRunner(repo, inputs, progress);
     GpuProfile prof = profile;
     Supplier<Device> open = () -> Devices.open("--device", deviceSpec, cpuThreads);
@@ -261,7 +238,7 @@ public final class PoliciesCommand implements Callable<Integer> {
     Map<String, TraceRecorder> timelines = new LinkedHashMap<>();
     PoliciesReport.Point main = null;
     for (int n : ns) {
-      List<Workload.Instance> instances = instances(n, archs, ratePerModel, sloSpec, isolated, flops);
+      List<Workload.Instance> instances = PolicyModels.instances(n, archs, ratePerModel, sloSpec, isolated, flops);
       Workload workload = Workload.generate(instances, durationNanos, seed);
       w.println();
       w.printf(Locale.ROOT, "N = %d co-located models (%s), %.3f requests/s per model, %d requests%n", n,
@@ -298,7 +275,7 @@ public final class PoliciesCommand implements Callable<Integer> {
 
     GoodputReport goodputReport = null;
     if (goodput || criticalInstance != null) {
-      List<Workload.Instance> base = instances(models, archs, ratePerModel, sloSpec, isolated, flops);
+      List<Workload.Instance> base = PolicyModels.instances(models, archs, ratePerModel, sloSpec, isolated, flops);
       GoodputBench.PolicyProbe probe = (r, policy, instances, only) -> {
         Workload drawn = Workload.generate(instances, probeNanos, seed);
         Workload wl = only == null ? drawn : drawn.only(only);
@@ -306,7 +283,7 @@ public final class PoliciesCommand implements Callable<Integer> {
         return virtual ? r.onSimulator(prof, settings, wl, null) : r.onDevice(open, settings, wl, null);
       };
       Map<String, RepositoryModel> prioritised = new LinkedHashMap<>();
-      repo.forEach((a, m) -> prioritised.put(a, withPriorityLevels(m)));
+      repo.forEach((a, m) -> prioritised.put(a, PolicyModels.withPriorityLevels(m)));
       PolicyRunner priorityRunner = new PolicyRunner(prioritised, inputs, progress);
       goodputReport = new GoodputBench(GoodputSearch.DEFAULT, probeNanos, base, probe, runner, priorityRunner, w,
           progress).run(runPolicies, criticalInstance, isolated);
@@ -346,207 +323,12 @@ public final class PoliciesCommand implements Callable<Integer> {
     return 0;
   }
 
-  /**
-   * The instance {@code --critical} names among {@code n} instances cycling through {@code archs}:
-   * an instance name ({@code <arch>#<index>}) as given, or an architecture of the mix for its first
-   * instance.
-   */
-  static String resolveCritical(String text, int n, List<String> archs) {
-    String t = text.trim();
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      names.add(archs.get(i % archs.size()) + "#" + i);
-    }
-    if (names.contains(t)) {
-      return t;
-    }
-    for (String name : names) {
-      if (name.substring(0, name.indexOf('#')).equals(t)) {
-        return name;
-      }
-    }
-    List<String> present = names.stream().map(s -> s.substring(0, s.indexOf('#'))).distinct().toList();
-    throw new IllegalArgumentException("--critical: expected an instance name (" + String.join(", ", names)
-        + ") or an architecture of the mix (" + String.join(", ", present) + "), got '" + text + "'");
-  }
-
-  /**
-   * {@code m} with two Triton priority levels, requests asking for none at level 2: so that a
-   * request at level 1 forms batches of priority 0 (the most urgent) and the others of priority 1,
-   * and the scheduler's jobs differ by priority. Without levels every batch has priority 0.
-   */
-  static RepositoryModel withPriorityLevels(RepositoryModel m) {
-    ModelConfig c = m.config();
-    DynamicBatching db = c.dynamicBatching() == null ? DynamicBatching.immediate() : c.dynamicBatching();
-    DynamicBatching levels = new DynamicBatching(db.preferredBatchSizes(), db.maxQueueDelay(), db.preserveOrdering(),
-        2, 2);
-    return new RepositoryModel(m.name(), new ModelConfig(c.name(), c.platform(), c.backend(), c.maxBatchSize(),
-        c.inputs(), c.outputs(), c.versionPolicy(), c.instanceGroups(), levels, c.parameters(),
-        c.defaultModelFilename()), m.versions());
-  }
-
   /** The engine settings of {@code policy} for {@code n} models: defaults, space-only one stream per model, all of one priority. */
   static GpuSettings settingsFor(String policy, int n) {
     GpuSettings d = GpuSettings.defaults().withPolicy(policy);
     if (!policy.equals("space-only")) {
       return d;
     }
-    return new GpuSettings(policy, Collections.nCopies(n, 0), d.maxOpsPerSuperKernel(), d.superKernelWaves(),
-        d.maxLaunchesInFlightPerStream(), d.agingThreshold(), d.profilingRuns(), d.maxBatchesInFlightPerModel(),
-        d.endpointReplyGrace(), d.endpointControlTimeout());
-  }
-
-  /** The N instances: architectures cycling through {@code archs}, each with its rate and SLO. */
-  static List<Workload.Instance> instances(int n, List<String> archs, Double ratePerModel, Slo slo,
-      Map<String, PolicyRunner.Isolated> isolated, Map<String, Long> flops) {
-    double rate;
-    if (ratePerModel != null) {
-      rate = ratePerModel;
-    } else {
-      long serviceSum = 0;
-      for (int i = 0; i < n; i++) {
-        serviceSum += isolated.get(archs.get(i % archs.size())).serviceNanos();
-      }
-      rate = AUTO_OFFERED_LOAD * 1e9 / serviceSum;
-    }
-    List<Workload.Instance> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      String arch = archs.get(i % archs.size());
-      long sloNanos = slo.multiple() > 0 ? Math.round(slo.multiple() * isolated.get(arch).latencyNanos())
-          : slo.fixedNanos();
-      out.add(new Workload.Instance(arch + "#" + i, arch, rate, sloNanos, flops.get(arch)));
-    }
-    return out;
-  }
-
-  /** A latency objective: a multiple of the isolated latency ({@code multiple > 0}) or a fixed time. */
-  record Slo(double multiple, long fixedNanos) {}
-
-  static Slo parseSlo(String text) {
-    Matcher m = SLO_MULTIPLE.matcher(text.trim());
-    if (m.matches()) {
-      double k = Double.parseDouble(m.group(1));
-      if (!(k > 0)) {
-        throw new IllegalArgumentException("--slo: expected a multiple > 0 such as 5x, got '" + text + "'");
-      }
-      return new Slo(k, 0);
-    }
-    try {
-      return new Slo(0, parseDuration("--slo", text));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--slo: expected a multiple of the isolated latency such as 5x, or a"
-          + " duration such as 25ms, got '" + text + "'");
-    }
-  }
-
-  /** {@code <number><unit>} with unit ms, s or m, > 0. */
-  static long parseDuration(String flag, String text) {
-    Matcher m = DURATION.matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(flag + ": expected a duration such as 20s, 500ms or 1m, got '" + text + "'");
-    }
-    double v = Double.parseDouble(m.group(1));
-    double unitNanos = switch (m.group(2)) {
-      case "ms" -> 1e6;
-      case "s" -> 1e9;
-      default -> 60e9;
-    };
-    long nanos = Math.round(v * unitNanos);
-    if (nanos <= 0) {
-      throw new IllegalArgumentException(flag + ": expected a duration > 0, got '" + text + "'");
-    }
-    return nanos;
-  }
-
-  /** {@code --timeline-from-ms}: milliseconds >= 0, or null for auto. */
-  static Double parseTimelineFrom(String text) {
-    if (text.trim().equalsIgnoreCase("auto")) {
-      return null;
-    }
-    double ms;
-    try {
-      ms = Double.parseDouble(text.trim());
-    } catch (NumberFormatException e) {
-      ms = Double.NaN;
-    }
-    if (!(ms >= 0) || Double.isInfinite(ms)) {
-      throw new IllegalArgumentException("--timeline-from-ms: expected milliseconds >= 0 or auto, got '" + text + "'");
-    }
-    return ms;
-  }
-
-  /** The per-model rate, or null for auto. */
-  static Double parseRate(String text) {
-    if (text.trim().equalsIgnoreCase("auto")) {
-      return null;
-    }
-    double r;
-    try {
-      r = Double.parseDouble(text.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--rate: expected requests/s per model (a number > 0) or auto, got '"
-          + text + "'");
-    }
-    if (!(r > 0) || Double.isInfinite(r)) {
-      throw new IllegalArgumentException("--rate: expected requests/s per model (a number > 0) or auto, got '"
-          + text + "'");
-    }
-    return r;
-  }
-
-  static List<String> mix(List<String> given) {
-    List<String> out = new ArrayList<>();
-    for (String g : given) {
-      String name = g.trim();
-      if (!ModelZoo.MODEL_NAMES.contains(name)) {
-        throw new IllegalArgumentException("--mix: unknown model '" + g + "'; known: "
-            + String.join(", ", ModelZoo.MODEL_NAMES));
-      }
-      out.add(name);
-    }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException("--mix: expected at least one of " + String.join(", ", ModelZoo.MODEL_NAMES));
-    }
-    return out;
-  }
-
-  /** Writes the zoo's {@code archs} to a temporary repository, loads them, and deletes the files. */
-  private static Map<String, RepositoryModel> loadZoo(List<String> archs, int imageSize) throws IOException {
-    Path dir = Files.createTempDirectory("braid-bench-policies-zoo");
-    try {
-      ModelZoo.generate(dir, ZooOptions.defaults().withImageSize(imageSize).withModels(archs.toArray(String[]::new)));
-      ModelRepository repository = ModelRepository.open(dir);
-      Map<String, RepositoryModel> out = new LinkedHashMap<>();
-      for (String a : archs) {
-        out.put(a, repository.load(a));
-      }
-      return out;
-    } finally {
-      try (Stream<Path> files = Files.walk(dir)) {
-        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
-  }
-
-  /** One zero tensor set per architecture, shared by every request: a timing-only device never reads them. */
-  private static Function<Workload.Instance, Map<String, Tensor>> sharedZeros(Map<String, RepositoryModel> repo) {
-    Map<String, Map<String, Tensor>> cache = new HashMap<>();
-    return inst -> cache.computeIfAbsent(inst.arch(), a -> tensors(repo.get(a), null));
-  }
-
-  /** Random inputs per instance, reproducible from the seed and the instance's name. */
-  private static Function<Workload.Instance, Map<String, Tensor>> randomPerInstance(Map<String, RepositoryModel> repo,
-      long seed) {
-    Map<String, Map<String, Tensor>> cache = new HashMap<>();
-    return inst -> cache.computeIfAbsent(inst.name(),
-        n -> tensors(repo.get(inst.arch()), new SplittableRandom(seed ^ n.hashCode())));
-  }
-
-  /** Batch-1 inputs of {@code model}: zeros, or values from {@code rnd} (floats in [-1, 1), ids in [0, 16)). */
-  private static Map<String, Tensor> tensors(RepositoryModel model, SplittableRandom rnd) {
-    ModelGraph graph = model.latest().bind(1);
-    return rnd == null ? RandomInputs.zeros(graph) : RandomInputs.drawn(graph, rnd);
+    return d.withStreamPriorities(Collections.nCopies(n, 0));
   }
 }

@@ -139,8 +139,8 @@ class GoodputCommandTest {
   @Test
   void criticalResolvesInstanceNamesAndArchitectures() {
     List<String> mix = List.of("resnet18", "mobilenetv2", "bert", "mlp");
-    assertEquals("bert#6", PoliciesCommand.resolveCritical("bert#6", 8, mix));
-    assertEquals("bert#2", PoliciesCommand.resolveCritical("bert", 8, mix));
-    assertEquals("mlp#3", PoliciesCommand.resolveCritical(" mlp ", 8, mix));
+    assertEquals("bert#6", PoliciesFlags.resolveCritical("bert#6", 8, mix));
+    assertEquals("bert#2", PoliciesFlags.resolveCritical("bert", 8, mix));
+    assertEquals("mlp#3", PoliciesFlags.resolveCritical(" mlp ", 8, mix));
   }
 }

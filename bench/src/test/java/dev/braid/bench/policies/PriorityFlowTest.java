@@ -32,7 +32,7 @@ class PriorityFlowTest {
     // the zoo's configuration has no priority levels: every batch is priority 0, whatever it asks
     assertEquals(0, batchPriority(zoo, 1));
     assertEquals(0, batchPriority(zoo, 0));
-    RepositoryModel levels = PoliciesCommand.withPriorityLevels(zoo);
+    RepositoryModel levels = PolicyModels.withPriorityLevels(zoo);
     assertEquals(0, batchPriority(levels, 1), "priority level 1: the scheduler's most urgent priority");
     assertEquals(1, batchPriority(levels, 0), "no level asked: the default level 2, priority 1");
     assertEquals(zoo.config().maxBatchSize(), levels.config().maxBatchSize());

@@ -69,12 +69,12 @@ class WorkloadTest {
 
   @Test
   void durationsAndSlosParseWithUnits() {
-    assertEquals(20_000_000_000L, PoliciesCommand.parseDuration("--duration", "20s"));
-    assertEquals(500_000_000L, PoliciesCommand.parseDuration("--duration", "500ms"));
-    assertEquals(90_000_000_000L, PoliciesCommand.parseDuration("--duration", "1.5m"));
-    assertThrows(IllegalArgumentException.class, () -> PoliciesCommand.parseDuration("--duration", "0s"));
-    assertEquals(new PoliciesCommand.Slo(5, 0), PoliciesCommand.parseSlo("5x"));
-    assertEquals(new PoliciesCommand.Slo(0, 25_000_000L), PoliciesCommand.parseSlo("25ms"));
+    assertEquals(20_000_000_000L, PoliciesFlags.parseDuration("--duration", "20s"));
+    assertEquals(500_000_000L, PoliciesFlags.parseDuration("--duration", "500ms"));
+    assertEquals(90_000_000_000L, PoliciesFlags.parseDuration("--duration", "1.5m"));
+    assertThrows(IllegalArgumentException.class, () -> PoliciesFlags.parseDuration("--duration", "0s"));
+    assertEquals(new PoliciesFlags.Slo(5, 0), PoliciesFlags.parseSlo("5x"));
+    assertEquals(new PoliciesFlags.Slo(0, 25_000_000L), PoliciesFlags.parseSlo("25ms"));
   }
 
   @Test

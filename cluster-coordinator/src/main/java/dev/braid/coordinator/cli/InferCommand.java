@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -105,12 +104,13 @@ final class InferCommand implements Callable<Integer> {
           meta.getVersionsCount() == 0 ? "?" : meta.getVersions(meta.getVersionsCount() - 1), where, batch);
       int position = 0;
       for (ModelMetadataResponse.TensorMetadata in : meta.getInputsList()) {
-        long[] shape = shape(in);
+        long[] shape = OipInputs.shape(model, in, batch);
         request.addInputsBuilder().setName(in.getName()).setDatatype(in.getDatatype())
             .addAllShape(Arrays.stream(shape).boxed().toList());
         Path file = inputFiles.get(in.getName());
         request.addRawInputContents(file != null ? fromFile(in, shape, file)
-            : random(in.getDatatype(), elements(shape), seed * 1_000_003L + position));
+            : OipInputs.random("model '" + model + "' input '" + in.getName() + "'", in.getDatatype(),
+                OipInputs.elements(shape), seed, position));
         position++;
         out.printf("  input  %-12s %s %s%n", in.getName(), in.getDatatype(), Arrays.toString(shape));
       }
@@ -138,77 +138,24 @@ final class InferCommand implements Callable<Integer> {
     }
   }
 
-  /** The metadata's shape with the batch (a leading -1) set to --batch and other -1 dims to 1. */
-  private long[] shape(ModelMetadataResponse.TensorMetadata in) {
-    long[] shape = in.getShapeList().stream().mapToLong(Long::longValue).toArray();
-    boolean batches = shape.length > 0 && shape[0] == -1;
-    if (!batches && batch != 1) {
-      throw new IllegalArgumentException("--batch: model '" + model + "' does not batch (input '" + in.getName()
-          + "' has shape " + Arrays.toString(shape) + "), got " + batch);
-    }
-    for (int d = 0; d < shape.length; d++) {
-      if (shape[d] == -1) {
-        shape[d] = d == 0 ? batch : 1;
-      }
-    }
-    return shape;
-  }
-
-  private static int elements(long[] shape) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    return Math.toIntExact(n);
-  }
-
   private ByteString fromFile(ModelMetadataResponse.TensorMetadata in, long[] shape, Path file) throws IOException {
-    int size = elementBytes(in.getDatatype());
-    long expected = (long) elements(shape) * size;
+    int size = OipInputs.elementBytes("--input " + in.getName(), in.getDatatype());
+    long expected = (long) OipInputs.elements(shape) * size;
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("--input " + in.getName() + "=" + file + ": file not found");
     }
     long got = Files.size(file);
     if (got != expected) {
       throw new IllegalArgumentException("--input " + in.getName() + "=" + file + ": expected " + expected + " bytes ("
-          + elements(shape) + " " + in.getDatatype() + " values, little-endian, for shape " + Arrays.toString(shape)
+          + OipInputs.elements(shape) + " " + in.getDatatype() + " values, little-endian, for shape " + Arrays.toString(shape)
           + "), got " + got);
     }
     return ByteString.copyFrom(Files.readAllBytes(file));
   }
 
-  /** Floats uniform in [-1, 1), integers uniform in [0, 10), as {@code braid run} draws them. */
-  private static ByteString random(String datatype, int n, long seed) {
-    SplittableRandom rnd = new SplittableRandom(seed);
-    ByteBuffer b = ByteBuffer.allocate(n * elementBytes(datatype)).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < n; i++) {
-      switch (datatype) {
-        case "FP32" -> b.putFloat((float) (rnd.nextDouble() * 2 - 1));
-        case "FP64" -> b.putDouble(rnd.nextDouble() * 2 - 1);
-        case "INT64", "UINT64" -> b.putLong(rnd.nextInt(10));
-        case "INT32", "UINT32" -> b.putInt(rnd.nextInt(10));
-        case "INT16", "UINT16" -> b.putShort((short) rnd.nextInt(10));
-        case "INT8", "UINT8" -> b.put((byte) rnd.nextInt(10));
-        case "BOOL" -> b.put((byte) rnd.nextInt(2));
-        default -> throw new IllegalArgumentException("datatype " + datatype + " is not supported by braid infer");
-      }
-    }
-    return ByteString.copyFrom(b.array());
-  }
-
-  private static int elementBytes(String datatype) {
-    return switch (datatype) {
-      case "FP64", "INT64", "UINT64" -> 8;
-      case "FP32", "INT32", "UINT32" -> 4;
-      case "FP16", "BF16", "INT16", "UINT16" -> 2;
-      case "INT8", "UINT8", "BOOL" -> 1;
-      default -> throw new IllegalArgumentException("datatype " + datatype + " is not supported by braid infer");
-    };
-  }
-
   private static float[] decode(String datatype, ByteString raw) {
     ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    float[] v = new float[raw.size() / elementBytes(datatype)];
+    float[] v = new float[raw.size() / OipInputs.elementBytes("output datatype", datatype)];
     for (int i = 0; i < v.length; i++) {
       v[i] = switch (datatype) {
         case "FP32" -> b.getFloat();

@@ -3,7 +3,7 @@ package dev.braid.gpu.engine;
 import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.GroupedLaunch;
-import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.exec.ModelRun;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.device.trace.LaunchTracer;
 import dev.braid.gpu.GpuSettings;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>A request's life.</b> submitted -> checked (model loaded, inputs fit) -> queued in its
  * model's {@code DynamicBatcher} -> released in a batch of {@code b <= max_batch_size} rows ->
- * inputs stacked along dimension 0 and a {@link ModelRequest} started on the model compiled at
+ * inputs stacked along dimension 0 and a {@link ModelRun} started on the model compiled at
  * {@code b} -> admitted to the scheduler as a {@link Job} of the plan at {@code b} -> its ops
  * launched as the policy plans them, alone or inside super-kernels ({@link GroupedLaunch}) ->
  * outputs downloaded and split back by rows -> answered. Every submitted request is answered

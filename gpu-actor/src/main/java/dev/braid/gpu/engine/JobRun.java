@@ -1,6 +1,6 @@
 package dev.braid.gpu.engine;
 
-import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.exec.ModelRun;
 import dev.braid.device.plan.KernelPlan;
 import dev.braid.gpu.batch.Batch;
 import java.util.List;
@@ -19,7 +19,7 @@ final class JobRun {
   final List<Pending> members;
   final Batch batch;
   /** The started request on the device; null until the start completes. */
-  ModelRequest request;
+  ModelRun request;
   boolean admitted;
   /** When the batch started, on the engine's clock (for the compute time metrics report). */
   long startNanos;

@@ -4,7 +4,7 @@ import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceException;
 import dev.braid.device.exec.CompiledModel;
-import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.exec.ModelRun;
 import dev.braid.device.plan.KernelPlan;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.gpu.batch.Batch;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The batches a {@link GpuEngine} has started, from a released {@link Batch} to its members'
  * answers: compile the model at the batch's size on first use, stack the members' inputs, start a
- * {@link ModelRequest}, admit it to the scheduler as a {@link Job}, and once the scheduler settles
+ * {@link ModelRun}, admit it to the scheduler as a {@link Job}, and once the scheduler settles
  * it download and split the outputs or fail the members.
  *
  * <p>Invariants: a run is in the table from its start until it is answered or abandoned, and
@@ -149,7 +149,7 @@ final class Jobs {
     run.startNanos = now;
     runs.put(run.id, run);
     slot.live++;
-    CompletionStage<ModelRequest> started;
+    CompletionStage<ModelRun> started;
     try {
       started = compiled.start(inputs);
     } catch (RuntimeException e) {
@@ -163,7 +163,7 @@ final class Jobs {
         ? InferError.OUT_OF_MEMORY : InferError.DEVICE_FAILED;
   }
 
-  private void onStarted(JobRun run, ModelRequest request, Throwable error) {
+  private void onStarted(JobRun run, ModelRun request, Throwable error) {
     if (error != null) {
       Throwable cause = Failures.unwrap(error);
       failRun(run, Failures.reasonOf(cause), "model '" + run.slot.name + "': starting a batch of "

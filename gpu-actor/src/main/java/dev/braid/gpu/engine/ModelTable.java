@@ -1,7 +1,7 @@
 package dev.braid.gpu.engine;
 
 import dev.braid.device.Device;
-import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.exec.ModelRun;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.model.repo.RepositoryModel;
 import java.util.Collection;
@@ -131,7 +131,7 @@ final class ModelTable {
     }
   }
 
-  private void profilingFailed(ModelSlot slot, ModelRequest request, Throwable error, Consumer<LoadResult> done) {
+  private void profilingFailed(ModelSlot slot, ModelRun request, Throwable error, Consumer<LoadResult> done) {
     if (request != null) {
       try {
         request.abort();

@@ -4,7 +4,7 @@ import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.exec.CompiledModel;
-import dev.braid.device.exec.ModelRequest;
+import dev.braid.device.exec.ModelRun;
 import dev.braid.device.exec.Step;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.gpu.cost.CostModel;
@@ -20,7 +20,7 @@ import java.util.function.BiConsumer;
  * on a {@link SimulatedDevice} (at once), or by timing every op of batch 1 on the device, run
  * after run (asynchronously, one op on the device at a time on its default stream).
  *
- * <p>Invariants: a profiling run holds one {@link ModelRequest} on the device, aborted before the
+ * <p>Invariants: a profiling run holds one {@link ModelRun} on the device, aborted before the
  * next run starts or the profile ends; a profile ends exactly once, in {@code ready} or in {@code
  * failed}; a slot that starts unloading mid-profile ends it in {@code failed}. The caller counts the
  * profile in the slot's {@code live} and settles it in those callbacks.
@@ -54,7 +54,7 @@ final class Profiler {
    * overload), then times every op once per run, {@code runs} runs, then calls {@code ready}; on an
    * error calls {@code failed} with the request to abort (null when none started) and the cause.
    */
-  void profile(ModelSlot slot, int runs, Runnable ready, BiConsumer<ModelRequest, Throwable> failed) {
+  void profile(ModelSlot slot, int runs, Runnable ready, BiConsumer<ModelRun, Throwable> failed) {
     if (runs <= 0) {
       ready.run();
       return;
@@ -63,7 +63,7 @@ final class Profiler {
   }
 
   private void run(ModelSlot slot, int runsLeft, int totalRuns, Runnable ready,
-      BiConsumer<ModelRequest, Throwable> failed) {
+      BiConsumer<ModelRun, Throwable> failed) {
     CompiledModel model = slot.compiled(1);
     loop.deliver(model.start(InputRows.zeros(model.graph())), (request, error) -> {
       if (error != null) {
@@ -74,8 +74,8 @@ final class Profiler {
     });
   }
 
-  private void profileOp(ModelSlot slot, ModelRequest request, int op, int runsLeft, int totalRuns,
-      Runnable ready, BiConsumer<ModelRequest, Throwable> failed) {
+  private void profileOp(ModelSlot slot, ModelRun request, int op, int runsLeft, int totalRuns,
+      Runnable ready, BiConsumer<ModelRun, Throwable> failed) {
     if (slot.unloading) {
       failed.accept(request, new IllegalStateException("unloaded while loading"));
       return;

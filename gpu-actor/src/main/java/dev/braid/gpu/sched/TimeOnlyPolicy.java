@@ -1,6 +1,5 @@
 package dev.braid.gpu.sched;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -11,33 +10,21 @@ import java.util.Set;
  * goes to the model of the most urgent ready op (earliest deadline first with aging, ties by
  * priority then admission). Two models therefore never overlap.
  */
-final class TimeOnlyPolicy implements SchedulingPolicy {
+final class TimeOnlyPolicy extends OneStreamPolicy {
   static final String NAME = "time-only";
 
-  @Override
-  public String name() {
-    return NAME;
+  TimeOnlyPolicy() {
+    super(NAME);
   }
 
   @Override
-  public List<Decision> decide(SchedulingView view) {
-    int stream = view.config().streamsByPriority().get(0);
+  List<OpRef> launchable(SchedulingView view) {
     List<OpRef> ready = view.readyOps();
     Set<String> busy = view.modelsInFlight();
     if (ready.isEmpty() || busy.size() > 1) {
       return List.of();
     }
     String owner = busy.isEmpty() ? ready.get(0).job().model() : busy.iterator().next();
-    List<Decision> out = new ArrayList<>();
-    int free = view.freeSlots(stream);
-    for (OpRef op : ready) {
-      if (out.size() >= free) {
-        break;
-      }
-      if (op.job().model().equals(owner)) {
-        out.add(Decision.single(op, stream));
-      }
-    }
-    return out;
+    return ready.stream().filter(op -> op.job().model().equals(owner)).toList();
   }
 }

@@ -308,7 +308,7 @@ class GpuActorClusterTest {
   void aRequestTheDeviceNeverCompletesIsDeadlineExceededAfterItsBudgetAndTheGrace() {
     HangingDevice device = new HangingDevice();
     ActorRef<GpuWire.Command> gpu = spawn(() -> device,
-        GpuSettings.defaults().withEndpointTimeouts(Duration.ofMillis(50), Duration.ofMillis(200)));
+        GpuSettings.defaults().withEndpointReplyGrace(Duration.ofMillis(50)));
     load(gpu, "mlp");
     device.hang.set(true);
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();

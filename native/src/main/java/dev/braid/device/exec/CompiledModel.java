@@ -18,12 +18,12 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * A model ready to run on one device. Lifecycle: compiled (weights resident) -> closed (weights
- * freed). An inference is a {@link ModelRequest} with its own arena: {@link #start} allocates it
- * and uploads the inputs, a scheduler launches its ops one at a time ({@link ModelRequest#launch}),
- * and {@link ModelRequest#finish} downloads the outputs and frees it. {@link #run} is that same
+ * freed). An inference is a {@link ModelRun} with its own arena: {@link #start} allocates it
+ * and uploads the inputs, a scheduler launches its ops one at a time ({@link ModelRun#launch}),
+ * and {@link ModelRun#finish} downloads the outputs and frees it. {@link #run} is that same
  * path with every op on one stream. Requests may overlap; each arena is freed exactly once, when
  * its request finishes or aborts, successfully or not, and never while device work that uses it
- * may still run (an abort waits for the request's pending stages: {@link ModelRequest#abort}). Integer inputs (e.g. token ids) are held on
+ * may still run (an abort waits for the request's pending stages: {@link ModelRun#abort}). Integer inputs (e.g. token ids) are held on
  * the device as floats, exact below 2^24.
  *
  * <p>Invariant: {@code device().allocatedBytes()} attributable to this model is
@@ -72,7 +72,7 @@ public final class CompiledModel implements AutoCloseable {
 
   /**
    * The kernel steps one inference runs, in order: step {@code i} is op {@code i} of a
-   * {@link ModelRequest} and of the model's {@code KernelPlan}.
+   * {@link ModelRun} and of the model's {@code KernelPlan}.
    */
   public List<Step> steps() {
     return lowered.steps();
@@ -103,7 +103,7 @@ public final class CompiledModel implements AutoCloseable {
   }
 
   /** Starts a request, uploading its inputs on the device's default stream. */
-  public CompletionStage<ModelRequest> start(Map<String, Tensor> inputs) {
+  public CompletionStage<ModelRun> start(Map<String, Tensor> inputs) {
     return start(inputs, device.defaultStream());
   }
 
@@ -115,8 +115,8 @@ public final class CompiledModel implements AutoCloseable {
    * input, IllegalStateException if the model is closed, and the device's exception if the arena
    * cannot be allocated or an upload fails (the arena is then freed).
    */
-  public CompletionStage<ModelRequest> start(Map<String, Tensor> inputs, DeviceStream stream) {
-    ModelRequest request;
+  public CompletionStage<ModelRun> start(Map<String, Tensor> inputs, DeviceStream stream) {
+    ModelRun request;
     try {
       validate(inputs);
       synchronized (this) {
@@ -125,7 +125,7 @@ public final class CompiledModel implements AutoCloseable {
         }
         DeviceBuffer buffer = device.allocate(Math.max(4, arena.sizeBytes));
         liveRequests++;
-        request = new ModelRequest(this, requestsStarted++, buffer);
+        request = new ModelRun(this, requestsStarted++, buffer);
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -158,7 +158,7 @@ public final class CompiledModel implements AutoCloseable {
 
   /**
    * Runs one inference on {@code stream}: {@link #start}s a request, launches its ops in order,
-   * each after the previous completed, and {@link ModelRequest#finish}es it. Fails the stage as
+   * each after the previous completed, and {@link ModelRun#finish}es it. Fails the stage as
    * {@link #start} does for bad inputs, and with the device's exception if a launch fails (the
    * request is then aborted, so its arena is freed before the stage fails).
    */

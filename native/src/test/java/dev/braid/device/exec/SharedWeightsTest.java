@@ -66,7 +66,7 @@ class SharedWeightsTest {
     ModelGraph g = SmallModels.mlp("m", 2, 16, 32, 8, 7);
     SharedWeights weights = new SharedWeights(device, "m");
     CompiledModel m = ModelExecutor.compile(g, device, weights);
-    ModelRequest r = m.start(SmallModels.inputs(g, 1)).toCompletableFuture().join();
+    ModelRun r = m.start(SmallModels.inputs(g, 1)).toCompletableFuture().join();
     long before = device.allocatedBytes();
     IllegalStateException e = assertThrows(IllegalStateException.class, weights::close);
     assertTrue(e.getMessage().contains("1 live request"), e.getMessage());

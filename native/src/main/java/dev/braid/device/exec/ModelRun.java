@@ -15,7 +15,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One inference of a {@link CompiledModel} that a scheduler drives one kernel at a time. It owns
+ * One run of a {@link CompiledModel} on the device (one batch: the stacked inputs of its requests),
+ * which a scheduler drives one kernel at a time. It owns
  * an arena on the device (inputs already uploaded when {@link CompiledModel#start} hands it out);
  * the kernels read the model's resident weights and this arena.
  *
@@ -52,7 +53,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Thread-safe: completions may be reported from device callback threads.
  */
-public final class ModelRequest {
+public final class ModelRun {
   private enum State { RUNNING, FINISHING, FINISHED, ABORTED }
 
   private final CompiledModel model;
@@ -70,7 +71,7 @@ public final class ModelRequest {
   /** Device stages that read or write the arena and had not settled when last looked at. */
   private final List<CompletableFuture<?>> onDevice = new ArrayList<>();
 
-  ModelRequest(CompiledModel model, long id, DeviceBuffer arena) {
+  ModelRun(CompiledModel model, long id, DeviceBuffer arena) {
     this.model = model;
     this.id = id;
     this.arena = arena;

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeoutException;
  * bounded by {@link #WAIT}, so a device that never completes fails the case instead of hanging the
  * check.
  */
-final class Launcher implements AutoCloseable {
+final class KernelRunner implements AutoCloseable {
   /** Longest wait for one launch or copy: far above any kernel here (ms), short against the step's budget. */
   static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -31,7 +31,7 @@ final class Launcher implements AutoCloseable {
   private final DeviceStream stream;
   private final List<DeviceBuffer> buffers = new ArrayList<>();
 
-  Launcher(Device device) {
+  KernelRunner(Device device) {
     this.device = device;
     this.stream = device.defaultStream();
   }

@@ -1,13 +1,13 @@
-package dev.braid.gpu.endpoint;
+package dev.braid.gpu;
 
 /**
- * What a GPU endpoint counts of the requests it answered, and the device's utilisation between two
+ * What the GPU actor counts of the requests it answered, and the device's utilisation between two
  * reports. Not thread-safe: one actor owns it.
  *
  * <p>Invariants: {@code metDeadline <= completed}; {@link #sloAttainment()} and {@link
  * #utilisation} are in [0, 1].
  */
-public final class ServingCounters {
+final class ServingCounters {
   private long completed;
   private long failed;
   private long metDeadline;

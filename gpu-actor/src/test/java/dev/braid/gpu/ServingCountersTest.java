@@ -1,4 +1,4 @@
-package dev.braid.gpu.endpoint;
+package dev.braid.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class ModelRequestTest {
+class ModelRunTest {
   private final CpuDevice device = new CpuDevice(2, 1 << 26);
 
   @AfterEach
@@ -48,7 +48,7 @@ class ModelRequestTest {
   }
 
   /** Launches every op alone, in order, on {@code stream}, then finishes. */
-  private static Map<String, Tensor> drive(ModelRequest r, Device device, DeviceStream stream) {
+  private static Map<String, Tensor> drive(ModelRun r, Device device, DeviceStream stream) {
     for (int i = 0; i < r.opCount(); i++) {
       join(device.launch(r.launch(i), stream));
       r.completed(i);
@@ -70,7 +70,7 @@ class ModelRequestTest {
         assertEquals(3, m.steps().size(), g.name() + " steps " + m.steps());
         Map<String, Tensor> in = SmallModels.inputs(g, 7);
         Map<String, Tensor> expected = join(m.run(in));
-        ModelRequest r = join(m.start(in));
+        ModelRun r = join(m.start(in));
         assertEquals(3, r.opCount());
         assertSameOutputs(expected, drive(r, device, device.createStream(1)), g.name());
         assertTrue(expected.get("y").floats().length > 0 && nonZero(expected.get("y").floats()), "trivial outputs " + expected);
@@ -92,8 +92,8 @@ class ModelRequestTest {
   void launchOfOpIIsStepIAndSharesWeightsButNotArenas() {
     try (CompiledModel m = ModelExecutor.compile(SmallModels.convNet("cnn", 4, 3), device)) {
       Map<String, Tensor> in = SmallModels.inputs(m.graph(), 1);
-      ModelRequest a = join(m.start(in));
-      ModelRequest b = join(m.start(in));
+      ModelRun a = join(m.start(in));
+      ModelRun b = join(m.start(in));
       for (int i = 0; i < m.steps().size(); i++) {
         KernelLaunch la = a.launch(i);
         KernelLaunch lb = b.launch(i);
@@ -125,8 +125,8 @@ class ModelRequestTest {
       Map<String, Tensor> expectedA = join(m.run(inA));
       Map<String, Tensor> expectedB = join(m.run(inB));
       assertFalse(java.util.Arrays.equals(expectedA.get("y").floats(), expectedB.get("y").floats()), "inputs differ");
-      ModelRequest a = join(m.start(inA));
-      ModelRequest b = join(m.start(inB));
+      ModelRun a = join(m.start(inA));
+      ModelRun b = join(m.start(inB));
       DeviceStream sa = device.createStream(0);
       DeviceStream sb = device.createStream(0);
       for (int i = 0; i < m.steps().size(); i++) { // A0, B0, A1, B1, ...
@@ -145,11 +145,11 @@ class ModelRequestTest {
    * with ops left launches its op t; the Gemm ops of all requests go as one GroupedLaunch, the
    * Conv2d ops likewise, every other op alone on its own stream. Returns the largest group.
    */
-  private int lockstep(List<ModelRequest> requests) {
+  private int lockstep(List<ModelRun> requests) {
     int largest = 0;
     for (int t = 0;; t++) {
-      Map<Class<?>, List<ModelRequest>> byKind = new LinkedHashMap<>();
-      for (ModelRequest r : requests) {
+      Map<Class<?>, List<ModelRun>> byKind = new LinkedHashMap<>();
+      for (ModelRun r : requests) {
         if (t < r.opCount()) {
           assertEquals(t, r.opsCompleted());
           byKind.computeIfAbsent(r.model().steps().get(t).kernel().getClass(), k -> new ArrayList<>()).add(r);
@@ -160,18 +160,18 @@ class ModelRequestTest {
       }
       List<CompletableFuture<Void>> stages = new ArrayList<>();
       int step = t;
-      for (Map.Entry<Class<?>, List<ModelRequest>> e : byKind.entrySet()) {
-        List<ModelRequest> group = e.getValue();
+      for (Map.Entry<Class<?>, List<ModelRun>> e : byKind.entrySet()) {
+        List<ModelRun> group = e.getValue();
         if (e.getKey() == Gemm.class || e.getKey() == Conv2d.class) {
           List<KernelLaunch> problems = new ArrayList<>();
-          for (ModelRequest r : group) {
+          for (ModelRun r : group) {
             problems.add(r.launch(step));
           }
           largest = Math.max(largest, problems.size());
           stages.add(device.launch(new GroupedLaunch(problems), device.createStream(0))
               .thenRun(() -> group.forEach(r -> r.completed(step))).toCompletableFuture());
         } else {
-          for (ModelRequest r : group) {
+          for (ModelRun r : group) {
             stages.add(device.launch(r.launch(step), device.createStream(1)).thenRun(() -> r.completed(step)).toCompletableFuture());
           }
         }
@@ -188,7 +188,7 @@ class ModelRequestTest {
       List<CompiledModel> models = List.of(mlpA, mlpB, cnn, mlpA);
       List<Map<String, Tensor>> inputs = new ArrayList<>();
       List<Map<String, Tensor>> expected = new ArrayList<>();
-      List<ModelRequest> requests = new ArrayList<>();
+      List<ModelRun> requests = new ArrayList<>();
       for (int i = 0; i < models.size(); i++) {
         inputs.add(SmallModels.inputs(models.get(i).graph(), 20 + i));
         expected.add(join(models.get(i).run(inputs.get(i))));
@@ -209,7 +209,7 @@ class ModelRequestTest {
       assertEquals(m.weightsBytes(), weightsOnly);
       Map<String, Tensor> in = SmallModels.inputs(m.graph(), 1);
 
-      ModelRequest done = join(m.start(in));
+      ModelRun done = join(m.start(in));
       assertEquals(weightsOnly + m.arenaBytes(), device.allocatedBytes(), "one arena while live");
       assertEquals(1, m.liveRequests());
       drive(done, device, device.defaultStream());
@@ -222,7 +222,7 @@ class ModelRequestTest {
       assertTrue(abortAfterFinish.contains("abort() after finish()"), abortAfterFinish);
       assertThrows(IllegalStateException.class, () -> done.launch(0));
 
-      ModelRequest aborted = join(m.start(in));
+      ModelRun aborted = join(m.start(in));
       join(device.launch(aborted.launch(0), device.defaultStream()));
       aborted.completed(0);
       aborted.abort();
@@ -241,7 +241,7 @@ class ModelRequestTest {
   @Test
   void finishBeforeEveryOpCompletedIsRefusedNamingHowManyRan() {
     try (CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 1, 4, 4, 2, 9), device)) {
-      ModelRequest r = join(m.start(SmallModels.inputs(m.graph(), 1)));
+      ModelRun r = join(m.start(SmallModels.inputs(m.graph(), 1)));
       String none = assertThrows(IllegalStateException.class, r::finish).getMessage();
       assertTrue(none.contains("after 0 of 3 ops completed"), none);
       join(device.launch(r.launch(0), device.defaultStream()));
@@ -259,7 +259,7 @@ class ModelRequestTest {
   @Test
   void opsAreHandedOutAndReportedStrictlyInOrder() {
     try (CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 1, 4, 4, 2, 9), device)) {
-      ModelRequest r = join(m.start(SmallModels.inputs(m.graph(), 1)));
+      ModelRun r = join(m.start(SmallModels.inputs(m.graph(), 1)));
       String early = assertThrows(IllegalStateException.class, () -> r.launch(1)).getMessage();
       assertTrue(early.contains("launch(1) refused") && early.contains("op 0 has not completed"), early);
       String unlaunched = assertThrows(IllegalStateException.class, () -> r.completed(0)).getMessage();
@@ -314,7 +314,7 @@ class ModelRequestTest {
   void closeIsRefusedWhileRequestsAreLiveAndStartAfterCloseFails() {
     CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 1, 4, 4, 2, 2), device);
     Map<String, Tensor> in = SmallModels.inputs(m.graph(), 1);
-    ModelRequest r = join(m.start(in));
+    ModelRun r = join(m.start(in));
     String refused = assertThrows(IllegalStateException.class, m::close).getMessage();
     assertTrue(refused.contains("1 live request"), refused);
     assertEquals(m.weightsBytes() + m.arenaBytes(), device.allocatedBytes(), "weights kept");
@@ -365,7 +365,7 @@ class ModelRequestTest {
     try (CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 2, 8, 16, 4, 8), slow)) {
       Map<String, Tensor> in = SmallModels.inputs(m.graph(), 1);
       long weightsOnly = device.allocatedBytes();
-      ModelRequest r = join(m.start(in));
+      ModelRun r = join(m.start(in));
       long withArena = device.allocatedBytes();
       CompletionStage<Void> op0 = r.launch(0, slow.defaultStream()); // the kernel is still "running"
       r.abort(); // e.g. its deadline passed meanwhile
@@ -374,7 +374,7 @@ class ModelRequestTest {
       assertEquals(1, m.liveRequests());
       assertThrows(IllegalStateException.class, () -> r.launch(1), "no further op after abort");
       assertThrows(IllegalStateException.class, m::close, "the weights are read by the running kernel");
-      ModelRequest other = join(m.start(in));
+      ModelRun other = join(m.start(in));
       assertTrue(device.allocatedBytes() >= withArena + m.arenaBytes(), "a new request gets memory of its own");
       other.abort();
 
@@ -385,7 +385,7 @@ class ModelRequestTest {
       assertEquals(0, m.liveRequests());
 
       // a launch that fails after the abort frees too; one reported through onDevice counts alike
-      ModelRequest f = join(m.start(in));
+      ModelRun f = join(m.start(in));
       CompletableFuture<Void> grouped = new CompletableFuture<>();
       f.launch(0);
       f.onDevice(grouped);
@@ -403,7 +403,7 @@ class ModelRequestTest {
     try (CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 2, 8, 16, 4, 8), slow)) {
       Map<String, Tensor> in = SmallModels.inputs(m.graph(), 1);
       long weightsOnly = device.allocatedBytes();
-      ModelRequest r = join(m.start(in));
+      ModelRun r = join(m.start(in));
       long withArena = device.allocatedBytes();
       // The caller runs the handed-out launch itself on a stream of its own and reports nothing yet.
       CompletionStage<Void> op0 = slow.launch(r.launch(0), slow.createStream(0));
@@ -411,7 +411,7 @@ class ModelRequestTest {
       assertTrue(r.isDone() && r.isReleasePending(), "aborted, the free waiting for the handed-out op");
       assertEquals(withArena, device.allocatedBytes(), "the arena stays allocated while the kernel may write it");
       assertThrows(IllegalStateException.class, m::close, "the weights are read by the running kernel");
-      ModelRequest other = join(m.start(in));
+      ModelRun other = join(m.start(in));
       assertTrue(device.allocatedBytes() >= withArena + m.arenaBytes(), "a new request does not get that arena");
       other.abort();
       slow.finishHeld();
@@ -423,7 +423,7 @@ class ModelRequestTest {
       assertEquals(0, m.liveRequests());
 
       // reported through onDevice after the abort: freed when that stage settles
-      ModelRequest late = join(m.start(in));
+      ModelRun late = join(m.start(in));
       CompletableFuture<Void> stage = new CompletableFuture<>();
       late.launch(0);
       late.abort();
@@ -433,7 +433,7 @@ class ModelRequestTest {
       assertEquals(weightsOnly, device.allocatedBytes());
 
       // a launch whose stage failed, or that never reached the device, is reported settled
-      ModelRequest failed = join(m.start(in));
+      ModelRun failed = join(m.start(in));
       failed.launch(0);
       failed.settled(0);
       assertEquals(failed.launch(0), failed.launch(0), "a settled op may be handed out again");
@@ -450,7 +450,7 @@ class ModelRequestTest {
   @Test
   void abortWithNothingPendingFreesAtOnceAndRunStillFreesAfterAFailedLaunch() {
     try (CompiledModel m = ModelExecutor.compile(SmallModels.mlp("mlp", 1, 4, 4, 2, 9), device)) {
-      ModelRequest r = join(m.start(SmallModels.inputs(m.graph(), 1)));
+      ModelRun r = join(m.start(SmallModels.inputs(m.graph(), 1)));
       join(r.launch(0, device.defaultStream()));
       r.completed(0);
       r.abort();
