@@ -1,6 +1,7 @@
 package dev.braid.coordinator.frontend;
 
 import dev.braid.coordinator.frontend.internal.GrpcJavaBinding;
+import dev.braid.coordinator.frontend.limits.ParseFailures;
 import dev.braid.coordinator.frontend.limits.InputLimits;
 import dev.braid.coordinator.security.FrontDoorSecurity;
 import dev.braid.coordinator.security.FrontDoorSecuritySettings;
@@ -20,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * the service does not depend on the transport, and {@code bench frontdoor} is to confirm the
  * choice. Requests over {@code max-inbound-message-bytes} are refused RESOURCE_EXHAUSTED by the
  * server before they are parsed, and so are compressed ones whose inflated size is over it (grpc-java
- * counts the decompressed bytes as it inflates and stops at the limit). The connection bounds of
+ * counts the decompressed bytes as it inflates and stops at the limit; {@link ParseFailures}
+ * answers it RESOURCE_EXHAUSTED, and bytes that do not parse INVALID_ARGUMENT, rather than
+ * grpc-java's UNKNOWN). The connection bounds of
  * {@code braid.frontend.limits} ({@link InputLimits}) apply to every call. Other services (Braid's admin service) may share the gRPC port:
  * they are served beside the Open Inference Protocol, under the same message limit.
  *
@@ -70,8 +73,9 @@ public final class FrontDoorServer implements AutoCloseable {
         .permitKeepAliveTime(limits.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
         .permitKeepAliveWithoutCalls(false)
         .maxConnectionIdle(limits.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS)
-        .addService(security.intercept(new GrpcJavaBinding(service, limits.maxStreamInFlight())));
-    alongside.forEach(s -> builder.addService(security.intercept(s)));
+        .addService(ParseFailures.apply(security.intercept(new GrpcJavaBinding(service,
+            limits.maxStreamInFlight()))));
+    alongside.forEach(s -> builder.addService(ParseFailures.apply(security.intercept(s))));
     Server grpc;
     try {
       grpc = builder.build().start();
