@@ -88,6 +88,8 @@ class FrontDoorHardeningTest {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> blocking.withCompression("gzip").modelInfer(bomb));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+    // Refused by the count of inflated bytes (the compressed message passed the wire limit).
+    assertTrue(String.valueOf(e.getStatus().getDescription()).contains("Decompressed"), e.getStatus().toString());
     assertTrue(String.valueOf(e.getStatus().getDescription()).contains(String.valueOf(LIMIT_BYTES)),
         e.getStatus().toString());
     stillServes();
@@ -95,6 +97,17 @@ class FrontDoorHardeningTest {
     float[] in = FrontDoorServerTest.randomInput(1, 8);
     assertEquals(40, blocking.withCompression("gzip").modelInfer(FrontDoorServerTest.rawRequest(in, 1).build())
         .getRawOutputContents(0).size());
+  }
+
+  @Test
+  void bytesThatDoNotParseAreInvalidArgumentNotUnknown() throws Exception {
+    byte[] garbage = {(byte) 0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x0f, 1, 2};
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls
+        .blockingUnaryCall(channel, FrontDoorFuzzTest.RAW_INFER,
+            io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), garbage));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(String.valueOf(e.getStatus().getDescription()).contains("ModelInferRequest"), e.getStatus().toString());
+    stillServes();
   }
 
   @Test
