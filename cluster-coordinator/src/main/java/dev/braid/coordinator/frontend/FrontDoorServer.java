@@ -1,6 +1,8 @@
 package dev.braid.coordinator.frontend;
 
 import dev.braid.coordinator.frontend.internal.GrpcJavaBinding;
+import dev.braid.coordinator.frontend.limits.ParseFailures;
+import dev.braid.coordinator.frontend.limits.InputLimits;
 import dev.braid.coordinator.security.FrontDoorSecurity;
 import dev.braid.coordinator.security.FrontDoorSecuritySettings;
 import io.grpc.BindableService;
@@ -18,7 +20,11 @@ import java.util.concurrent.TimeUnit;
  * bare grpc-java server answered about 3x the calls of Pekko HTTP's HTTP/2 server (issue 5);
  * the service does not depend on the transport, and {@code bench frontdoor} is to confirm the
  * choice. Requests over {@code max-inbound-message-bytes} are refused RESOURCE_EXHAUSTED by the
- * server before they are parsed. Other services (Braid's admin service) may share the gRPC port:
+ * server before they are parsed, and so are compressed ones whose inflated size is over it (grpc-java
+ * counts the decompressed bytes as it inflates and stops at the limit; {@link ParseFailures}
+ * answers it RESOURCE_EXHAUSTED, and bytes that do not parse INVALID_ARGUMENT, rather than
+ * grpc-java's UNKNOWN). The connection bounds of
+ * {@code braid.frontend.limits} ({@link InputLimits}) apply to every call. Other services (Braid's admin service) may share the gRPC port:
  * they are served beside the Open Inference Protocol, under the same message limit.
  *
  * <p>Lifecycle: started -> closed ({@link #close()}: stops taking calls, waits briefly for those
@@ -57,10 +63,19 @@ public final class FrontDoorServer implements AutoCloseable {
   public static FrontDoorServer start(InferenceService service, FrontendSettings settings,
       List<? extends BindableService> alongside, FrontDoorSecuritySettings securitySettings) throws IOException {
     FrontDoorSecurity security = FrontDoorSecurity.start(securitySettings);
+    InputLimits limits = settings.limits();
     NettyServerBuilder builder = security.serverBuilder(new InetSocketAddress(settings.host(), settings.grpcPort()))
         .maxInboundMessageSize(settings.maxInboundMessageBytes())
-        .addService(security.intercept(new GrpcJavaBinding(service)));
-    alongside.forEach(s -> builder.addService(security.intercept(s)));
+        // Hostile clients (issue 15): bounded streams per connection, header size, ping rate, idle
+        // connections; the message limit applies after decompression (a gzip bomb is refused).
+        .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
+        .maxInboundMetadataSize(limits.maxHeaderBytes())
+        .permitKeepAliveTime(limits.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+        .permitKeepAliveWithoutCalls(false)
+        .maxConnectionIdle(limits.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS)
+        .addService(ParseFailures.apply(security.intercept(new GrpcJavaBinding(service,
+            limits.maxStreamInFlight()))));
+    alongside.forEach(s -> builder.addService(ParseFailures.apply(security.intercept(s))));
     Server grpc;
     try {
       grpc = builder.build().start();

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import dev.braid.config.ConfigValues;
 import dev.braid.config.SettingsException;
+import dev.braid.coordinator.frontend.limits.InputLimits;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -19,6 +20,7 @@ import java.util.Objects;
  * @param defaultTimeout the budget of a request that names no deadline, > 0
  * @param replyGrace how long past a request's budget the front door still waits for the actor
  * @param loadTimeout how long one model load or unload may take, > 0
+ * @param limits the bounds on requests and connections ({@code braid.frontend.limits})
  */
 public record FrontendSettings(
     String host,
@@ -27,7 +29,8 @@ public record FrontendSettings(
     int maxInboundMessageBytes,
     Duration defaultTimeout,
     Duration replyGrace,
-    Duration loadTimeout) {
+    Duration loadTimeout,
+    InputLimits limits) {
 
   /** The HOCON path of this block. */
   public static final String PATH = "braid.frontend";
@@ -44,6 +47,7 @@ public record FrontendSettings(
     Objects.requireNonNull(replyGrace, "replyGrace");
     ConfigValues.requireNonNegative(PATH + ".reply-grace", replyGrace);
     requirePositive(PATH + ".load-timeout", loadTimeout);
+    Objects.requireNonNull(limits, "limits");
   }
 
   /** Reads the block from {@code config} (which must include the reference defaults). */
@@ -55,7 +59,8 @@ public record FrontendSettings(
         bytes(config, PATH + ".max-inbound-message-bytes"),
         ConfigValues.nonNegativeDuration(config, PATH + ".default-timeout"),
         ConfigValues.nonNegativeDuration(config, PATH + ".reply-grace"),
-        ConfigValues.nonNegativeDuration(config, PATH + ".load-timeout"));
+        ConfigValues.nonNegativeDuration(config, PATH + ".load-timeout"),
+        InputLimits.from(config));
   }
 
   /** The settings from {@code application.conf}, system properties and the defaults. */
@@ -66,12 +71,18 @@ public record FrontendSettings(
   /** A copy on other ports (the command-line flags; 0 for any free port). */
   public FrontendSettings withPorts(int newGrpcPort, int newHttpPort) {
     return new FrontendSettings(host, newGrpcPort, newHttpPort, maxInboundMessageBytes, defaultTimeout, replyGrace,
-        loadTimeout);
+        loadTimeout, limits);
   }
 
   /** A copy with another message size limit. */
   public FrontendSettings withMaxInboundMessageBytes(int bytes) {
-    return new FrontendSettings(host, grpcPort, httpPort, bytes, defaultTimeout, replyGrace, loadTimeout);
+    return new FrontendSettings(host, grpcPort, httpPort, bytes, defaultTimeout, replyGrace, loadTimeout, limits);
+  }
+
+  /** A copy with other request and connection bounds. */
+  public FrontendSettings withLimits(InputLimits newLimits) {
+    return new FrontendSettings(host, grpcPort, httpPort, maxInboundMessageBytes, defaultTimeout, replyGrace,
+        loadTimeout, newLimits);
   }
 
   private static void checkPort(String key, int port) {

@@ -6,6 +6,7 @@ import dev.braid.coordinator.frontend.internal.Asks;
 import dev.braid.coordinator.frontend.internal.InferInputs;
 import dev.braid.coordinator.frontend.internal.OipDatatypes;
 import dev.braid.coordinator.frontend.internal.Statuses;
+import dev.braid.coordinator.frontend.limits.RequestLimits;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelConfig;
 import dev.braid.model.repo.ModelRepository;
@@ -191,6 +192,7 @@ public final class InferenceService {
         throw Statuses.resourceExhausted("request of " + size + " bytes is over the limit of "
             + settings.maxInboundMessageBytes() + " bytes (braid.frontend.max-inbound-message-bytes)");
       }
+      RequestLimits.check(request, settings.limits()); // before anything is allocated from it
       if (!gate.enter()) {
         throw Statuses.unavailable("this frontend is draining; send requests to another");
       }

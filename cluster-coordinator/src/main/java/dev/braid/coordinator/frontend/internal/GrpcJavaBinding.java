@@ -39,9 +39,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcJavaBinding extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   private final InferenceService service;
+  private final int maxStreamInFlight;
 
-  public GrpcJavaBinding(InferenceService service) {
+  /**
+   * @param maxStreamInFlight requests of one ModelStreamInfer stream answered at once: the
+   *     binding reads the next request only when fewer are in flight and the client is taking
+   *     answers ({@code braid.frontend.limits.max-stream-in-flight})
+   */
+  public GrpcJavaBinding(InferenceService service, int maxStreamInFlight) {
     this.service = service;
+    this.maxStreamInFlight = maxStreamInFlight;
   }
 
   @Override
@@ -78,11 +85,29 @@ public final class GrpcJavaBinding extends GRPCInferenceServiceGrpc.GRPCInferenc
   public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
     ServerCallStreamObserver<ModelStreamInferResponse> call = (ServerCallStreamObserver<ModelStreamInferResponse>) out;
     call.setOnCancelHandler(() -> { });
+    // Back-pressure: requests are read from the stream on demand, at most maxStreamInFlight
+    // unanswered, and a freed slot is re-offered only while the transport can take answers
+    // (isReady); otherwise once it can (the on-ready handler). Memory per stream stays bounded.
+    call.disableAutoRequest();
     Optional<Duration> deadline = callDeadline();
-    return new StreamObserver<>() {
+    StreamObserver<ModelInferRequest> in = new StreamObserver<>() {
       private int inFlight;
+      private int owed; // slots freed while the client was not taking answers
       private boolean halfClosed;
       private boolean done;
+
+      {
+        call.setOnReadyHandler(() -> {
+          int n;
+          synchronized (this) {
+            n = owed;
+            owed = 0;
+          }
+          if (n > 0) {
+            call.request(n);
+          }
+        });
+      }
 
       @Override
       public void onNext(ModelInferRequest request) {
@@ -98,6 +123,13 @@ public final class GrpcJavaBinding extends GRPCInferenceServiceGrpc.GRPCInferenc
             }
             inFlight--;
             maybeComplete();
+            if (!done && !halfClosed) {
+              if (call.isReady()) {
+                call.request(1);
+              } else {
+                owed++;
+              }
+            }
           }
         });
       }
@@ -124,6 +156,8 @@ public final class GrpcJavaBinding extends GRPCInferenceServiceGrpc.GRPCInferenc
         }
       }
     };
+    call.request(maxStreamInFlight);
+    return in;
   }
 
   @Override
