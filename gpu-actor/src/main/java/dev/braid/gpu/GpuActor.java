@@ -38,9 +38,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * waits of its requests in flight ({@link InFlight}) into one timer. No handler blocks on the device.
  *
  * <p>Phases: serving -> draining (after {@link GpuWire.Drain}: new requests are answered
- * UNAVAILABLE at once, loads fail, in-flight work finishes, then {@link GpuWire.Drained}; it stays
+ * DRAINING at once, loads fail, in-flight work finishes, then {@link GpuWire.Drained}; it stays
  * draining). From serving, once the engine finds the device unhealthy (it lost its context after a
- * failure): unhealthy (every request is answered UNAVAILABLE at once with the reason, loads fail
+ * failure): unhealthy (every request is answered DEVICE_UNHEALTHY at once with the reason, loads fail
  * with it; reports, unloads and drains are still answered; one ERROR line names the device and
  * why). A device that does not open at the first start leaves an {@link Unopened} GPU instead,
  * which answers everything at once and reports why.

@@ -359,7 +359,7 @@ class GpuActorClusterTest {
     replies.expectNoMessage(Duration.ofMillis(300));
     assertEquals(1, report(gpu).queueDepth(), "held by the hanging device");
     kit.stop(gpu);
-    failed(replies, "held", FailureReason.GPU_UNAVAILABLE);
+    failed(replies, "held", FailureReason.UNLOADED); // the engine, closed first, answers what it holds
     replies.expectNoMessage(Duration.ofMillis(200));
   }
 }
