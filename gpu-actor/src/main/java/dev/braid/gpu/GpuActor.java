@@ -11,7 +11,7 @@ import dev.braid.model.repo.RepositoryModel;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.GpuWire.ModelInfo;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -38,9 +38,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * waits of its requests in flight ({@link InFlight}) into one timer. No handler blocks on the device.
  *
  * <p>Phases: serving -> draining (after {@link GpuWire.Drain}: new requests are answered
- * UNAVAILABLE at once, loads fail, in-flight work finishes, then {@link GpuWire.Drained}; it stays
+ * DRAINING at once, loads fail, in-flight work finishes, then {@link GpuWire.Drained}; it stays
  * draining). From serving, once the engine finds the device unhealthy (it lost its context after a
- * failure): unhealthy (every request is answered UNAVAILABLE at once with the reason, loads fail
+ * failure): unhealthy (every request is answered DEVICE_UNHEALTHY at once with the reason, loads fail
  * with it; reports, unloads and drains are still answered; one ERROR line names the device and
  * why). A device that does not open at the first start leaves an {@link Unopened} GPU instead,
  * which answers everything at once and reports why.
@@ -217,7 +217,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
   Behavior<Object> onInfer(InferenceWire.Infer m) {
     ModelInfo info = remembered.served.get(m.model());
     if (!m.version().isEmpty() && (info == null || !m.version().equals(Long.toString(info.version())))) {
-      inFlight.refuse(m, FailureReason.MODEL_NOT_FOUND, info == null
+      inFlight.refuse(m, FailureReason.UNKNOWN_MODEL, info == null
           ? "model '" + m.model() + "' version " + m.version() + " is not loaded on gpu " + gpu + "; loaded models: "
               + remembered.served.keySet()
           : "model '" + m.model() + "' has no version '" + m.version() + "' on gpu " + gpu + "; loaded: version "
@@ -244,23 +244,23 @@ public final class GpuActor extends AbstractBehavior<Object> {
   }
 
   Behavior<Object> onInferWhileDraining(InferenceWire.Infer m) {
-    inFlight.refuse(m, FailureReason.UNAVAILABLE, "gpu " + gpu + " is draining and takes no new work");
+    inFlight.refuse(m, FailureReason.DRAINING, "gpu " + gpu + " is draining and takes no new work");
     return Behaviors.same();
   }
 
   private Behavior<Object> onInferWhileUnhealthy(InferenceWire.Infer m) {
-    inFlight.refuse(m, FailureReason.UNAVAILABLE, "model '" + m.model() + "': " + engine.unhealthyReason());
+    inFlight.refuse(m, FailureReason.DEVICE_UNHEALTHY, "model '" + m.model() + "': " + engine.unhealthyReason());
     return Behaviors.same();
   }
 
-  /** Fails DEADLINE_EXCEEDED every request whose wait is over, wakes the engine if due, and re-arms. */
+  /** Fails TOO_LATE every request whose wait is over, wakes the engine if due, and re-arms. */
   private Behavior<Object> onTick() {
     long now = clock.nanoTime();
     boolean wakeEngine = timer.fired(now);
     inFlight.pollDue(now, r -> {
       String why = "no answer from the GPU within the budget and " + settings.endpointReplyGrace() + " of grace";
       getContext().getLog().warn("gpu {}: request {}: {}", gpu, r.requestId(), why);
-      inFlight.refuse(r.infer(), FailureReason.DEADLINE_EXCEEDED, "gpu " + gpu + ": " + why);
+      inFlight.refuse(r.infer(), FailureReason.TOO_LATE, "gpu " + gpu + ": " + why);
     });
     if (wakeEngine) {
       engine.onWakeup();

@@ -3,7 +3,7 @@ package dev.braid.gpu;
 import dev.braid.device.Device;
 import dev.braid.gpu.engine.LoadResult;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Supplier;

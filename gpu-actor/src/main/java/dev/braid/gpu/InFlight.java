@@ -1,10 +1,9 @@
 package dev.braid.gpu;
 
 import dev.braid.config.DeadlineQueue;
-import dev.braid.gpu.endpoint.FailureReasons;
 import dev.braid.gpu.engine.InferResult;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -68,7 +67,7 @@ final class InFlight {
       r.infer().replyTo().tell(new InferenceWire.Completed(r.requestId(), c.outputs()));
     } else {
       InferResult.Failed f = (InferResult.Failed) result;
-      refuse(r.infer(), FailureReasons.of(f.reason()), f.message());
+      refuse(r.infer(), f.reason(), f.message());
     }
   }
 

@@ -4,7 +4,7 @@ import dev.braid.model.repo.RepositoryModel;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.GpuWire.ModelInfo;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -68,14 +68,14 @@ final class Remembered {
 
   /**
    * The actor stopped: every request held (in flight, or waiting for reloads) is answered
-   * UNAVAILABLE with {@code why}, and every load in progress fails with it.
+   * GPU_UNAVAILABLE with {@code why}, and every load in progress fails with it.
    */
   void answerAll(String why) {
-    inFlight.failAll(FailureReason.UNAVAILABLE, why);
+    inFlight.failAll(FailureReason.GPU_UNAVAILABLE, why);
     loads.failAll(why);
     for (Object m : List.copyOf(held)) {
       if (m instanceof InferenceWire.Infer i) {
-        inFlight.refuse(i, FailureReason.UNAVAILABLE, why);
+        inFlight.refuse(i, FailureReason.GPU_UNAVAILABLE, why);
       }
     }
     held.clear();

@@ -2,13 +2,13 @@ package dev.braid.gpu;
 
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * A GPU whose device did not open at its first start: it stays registered so that the coordinator
- * sees why, and answers everything at once from that reason (requests UNAVAILABLE, so the frontend
+ * sees why, and answers everything at once from that reason (requests GPU_UNAVAILABLE, so the frontend
  * tries another GPU; loads failed; reports unhealthy; drains drained).
  */
 final class Unopened {
@@ -20,7 +20,7 @@ final class Unopened {
     InFlight refused = new InFlight(0);
     return Behaviors.receive(Object.class)
         .onMessage(InferenceWire.Infer.class, m -> {
-          refused.refuse(m, FailureReason.UNAVAILABLE, reason);
+          refused.refuse(m, FailureReason.GPU_UNAVAILABLE, reason);
           return Behaviors.same();
         })
         .onMessage(GpuWire.Load.class, m -> {

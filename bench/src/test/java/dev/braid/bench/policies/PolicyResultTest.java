@@ -3,7 +3,7 @@ package dev.braid.bench.policies;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.braid.gpu.engine.InferError;
+import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.gpu.engine.InferResult;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +52,7 @@ class PolicyResultTest {
     l.answered(0, new InferResult.Completed(Map.of(), 5), 5); // a#0: 5 ns, within
     l.answered(1, new InferResult.Completed(Map.of(), 20), 20); // b#1: 19 ns, late
     l.answered(2, new InferResult.Completed(Map.of(), 9), 9); // a#0: 7 ns, within
-    l.answered(3, new InferResult.Failed(InferError.TOO_LATE, "late"), 13); // b#1: failed
+    l.answered(3, new InferResult.Failed(FailureReason.TOO_LATE, "late"), 13); // b#1: failed
     List<PolicyResult.ModelResult> m = l.perModel(w);
     assertEquals(new PolicyResult.ModelResult("a#0", "mlp", 2, 2, 2, 5, 7), m.get(0));
     assertEquals(new PolicyResult.ModelResult("b#1", "bert", 2, 1, 0, 19, 19), m.get(1));

@@ -2,8 +2,8 @@ package dev.braid.coordinator.admission;
 
 import dev.braid.config.NanoClock;
 import dev.braid.coordinator.admission.Decision.Admitted;
-import dev.braid.coordinator.admission.Decision.Reason;
 import dev.braid.coordinator.admission.Decision.Refused;
+import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.coordinator.routing.ReplicaEstimate;
 import dev.braid.coordinator.routing.Route;
 import dev.braid.coordinator.routing.Router;
@@ -41,20 +41,20 @@ public final class Admission {
     long now = clock.nanoTime();
     String model = request.model();
     if (router.table().isEmpty()) {
-      return new Refused(Reason.NO_REPLICA,
+      return new Refused(FailureReason.NO_REPLICA,
           "model '" + model + "' is unavailable: this frontend has not received a routing table yet");
     }
     if (router.table().route(model).isEmpty()) {
-      return new Refused(Reason.UNKNOWN_MODEL, "model '" + model + "' is not loaded in this cluster");
+      return new Refused(FailureReason.UNKNOWN_MODEL, "model '" + model + "' is not loaded in this cluster");
     }
     List<ReplicaEstimate> replicas = router.estimates(model, Set.of());
     if (replicas.isEmpty()) {
-      return new Refused(Reason.NO_REPLICA, "model '" + model + "' is loaded but has no serving replica");
+      return new Refused(FailureReason.NO_REPLICA, "model '" + model + "' is loaded but has no serving replica");
     }
     Optional<TokenBucket> bucket = settings.quotaOf(request.tenant())
         .map(q -> buckets.computeIfAbsent(request.tenant(), t -> new TokenBucket(q, now)));
     if (bucket.isPresent() && !bucket.get().hasToken(now)) {
-      return new Refused(Reason.OVER_QUOTA, "tenant '" + request.tenant() + "' is over its quota for model '" + model
+      return new Refused(FailureReason.OVER_QUOTA, "tenant '" + request.tenant() + "' is over its quota for model '" + model
           + "'; next request allowed in " + millis(bucket.get().nanosUntilToken(now)));
     }
     long maxQueueNanos = settings.maxQueueDelay().toNanos();
@@ -67,12 +67,12 @@ public final class Admission {
       }
     }
     if (best == null) {
-      return new Refused(Reason.OVERLOADED, "model '" + model + "' is overloaded: every replica has more than "
+      return new Refused(FailureReason.OVERLOADED, "model '" + model + "' is overloaded: every replica has more than "
           + millis(maxQueueNanos) + " queued (shortest " + millis(replicas.stream()
               .mapToLong(ReplicaEstimate::queueNanos).min().orElseThrow()) + ")");
     }
     if (best.predictedFinishNanos() > request.deadlineNanos()) {
-      return new Refused(Reason.DEADLINE_UNREACHABLE, "model '" + model + "' cannot meet the deadline: best predicted finish in "
+      return new Refused(FailureReason.DEADLINE_UNREACHABLE, "model '" + model + "' cannot meet the deadline: best predicted finish in "
           + millis(best.predictedFinishNanos() - now) + " (" + best.gpu() + "), deadline in "
           + millis(request.deadlineNanos() - now));
     }
@@ -90,12 +90,12 @@ public final class Admission {
     router.completed(failed.ticket());
     List<ReplicaEstimate> others = router.estimates(request.model(), Set.of(failed.gpu()));
     if (others.isEmpty()) {
-      return new Refused(Reason.RETRY_IMPOSSIBLE, "model '" + request.model() + "': replica " + failed.gpu()
+      return new Refused(FailureReason.RETRY_IMPOSSIBLE, "model '" + request.model() + "': replica " + failed.gpu()
           + " failed and no other replica serves it");
     }
     ReplicaEstimate best = others.get(0);
     if (best.predictedFinishNanos() > request.deadlineNanos()) {
-      return new Refused(Reason.RETRY_IMPOSSIBLE, "model '" + request.model() + "': replica " + failed.gpu()
+      return new Refused(FailureReason.RETRY_IMPOSSIBLE, "model '" + request.model() + "': replica " + failed.gpu()
           + " failed; best predicted finish elsewhere in " + millis(best.predictedFinishNanos() - now) + " ("
           + best.gpu() + "), deadline in " + millis(request.deadlineNanos() - now));
     }

@@ -1,7 +1,11 @@
 package dev.braid.coordinator.admission;
 
 import dev.braid.coordinator.routing.Route;
+import dev.braid.protocol.cluster.FailureReason;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /** The outcome of {@link Admission#admit}: sent to a replica, or refused at once. */
 public sealed interface Decision {
@@ -13,45 +17,31 @@ public sealed interface Decision {
   }
 
   /**
-   * Refused, never queued.
+   * The reasons admission refuses with: {@code UNKNOWN_MODEL} (the frontend has a routing table and
+   * the model is not in it), {@code NO_REPLICA} (no table yet, or no serving replica), {@code
+   * OVER_QUOTA} (the tenant's token bucket is empty), {@code OVERLOADED} (every replica's predicted
+   * queue is past {@link AdmissionSettings#maxQueueDelay}), {@code DEADLINE_UNREACHABLE} (no
+   * replica's predicted finish meets the deadline) and {@code RETRY_IMPOSSIBLE} (a retry after a
+   * replica failed cannot make the deadline elsewhere, or has nowhere to go). The metrics count
+   * refusals by these.
+   */
+  Set<FailureReason> REFUSALS = Collections.unmodifiableSet(EnumSet.of(FailureReason.UNKNOWN_MODEL,
+      FailureReason.NO_REPLICA, FailureReason.OVER_QUOTA, FailureReason.OVERLOADED,
+      FailureReason.DEADLINE_UNREACHABLE, FailureReason.RETRY_IMPOSSIBLE));
+
+  /**
+   * Refused, never queued; the front door answers {@code reason}'s gRPC status.
    *
-   * @param reason why
+   * @param reason why: one of {@link #REFUSALS}
    * @param message for the client, naming the model and the figures that decided
    */
-  record Refused(Reason reason, String message) implements Decision {
+  record Refused(FailureReason reason, String message) implements Decision {
     public Refused {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(message, "message");
-    }
-
-    public StatusCode status() {
-      return reason.status;
-    }
-  }
-
-  /** Why a request was refused, with the gRPC status each maps to. */
-  enum Reason {
-    /** The frontend has a routing table and the model is not in it. */
-    UNKNOWN_MODEL(StatusCode.NOT_FOUND),
-    /** No routing table yet, or the model has no replica (not placed, or its only one failed). */
-    NO_REPLICA(StatusCode.UNAVAILABLE),
-    /** The tenant's token bucket is empty. */
-    OVER_QUOTA(StatusCode.RESOURCE_EXHAUSTED),
-    /** Every replica's predicted queue is past {@link AdmissionSettings#maxQueueDelay}. */
-    OVERLOADED(StatusCode.RESOURCE_EXHAUSTED),
-    /** No replica's predicted finish meets the deadline. */
-    DEADLINE_UNREACHABLE(StatusCode.DEADLINE_EXCEEDED),
-    /** A retry after a replica failed cannot make the deadline elsewhere, or has nowhere to go. */
-    RETRY_IMPOSSIBLE(StatusCode.UNAVAILABLE);
-
-    final StatusCode status;
-
-    Reason(StatusCode status) {
-      this.status = status;
-    }
-
-    public StatusCode status() {
-      return status;
+      if (!REFUSALS.contains(reason)) {
+        throw new IllegalArgumentException("reason must be one of admission's " + REFUSALS + ", got " + reason);
+      }
     }
   }
 }

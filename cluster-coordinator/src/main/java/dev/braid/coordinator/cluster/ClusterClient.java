@@ -10,6 +10,7 @@ import dev.braid.coordinator.metrics.NodeMetrics;
 import dev.braid.coordinator.routing.Route;
 import dev.braid.coordinator.routing.Router;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import dev.braid.protocol.serialization.ProtocolSettings;
@@ -171,7 +172,7 @@ public final class ClusterClient {
     Decision d = routing.admit(p.admissionRequest());
     if (d instanceof Decision.Refused refused) {
       metrics.refused(model, refused.reason());
-      p.result.completeExceptionally(GrpcStatuses.of(refused).asRuntimeException());
+      p.result.completeExceptionally(refused.reason().status(refused.message()).asRuntimeException());
       return p.result;
     }
     metrics.admitted(model);
@@ -185,7 +186,7 @@ public final class ClusterClient {
     long left = p.deadlineNanos - clock.nanoTime();
     if (left <= 0) {
       routing.completed(route);
-      fail(p, Status.DEADLINE_EXCEEDED.withDescription("model '" + p.model + "': the deadline passed before the "
+      fail(p, FailureReason.TOO_LATE.status("model '" + p.model + "': the deadline passed before the "
           + (p.retried ? "retry" : "request") + " could be sent"));
       return;
     }
@@ -221,12 +222,12 @@ public final class ClusterClient {
       return;
     }
     InferenceWire.Failed failed = (InferenceWire.Failed) reply;
-    if (failed.reason() == InferenceWire.FailureReason.UNAVAILABLE) {
+    if (failed.reason().retriesElsewhere()) {
       retry(p, failed.message());
       return;
     }
     routing.completed(p.route);
-    fail(p, GrpcStatuses.of(failed.reason()).withDescription(failed.message()));
+    fail(p, failed.reason().status(failed.message()));
   }
 
   private void timedOut(Attempt a) {
@@ -241,12 +242,12 @@ public final class ClusterClient {
   private void retry(ClientRequest p, String why) {
     if (p.retried) {
       routing.completed(p.route);
-      fail(p, Status.UNAVAILABLE.withDescription("model '" + p.model + "': " + why + " (after one retry)"));
+      fail(p, FailureReason.RETRY_IMPOSSIBLE.status("model '" + p.model + "': " + why + " (after one retry)"));
       return;
     }
     Decision d = routing.retry(p.admissionRequest(), p.route);
     if (d instanceof Decision.Refused refused) {
-      fail(p, Status.UNAVAILABLE.withDescription(why + "; " + refused.message()));
+      fail(p, FailureReason.RETRY_IMPOSSIBLE.status(why + "; " + refused.message()));
     } else {
       p.retried = true;
       metrics.retried(p.model);

@@ -1,6 +1,7 @@
 package dev.braid.coordinator.metrics;
 
 import dev.braid.coordinator.admission.Decision;
+import dev.braid.protocol.cluster.FailureReason;
 import io.grpc.Status;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
@@ -51,7 +52,7 @@ public final class FrontendMetrics {
     final CounterDataPoint missRefused;
     final CounterDataPoint missTooLate;
     final CounterDataPoint missFailed;
-    final CounterDataPoint[] refusals = new CounterDataPoint[Decision.Reason.values().length];
+    final CounterDataPoint[] refusals = new CounterDataPoint[FailureReason.values().length];
     final DistributionDataPoint latency;
 
     PerModel(String model) {
@@ -62,7 +63,7 @@ public final class FrontendMetrics {
       missRefused = missesCounter.labelValues(model, "refused");
       missTooLate = missesCounter.labelValues(model, "too_late");
       missFailed = missesCounter.labelValues(model, "failed");
-      for (Decision.Reason r : Decision.Reason.values()) {
+      for (FailureReason r : Decision.REFUSALS) {
         refusals[r.ordinal()] = refusalsCounter.labelValues(model, r.name().toLowerCase(Locale.ROOT));
       }
       latency = latencyHistogram.labelValues(model);
@@ -166,7 +167,7 @@ public final class FrontendMetrics {
   }
 
   /** Admission refused a request of {@code model} at once. */
-  public void refused(String model, Decision.Reason reason) {
+  public void refused(String model, FailureReason reason) {
     if (enabled) {
       PerModel m = of(model);
       m.refusals[reason.ordinal()].inc();

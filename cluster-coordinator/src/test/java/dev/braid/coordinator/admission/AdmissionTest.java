@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.config.ManualNanoClock;
 import dev.braid.coordinator.admission.Decision.Admitted;
-import dev.braid.coordinator.admission.Decision.Reason;
 import dev.braid.coordinator.admission.Decision.Refused;
 import dev.braid.coordinator.placement.GpuId;
 import dev.braid.coordinator.routing.ModelRoute;
@@ -14,6 +13,8 @@ import dev.braid.coordinator.routing.ReplicaLoad;
 import dev.braid.coordinator.routing.Route;
 import dev.braid.coordinator.routing.Router;
 import dev.braid.coordinator.routing.RoutingTable;
+import dev.braid.protocol.cluster.FailureReason;
+import io.grpc.Status.Code;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,20 +49,20 @@ class AdmissionTest {
         // deadline from now, outcome: best finish is 10 ms queue + 2 ms on A = 12 ms
         Arguments.of(50 * MS, null),
         Arguments.of(12 * MS, null),
-        Arguments.of(12 * MS - 1, StatusCode.DEADLINE_EXCEEDED),
-        Arguments.of(1 * MS, StatusCode.DEADLINE_EXCEEDED));
+        Arguments.of(12 * MS - 1, Code.DEADLINE_EXCEEDED),
+        Arguments.of(1 * MS, Code.DEADLINE_EXCEEDED));
   }
 
   @ParameterizedTest(name = "deadline in {0} ns -> {1}")
   @MethodSource("deadlines")
-  void admitsOnlyWhenTheBestPredictedFinishMeetsTheDeadline(long deadlineIn, StatusCode expected) {
+  void admitsOnlyWhenTheBestPredictedFinishMeetsTheDeadline(long deadlineIn, Code expected) {
     publish();
     Decision d = new Admission(AdmissionSettings.DEFAULTS, clock).admit(request("m", deadlineIn), router);
     if (expected == null) {
       assertEquals(A, assertInstanceOf(Admitted.class, d).route().gpu());
     } else {
       Refused r = assertInstanceOf(Refused.class, d);
-      assertEquals(expected, r.status());
+      assertEquals(expected, r.reason().code());
       assertTrue(r.message().contains("'m'") && r.message().contains("12.000 ms")
           && r.message().contains(String.format("%.3f ms", deadlineIn / 1e6)), r.message());
       assertEquals(0, router.inFlight(), "a refused request is not routed");
@@ -71,13 +72,13 @@ class AdmissionTest {
   @Test
   void unknownModelIsNotFoundAndAModelWithoutReplicasOrATableIsUnavailable() {
     Admission admission = new Admission(AdmissionSettings.DEFAULTS, clock);
-    assertEquals(StatusCode.UNAVAILABLE, ((Refused) admission.admit(request("m", 50 * MS), router)).status(),
+    assertEquals(Code.UNAVAILABLE, ((Refused) admission.admit(request("m", 50 * MS), router)).reason().code(),
         "no table yet");
     publish();
     Refused unknown = (Refused) admission.admit(request("nope", 50 * MS), router);
-    assertEquals(StatusCode.NOT_FOUND, unknown.status());
+    assertEquals(Code.NOT_FOUND, unknown.reason().code());
     assertTrue(unknown.message().contains("'nope'"));
-    assertEquals(StatusCode.UNAVAILABLE, ((Refused) admission.admit(request("placedNowhere", 50 * MS), router)).status());
+    assertEquals(Code.UNAVAILABLE, ((Refused) admission.admit(request("placedNowhere", 50 * MS), router)).reason().code());
   }
 
   @Test
@@ -90,8 +91,8 @@ class AdmissionTest {
     assertInstanceOf(Admitted.class, admission.admit(request("m", far), router));
     assertInstanceOf(Admitted.class, admission.admit(request("m", far), router));
     Refused over = assertInstanceOf(Refused.class, admission.admit(request("m", far), router));
-    assertEquals(Reason.OVER_QUOTA, over.reason());
-    assertEquals(StatusCode.RESOURCE_EXHAUSTED, over.status());
+    assertEquals(FailureReason.OVER_QUOTA, over.reason());
+    assertEquals(Code.RESOURCE_EXHAUSTED, over.reason().code());
     assertTrue(over.message().contains("'t'") && over.message().contains("100.000 ms"), over.message());
     clock.advance(99 * MS);
     assertInstanceOf(Refused.class, admission.admit(request("m", far), router));
@@ -106,7 +107,7 @@ class AdmissionTest {
     publish();
     AdmissionSettings quota = new AdmissionSettings(Duration.ofSeconds(10), Optional.empty(), Map.of("t", new TenantQuota(1, 1)));
     Admission admission = new Admission(quota, clock);
-    assertEquals(Reason.DEADLINE_UNREACHABLE, ((Refused) admission.admit(request("m", MS), router)).reason());
+    assertEquals(FailureReason.DEADLINE_UNREACHABLE, ((Refused) admission.admit(request("m", MS), router)).reason());
     assertInstanceOf(Admitted.class, admission.admit(request("m", 50 * MS), router));
   }
 
@@ -115,8 +116,8 @@ class AdmissionTest {
     publish();
     Admission admission = new Admission(new AdmissionSettings(Duration.ofMillis(5), Optional.empty(), Map.of()), clock);
     Refused r = assertInstanceOf(Refused.class, admission.admit(request("m", 10_000 * MS), router));
-    assertEquals(Reason.OVERLOADED, r.reason());
-    assertEquals(StatusCode.RESOURCE_EXHAUSTED, r.status());
+    assertEquals(FailureReason.OVERLOADED, r.reason());
+    assertEquals(Code.RESOURCE_EXHAUSTED, r.reason().code());
     assertTrue(r.message().contains("'m'") && r.message().contains("10.000 ms"), r.message());
   }
 
@@ -140,7 +141,7 @@ class AdmissionTest {
     InferenceRequest tight = request("m", 20 * MS);
     Route second = ((Admitted) admission.admit(tight, router)).route();
     Refused r = assertInstanceOf(Refused.class, admission.retry(tight, second, router));
-    assertEquals(StatusCode.UNAVAILABLE, r.status());
+    assertEquals(Code.UNAVAILABLE, r.reason().code());
     assertTrue(r.message().contains(second.gpu().toString()), r.message());
   }
 }

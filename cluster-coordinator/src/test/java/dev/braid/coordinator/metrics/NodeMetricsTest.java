@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.braid.config.SettingsException;
-import dev.braid.coordinator.admission.Decision;
 import dev.braid.device.DeviceInfo;
 import dev.braid.device.DeviceKind;
 import dev.braid.gpu.engine.EngineStats;
+import dev.braid.protocol.cluster.FailureReason;
 import io.grpc.Status;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -146,8 +146,8 @@ class NodeMetricsTest {
     front.admitted("resnet");
     front.ended("resnet", Status.Code.INTERNAL, false);
     front.retried("resnet");
-    front.refused("resnet", Decision.Reason.OVERLOADED);
-    front.refused("no-such-model-" + System.nanoTime(), Decision.Reason.UNKNOWN_MODEL);
+    front.refused("resnet", FailureReason.OVERLOADED);
+    front.refused("no-such-model-" + System.nanoTime(), FailureReason.UNKNOWN_MODEL);
     Exposition e = Exposition.parse(new String(metrics.scrape(), StandardCharsets.UTF_8));
     assertEquals(before + 1, goodput());
     assertTrue(e.value("braid_deadline_misses_total{model=\"resnet\",reason=\"too_late\"}") >= 2);

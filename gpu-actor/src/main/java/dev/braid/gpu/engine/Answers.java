@@ -2,6 +2,7 @@ package dev.braid.gpu.engine;
 
 import dev.braid.gpu.batch.Rejected;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,7 @@ final class Answers {
   private static final Logger LOG = LoggerFactory.getLogger(GpuEngine.class);
 
   private final Map<Long, Pending> requests = new LinkedHashMap<>();
-  private final Map<InferError, Long> failures = new EnumMap<>(InferError.class);
+  private final Map<FailureReason, Long> failures = new EnumMap<>(FailureReason.class);
   private long nextRequestId = 1;
   private long submitted;
   private long completed;
@@ -57,14 +58,14 @@ final class Answers {
   }
 
   /** Fails every member not answered yet. */
-  void failAll(List<Pending> members, InferError why, String message) {
+  void failAll(List<Pending> members, FailureReason why, String message) {
     for (Pending p : members) {
       fail(p, why, message);
     }
   }
 
   /** Answers {@code p} with an error unless it was answered already; true when this answered it. */
-  boolean fail(Pending p, InferError why, String message) {
+  boolean fail(Pending p, FailureReason why, String message) {
     if (answer(p, new InferResult.Failed(why, message))) {
       failures.merge(why, 1L, Long::sum);
       return true;
@@ -73,7 +74,7 @@ final class Answers {
   }
 
   /** Fails every request held, each message naming its model; returns how many. */
-  int failEveryone(InferError why, String message) {
+  int failEveryone(FailureReason why, String message) {
     int failed = 0;
     for (Pending p : List.copyOf(requests.values())) {
       failed += fail(p, why, "model '" + p.request.model() + "': " + message) ? 1 : 0;
@@ -84,7 +85,7 @@ final class Answers {
   /** Fails a request whose deadline passed in its batcher, before a batch formed. */
   void failLate(Rejected r) {
     Pending p = requests.get(r.request().id());
-    if (fail(p, InferError.TOO_LATE, "model '" + p.request.model() + "': deadline passed after queuing "
+    if (fail(p, FailureReason.TOO_LATE, "model '" + p.request.model() + "': deadline passed after queuing "
         + Failures.micros(r.rejectedNanos() - p.arrivalNanos) + " us, before a batch formed")) {
       rejected++;
     }
@@ -107,7 +108,7 @@ final class Answers {
   }
 
   /** The failures by reason (live; the stats snapshot copies it). */
-  Map<InferError, Long> failures() {
+  Map<FailureReason, Long> failures() {
     return failures;
   }
 

@@ -3,6 +3,7 @@ package dev.braid.gpu.engine;
 import dev.braid.device.Device;
 import dev.braid.gpu.batch.Rejected;
 import dev.braid.gpu.batch.Request;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,11 +65,11 @@ final class EngineHealth {
         answers.failLate(r);
       }
       for (Request r : slot.batcher.removeAll()) {
-        failed += answers.fail(answers.get(r.id()), InferError.DEVICE_UNHEALTHY,
+        failed += answers.fail(answers.get(r.id()), FailureReason.DEVICE_UNHEALTHY,
             "model '" + slot.name + "': " + unhealthyReason) ? 1 : 0;
       }
     }
-    failed += jobs.failAll(InferError.DEVICE_UNHEALTHY, unhealthyReason);
+    failed += jobs.failAll(FailureReason.DEVICE_UNHEALTHY, unhealthyReason);
     models.failLoading(unhealthyReason);
     for (ModelSlot slot : List.copyOf(models.all())) {
       if (slot.unloading) {

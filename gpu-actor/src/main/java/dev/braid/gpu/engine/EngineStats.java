@@ -1,5 +1,6 @@
 package dev.braid.gpu.engine;
 
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.List;
 import java.util.Map;
 
@@ -35,7 +36,7 @@ public record EngineStats(
     long requestsCompleted,
     long requestsFailed,
     long requestsRejected,
-    Map<InferError, Long> failuresByReason,
+    Map<FailureReason, Long> failuresByReason,
     long batches,
     long launches,
     long superKernels,

@@ -1,6 +1,7 @@
 package dev.braid.gpu.engine;
 
 import dev.braid.device.DeviceException;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.concurrent.CompletionException;
 
 /** How the engine turns a device's or a model's exception into an answer and a message. */
@@ -8,11 +9,19 @@ final class Failures {
   private Failures() {}
 
   /** The error a request is answered with when starting or finishing its batch threw {@code t}. */
-  static InferError reasonOf(Throwable t) {
-    if (t instanceof DeviceException de && de.reason() == DeviceException.Reason.OUT_OF_MEMORY) {
-      return InferError.OUT_OF_MEMORY;
-    }
-    return t instanceof IllegalArgumentException ? InferError.INVALID_INPUT : InferError.DEVICE_FAILED;
+  static FailureReason reasonOf(Throwable t) {
+    return t instanceof IllegalArgumentException ? FailureReason.INVALID_INPUT : ofDevice(t);
+  }
+
+  /**
+   * The one place a device's error becomes a request's: a full device ({@link
+   * DeviceException.Reason#OUT_OF_MEMORY}) is OUT_OF_MEMORY, which another GPU could serve; any
+   * other device error (invalid launch arguments, a closed device, a failed kernel), or an exception
+   * the device did not classify, is DEVICE_FAILED.
+   */
+  static FailureReason ofDevice(Throwable t) {
+    return t instanceof DeviceException de && de.reason() == DeviceException.Reason.OUT_OF_MEMORY
+        ? FailureReason.OUT_OF_MEMORY : FailureReason.DEVICE_FAILED;
   }
 
   /** The cause a {@link java.util.concurrent.CompletionStage} wrapped. */

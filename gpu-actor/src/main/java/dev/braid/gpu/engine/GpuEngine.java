@@ -14,6 +14,7 @@ import dev.braid.gpu.sched.Job;
 import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.gpu.sched.SpaceTimeScheduler;
 import dev.braid.model.repo.RepositoryModel;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,14 +42,14 @@ import org.slf4j.LoggerFactory;
  * {@code b} -> admitted to the scheduler as a {@link Job} of the plan at {@code b} -> its ops
  * launched as the policy plans them, alone or inside super-kernels ({@link GroupedLaunch}) ->
  * outputs downloaded and split back by rows -> answered. Every submitted request is answered
- * exactly once, with outputs or an {@link InferError}: a deadline that passes while queued or
+ * exactly once, with outputs or an {@link FailureReason}: a deadline that passes while queued or
  * between kernels (or that the job's remaining kernels can no longer meet, by the cost model), an
  * unload, a drain, or a device failure (the batch's arena is then aborted).
  *
  * <p><b>Health</b> ({@link EngineHealth}): healthy -> unhealthy, never back. A failed launch fails
  * the requests of every job in it with the device's message (which names the kernel and the CUDA
  * code on a GPU). After any device failure, if {@link Device#healthy()} is false, every request and
- * load held is answered {@link InferError#DEVICE_UNHEALTHY} at once, naming the device and its last
+ * load held is answered {@link FailureReason#DEVICE_UNHEALTHY} at once, naming the device and its last
  * failure; from then on new requests and loads are refused with that reason, unloads and drains
  * answered at once, and {@link EngineStats} reports it.
  *
@@ -187,7 +188,7 @@ public final class GpuEngine implements AutoCloseable {
 
   /**
    * False once the device reported itself unhealthy after a failure: every request held then was
-   * answered {@link InferError#DEVICE_UNHEALTHY} and new work is refused with it. It stays false.
+   * answered {@link FailureReason#DEVICE_UNHEALTHY} and new work is refused with it. It stays false.
    */
   public boolean isHealthy() {
     return health.isHealthy();
@@ -229,7 +230,7 @@ public final class GpuEngine implements AutoCloseable {
 
   /**
    * Unloads model {@code name}: its queued and started requests are answered {@link
-   * InferError#UNLOADED} at once; when its launches still on the device have settled, its weights
+   * FailureReason#UNLOADED} at once; when its launches still on the device have settled, its weights
    * are freed and {@code done} is answered.
    */
   public void unload(String name, Consumer<Unloaded> done) {
@@ -246,7 +247,7 @@ public final class GpuEngine implements AutoCloseable {
         answers.failLate(r);
       }
       for (Request r : slot.batcher.removeAll()) {
-        slot.requestsFailedByUnload += answers.fail(answers.get(r.id()), InferError.UNLOADED, why) ? 1 : 0;
+        slot.requestsFailedByUnload += answers.fail(answers.get(r.id()), FailureReason.UNLOADED, why) ? 1 : 0;
       }
       jobs.unload(slot, why);
       LOG.info("model '{}' unloading: {} request(s) answered UNLOADED", name, slot.requestsFailedByUnload);
@@ -264,17 +265,17 @@ public final class GpuEngine implements AutoCloseable {
     loop.enter(() -> {
       Pending p = answers.register(request, clock.nanoTime());
       if (!health.isHealthy()) {
-        answers.fail(p, InferError.DEVICE_UNHEALTHY, "model '" + request.model() + "': " + health.reason());
+        answers.fail(p, FailureReason.DEVICE_UNHEALTHY, "model '" + request.model() + "': " + health.reason());
         return;
       }
       if (closed || pump.isDraining()) {
-        answers.fail(p, InferError.DRAINING, "model '" + request.model() + "': the GPU is "
+        answers.fail(p, FailureReason.DRAINING, "model '" + request.model() + "': the GPU is "
             + (closed ? "closed" : "draining") + " and takes no new work");
         return;
       }
       ModelSlot slot = models.serving(request.model());
       if (slot == null) {
-        answers.fail(p, InferError.UNKNOWN_MODEL, "model '" + request.model() + "' is "
+        answers.fail(p, FailureReason.UNKNOWN_MODEL, "model '" + request.model() + "' is "
             + (models.get(request.model()) == null ? "not loaded" : "still loading") + "; loaded models: " + models());
         return;
       }
@@ -283,7 +284,7 @@ public final class GpuEngine implements AutoCloseable {
         slot.batcher.offer(new Request(p.id, p.arrivalNanos, request.deadlineNanos(), request.priorityLevel(), p.rows),
             p.arrivalNanos);
       } catch (IllegalArgumentException e) {
-        answers.fail(p, InferError.INVALID_INPUT, e.getMessage());
+        answers.fail(p, FailureReason.INVALID_INPUT, e.getMessage());
         return;
       }
       pump();
@@ -375,7 +376,7 @@ public final class GpuEngine implements AutoCloseable {
   }
 
   /**
-   * Answers every request still held {@link InferError#UNLOADED}, refuses new work and frees the
+   * Answers every request still held {@link FailureReason#UNLOADED}, refuses new work and frees the
    * weights of every model with nothing on the device. The device itself stays open (its owner
    * closes it, which frees the rest).
    */
@@ -391,7 +392,7 @@ public final class GpuEngine implements AutoCloseable {
 
   /**
    * Gives the engine up after an unexpected exception left its state in doubt (its owner is about
-   * to restart with a fresh engine): answers every request held {@link InferError#INTERNAL} with
+   * to restart with a fresh engine): answers every request held {@link FailureReason#INTERNAL} with
    * {@code why}, every load in progress with a {@link LoadResult.LoadError}, every pending unload
    * and drain, at once, without entering the loop (whose deferred actions may be what threw) and
    * without waiting on any stage. From then on the engine is closed. Returns how many requests this
@@ -399,7 +400,7 @@ public final class GpuEngine implements AutoCloseable {
    */
   public int abandon(String why) {
     closed = true;
-    int failed = answers.failEveryone(InferError.INTERNAL, why);
+    int failed = answers.failEveryone(FailureReason.INTERNAL, why);
     models.failLoading(why);
     for (ModelSlot slot : List.copyOf(models.all())) {
       slot.answerUnload();

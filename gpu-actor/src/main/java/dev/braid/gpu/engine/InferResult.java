@@ -1,6 +1,7 @@
 package dev.braid.gpu.engine;
 
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.Map;
 import java.util.Objects;
 
@@ -18,7 +19,7 @@ public sealed interface InferResult {
   }
 
   /** The request failed; {@code message} says what and names the model. */
-  record Failed(InferError reason, String message) implements InferResult {
+  record Failed(FailureReason reason, String message) implements InferResult {
     public Failed {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(message, "message");

@@ -2,7 +2,6 @@ package dev.braid.gpu.engine;
 
 import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
-import dev.braid.device.DeviceException;
 import dev.braid.device.exec.CompiledModel;
 import dev.braid.device.exec.ModelRun;
 import dev.braid.device.plan.KernelPlan;
@@ -15,6 +14,7 @@ import dev.braid.gpu.sched.Job;
 import dev.braid.gpu.sched.Settled;
 import dev.braid.gpu.sched.SpaceTimeScheduler;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,10 +119,10 @@ final class Jobs {
         inputs = ModelSlot.feed(s, members.get(0).request.inputs());
       } catch (IllegalArgumentException e) {
         // A specialization key the model cannot take: that request's error; the model serves on.
-        answers.failAll(members, InferError.INVALID_INPUT, e.getMessage());
+        answers.failAll(members, FailureReason.INVALID_INPUT, e.getMessage());
         return;
       } catch (RuntimeException e) {
-        answers.failAll(members, failure(e), "model '" + slot.name + "': " + Failures.message(e));
+        answers.failAll(members, Failures.ofDevice(e), "model '" + slot.name + "': " + Failures.message(e));
         return;
       }
     } else {
@@ -135,7 +135,7 @@ final class Jobs {
         }
         inputs = slot.batching ? InputRows.stack(members, compiled.graph()) : members.get(0).request.inputs();
       } catch (RuntimeException e) {
-        answers.failAll(members, failure(e), "model '" + slot.name + "' at batch " + rows + ": " + Failures.message(e));
+        answers.failAll(members, Failures.ofDevice(e), "model '" + slot.name + "' at batch " + rows + ": " + Failures.message(e));
         return;
       }
     }
@@ -156,11 +156,6 @@ final class Jobs {
       started = CompletableFuture.failedFuture(e);
     }
     loop.deliver(started, (request, error) -> onStarted(run, request, error));
-  }
-
-  private static InferError failure(RuntimeException e) {
-    return e instanceof DeviceException de && de.reason() == DeviceException.Reason.OUT_OF_MEMORY
-        ? InferError.OUT_OF_MEMORY : InferError.DEVICE_FAILED;
   }
 
   private void onStarted(JobRun run, ModelRun request, Throwable error) {
@@ -190,7 +185,7 @@ final class Jobs {
     } catch (RuntimeException e) {
       // A fault of this batch alone (the scheduler refused its job): fail it, not the GPU actor.
       LOG.error("model '{}': admitting a batch of {} failed", run.slot.name, run.plan.batchSize(), e);
-      failRun(run, InferError.INTERNAL, "model '" + run.slot.name + "': admitting a batch of "
+      failRun(run, FailureReason.INTERNAL, "model '" + run.slot.name + "': admitting a batch of "
           + run.plan.batchSize() + " failed: " + Failures.message(e));
       pump.run();
       return;
@@ -205,7 +200,7 @@ final class Jobs {
     for (FailedJob f : expired) {
       JobRun run = runs.get(f.job().id());
       long left = f.job().deadlineNanos() - now;
-      failRun(run, InferError.TOO_LATE, "model '" + run.slot.name + "': " + (left <= 0
+      failRun(run, FailureReason.TOO_LATE, "model '" + run.slot.name + "': " + (left <= 0
           ? "deadline passed after " + f.opIndex() + " of " + run.plan.size() + " ops, "
               + Failures.micros(-left) + " us ago"
           : "cannot meet its deadline: " + Failures.micros(left) + " us left but "
@@ -222,13 +217,9 @@ final class Jobs {
     }
     for (FailedJob f : settled.failed()) {
       JobRun run = runs.get(f.job().id());
-      InferError why = switch (f.reason()) {
-        case TOO_LATE -> InferError.TOO_LATE;
-        case OUT_OF_MEMORY -> InferError.OUT_OF_MEMORY;
-        case CANCELLED -> run.slot.unloading ? InferError.UNLOADED : InferError.CANCELLED;
-        case UNLOADED -> InferError.UNLOADED;
-        default -> InferError.DEVICE_FAILED;
-      };
+      // A job the scheduler cancelled because its model is unloading fails UNLOADED.
+      FailureReason why = f.reason() == FailureReason.CANCELLED && run.slot.unloading
+          ? FailureReason.UNLOADED : f.reason();
       failRun(run, why, "model '" + run.slot.name + "': op " + f.opIndex() + " (" + f.job().plan().op(f.opIndex())
           + ") failed: " + f.reason() + (deviceMessage == null ? "" : ": " + deviceMessage));
     }
@@ -245,7 +236,7 @@ final class Jobs {
         continue;
       }
       for (Pending p : run.members) {
-        slot.requestsFailedByUnload += answers.fail(p, InferError.UNLOADED, why) ? 1 : 0;
+        slot.requestsFailedByUnload += answers.fail(p, FailureReason.UNLOADED, why) ? 1 : 0;
       }
       if (run.admitted) {
         scheduler.cancel(run.id).ifPresent(f -> abandon(run));
@@ -259,7 +250,7 @@ final class Jobs {
    * leaves when that stage settles (its members are answered already), or never, if it never does.
    * An unload waiting on such a run is answered now. Returns how many requests this answered.
    */
-  int failAll(InferError why, String message) {
+  int failAll(FailureReason why, String message) {
     int answered = 0;
     for (JobRun run : List.copyOf(runs.values())) {
       for (Pending p : run.members) {
@@ -311,7 +302,7 @@ final class Jobs {
   }
 
   /** Fails every member of {@code run} and releases its arena; the run leaves the engine. */
-  private void failRun(JobRun run, InferError why, String message) {
+  private void failRun(JobRun run, FailureReason why, String message) {
     answers.failAll(run.members, why, message);
     abandon(run);
   }

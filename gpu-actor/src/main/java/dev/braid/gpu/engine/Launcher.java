@@ -2,7 +2,6 @@ package dev.braid.gpu.engine;
 
 import dev.braid.config.NanoClock;
 import dev.braid.device.Device;
-import dev.braid.device.DeviceException;
 import dev.braid.device.DeviceStream;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
@@ -10,7 +9,7 @@ import dev.braid.device.Launch;
 import dev.braid.device.trace.LaunchNote;
 import dev.braid.device.trace.LaunchTracer;
 import dev.braid.gpu.cost.CostModel;
-import dev.braid.gpu.sched.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.gpu.sched.OpRef;
 import dev.braid.gpu.sched.PlannedLaunch;
 import dev.braid.gpu.sched.SpaceTimeScheduler;
@@ -30,7 +29,7 @@ import java.util.function.Consumer;
  *
  * <p>Invariants: every issued launch is in flight from its issue until its outcome is delivered,
  * and settles in the scheduler exactly once (completed or failed; a launch that cannot be built
- * fails {@code INVALID_LAUNCH} without reaching the device); the cost model records a launch's
+ * fails {@code DEVICE_FAILED} without reaching the device); the cost model records a launch's
  * duration only for a single op that had the device to itself from start to end ({@code shared}
  * is set on every launch in flight when another starts); {@code busyNanos} sums the time with at
  * least one launch in flight. A failed launch fails the requests of every job in it first and is
@@ -99,7 +98,7 @@ final class Launcher {
         OpRef o = planned.ops().get(i);
         jobs.get(o.job().id()).request.settled(o.opIndex());
       }
-      jobs.settle(scheduler.failed(planned.launchId(), FailureReason.INVALID_LAUNCH), Failures.message(e));
+      jobs.settle(scheduler.failed(planned.launchId(), FailureReason.DEVICE_FAILED), Failures.message(e));
       return;
     }
     launches++;
@@ -151,14 +150,7 @@ final class Launcher {
       jobs.settle(scheduler.completed(planned.launchId(), now), null);
     } else {
       Throwable cause = Failures.unwrap(error);
-      FailureReason reason = cause instanceof DeviceException de
-          ? switch (de.reason()) {
-            case OUT_OF_MEMORY -> FailureReason.OUT_OF_MEMORY;
-            case INVALID_ARGUMENT -> FailureReason.INVALID_LAUNCH;
-            default -> FailureReason.DEVICE_FAILED;
-          }
-          : FailureReason.DEVICE_FAILED;
-      jobs.settle(scheduler.failed(planned.launchId(), reason), Failures.message(cause));
+      jobs.settle(scheduler.failed(planned.launchId(), Failures.ofDevice(cause)), Failures.message(cause));
       deviceFailed.accept(cause);
     }
     pump.run();

@@ -1,5 +1,6 @@
 package dev.braid.gpu.sched;
 
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.Objects;
 
 /**

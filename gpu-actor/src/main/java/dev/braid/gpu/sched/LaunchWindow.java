@@ -1,5 +1,7 @@
 package dev.braid.gpu.sched;
 
+import dev.braid.protocol.cluster.FailureReason;
+
 /**
  * When a planned launch should start, and how long it is expected to run. Starting after {@code
  * latestStartNanos} makes at least one of its jobs miss its deadline (by the cost model's

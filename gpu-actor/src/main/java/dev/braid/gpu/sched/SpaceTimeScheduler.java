@@ -1,6 +1,7 @@
 package dev.braid.gpu.sched;
 
 import dev.braid.gpu.cost.CostModel;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

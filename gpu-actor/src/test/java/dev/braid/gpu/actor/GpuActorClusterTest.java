@@ -19,7 +19,7 @@ import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -164,14 +164,14 @@ class GpuActorClusterTest {
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     Map<String, Tensor> in = zoo.inputs("mlp", 1, 1);
     gpu.tell(infer("r-1", "mlp", "", in, BUDGET, replies.ref()));
-    assertTrue(failed(replies, "r-1", FailureReason.MODEL_NOT_FOUND).message().contains("'mlp' is not loaded"));
+    assertTrue(failed(replies, "r-1", FailureReason.UNKNOWN_MODEL).message().contains("'mlp' is not loaded"));
 
     load(gpu, "mlp");
     gpu.tell(infer("r-2", "mlp", "2", in, BUDGET, replies.ref()));
-    String wrong = failed(replies, "r-2", FailureReason.MODEL_NOT_FOUND).message();
+    String wrong = failed(replies, "r-2", FailureReason.UNKNOWN_MODEL).message();
     assertTrue(wrong.contains("no version '2'") && wrong.contains("version 1"), wrong);
     gpu.tell(infer("r-3", "resnet", "1", in, BUDGET, replies.ref()));
-    String other = failed(replies, "r-3", FailureReason.MODEL_NOT_FOUND).message();
+    String other = failed(replies, "r-3", FailureReason.UNKNOWN_MODEL).message();
     assertTrue(other.contains("'resnet' version 1 is not loaded") && other.contains("[mlp]"), other);
     gpu.tell(infer("r-4", "mlp", "", zoo.inputs("mlp", 1, 1).entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(e -> e.getKey() + "-x", Map.Entry::getValue)), BUDGET,
@@ -254,7 +254,7 @@ class GpuActorClusterTest {
     gpu.tell(new GpuWire.Drain(drained.ref()));
     gpu.tell(infer("after", "mlp", "", in, BUDGET, replies.ref()));
 
-    InferenceWire.Failed refused = failed(replies, "after", FailureReason.UNAVAILABLE);
+    InferenceWire.Failed refused = failed(replies, "after", FailureReason.DRAINING);
     assertEquals("gpu " + GPU + " is draining and takes no new work", refused.message());
     assertEquals("before", assertInstanceOf(InferenceWire.Completed.class, replies.receiveMessage(WAIT)).requestId());
     assertEquals(new GpuWire.Drained(GPU), drained.receiveMessage(WAIT));
@@ -297,7 +297,7 @@ class GpuActorClusterTest {
 
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     gpu.tell(infer("r-1", "mlp", "", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
-    failed(replies, "r-1", FailureReason.MODEL_NOT_FOUND);
+    failed(replies, "r-1", FailureReason.UNKNOWN_MODEL);
     GpuWire.Report r = report(gpu);
     assertTrue(r.models().isEmpty(), r.models().toString());
     assertEquals(0, r.allocatedBytes(), "the weights are freed");
@@ -313,7 +313,7 @@ class GpuActorClusterTest {
     device.hang.set(true);
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     gpu.tell(infer("r-1", "mlp", "", zoo.inputs("mlp", 1, 1), Duration.ofMillis(100), replies.ref()));
-    failed(replies, "r-1", FailureReason.DEADLINE_EXCEEDED);
+    failed(replies, "r-1", FailureReason.TOO_LATE);
     replies.expectNoMessage(Duration.ofMillis(300));
     GpuWire.Report r = report(gpu);
     assertEquals(0, r.queueDepth(), "answered: no longer in flight");
@@ -329,7 +329,7 @@ class GpuActorClusterTest {
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     Map<String, Tensor> in = zoo.inputs("mlp", 1, 1);
     gpu.tell(infer("later", "mlp", "", in, BUDGET, replies.ref()));
-    assertTrue(failed(replies, "later", FailureReason.UNAVAILABLE).message().contains("device lost"));
+    assertTrue(failed(replies, "later", FailureReason.GPU_UNAVAILABLE).message().contains("device lost"));
     TestProbe<GpuWire.Drained> drained = kit.createTestProbe();
     gpu.tell(new GpuWire.Drain(drained.ref()));
     assertEquals(new GpuWire.Drained(GPU), drained.receiveMessage(WAIT));
@@ -359,7 +359,7 @@ class GpuActorClusterTest {
     replies.expectNoMessage(Duration.ofMillis(300));
     assertEquals(1, report(gpu).queueDepth(), "held by the hanging device");
     kit.stop(gpu);
-    failed(replies, "held", FailureReason.UNAVAILABLE);
+    failed(replies, "held", FailureReason.UNLOADED); // the engine, closed first, answers what it holds
     replies.expectNoMessage(Duration.ofMillis(200));
   }
 }

@@ -15,7 +15,7 @@ import dev.braid.gpu.engine.FailingDevice;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -78,8 +78,8 @@ class GpuActorHealthTest {
     device.get().fire();
     for (int i = 0; i < 8; i++) {
       InferenceWire.Failed f = assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT));
-      // DEVICE_FAILED (the launch that failed) reads INTERNAL; DEVICE_UNHEALTHY (the rest) UNAVAILABLE.
-      assertTrue(f.reason() == FailureReason.INTERNAL || f.reason() == FailureReason.UNAVAILABLE, f.toString());
+      // DEVICE_FAILED for the launch that failed (INTERNAL at the front door); DEVICE_UNHEALTHY for the rest.
+      assertTrue(f.reason() == FailureReason.DEVICE_FAILED || f.reason() == FailureReason.DEVICE_UNHEALTHY, f.toString());
       assertNamesKernelAndCode(f.message());
     }
     replies.expectNoMessage(Duration.ofMillis(200));
@@ -88,7 +88,7 @@ class GpuActorHealthTest {
     assertEquals(0, held.queueDepth());
 
     gpu.tell(infer("r-99", "mlp", zoo.inputs("mlp", 1, 99), BUDGET, replies.ref()));
-    assertNamesKernelAndCode(failed(replies, FailureReason.UNAVAILABLE).message());
+    assertNamesKernelAndCode(failed(replies, FailureReason.DEVICE_UNHEALTHY).message());
     assertNamesKernelAndCode(Gpus.loadFails(kit, gpu, "mlp2").reason());
 
     GpuWire.Report r = report(kit, gpu);
@@ -103,7 +103,8 @@ class GpuActorHealthTest {
     gpu.tell(new GpuWire.Unload("mlp", unloaded.ref()));
     assertTrue(unloaded.receiveMessage(WAIT).wasLoaded());
     gpu.tell(infer("r-98", "mlp", zoo.inputs("mlp", 1, 98), BUDGET, replies.ref()));
-    failed(replies, FailureReason.UNAVAILABLE);
+    assertTrue(assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT)).reason().retriesElsewhere(),
+        "draining or unhealthy: another GPU may serve it");
     assertFalse(report(kit, gpu).healthy(), "still unhealthy after a drain");
     kit.stop(gpu);
   }
@@ -115,7 +116,7 @@ class GpuActorHealthTest {
         false, false);
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     gpu.tell(infer("r-0", "mlp", zoo.inputs("mlp", 1, 0), BUDGET, replies.ref()));
-    failed(replies, FailureReason.OVERLOADED);
+    failed(replies, FailureReason.OUT_OF_MEMORY);
     gpu.tell(infer("r-1", "mlp", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
     Gpus.completed(replies);
     assertTrue(report(kit, gpu).healthy());

@@ -18,7 +18,7 @@ import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -109,7 +109,7 @@ class GpuActorSupervisionTest {
         assertInstanceOf(InferenceWire.Completed.class, r, "the good model is untouched: " + r);
       } else {
         InferenceWire.Failed f = assertInstanceOf(InferenceWire.Failed.class, r, r.toString());
-        assertEquals(FailureReason.INTERNAL, f.reason(), f.message());
+        assertEquals(FailureReason.DEVICE_FAILED, f.reason(), f.message());
         assertTrue(f.message().contains("resnet18") && f.message().contains("injected fault of a convolution"),
             f.message());
       }

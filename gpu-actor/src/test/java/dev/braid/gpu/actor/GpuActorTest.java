@@ -20,7 +20,7 @@ import dev.braid.model.onnx.TensorSpec;
 import dev.braid.model.repo.RepositoryModel;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,7 +122,7 @@ class GpuActorTest {
     gpu.tell(new GpuWire.Unload("resnet18", unloaded.ref()));
     assertEquals(new GpuWire.Unloaded(GPU, "resnet18", true), unloaded.receiveMessage(WAIT));
     gpu.tell(infer("gone", "resnet18", inputs.get("resnet18"), BUDGET, replies.ref()));
-    InferenceWire.Failed gone = failed(replies, FailureReason.MODEL_NOT_FOUND);
+    InferenceWire.Failed gone = failed(replies, FailureReason.UNKNOWN_MODEL);
     assertTrue(gone.message().contains("'resnet18'") && gone.message().contains("[mlp]"), gone.message());
     kit.stop(gpu);
   }
@@ -134,7 +134,7 @@ class GpuActorTest {
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     gpu.tell(infer("r-1", "vgg", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
     assertEquals("model 'vgg' is not loaded; loaded models: [mlp]",
-        failed(replies, FailureReason.MODEL_NOT_FOUND).message());
+        failed(replies, FailureReason.UNKNOWN_MODEL).message());
 
     gpu.tell(infer("r-2", "mlp", zoo.inputs("resnet18", 1, 1), BUDGET, replies.ref()));
     InferenceWire.Failed bad = failed(replies, FailureReason.INVALID_INPUT);
@@ -181,7 +181,7 @@ class GpuActorTest {
     gpu.tell(new GpuWire.Drain(drained.ref()));
     gpu.tell(infer("after", "resnet18", in, BUDGET, replies.ref()));
 
-    InferenceWire.Failed refused = failed(replies, FailureReason.UNAVAILABLE);
+    InferenceWire.Failed refused = failed(replies, FailureReason.DRAINING);
     assertEquals("after", refused.requestId());
     assertEquals("gpu " + GPU + " is draining and takes no new work", refused.message());
     InferenceWire.Completed done = completed(replies);

@@ -12,6 +12,7 @@ import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelRepository;
+import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ class GpuActorWireTest {
     assertEquals("r-1", done.requestId());
     ZooFixture.assertClose(zoo.alone("mlp", in), done.outputs(), "outputs after the wire");
     gpu.tell(new InferenceWire.Infer("r-2", "mlp", "3", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
-    assertEquals(InferenceWire.FailureReason.MODEL_NOT_FOUND,
+    assertEquals(FailureReason.UNKNOWN_MODEL,
         assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT)).reason());
 
     TestProbe<GpuWire.Report> report = kit.createTestProbe();
@@ -105,7 +106,7 @@ class GpuActorWireTest {
     gpu.tell(new GpuWire.Drain(drained.ref()));
     assertEquals(new GpuWire.Drained(GPU), drained.receiveMessage(WAIT));
     gpu.tell(new InferenceWire.Infer("r-3", "mlp", "", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
-    assertEquals(InferenceWire.FailureReason.UNAVAILABLE,
+    assertEquals(FailureReason.DRAINING,
         assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT)).reason());
     kit.stop(gpu);
   }

@@ -11,7 +11,7 @@ import dev.braid.model.Tensor;
 import dev.braid.model.repo.RepositoryModel;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;

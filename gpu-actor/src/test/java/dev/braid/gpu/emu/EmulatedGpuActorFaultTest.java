@@ -12,7 +12,7 @@ import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,13 +80,13 @@ class EmulatedGpuActorFaultTest {
     }
     for (int i = 0; i < 3; i++) {
       InferenceWire.Failed f = assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT));
-      // DEVICE_FAILED (the launch that failed) reads INTERNAL; DEVICE_UNHEALTHY (the rest) UNAVAILABLE.
-      assertTrue(f.reason() == FailureReason.INTERNAL || f.reason() == FailureReason.UNAVAILABLE, f.toString());
+      // DEVICE_FAILED for the launch that failed (INTERNAL at the front door); DEVICE_UNHEALTHY for the rest.
+      assertTrue(f.reason() == FailureReason.DEVICE_FAILED || f.reason() == FailureReason.DEVICE_UNHEALTHY, f.toString());
       assertTrue(f.message().contains("CUDA_ERROR_ILLEGAL_ADDRESS (700)"), f.message());
     }
     gpu.tell(infer("after", 99, replies.ref()));
     InferenceWire.Failed refused = assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT));
-    assertEquals(FailureReason.UNAVAILABLE, refused.reason());
+    assertEquals(FailureReason.DEVICE_UNHEALTHY, refused.reason());
     assertTrue(refused.message().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), refused.message());
 
     TestProbe<GpuWire.Report> report = kit.createTestProbe();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +66,7 @@ class GpuEngineCpuTest {
 
       CompletableFuture<InferResult> refused = new CompletableFuture<>();
       owner.execute(() -> engine.submit(new InferRequest("mlp", inputs.get(0), Long.MAX_VALUE, 0, refused::complete)));
-      assertEquals(InferError.DRAINING,
+      assertEquals(FailureReason.DRAINING,
           assertInstanceOf(InferResult.Failed.class, refused.get(10, TimeUnit.SECONDS)).reason());
       owner.submit(engine::close).get();
     } finally {

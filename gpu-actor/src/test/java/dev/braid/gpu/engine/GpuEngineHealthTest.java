@@ -9,6 +9,7 @@ import dev.braid.device.DeviceException;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,14 +101,14 @@ class GpuEngineHealthTest {
     int deviceFailed = 0;
     for (Call c : first) {
       InferResult.Failed f = c.failed();
-      assertTrue(f.reason() == InferError.DEVICE_FAILED || f.reason() == InferError.DEVICE_UNHEALTHY, f.toString());
+      assertTrue(f.reason() == FailureReason.DEVICE_FAILED || f.reason() == FailureReason.DEVICE_UNHEALTHY, f.toString());
       assertNamesKernelAndCode(f.message());
-      deviceFailed += f.reason() == InferError.DEVICE_FAILED ? 1 : 0;
+      deviceFailed += f.reason() == FailureReason.DEVICE_FAILED ? 1 : 0;
     }
     assertTrue(deviceFailed > 0, "the failing launch's requests are answered DEVICE_FAILED");
     for (Call c : later) {
       InferResult.Failed f = c.failed();
-      assertEquals(InferError.DEVICE_UNHEALTHY, f.reason(), f.message());
+      assertEquals(FailureReason.DEVICE_UNHEALTHY, f.reason(), f.message());
       assertNamesKernelAndCode(f.message());
       assertTrue(f.message().contains(device.info().name()), f.message());
     }
@@ -118,7 +119,7 @@ class GpuEngineHealthTest {
       return refused.answer.isDone();
     }).get();
     assertTrue(answeredAtOnce, "a request to an unhealthy device is refused within submit");
-    assertEquals(InferError.DEVICE_UNHEALTHY, refused.failed().reason());
+    assertEquals(FailureReason.DEVICE_UNHEALTHY, refused.failed().reason());
     assertNamesKernelAndCode(refused.failed().message());
 
     CompletableFuture<LoadResult> load = new CompletableFuture<>();
@@ -151,7 +152,7 @@ class GpuEngineHealthTest {
         false);
     Call failed = submit(1, 0).get(0);
     InferResult.Failed f = failed.failed();
-    assertEquals(InferError.OUT_OF_MEMORY, f.reason(), f.message());
+    assertEquals(FailureReason.OUT_OF_MEMORY, f.reason(), f.message());
     assertTrue(f.message().contains(KERNEL), f.message());
 
     Call next = submit(1, 1).get(0);
@@ -168,7 +169,7 @@ class GpuEngineHealthTest {
     device.arm(0, FailingDevice.illegalAddress(), false, false);
     Call failed = submit(1, 0).get(0);
     InferResult.Failed f = failed.failed();
-    assertEquals(InferError.DEVICE_FAILED, f.reason(), f.message());
+    assertEquals(FailureReason.DEVICE_FAILED, f.reason(), f.message());
     assertNamesKernelAndCode(f.message());
     Call next = submit(1, 1).get(0);
     assertInstanceOf(InferResult.Completed.class, next.answer.get(30, TimeUnit.SECONDS));

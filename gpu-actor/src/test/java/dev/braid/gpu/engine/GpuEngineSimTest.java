@@ -9,6 +9,7 @@ import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,13 +124,13 @@ class GpuEngineSimTest {
     for (Sent s : List.of(late, past)) {
       assertEquals(1, s.answers().size());
       InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, s.answers().get(0));
-      assertEquals(InferError.TOO_LATE, f.reason());
+      assertEquals(FailureReason.TOO_LATE, f.reason());
       assertTrue(f.message().contains("'" + s.model() + "'") && f.message().contains("deadline"), f.message());
     }
     assertInstanceOf(InferResult.Completed.class, fine.answers().get(0));
     EngineStats stats = engine.stats();
     assertEquals(2, stats.requestsRejected());
-    assertEquals(Map.of(InferError.TOO_LATE, 2L), stats.failuresByReason());
+    assertEquals(Map.of(FailureReason.TOO_LATE, 2L), stats.failuresByReason());
   }
 
   @ParameterizedTest
@@ -145,7 +146,7 @@ class GpuEngineSimTest {
     sim.runUntilIdle();
 
     InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, hopeless.answers().get(0));
-    assertEquals(InferError.TOO_LATE, f.reason());
+    assertEquals(FailureReason.TOO_LATE, f.reason());
     assertTrue(f.message().contains("cannot meet its deadline"), f.message());
     assertEquals(launches, engine.stats().launches(), "no device time spent on it");
     assertTrue(engine.isIdle());
@@ -170,7 +171,7 @@ class GpuEngineSimTest {
     for (Sent s : List.of(running, queued)) {
       assertEquals(1, s.answers().size(), "answered once: " + s.answers());
       InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, s.answers().get(0));
-      assertEquals(InferError.UNLOADED, f.reason());
+      assertEquals(FailureReason.UNLOADED, f.reason());
       assertTrue(f.message().contains("'resnet18' was unloaded"), f.message());
     }
     assertInstanceOf(InferResult.Completed.class, other.answers().get(0), "other models are unaffected");
@@ -181,7 +182,7 @@ class GpuEngineSimTest {
     List<InferResult> after = new ArrayList<>();
     engine.submit(new InferRequest("resnet18", zoo.inputs("resnet18", 1, 4), Long.MAX_VALUE, 0, after::add));
     InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, after.get(0));
-    assertEquals(InferError.UNKNOWN_MODEL, f.reason());
+    assertEquals(FailureReason.UNKNOWN_MODEL, f.reason());
     assertTrue(f.message().contains("'resnet18' is not loaded") && f.message().contains("[mlp]"), f.message());
   }
 
@@ -222,7 +223,7 @@ class GpuEngineSimTest {
     }
     assertInstanceOf(InferResult.Completed.class, first.answers().get(0));
     InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, late.answers().get(0));
-    assertEquals(InferError.TOO_LATE, f.reason(), "a held request's deadline still counts");
+    assertEquals(FailureReason.TOO_LATE, f.reason(), "a held request's deadline still counts");
     assertTrue(f.message().contains("before a batch formed"), f.message());
     assertEquals(2, engine.stats().batches(), "the first alone, then the three held together");
     assertTrue(engine.isIdle());

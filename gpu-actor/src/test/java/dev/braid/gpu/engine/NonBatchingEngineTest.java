@@ -11,6 +11,7 @@ import dev.braid.gpu.GpuSettings;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelRepository;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +75,7 @@ class NonBatchingEngineTest {
       CompletableFuture<InferResult> refused = new CompletableFuture<>();
       owner.execute(() -> engine.submit(new InferRequest("test_add", wrong, Long.MAX_VALUE, 0, refused::complete)));
       InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, refused.get(10, TimeUnit.SECONDS));
-      assertEquals(InferError.INVALID_INPUT, f.reason());
+      assertEquals(FailureReason.INVALID_INPUT, f.reason());
       assertTrue(f.message().contains("input 'x' expected shape [3, 4, 5], received [1, 3, 4, 5]"), f.message());
       owner.submit(engine::close).get();
     } finally {

@@ -13,6 +13,7 @@ import dev.braid.model.DType;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelRepository;
+import dev.braid.protocol.cluster.FailureReason;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +72,7 @@ class SpecializedEngineTest {
         String key = "shape=[" + shapes[i][0] + ", " + shapes[i][1] + "]";
         if (shapes[i][0] == 4 || shapes[i][0] == 5) {
           InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, r, key);
-          assertEquals(InferError.INVALID_INPUT, f.reason());
+          assertEquals(FailureReason.INVALID_INPUT, f.reason());
           assertTrue(f.message().contains("model '" + CASE + "' cannot run at " + key), f.message());
           assertTrue(f.message().contains(shapes[i][0] == 4 ? "declared as FLOAT [2, 12] but inference gives FLOAT"
               + " [4, 6]" : "cannot reshape [2, 3, 4] (24 elements) to [5, 5] (25 elements)"), f.message());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.plan.KernelPlan;
+import dev.braid.protocol.cluster.FailureReason;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -40,7 +41,6 @@ class SchedulerLifecycleTest {
     assertEquals(List.of(), settled.finished());
     assertEquals(List.of(new FailedJob(fused.ops().get(0).job(), 0, FailureReason.DEVICE_FAILED),
         new FailedJob(fused.ops().get(1).job(), 0, FailureReason.DEVICE_FAILED)), settled.failed());
-    assertEquals(FailureReason.Phase.EXECUTION, FailureReason.DEVICE_FAILED.phase());
     assertEquals(0, s.jobCount());
     assertEquals(List.of(), s.launchesInFlight());
     s.admit(job(3, C, 10_000, 0));
@@ -95,7 +95,6 @@ class SchedulerLifecycleTest {
     s.admit(job(3, B, 5_000, 10));
     List<FailedJob> expired = s.expire(900);
     assertEquals(List.of(new FailedJob(job(2, A, 900, 10), 0, FailureReason.TOO_LATE)), expired);
-    assertEquals(FailureReason.Phase.PLANNING, FailureReason.TOO_LATE.phase());
     assertEquals(2, s.jobCount());
     assertEquals(OptionalInt.of(0), s.nextOpIndex(1), "job 1 is overdue but its op is in flight");
     s.completed(running.launchId(), 1_000);

@@ -73,23 +73,4 @@ public final class InferenceWire {
       Objects.requireNonNull(message, "message");
     }
   }
-
-  /**
-   * Why a request failed, grouped by the phase it failed in; each maps to one gRPC status at the
-   * front door.
-   */
-  public enum FailureReason {
-    /** Admission: the node does not hold that model or version (NOT_FOUND). */
-    MODEL_NOT_FOUND,
-    /** Admission: an input's name, dtype or shape does not match the model (INVALID_ARGUMENT). */
-    INVALID_INPUT,
-    /** Admission: the node's queue is full or the tenant is over quota (RESOURCE_EXHAUSTED). */
-    OVERLOADED,
-    /** Queue or run: the deadline passed or cannot be met (DEADLINE_EXCEEDED). */
-    DEADLINE_EXCEEDED,
-    /** Run: the node or GPU went away or is draining (UNAVAILABLE; the frontend may retry once). */
-    UNAVAILABLE,
-    /** Run: the device or the runtime failed (INTERNAL). */
-    INTERNAL
-  }
 }

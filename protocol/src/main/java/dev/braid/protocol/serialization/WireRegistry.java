@@ -4,6 +4,7 @@ import dev.braid.model.DType;
 import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.CoordinatorWire;
+import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
@@ -64,7 +65,7 @@ public final class WireRegistry {
     b.add(100, InferenceWire.Infer.class);
     b.add(101, InferenceWire.Completed.class);
     b.add(102, InferenceWire.Failed.class);
-    b.add(103, InferenceWire.FailureReason.class);
+    b.add(103, FailureReason.class);
     // Coordinator -> frontends.
     b.add(120, RoutingTableWire.class);
     b.add(121, RoutingTableWire.Replica.class);

@@ -14,7 +14,7 @@ import dev.braid.protocol.WireMessage;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.InferenceWire.Completed;
 import dev.braid.protocol.cluster.InferenceWire.Failed;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.protocol.cluster.InferenceWire.Infer;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import dev.braid.protocol.cluster.RoutingTableWire.Replica;

@@ -7,7 +7,7 @@ import dev.braid.protocol.WireMessage;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.InferenceWire.FailureReason;
+import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import java.time.Duration;
 import java.util.ArrayList;
