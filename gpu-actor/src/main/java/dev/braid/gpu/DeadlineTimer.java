@@ -1,6 +1,6 @@
 package dev.braid.gpu;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 

@@ -1,6 +1,6 @@
 package dev.braid.gpu;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.gpu.engine.GpuEngine;
 import dev.braid.gpu.engine.InferRequest;

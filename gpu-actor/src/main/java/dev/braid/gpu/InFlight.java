@@ -1,6 +1,6 @@
 package dev.braid.gpu;
 
-import dev.braid.config.DeadlineQueue;
+import dev.braid.time.DeadlineQueue;
 import dev.braid.gpu.engine.InferResult;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.FailureReason;

@@ -1,6 +1,6 @@
 package dev.braid.bench.policies;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.sim.GpuProfile;
 import dev.braid.device.sim.SimStats;

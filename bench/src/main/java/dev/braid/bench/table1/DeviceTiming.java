@@ -1,6 +1,6 @@
 package dev.braid.bench.table1;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.sim.SimulatedDevice;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.braid.bench.table1;
 
 import dev.braid.bench.plot.PanelChart;
 import dev.braid.config.DeviceSpec;
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.coordinator.cli.TraceOptions;
 import dev.braid.device.Device;

@@ -1,6 +1,6 @@
 package dev.braid.coordinator.admission;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.coordinator.admission.Decision.Admitted;
 import dev.braid.coordinator.admission.Decision.Refused;
 import dev.braid.protocol.cluster.FailureReason;

@@ -1,7 +1,7 @@
 package dev.braid.coordinator.cli;
 
 import dev.braid.config.DeviceSpec;
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;

@@ -3,7 +3,7 @@ package dev.braid.coordinator.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.braid.config.DeviceSpec;
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.admission.AdmissionSettings;

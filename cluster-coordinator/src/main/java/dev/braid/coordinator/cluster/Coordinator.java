@@ -1,6 +1,6 @@
 package dev.braid.coordinator.cluster;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.coordinator.cluster.ClusterView.Gpu;
 import dev.braid.coordinator.cluster.ClusterView.Model;
 import dev.braid.coordinator.metrics.NodeMetrics;

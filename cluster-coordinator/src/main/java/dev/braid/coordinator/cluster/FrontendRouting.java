@@ -1,6 +1,6 @@
 package dev.braid.coordinator.cluster;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.coordinator.admission.Admission;
 import dev.braid.coordinator.admission.AdmissionSettings;
 import dev.braid.coordinator.admission.Decision;

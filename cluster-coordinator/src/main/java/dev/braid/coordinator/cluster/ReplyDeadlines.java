@@ -1,7 +1,7 @@
 package dev.braid.coordinator.cluster;
 
-import dev.braid.config.DeadlineQueue;
-import dev.braid.config.NanoClock;
+import dev.braid.time.DeadlineQueue;
+import dev.braid.time.NanoClock;
 import dev.braid.coordinator.cluster.ClientRequest.Attempt;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.braid.coordinator.routing;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.coordinator.placement.GpuId;
 import java.util.ArrayList;
 import java.util.Comparator;

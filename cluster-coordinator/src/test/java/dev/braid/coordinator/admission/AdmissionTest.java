@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.braid.config.ManualNanoClock;
+import dev.braid.time.ManualNanoClock;
 import dev.braid.coordinator.admission.Decision.Admitted;
 import dev.braid.coordinator.admission.Decision.Refused;
 import dev.braid.coordinator.placement.GpuId;

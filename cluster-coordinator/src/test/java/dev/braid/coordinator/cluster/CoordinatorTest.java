@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.braid.config.ManualNanoClock;
+import dev.braid.time.ManualNanoClock;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.RoutingTableWire;

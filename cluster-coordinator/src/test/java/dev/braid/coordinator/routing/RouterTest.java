@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.braid.config.ManualNanoClock;
+import dev.braid.time.ManualNanoClock;
 import dev.braid.coordinator.placement.GpuId;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.braid.gpu.engine;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.gpu.batch.Batch;
 import dev.braid.gpu.sched.PlannedLaunch;
 import dev.braid.gpu.sched.SpaceTimeScheduler;

@@ -1,6 +1,6 @@
 package dev.braid.gpu.engine;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.exec.CompiledModel;

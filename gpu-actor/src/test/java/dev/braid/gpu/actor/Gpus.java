@@ -3,7 +3,7 @@ package dev.braid.gpu.actor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;

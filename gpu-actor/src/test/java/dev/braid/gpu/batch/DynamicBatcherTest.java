@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.braid.config.ManualNanoClock;
+import dev.braid.time.ManualNanoClock;
 import dev.braid.model.repo.DynamicBatching;
 import dev.braid.model.repo.ModelConfig;
 import dev.braid.model.repo.VersionPolicy;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.cuda.CudaDevice;
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.ZooFixture;

@@ -3,7 +3,7 @@ package dev.braid.gpu.sched;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.braid.config.ManualNanoClock;
+import dev.braid.time.ManualNanoClock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

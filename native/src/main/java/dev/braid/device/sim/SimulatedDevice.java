@@ -1,6 +1,6 @@
 package dev.braid.device.sim;
 
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.device.BufferSlice;
 import dev.braid.device.Device;
 import dev.braid.device.DeviceBuffer;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.braid.config.NanoClock;
+import dev.braid.time.NanoClock;
 import dev.braid.device.BufferSlice;
 import dev.braid.device.DeviceStream;
 import dev.braid.device.KernelLaunch;

@@ -1,4 +1,4 @@
-package dev.braid.config;
+package dev.braid.time;
 
 /**
  * A source of monotonic nanoseconds. Pure decision classes (scheduler, batcher, admission) take

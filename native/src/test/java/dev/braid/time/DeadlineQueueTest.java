@@ -1,4 +1,4 @@
-package dev.braid.config;
+package dev.braid.time;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
