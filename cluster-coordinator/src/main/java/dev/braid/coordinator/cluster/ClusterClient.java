@@ -92,7 +92,7 @@ public final class ClusterClient {
     this.idPrefix = Cluster.get(system).selfMember().address().toString() + "/" + Long.toHexString(clock.nanoTime())
         + "/";
     this.metrics = NodeMetrics.of(system).frontend(m -> routing.views().containsKey(m),
-        m -> routing.views().containsKey(m) ? routing.views().get(m).version() : -1, () -> tableVersion,
+        m -> routing.views().containsKey(m) ? routing.views().get(m).version() : -1, () -> tableVersion < 0 ? -1 : TablePublisher.counterOf(tableVersion),
         () -> tableReceivedNanos < 0 ? -1 : clock.nanoTime() - tableReceivedNanos, this::inFlight);
   }
 

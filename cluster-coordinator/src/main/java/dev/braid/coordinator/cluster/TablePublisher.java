@@ -26,6 +26,15 @@ final class TablePublisher {
   /** The low bits of a version, counting the tables of one incarnation; the 42 above hold milliseconds to 2109. */
   static final int COUNTER_BITS = 21;
 
+  /**
+   * The table's number within its coordinator's incarnation: what a metric can show exactly (a
+   * whole version, about 3.7e18, is beyond a double's 53 bits, so neighbouring versions would read
+   * alike).
+   */
+  static long counterOf(long version) {
+    return version & ((1L << COUNTER_BITS) - 1);
+  }
+
   private Set<ActorRef<RoutingTableWire>> frontends = Set.of();
   private long incarnation;
   private long counter;

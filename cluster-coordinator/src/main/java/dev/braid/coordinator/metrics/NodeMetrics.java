@@ -114,8 +114,8 @@ public final class NodeMetrics implements Extension {
     if (frontend == null) {
       frontend = FrontendMetrics.register(registry, triton, known, servedVersion);
       GaugeWithCallback.builder().name("braid_frontend_routing_table_version")
-          .help("Version of the routing table this frontend routes with (the coordinator's wall-clock stamp); "
-              + "-1 before the first").callback(cb -> cb.call(tableVersion.getAsLong())).register(registry);
+          .help("Number of the routing table this frontend routes with among its coordinator's tables (the "
+              + "version's counter; the whole version does not fit a double); -1 before the first").callback(cb -> cb.call(tableVersion.getAsLong())).register(registry);
       GaugeWithCallback.builder().name("braid_frontend_routing_table_age_seconds")
           .help("Seconds since this frontend received its routing table; -1 before the first")
           .callback(cb -> {

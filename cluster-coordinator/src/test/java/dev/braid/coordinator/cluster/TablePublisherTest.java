@@ -44,6 +44,9 @@ class TablePublisherTest {
     wallMillis.set(1); // the wall clock stepped back: versions do not read it again
     tables.publish(Map.of());
     assertEquals(first + 1, tables.version());
+    assertEquals(2, TablePublisher.counterOf(tables.version()), "the metric's table number: exact");
+    assertEquals(2, TablePublisher.counterOf((1_765_000_000_000L << TablePublisher.COUNTER_BITS) | 2),
+        "with today's start times too");
     early.receiveMessage();
     TestInbox<RoutingTableWire> late = TestInbox.create();
     tables.frontends(Set.of(early.getRef(), late.getRef()));
