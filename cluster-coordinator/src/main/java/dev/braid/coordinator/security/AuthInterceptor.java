@@ -4,7 +4,7 @@ import dev.braid.coordinator.frontend.RequestParameters;
 import dev.braid.protocol.grpc.InferParameter;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import io.grpc.ForwardingServerCall;
-import io.grpc.ForwardingServerCallListener;
+import dev.braid.coordinator.frontend.RefusingListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -130,10 +130,9 @@ public final class AuthInterceptor implements ServerInterceptor {
   }
 
   /** Gives each request the token's tenant, or refuses the call; after a refusal drops the rest. */
-  private static final class TenantListener<Q, R> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
+  private static final class TenantListener<Q, R> extends RefusingListener<Q> {
     private final GuardedCall<Q, R> call;
     private final String tenant;
-    private boolean refused; // only touched on the call's serialized listener executor
 
     TenantListener(ServerCall.Listener<Q> delegate, GuardedCall<Q, R> call, String tenant) {
       super(delegate);
@@ -144,31 +143,17 @@ public final class AuthInterceptor implements ServerInterceptor {
     @Override
     @SuppressWarnings("unchecked")
     public void onMessage(Q message) {
-      if (refused) {
+      if (isRefused()) {
         return;
       }
       Optional<ModelInferRequest> bound = withTenant((ModelInferRequest) message, tenant);
       if (bound.isEmpty()) {
-        refused = true;
+        refused();
         call.refuse(Status.PERMISSION_DENIED.withDescription("parameter '" + RequestParameters.TENANT
             + "': a token may act only for its own tenant, and this request names another"));
         return;
       }
       super.onMessage((Q) bound.get());
-    }
-
-    @Override
-    public void onHalfClose() {
-      if (!refused) {
-        super.onHalfClose();
-      }
-    }
-
-    @Override
-    public void onReady() {
-      if (!refused) {
-        super.onReady();
-      }
     }
   }
 }

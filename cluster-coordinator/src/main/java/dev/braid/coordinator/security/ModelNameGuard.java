@@ -6,7 +6,7 @@ import dev.braid.protocol.grpc.ModelMetadataRequest;
 import dev.braid.protocol.grpc.ModelReadyRequest;
 import dev.braid.protocol.grpc.RepositoryModelLoadRequest;
 import dev.braid.protocol.grpc.RepositoryModelUnloadRequest;
-import io.grpc.ForwardingServerCallListener;
+import dev.braid.coordinator.frontend.RefusingListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -81,34 +81,19 @@ public final class ModelNameGuard implements ServerInterceptor {
         || !call.getMethodDescriptor().getServiceName().equals(GRPCInferenceServiceGrpc.SERVICE_NAME)) {
       return next.startCall(call, headers);
     }
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-      private boolean refused; // only touched on the call's serialized listener executor
+    return new RefusingListener<>(next.startCall(call, headers)) {
 
       @Override
       public void onMessage(Q message) {
         Optional<String> problem = nameOf(message).flatMap(ModelNameGuard::problem);
         if (problem.isPresent()) {
-          refused = true;
+          refused();
           String field = message instanceof ModelReadyRequest || message instanceof ModelMetadataRequest
               ? "name" : "model_name";
           call.close(Status.INVALID_ARGUMENT.withDescription(field + ": " + problem.get()), new Metadata());
           return;
         }
         super.onMessage(message);
-      }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-
-      @Override
-      public void onReady() {
-        if (!refused) {
-          super.onReady();
-        }
       }
     };
   }

@@ -1,6 +1,6 @@
 package dev.braid.coordinator.frontend.limits;
 
-import io.grpc.ForwardingServerCallListener;
+import dev.braid.coordinator.frontend.RefusingListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -73,34 +73,19 @@ public final class ParseFailures {
 
   private static <Q, R> ServerCall.Listener<Q> guard(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-      private boolean refused; // only touched on the call's serialized listener executor
+    return new RefusingListener<>(next.startCall(call, headers)) {
 
       @Override
       public void onMessage(Q message) {
-        if (refused) {
+        if (isRefused()) {
           return;
         }
         if ((Object) message instanceof Refused r) {
-          refused = true;
+          refused();
           call.close(r.status(), new Metadata());
           return;
         }
         super.onMessage(message);
-      }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-
-      @Override
-      public void onReady() {
-        if (!refused) {
-          super.onReady();
-        }
       }
     };
   }
