@@ -523,3 +523,63 @@ braid_conv_transpose_f32(const float* __restrict__ x, const float* __restrict__ 
     y[e] = acc;
   }
 }
+
+// Along one spatial axis, the input position *i that tap t of output position o meets; false when
+// it meets none (padding, or between a transposed convolution's strides).
+__device__ __forceinline__ bool braid_conv_nd_position(int32_t transposed, int o, int t, int in, int stride, int pad,
+                                                       int dilation, int* i) {
+  if (!transposed) {
+    *i = o * stride - pad + t * dilation;
+    return *i >= 0 && *i < in;
+  }
+  int v = o + pad - t * dilation;
+  if (v < 0 || v % stride != 0 || v / stride >= in) return false;
+  *i = v / stride;
+  return true;
+}
+
+// ConvNd: a convolution (transposed = 0) or a transposed convolution (1) over three spatial axes
+// (the host pads fewer in front with axes of size 1, kernel 1, stride 1, no pad), one thread per
+// output element gathering its taps. Geometry in a BraidShape: dims[0..3) input, dims[3..6)
+// output, strideA[0..3) kernel, strideA[3..6) strides, strideB[0..3) leading pads (negative only
+// when transposed), dims2[0..3) dilations. W is [m, c/groups, kernel...] for a convolution,
+// [c, m/groups, kernel...] transposed; b is null without a bias. As the CPU reference (ConvNdCpu).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_conv_nd_f32(const float* __restrict__ x, const float* __restrict__ wt, const float* __restrict__ b,
+                  float* __restrict__ y, long long n, BraidShape g, int32_t c, int32_t m, int32_t groups,
+                  int32_t transposed) {
+  int cpg = c / groups, opg = m / groups;
+  int kd = g.strideA[0], kh = g.strideA[1], kw = g.strideA[2];
+  long long inPlane = (long long)g.dims[0] * g.dims[1] * g.dims[2];
+  long long outPlane = (long long)g.dims[3] * g.dims[4] * g.dims[5];
+  long long taps = (long long)kd * kh * kw;
+  BRAID_EW_FOR(e, n) {
+    long long rem = e % outPlane;
+    int ox = (int)(rem % g.dims[5]), oy = (int)((rem / g.dims[5]) % g.dims[4]);
+    int oz = (int)(rem / ((long long)g.dims[5] * g.dims[4]));
+    int o = (int)((e / outPlane) % m);
+    long long img = e / (outPlane * m);
+    int grp = o / opg, ol = o % opg;
+    float acc = b != nullptr ? b[o] : 0.f;
+    for (int tz = 0; tz < kd; tz++) {
+      int iz;
+      if (!braid_conv_nd_position(transposed, oz, tz, g.dims[0], g.strideA[3], g.strideB[0], g.dims2[0], &iz)) continue;
+      for (int ty = 0; ty < kh; ty++) {
+        int iy;
+        if (!braid_conv_nd_position(transposed, oy, ty, g.dims[1], g.strideA[4], g.strideB[1], g.dims2[1], &iy)) continue;
+        for (int tx = 0; tx < kw; tx++) {
+          int ix;
+          if (!braid_conv_nd_position(transposed, ox, tx, g.dims[2], g.strideA[5], g.strideB[2], g.dims2[2], &ix)) continue;
+          long long xAt = ((long long)iz * g.dims[1] + iy) * g.dims[2] + ix;
+          long long tap = ((long long)tz * kh + ty) * kw + tx;
+          for (int ci = 0; ci < cpg; ci++) {
+            int i = grp * cpg + ci;
+            long long wAt = transposed ? ((long long)i * opg + ol) * taps + tap : ((long long)o * cpg + ci) * taps + tap;
+            acc += x[(img * c + i) * inPlane + xAt] * wt[wAt];
+          }
+        }
+      }
+    }
+    y[e] = acc;
+  }
+}

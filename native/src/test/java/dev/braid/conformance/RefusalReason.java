@@ -36,7 +36,7 @@ final class RefusalReason {
       rule("imports no opset for the default ONNX domain", "no default-domain opset (training operators)"),
       rule("is declared \\[[^\\]]*\\] but its test data has shape", "test data disagrees with the declared input shape"),
       rule("\\(([A-Za-z]+)\\): only \\d+-D and \\d+-D pooling", "unsupported rank of $1"),
-      rule("\\(([A-Za-z]+)\\): only 1-D and 2-D convolutions", "unsupported rank of $1"),
+      rule("\\(([A-Za-z]+)\\): only 1-D, 2-D and 3-D convolutions", "unsupported rank of $1"),
       rule("beyond the float32 range .* DOUBLE", "DOUBLE value beyond float32's range"),
       rule("\\(([A-Za-z]+)\\).*must be constant", "non-constant input of $1"),
       rule("\\(([A-Za-z]+)\\): \\w+ attribute '(\\w+)' is '([^']*)'; Braid implements only", "$1 $2 $3"),

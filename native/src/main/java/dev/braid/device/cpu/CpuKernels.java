@@ -88,6 +88,9 @@ final class CpuKernels {
     if (kernel instanceof dev.braid.device.kernel.ConvTranspose2d c) {
       return ConvTransposeCpu.run(c, args);
     }
+    if (kernel instanceof dev.braid.device.kernel.ConvNd c) {
+      return ConvNdCpu.run(c, args);
+    }
     if (kernel instanceof dev.braid.device.kernel.Resample r) {
       return InterpCpu.resample(r, args);
     }

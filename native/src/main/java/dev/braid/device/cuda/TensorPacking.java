@@ -9,6 +9,7 @@ import dev.braid.device.cuda.KernelParam.Struct;
 import dev.braid.device.cuda.PackedLaunch.StatusCheck;
 import dev.braid.device.cuda.PackedLaunch.Upload;
 import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.ConvNd;
 import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
@@ -25,7 +26,8 @@ import java.util.List;
 /**
  * The calls of issue 12's single kernels (tensor.cuh): {@link Reduce}, {@link AlongAxis},
  * {@link TopK}, {@link Remap}, {@link GatherElements}, {@link GatherNd}, {@link Scatter} (a copy,
- * then the updates), {@link OneHot} and {@link PoolNd}. A kernel that checks run-time values (indices, integral
+ * then the updates), {@link OneHot}, {@link PoolNd}, and the direct convolutions {@link ConvTranspose2d} and
+ * {@link ConvNd}. A kernel that checks run-time values (indices, integral
  * results) gets a zeroed status word and a {@link StatusCheck} that fails the launch with the
  * reason when the word is set. None of these has a grouped kernel.
  */
@@ -35,7 +37,7 @@ final class TensorPacking {
   static boolean handles(Kernel k) {
     return k instanceof Reduce || k instanceof AlongAxis || k instanceof TopK || k instanceof Remap
         || k instanceof GatherElements || k instanceof GatherNd || k instanceof Scatter || k instanceof OneHot
-        || k instanceof PoolNd || k instanceof ConvTranspose2d;
+        || k instanceof PoolNd || k instanceof ConvTranspose2d || k instanceof ConvNd;
   }
 
   static void pack(LaunchBuilder b, KernelLaunch k) {
@@ -84,6 +86,8 @@ final class TensorPacking {
           new I32(c.w()), new I32(c.m()), new I32(c.kernelH()), new I32(c.kernelW()), new I32(c.strideH()),
           new I32(c.strideW()), new I32(c.padTop()), new I32(c.padLeft()), new I32(c.dilationH()),
           new I32(c.dilationW()), new I32(c.groups()), new I32(c.outH()), new I32(c.outW())));
+    } else if (kernel instanceof ConvNd c) {
+      convNd(b, k, c);
     } else {
       throw new IllegalArgumentException("not a tensor kernel: " + kernel);
     }
@@ -170,6 +174,29 @@ final class TensorPacking {
     b.elementwise("braid_pool_nd_f32", p.outputElements(), List.of(new Ptr(b.addr(k, 0)), new Ptr(b.out(k)),
         new I64(p.outputElements()), new Struct("BraidShape", g), new I32(p.kind().ordinal()),
         new I32(p.countIncludePad() ? 1 : 0), new I32(p.p()), new I32(p.columnMajor() ? 1 : 0)));
+  }
+
+  /**
+   * ConvNd's geometry in braid_conv_nd_f32's normal form, three spatial axes (fewer padded in
+   * front with size 1, kernel 1, stride 1, no pad), packed into a BraidShape as the kernel reads it.
+   */
+  private static void convNd(LaunchBuilder b, KernelLaunch k, ConvNd c) {
+    int lead = 3 - c.in().size();
+    int[] dims = new int[6], strideA = new int[6], strideB = new int[3], dilation = new int[3];
+    for (int d = 0; d < 3; d++) {
+      boolean real = d >= lead;
+      dims[d] = real ? c.in().get(d - lead) : 1;
+      dims[3 + d] = real ? c.out().get(d - lead) : 1;
+      strideA[d] = real ? c.kernel().get(d - lead) : 1;
+      strideA[3 + d] = real ? c.stride().get(d - lead) : 1;
+      strideB[d] = real ? c.padBegin().get(d - lead) : 0;
+      dilation[d] = real ? c.dilation().get(d - lead) : 1;
+    }
+    byte[] g = ShapeStruct.of(3, 0, dims, strideA, strideB, dilation);
+    long n = c.outputElements();
+    b.elementwise("braid_conv_nd_f32", n, List.of(new Ptr(b.addr(k, 0)), new Ptr(b.addr(k, 1)),
+        new Ptr(c.hasBias() ? b.addr(k, 2) : 0), new Ptr(b.out(k)), new I64(n), new Struct("BraidShape", g),
+        new I32(c.c()), new I32(c.m()), new I32(c.groups()), new I32(c.kind() == ConvNd.Kind.CONV_TRANSPOSE ? 1 : 0)));
   }
 
   private static void scatter(LaunchBuilder b, KernelLaunch k, Scatter s) {

@@ -10,18 +10,18 @@ import dev.braid.model.fold.ConvTransposeGeometry;
  * Lowers ONNX ConvTranspose (1-D and 2-D; a 1-D one as 2-D with a unit height) to one
  * {@link ConvTranspose2d}: X, W and the optional bias B are run-time buffers, the geometry
  * (pads, output size, from auto_pad, output_shape, output_padding) is resolved at load by
- * {@link ConvTransposeGeometry}. 3-D and higher are refused by name.
+ * {@link ConvTransposeGeometry}. 3-D goes to {@link ConvNdLowering}; higher is refused by name.
  */
 final class ConvTransposeLowering {
   private ConvTransposeLowering() {}
 
   static void lower(Lowering l, Node n) {
     Shape x = l.shape(n.input(0)), w = l.shape(n.input(1));
-    ConvTransposeGeometry g = ConvTransposeGeometry.of(n, x, w);
     if (x.rank() > 4) {
-      throw new ModelException(n.describe() + ": ConvTranspose over " + (x.rank() - 2) + " spatial axes; Braid"
-          + " implements 1-D and 2-D only");
+      ConvNdLowering.convTranspose(l, n); // 3-D (or refused naming the rank)
+      return;
     }
+    ConvTransposeGeometry g = ConvTransposeGeometry.of(n, x, w);
     Shape y = g.output();
     if (!y.equals(l.shape(n.output(0)))) {
       throw new ModelException(n.describe() + ": output computed as " + y + " but the graph declares "

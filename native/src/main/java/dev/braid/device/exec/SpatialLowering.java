@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /**
  * The lowering of the matrix and windowed operators: Gemm, MatMul, Conv, MaxPool, AveragePool. A
- * pointwise Conv that is exactly a GEMM is lowered to a {@link Gemm} ({@link #asGemm}).
+ * pointwise Conv that is exactly a GEMM is lowered to a {@link Gemm} ({@link #asGemm}); a 3-D Conv
+ * goes to {@link ConvNdLowering}.
  */
 final class SpatialLowering {
   private SpatialLowering() {}
@@ -105,7 +106,8 @@ final class SpatialLowering {
   static void conv(Lowering l, Node n) {
     Shape x = l.shape(n.input(0)), w = l.shape(n.input(1)), y = l.shape(n.output(0));
     if (x.rank() != 3 && x.rank() != 4) {
-      throw new ModelException(n.describe() + ": only 1-D and 2-D convolutions are supported, input is " + x);
+      ConvNdLowering.conv(l, n); // 3-D (or refused naming the rank)
+      return;
     }
     Window win = Window.of(n, x, new int[] {w.dim(2), x.rank() == 4 ? w.dim(3) : 0}, y);
     Activation act = l.fusibleActivation(n.output(0));

@@ -102,12 +102,14 @@ public final class FusionKeys {
 
   /**
    * Whether a grouped kernel exists for the kernel's precision (float32 only, for now) and kind
-   * (none yet for Reduce, AlongAxis, TopK and PoolNd).
+   * (none yet for Reduce, AlongAxis, TopK, PoolNd, and the direct convolutions ConvTranspose2d and
+   * ConvNd, which share the CONV2D family for cost but not the implicit-GEMM table's layout).
    */
   private static boolean fusable(Kernel kernel) {
     return !(kernel instanceof Gemm g && g.precision() != Precision.FP32)
         && !(kernel instanceof Reduce || kernel instanceof AlongAxis
             || kernel instanceof TopK || kernel instanceof PoolNd)
+        && !(kernel instanceof dev.braid.device.kernel.ConvTranspose2d || kernel instanceof dev.braid.device.kernel.ConvNd)
         && !(kernel instanceof Conv2d c && c.precision() != Precision.FP32);
   }
 

@@ -37,7 +37,11 @@ public enum KernelFamily {
    * ungrouped convolutions without activation, which the lowering emits as GEMMs.
    */
   GEMM,
-  /** Dense or grouped 2-D convolution that is not depthwise (implicit GEMM). */
+  /**
+   * Dense or grouped 2-D convolution that is not depthwise (implicit GEMM); also the direct
+   * convolutions with no grouped kernel (ConvTranspose2d, ConvNd), which {@link FusionKeys} keeps
+   * out of every super-kernel.
+   */
   CONV2D,
   /** Depthwise 2-D convolution (one filter per channel). */
   DEPTHWISE_CONV2D,
@@ -58,7 +62,7 @@ public enum KernelFamily {
     if (kernel instanceof Gemm) {
       return GEMM;
     }
-    if (kernel instanceof dev.braid.device.kernel.ConvTranspose2d) {
+    if (kernel instanceof dev.braid.device.kernel.ConvTranspose2d || kernel instanceof dev.braid.device.kernel.ConvNd) {
       return CONV2D;
     }
     if (kernel instanceof dev.braid.device.kernel.Resample || kernel instanceof dev.braid.device.kernel.GridSample

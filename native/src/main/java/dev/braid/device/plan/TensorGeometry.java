@@ -1,6 +1,7 @@
 package dev.braid.device.plan;
 
 import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.ConvNd;
 import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
@@ -24,6 +25,8 @@ import dev.braid.device.kernel.TopK;
  *   <tr><td>TopK, Remap, GatherElements, GatherND, Scatter, OneHot, PoolNd</td><td>1024 elements
  *       (fibres for TopK, data elements for Scatter's copy) per block of 256</td>
  *       <td>32, 16, 36, 28, 40, 34, 40</td><td>0</td></tr>
+ *   <tr><td>ConvTranspose2d (braid_conv_transpose_f32), ConvNd (braid_conv_nd_f32)</td><td>1024 output
+ *       elements per block of 256</td><td>60, 64</td><td>0</td></tr>
  * </table>
  */
 final class TensorGeometry {
@@ -40,13 +43,14 @@ final class TensorGeometry {
   static final int ONEHOT_REGISTERS = 34;
   static final int POOL_ND_REGISTERS = 40;
   static final int CONV_TRANSPOSE_REGISTERS = 60;
+  static final int CONV_ND_REGISTERS = 64;
   private static final int THREADS = 256;
   private static final int ELEMENTS_PER_BLOCK = THREADS * KernelGeometry.ELEMENTS_PER_THREAD;
 
   static boolean handles(Kernel k) {
     return k instanceof Reduce || k instanceof AlongAxis || k instanceof TopK || k instanceof Remap
         || k instanceof GatherElements || k instanceof GatherNd || k instanceof Scatter || k instanceof OneHot
-        || k instanceof PoolNd || k instanceof ConvTranspose2d;
+        || k instanceof PoolNd || k instanceof ConvTranspose2d || k instanceof ConvNd;
   }
 
   static LaunchGeometry of(Kernel k) {
@@ -79,6 +83,9 @@ final class TensorGeometry {
     }
     if (k instanceof ConvTranspose2d c) {
       return flat((long) c.n() * c.m() * c.outH() * c.outW(), CONV_TRANSPOSE_REGISTERS);
+    }
+    if (k instanceof ConvNd c) {
+      return flat(c.outputElements(), CONV_ND_REGISTERS);
     }
     throw new IllegalArgumentException("no tensor-kernel geometry for " + k);
   }

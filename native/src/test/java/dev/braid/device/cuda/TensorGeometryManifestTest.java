@@ -11,6 +11,7 @@ import dev.braid.device.kernel.OneHot;
 import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceOp;
+import dev.braid.device.kernel.ConvNd;
 import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.Remap;
 import dev.braid.device.kernel.Scatter;
@@ -42,6 +43,8 @@ class TensorGeometryManifestTest {
         List.of("braid_pool_nd_f32")));
     kernels.put(new ConvTranspose2d(2, 4, 5, 6, 6, 3, 3, 2, 2, 1, 0, 1, 1, 2, 10, 13, true),
         List.of("braid_conv_transpose_f32"));
+    kernels.put(new ConvNd(ConvNd.Kind.CONV, 2, 4, 6, List.of(5, 6, 7), List.of(2, 3, 3), List.of(1, 2, 1),
+        List.of(1, 0, 1), List.of(1, 1, 2), List.of(6, 2, 5), 2, true), List.of("braid_conv_nd_f32"));
     KernelManifest m = KernelManifest.load();
     LaunchPackerTest.Fake f = new LaunchPackerTest.Fake();
     kernels.forEach((k, fns) -> {
