@@ -109,6 +109,7 @@ record KernelCase(String name, List<Kernel> problems, boolean grouped) {
       case "OneHot" -> "braid_onehot_f32";
       case "PoolNd" -> "braid_pool_nd_f32";
       case "ConvTranspose2d" -> "braid_conv_transpose_f32";
+      case "ConvNd" -> "braid_conv_nd_f32";
       case "Resample" -> "braid_resample_f32";
       case "GridSample" -> "braid_grid_sample_f32";
       case "RoiAlign" -> "braid_roi_align_f32";

@@ -24,6 +24,7 @@ import dev.braid.device.kernel.UnaryOp;
 import dev.braid.device.kernel.Where;
 import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.AxisOp;
+import dev.braid.device.kernel.ConvNd;
 import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
@@ -168,6 +169,12 @@ final class KernelCases {
         new ConvTranspose2d(2, 4, 5, 6, 6, 3, 3, 2, 3, 1, -1, 2, 1, 2, 12, 19, true)));
     c.add(KernelCase.single("conv transpose 1-D 3x9 -> 2, kernel 4 stride 2 no bias",
         new ConvTranspose2d(1, 3, 1, 9, 2, 1, 4, 1, 2, 0, 2, 1, 2, 1, 1, 20, false)));
+    c.add(KernelCase.single("conv 3-D 2x4x6x7x8 -> 6, 3x2x3 stride 2x1x2 pads 1x0x1 dilation 1x2x1 groups 2 bias",
+        new ConvNd(ConvNd.Kind.CONV, 2, 4, 6, List.of(6, 7, 8), List.of(3, 2, 3), List.of(2, 1, 2), List.of(1, 0, 1),
+            List.of(1, 2, 1), List.of(3, 5, 4), 2, true)));
+    c.add(KernelCase.single("conv transpose 3-D 1x4x3x4x5 -> 2, 3x3x2 stride 2x1x2 pad 1x-1x0 no bias",
+        new ConvNd(ConvNd.Kind.CONV_TRANSPOSE, 1, 4, 2, List.of(3, 4, 5), List.of(3, 3, 2), List.of(2, 1, 2),
+            List.of(1, -1, 0), List.of(1, 1, 2), List.of(5, 8, 10), 1, false)));
     c.add(KernelCase.single("resample linear 2x3x7x9 -> 2x3x12x5, fill",
         new Resample(Shape.of(2, 3, 7, 9), Shape.of(2, 3, 12, 5), List.of(1, 1, 2, 2), 0.5f)));
     c.add(KernelCase.single("resample cubic 3-D 4x10x6 -> 4x7x13",

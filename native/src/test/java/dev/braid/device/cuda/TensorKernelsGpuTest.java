@@ -7,6 +7,7 @@ import dev.braid.device.cpu.CpuDevice;
 import dev.braid.device.cuda.CudaDeviceGpuTest.Case;
 import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.AxisOp;
+import dev.braid.device.kernel.ConvNd;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.Kernel;
@@ -84,6 +85,7 @@ class TensorKernelsGpuTest {
         3, 2, 3, 1, -1, 2, 1, 2, 12, 19, true), CudaDeviceGpuTest.SUM));
     c.add(Case.of("conv transpose 1-D no bias", new dev.braid.device.kernel.ConvTranspose2d(1, 3, 1, 9, 2, 1, 4, 1,
         2, 0, 2, 1, 2, 1, 1, 20, false), CudaDeviceGpuTest.SUM));
+    convNd(c);
     List<Integer> in3 = List.of(7, 9, 8), k3 = List.of(3, 2, 3), s3 = List.of(2, 1, 2), p3 = List.of(1, 0, 1);
     List<Integer> one3 = List.of(1, 1, 1), out3 = List.of(4, 8, 4);
     for (PoolNd.Kind kind : PoolNd.Kind.values()) {
@@ -91,6 +93,29 @@ class TensorKernelsGpuTest {
           kind == PoolNd.Kind.MAX_INDEX), kind == PoolNd.Kind.LP || kind == PoolNd.Kind.AVERAGE ? CudaDeviceGpuTest.SUM : 0));
     }
     return c.stream();
+  }
+
+  /**
+   * ConvNd both ways over 3, 2 and 1 spatial axes (the kernel's normal form pads to three): groups,
+   * strides, dilations, pads (negative for the transposed one), with and without bias.
+   */
+  private static void convNd(List<Case> c) {
+    ConvNd.Kind conv = ConvNd.Kind.CONV, transposed = ConvNd.Kind.CONV_TRANSPOSE;
+    c.add(Case.of("conv 3-D grouped strided dilated padded bias", new ConvNd(conv, 2, 4, 6, List.of(6, 7, 8),
+        List.of(3, 2, 3), List.of(2, 1, 2), List.of(1, 0, 1), List.of(1, 2, 1), List.of(3, 5, 4), 2, true),
+        CudaDeviceGpuTest.SUM));
+    c.add(Case.of("conv 3-D depthwise no bias", new ConvNd(conv, 1, 3, 3, List.of(4, 5, 6), List.of(2, 2, 2),
+        List.of(1, 1, 1), List.of(0, 1, 1), List.of(1, 1, 1), List.of(3, 5, 6), 3, false), CudaDeviceGpuTest.SUM));
+    c.add(Case.of("conv 2-D as ConvNd", new ConvNd(conv, 2, 3, 4, List.of(9, 7), List.of(3, 3), List.of(2, 1),
+        List.of(1, 1), List.of(1, 2), List.of(5, 5), 1, true), CudaDeviceGpuTest.SUM));
+    c.add(Case.of("conv transpose 3-D strided negative pad", new ConvNd(transposed, 1, 4, 2, List.of(3, 4, 5),
+        List.of(3, 3, 2), List.of(2, 1, 2), List.of(1, -1, 0), List.of(1, 1, 2), List.of(5, 8, 10), 1, false),
+        CudaDeviceGpuTest.SUM));
+    c.add(Case.of("conv transpose 3-D grouped bias", new ConvNd(transposed, 2, 4, 6, List.of(3, 3, 4),
+        List.of(2, 3, 2), List.of(2, 2, 1), List.of(0, 1, 1), List.of(1, 1, 2), List.of(6, 6, 4), 2, true),
+        CudaDeviceGpuTest.SUM));
+    c.add(Case.of("conv transpose 1-D as ConvNd", new ConvNd(transposed, 1, 3, 2, List.of(9), List.of(4),
+        List.of(2), List.of(0), List.of(1), List.of(20), 1, true), CudaDeviceGpuTest.SUM));
   }
 
   @ParameterizedTest(name = "{0}")
