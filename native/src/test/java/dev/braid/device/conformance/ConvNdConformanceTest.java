@@ -2,6 +2,7 @@ package dev.braid.device.conformance;
 
 import static dev.braid.device.conformance.OperatorConformanceTest.op;
 import static dev.braid.device.conformance.OperatorConformanceTest.weight;
+import static dev.braid.device.conformance.OperatorConformanceTest.weights;
 import static dev.braid.model.DType.FLOAT32;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,9 +16,11 @@ import dev.braid.device.exec.ModelExecutor;
 import dev.braid.device.kernel.ConvNd;
 import dev.braid.model.ModelException;
 import dev.braid.model.onnx.OnnxImporter;
+import dev.braid.model.onnx.OnnxModelBuilder;
 import dev.braid.model.onnx.OnnxSingleOpBuilder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * table of attribute combinations: group (dense, grouped, depthwise), strides, dilations, explicit
  * and asymmetric pads, every auto_pad, bias or none, and for ConvTranspose output_padding and
  * output_shape; the weights as initializers and, as PyTorch's exporter writes them, as graph
- * inputs. A model with a symbolic batch runs at batch 1 and 3. Tolerance and reporting are {@link
+ * inputs; and a Conv3d + BatchNormalization + Relu graph. A model with a symbolic batch runs at batch 1 and 3. Tolerance and reporting are {@link
  * OrtOracle}'s. {@link #device()} is CpuDevice here; {@code ConvNdConformanceGpuTest} runs the same
  * table through the CUDA kernel.
  */
@@ -105,6 +108,7 @@ class ConvNdConformanceTest {
     List<Case> all = new ArrayList<>();
     conv(all);
     convTranspose(all);
+    graphs(all);
     return all.stream();
   }
 
@@ -148,6 +152,22 @@ class ConvNdConformanceTest {
           "kernel_shape", new long[] {2, 2, 2}, "dilations", new long[] {1, 1, 1}, "group", 1);
       return b.input("X", FLOAT32, 2, 3, 5, 5, 5).input("W", FLOAT32, 4, 3, 2, 2, 2).input("B", FLOAT32, 4)
           .outputOfAnyShape("Y", FLOAT32).toBytes();
+    }, SIGNED));
+  }
+
+  /** The graph forms a 3-D network exports: BatchNormalization folded into the Conv, then Relu (not fused). */
+  private static void graphs(List<Case> all) {
+    all.add(new Case("Graph[Conv3d+BatchNormalization+Relu, BN folded into a 3-D Conv]", () -> {
+      OnnxModelBuilder g = new OnnxModelBuilder("cbr3d").opset(13);
+      g.input("x", FLOAT32, "batch", 3, 4, 6, 6);
+      String w = g.initializer("w", weights("w3d", 5 * 3 * 27), 5, 3, 3, 3, 3);
+      String conv = g.node("Conv", List.of("x", w), Map.of("pads", new long[] {1, 1, 1, 1, 1, 1},
+          "strides", new long[] {1, 2, 2}));
+      String bn = g.node("BatchNormalization", List.of(conv, g.initializer("gamma", weights("g3d", 5), 5),
+          g.initializer("beta", weights("b3d", 5), 5), g.initializer("mean", weights("m3d", 5), 5),
+          g.initializer("var", weights("v3d", 5, 0.1, 2), 5)), Map.of());
+      g.node("Relu", List.of(bn), List.of("y"), Map.of());
+      return g.outputOfAnyShape("y", FLOAT32).toBytes();
     }, SIGNED));
   }
 
