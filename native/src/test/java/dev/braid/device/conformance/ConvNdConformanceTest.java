@@ -32,9 +32,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * table of attribute combinations: group (dense, grouped, depthwise), strides, dilations, explicit
  * and asymmetric pads, every auto_pad, bias or none, and for ConvTranspose output_padding and
  * output_shape; the weights as initializers and, as PyTorch's exporter writes them, as graph
- * inputs; and a Conv3d + BatchNormalization + Relu graph. A model with a symbolic batch runs at batch 1 and 3. Tolerance and reporting are {@link
- * OrtOracle}'s. {@link #device()} is CpuDevice here; {@code ConvNdConformanceGpuTest} runs the same
- * table through the CUDA kernel.
+ * inputs; and a Conv3d + BatchNormalization + Relu graph. A model with a symbolic batch runs at
+ * batch 1 and 3. Tolerance and reporting are {@link OrtOracle}'s. {@link #device()} is CpuDevice
+ * here; {@code ConvNdConformanceGpuTest} runs the same table through the CUDA kernel.
  */
 class ConvNdConformanceTest {
   private static final int[] BATCHES = {1, 3};
