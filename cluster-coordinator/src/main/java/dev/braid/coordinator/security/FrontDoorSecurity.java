@@ -60,6 +60,14 @@ public final class FrontDoorSecurity implements AutoCloseable {
     return new FrontDoorSecurity(tls, tokens, reloader);
   }
 
+  /**
+   * The metrics port's security: its TLS files and tokens as {@code access} says, read and
+   * reloaded the same way (no client certificates: scrapers present tokens).
+   */
+  public static FrontDoorSecurity forMetrics(MetricsAccessSettings access) throws IOException {
+    return start(access.portSettings());
+  }
+
   /** Plaintext, no tokens. */
   public static FrontDoorSecurity off() {
     return new FrontDoorSecurity(Optional.empty(), Optional.empty(), Optional.empty());
@@ -96,6 +104,11 @@ public final class FrontDoorSecurity implements AutoCloseable {
    */
   public Optional<SSLContext> https() {
     return tls.map(ReloadingTls::sslContext);
+  }
+
+  /** The bearer-token check of an HTTP endpoint; empty when tokens are off (the endpoint is open). */
+  public Optional<HttpBearerAuth> httpAuth() {
+    return tokens.map(HttpBearerAuth::new);
   }
 
   /** Re-reads changed files now rather than at the next interval (tests, and a SIGHUP one day). */

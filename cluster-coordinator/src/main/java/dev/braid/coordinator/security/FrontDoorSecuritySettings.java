@@ -91,7 +91,7 @@ public record FrontDoorSecuritySettings(Optional<Path> certChain, Optional<Path>
     }
   }
 
-  private static Optional<Path> path(Config config, String key) {
+  static Optional<Path> path(Config config, String key) {
     String v = ConfigValues.string(config, key).strip();
     return v.isEmpty() ? Optional.empty() : Optional.of(Path.of(v));
   }
