@@ -47,7 +47,7 @@ class TokenFileTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TokenFile.parse("tokens", hash + " a/b infer"))
         .getMessage().contains("got 'a/b'"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TokenFile.parse("tokens", hash + " a root"))
-        .getMessage().contains("expected a role infer, repository or admin, got 'root'"));
+        .getMessage().contains("expected a role infer, repository, admin or metrics, got 'root'"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TokenFile.parse("tokens", hash + " a admin,infer"))
         .getMessage().contains("the admin role is a credential of its own"));
   }
