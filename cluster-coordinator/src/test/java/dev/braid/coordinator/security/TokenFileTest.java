@@ -95,6 +95,17 @@ class TokenFileTest {
     assertTrue(FrontDoorSecuritySettings.OFF.openWarning("localhost").isEmpty());
     FrontDoorSecuritySettings tokens = new FrontDoorSecuritySettings(Optional.empty(), Optional.empty(),
         Optional.empty(), Optional.of(java.nio.file.Path.of("t")), java.time.Duration.ofSeconds(1));
-    assertTrue(tokens.openWarning("0.0.0.0").isEmpty());
+    assertTrue(tokens.openWarning("0.0.0.0").orElseThrow().contains("with tokens but without TLS: tokens cross the "
+        + "network in clear"), "tokens alone can be copied off the wire");
+    java.nio.file.Path f = java.nio.file.Path.of("f");
+    FrontDoorSecuritySettings tlsOnly = new FrontDoorSecuritySettings(Optional.of(f), Optional.of(f), Optional.empty(),
+        Optional.empty(), java.time.Duration.ofSeconds(1));
+    assertTrue(tlsOnly.openWarning("0.0.0.0").orElseThrow().contains("with TLS but neither tokens nor client "
+        + "certificates: anyone who reaches it can run"), "TLS alone admits anyone");
+    assertTrue(tlsOnly.openWarning("127.0.0.1").isEmpty());
+    assertTrue(new FrontDoorSecuritySettings(Optional.of(f), Optional.of(f), Optional.empty(), Optional.of(f),
+        java.time.Duration.ofSeconds(1)).openWarning("0.0.0.0").isEmpty(), "TLS and tokens");
+    assertTrue(new FrontDoorSecuritySettings(Optional.of(f), Optional.of(f), Optional.of(f), Optional.empty(),
+        java.time.Duration.ofSeconds(1)).openWarning("0.0.0.0").isEmpty(), "mutual TLS");
   }
 }
