@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import dev.braid.coordinator.security.FrontDoorSecurity;
 import dev.braid.coordinator.security.FrontDoorSecuritySettings;
+import dev.braid.coordinator.security.MetricsAccessSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,12 +30,19 @@ final class ServeSecurityOptions {
       + "(default: braid.frontend.auth.tokens-file, none).")
   Path tokensFile;
 
+  @Option(names = "--metrics-auth", description = "off or token: whether GET /metrics needs a bearer token with the "
+      + "role metrics or admin from --tokens-file (default: braid.frontend.metrics-security.auth, off).")
+  String metricsAuth;
+
   /** {@code config} with the flags given over it. */
   Config applyTo(Config config) {
     Config c = config;
     c = set(c, FrontDoorSecuritySettings.TLS + ".cert-chain", tlsCert);
     c = set(c, FrontDoorSecuritySettings.TLS + ".private-key", tlsKey);
     c = set(c, FrontDoorSecuritySettings.TLS + ".client-ca", tlsClientCa);
+    if (metricsAuth != null) {
+      c = c.withValue(MetricsAccessSettings.KEY + ".auth", ConfigValueFactory.fromAnyRef(metricsAuth));
+    }
     return set(c, FrontDoorSecuritySettings.AUTH + ".tokens-file", tokensFile);
   }
 
@@ -45,10 +53,12 @@ final class ServeSecurityOptions {
   void check(Config config, String host, PrintWriter out) throws IOException {
     FrontDoorSecuritySettings s = FrontDoorSecuritySettings.from(config);
     FrontDoorSecurity.start(s).close();
+    MetricsAccessSettings metrics = MetricsAccessSettings.from(config);
+    FrontDoorSecurity.forMetrics(metrics).close();
     s.openWarning(host).ifPresent(out::println);
     if (s.tls() || s.tokens()) {
-      out.printf("front door security: %s, %s%n", s.tls() ? (s.mutualTls() ? "mutual TLS" : "TLS") : "no TLS",
-          s.tokens() ? "bearer tokens from " + s.tokensFile().get() : "no tokens");
+      out.printf("front door security: %s, %s; %s%n", s.tls() ? (s.mutualTls() ? "mutual TLS" : "TLS") : "no TLS",
+          s.tokens() ? "bearer tokens from " + s.tokensFile().get() : "no tokens", metrics.describe());
     }
   }
 

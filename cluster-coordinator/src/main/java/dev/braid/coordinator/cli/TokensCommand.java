@@ -35,7 +35,8 @@ final class TokensCommand {
     @Option(names = "--tenant", required = true, description = "Tenant the token's requests are accounted to.")
     String tenant;
 
-    @Option(names = "--role", required = true, split = ",", description = "infer, repository or admin; repeatable "
+    @Option(names = "--role", required = true, split = ",", description = "infer, repository, admin or metrics; "
+        + "repeatable "
         + "or comma-separated (admin never with infer).")
     List<String> roles;
 

@@ -182,7 +182,8 @@ public final class BraidNode implements AutoCloseable {
       }
       String self = cluster.selfMember().address().toString();
       NodeMetrics metrics = NodeMetrics.of(system);
-      MetricsServer metricsServer = metrics.enabled() ? MetricsServer.start(metrics, metrics.settings()) : null;
+      MetricsServer metricsServer = metrics.enabled() ? MetricsServer.start(metrics, metrics.settings(),
+          dev.braid.coordinator.security.MetricsAccessSettings.from(config)) : null;
       if (metricsServer != null) {
         system.getWhenTerminated().thenRun(metricsServer::close); // also when the start below fails
       }

@@ -2,10 +2,16 @@ package dev.braid.coordinator.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.braid.coordinator.security.FrontDoorSecurity;
+import dev.braid.coordinator.security.HttpBearerAuth;
+import dev.braid.coordinator.security.MetricsAccessSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -14,9 +20,12 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /metrics} of one node over HTTP/1.1, in Prometheus's text format (0.0.4), on the JDK's
  * own HTTP server with one thread: a scrape every few seconds needs no more, and it stays off the
- * gRPC and actor threads. Any other path is 404, any other method 405.
+ * gRPC and actor threads. Any other path is 404, any other method 405. With
+ * {@link MetricsAccessSettings} (issue 15) it asks for a bearer token before anything else (401
+ * or 403, whatever the path) and speaks HTTPS.
  *
- * <p>Lifecycle: bound and serving from {@link #start} until {@link #close}.
+ * <p>Lifecycle: bound and serving from {@link #start} until {@link #close} (which also stops
+ * re-reading the certificate and tokens files).
  */
 public final class MetricsServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
@@ -24,21 +33,39 @@ public final class MetricsServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final FrontDoorSecurity security;
 
-  private MetricsServer(HttpServer server, ExecutorService executor) {
+  private MetricsServer(HttpServer server, ExecutorService executor, FrontDoorSecurity security) {
     this.server = server;
     this.executor = executor;
+    this.security = security;
   }
 
-  /** Binds {@code settings.host():settings.port()} (0: any free port) and serves {@code metrics}. */
+  /** Binds {@code settings.host():settings.port()} (0: any free port) and serves {@code metrics}, open. */
   public static MetricsServer start(NodeMetrics metrics, MetricsSettings settings) throws IOException {
+    return start(metrics, settings, MetricsAccessSettings.OPEN);
+  }
+
+  /** As {@link #start(NodeMetrics, MetricsSettings)}, with the tokens and TLS {@code access} asks for. */
+  public static MetricsServer start(NodeMetrics metrics, MetricsSettings settings, MetricsAccessSettings access)
+      throws IOException {
     if (!settings.enabled()) {
       throw new IllegalArgumentException(MetricsSettings.PORT_KEY + " is -1 (off): there is nothing to serve");
     }
+    FrontDoorSecurity security = FrontDoorSecurity.forMetrics(access);
     HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 16);
+      InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
+      Optional<javax.net.ssl.SSLContext> tls = security.https();
+      if (tls.isPresent()) {
+        HttpsServer https = HttpsServer.create(address, 16);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls.get()));
+        server = https;
+      } else {
+        server = HttpServer.create(address, 16);
+      }
     } catch (IOException e) {
+      security.close();
       throw new IOException("cannot serve metrics on " + settings.host() + ":" + settings.port() + " ("
           + MetricsSettings.PORT_KEY + ", --metrics-port; 0 for any free port, -1 for off): " + e.getMessage(), e);
     }
@@ -48,15 +75,23 @@ public final class MetricsServer implements AutoCloseable {
       return t;
     });
     server.setExecutor(executor);
-    server.createContext("/", exchange -> handle(exchange, metrics));
+    Optional<HttpBearerAuth> auth = security.httpAuth();
+    server.createContext("/", exchange -> handle(exchange, metrics, auth));
     server.start();
-    return new MetricsServer(server, executor);
+    return new MetricsServer(server, executor, security);
   }
 
-  private static void handle(HttpExchange exchange, NodeMetrics metrics) throws IOException {
+  private static void handle(HttpExchange exchange, NodeMetrics metrics, Optional<HttpBearerAuth> auth)
+      throws IOException {
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
-      if (!path.equals("/metrics")) {
+      Optional<HttpBearerAuth.Refusal> refusal = auth.flatMap(a -> a.check(
+          exchange.getRequestHeaders().getFirst("Authorization"), MetricsAccessSettings.SCRAPE_ROLES, "GET /metrics"));
+      if (refusal.isPresent()) {
+        exchange.getResponseHeaders().set("WWW-Authenticate", refusal.get().challenge());
+        reply(exchange, refusal.get().status(), "text/plain; charset=utf-8",
+            refusal.get().message().getBytes(StandardCharsets.UTF_8));
+      } else if (!path.equals("/metrics")) {
         reply(exchange, 404, "text/plain; charset=utf-8", ("not found: " + path + " (metrics are at /metrics)\n")
             .getBytes(StandardCharsets.UTF_8));
       } else if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
@@ -85,6 +120,10 @@ public final class MetricsServer implements AutoCloseable {
 
   private static void reply(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
     exchange.getResponseHeaders().set("Content-Type", contentType);
+    if (exchange.getRequestMethod().equals("HEAD")) { // headers only: the JDK refuses a body
+      exchange.sendResponseHeaders(status, -1);
+      return;
+    }
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
@@ -100,5 +139,6 @@ public final class MetricsServer implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+    security.close();
   }
 }

@@ -146,7 +146,12 @@ public final class AuthInterceptor implements ServerInterceptor {
       if (isRefused()) {
         return;
       }
-      Optional<ModelInferRequest> bound = withTenant((ModelInferRequest) message, tenant);
+      if (!(message instanceof ModelInferRequest request)) {
+        // a request that did not parse, which ParseFailures (inside this interceptor) answers
+        super.onMessage(message);
+        return;
+      }
+      Optional<ModelInferRequest> bound = withTenant(request, tenant);
       if (bound.isEmpty()) {
         refused();
         call.refuse(Status.PERMISSION_DENIED.withDescription("parameter '" + RequestParameters.TENANT

@@ -83,7 +83,8 @@ public final class DevCertificates {
   }
 
   /** What {@link #write} wrote: the files, and the plain tokens. */
-  public record Written(Path dir, List<Path> files, String inferToken, String repositoryToken, String adminToken) {}
+  public record Written(Path dir, List<Path> files, String inferToken, String repositoryToken, String adminToken,
+      String metricsToken) {}
 
   /**
    * Writes a fresh CA, server, client and node certificates, and a tokens file, into {@code dir}
@@ -137,21 +138,24 @@ public final class DevCertificates {
     String infer = BearerTokens.newToken();
     String repository = BearerTokens.newToken();
     String admin = BearerTokens.newToken();
+    String metrics = BearerTokens.newToken();
     files.add(text(dir.resolve("tokens"), "# " + WARNING + ": dev tokens written by `braid certs dev`.\n"
         + TokenFile.HEADER
         + TokenFile.line(infer, "dev", Set.of(Role.INFER)) + "\n"
         + TokenFile.line(repository, "dev", Set.of(Role.REPOSITORY)) + "\n"
-        + TokenFile.line(admin, "operators", Set.of(Role.ADMIN)) + "\n"));
+        + TokenFile.line(admin, "operators", Set.of(Role.ADMIN)) + "\n"
+        + TokenFile.line(metrics, "monitoring", Set.of(Role.METRICS)) + "\n"));
     files.add(text(dir.resolve("infer.token"), infer + "\n"));
     files.add(text(dir.resolve("repository.token"), repository + "\n"));
     files.add(text(dir.resolve("admin.token"), admin + "\n"));
+    files.add(text(dir.resolve("metrics.token"), metrics + "\n"));
     files.add(text(dir.resolve("NOT-FOR-PRODUCTION.txt"), WARNING + """
         : throwaway certificates and tokens from `braid certs dev`, for trying TLS on
         one machine. The CA's private key was discarded, every key here is unencrypted, the PKCS#12
         password is the public 'braid-dev', and the certificates expire after 30 days.
         Use your organisation's CA (or cert-manager, Vault, ...) for anything real.
         """));
-    return new Written(dir, files, infer, repository, admin);
+    return new Written(dir, files, infer, repository, admin, metrics);
   }
 
   private X509Certificate leaf(String cn, KeyPair keys, Set<String> hosts, KeyPurposeId... purposes)

@@ -60,14 +60,30 @@ public final class FrontDoorSecurity implements AutoCloseable {
     return new FrontDoorSecurity(tls, tokens, reloader);
   }
 
+  /**
+   * The metrics port's security: its TLS files and tokens as {@code access} says, read and
+   * reloaded the same way (no client certificates: scrapers present tokens).
+   */
+  public static FrontDoorSecurity forMetrics(MetricsAccessSettings access) throws IOException {
+    return start(access.portSettings());
+  }
+
   /** Plaintext, no tokens. */
   public static FrontDoorSecurity off() {
     return new FrontDoorSecurity(Optional.empty(), Optional.empty(), Optional.empty());
   }
 
-  /** A gRPC server builder bound to {@code address}, with TLS when it is on. */
+  /**
+   * A gRPC server builder bound to {@code address}, with TLS when it is on, and with tokens on the
+   * {@link AuthInterceptor} as a server-wide interceptor: it runs first on every call of every
+   * service the server is given, so a service added later (by {@code alongside}, or by anyone who
+   * calls {@code addService} on this builder) cannot be reached without a token; a method
+   * {@link MethodRoles} does not list needs the admin role.
+   */
   public NettyServerBuilder serverBuilder(InetSocketAddress address) {
-    return NettyServerBuilder.forAddress(address, credentials());
+    NettyServerBuilder b = NettyServerBuilder.forAddress(address, credentials());
+    tokens.ifPresent(t -> b.intercept(new AuthInterceptor(t)));
+    return b;
   }
 
   private ServerCredentials credentials() {
@@ -81,13 +97,12 @@ public final class FrontDoorSecurity implements AutoCloseable {
   }
 
   /**
-   * {@code service} behind the {@link ModelNameGuard}, and before it the token check when tokens
-   * are on (grpc-java runs the last interceptor given first: an unauthenticated caller learns
-   * nothing about names).
+   * {@code service} behind the {@link ModelNameGuard}. The token check is not here but on the
+   * server ({@link #serverBuilder}), so it runs before the guard (an unauthenticated caller learns
+   * nothing about names) and on services that never pass through this method.
    */
   public ServerServiceDefinition intercept(BindableService service) {
-    return tokens.isEmpty() ? ServerInterceptors.intercept(service, new ModelNameGuard())
-        : ServerInterceptors.intercept(service, new ModelNameGuard(), new AuthInterceptor(tokens.get()));
+    return ServerInterceptors.intercept(service, new ModelNameGuard());
   }
 
   /**
@@ -96,6 +111,11 @@ public final class FrontDoorSecurity implements AutoCloseable {
    */
   public Optional<SSLContext> https() {
     return tls.map(ReloadingTls::sslContext);
+  }
+
+  /** The bearer-token check of an HTTP endpoint; empty when tokens are off (the endpoint is open). */
+  public Optional<HttpBearerAuth> httpAuth() {
+    return tokens.map(HttpBearerAuth::new);
   }
 
   /** Re-reads changed files now rather than at the next interval (tests, and a SIGHUP one day). */

@@ -71,16 +71,31 @@ public record FrontDoorSecuritySettings(Optional<Path> certChain, Optional<Path>
 
   /**
    * The one warning line {@code braid serve} prints when bound to {@code host}, reachable from
-   * other machines, with neither TLS nor tokens; empty when the bind is loopback-only or either
-   * is on.
+   * other machines, and what it is given leaves a door open: neither TLS nor tokens; TLS but no
+   * access control (no tokens, no client CA: TLS hides the traffic but admits anyone); or tokens
+   * without TLS (they cross the network in clear, for anyone on the path to replay). Empty when
+   * the bind is loopback-only, or with TLS and tokens or TLS and client certificates.
    */
   public Optional<String> openWarning(String host) {
-    if (tls() || tokens() || loopback(host)) {
+    if (loopback(host)) {
       return Optional.empty();
     }
-    return Optional.of("WARNING: the front door listens on " + host + " (reachable from other machines) without "
-        + "TLS or tokens: anyone who reaches it can run, load and unload models and drain nodes; see the README's "
-        + "Security section (--tls-cert/--tls-key, --tokens-file)");
+    String where = "WARNING: the front door listens on " + host + " (reachable from other machines) ";
+    String open = ": anyone who reaches it can run, load and unload models and drain nodes; see the README's "
+        + "Security section";
+    if (!tls() && !tokens()) {
+      return Optional.of(where + "without TLS or tokens" + open + " (--tls-cert/--tls-key, --tokens-file; or "
+          + "-Dbraid.frontend.host=127.0.0.1 for this machine only)");
+    }
+    if (!tokens() && !mutualTls()) {
+      return Optional.of(where + "with TLS but neither tokens nor client certificates" + open
+          + " (--tokens-file or --tls-client-ca)");
+    }
+    if (!tls()) {
+      return Optional.of(where + "with tokens but without TLS: tokens cross the network in clear, and anyone on the "
+          + "path can copy and replay them; see the README's Security section (--tls-cert/--tls-key)");
+    }
+    return Optional.empty();
   }
 
   private static boolean loopback(String host) {
@@ -91,7 +106,7 @@ public record FrontDoorSecuritySettings(Optional<Path> certChain, Optional<Path>
     }
   }
 
-  private static Optional<Path> path(Config config, String key) {
+  static Optional<Path> path(Config config, String key) {
     String v = ConfigValues.string(config, key).strip();
     return v.isEmpty() ? Optional.empty() : Optional.of(Path.of(v));
   }

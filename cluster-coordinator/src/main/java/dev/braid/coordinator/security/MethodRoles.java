@@ -41,6 +41,11 @@ public final class MethodRoles {
     return ROLES.getOrDefault(fullMethodName, Set.of(Role.ADMIN));
   }
 
+  /** Whether {@code fullMethodName} has roles of its own here (not the admin-only default). */
+  static boolean classified(String fullMethodName) {
+    return ROLES.containsKey(fullMethodName);
+  }
+
   /** Whether the method carries a ModelInferRequest whose tenant the token decides. */
   static boolean carriesTenant(String fullMethodName) {
     return fullMethodName.equals(GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName())

@@ -12,9 +12,14 @@ public enum Role {
   /** RepositoryModelLoad and RepositoryModelUnload (and RepositoryIndex). */
   REPOSITORY,
   /** Braid's admin service: ClusterStatus, SetPolicy, DrainNode. Never on an inference token. */
-  ADMIN;
+  ADMIN,
+  /**
+   * {@code GET /metrics} when the metrics port asks for tokens ({@link MetricsAccessSettings}); an
+   * admin token may scrape too. Nothing on the gRPC port: a scraper's token runs no model.
+   */
+  METRICS;
 
-  /** The name in tokens files and messages: infer, repository, admin. */
+  /** The name in tokens files and messages: infer, repository, admin, metrics. */
   public String configName() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -26,6 +31,7 @@ public enum Role {
         return r;
       }
     }
-    throw new IllegalArgumentException(where + ": expected a role infer, repository or admin, got '" + text + "'");
+    throw new IllegalArgumentException(where + ": expected a role infer, repository, admin or metrics, got '" + text
+        + "'");
   }
 }

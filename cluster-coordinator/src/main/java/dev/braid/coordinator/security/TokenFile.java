@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
 public final class TokenFile {
   /** The comment lines a generated file starts with. */
   public static final String HEADER = "# One token a line: SHA256-HEX TENANT ROLE[,ROLE...]; roles: infer, repository, "
-      + "admin\n# (hash a new token with `braid tokens new`).\n";
+      + "admin, metrics\n# (hash a new token with `braid tokens new`).\n";
 
   private static final Pattern HASH = Pattern.compile("(sha256:)?[0-9a-fA-F]{64}");
   private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._-]{1,64}");

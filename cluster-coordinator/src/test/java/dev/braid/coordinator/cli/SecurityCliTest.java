@@ -35,7 +35,8 @@ class SecurityCliTest {
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().startsWith("NOT FOR PRODUCTION"), c.out());
     for (String f : new String[] {"ca.pem", "server.pem", "server.key", "client.pem", "client.key", "node.p12",
-        "truststore.p12", "cluster-tls.conf", "tokens", "infer.token", "admin.token", "NOT-FOR-PRODUCTION.txt"}) {
+        "truststore.p12", "cluster-tls.conf", "tokens", "infer.token", "admin.token", "metrics.token",
+        "NOT-FOR-PRODUCTION.txt"}) {
       assertTrue(Files.isRegularFile(certs.resolve(f)), f);
     }
     assertEquals(0, braid("models", "generate", "--out", zoo.toString(), "--models", "mlp").code());

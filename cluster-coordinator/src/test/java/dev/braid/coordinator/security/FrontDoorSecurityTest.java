@@ -211,8 +211,10 @@ class FrontDoorSecurityTest {
   void everyRpcNeedsAValidTokenHoldingItsRole() throws Exception {
     ManagedChannel none = channel(certs, true, Optional.empty());
     ManagedChannel unknown = with(BearerTokens.newToken());
+    // a metrics token (GET /metrics only) is refused every RPC
     Map<Role, ManagedChannel> byRole = Map.of(Role.INFER, with(dev.inferToken()),
-        Role.REPOSITORY, with(dev.repositoryToken()), Role.ADMIN, with(dev.adminToken()));
+        Role.REPOSITORY, with(dev.repositoryToken()), Role.ADMIN, with(dev.adminToken()),
+        Role.METRICS, with(dev.metricsToken()));
     for (var rpc : rpcs().entrySet()) {
       String name = rpc.getKey();
       Role needed = rpc.getValue().getKey();

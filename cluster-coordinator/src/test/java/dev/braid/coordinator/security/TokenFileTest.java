@@ -47,7 +47,7 @@ class TokenFileTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TokenFile.parse("tokens", hash + " a/b infer"))
         .getMessage().contains("got 'a/b'"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TokenFile.parse("tokens", hash + " a root"))
-        .getMessage().contains("expected a role infer, repository or admin, got 'root'"));
+        .getMessage().contains("expected a role infer, repository, admin or metrics, got 'root'"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TokenFile.parse("tokens", hash + " a admin,infer"))
         .getMessage().contains("the admin role is a credential of its own"));
   }
@@ -95,6 +95,17 @@ class TokenFileTest {
     assertTrue(FrontDoorSecuritySettings.OFF.openWarning("localhost").isEmpty());
     FrontDoorSecuritySettings tokens = new FrontDoorSecuritySettings(Optional.empty(), Optional.empty(),
         Optional.empty(), Optional.of(java.nio.file.Path.of("t")), java.time.Duration.ofSeconds(1));
-    assertTrue(tokens.openWarning("0.0.0.0").isEmpty());
+    assertTrue(tokens.openWarning("0.0.0.0").orElseThrow().contains("with tokens but without TLS: tokens cross the "
+        + "network in clear"), "tokens alone can be copied off the wire");
+    java.nio.file.Path f = java.nio.file.Path.of("f");
+    FrontDoorSecuritySettings tlsOnly = new FrontDoorSecuritySettings(Optional.of(f), Optional.of(f), Optional.empty(),
+        Optional.empty(), java.time.Duration.ofSeconds(1));
+    assertTrue(tlsOnly.openWarning("0.0.0.0").orElseThrow().contains("with TLS but neither tokens nor client "
+        + "certificates: anyone who reaches it can run"), "TLS alone admits anyone");
+    assertTrue(tlsOnly.openWarning("127.0.0.1").isEmpty());
+    assertTrue(new FrontDoorSecuritySettings(Optional.of(f), Optional.of(f), Optional.empty(), Optional.of(f),
+        java.time.Duration.ofSeconds(1)).openWarning("0.0.0.0").isEmpty(), "TLS and tokens");
+    assertTrue(new FrontDoorSecuritySettings(Optional.of(f), Optional.of(f), Optional.of(f), Optional.empty(),
+        java.time.Duration.ofSeconds(1)).openWarning("0.0.0.0").isEmpty(), "mutual TLS");
   }
 }
