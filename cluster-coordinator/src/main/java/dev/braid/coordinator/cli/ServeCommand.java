@@ -137,7 +137,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     int cpuThreads = threads == null ? runtime.cpuThreads() : Math.max(1, threads);
     TraceRecorder recorder = trace.recorder();
-    ModelRepository repository = ModelRepository.open(repo == null ? RunCommand.defaultRepository(out) : repo);
+    ModelRepository repository = ModelRepository.open(repo == null ? RunCommand.defaultRepository(out) : repo,
+        config.getBoolean("braid.model.repository.follow-links-out"));
 
     Set<BraidNode.Role> nodeRoles = EnumSet.noneOf(BraidNode.Role.class);
     for (String r : roles != null ? roles : config.getStringList("braid.cluster.roles")) {

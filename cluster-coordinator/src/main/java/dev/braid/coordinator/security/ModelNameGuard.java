@@ -21,7 +21,8 @@ import java.util.Optional;
  * outside it. Unary calls carrying a model name (ModelInfer, ModelReady, ModelMetadata,
  * RepositoryModelLoad, RepositoryModelUnload) get INVALID_ARGUMENT naming the field, the rule and
  * the name received. (ModelStreamInfer's requests never reach the file system: an unknown name is
- * NOT_FOUND from the service.) Symbolic links inside the repository are the operator's.
+ * NOT_FOUND from the service.) Symbolic links that lead out of the repository are refused where the
+ * files are read ({@link dev.braid.model.repo.ModelRepository}).
  */
 public final class ModelNameGuard implements ServerInterceptor {
   /** The longest name accepted: a file name's limit on common file systems. */

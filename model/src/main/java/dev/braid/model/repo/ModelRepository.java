@@ -20,21 +20,64 @@ import java.util.stream.Stream;
  * {@code <root>/<model>/<version>/model.onnx}, versions being positive integers (other entries
  * are ignored, as Triton does). Loading is per model and stateless: a model that fails to load
  * throws its own {@link ModelException} and does not affect the others.
+ *
+ * <p>Model names arrive from clients (RepositoryModelLoad), so every file a load reads (the model's
+ * directory, its config, its model files) must resolve inside the repository: a symbolic link
+ * whose target lies outside it is refused, naming the link and its target, unless the repository
+ * was opened to follow such links ({@code braid.model.repository.follow-links-out}), for operators
+ * whose repository links into a shared model store. Links within the repository are always fine.
  */
 public final class ModelRepository {
   public static final String CONFIG_FILE = "config.pbtxt";
 
   private final Path root;
+  /** The root with every link resolved, what a model's files must lie under; null to follow links out. */
+  private final Path realRoot;
 
-  private ModelRepository(Path root) {
+  private ModelRepository(Path root, Path realRoot) {
     this.root = root;
+    this.realRoot = realRoot;
   }
 
+  /** Opens {@code root}, refusing links that lead out of it. */
   public static ModelRepository open(Path root) {
+    return open(root, false);
+  }
+
+  /**
+   * Opens {@code root}; with {@code followLinksOut}, model files reached through symbolic links that
+   * leave the repository are read too (the operator vouches for their targets).
+   */
+  public static ModelRepository open(Path root, boolean followLinksOut) {
     if (!Files.isDirectory(root)) {
       throw new ModelException(root + ": model repository not found (expected a directory)");
     }
-    return new ModelRepository(root);
+    if (followLinksOut) {
+      return new ModelRepository(root, null);
+    }
+    try {
+      return new ModelRepository(root, root.toRealPath());
+    } catch (IOException e) {
+      throw new ModelException(root + ": cannot resolve the model repository's path: " + e.getMessage(), e);
+    }
+  }
+
+  /** Refuses {@code path} when it resolves outside the repository (unless links out are followed). */
+  private void requireInside(Path path) {
+    if (realRoot == null) {
+      return;
+    }
+    Path real;
+    try {
+      real = path.toRealPath();
+    } catch (IOException e) {
+      throw new ModelException(path + ": cannot resolve: " + e.getMessage(), e);
+    }
+    if (!real.startsWith(realRoot)) {
+      throw new ModelException(path + ": expected a file inside the model repository " + realRoot + ", got a link to "
+          + real + "; links out of the repository are refused (set braid.model.repository.follow-links-out = true"
+          + " to follow them)");
+    }
   }
 
   public Path root() {
@@ -74,9 +117,11 @@ public final class ModelRepository {
     if (model.isEmpty() || model.contains("/") || model.contains("\\") || !Files.isDirectory(dir)) {
       throw new ModelException(root + ": model '" + model + "' not found; available models: " + models());
     }
+    requireInside(dir);
     Path configFile = dir.resolve(CONFIG_FILE);
     ModelConfig config = null;
     if (Files.isRegularFile(configFile)) {
+      requireInside(configFile);
       String text;
       try {
         text = Files.readString(configFile, StandardCharsets.UTF_8);
@@ -103,6 +148,7 @@ public final class ModelRepository {
         throw new ModelException(file + ": model file missing: version " + v + " of model '" + model + "' must hold '"
             + fileName + "'" + (config == null ? "" : " (default_model_filename)"));
       }
+      requireInside(file);
       loaded.put(v, OnnxImporter.load(file));
     }
     if (config == null) {

@@ -166,4 +166,36 @@ class ModelRepositoryTest {
     assertTrue(assertThrows(ModelException.class, () -> ModelRepository.open(root).load("m")).getMessage()
         .contains("field 'version_policy.specific.versions': expected versions present"));
   }
+
+  @Test
+  void linksOutOfTheRepositoryAreRefusedUnlessFollowedAndLinksWithinItAreFine(@TempDir Path tmp) throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("repo"));
+    Path store = Files.createDirectories(tmp.resolve("store"));
+    write(root, "inside", null, 1);
+    Path elsewhere = write(store, "elsewhere", null, 1);
+    Files.createSymbolicLink(root.resolve("dirlink"), elsewhere); // the model's directory leads out
+    Files.createSymbolicLink(root.resolve("alias"), root.resolve("inside")); // stays inside
+    Path fileLink = Files.createDirectories(root.resolve("filelink").resolve("1"));
+    Files.createSymbolicLink(fileLink.resolve("model.onnx"), elsewhere.resolve("1").resolve("model.onnx"));
+    Files.createDirectories(root.resolve("configlink").resolve("1"));
+    Files.copy(elsewhere.resolve("1").resolve("model.onnx"), root.resolve("configlink/1/model.onnx"));
+    Files.writeString(store.resolve("config.pbtxt"), "max_batch_size: 4");
+    Files.createSymbolicLink(root.resolve("configlink").resolve("config.pbtxt"), store.resolve("config.pbtxt"));
+
+    ModelRepository strict = ModelRepository.open(root);
+    assertEquals("inside", strict.load("inside").name());
+    assertEquals("alias", strict.load("alias").name());
+    for (String model : List.of("dirlink", "filelink", "configlink")) {
+      String message = assertThrows(ModelException.class, () -> strict.load(model)).getMessage();
+      assertTrue(message.contains("expected a file inside the model repository " + root.toRealPath())
+          && message.contains("got a link to " + store.toRealPath())
+          && message.contains("braid.model.repository.follow-links-out"), model + ": " + message);
+    }
+    assertEquals(List.of("alias", "inside"), List.copyOf(strict.loadAll().loaded().keySet()));
+
+    ModelRepository following = ModelRepository.open(root, true);
+    for (String model : List.of("dirlink", "filelink", "configlink")) {
+      assertEquals(model, following.load(model).name());
+    }
+  }
 }
