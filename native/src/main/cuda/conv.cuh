@@ -1,4 +1,5 @@
-// float32 convolution: implicit GEMM (single and grouped) and depthwise.
+// float32 convolution: implicit GEMM (single and grouped) and depthwise; the grouped kernel of
+// GEMMs beside convolutions (braid_tiled_grouped_f32).
 #pragma once
 #include "tiled_f32.cuh"
 
@@ -136,4 +137,32 @@ braid_conv2d_depthwise_f32(BraidConvProblem p) {
   long long o = (long long)blockIdx.x * blockDim.x + threadIdx.x;
   if (o >= total) return;
   reinterpret_cast<float*>(p.y)[o] = braid_depthwise_at(p, o);
+}
+
+// GEMMs beside implicit-GEMM convolutions in one launch: both run 64 x 64 tiles on 256 threads with
+// the same BraidTileSmem, so one fusion class (GEMM/FLOAT/tile64x64) takes them together. Blocks
+// [0, convFirst) are the GEMM table's tiles (firstTile from 0), blocks [convFirst, grid) the
+// convolution table's (firstTile from convFirst); which table a block reads is uniform over the
+// block, and each tile runs the single-class kernels' own body (braid_gemm_tile, braid_conv_tile),
+// so every output equals what braid_gemm_grouped_f32 or braid_conv2d_grouped_f32 computes.
+// Grid = both tables' tiles, block 256.
+BRAID_KERNEL void __launch_bounds__(BRAID_TILED_THREADS)
+braid_tiled_grouped_f32(const BraidGemmProblem* __restrict__ gemms, int32_t gemmCount,
+                        const BraidConvProblem* __restrict__ convs, int32_t convCount, int32_t convFirst) {
+  __shared__ BraidTileSmem s;
+  __shared__ int problem;
+  bool gemm = (int)blockIdx.x < convFirst;
+  if (threadIdx.x == 0) {
+    problem = gemm ? braid_find_problem(gemms, gemmCount, blockIdx.x) : braid_find_problem(convs, convCount, blockIdx.x);
+  }
+  __syncthreads();
+  if (gemm) {
+    BraidGemmProblem p = gemms[problem];
+    int t = blockIdx.x - p.firstTile;
+    braid_gemm_tile(p, reinterpret_cast<const float*>(p.a), reinterpret_cast<const float*>(p.b),
+                    reinterpret_cast<float*>(p.y), t / p.tilesN, t % p.tilesN, s);
+  } else {
+    BraidConvProblem p = convs[problem];
+    braid_conv_tile(p, blockIdx.x - p.firstTile, s);
+  }
 }

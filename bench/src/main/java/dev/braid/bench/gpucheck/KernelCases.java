@@ -99,6 +99,12 @@ final class KernelCases {
         Conv2d.simple(1, 3, 32, 32, 16, 7, 2, 3, 1),
         Conv2d.simple(1, 32, 15, 15, 32, 3, 1, 1, 4),
         new Conv2d(2, 8, 9, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.RELU))));
+    // GEMMs beside convolutions: one fusion class, braid_tiled_grouped_f32 (issue 10)
+    c.add(KernelCase.group("grouped gemm + conv: bert projection, resnet 3x3 and 1x1/2, transposed gemm", List.of(
+        Conv2d.simple(1, 64, 14, 14, 64, 3, 1, 1, 1),
+        Gemm.of(128, 768, 768),
+        Conv2d.simple(1, 64, 28, 28, 128, 1, 2, 0, 1),
+        Gemm.of(65, 67, 17, true, true, 1f, 1f, GemmBias.SCALAR))));
     // bf16 inputs, float32 accumulation (WMMA): no skinny, depthwise or grouped variant, so skinny
     // shapes and depthwise/grouped convolutions go through the 64 x 64 tiles; K not a multiple of 16
     // exercises the zero-filled last WMMA step

@@ -35,6 +35,18 @@ public final class GroupedConvTable extends TiledProblemTable {
 
   /** The table for {@code problems}, all Conv2d and none depthwise, in order. */
   public static GroupedConvTable of(List<KernelLaunch> problems, ToLongFunction<BufferSlice> address) {
+    return of(problems, address, 0);
+  }
+
+  /**
+   * The table for {@code problems} as the second table of {@code braid_tiled_grouped_f32}: each
+   * entry's firstTile counts from {@code firstTile} (the GEMM table's tiles, which come first in
+   * the grid); {@link #tileMap()} still counts from 0.
+   */
+  public static GroupedConvTable of(List<KernelLaunch> problems, ToLongFunction<BufferSlice> address, int firstTile) {
+    if (firstTile < 0) {
+      throw new IllegalArgumentException("firstTile " + firstTile + " is negative");
+    }
     long[] counts = new long[problems.size()];
     for (int i = 0; i < counts.length; i++) {
       Conv2d c = (Conv2d) problems.get(i).kernel();
@@ -52,7 +64,7 @@ public final class GroupedConvTable extends TiledProblemTable {
       List<BufferSlice> args = kl.args();
       put(buf, i * PROBLEM_BYTES, c, address.applyAsLong(args.get(0)), address.applyAsLong(args.get(1)),
           c.hasBias() ? address.applyAsLong(args.get(2)) : 0, address.applyAsLong(args.get(args.size() - 1)),
-          map.firstTile(i));
+          Math.addExact(firstTile, map.firstTile(i)));
     }
     return new GroupedConvTable(buf, map);
   }

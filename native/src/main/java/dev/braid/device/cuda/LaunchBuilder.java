@@ -37,6 +37,7 @@ import dev.braid.device.plan.KernelFamily;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.ToLongFunction;
@@ -232,24 +233,18 @@ final class LaunchBuilder {
       }
     }
     switch (cls) {
-      case GEMM -> {
-        boolean skinny = problems.stream().allMatch(p -> {
-          Gemm gm = (Gemm) p.kernel();
-          return Math.min(gm.m(), gm.n()) <= SKINNY_MAX;
-        });
-        GroupedGemmTable t = skinny ? GroupedGemmTable.skinny(problems, address) : GroupedGemmTable.of(problems, address);
-        long table = take(t.bytes().length);
-        uploads.add(new Upload(table, t.bytes()));
-        calls.add(KernelCall.of(skinny ? "braid_gemm_skinny_grouped_f32" : "braid_gemm_grouped_f32", t.totalTiles(),
-            skinny ? SKINNY_THREADS : TILED_THREADS, List.of(new Ptr(table), new I32(t.count()))));
-      }
-      case CONV -> {
+      case TILED -> {
+        List<KernelLaunch> gemms = new ArrayList<>();
         List<KernelLaunch> implicit = new ArrayList<>();
         List<KernelLaunch> depthwise = new ArrayList<>();
         for (KernelLaunch p : problems) {
-          (((Conv2d) p.kernel()).isDepthwise() ? depthwise : implicit).add(p);
+          (p.kernel() instanceof Gemm ? gemms : ((Conv2d) p.kernel()).isDepthwise() ? depthwise : implicit).add(p);
         }
-        if (!implicit.isEmpty()) {
+        if (!gemms.isEmpty() && !implicit.isEmpty()) {
+          tiledMix(gemms, implicit);
+        } else if (!gemms.isEmpty()) {
+          gemms(gemms);
+        } else if (!implicit.isEmpty()) {
           GroupedConvTable t = GroupedConvTable.of(implicit, address);
           long table = take(t.bytes().length);
           uploads.add(new Upload(table, t.bytes()));
@@ -265,6 +260,37 @@ final class LaunchBuilder {
       case ROWS -> table(GroupedRowTable.of(problems, address));
       default -> throw new IllegalStateException("unhandled " + cls);
     }
+  }
+
+  /** A group of GEMMs only: the grouped skinny kernel when every problem is skinny, else the tiled one. */
+  private void gemms(List<KernelLaunch> problems) {
+    boolean skinny = problems.stream().allMatch(p -> {
+      Gemm gm = (Gemm) p.kernel();
+      return Math.min(gm.m(), gm.n()) <= SKINNY_MAX;
+    });
+    GroupedGemmTable t = skinny ? GroupedGemmTable.skinny(problems, address) : GroupedGemmTable.of(problems, address);
+    long table = take(t.bytes().length);
+    uploads.add(new Upload(table, t.bytes()));
+    calls.add(KernelCall.of(skinny ? "braid_gemm_skinny_grouped_f32" : "braid_gemm_grouped_f32", t.totalTiles(),
+        skinny ? SKINNY_THREADS : TILED_THREADS, List.of(new Ptr(table), new I32(t.count()))));
+  }
+
+  /**
+   * GEMMs beside implicit-GEMM convolutions on {@code braid_tiled_grouped_f32}: one upload holding
+   * the GEMM table (tiles from 0, skinny problems on 64 x 64 tiles) followed by the convolution
+   * table (tiles from the GEMMs' total, {@link GroupedConvTable#of(List, ToLongFunction, int)}),
+   * one call over both tables' tiles with (gemms, gemm count, convs, conv count, first conv tile).
+   */
+  private void tiledMix(List<KernelLaunch> gemms, List<KernelLaunch> convs) {
+    GroupedGemmTable g = GroupedGemmTable.of(gemms, address);
+    GroupedConvTable c = GroupedConvTable.of(convs, address, g.totalTiles());
+    byte[] gb = g.bytes(), cb = c.bytes();
+    byte[] both = Arrays.copyOf(gb, gb.length + cb.length);
+    System.arraycopy(cb, 0, both, gb.length, cb.length);
+    long table = take(both.length);
+    uploads.add(new Upload(table, both));
+    calls.add(KernelCall.of("braid_tiled_grouped_f32", (long) g.totalTiles() + c.totalTiles(), TILED_THREADS, List.of(new Ptr(table),
+        new I32(g.count()), new Ptr(table + gb.length), new I32(c.count()), new I32(g.totalTiles()))));
   }
 
   /** Uploads {@code t} and launches its kernel over it: (table address, entries); nothing when empty. */

@@ -167,13 +167,14 @@ public final class LaunchPacker {
 
   /**
    * The grouped kernels of a {@link GroupedLaunch}, by the first problem's kind: one class per
-   * launch. Dense and depthwise convolutions share the CONV class as before issue 10 (the dense
-   * ones run on the grouped implicit GEMM, the depthwise ones on the grouped depthwise kernel,
-   * two calls on the stream); every other class is one call.
+   * launch. GEMMs, dense and depthwise convolutions share the TILED class: GEMMs alone run on the
+   * grouped GEMM kernels, dense convolutions alone on the grouped implicit GEMM, both together on
+   * {@code braid_tiled_grouped_f32}, and depthwise ones on the grouped depthwise kernel (a second
+   * call on the stream; their fusion key differs, so the scheduler never forms that mix); every
+   * other class is one call.
    */
   enum GroupClass {
-    GEMM("Gemm"),
-    CONV("Conv2d"),
+    TILED("Gemm/Conv2d"),
     ELEMENTWISE("Unary/Binary/BatchNorm"),
     POOL("Pool2d/GlobalAveragePool"),
     ROWS("Softmax/LayerNorm/ReduceMean");
@@ -184,11 +185,10 @@ public final class LaunchPacker {
       this.what = what;
     }
 
-    /** By the kernel's {@link KernelFamily}, dense and depthwise convolutions together. */
+    /** By the kernel's {@link KernelFamily}, GEMMs, dense and depthwise convolutions together. */
     static GroupClass of(Kernel k) {
       return switch (KernelFamily.of(k)) {
-        case GEMM -> GEMM;
-        case CONV2D, DEPTHWISE_CONV2D -> CONV;
+        case GEMM, CONV2D, DEPTHWISE_CONV2D -> TILED;
         case ELEMENTWISE -> ELEMENTWISE;
         case POOL -> POOL;
         case NORMALIZATION -> ROWS;

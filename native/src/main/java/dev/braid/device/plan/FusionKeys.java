@@ -25,18 +25,21 @@ import java.util.Optional;
  * compiled kernel can run every entry. Float32 only; the classes:
  *
  * <ul>
- *   <li>GEMM, tiled ({@code GEMM/FLOAT/tile64x64}) and skinny ({@code GEMM/FLOAT/skinny16x32}), see
- *       {@link KernelGeometry}. A table entry holds M, N, K, the operand pointers and leading
- *       dimensions, the batch count with its offsets, alpha, beta, the bias mode, and the
- *       {@code transA}/{@code transB} flags: the tile loaders index A and B through the flags, so
- *       transposed and plain problems share a class. The two stay apart: their blocks differ (256
- *       threads with 64 x 64 tiles against 128 threads over 32 long positions), and a skinny
- *       problem on 64 x 64 tiles would issue up to 64 / min(M, N) times its FLOPs. The lowering
- *       turns 1x1, stride-1, unpadded, ungrouped convolutions without activation into GEMMs, so
- *       they join this class.
- *   <li>Convolution other than depthwise ({@code CONV2D/FLOAT/tile64x64}), any groups, window,
- *       stride, padding, dilation, bias and activation: implicit GEMM with those in the entry
- *       (per group).
+ *   <li>Tiled GEMM and convolution other than depthwise ({@code GEMM/FLOAT/tile64x64},
+ *       {@link #GEMM_TILED}): both are 64 x 64-tile implicit GEMMs on 256-thread blocks with one shared
+ *       memory layout, so one grouped kernel ({@code braid_tiled_grouped_f32}) runs a mix: its
+ *       first blocks walk a GEMM table, the rest a convolution table, each tile on the
+ *       single-class kernel's own body. A GEMM entry holds M, N, K, the operand pointers and
+ *       leading dimensions, the batch count with its offsets, alpha, beta, the bias mode and the
+ *       {@code transA}/{@code transB} flags (transposed and plain problems share the class); a
+ *       convolution entry any groups, window, stride, padding, dilation, bias and activation (per
+ *       group). Before issue 10's wider classes GEMM and convolution were two keys and split the
+ *       ready set of a mix of CNNs and transformers in two.
+ *   <li>Skinny GEMM ({@code GEMM/FLOAT/skinny16x32}, see {@link KernelGeometry}), apart from the
+ *       tiled class: its blocks differ (128 threads over 32 long positions against 256 threads
+ *       with 64 x 64 tiles), and a skinny problem on 64 x 64 tiles would issue up to
+ *       64 / min(M, N) times its FLOPs. The lowering turns 1x1, stride-1, unpadded, ungrouped
+ *       convolutions without activation into GEMMs, so they join the GEMM classes.
  *   <li>Depthwise convolution ({@code DEPTHWISE_CONV2D/FLOAT/dw}), any window, stride, dilation,
  *       pads and channel multiplier: one thread per output, the window loop bounds read from the
  *       entry.
@@ -59,20 +62,22 @@ import java.util.Optional;
  *       {@code BFLOAT16} (and the WMMA tile class) here, in the same change.
  * </ul>
  *
- * <p>Invariant: equal keys imply one compiled grouped kernel, so a super-kernel's blocks have one
- * register count; their {@link KernelGeometry#of} threads and shared memory agree in every class
+ * <p>Invariant: equal keys imply one compiled grouped kernel that can run every entry (the tiled
+ * class also keeps its single-family kernels for groups of GEMMs only or convolutions only, which
+ * take fewer registers), so a super-kernel's blocks have one register count; their {@link KernelGeometry#of} threads and shared memory agree in every class
  * but {@code rows}, whose block size follows the row length (32 to 256 threads): a grouped row-wise
  * launch runs every block with the largest of its problems' (what {@code KernelWork} charges).
  * A {@link dev.braid.device.GroupedLaunch} takes only problems of one present key.
  */
 public final class FusionKeys {
-  /** The float32 tiled GEMM class, {@code GEMM/FLOAT/tile64x64}. */
+  /**
+   * The float32 64 x 64-tile class, {@code GEMM/FLOAT/tile64x64}: tiled GEMMs and every
+   * convolution that is not depthwise.
+   */
   public static final FusionKey GEMM_TILED = new FusionKey(KernelFamily.GEMM, DType.FLOAT32, tile());
   /** The float32 skinny GEMM class, {@code GEMM/FLOAT/skinny16x32}. */
   public static final FusionKey GEMM_SKINNY = new FusionKey(KernelFamily.GEMM, DType.FLOAT32,
       "skinny" + KernelGeometry.SKINNY_MAX + "x" + KernelGeometry.SKINNY_SPAN);
-  /** Every float32 convolution that is not depthwise, {@code CONV2D/FLOAT/tile64x64}. */
-  public static final FusionKey CONV2D = new FusionKey(KernelFamily.CONV2D, DType.FLOAT32, tile());
   /** Every float32 depthwise convolution, {@code DEPTHWISE_CONV2D/FLOAT/dw}. */
   public static final FusionKey DEPTHWISE = new FusionKey(KernelFamily.DEPTHWISE_CONV2D, DType.FLOAT32, "dw");
   /** Unary, Binary and BatchNorm, {@code ELEMENTWISE/FLOAT/flat}. */
@@ -91,7 +96,7 @@ public final class FusionKeys {
     }
     return switch (KernelFamily.of(kernel)) {
       case GEMM -> Optional.of(KernelGeometry.isSkinny((Gemm) kernel) ? GEMM_SKINNY : GEMM_TILED);
-      case CONV2D -> Optional.of(CONV2D);
+      case CONV2D -> Optional.of(GEMM_TILED);
       case DEPTHWISE_CONV2D -> Optional.of(DEPTHWISE);
       case ELEMENTWISE -> Optional.of(ELEMENTWISE);
       case POOL -> Optional.of(POOL);

@@ -33,6 +33,8 @@ import java.util.List;
  *       <td>256</td><td>76</td><td>8708</td></tr>
  *   <tr><td>Conv2d, not depthwise</td><td>braid_conv2d_grouped_f32</td><td>a 64 x 64 implicit-GEMM tile</td>
  *       <td>256</td><td>113</td><td>8708</td></tr>
+ *   <tr><td>GEMMs beside Conv2d (not depthwise)</td><td>braid_tiled_grouped_f32</td><td>a 64 x 64 tile of
+ *       either</td><td>256</td><td>128</td><td>8708</td></tr>
  *   <tr><td>depthwise Conv2d, any window/stride/dilation</td><td>braid_conv2d_depthwise_grouped_f32</td>
  *       <td>256 outputs</td><td>256</td><td>40</td><td>132</td></tr>
  *   <tr><td>Unary, Binary, BatchNorm</td><td>braid_elementwise_grouped_f32</td><td>1024 outputs</td>
@@ -45,7 +47,9 @@ import java.util.List;
  *
  * <p>A GEMM group of skinny problems only runs on the grouped skinny kernel; one that mixes skinny
  * and tiled shapes runs every problem on 64 x 64 tiles, so the skinny ones' blocks and
- * {@link #issuedFlops} are then the tiles'. A Conv2d group holding
+ * {@link #issuedFlops} are then the tiles'. A group of GEMMs beside dense convolutions (one key,
+ * {@code GEMM/FLOAT/tile64x64}) runs on {@code braid_tiled_grouped_f32}, every problem with the
+ * blocks and issued FLOPs it has alone on its class's grouped kernel. A Conv2d group holding
  * dense and depthwise problems runs two kernels; the footprint is then the larger of the two.
  * Every problem keeps at least one block, as {@link KernelGeometry#of} (the CUDA packer leaves
  * empty problems out of the table; the difference is one idle block).
@@ -63,6 +67,8 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
   static final int SKINNY_THREADS = 128, SKINNY_REGISTERS = 128, SKINNY_SHARED_BYTES = 8196;
   /** braid_conv2d_grouped_f32. */
   static final int CONV_REGISTERS = 113, CONV_SHARED_BYTES = 8708;
+  /** braid_tiled_grouped_f32: GEMMs beside convolutions, both bodies in one kernel. */
+  static final int TILED_REGISTERS = 128, TILED_SHARED_BYTES = 8708;
   /** braid_conv2d_depthwise_grouped_f32: the BraidConvProblem entry (128 B) and its index in shared memory. */
   static final int DEPTHWISE_REGISTERS = 40, DEPTHWISE_SHARED_BYTES = 132;
   /** braid_elementwise_grouped_f32: the 208-byte entry and its index. */
@@ -101,9 +107,11 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
     List<String> fns = new ArrayList<>();
     int threads = 1, registers = 1, shared = 0;
     boolean allSkinny = kernels.stream().allMatch(k -> k instanceof Gemm g && KernelGeometry.isSkinny(g));
+    boolean tiledMix = kernels.stream().anyMatch(k -> k instanceof Gemm)
+        && kernels.stream().anyMatch(k -> k instanceof Conv2d c && !c.isDepthwise());
     for (int i = 0; i < kernels.size(); i++) {
       Kernel k = kernels.get(i);
-      Share s = share(k, allSkinny);
+      Share s = share(k, allSkinny, tiledMix);
       if (classOf(first) != classOf(k)) {
         throw new IllegalArgumentException("grouped launch mixes " + first + " (problem 0) with " + k + " (problem " + i
             + "): no grouped kernel takes both");
@@ -138,7 +146,7 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
 
   private record Share(String kernel, LaunchGeometry geometry, long issuedFlops) {}
 
-  private static Share share(Kernel k, boolean allSkinny) {
+  private static Share share(Kernel k, boolean allSkinny, boolean tiledMix) {
     if (k instanceof Gemm g) {
       requireFp32(g, g.precision());
       if (allSkinny) {
@@ -149,7 +157,9 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
       long bias = g.flops() - 2L * g.batch() * g.m() * g.n() * g.k();
       long issued = 2L * g.batch() * ceilDiv(g.m(), KernelGeometry.TILE) * KernelGeometry.TILE
           * ceilDiv(g.n(), KernelGeometry.TILE) * KernelGeometry.TILE * g.k() + bias;
-      return new Share("braid_gemm_grouped_f32", geometry(tiles, THREADS, GEMM_REGISTERS, GEMM_SHARED_BYTES), issued);
+      return tiledMix
+          ? new Share("braid_tiled_grouped_f32", geometry(tiles, THREADS, TILED_REGISTERS, TILED_SHARED_BYTES), issued)
+          : new Share("braid_gemm_grouped_f32", geometry(tiles, THREADS, GEMM_REGISTERS, GEMM_SHARED_BYTES), issued);
     }
     if (k instanceof Conv2d c) {
       requireFp32(c, c.precision());
@@ -158,8 +168,11 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
         return new Share("braid_conv2d_depthwise_grouped_f32",
             geometry(ceilDiv(outputs, THREADS), THREADS, DEPTHWISE_REGISTERS, DEPTHWISE_SHARED_BYTES), c.flops());
       }
-      return new Share("braid_conv2d_grouped_f32", geometry(KernelGeometry.of(c).blocks(), THREADS, CONV_REGISTERS,
-          CONV_SHARED_BYTES), KernelGeometry.issuedFlops(c));
+      return tiledMix
+          ? new Share("braid_tiled_grouped_f32", geometry(KernelGeometry.of(c).blocks(), THREADS, TILED_REGISTERS,
+              TILED_SHARED_BYTES), KernelGeometry.issuedFlops(c))
+          : new Share("braid_conv2d_grouped_f32", geometry(KernelGeometry.of(c).blocks(), THREADS, CONV_REGISTERS,
+              CONV_SHARED_BYTES), KernelGeometry.issuedFlops(c));
     }
     if (k instanceof Unary || k instanceof Binary || k instanceof BatchNorm) {
       long n = k instanceof Unary u ? u.elements() : k instanceof Binary b ? b.out().size()
@@ -181,13 +194,13 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
   }
 
   /**
-   * The grouped kernel's class: the kernel's {@link KernelFamily}, dense and depthwise
-   * convolutions sharing one (two kernels, one launch). Layout kernels: {@link #share} refuses
-   * them first.
+   * The grouped kernel's class: the kernel's {@link KernelFamily}, GEMMs, dense and depthwise
+   * convolutions sharing one (GEMMs and dense convolutions on one kernel, depthwise ones on a
+   * second kernel of the same launch). Layout kernels: {@link #share} refuses them first.
    */
   private static KernelFamily classOf(Kernel k) {
     KernelFamily f = KernelFamily.of(k);
-    return f == KernelFamily.DEPTHWISE_CONV2D ? KernelFamily.CONV2D : f;
+    return f == KernelFamily.DEPTHWISE_CONV2D || f == KernelFamily.CONV2D ? KernelFamily.GEMM : f;
   }
 
   private static void requireFp32(Kernel k, Precision p) {

@@ -174,6 +174,23 @@ class GroupedLaunchTest {
   }
 
   @Test
+  void gemmsBesideConvolutionsOfOneTiledClassEqualSeparateLaunches() {
+    // issue 10's wider class: tiled GEMMs (plain, transposed, batched, biased) and convolutions of
+    // any groups, window, stride, dilation, bias and activation in one launch, interleaved
+    Gemm pointwise = new Gemm(2, 144, 28 * 28, 24, false, false, 1f, 1f, GemmBias.PER_ROW,
+        new int[] {0, 0}, new int[] {0, 24 * 28 * 28});
+    assertGroupedEqualsSeparate(9, List.of(
+        Conv2d.simple(1, 8, 14, 14, 16, 3, 1, 1, 1),
+        Gemm.of(256, 128, 288),
+        Conv2d.simple(1, 32, 15, 15, 32, 3, 1, 1, 4),
+        Gemm.of(33, 17, 45, true, false, 0.5f, 2f, GemmBias.FULL),
+        new Conv2d(1, 16, 17, 19, 24, 3, 3, 1, 2, 2, 1, 0, 3, 2, 2, 1, true, Activation.clip(0f, 6f)),
+        pointwise,
+        Conv2d.simple(2, 3, 32, 32, 16, 7, 2, 3, 1),
+        Gemm.strided(2, 64, 64, 64, 64 * 64, 64 * 64)));
+  }
+
+  @Test
   void problemsWithDifferentKeysAreRefusedNamingTheProblemAndBothKeys() {
     DeviceBuffer b = device.allocate(1 << 12);
     KernelLaunch relu = new KernelLaunch(Unary.of(UnaryOp.RELU, 4), List.of(b.whole(), b.whole()));

@@ -115,8 +115,8 @@ class CudaDeviceGpuTest {
         true, Activation.clip(-0.5f, 0.5f)), SUM));
     c.add(Case.of("conv 1x1", Conv2d.simple(1, 64, 7, 7, 128, 1, 1, 0, 1), SUM));
     c.add(Case.of("conv depthwise 3x3 stride 2", Conv2d.simple(1, 32, 15, 15, 64, 3, 2, 1, 32), SUM));
-    // A grouped launch takes problems of one fusion key: tiled GEMMs, skinny GEMMs, convolutions and
-    // depthwise convolutions each form their own group (the emulated driver's first run found the
+    // A grouped launch takes problems of one fusion key: tiled GEMMs with dense convolutions, skinny
+    // GEMMs and depthwise convolutions each form their own group (the emulated driver's first run found the
     // earlier mixed groups refused by GroupedLaunch).
     c.add(new Case("grouped gemm of 3 models", List.of(Gemm.of(70, 130, 33),
         new Gemm(2, 40, 64, 17, true, false, 0.5f, 2f, GemmBias.PER_ROW, new int[] {0, 680}, new int[] {0, 0}),
@@ -125,6 +125,10 @@ class CudaDeviceGpuTest {
         new Gemm(2, 5, 64, 17, true, false, 0.5f, 2f, GemmBias.PER_ROW, new int[] {0, 85}, new int[] {0, 0}),
         Gemm.of(1, 1, 1, false, false, 2f, 3f, GemmBias.SCALAR)), true, SUM, -1, 1));
     c.add(new Case("grouped conv", List.of(Conv2d.simple(1, 16, 14, 14, 32, 3, 1, 1, 1),
+        Conv2d.simple(2, 8, 7, 7, 100, 1, 1, 0, 2)), true, SUM, -1, 1));
+    c.add(new Case("grouped gemms beside convs (one tiled class)", List.of(Conv2d.simple(1, 16, 14, 14, 32, 3, 1, 1, 1),
+        Gemm.of(70, 130, 33), new Conv2d(1, 6, 17, 15, 10, 5, 3, 2, 2, 2, 1, 0, 3, 2, 2, 2, true, Activation.clip(-0.5f, 0.5f)),
+        new Gemm(2, 40, 64, 17, true, false, 0.5f, 2f, GemmBias.PER_ROW, new int[] {0, 680}, new int[] {0, 0}),
         Conv2d.simple(2, 8, 7, 7, 100, 1, 1, 0, 2)), true, SUM, -1, 1));
     c.add(new Case("grouped depthwise conv", List.of(Conv2d.simple(1, 16, 14, 14, 16, 3, 1, 1, 16),
         Conv2d.simple(2, 8, 9, 9, 8, 3, 2, 1, 8)), true, SUM, -1, 1));

@@ -71,10 +71,11 @@ class KernelGeometryManifestTest {
         List.of(Unary.of(UnaryOp.RELU, 100), new BatchNorm(1, 4, 9)),
         List.of(Pool2d.simple(Pool2d.PoolMode.MAX, 1, 4, 8, 8, 2, 2, 0), new GlobalAveragePool(16, 49)),
         List.of(new Softmax(4, 64, 1), new LayerNorm(2, 100, 1e-5f, false)),
-        List.of(Gemm.of(1, 1000, 512), Gemm.of(512, 1, 512)));
+        List.of(Gemm.of(1, 1000, 512), Gemm.of(512, 1, 512)),
+        List.of(Gemm.of(128, 128, 64), Conv2d.simple(1, 64, 14, 14, 64, 3, 1, 1, 1)));
     List<String> expected = List.of("braid_gemm_grouped_f32", "braid_conv2d_grouped_f32",
         "braid_conv2d_depthwise_grouped_f32", "braid_elementwise_grouped_f32", "braid_pool_grouped_f32",
-        "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32");
+        "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32", "braid_tiled_grouped_f32");
     for (int i = 0; i < groups.size(); i++) {
       GroupedGeometry g = GroupedGeometry.of(groups.get(i));
       String fn = expected.get(i);

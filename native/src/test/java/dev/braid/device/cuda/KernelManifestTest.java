@@ -33,6 +33,8 @@ class KernelManifestTest {
       // grouped kernels of the fusion classes beyond GEMM and convolution (issue 10)
       "braid_conv2d_depthwise_grouped_f32", "braid_elementwise_grouped_f32", "braid_pool_grouped_f32",
       "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32",
+      // GEMMs beside convolutions, one fusion class (issue 10)
+      "braid_tiled_grouped_f32",
       // issue 12's reductions, fibre operators, TopK, index maps, gathers and scatters (tensor.cuh)
       "braid_reduce_f32", "braid_along_axis_f32", "braid_topk_f32", "braid_remap_f32", "braid_gather_elements_f32",
       "braid_gather_nd_f32", "braid_scatter_nd_f32", "braid_scatter_elements_f32", "braid_onehot_f32",

@@ -40,6 +40,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -242,6 +243,36 @@ class LaunchPackerTest {
     geometry(p.calls().get(1), "braid_conv2d_depthwise_grouped_f32", (16 * 196 + 255) / 256, 1, 256);
     assertEquals(List.of(new Ptr(f.allocated.get(1)), new I32(1)), p.calls().get(1).params());
     assertTrue(p.label().contains("braid_conv2d_grouped_f32+braid_conv2d_depthwise_grouped_f32"), p.label());
+  }
+
+  @Test
+  void gemmsBesideConvolutionsRunOnTheTiledGroupedKernelOverBothTablesInOneUpload() {
+    Conv2d a = Conv2d.simple(1, 16, 14, 14, 32, 3, 1, 1, 1);
+    Gemm g = Gemm.of(70, 130, 33);
+    Conv2d b = Conv2d.simple(1, 8, 7, 7, 100, 1, 1, 0, 2);
+    Gemm batched = new Gemm(2, 40, 64, 17, true, false, 0.5f, 2f, GemmBias.PER_ROW, new int[] {0, 680}, new int[] {0, 0});
+    List<KernelLaunch> problems = List.of(f.launch(a), f.launch(g), f.launch(b), f.launch(batched));
+    PackedLaunch p = f.packGrouped(problems);
+    GroupedGemmTable gemms = GroupedGemmTable.of(List.of(problems.get(1), problems.get(3)), f::addr);
+    assertEquals(6 + 1 + 1, gemms.totalTiles(), "70x130: 2 x 3 tiles; each 40x64 batch entry one");
+    GroupedConvTable convs = GroupedConvTable.of(List.of(problems.get(0), problems.get(2)), f::addr, gemms.totalTiles());
+    assertEquals(1, p.uploads().size(), "both tables in one upload");
+    assertEquals(1, p.calls().size(), "one kernel");
+    assertEquals(2, LaunchPacker.driverCalls(new GroupedLaunch(problems)), "one upload, one call: as a one-kind group");
+    KernelCall c = p.calls().get(0);
+    geometry(c, "braid_tiled_grouped_f32", gemms.totalTiles() + convs.totalTiles(), 1, 256);
+    long at = f.allocated.get(0);
+    int gemmBytes = 3 * GroupedGemmTable.PROBLEM_BYTES;
+    assertEquals(List.of(new Ptr(at), new I32(3), new Ptr(at + gemmBytes), new I32(2), new I32(8)), c.params());
+    byte[] uploaded = p.uploads().get(0).bytes();
+    assertArrayEquals(gemms.bytes(), Arrays.copyOfRange(uploaded, 0, gemmBytes));
+    assertArrayEquals(convs.bytes(), Arrays.copyOfRange(uploaded, gemmBytes, uploaded.length));
+    ByteBuffer t = ByteBuffer.wrap(uploaded).order(ByteOrder.LITTLE_ENDIAN);
+    // the convolutions' tiles follow the GEMMs': 8, then 8 + a's 4
+    assertEquals(8, t.getInt(gemmBytes + GroupedConvTable.OFF_FIRST_TILE));
+    assertEquals(12, t.getInt(gemmBytes + GroupedConvTable.PROBLEM_BYTES + GroupedConvTable.OFF_FIRST_TILE));
+    assertEquals(f.addr(problems.get(2).args().get(0)), t.getLong(gemmBytes + GroupedConvTable.PROBLEM_BYTES + GroupedConvTable.OFF_X));
+    assertTrue(p.label().startsWith("braid_tiled_grouped_f32 (grouped launch of 4 Gemm/Conv2d problems)"), p.label());
   }
 
   @Test

@@ -49,12 +49,16 @@ class FusionKeysTest {
   }
 
   @Test
-  void everyConvolutionButDepthwiseIsOneImplicitGemmClassWhateverItsGroups() {
-    allHave("CONV2D/FLOAT/tile64x64", List.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1),
+  void everyConvolutionButDepthwiseJoinsTheTiledGemmsWhateverItsGroups() {
+    allHave("GEMM/FLOAT/tile64x64", List.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1),
         Conv2d.simple(4, 3, 224, 224, 64, 7, 2, 3, 1), Conv2d.simple(1, 64, 28, 28, 128, 1, 2, 0, 1),
         Conv2d.simple(1, 32, 15, 15, 32, 3, 1, 1, 4),
         new Conv2d(1, 16, 17, 19, 24, 3, 3, 1, 2, 2, 1, 0, 3, 2, 2, 1, true, Activation.clip(0f, 6f))));
-    assertNotEquals(FusionKeys.of(Gemm.of(256, 128, 1152)), FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)));
+    // one grouped kernel (braid_tiled_grouped_f32) runs 64 x 64 tiles of either
+    assertEquals(FusionKeys.of(Gemm.of(256, 128, 1152)), FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)));
+    assertNotEquals(FusionKeys.of(Gemm.of(1, 1000, 512)), FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)));
+    assertNotEquals(FusionKeys.of(Conv2d.simple(1, 32, 16, 16, 32, 3, 2, 1, 32)),
+        FusionKeys.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)));
   }
 
   @Test
@@ -105,13 +109,13 @@ class FusionKeysTest {
   }
 
   @Test
-  void theClassesAreDistinctAndEachKeyNamesItsFamily() {
-    List<FusionKey> keys = List.of(FusionKeys.GEMM_TILED, FusionKeys.GEMM_SKINNY, FusionKeys.CONV2D,
+  void theClassesAreDistinctAndEachKeyNamesItsFamilyDenseConvolutionsTheTiledGemms() {
+    List<FusionKey> keys = List.of(FusionKeys.GEMM_TILED, FusionKeys.GEMM_SKINNY,
         FusionKeys.DEPTHWISE, FusionKeys.ELEMENTWISE, FusionKeys.POOL, FusionKeys.ROWS);
     assertEquals(keys.size(), keys.stream().distinct().count());
     for (KernelFamily f : KernelFamily.values()) {
       boolean keyed = keys.stream().anyMatch(k -> k.family() == f);
-      assertEquals(f != KernelFamily.LAYOUT, keyed, f.toString());
+      assertEquals(f != KernelFamily.LAYOUT && f != KernelFamily.CONV2D, keyed, f.toString());
     }
   }
 
@@ -130,6 +134,16 @@ class FusionKeysTest {
         assertEquals(List.of(first.threadsPerBlock(), first.registersPerThread(), first.sharedMemoryBytes()),
             List.of(g.threadsPerBlock(), g.registersPerThread(), g.sharedMemoryBytes()), k.toString());
       }
+    }
+    // the tiled class: the single GEMM and convolution kernels differ in registers, the grouped
+    // kernel of a mix has one count for every block, and both take 256 threads and one tile layout
+    LaunchGeometry gemm = KernelGeometry.of(Gemm.of(256, 128, 1152));
+    LaunchGeometry conv = KernelGeometry.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1));
+    assertEquals(List.of(gemm.threadsPerBlock(), gemm.sharedMemoryBytes()), List.of(conv.threadsPerBlock(), conv.sharedMemoryBytes()));
+    GroupedGeometry mix = GroupedGeometry.of(List.of(Gemm.of(256, 128, 1152), Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1)));
+    assertEquals(List.of("braid_tiled_grouped_f32"), mix.kernels());
+    for (LaunchGeometry p : mix.problems()) {
+      assertEquals(mix.footprint().registersPerThread(), p.registersPerThread());
     }
     LaunchGeometry shortRows = KernelGeometry.of(new Softmax(4, 10, 1));
     LaunchGeometry longRows = KernelGeometry.of(new LayerNorm(4, 768, 1e-5f, true));

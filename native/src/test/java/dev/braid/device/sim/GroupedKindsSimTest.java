@@ -9,6 +9,8 @@ import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
 import dev.braid.device.kernel.Conv2d;
+import dev.braid.device.kernel.Gemm;
+import dev.braid.device.kernel.GemmBias;
 import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
@@ -42,7 +44,10 @@ class GroupedKindsSimTest {
       List.of(new Softmax(12 * 128, 128, 1), new LayerNorm(128, 768, 1e-12f, true),
           new ReduceMean(Shape.of(1, 16, 7, 7), List.of(2, 3)), new Softmax(1, 10, 1)),
       List.of(Conv2d.simple(1, 32, 112, 112, 32, 3, 1, 1, 32), Conv2d.simple(1, 144, 56, 56, 144, 3, 2, 1, 144),
-          Conv2d.simple(1, 960, 7, 7, 960, 5, 1, 2, 960)));
+          Conv2d.simple(1, 960, 7, 7, 960, 5, 1, 2, 960)),
+      // the tiled class: GEMMs (BERT's projections, a classifier) beside ResNet's convolutions
+      List.of(Conv2d.simple(1, 64, 56, 56, 64, 3, 1, 1, 1), Gemm.of(128, 768, 768),
+          Conv2d.simple(1, 64, 28, 28, 128, 1, 2, 0, 1), Gemm.of(128, 3072, 768, false, true, 1f, 1f, GemmBias.PER_COLUMN)));
 
   @Test
   void aGroupedLaunchIsTheUnionOfItsProblemsBlocksOnTheGroupedKernelsFootprint() {
