@@ -204,6 +204,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
   /** What every phase handles alike: control, device events, the timer and the signals. */
   private Receive<Object> common(ReceiveBuilder<Object> phase) {
     return phase
+        .onMessage(InferenceWire.Cancel.class, restarts.guarded(this::onCancel))
         .onMessage(GpuWire.Unload.class, restarts.guarded(this::onUnload))
         .onMessage(GpuWire.SetPolicy.class, restarts.guarded(this::onSetPolicy))
         .onMessage(GpuWire.GetReport.class, restarts.guarded(this::onGetReport))
@@ -246,8 +247,10 @@ public final class GpuActor extends AbstractBehavior<Object> {
     long waitUntil = now + InFlight.capped(budget.plus(settings.endpointReplyGrace())).toNanos();
     long seq = inFlight.add(m, deadline, waitUntil);
     timer.waitUntil(now, waitUntil);
-    engine.submit(new InferRequest(m.model(), m.inputs(), deadline, m.priority(),
-        result -> inFlight.answer(seq, result, clock.nanoTime()), m.clientRequestId()));
+    InferRequest request = new InferRequest(m.model(), m.inputs(), deadline, m.priority(),
+        result -> inFlight.answer(seq, result, clock.nanoTime()), m.clientRequestId());
+    inFlight.submitted(m.requestId(), request);
+    engine.submit(request);
     return afterEngine();
   }
 
@@ -259,6 +262,15 @@ public final class GpuActor extends AbstractBehavior<Object> {
   private Behavior<Object> onInferWhileUnhealthy(InferenceWire.Infer m) {
     inFlight.refuse(m, FailureReason.DEVICE_UNHEALTHY, "model '" + m.model() + "': " + engine.unhealthyReason());
     return Behaviors.same();
+  }
+
+  /** The frontend's client gave up on a request: the engine drops it unless its batch runs already ({@code Cancels}). */
+  private Behavior<Object> onCancel(InferenceWire.Cancel m) {
+    InferRequest request = inFlight.submission(m.requestId());
+    if (request != null) {
+      engine.cancel(request, "request " + m.requestId() + " was cancelled by its client");
+    }
+    return afterEngine();
   }
 
   /** Fails TOO_LATE every request whose wait is over, wakes the engine if due, and re-arms. */

@@ -3,6 +3,8 @@ package dev.braid.coordinator.cluster;
 import dev.braid.coordinator.admission.InferenceRequest;
 import dev.braid.coordinator.routing.Route;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.InferenceWire;
+import org.apache.pekko.actor.typed.ActorRef;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -33,6 +35,8 @@ final class ClientRequest {
    */
   volatile String attemptId;
   volatile String nodeAddress;
+  /** The GPU endpoint the attempt in flight went to; what a cancel is sent to. */
+  volatile ActorRef<InferenceWire.Infer> endpoint;
   volatile boolean retried;
 
   ClientRequest(String requestId, String model, String version, Map<String, Tensor> inputs, long deadlineNanos,

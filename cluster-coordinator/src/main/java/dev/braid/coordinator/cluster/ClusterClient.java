@@ -11,6 +11,7 @@ import dev.braid.coordinator.routing.Route;
 import dev.braid.coordinator.routing.Router;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.FailureReason;
+import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import dev.braid.protocol.serialization.ProtocolSettings;
@@ -182,6 +183,12 @@ public final class ClusterClient {
       return p.result;
     }
     metrics.admitted(model);
+    // The caller gave up (its call was cancelled, or its deadline passed): the GPU drops the request.
+    p.result.whenComplete((outputs, failure) -> {
+      if (p.result.isCancelled()) {
+        cancelled(p);
+      }
+    });
     send(p, ((Decision.Admitted) d).route());
     return p.result;
   }
@@ -214,6 +221,26 @@ public final class ClusterClient {
     deadlines.add(new Attempt(p, route), now, now + left + replyGrace.toNanos(), inFlight.size());
     endpoint.tell(new InferenceWire.Infer(p.attemptId, p.model, p.version, p.inputs, Duration.ofNanos(left),
         p.priority, p.tenant, replies, p.clientRequestId));
+    p.endpoint = endpoint;
+    if (p.result.isCancelled()) {
+      cancelled(p); // cancelled while it was being sent
+    }
+  }
+
+  /**
+   * Ends {@code p}, whose caller cancelled it, here and tells the GPU its attempt went to, which
+   * drops it unless it runs already (its late answer is then ignored). Idempotent.
+   */
+  private void cancelled(ClientRequest p) {
+    String attempt = p.attemptId;
+    ActorRef<InferenceWire.Infer> endpoint = p.endpoint;
+    if (attempt != null && inFlight.remove(attempt, p)) {
+      routing.completed(p.route);
+      metrics.ended(p.model, Status.Code.CANCELLED, false);
+    }
+    if (attempt != null && endpoint != null) {
+      endpoint.<GpuWire.Command>unsafeUpcast().tell(new InferenceWire.Cancel(attempt));
+    }
   }
 
   private void onReply(InferenceWire.Reply reply) {

@@ -10,7 +10,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * The conversation between a frontend and the GPU actor that runs a request: one {@link Infer},
  * answered by exactly one {@link Reply} ({@link Completed} or {@link Failed}) sent to its {@code
- * replyTo}.
+ * replyTo}; the frontend may withdraw it with a {@link Cancel}.
  */
 public final class InferenceWire {
   private InferenceWire() {}
@@ -66,6 +66,18 @@ public final class InferenceWire {
     public Infer(String requestId, String model, String version, Map<String, Tensor> inputs, Duration deadlineBudget,
         int priority, String tenant, ActorRef<Reply> replyTo) {
       this(requestId, model, version, inputs, deadlineBudget, priority, tenant, replyTo, "");
+    }
+  }
+
+  /**
+   * The client of {@link Infer} {@code requestId} gave up (cancelled its call, or its deadline
+   * passed): the GPU drops the request if it has not started running it, and answers it CANCELLED
+   * (an answer the frontend no longer waits for). Nothing else answers a Cancel; one for a request
+   * the GPU does not hold is ignored.
+   */
+  public record Cancel(String requestId) implements GpuWire.Command {
+    public Cancel {
+      Objects.requireNonNull(requestId, "requestId");
     }
   }
 
