@@ -66,11 +66,16 @@ public final class NodeFence implements Extension {
     if (watch != null) {
       throw new IllegalStateException("the node fence is already watching");
     }
-    stampNanos = clock.nanoTime();
-    maxPauseNanos = maxPause.toNanos();
+    judgeFrom(maxPause);
     watch = new Thread(() -> run(onClosed), "braid-node-fence");
     watch.setDaemon(true);
     watch.start();
+  }
+
+  /** From now on, a stamp older than {@code maxPause} closes the fence (the watch thread's setting; tests call it alone). */
+  void judgeFrom(Duration maxPause) {
+    stampNanos = clock.nanoTime();
+    maxPauseNanos = maxPause.toNanos();
   }
 
   /** True while this node may work for the cluster. */

@@ -32,7 +32,7 @@ final class EventLog implements AutoCloseable {
   static final int DROP_REPORT_EVERY = 1000;
   private static final String END = "\u0000end";
 
-  private final Path file;
+  private final String file;
   private final BlockingQueue<String> queue;
   private final AtomicLong dropped = new AtomicLong();
   private final Writer out;
@@ -41,17 +41,26 @@ final class EventLog implements AutoCloseable {
 
   /** Opens {@code file} for appending (creating it and its directory) and starts the writer thread. */
   EventLog(Path file, int capacity) throws IOException {
+    this(file.toString(), open(file), capacity);
+  }
+
+  /** Appends to {@code out}, named {@code file} in the log (tests hand a writer of their own). */
+  EventLog(String file, Writer out, int capacity) {
     this.file = file;
     this.queue = new ArrayBlockingQueue<>(capacity);
+    this.out = out;
+    this.writer = new Thread(this::write, "braid-events-writer");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  private static Writer open(Path file) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     if (dir != null) {
       Files.createDirectories(dir);
     }
-    this.out = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+    return new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
         StandardOpenOption.APPEND, StandardOpenOption.WRITE));
-    this.writer = new Thread(this::write, "braid-events-writer");
-    writer.setDaemon(true);
-    writer.start();
   }
 
   /** Queues {@code fields} as one line; true when queued, false when dropped (full, or closed). */
@@ -65,9 +74,13 @@ final class EventLog implements AutoCloseable {
     long n = dropped.incrementAndGet();
     if (n == 1 || n % DROP_REPORT_EVERY == 0) {
       LOG.warn("event stream {}: the writer is behind, {} event(s) dropped so far (queue of {} full)", file, n,
-          CAPACITY);
+          capacityOf());
     }
     return false;
+  }
+
+  private int capacityOf() {
+    return queue.size() + queue.remainingCapacity();
   }
 
   /** Lines dropped because the queue was full. */
