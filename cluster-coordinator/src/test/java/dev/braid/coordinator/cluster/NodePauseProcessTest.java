@@ -102,8 +102,10 @@ class NodePauseProcessTest {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     for (Process p : processes) {
-      signal(p, "CONT");
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      if (p.isAlive()) {
+        new ProcessBuilder("kill", "-CONT", String.valueOf(p.pid())).start().waitFor(); // a stopped JVM cannot die
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
     }
   }
 
