@@ -1,6 +1,7 @@
 package dev.braid.gpu;
 
 import dev.braid.time.DeadlineQueue;
+import dev.braid.gpu.engine.InferRequest;
 import dev.braid.gpu.engine.InferResult;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.FailureReason;
@@ -32,6 +33,8 @@ final class InFlight {
   record Request(String requestId, InferenceWire.Infer infer, long deadlineNanos) {}
 
   private final Map<Long, Request> requests = new HashMap<>();
+  /** What the engine was handed for each request held, by its request id: what a cancel withdraws. */
+  private final Map<String, InferRequest> submitted = new HashMap<>();
   private final DeadlineQueue<Long> waits = new DeadlineQueue<>(requests::containsKey);
   private final ServingCounters counters;
   private long nextSeq;
@@ -56,12 +59,23 @@ final class InFlight {
     return seq;
   }
 
+  /** Remembers that {@code request} is what the engine holds for {@code requestId}, until it is answered. */
+  void submitted(String requestId, InferRequest request) {
+    submitted.put(requestId, request);
+  }
+
+  /** What the engine holds for {@code requestId}; null when it is not held (answered, or never here). */
+  InferRequest submission(String requestId) {
+    return submitted.get(requestId);
+  }
+
   /** Answers request {@code seq} with the engine's {@code result} at {@code nowNanos}; nothing if it was answered. */
   void answer(long seq, InferResult result, long nowNanos) {
     Request r = requests.remove(seq);
     if (r == null) {
       return; // answered already: its wait was over, or it was given up
     }
+    submitted.remove(r.requestId());
     if (result instanceof InferResult.Completed c) {
       counters.onCompleted(nowNanos <= r.deadlineNanos());
       r.infer().replyTo().tell(new InferenceWire.Completed(r.requestId(), c.outputs()));
@@ -79,7 +93,11 @@ final class InFlight {
 
   /** Hands {@code due} every request whose wait is over at {@code nowNanos}, and forgets it. */
   void pollDue(long nowNanos, Consumer<Request> due) {
-    waits.pollDue(nowNanos, seq -> due.accept(requests.remove(seq)));
+    waits.pollDue(nowNanos, seq -> {
+      Request r = requests.remove(seq);
+      submitted.remove(r.requestId());
+      due.accept(r);
+    });
   }
 
   /** When the earliest wait is over; {@link Long#MAX_VALUE} when none is held. */
@@ -91,6 +109,7 @@ final class InFlight {
   int failAll(FailureReason reason, String message) {
     List<Request> held = List.copyOf(requests.values());
     requests.clear();
+    submitted.clear();
     held.forEach(r -> refuse(r.infer(), reason, message));
     return held.size();
   }

@@ -3,6 +3,8 @@ package dev.braid.coordinator.cluster;
 import dev.braid.coordinator.admission.InferenceRequest;
 import dev.braid.coordinator.routing.Route;
 import dev.braid.model.Tensor;
+import dev.braid.protocol.cluster.InferenceWire;
+import org.apache.pekko.actor.typed.ActorRef;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,6 +23,8 @@ final class ClientRequest {
   final long deadlineNanos;
   final int priority;
   final String tenant;
+  /** The client's own id (the Open Inference Protocol's {@code id}), "" for none: told to the GPU. */
+  final String clientRequestId;
   /** The bytes of its input tensors, which a message to a remote GPU must carry. */
   final long payloadBytes;
   final CompletableFuture<Map<String, Tensor>> result = new CompletableFuture<>();
@@ -31,11 +35,14 @@ final class ClientRequest {
    */
   volatile String attemptId;
   volatile String nodeAddress;
+  /** The GPU endpoint the attempt in flight went to; what a cancel is sent to. */
+  volatile ActorRef<InferenceWire.Infer> endpoint;
   volatile boolean retried;
 
   ClientRequest(String requestId, String model, String version, Map<String, Tensor> inputs, long deadlineNanos,
-      int priority, String tenant) {
+      int priority, String tenant, String clientRequestId) {
     this.requestId = requestId;
+    this.clientRequestId = clientRequestId;
     this.model = model;
     this.version = version;
     this.inputs = inputs;

@@ -11,6 +11,7 @@ import dev.braid.coordinator.routing.Route;
 import dev.braid.coordinator.routing.Router;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.FailureReason;
+import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import dev.braid.protocol.serialization.ProtocolSettings;
@@ -167,8 +168,14 @@ public final class ClusterClient {
    */
   public CompletableFuture<Map<String, Tensor>> infer(String model, String version, Map<String, Tensor> inputs,
       Duration budget, int priority, String tenant) {
+    return infer(model, version, inputs, budget, priority, tenant, "");
+  }
+
+  /** As {@link #infer(String, String, Map, Duration, int, String)}, telling the GPU the client's own id of the request. */
+  public CompletableFuture<Map<String, Tensor>> infer(String model, String version, Map<String, Tensor> inputs,
+      Duration budget, int priority, String tenant, String clientRequestId) {
     ClientRequest p = new ClientRequest(idPrefix + nextId.incrementAndGet(), model, version, inputs,
-        clock.nanoTime() + budget.toNanos(), priority, tenant);
+        clock.nanoTime() + budget.toNanos(), priority, tenant, clientRequestId);
     Decision d = routing.admit(p.admissionRequest());
     if (d instanceof Decision.Refused refused) {
       metrics.refused(model, refused.reason());
@@ -176,6 +183,12 @@ public final class ClusterClient {
       return p.result;
     }
     metrics.admitted(model);
+    // The caller gave up (its call was cancelled, or its deadline passed): the GPU drops the request.
+    p.result.whenComplete((outputs, failure) -> {
+      if (p.result.isCancelled()) {
+        cancelled(p);
+      }
+    });
     send(p, ((Decision.Admitted) d).route());
     return p.result;
   }
@@ -207,7 +220,27 @@ public final class ClusterClient {
     long now = clock.nanoTime();
     deadlines.add(new Attempt(p, route), now, now + left + replyGrace.toNanos(), inFlight.size());
     endpoint.tell(new InferenceWire.Infer(p.attemptId, p.model, p.version, p.inputs, Duration.ofNanos(left),
-        p.priority, p.tenant, replies));
+        p.priority, p.tenant, replies, p.clientRequestId));
+    p.endpoint = endpoint;
+    if (p.result.isCancelled()) {
+      cancelled(p); // cancelled while it was being sent
+    }
+  }
+
+  /**
+   * Ends {@code p}, whose caller cancelled it, here and tells the GPU its attempt went to, which
+   * drops it unless it runs already (its late answer is then ignored). Idempotent.
+   */
+  private void cancelled(ClientRequest p) {
+    String attempt = p.attemptId;
+    ActorRef<InferenceWire.Infer> endpoint = p.endpoint;
+    if (attempt != null && inFlight.remove(attempt, p)) {
+      routing.completed(p.route);
+      metrics.ended(p.model, Status.Code.CANCELLED, false);
+    }
+    if (attempt != null && endpoint != null) {
+      endpoint.<GpuWire.Command>unsafeUpcast().tell(new InferenceWire.Cancel(attempt));
+    }
   }
 
   private void onReply(InferenceWire.Reply reply) {

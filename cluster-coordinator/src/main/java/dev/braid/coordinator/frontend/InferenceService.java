@@ -231,7 +231,12 @@ public final class InferenceService {
     if (budget.isNegative() || budget.isZero()) {
       throw Statuses.deadlineExceeded("model '" + e.name() + "': the call's deadline had passed on arrival");
     }
-    return cluster.infer(e.name(), request.getModelVersion(), inputs, budget, params.priority(), params.tenant())
+    CompletableFuture<Map<String, Tensor>> sent = cluster.infer(e.name(), request.getModelVersion(), inputs, budget,
+        params.priority(), params.tenant(), request.getId());
+    // A gRPC call's context is cancelled when its client cancels or its deadline passes (and once it
+    // completes, when this is a no-op): the request is then withdrawn from its GPU.
+    io.grpc.Context.current().addListener(c -> sent.cancel(false), Runnable::run);
+    return sent
         .thenApply(answer -> InferResponses.response(request, e, outputs, answer, params.typedOutputs()));
   }
 

@@ -91,6 +91,21 @@ class ClusterClientTimeoutTest {
   }
 
   @Test
+  void aRequestItsCallerCancelsIsWithdrawnFromItsGpuAndItsLateAnswerIgnored() {
+    CompletableFuture<Map<String, Tensor>> f = client.infer("m", "", INPUTS, Duration.ofSeconds(5), 0, "t", "oip-7");
+    InferenceWire.Infer sent = gpu.receiveMessage();
+    assertEquals("oip-7", sent.clientRequestId(), "the client's own id travels to the GPU");
+    assertTrue(f.cancel(false));
+    @SuppressWarnings("unchecked")
+    TestProbe<Object> any = (TestProbe<Object>) (TestProbe<?>) gpu;
+    assertEquals(new InferenceWire.Cancel(sent.requestId()), any.receiveMessage());
+    assertEquals(0, client.inFlight(), "the cancelled request left the frontend's flight");
+    sent.replyTo().tell(new InferenceWire.Failed(sent.requestId(), dev.braid.protocol.cluster.FailureReason.CANCELLED,
+        "cancelled"));
+    any.expectNoMessage(GRACE.multipliedBy(3)); // no retry of a cancelled request, no second cancel
+  }
+
+  @Test
   void aRequestNoGpuAnswersFailsUnavailableOnceAfterItsBudgetAndTheGrace() {
     Duration budget = Duration.ofMillis(300);
     long sent = System.nanoTime();

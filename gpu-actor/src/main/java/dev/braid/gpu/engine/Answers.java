@@ -4,6 +4,7 @@ import dev.braid.gpu.batch.Rejected;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.FailureReason;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,8 @@ final class Answers {
   private static final Logger LOG = LoggerFactory.getLogger(GpuEngine.class);
 
   private final Map<Long, Pending> requests = new LinkedHashMap<>();
+  /** The same requests by what was submitted, for {@link #cancel}. */
+  private final Map<InferRequest, Pending> bySubmission = new IdentityHashMap<>();
   private final Map<FailureReason, Long> failures = new EnumMap<>(FailureReason.class);
   private long nextRequestId = 1;
   private long submitted;
@@ -35,6 +38,7 @@ final class Answers {
     submitted++;
     Pending p = new Pending(nextRequestId++, request, 0, arrivalNanos);
     requests.put(p.id, p);
+    bySubmission.put(request, p);
     return p;
   }
 
@@ -82,10 +86,18 @@ final class Answers {
     return failed;
   }
 
+  /**
+   * Answers {@code request} {@link FailureReason#CANCELLED} with {@code why} unless it was answered
+   * already; true when this answered it.
+   */
+  boolean cancel(InferRequest request, String why) {
+    return fail(bySubmission.get(request), FailureReason.CANCELLED, why);
+  }
+
   /** Fails a request whose deadline passed in its batcher, before a batch formed. */
   void failLate(Rejected r) {
     Pending p = requests.get(r.request().id());
-    if (fail(p, FailureReason.TOO_LATE, "model '" + p.request.model() + "': deadline passed after queuing "
+    if (p != null && fail(p, FailureReason.TOO_LATE, "model '" + p.request.model() + "': deadline passed after queuing "
         + Failures.micros(r.rejectedNanos() - p.arrivalNanos) + " us, before a batch formed")) {
       rejected++;
     }
@@ -118,6 +130,7 @@ final class Answers {
     }
     p.answered = true;
     requests.remove(p.id);
+    bySubmission.remove(p.request);
     try {
       p.request.reply().accept(result);
     } catch (RuntimeException e) {

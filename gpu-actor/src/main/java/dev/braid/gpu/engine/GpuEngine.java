@@ -292,6 +292,20 @@ public final class GpuEngine implements AutoCloseable {
   }
 
   /**
+   * Withdraws {@code request}, submitted earlier, whose client gave up: it is answered {@link
+   * FailureReason#CANCELLED} with {@code why} at once (unless answered already) and never reaches
+   * the device unless its batch has launched a kernel already ({@link Cancels}).
+   */
+  public void cancel(InferRequest request, String why) {
+    loop.enter(() -> {
+      if (answers.cancel(request, why)) {
+        jobs.withdrawAnswered();
+        pump();
+      }
+    });
+  }
+
+  /**
    * Switches the scheduling policy; launches in flight finish as planned.
    *
    * @throws IllegalArgumentException naming the bad name and the valid ones

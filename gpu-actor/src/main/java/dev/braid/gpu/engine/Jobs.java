@@ -102,7 +102,11 @@ final class Jobs {
   }
 
   /** Starts {@code batch} of {@code slot}'s requests, or fails its members if it cannot. */
-  void start(ModelSlot slot, Batch batch, long now) {
+  void start(ModelSlot slot, Batch released, long now) {
+    Batch batch = Cancels.live(released, answers);
+    if (batch == null) {
+      return; // every member was cancelled while queued: nothing goes to the device
+    }
     List<Pending> members = new ArrayList<>();
     for (Request r : batch.requests()) {
       members.add(answers.get(r.id()));
@@ -168,7 +172,7 @@ final class Jobs {
       return;
     }
     run.request = request;
-    if (run.slot.unloading || closed.getAsBoolean()) {
+    if (run.slot.unloading || closed.getAsBoolean() || Cancels.allAnswered(run)) {
       abandon(run);
       return;
     }
@@ -208,6 +212,18 @@ final class Jobs {
               + f.opIndex() + " to " + (run.plan.size() - 1)));
     }
     return !expired.isEmpty();
+  }
+
+  /**
+   * Withdraws, before their first launch, the runs whose members have all been answered (cancelled)
+   * meanwhile; a run still starting is dropped when its start completes.
+   */
+  void withdrawAnswered() {
+    for (JobRun run : List.copyOf(runs.values())) {
+      if (run.admitted && !run.launched && Cancels.allAnswered(run)) {
+        scheduler.cancel(run.id).ifPresent(f -> abandon(run));
+      }
+    }
   }
 
   /** Acts on what settling a launch did: finishes the finished jobs, answers the failed. */

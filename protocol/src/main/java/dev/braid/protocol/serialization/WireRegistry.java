@@ -66,6 +66,7 @@ public final class WireRegistry {
     b.add(101, InferenceWire.Completed.class);
     b.add(102, InferenceWire.Failed.class);
     b.add(103, FailureReason.class);
+    b.add(104, InferenceWire.Cancel.class);
     // Coordinator -> frontends.
     b.add(120, RoutingTableWire.class);
     b.add(121, RoutingTableWire.Replica.class);

@@ -36,6 +36,7 @@ class WireRegistryTest {
     expected.put(101, "dev.braid.protocol.cluster.InferenceWire$Completed");
     expected.put(102, "dev.braid.protocol.cluster.InferenceWire$Failed");
     expected.put(103, "dev.braid.protocol.cluster.FailureReason");
+    expected.put(104, "dev.braid.protocol.cluster.InferenceWire$Cancel");
     expected.put(120, "dev.braid.protocol.cluster.RoutingTableWire");
     expected.put(121, "dev.braid.protocol.cluster.RoutingTableWire$Replica");
     expected.put(122, "dev.braid.protocol.cluster.RoutingTableWire$Route");
