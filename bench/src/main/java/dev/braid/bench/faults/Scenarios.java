@@ -52,7 +52,7 @@ public final class Scenarios {
         true, Scenarios::churn));
     add(Scenario.of("soak", "steady load for --duration; heap after GC of every node sampled", true,
         (ctx, run) -> soak(ctx, run, false)));
-    add(Scenario.of("soak-leak", "soak with one node deliberately leaking 64 KiB/s (the heap check must catch it)",
+    add(Scenario.of("soak-leak", "soak with one node deliberately leaking (the heap check must catch it)",
         true, (ctx, run) -> soak(ctx, run, true)));
   }
 
@@ -273,9 +273,10 @@ public final class Scenarios {
         run.check("the leaving node stops within 60 s", exited && g2.logText().contains("stopped"),
             exited ? "exited" : "still running");
         serveOn(ctx, cluster, run, "the cluster serves after the leave");
-        long failed = failedSince(run.ledger(), term.tMs());
-        run.check("no request fails during a graceful leave", failed == 0, failed + " failed");
       }
+      // Counted once the clients stopped: requests still in flight are not failures.
+      long failed = failedSince(run.ledger(), run.ledger().marks().get(0).tMs());
+      run.check("no request fails during a graceful leave", failed == 0, failed + " failed");
     }
   }
 
@@ -291,9 +292,9 @@ public final class Scenarios {
         boolean exited = g2.awaitExit(Duration.ofSeconds(60));
         run.check("the drained node stops within 60 s of SIGTERM", exited, exited ? "exited" : "still running");
         serveOn(ctx, cluster, run, "the cluster serves after the drain");
-        long failed = failedSince(run.ledger(), start.tMs());
-        run.check("no request fails during a drain", failed == 0, failed + " failed");
       }
+      long failed = failedSince(run.ledger(), run.ledger().marks().get(0).tMs());
+      run.check("no request fails during a drain", failed == 0, failed + " failed");
     }
   }
 
@@ -431,19 +432,26 @@ public final class Scenarios {
     }
   }
 
-  /** Heap growth the soak tolerates per node: the bound of "flat". */
-  static final long SOAK_BOUND_BYTES = 8L << 20;
+  /**
+   * Heap growth after GC the soak tolerates per node between its second and last samples: the
+   * bound of "flat". The nodes' heaps after GC measured 30 to 70 MiB and moved by -5 to +1 MiB over
+   * 30 s soaks; the leaking control holds three times the bound over the soak.
+   */
+  static final long SOAK_BOUND_BYTES = 4L << 20;
 
   static void soak(Scenario.Context ctx, ScenarioRun run, boolean leaking) throws Exception {
     Duration duration = ctx.soak() != null ? ctx.soak() : ctx.phase(30, 1800);
     List<String> props = new ArrayList<>();
     try (LocalCluster cluster = standard(ctx, false, props)) {
       if (leaking) {
-        // g2 is replaced by a leaking twin: the harness's LeakAgent holds 64 KiB more every second.
+        // g2 is replaced by a leaking twin: the harness's LeakAgent holds three times the bound more
+        // over the soak, a little every second (within the 96 MiB heap).
         Node g2 = cluster.node("g2");
         g2.kill();
         cluster.awaitTrue("g2 leaves the placement", Duration.ofSeconds(60), () -> !servesOn(cluster, g2));
-        Node leak = cluster.launch("g2-leaking", EnumSet.of(Role.GPU), LeakAgent.jvmArgs(ctx.dir(), 64 << 10));
+        int perSecond = (int) Math.max(1024, 3 * SOAK_BOUND_BYTES / Math.max(1, duration.toSeconds()));
+        run.figure("leak_bytes_per_s", perSecond);
+        Node leak = cluster.launch("g2-leaking", EnumSet.of(Role.GPU), LeakAgent.jvmArgs(ctx.dir(), perSecond));
         leak.awaitServing(cluster.settings().startTimeout());
       }
       try (LoadClients clients = load(ctx, cluster, run)) {
