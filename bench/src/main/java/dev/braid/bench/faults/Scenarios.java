@@ -45,7 +45,7 @@ public final class Scenarios {
         Scenarios::pauseLong));
     add(Scenario.of("leave", "graceful leave (SIGTERM) of a GPU node under load", false, Scenarios::leave));
     add(Scenario.of("drain", "braid drain of a GPU node under load, then SIGTERM", false, Scenarios::drain));
-    add(Scenario.of("overload", "open loop at 3x the sustainable rate", false, Scenarios::overload));
+    add(Scenario.of("overload", "open loop at 3x the sustainable rate, one GPU node", false, Scenarios::overload));
     add(Scenario.of("cancel", "clients cancelling calls and sending deadlines too short to meet, beside normal load",
         false, Scenarios::cancel));
     add(Scenario.of("churn", "50 cycles of a GPU node joining, taking a replica, draining and leaving, under load",
@@ -91,14 +91,22 @@ public final class Scenarios {
    */
   static LocalCluster standard(Scenario.Context ctx, boolean secondFrontend, List<String> extraProps)
       throws Exception {
+    return standard(ctx, secondFrontend, extraProps, 96, true);
+  }
+
+  /** {@link #standard} with heaps of {@code heapMiB}, and without g2 unless {@code gpuNode}. */
+  static LocalCluster standard(Scenario.Context ctx, boolean secondFrontend, List<String> extraProps, int heapMiB,
+      boolean gpuNode) throws Exception {
     LocalCluster.Settings settings = LocalCluster.Settings.local(ctx.dir(), ctx.repo()).withLauncher(ctx.launcher())
-        .withJvmProps(PLACEMENT).withJvmProps(extraProps);
+        .withJvmProps(PLACEMENT).withJvmProps(extraProps).withHeapMiB(heapMiB);
     LocalCluster cluster = new LocalCluster(settings);
     try {
       cluster.start("n1", EnumSet.of(Role.COORDINATOR, Role.GPU));
       List<Node> rest = new ArrayList<>();
       rest.add(cluster.launch("f1", EnumSet.of(Role.FRONTEND, Role.COORDINATOR), List.of()));
-      rest.add(cluster.launch("g2", EnumSet.of(Role.GPU), List.of()));
+      if (gpuNode) {
+        rest.add(cluster.launch("g2", EnumSet.of(Role.GPU), List.of()));
+      }
       if (secondFrontend) {
         rest.add(cluster.launch("f2", EnumSet.of(Role.FRONTEND), List.of()));
       }
@@ -300,14 +308,16 @@ public final class Scenarios {
 
   static void overload(Scenario.Context ctx, ScenarioRun run) throws Exception {
     long deadlineMs = 1000;
-    try (LocalCluster cluster = standard(ctx, false, List.of())) {
+    // One GPU node (n1, one compute thread): on two cores the device must be the bottleneck, not
+    // the frontend and the client, or refusals wait for a core like everything else.
+    try (LocalCluster cluster = standard(ctx, false, List.of(), 96, false)) {
       // The sustainable rate: what a saturating closed loop gets through, counted in a ledger of its own.
       Ledger calibration = new Ledger();
       double rate;
       try (LoadClients c = LoadClients.of(cluster, calibration, ctx.oracle())) {
         c.closedLoop("cal", 4, DEADLINE_MS);
-        cluster.awaitTrue("the model serves on both GPU nodes under load", Duration.ofSeconds(60),
-            () -> cluster.replicas(ModelOracle.MODEL).size() == 2);
+        cluster.awaitTrue("correct answers flow", Duration.ofSeconds(60),
+            () -> calibration.count(Ledger.Outcome.CORRECT) > 20);
         double from = calibration.nowMs();
         Thread.sleep(ctx.phase(4, 15).toMillis());
         rate = correctSince(calibration, from) / ((calibration.nowMs() - from) / 1000);
@@ -434,18 +444,21 @@ public final class Scenarios {
 
   /**
    * Heap growth after GC the soak tolerates per node between its second and last samples: the
-   * bound of "flat". The nodes' heaps after GC measured 30 to 70 MiB and moved by -5 to +1 MiB over
-   * 30 s soaks; the leaking control holds three times the bound over the soak.
+   * bound of "flat". The nodes' heaps after GC measured 30 to 75 MiB and moved by -5 to +7 MiB over
+   * 30 s soaks; the leaking control holds three times the bound over the soak, so the soak's
+   * nodes get heaps of {@link #SOAK_HEAP_MIB}.
    */
-  static final long SOAK_BOUND_BYTES = 4L << 20;
+  static final long SOAK_BOUND_BYTES = 8L << 20;
+
+  static final int SOAK_HEAP_MIB = 160;
 
   static void soak(Scenario.Context ctx, ScenarioRun run, boolean leaking) throws Exception {
     Duration duration = ctx.soak() != null ? ctx.soak() : ctx.phase(30, 1800);
     List<String> props = new ArrayList<>();
-    try (LocalCluster cluster = standard(ctx, false, props)) {
+    try (LocalCluster cluster = standard(ctx, false, props, SOAK_HEAP_MIB, true)) {
       if (leaking) {
         // g2 is replaced by a leaking twin: the harness's LeakAgent holds three times the bound more
-        // over the soak, a little every second (within the 96 MiB heap).
+        // over the soak, a little every second.
         Node g2 = cluster.node("g2");
         g2.kill();
         cluster.awaitTrue("g2 leaves the placement", Duration.ofSeconds(60), () -> !servesOn(cluster, g2));
