@@ -387,15 +387,18 @@ public final class Scenarios {
       long expiredRun = expired.stream().filter(e -> executed.containsKey(e.id())).count();
       long cancelledRun = 0;
       long cancelledRunAfter = 0;
+      long latestLaunchAfterCancelMs = 0;
       for (Map.Entry<String, Long> c : cancelled.entrySet()) {
         NodeEvent e = executed.get(c.getKey());
         if (e != null) {
           cancelledRun++;
+          latestLaunchAfterCancelMs = Math.max(latestLaunchAfterCancelMs, e.tMs() - c.getValue());
           if (e.tMs() > c.getValue() + slackMs) {
             cancelledRunAfter++;
           }
         }
       }
+      run.figure("latest_launch_after_cancel_ms", latestLaunchAfterCancelMs);
       long expiredAnswered = expired.stream().filter(e -> e.outcome() == Ledger.Outcome.CORRECT).count();
       run.figure("cancelled", cancelled.size());
       run.figure("cancelled_executed_before_cancel", cancelledRun - cancelledRunAfter);
