@@ -21,6 +21,8 @@ import java.util.Map;
  * second coordinator-capable node) and {@code g2} (GPU only); some add a second frontend. The
  * coordinator places a replica of the mlp on each GPU at the harness's modest load.
  */
+// The load's clients are resources that run for a try block's length without being named in it.
+@SuppressWarnings("try")
 public final class Scenarios {
   /** Deadline of the closed-loop clients' requests. */
   static final long DEADLINE_MS = 8000;
