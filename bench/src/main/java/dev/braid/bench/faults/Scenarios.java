@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * The scenarios of {@code braid bench faults}, by name. Each builds a small cluster on this
@@ -56,11 +57,17 @@ public final class Scenarios {
         (ctx, run) -> soak(ctx, run, false)));
     add(Scenario.of("soak-leak", "soak with one node deliberately leaking (the heap check must catch it)",
         true, (ctx, run) -> soak(ctx, run, true)));
+    // Scenarios of other packages (the partition scenario of dev.braid.bench.faults.net) register
+    // as services: META-INF/services/dev.braid.bench.faults.Scenario naming a public class with a
+    // no-argument constructor.
+    for (Scenario s : ServiceLoader.load(Scenario.class)) {
+      add(s);
+    }
   }
 
   private Scenarios() {}
 
-  /** Registers a scenario (the partition scenario registers itself from its own package). */
+  /** Registers a scenario; those of other packages are found as services (see the static block). */
   public static synchronized void add(Scenario s) {
     if (ALL.putIfAbsent(s.name(), s) != null) {
       throw new IllegalArgumentException("scenario '" + s.name() + "' is registered twice");
