@@ -1,5 +1,6 @@
 package dev.braid.bench.faults.net;
 
+import dev.braid.bench.faults.NodeEvent;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

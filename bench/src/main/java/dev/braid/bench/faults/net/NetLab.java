@@ -1,6 +1,8 @@
 package dev.braid.bench.faults.net;
 
+import dev.braid.bench.faults.NodeLauncher;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
@@ -44,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and the {@code ip} tool; {@link
  * #unavailableReason} tells callers, once per JVM, whether this host can make one.
  */
-public final class NetLab implements AutoCloseable {
+public final class NetLab implements NodeLauncher, AutoCloseable {
   /** The first node address in the lab's /24; .1 is the root namespace's, the rest are spare. */
   private static final int FIRST_NODE_HOST = 10;
   private static final AtomicInteger LABS_IN_THIS_JVM = new AtomicInteger();
@@ -198,17 +200,34 @@ public final class NetLab implements AutoCloseable {
     return node(name).namespace();
   }
 
-  /** The address node {@code name} is reached at, from the root namespace and from other nodes. */
-  public synchronized String host(String nodeName) throws IOException {
-    return node(nodeName).address();
+  /**
+   * The address node {@code name} is reached at, from the root namespace and from other nodes
+   * (the node is added first if new; an {@code ip} failure then is thrown unchecked, as the
+   * launcher hook declares none).
+   */
+  @Override
+  public synchronized String host(String nodeName) {
+    return nodeUnchecked(nodeName).address();
   }
 
-  /** {@code command} run inside node {@code nodeName}'s namespace ({@code ip netns exec NS ...}). */
-  public synchronized List<String> command(String nodeName, List<String> command) throws IOException {
+  /**
+   * {@code command} run inside node {@code nodeName}'s namespace: {@code ip netns exec NS ...}, which
+   * execs the command, so the process started is the node's JVM itself (signals reach it).
+   */
+  @Override
+  public synchronized List<String> command(String nodeName, List<String> command) {
     List<String> wrapped = new ArrayList<>(command.size() + 4);
-    wrapped.addAll(List.of("ip", "netns", "exec", node(nodeName).namespace()));
+    wrapped.addAll(List.of("ip", "netns", "exec", nodeUnchecked(nodeName).namespace()));
     wrapped.addAll(command);
     return wrapped;
+  }
+
+  private Node nodeUnchecked(String name) {
+    try {
+      return node(name);
+    } catch (IOException e) {
+      throw new UncheckedIOException("network lab: cannot add node '" + name + "': " + e.getMessage(), e);
+    }
   }
 
   private Node node(String name) throws IOException {

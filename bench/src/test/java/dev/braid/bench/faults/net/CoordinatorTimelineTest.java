@@ -3,23 +3,14 @@ package dev.braid.bench.faults.net;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.braid.bench.faults.NodeEvent;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CoordinatorTimelineTest {
   private static NodeEvent ev(long t, String node, String kind) {
-    return new NodeEvent(t, node, kind);
-  }
-
-  @Test
-  void eventLinesGiveTimeNodeAndKindAndTornOrForeignLinesAreSkipped() {
-    assertEquals(Optional.of(ev(1700000000123L, "10.231.7.10:25520", "placement")), NodeEvent.parse(
-        "{\"t_ms\":1700000000123,\"node\":\"10.231.7.10:25520\",\"event\":\"placement\",\"table_version\":3,"
-            + "\"models\":[\"mlp\"]}"));
-    assertEquals(Optional.empty(), NodeEvent.parse("{\"t_ms\":1700000000123,\"node\":\"a:1\",\"event\":\"plac"));
-    assertEquals(Optional.empty(), NodeEvent.parse("{\"node\":\"a:1\",\"event\":\"started\"}"));
-    assertEquals(Optional.empty(), NodeEvent.parse(""));
+    return new NodeEvent(t, node, kind, Map.of());
   }
 
   @Test
