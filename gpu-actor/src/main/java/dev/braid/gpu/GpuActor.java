@@ -81,6 +81,9 @@ public final class GpuActor extends AbstractBehavior<Object> {
   /** This incarnation's part in the supervision (failures, reloads). */
   private final GpuRestarts restarts;
   private boolean unhealthy;
+  /** Closed once this node may have been downed (a long pause) or leaves: then it works no more. */
+  private final NodeFence fence;
+  private boolean fenced;
 
   /** GPU {@code ordinal} of the node at {@code nodeAddress}, loading from {@code repository}, on the system clock. */
   public static Behavior<GpuWire.Command> create(String nodeAddress, int ordinal, Supplier<Device> deviceFactory,
@@ -156,6 +159,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
     this.engine = new GpuEngine(device, settings, clock, mailbox, timer::engineWakeAt);
     engine.listen(EngineListeners.get(ctx.getSystem()).of(device)); // the node's metrics, if it keeps any
     this.restarts = new GpuRestarts(this, ctx);
+    this.fence = NodeFence.get(ctx.getSystem());
     if (remembered.restarts() == 0) {
       ctx.getLog().info("GPU actor {} on {} with policy {}", gpu, device.info().name(), settings.policy());
     }
@@ -215,6 +219,10 @@ public final class GpuActor extends AbstractBehavior<Object> {
   // ---- inference ----
 
   Behavior<Object> onInfer(InferenceWire.Infer m) {
+    if (!fenceOpen()) {
+      inFlight.refuse(m, FailureReason.DRAINING, "gpu " + gpu + " takes no work: " + fence.reason());
+      return Behaviors.same();
+    }
     ModelInfo info = remembered.served.get(m.model());
     if (!m.version().isEmpty() && (info == null || !m.version().equals(Long.toString(info.version())))) {
       inFlight.refuse(m, FailureReason.UNKNOWN_MODEL, info == null
@@ -239,7 +247,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
     long seq = inFlight.add(m, deadline, waitUntil);
     timer.waitUntil(now, waitUntil);
     engine.submit(new InferRequest(m.model(), m.inputs(), deadline, m.priority(),
-        result -> inFlight.answer(seq, result, clock.nanoTime())));
+        result -> inFlight.answer(seq, result, clock.nanoTime()), m.clientRequestId()));
     return afterEngine();
   }
 
@@ -255,6 +263,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
 
   /** Fails TOO_LATE every request whose wait is over, wakes the engine if due, and re-arms. */
   private Behavior<Object> onTick() {
+    fenceOpen();
     long now = clock.nanoTime();
     boolean wakeEngine = timer.fired(now);
     inFlight.pollDue(now, r -> {
@@ -370,8 +379,25 @@ public final class GpuActor extends AbstractBehavior<Object> {
     if (m.incarnation() != incarnation) {
       return Behaviors.same(); // a stage of the engine given up at a restart: its requests were answered then
     }
+    fenceOpen();
     m.continuation().run();
     return afterEngine();
+  }
+
+  /**
+   * Whether the node fence is open; the first time it is found closed the engine is closed (its
+   * queued requests answered, its jobs withdrawn before their next launch), so nothing more runs.
+   */
+  private boolean fenceOpen() {
+    if (fence.isOpen()) {
+      return true;
+    }
+    if (!fenced) {
+      fenced = true;
+      getContext().getLog().warn("GPU actor {} stops all work: {}", gpu, fence.reason());
+      engine.close();
+    }
+    return false;
   }
 
   /** The phase after an engine call: unchanged, or unhealthy the first time the engine says so. */

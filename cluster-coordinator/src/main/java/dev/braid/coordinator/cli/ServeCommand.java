@@ -40,7 +40,9 @@ import picocli.CommandLine.Spec;
  * prints a line per model loaded or failed and one line with the ports, and serves the Open
  * Inference Protocol. With {@code --role} and {@code --seed} it joins another node's cluster with
  * the roles given (a GPU node: {@code --role gpu --seed HOST:PORT}). Runs until SIGTERM or SIGINT;
- * then it leaves gracefully (in-flight requests finish) and exits 0.
+ * then it leaves gracefully (in-flight requests finish) and exits 0. A node that the cluster downed,
+ * or that was paused past {@code braid.cluster.max-pause}, stops working and exits {@link
+ * #EXIT_LEFT_CLUSTER} (3) once Pekko's coordinated shutdown has run, saying why.
  */
 @Command(
     name = "serve",
@@ -50,6 +52,9 @@ import picocli.CommandLine.Spec;
 final class ServeCommand implements Callable<Integer> {
   /** The stop signals of the serve commands running in this JVM; see {@link #stopAll()}. */
   private static final Set<CountDownLatch> RUNNING = ConcurrentHashMap.newKeySet();
+
+  /** The exit code of a node that left because the cluster downed it or it was paused too long. */
+  static final int EXIT_LEFT_CLUSTER = 3;
 
   @Spec CommandSpec spec;
 
@@ -86,6 +91,9 @@ final class ServeCommand implements Callable<Integer> {
   String clusterHost;
 
   @Mixin TraceOptions trace;
+
+  @Option(names = "--events", description = "Append this node's events (started, placement, executed, member changes, exiting...) to FILE, one JSON object per line (default: braid.events.file, off).")
+  Path events;
 
   @Option(names = "--cluster-port", description = "Cluster (Artery) port (default: braid.cluster.port, 25520; 0 for any free port).")
   Integer clusterPort;
@@ -160,6 +168,8 @@ final class ServeCommand implements Callable<Integer> {
         devices.add(() -> dev);
       }
     }
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
     BraidNode.Options options = new BraidNode.Options(nodeRoles, repository, devices, gpu, frontend,
         CoordinatorSettings.from(config), AdmissionSettings.from(config), host, artery, seedList, List.of(),
         BraidCli.version());
@@ -170,10 +180,13 @@ final class ServeCommand implements Callable<Integer> {
       }
       config = ConfigFactory.parseMap(java.util.Map.of(MetricsSettings.PORT_KEY, metricsPort)).withFallback(config);
     }
+    if (events != null) {
+      config = ConfigFactory.parseMap(java.util.Map.of("braid.events.file", events.toString())).withFallback(config);
+    }
     BraidNode node = BraidNode.start(options, config);
+    // The cluster downed this node, or it was paused too long: its actor system terminates by itself.
+    node.system().getWhenTerminated().thenRun(stop::countDown);
     out.printf("%s%n", node.describe());
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
     RUNNING.add(stop);
     // On SIGTERM/SIGINT the JVM runs this hook and then halts, so the hook waits for the drain.
     Thread hook = new Thread(() -> {
@@ -185,6 +198,7 @@ final class ServeCommand implements Callable<Integer> {
       }
     }, "braid-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    String left = null;
     try {
       for (BraidNode.ModelOutcome m : node.outcomes()) {
         if (m.loaded()) {
@@ -202,7 +216,13 @@ final class ServeCommand implements Callable<Integer> {
       out.println(node.metricsPort() < 0 ? "metrics: off" : "metrics on :" + node.metricsPort() + "/metrics");
       out.flush();
       stop.await();
-      out.println("stopping: draining in-flight requests");
+      if (node.system().whenTerminated().isCompleted()) {
+        left = org.apache.pekko.actor.CoordinatedShutdown.get(node.system()).getShutdownReason()
+            .map(Object::toString).orElse("the actor system terminated");
+        out.println("stopping: this node left the cluster: " + left);
+      } else {
+        out.println("stopping: draining in-flight requests");
+      }
       out.flush();
     } finally {
       node.close();
@@ -225,7 +245,7 @@ final class ServeCommand implements Callable<Integer> {
         // the hook is running: it returns now that stopped is counted down
       }
     }
-    return 0;
+    return left == null ? 0 : EXIT_LEFT_CLUSTER;
   }
 
   private static int port(String flag, int port) {

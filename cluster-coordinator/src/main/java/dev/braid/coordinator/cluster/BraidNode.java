@@ -181,6 +181,8 @@ public final class BraidNode implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       String self = cluster.selfMember().address().toString();
+      // The event stream, membership and pause watch: a node downed or paused past the downing time leaves.
+      dev.braid.coordinator.events.NodeWatch.start(system, config.getDuration("braid.cluster.max-pause"));
       NodeMetrics metrics = NodeMetrics.of(system);
       MetricsServer metricsServer = metrics.enabled() ? MetricsServer.start(metrics, metrics.settings()) : null;
       if (metricsServer != null) {
@@ -223,6 +225,7 @@ public final class BraidNode implements AutoCloseable {
             dev.braid.coordinator.security.FrontDoorSecuritySettings.from(config));
       }
       NodeHealth.get(system).started(o.roles());
+      dev.braid.coordinator.events.NodeEvents.of(system).started(o.roles().stream().map(Role::configName).sorted().toList());
       return new BraidNode(system, o, gpus, service, server, outcomes, metricsServer);
     } catch (IOException | RuntimeException e) {
       system.terminate();
@@ -300,8 +303,11 @@ public final class BraidNode implements AutoCloseable {
    */
   private static Supplier<Device> withMetrics(ActorSystem<?> system, NodeMetrics metrics, int ordinal,
       Supplier<Device> devices) {
-    GpuMetrics listener = metrics.gpu(ordinal);
-    if (listener == null) {
+    GpuMetrics gpuMetrics = metrics.gpu(ordinal);
+    dev.braid.gpu.engine.EngineListener listener = dev.braid.coordinator.events.NodeEvents.of(system).engineListener(
+        GpuWire.gpuId(Cluster.get(system).selfMember().address().toString(), ordinal),
+        gpuMetrics == null ? dev.braid.gpu.engine.EngineListener.NONE : gpuMetrics);
+    if (listener == dev.braid.gpu.engine.EngineListener.NONE) {
       return devices;
     }
     return () -> {
@@ -330,6 +336,9 @@ public final class BraidNode implements AutoCloseable {
   public void close() {
     Duration wait = options.frontend().loadTimeout();
     try {
+      if (system.whenTerminated().isCompleted()) {
+        return; // downed or fenced: the cluster is gone, nothing to drain into it (finally closes the ports)
+      }
       if (service != null) {
         try {
           // The service gives up by itself after the load timeout; wait a little longer than that.

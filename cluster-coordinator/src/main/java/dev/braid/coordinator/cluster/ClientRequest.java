@@ -21,6 +21,8 @@ final class ClientRequest {
   final long deadlineNanos;
   final int priority;
   final String tenant;
+  /** The client's own id (the Open Inference Protocol's {@code id}), "" for none: told to the GPU. */
+  final String clientRequestId;
   /** The bytes of its input tensors, which a message to a remote GPU must carry. */
   final long payloadBytes;
   final CompletableFuture<Map<String, Tensor>> result = new CompletableFuture<>();
@@ -34,8 +36,9 @@ final class ClientRequest {
   volatile boolean retried;
 
   ClientRequest(String requestId, String model, String version, Map<String, Tensor> inputs, long deadlineNanos,
-      int priority, String tenant) {
+      int priority, String tenant, String clientRequestId) {
     this.requestId = requestId;
+    this.clientRequestId = clientRequestId;
     this.model = model;
     this.version = version;
     this.inputs = inputs;

@@ -167,8 +167,14 @@ public final class ClusterClient {
    */
   public CompletableFuture<Map<String, Tensor>> infer(String model, String version, Map<String, Tensor> inputs,
       Duration budget, int priority, String tenant) {
+    return infer(model, version, inputs, budget, priority, tenant, "");
+  }
+
+  /** As {@link #infer(String, String, Map, Duration, int, String)}, telling the GPU the client's own id of the request. */
+  public CompletableFuture<Map<String, Tensor>> infer(String model, String version, Map<String, Tensor> inputs,
+      Duration budget, int priority, String tenant, String clientRequestId) {
     ClientRequest p = new ClientRequest(idPrefix + nextId.incrementAndGet(), model, version, inputs,
-        clock.nanoTime() + budget.toNanos(), priority, tenant);
+        clock.nanoTime() + budget.toNanos(), priority, tenant, clientRequestId);
     Decision d = routing.admit(p.admissionRequest());
     if (d instanceof Decision.Refused refused) {
       metrics.refused(model, refused.reason());
@@ -207,7 +213,7 @@ public final class ClusterClient {
     long now = clock.nanoTime();
     deadlines.add(new Attempt(p, route), now, now + left + replyGrace.toNanos(), inFlight.size());
     endpoint.tell(new InferenceWire.Infer(p.attemptId, p.model, p.version, p.inputs, Duration.ofNanos(left),
-        p.priority, p.tenant, replies));
+        p.priority, p.tenant, replies, p.clientRequestId));
   }
 
   private void onReply(InferenceWire.Reply reply) {

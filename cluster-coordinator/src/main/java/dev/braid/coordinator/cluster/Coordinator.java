@@ -3,6 +3,8 @@ package dev.braid.coordinator.cluster;
 import dev.braid.time.NanoClock;
 import dev.braid.coordinator.cluster.ClusterView.Gpu;
 import dev.braid.coordinator.cluster.ClusterView.Model;
+import dev.braid.coordinator.events.NodeEvents;
+import dev.braid.gpu.NodeFence;
 import dev.braid.coordinator.metrics.NodeMetrics;
 import dev.braid.coordinator.placement.GpuId;
 import dev.braid.coordinator.placement.Placement;
@@ -123,6 +125,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
         e -> new NodeRemoved(e.member().address().toString())), ClusterEvent.MemberRemoved.class));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.reportInterval());
     context.getLog().info("coordinator started on {} with models {}", selfAddress, view.models.keySet());
+    NodeEvents.of(context.getSystem()).coordinatorStarted();
   }
 
   @Override
@@ -143,6 +146,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
         .onMessage(CoordinatorWire.GetStatus.class, this::onGetStatus)
         .onMessage(CoordinatorWire.DrainNode.class, this::onDrainNode)
         .onMessage(CoordinatorWire.SetPolicy.class, this::onSetPolicy)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
+          NodeEvents.of(getContext().getSystem()).coordinatorStopped();
+          return this;
+        })
         .build();
   }
 
@@ -302,6 +309,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   private void reconcile() {
+    if (!NodeFence.get(getContext().getSystem()).isOpen()) {
+      return; // this node may have been downed (a long pause): another coordinator may be placing now
+    }
     List<Reconciler.Step> steps = planner.next(view, clock.nanoTime());
     Map<GpuId, Gpu> byId = view.usableById();
     for (Reconciler.Step step : steps) {
@@ -322,6 +332,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     waiters.loadsAndUnloadsDue(view, planner.shortfalls()).forEach(Waiters.Answer::send);
     waiters.drainsDue(view).forEach(Waiters.Answer::send);
     tables.publish(view.routes(planner.shortfalls(), settings.defaultRequestTime().toNanos()));
+    PlacementEvents.emit(NodeEvents.of(getContext().getSystem()), tables.version(), steps);
   }
 
   // ---- operators ----

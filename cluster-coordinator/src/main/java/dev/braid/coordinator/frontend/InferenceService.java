@@ -231,7 +231,8 @@ public final class InferenceService {
     if (budget.isNegative() || budget.isZero()) {
       throw Statuses.deadlineExceeded("model '" + e.name() + "': the call's deadline had passed on arrival");
     }
-    return cluster.infer(e.name(), request.getModelVersion(), inputs, budget, params.priority(), params.tenant())
+    return cluster.infer(e.name(), request.getModelVersion(), inputs, budget, params.priority(), params.tenant(),
+            request.getId())
         .thenApply(answer -> InferResponses.response(request, e, outputs, answer, params.typedOutputs()));
   }
 

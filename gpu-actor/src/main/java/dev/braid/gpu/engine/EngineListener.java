@@ -43,6 +43,14 @@ public interface EngineListener {
    */
   default void launchIssued(int ops, long hostNanos) {}
 
+  /**
+   * The first kernel of a batch went to the device: each of its requests is executing from now on
+   * (once per request; a request dropped before this point, cancelled or late, never gets one).
+   *
+   * @param requestId the client's id of the request ({@link InferRequest#requestId()}), "" for none
+   */
+  default void requestLaunched(String model, String requestId) {}
+
   /** The device failed a launch, a transfer or a batch's start. */
   default void deviceFault() {}
 

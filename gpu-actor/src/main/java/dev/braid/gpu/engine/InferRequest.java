@@ -17,12 +17,21 @@ import java.util.function.Consumer;
  *     {@link Long#MAX_VALUE} for none
  * @param priorityLevel Triton's level: 1 is the highest, 0 the model's default
  * @param reply called exactly once, on the engine's owner thread, with the outputs or an error
+ * @param requestId the client's id for the request (the Open Inference Protocol's {@code id}), ""
+ *     when it gave none: what {@link EngineListener#requestLaunched} reports
  */
 public record InferRequest(String model, Map<String, Tensor> inputs, long deadlineNanos, int priorityLevel,
-    Consumer<InferResult> reply) {
+    Consumer<InferResult> reply, String requestId) {
   public InferRequest {
     Objects.requireNonNull(model, "model");
     inputs = Map.copyOf(inputs);
     Objects.requireNonNull(reply, "reply");
+    Objects.requireNonNull(requestId, "requestId");
+  }
+
+  /** A request the client gave no id. */
+  public InferRequest(String model, Map<String, Tensor> inputs, long deadlineNanos, int priorityLevel,
+      Consumer<InferResult> reply) {
+    this(model, inputs, deadlineNanos, priorityLevel, reply, "");
   }
 }

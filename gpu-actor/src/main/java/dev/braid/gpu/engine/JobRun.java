@@ -21,6 +21,8 @@ final class JobRun {
   /** The started request on the device; null until the start completes. */
   ModelRun request;
   boolean admitted;
+  /** Whether one of its kernels went to the device (its requests were told to the listener then). */
+  boolean launched;
   /** When the batch started, on the engine's clock (for the compute time metrics report). */
   long startNanos;
 

@@ -127,6 +127,9 @@ final class Launcher {
     }
     listener.launchIssued(planned.ops().size(), clock.nanoTime() - hostStartNanos);
     for (OpRef o : planned.ops()) {
+      firstLaunch(jobs.get(o.job().id()));
+    }
+    for (OpRef o : planned.ops()) {
       jobs.get(o.job().id()).request.onDevice(stage); // an abort before the stage settles frees after it
     }
     loop.deliver(stage, (v, error) -> onLaunched(lr, error));
@@ -154,6 +157,17 @@ final class Launcher {
       deviceFailed.accept(cause);
     }
     pump.run();
+  }
+
+  /** Tells the listener of {@code run}'s requests the first time one of its kernels is launched. */
+  private void firstLaunch(JobRun run) {
+    if (run.launched) {
+      return;
+    }
+    run.launched = true;
+    for (Pending p : run.members) {
+      listener.requestLaunched(run.slot.name, p.request.requestId());
+    }
   }
 
   /** What {@code planned} is for: per op its model, job, the job's requests, the op and its kernel. */

@@ -32,6 +32,10 @@ public final class InferenceWire {
    *     own clock on arrival (the network delay is charged to the request's slack)
    * @param priority Triton's priority level: 1 is the highest, larger numbers lower, 0 the model's default
    * @param tenant whose quota the request counts against
+   * @param clientRequestId the client's own id for the request (the Open Inference Protocol's
+   *     {@code id}), "" when it gave none; the same on every attempt. The GPU reports it when the
+   *     request starts executing (the node's event stream), so that a test can count executions
+   *     per request
    */
   public record Infer(
       String requestId,
@@ -41,7 +45,8 @@ public final class InferenceWire {
       Duration deadlineBudget,
       int priority,
       String tenant,
-      ActorRef<Reply> replyTo)
+      ActorRef<Reply> replyTo,
+      String clientRequestId)
       implements GpuWire.Command {
     public Infer {
       Objects.requireNonNull(requestId, "requestId");
@@ -54,6 +59,13 @@ public final class InferenceWire {
       }
       Objects.requireNonNull(tenant, "tenant");
       Objects.requireNonNull(replyTo, "replyTo");
+      Objects.requireNonNull(clientRequestId, "clientRequestId");
+    }
+
+    /** A request the client gave no id. */
+    public Infer(String requestId, String model, String version, Map<String, Tensor> inputs, Duration deadlineBudget,
+        int priority, String tenant, ActorRef<Reply> replyTo) {
+      this(requestId, model, version, inputs, deadlineBudget, priority, tenant, replyTo, "");
     }
   }
 

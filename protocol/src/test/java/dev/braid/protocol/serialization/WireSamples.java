@@ -87,7 +87,7 @@ final class WireSamples {
   private void inference() {
     for (int n : SIZES) {
       add(new InferenceWire.Infer("req-" + n, "resnet18", n % 2 == 0 ? "" : "3", tensors(n),
-          n == 0 ? Duration.ZERO : Duration.ofSeconds(n, 999_999_999), n - 1, n == 3 ? "tenant-é✓" : "", ref()));
+          n == 0 ? Duration.ZERO : Duration.ofSeconds(n, 999_999_999), n - 1, n == 3 ? "tenant-é✓" : "", ref(), n == 1 ? "" : "oip-" + n));
       add(new InferenceWire.Completed("req-" + n, tensors(n)));
     }
     for (FailureReason reason : FailureReason.values()) {
