@@ -1,5 +1,6 @@
 package dev.braid.bench;
 
+import dev.braid.bench.faults.FaultsCommand;
 import dev.braid.bench.frontdoor.FrontDoorBenchCommand;
 import dev.braid.bench.gpucheck.GpuCheckCommand;
 import dev.braid.bench.load.LoadCommand;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Spec;
     description = "Benchmarks, each comparing side by side in one run.",
     subcommands = {CpuBenchCommand.class, Table1Command.class, PoliciesCommand.class, GpuCheckCommand.class,
         FrontDoorBenchCommand.class, SchedulerBenchCommand.class,
-        FusionPlacementCommand.class, LoadCommand.class})
+        FusionPlacementCommand.class, LoadCommand.class,
+        FaultsCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
