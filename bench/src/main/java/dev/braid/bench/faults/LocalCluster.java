@@ -109,9 +109,13 @@ public final class LocalCluster implements AutoCloseable {
   private final List<Node> nodes = new CopyOnWriteArrayList<>();
   private final Map<Node, ManagedChannel> channels = new ConcurrentHashMap<>();
 
+  /** Kills the nodes if the harness's JVM stops first (Ctrl-C on braid bench faults): no node outlives it. */
+  private final Thread reaper = new Thread(this::killAll, "local-cluster-reaper");
+
   public LocalCluster(Settings settings) throws IOException {
     this.settings = settings;
     Files.createDirectories(settings.dir());
+    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   public Settings settings() {
@@ -270,9 +274,18 @@ public final class LocalCluster implements AutoCloseable {
   /** Kills every node still running (resuming paused ones first, so that they die at once). */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException shuttingDown) {
+      // the reaper runs now
+    }
     for (ManagedChannel c : channels.values()) {
       c.shutdownNow();
     }
+    killAll();
+  }
+
+  private void killAll() {
     for (Node n : nodes) {
       if (n.paused) {
         n.signal("CONT");

@@ -19,7 +19,7 @@ public final class ScenarioRun {
 
   private final String scenario;
   private final int index;
-  private final Ledger ledger = new Ledger();
+  private Ledger ledger;
   private final Map<String, Double> figures = new LinkedHashMap<>();
   private final List<Check> checks = new ArrayList<>();
   private String error;
@@ -37,7 +37,11 @@ public final class ScenarioRun {
     return index;
   }
 
-  public Ledger ledger() {
+  /** The run's ledger, made on the first call: its clock starts when the scenario first loads its cluster. */
+  public synchronized Ledger ledger() {
+    if (ledger == null) {
+      ledger = new Ledger();
+    }
     return ledger;
   }
 
@@ -85,6 +89,7 @@ public final class ScenarioRun {
    * first fault; no request without a final status, no wrong answer.
    */
   void finish() {
+    Ledger ledger = ledger();
     long total = ledger.entries().size();
     long correct = ledger.count(Ledger.Outcome.CORRECT);
     long none = ledger.count(Ledger.Outcome.NONE);

@@ -203,7 +203,9 @@ public final class Scenarios {
   }
 
   static void pauseShort(Scenario.Context ctx, ScenarioRun run) throws Exception {
-    Duration pause = LocalCluster.ACCEPTABLE_HEARTBEAT_PAUSE.dividedBy(2);
+    // Half the shorter of the failure detector's allowance and the downing time (a node fences
+    // itself after braid.cluster.max-pause, which defaults to the downing time).
+    Duration pause = min(LocalCluster.ACCEPTABLE_HEARTBEAT_PAUSE, LocalCluster.STABLE_AFTER).dividedBy(2);
     try (LocalCluster cluster = standard(ctx, false, List.of())) {
       Node g2 = cluster.node("g2");
       try (LoadClients clients = load(ctx, cluster, run)) {
@@ -520,6 +522,10 @@ public final class Scenarios {
       throw new AssertionError("no node recorded a member-removed event for " + node.member());
     }
     return first;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   static double percentile(double[] sorted, double q) {

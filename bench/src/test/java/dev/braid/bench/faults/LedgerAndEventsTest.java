@@ -1,0 +1,73 @@
+package dev.braid.bench.faults;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The harness's pure parts: reading event streams, the ledger's account, recovery after a fault. */
+class LedgerAndEventsTest {
+  @TempDir Path dir;
+
+  @Test
+  void anEventLineKeepsItsKindNodeTimeAndFields() {
+    NodeEvent e = NodeEvent.parse("{\"t_ms\":1733500000123,\"node\":\"127.0.0.1:2552\",\"event\":\"executed\","
+        + "\"model\":\"mlp\",\"request_id\":\"c0-\\\"7\\\"\",\"gpu\":0,\"roles\":[\"gpu\",\"frontend\"]}");
+    assertEquals(1733500000123L, e.tMs());
+    assertEquals("127.0.0.1:2552", e.node());
+    assertEquals("executed", e.kind());
+    assertEquals("c0-\"7\"", e.field("request_id"));
+    assertEquals("0", e.field("gpu"));
+    assertEquals("[\"gpu\",\"frontend\"]", e.field("roles"));
+    assertEquals("", e.field("absent"));
+  }
+
+  @Test
+  void aTornLastLineIsSkippedAndAMissingFileIsNamed() throws Exception {
+    Path f = dir.resolve("n.events.jsonl");
+    Files.writeString(f, "{\"t_ms\":1,\"node\":\"a:1\",\"event\":\"started\"}\n{\"t_ms\":2,\"node\":\"a:1\",\"ev");
+    List<NodeEvent> events = NodeEvent.read(f);
+    assertEquals(1, events.size());
+    assertEquals("started", events.get(0).kind());
+    assertNull(NodeEvent.parse("not json"));
+    NoSuchFileException missing = assertThrows(NoSuchFileException.class, () -> NodeEvent.read(dir.resolve("none")));
+    assertTrue(missing.getMessage().contains("braid.events.file"), missing.getMessage());
+  }
+
+  @Test
+  void theLedgerCountsEachRequestOnceAndClosesOpenOnesAsNone() {
+    Ledger l = new Ledger();
+    Ledger.Entry a = l.open("c", 100);
+    Ledger.Entry b = l.open("c", 100);
+    Ledger.Entry c = l.open("c", 100);
+    Ledger.Entry d = l.open("c", 100);
+    l.answered(a, true);
+    l.answered(a, false); // a second status does not replace the first
+    l.failed(b, Status.UNAVAILABLE, false);
+    l.answered(c, false);
+    assertEquals(1, l.closeOpen("run ended"));
+    assertEquals(Map.of("CORRECT", 1L, "UNAVAILABLE", 1L, "WRONG", 1L, "NONE", 1L), l.countsByStatus());
+    assertEquals(Ledger.Outcome.NONE, d.outcome());
+    assertTrue(!a.id().equals(b.id()));
+  }
+
+  @Test
+  void recoveryIsTheEndOfTheLastOutageAfterTheFault() {
+    // correct answers every 100 ms, a 700 ms hole after the fault at 1000 ms, then every 100 ms again
+    double[] t = {700, 800, 900, 1000, 1100, 1800, 1900, 2000};
+    assertArrayEquals(new double[] {700, 800}, ScenarioRun.outageAfter(t, 1000, 2050), 1e-9);
+    // no hole: recovery 0, the longest gap the usual spacing
+    assertArrayEquals(new double[] {100, 0}, ScenarioRun.outageAfter(new double[] {900, 1000, 1100, 1200}, 1050,
+        1250), 1e-9);
+  }
+}
