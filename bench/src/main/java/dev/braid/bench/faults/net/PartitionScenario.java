@@ -24,9 +24,9 @@ import java.util.TreeSet;
  * its own ({@link NetLab}), is cut 3 against 2 under load. Nodes: {@code c1} (frontend and
  * coordinator, started first: the oldest coordinator node), {@code g1}, {@code g2} (GPU nodes on
  * the CPU device), {@code c2} (frontend and coordinator, younger), {@code g3} (GPU node). The
- * clients call {@code c1}'s frontend. Pekko's split-brain resolver keeps the side that holds the
- * oldest coordinator node (keep-oldest on role coordinator), whichever side is larger, so the side
- * without {@code c1} must down itself.
+ * clients call {@code c1}'s frontend. Pekko's split-brain resolver (keep-oldest) keeps the side that
+ * holds the oldest node, whichever side is larger; {@code c1}, started first, is both the oldest
+ * node and the oldest coordinator node, so the side without {@code c1} must down itself.
  *
  * <p>Promises checked (besides the runner's: every request has a final status, none is wrong):
  * every far-side node exits or reports itself downed; the near side keeps running and serving
