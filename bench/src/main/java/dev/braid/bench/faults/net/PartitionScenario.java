@@ -29,10 +29,10 @@ import java.util.TreeSet;
  * node and the oldest coordinator node, so the side without {@code c1} must down itself.
  *
  * <p>Promises checked (besides the runner's: every request has a final status, none is wrong):
- * every far-side node exits or reports itself downed; the near side keeps running and serving
- * (correct answers after the far side is gone); the nodes' event streams show no instant at which
- * two nodes held the coordinator and no placement outside a coordinator's tenure ({@link
- * CoordinatorTimeline}); {@code c1} keeps the coordinator throughout; no far-side node launches a
+ * every far-side node reports itself downed (or exits), and its process then exits; the near side
+ * keeps running and serving (correct answers after the far side is gone); the nodes' event streams
+ * show no instant at which two nodes held the coordinator and no placement outside a coordinator's
+ * tenure ({@link CoordinatorTimeline}); {@code c1} keeps the coordinator throughout; no far-side node launches a
  * request after it was downed. Figures: the far side's downing time, the time until the
  * coordinator's placement no longer names a far-side GPU, and the runner's recovery figures.
  *
@@ -144,12 +144,23 @@ public final class PartitionScenario {
         }
         run.figure("far_side_down_ms", farDownMs);
         ctx.say("  far side down " + farDownMs + " ms after the cut: " + goneAtEpochMs);
+        // A downed node must not linger: braid serve leaves and exits once it learns it was downed.
+        List<String> lingering = new ArrayList<>();
+        for (String name : split.far) {
+          if (!cluster.node(name).awaitExit(Duration.ofSeconds(60))) {
+            lingering.add(name);
+          }
+        }
+        run.check("every far-side process exits", lingering.isEmpty(),
+            lingering.isEmpty() ? "exited by +" + (System.currentTimeMillis() - cutEpochMs) + " ms"
+                : "still running 60 s after the far side was down: " + lingering);
         cluster.awaitTrue("placement without the far side's GPUs", Duration.ofSeconds(60),
             () -> !servesOnAny(cluster, farGpus) && !cluster.replicas(ModelOracle.MODEL).isEmpty());
         run.figure("placement_without_far_side_ms", run.ledger().nowMs() - cut.tMs());
 
         double downAt = run.ledger().nowMs();
-        cluster.awaitTrue("the near side serves", Duration.ofSeconds(60), () -> correctSince(run.ledger(), downAt) > 30);
+        cluster.awaitTrue("the near side serves", Duration.ofSeconds(60),
+            () -> correctSince(run.ledger(), downAt) > 30);
         Thread.sleep(ctx.phase(2, 15).toMillis());
         long correctAfter = correctSince(run.ledger(), downAt);
         run.figure("correct_after_far_side_down", correctAfter);
@@ -189,7 +200,8 @@ public final class PartitionScenario {
           long goneAt = goneAtEpochMs.get(name);
           cluster.node(name).eventsOrNone().stream()
               .filter(e -> e.kind().equals("executed") && e.tMs() > goneAt)
-              .forEach(e -> lateWork.add(name + " ran " + e.field("request_id") + " at +" + (e.tMs() - goneAt) + " ms"));
+              .forEach(e -> lateWork.add(
+                  name + " ran " + e.field("request_id") + " at +" + (e.tMs() - goneAt) + " ms"));
         }
         run.check("no far-side node launches a request after it was downed", lateWork.isEmpty(),
             lateWork.isEmpty() ? "none" : String.join(", ", lateWork));

@@ -40,7 +40,8 @@ class LabNamesTest {
   @Test
   void labsOfOneJvmHaveDistinctNamesAndNodeNamesAreChecked() {
     assertTrue(!new LabNames(99, 0).mainBridge().equals(new LabNames(99, 1).mainBridge()));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LabNames(99, 0).namespace("a b"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new LabNames(99, 0).namespace("a b"));
     assertTrue(e.getMessage().contains("'a b'"), e.getMessage());
   }
 }

@@ -32,7 +32,9 @@ class PartitionScenarioTest {
   @Test
   void theSideWithoutTheOldestCoordinatorNodeDownsItselfAndServingGoesOn() throws Exception {
     Path repo = dir.resolve("repo");
-    Scenario.Context ctx = new Scenario.Context(dir.resolve("run"), repo, ModelOracle.create(repo),
+    // The nodes' logs and event streams stay in target/ after the test, to read when it fails.
+    Path logs = Path.of("target", "partition-scenario", String.valueOf(System.currentTimeMillis()));
+    Scenario.Context ctx = new Scenario.Context(logs, repo, ModelOracle.create(repo),
         NodeLauncher.LOCAL, true, null, new PrintWriter(System.out, true));
     Scenario scenario = PartitionScenario.scenario(PartitionScenario.Split.OLDEST_WITH_THREE);
     ScenarioRun run = FaultsRunner.run(scenario, ctx, 1);
