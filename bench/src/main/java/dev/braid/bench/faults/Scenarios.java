@@ -2,7 +2,6 @@ package dev.braid.bench.faults;
 
 import dev.braid.bench.faults.LocalCluster.Node;
 import dev.braid.bench.faults.LocalCluster.Role;
-import dev.braid.bench.faults.net.PartitionScenario;
 import dev.braid.protocol.admin.ClusterStatusResponse;
 import dev.braid.protocol.admin.DrainNodeResponse;
 import java.io.IOException;
@@ -55,10 +54,6 @@ public final class Scenarios {
         (ctx, run) -> soak(ctx, run, false)));
     add(Scenario.of("soak-leak", "soak with one node deliberately leaking 64 KiB/s (the heap check must catch it)",
         true, (ctx, run) -> soak(ctx, run, true)));
-    // The partition scenarios live with the network-namespace lab (faults.net); each skips with one
-    // line where namespaces cannot be made.
-    add(PartitionScenario.scenario(PartitionScenario.Split.OLDEST_WITH_THREE));
-    add(PartitionScenario.scenario(PartitionScenario.Split.OLDEST_WITH_TWO));
   }
 
   private Scenarios() {}

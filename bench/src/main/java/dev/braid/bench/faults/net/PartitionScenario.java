@@ -83,6 +83,52 @@ public final class PartitionScenario {
         (ctx, run) -> run(split, ctx, run));
   }
 
+  /**
+   * {@code --scenario partition}: the oldest coordinator node on the side of three. Registered with
+   * bench faults as a service (META-INF/services/dev.braid.bench.faults.Scenario).
+   */
+  public static final class OldestWithThree extends Registered {
+    public OldestWithThree() {
+      super(Split.OLDEST_WITH_THREE);
+    }
+  }
+
+  /** {@code --scenario partition-oldest-with-two}: the oldest coordinator node on the side of two. */
+  public static final class OldestWithTwo extends Registered {
+    public OldestWithTwo() {
+      super(Split.OLDEST_WITH_TWO);
+    }
+  }
+
+  /** A split's scenario as a service class (ServiceLoader needs a public no-argument constructor). */
+  abstract static class Registered implements Scenario {
+    private final Scenario scenario;
+
+    Registered(Split split) {
+      this.scenario = scenario(split);
+    }
+
+    @Override
+    public String name() {
+      return scenario.name();
+    }
+
+    @Override
+    public String fault() {
+      return scenario.fault();
+    }
+
+    @Override
+    public boolean benchOnly() {
+      return scenario.benchOnly();
+    }
+
+    @Override
+    public void run(Scenario.Context ctx, ScenarioRun run) throws Exception {
+      scenario.run(ctx, run);
+    }
+  }
+
   static void run(Split split, Scenario.Context ctx, ScenarioRun run) throws Exception {
     if (NetLab.unavailableReason().isPresent()) {
       ctx.say("  skipped: " + NetLab.unavailableReason().get());
