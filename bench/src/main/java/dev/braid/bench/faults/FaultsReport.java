@@ -70,6 +70,18 @@ public final class FaultsReport {
         b.append(s2).append(Json.quote(o.getKey())).append(": ").append(o.getValue());
         s2 = ", ";
       }
+      b.append("},\n      \"error_messages\": {");
+      s2 = "";
+      for (Map.Entry<String, Map<String, Long>> st : r.ledger().messagesByStatus().entrySet()) {
+        b.append(s2).append(Json.quote(st.getKey())).append(": {");
+        String s3 = "";
+        for (Map.Entry<String, Long> m : st.getValue().entrySet()) {
+          b.append(s3).append(Json.quote(m.getKey())).append(": ").append(m.getValue());
+          s3 = ", ";
+        }
+        b.append('}');
+        s2 = ", ";
+      }
       b.append("},\n      \"figures\": {");
       s2 = "";
       for (Map.Entry<String, Double> f : r.orderedFigures()) {

@@ -198,6 +198,26 @@ public final class Ledger {
     return m;
   }
 
+  /** For each error status, how many requests ended with each message (the first 3 messages by count). */
+  public Map<String, Map<String, Long>> messagesByStatus() {
+    Map<String, Map<String, Long>> all = new TreeMap<>();
+    for (Entry e : entries) {
+      if (e.outcome == Outcome.ERROR || e.outcome == Outcome.NONE) {
+        // Numbers vary per request (ms, addresses' ports): the message's shape is what repeats.
+        String shape = e.message.replaceAll("\\d+(\\.\\d+)?", "N");
+        all.computeIfAbsent(e.status(), k -> new TreeMap<>()).merge(shape, 1L, Long::sum);
+      }
+    }
+    Map<String, Map<String, Long>> top = new TreeMap<>();
+    all.forEach((status, byMessage) -> {
+      Map<String, Long> first = new java.util.LinkedHashMap<>();
+      byMessage.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(3)
+          .forEach(m -> first.put(m.getKey(), m.getValue()));
+      top.put(status, first);
+    });
+    return top;
+  }
+
   /** How many entries ended with {@code o}. */
   public long count(Outcome o) {
     return entries.stream().filter(e -> e.outcome == o).count();

@@ -246,14 +246,18 @@ public final class LoadClients implements AutoCloseable {
    * latest) and closes what is still open in the ledger as {@link Ledger.Outcome#NONE}.
    */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     running.set(false);
-    for (Thread th : threads) {
-      th.join(60_000);
-    }
-    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (outstanding.get() > 0 && System.nanoTime() < giveUp) {
-      Thread.sleep(20);
+    try {
+      for (Thread th : threads) {
+        th.join(60_000);
+      }
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (outstanding.get() > 0 && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the caller stops too; what is open is closed below
     }
     ledger.closeOpen("the run ended with the request open");
   }

@@ -172,6 +172,8 @@ public final class LocalCluster implements AutoCloseable {
         "-Xmx" + settings.heapMiB() + "m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-XX:CICompilerCount=1",
         "-Dbraid.events.file=" + events,
+        // Pekko waits 5 s for its logger; JVMs starting together on busy shared cores took longer.
+        "-Dpekko.logger-startup-timeout=30s",
         "-Dbraid.coordinator.report-interval=250ms",
         "-Dbraid.coordinator.rate-half-life=1s",
         "-Dbraid.coordinator.placement.reserve-per-gpu=4MiB",

@@ -14,9 +14,6 @@ public final class ScenarioRun {
   /** A promise and whether the run kept it; {@code detail} gives the measured value. */
   public record Check(String promise, boolean passed, String detail) {}
 
-  /** A gap of at least this long between correct answers counts as an outage when recovery is measured. */
-  public static final double OUTAGE_GAP_MS = 250;
-
   private final String scenario;
   private final int index;
   private Ledger ledger;
@@ -86,7 +83,7 @@ public final class ScenarioRun {
 
   /**
    * Adds the shared figures and promises: requests by outcome, the failed share, recovery after the
-   * first fault; no request without a final status, no wrong answer.
+   * first fault ({@link #outageAfter}); no request without a final status, no wrong answer.
    */
   void finish() {
     Ledger ledger = ledger();
@@ -109,32 +106,57 @@ public final class ScenarioRun {
   }
 
   /**
-   * {longest gap between correct answers overlapping [fault, end], time from the fault until the
-   * end of the last gap of at least {@link #OUTAGE_GAP_MS} that ends after the fault (0 when
-   * correct answers never stopped)}.
+   * {the longest gap between correct answers overlapping [fault, end]; the time from the fault
+   * until correct answers flow again: the end of the last one-second window (stepped by 100 ms)
+   * after the fault whose count of correct answers is under half the rate before the fault, 0
+   * when no window falls under it}. The rate before the fault is taken over the up to 10 s before
+   * it (from the first correct answer).
    */
   static double[] outageAfter(double[] correctMs, double faultMs, double endMs) {
     double[] t = correctMs.clone();
     Arrays.sort(t);
     double longest = 0;
-    double recovery = 0;
     double prev = Double.NaN;
     for (int i = 0; i <= t.length; i++) {
       double cur = i < t.length ? t[i] : endMs;
-      if (cur < faultMs) {
-        prev = cur;
-        continue;
-      }
-      double from = Double.isNaN(prev) ? faultMs : Math.max(prev, faultMs);
-      double gap = cur - from;
-      if (gap > longest) {
-        longest = gap;
-      }
-      if (gap >= OUTAGE_GAP_MS && i < t.length) {
-        recovery = cur - faultMs;
+      if (cur >= faultMs) {
+        double from = Double.isNaN(prev) ? faultMs : Math.max(prev, faultMs);
+        longest = Math.max(longest, cur - from);
       }
       prev = cur;
     }
+    double before = t.length == 0 ? faultMs : Math.max(t[0], faultMs - 10_000);
+    double baseline = before < faultMs ? count(t, before, faultMs) / ((faultMs - before) / 1000) : 0;
+    double recovery = 0;
+    for (double w = faultMs + WINDOW_MS; w <= endMs; w += STEP_MS) {
+      if (count(t, w - WINDOW_MS, w) < 0.5 * baseline * (WINDOW_MS / 1000)) {
+        recovery = w - faultMs;
+      }
+    }
     return new double[] {longest, recovery};
+  }
+
+  private static final double WINDOW_MS = 1000;
+  private static final double STEP_MS = 100;
+
+  /** How many of the sorted {@code t} lie in [from, to). */
+  private static int count(double[] t, double from, double to) {
+    int lo = lowerBound(t, from);
+    int hi = lowerBound(t, to);
+    return hi - lo;
+  }
+
+  private static int lowerBound(double[] t, double v) {
+    int lo = 0;
+    int hi = t.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (t[mid] < v) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 }

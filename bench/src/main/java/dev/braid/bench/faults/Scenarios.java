@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * The scenarios of {@code braid bench faults}, by name. Each builds a small cluster on this
@@ -21,6 +22,8 @@ import java.util.Map;
  * second coordinator-capable node) and {@code g2} (GPU only); some add a second frontend. The
  * coordinator places a replica of the mlp on each GPU at the harness's modest load.
  */
+// The load's clients are resources that run for a try block's length without being named in it.
+@SuppressWarnings("try")
 public final class Scenarios {
   /** Deadline of the closed-loop clients' requests. */
   static final long DEADLINE_MS = 8000;
@@ -45,20 +48,26 @@ public final class Scenarios {
         Scenarios::pauseLong));
     add(Scenario.of("leave", "graceful leave (SIGTERM) of a GPU node under load", false, Scenarios::leave));
     add(Scenario.of("drain", "braid drain of a GPU node under load, then SIGTERM", false, Scenarios::drain));
-    add(Scenario.of("overload", "open loop at 3x the sustainable rate", false, Scenarios::overload));
+    add(Scenario.of("overload", "open loop at 3x the sustainable rate, one GPU node", false, Scenarios::overload));
     add(Scenario.of("cancel", "clients cancelling calls and sending deadlines too short to meet, beside normal load",
         false, Scenarios::cancel));
     add(Scenario.of("churn", "50 cycles of a GPU node joining, taking a replica, draining and leaving, under load",
         true, Scenarios::churn));
     add(Scenario.of("soak", "steady load for --duration; heap after GC of every node sampled", true,
         (ctx, run) -> soak(ctx, run, false)));
-    add(Scenario.of("soak-leak", "soak with one node deliberately leaking 64 KiB/s (the heap check must catch it)",
+    add(Scenario.of("soak-leak", "soak with one node deliberately leaking (the heap check must catch it)",
         true, (ctx, run) -> soak(ctx, run, true)));
+    // Scenarios of other packages (the partition scenario of dev.braid.bench.faults.net) register
+    // as services: META-INF/services/dev.braid.bench.faults.Scenario naming a public class with a
+    // no-argument constructor.
+    for (Scenario s : ServiceLoader.load(Scenario.class)) {
+      add(s);
+    }
   }
 
   private Scenarios() {}
 
-  /** Registers a scenario (the partition scenario registers itself from its own package). */
+  /** Registers a scenario; those of other packages are found as services (see the static block). */
   public static synchronized void add(Scenario s) {
     if (ALL.putIfAbsent(s.name(), s) != null) {
       throw new IllegalArgumentException("scenario '" + s.name() + "' is registered twice");
@@ -91,14 +100,22 @@ public final class Scenarios {
    */
   static LocalCluster standard(Scenario.Context ctx, boolean secondFrontend, List<String> extraProps)
       throws Exception {
+    return standard(ctx, secondFrontend, extraProps, 96, true);
+  }
+
+  /** {@link #standard} with heaps of {@code heapMiB}, and without g2 unless {@code gpuNode}. */
+  static LocalCluster standard(Scenario.Context ctx, boolean secondFrontend, List<String> extraProps, int heapMiB,
+      boolean gpuNode) throws Exception {
     LocalCluster.Settings settings = LocalCluster.Settings.local(ctx.dir(), ctx.repo()).withLauncher(ctx.launcher())
-        .withJvmProps(PLACEMENT).withJvmProps(extraProps);
+        .withJvmProps(PLACEMENT).withJvmProps(extraProps).withHeapMiB(heapMiB);
     LocalCluster cluster = new LocalCluster(settings);
     try {
       cluster.start("n1", EnumSet.of(Role.COORDINATOR, Role.GPU));
       List<Node> rest = new ArrayList<>();
       rest.add(cluster.launch("f1", EnumSet.of(Role.FRONTEND, Role.COORDINATOR), List.of()));
-      rest.add(cluster.launch("g2", EnumSet.of(Role.GPU), List.of()));
+      if (gpuNode) {
+        rest.add(cluster.launch("g2", EnumSet.of(Role.GPU), List.of()));
+      }
       if (secondFrontend) {
         rest.add(cluster.launch("f2", EnumSet.of(Role.FRONTEND), List.of()));
       }
@@ -273,9 +290,10 @@ public final class Scenarios {
         run.check("the leaving node stops within 60 s", exited && g2.logText().contains("stopped"),
             exited ? "exited" : "still running");
         serveOn(ctx, cluster, run, "the cluster serves after the leave");
-        long failed = failedSince(run.ledger(), term.tMs());
-        run.check("no request fails during a graceful leave", failed == 0, failed + " failed");
       }
+      // Counted once the clients stopped: requests still in flight are not failures.
+      long failed = failedSince(run.ledger(), run.ledger().marks().get(0).tMs());
+      run.check("no request fails during a graceful leave", failed == 0, failed + " failed");
     }
   }
 
@@ -291,22 +309,24 @@ public final class Scenarios {
         boolean exited = g2.awaitExit(Duration.ofSeconds(60));
         run.check("the drained node stops within 60 s of SIGTERM", exited, exited ? "exited" : "still running");
         serveOn(ctx, cluster, run, "the cluster serves after the drain");
-        long failed = failedSince(run.ledger(), start.tMs());
-        run.check("no request fails during a drain", failed == 0, failed + " failed");
       }
+      long failed = failedSince(run.ledger(), run.ledger().marks().get(0).tMs());
+      run.check("no request fails during a drain", failed == 0, failed + " failed");
     }
   }
 
   static void overload(Scenario.Context ctx, ScenarioRun run) throws Exception {
     long deadlineMs = 1000;
-    try (LocalCluster cluster = standard(ctx, false, List.of())) {
+    // One GPU node (n1, one compute thread): on two cores the device must be the bottleneck, not
+    // the frontend and the client, or refusals wait for a core like everything else.
+    try (LocalCluster cluster = standard(ctx, false, List.of(), 96, false)) {
       // The sustainable rate: what a saturating closed loop gets through, counted in a ledger of its own.
       Ledger calibration = new Ledger();
       double rate;
       try (LoadClients c = LoadClients.of(cluster, calibration, ctx.oracle())) {
         c.closedLoop("cal", 4, DEADLINE_MS);
-        cluster.awaitTrue("the model serves on both GPU nodes under load", Duration.ofSeconds(60),
-            () -> cluster.replicas(ModelOracle.MODEL).size() == 2);
+        cluster.awaitTrue("correct answers flow", Duration.ofSeconds(60),
+            () -> calibration.count(Ledger.Outcome.CORRECT) > 20);
         double from = calibration.nowMs();
         Thread.sleep(ctx.phase(4, 15).toMillis());
         rate = correctSince(calibration, from) / ((calibration.nowMs() - from) / 1000);
@@ -376,15 +396,18 @@ public final class Scenarios {
       long expiredRun = expired.stream().filter(e -> executed.containsKey(e.id())).count();
       long cancelledRun = 0;
       long cancelledRunAfter = 0;
+      long latestLaunchAfterCancelMs = 0;
       for (Map.Entry<String, Long> c : cancelled.entrySet()) {
         NodeEvent e = executed.get(c.getKey());
         if (e != null) {
           cancelledRun++;
+          latestLaunchAfterCancelMs = Math.max(latestLaunchAfterCancelMs, e.tMs() - c.getValue());
           if (e.tMs() > c.getValue() + slackMs) {
             cancelledRunAfter++;
           }
         }
       }
+      run.figure("latest_launch_after_cancel_ms", latestLaunchAfterCancelMs);
       long expiredAnswered = expired.stream().filter(e -> e.outcome() == Ledger.Outcome.CORRECT).count();
       run.figure("cancelled", cancelled.size());
       run.figure("cancelled_executed_before_cancel", cancelledRun - cancelledRunAfter);
@@ -431,19 +454,29 @@ public final class Scenarios {
     }
   }
 
-  /** Heap growth the soak tolerates per node: the bound of "flat". */
+  /**
+   * Heap growth after GC the soak tolerates per node between its second and last samples: the
+   * bound of "flat". The nodes' heaps after GC measured 30 to 75 MiB and moved by -5 to +7 MiB over
+   * 30 s soaks; the leaking control holds three times the bound over the soak, so the soak's
+   * nodes get heaps of {@link #SOAK_HEAP_MIB}.
+   */
   static final long SOAK_BOUND_BYTES = 8L << 20;
+
+  static final int SOAK_HEAP_MIB = 160;
 
   static void soak(Scenario.Context ctx, ScenarioRun run, boolean leaking) throws Exception {
     Duration duration = ctx.soak() != null ? ctx.soak() : ctx.phase(30, 1800);
     List<String> props = new ArrayList<>();
-    try (LocalCluster cluster = standard(ctx, false, props)) {
+    try (LocalCluster cluster = standard(ctx, false, props, SOAK_HEAP_MIB, true)) {
       if (leaking) {
-        // g2 is replaced by a leaking twin: the harness's LeakAgent holds 64 KiB more every second.
+        // g2 is replaced by a leaking twin: the harness's LeakAgent holds three times the bound more
+        // over the soak, a little every second.
         Node g2 = cluster.node("g2");
         g2.kill();
         cluster.awaitTrue("g2 leaves the placement", Duration.ofSeconds(60), () -> !servesOn(cluster, g2));
-        Node leak = cluster.launch("g2-leaking", EnumSet.of(Role.GPU), LeakAgent.jvmArgs(ctx.dir(), 64 << 10));
+        int perSecond = (int) Math.max(1024, 3 * SOAK_BOUND_BYTES / Math.max(1, duration.toSeconds()));
+        run.figure("leak_bytes_per_s", perSecond);
+        Node leak = cluster.launch("g2-leaking", EnumSet.of(Role.GPU), LeakAgent.jvmArgs(ctx.dir(), perSecond));
         leak.awaitServing(cluster.settings().startTimeout());
       }
       try (LoadClients clients = load(ctx, cluster, run)) {

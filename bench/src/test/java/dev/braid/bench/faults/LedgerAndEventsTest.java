@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.DoubleStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,12 +63,14 @@ class LedgerAndEventsTest {
   }
 
   @Test
-  void recoveryIsTheEndOfTheLastOutageAfterTheFault() {
-    // correct answers every 100 ms, a 700 ms hole after the fault at 1000 ms, then every 100 ms again
-    double[] t = {700, 800, 900, 1000, 1100, 1800, 1900, 2000};
-    assertArrayEquals(new double[] {700, 800}, ScenarioRun.outageAfter(t, 1000, 2050), 1e-9);
-    // no hole: recovery 0, the longest gap the usual spacing
-    assertArrayEquals(new double[] {100, 0}, ScenarioRun.outageAfter(new double[] {900, 1000, 1100, 1200}, 1050,
-        1250), 1e-9);
+  void recoveryEndsWhenASecondsCorrectAnswersAreBackAboveHalfTheRateBeforeTheFault() {
+    // every 100 ms until the fault at 1000 ms (10/s), nothing until 1800, then every 100 ms again
+    double[] hole = DoubleStream.concat(DoubleStream.iterate(0, x -> x <= 1000, x -> x + 100),
+        DoubleStream.iterate(1800, x -> x <= 3000, x -> x + 100)).toArray();
+    // the last window under 5 answers is [1200, 2200): 1800..2100
+    assertArrayEquals(new double[] {800, 1200}, ScenarioRun.outageAfter(hole, 1000, 3050), 1e-9);
+    // no hole: the rate never halves
+    double[] steady = DoubleStream.iterate(0, x -> x <= 3000, x -> x + 100).toArray();
+    assertArrayEquals(new double[] {100, 0}, ScenarioRun.outageAfter(steady, 1050, 3050), 1e-9);
   }
 }
