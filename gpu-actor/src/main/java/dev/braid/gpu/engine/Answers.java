@@ -1,6 +1,8 @@
 package dev.braid.gpu.engine;
 
+import dev.braid.gpu.batch.DynamicBatcher;
 import dev.braid.gpu.batch.Rejected;
+import dev.braid.gpu.batch.Request;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.FailureReason;
 import java.util.EnumMap;
@@ -78,6 +80,22 @@ final class Answers {
     int failed = 0;
     for (Pending p : List.copyOf(requests.values())) {
       failed += fail(p, why, "model '" + p.request.model() + "': " + message) ? 1 : 0;
+    }
+    return failed;
+  }
+
+  /**
+   * Empties {@code batcher}: the requests whose deadline passed in it are failed as late ({@link
+   * #failLate}), the others {@code why} with {@code message}; returns how many of the others this
+   * answered.
+   */
+  int failQueued(DynamicBatcher batcher, FailureReason why, String message) {
+    for (Rejected r : batcher.takeRejected()) {
+      failLate(r);
+    }
+    int failed = 0;
+    for (Request r : batcher.removeAll()) {
+      failed += fail(requests.get(r.id()), why, message) ? 1 : 0;
     }
     return failed;
   }
