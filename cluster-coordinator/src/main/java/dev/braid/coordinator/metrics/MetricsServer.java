@@ -1,20 +1,20 @@
 package dev.braid.coordinator.metrics;
 
+import static dev.braid.coordinator.http.SmallHttpServer.reply;
+
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.braid.coordinator.http.SmallHttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /metrics} of one node over HTTP/1.1, in Prometheus's text format (0.0.4), on the JDK's
- * own HTTP server with one thread: a scrape every few seconds needs no more, and it stays off the
- * gRPC and actor threads. Any other path is 404, any other method 405.
+ * {@code GET /metrics} of one node over HTTP/1.1, in Prometheus's text format (0.0.4), on a {@link
+ * SmallHttpServer} (the JDK's own HTTP server with one thread: a scrape every few seconds needs no
+ * more, and it stays off the gRPC and actor threads). Any other path is 404, any other method 405.
  *
  * <p>Lifecycle: bound and serving from {@link #start} until {@link #close}.
  */
@@ -22,12 +22,10 @@ public final class MetricsServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final SmallHttpServer server;
 
-  private MetricsServer(HttpServer server, ExecutorService executor) {
+  private MetricsServer(SmallHttpServer server) {
     this.server = server;
-    this.executor = executor;
   }
 
   /** Binds {@code settings.host():settings.port()} (0: any free port) and serves {@code metrics}. */
@@ -35,22 +33,13 @@ public final class MetricsServer implements AutoCloseable {
     if (!settings.enabled()) {
       throw new IllegalArgumentException(MetricsSettings.PORT_KEY + " is -1 (off): there is nothing to serve");
     }
-    HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 16);
+      return new MetricsServer(SmallHttpServer.start(new InetSocketAddress(settings.host(), settings.port()),
+          Optional.empty(), "braid-metrics-http", exchange -> handle(exchange, metrics)));
     } catch (IOException e) {
       throw new IOException("cannot serve metrics on " + settings.host() + ":" + settings.port() + " ("
           + MetricsSettings.PORT_KEY + ", --metrics-port; 0 for any free port, -1 for off): " + e.getMessage(), e);
     }
-    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "braid-metrics-http");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext("/", exchange -> handle(exchange, metrics));
-    server.start();
-    return new MetricsServer(server, executor);
   }
 
   private static void handle(HttpExchange exchange, NodeMetrics metrics) throws IOException {
@@ -83,22 +72,13 @@ public final class MetricsServer implements AutoCloseable {
     }
   }
 
-  private static void reply(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    exchange.sendResponseHeaders(status, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
-  }
-
   /** The port bound (the free one picked when the settings said 0). */
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }
