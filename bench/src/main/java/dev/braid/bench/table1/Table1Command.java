@@ -4,6 +4,7 @@ import dev.braid.bench.plot.PanelChart;
 import dev.braid.config.DeviceSpec;
 import dev.braid.time.NanoClock;
 import dev.braid.config.RuntimeSettings;
+import dev.braid.coordinator.cli.CpuThreadsOption;
 import dev.braid.coordinator.cli.TraceOptions;
 import dev.braid.device.Device;
 import dev.braid.device.Devices;
@@ -65,8 +66,7 @@ public final class Table1Command implements Callable<Integer> {
   @Option(names = "--warmup", description = "Untimed runs per approach first (default: 1 on wall-clock devices, 0 on simulated ones).")
   Integer warmup;
 
-  @Option(names = "--threads", description = "CPU device threads (default: braid.runtime.cpu-threads, one per core).")
-  Integer threads;
+  @Mixin CpuThreadsOption threads;
 
   @Option(names = "--seed", description = "Seed of the operands' values (default: ${DEFAULT-VALUE}).")
   long seed = 1;
@@ -78,10 +78,7 @@ public final class Table1Command implements Callable<Integer> {
     DeviceSpec deviceSpec = DeviceSpec.parse("--device", device);
     List<Integer> rs = rValues(rValues == null ? PAPER_R : rValues);
     List<Table1Shape> selected = shapes(shapes);
-    int cpuThreads = threads == null ? RuntimeSettings.load().cpuThreads() : threads;
-    if (cpuThreads < 1) {
-      throw new IllegalArgumentException("--threads: expected an integer >= 1, got " + cpuThreads);
-    }
+    int cpuThreads = threads.orElse(() -> RuntimeSettings.load().cpuThreads());
     if (repeats != null && repeats < 1) {
       throw new IllegalArgumentException("--repeats: expected an integer >= 1, got " + repeats);
     }

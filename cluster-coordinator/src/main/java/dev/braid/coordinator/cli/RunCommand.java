@@ -14,10 +14,7 @@ import dev.braid.model.Tensor;
 import dev.braid.model.ValueInfo;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.model.repo.RepositoryModel;
-import dev.braid.model.zoo.ModelZoo;
-import dev.braid.model.zoo.ZooOptions;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -41,8 +38,7 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--repo", description = "Model repository in Triton's layout (default: the zoo under the build directory, generated on first use).")
-  Path repo;
+  @Mixin ZooRepoOption repo;
 
   @Option(names = "--model", description = "Model name in the repository (default: ${DEFAULT-VALUE}).")
   String model = "resnet18";
@@ -53,8 +49,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--device", description = "auto, cpu, cuda[:N] or sim-<gpu> (default: braid.runtime.device, 'auto').")
   String device;
 
-  @Option(names = "--threads", description = "CPU device threads (default: braid.runtime.cpu-threads, one per core).")
-  Integer threads;
+  @Mixin CpuThreadsOption threads;
 
   @Option(names = "--iterations", description = "Timed runs after warm-up (default: ${DEFAULT-VALUE}).")
   int iterations = 10;
@@ -75,10 +70,10 @@ final class RunCommand implements Callable<Integer> {
     requireAtLeast("--warmup", warmup, 0);
     RuntimeSettings settings = RuntimeSettings.load();
     DeviceSpec deviceSpec = device == null ? settings.device() : DeviceSpec.parse("--device", device);
-    int cpuThreads = threads == null ? settings.cpuThreads() : requireAtLeast("--threads", threads, 1);
+    int cpuThreads = threads.orElse(settings::cpuThreads);
     TraceRecorder recorder = trace.recorder();
 
-    Path repoDir = repo == null ? defaultRepository(out) : repo;
+    Path repoDir = repo.orZoo(out);
     RepositoryModel loaded = ModelRepository.open(repoDir).load(model);
     int maxBatch = loaded.config().maxBatchSize();
     if (maxBatch > 0 && batch > maxBatch) {
@@ -142,19 +137,6 @@ final class RunCommand implements Callable<Integer> {
       out.println(trace.write(recorder));
     }
     return 0;
-  }
-
-  /** The embedded default repository: the zoo under the build directory, generated on first use. */
-  static Path defaultRepository(PrintWriter out) {
-    Path home = Path.of(System.getProperty("braid.home", "build"));
-    Path zoo = home.resolve("zoo");
-    boolean complete = ModelZoo.MODEL_NAMES.stream()
-        .allMatch(m -> Files.isRegularFile(zoo.resolve(m).resolve("1").resolve("model.onnx")));
-    if (!complete) {
-      out.printf("generating the model zoo into %s (first use)%n", zoo);
-      ModelZoo.generate(zoo, ZooOptions.defaults());
-    }
-    return zoo;
   }
 
   private static int requireAtLeast(String flag, int value, int min) {

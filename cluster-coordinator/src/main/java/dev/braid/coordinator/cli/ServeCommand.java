@@ -18,7 +18,6 @@ import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.model.repo.ModelRepository;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -60,14 +59,12 @@ final class ServeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin ServeSecurityOptions security;
 
-  @Option(names = "--repo", description = "Model repository in Triton's layout (default: the zoo under the build directory, generated on first use).")
-  Path repo;
+  @picocli.CommandLine.Mixin ZooRepoOption repo;
 
   @Option(names = "--device", split = ",", description = "auto, cpu, cuda[:N] or sim-<gpu>; several, comma-separated or repeated, serve one GPU each (e.g. cuda:0,cuda:1) (default: braid.runtime.device, 'auto').")
   List<String> device;
 
-  @Option(names = "--threads", description = "CPU device threads (default: braid.runtime.cpu-threads, one per core).")
-  Integer threads;
+  @picocli.CommandLine.Mixin CpuThreadsOption threads;
 
   @Option(names = "--grpc-port", description = "gRPC port (default: braid.frontend.grpc-port, 8001; 0 for any free port).")
   Integer grpcPort;
@@ -143,9 +140,9 @@ final class ServeCommand implements Callable<Integer> {
             + "run in virtual time, for bench policies and bench table1), got '" + spec + "'");
       }
     }
-    int cpuThreads = threads == null ? runtime.cpuThreads() : Math.max(1, threads);
+    int cpuThreads = threads.given() == null ? runtime.cpuThreads() : Math.max(1, threads.given());
     TraceRecorder recorder = trace.recorder();
-    ModelRepository repository = ModelRepository.open(repo == null ? RunCommand.defaultRepository(out) : repo,
+    ModelRepository repository = ModelRepository.open(repo.orZoo(out),
         config.getBoolean("braid.model.repository.follow-links-out"));
 
     Set<BraidNode.Role> nodeRoles = EnumSet.noneOf(BraidNode.Role.class);

@@ -2,13 +2,8 @@ package dev.braid.coordinator.cluster;
 
 import dev.braid.coordinator.placement.FusionProfile;
 import dev.braid.coordinator.placement.GpuId;
-import dev.braid.coordinator.placement.GpuInfo;
-import dev.braid.coordinator.placement.Reconciler;
-import dev.braid.coordinator.placement.Shortfall;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
-import dev.braid.protocol.cluster.InferenceWire;
-import dev.braid.protocol.cluster.RoutingTableWire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,17 +15,17 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * What the {@link Coordinator} knows of the cluster: its GPUs (latest report, reachability, what
  * each holds, loads and unloads in progress, drains) and the models it should serve, with the
  * bookkeeping each event does to it (a report, a load's or unload's answer, a change of
- * reachability, a tick of the arrival rates) and what is read from it: the serving replicas, the
- * reconciler's and placement's inputs, the routing table and the reports for status. No actor,
- * no clock, no messages: the coordinator hands it each event with the time and sends what the
- * answers call for.
+ * reachability, a tick of the arrival rates) and the reads the others build on: the serving
+ * replicas, the usable GPUs, what a GPU measured. What is derived from it lives beside it: the
+ * reconciler's and placement's inputs in {@link ReconcilePlanner}, the routing table in {@link
+ * ClusterRoutes}, the reports for status in {@link CoordinatorReplies}. No actor, no clock, no
+ * messages: the coordinator hands it each event with the time and sends what the answers call for.
  */
 final class ClusterView {
   /** One GPU endpoint. */
@@ -367,80 +362,6 @@ final class ClusterView {
   /** Whether a GPU loads {@code model} now, or one that has not reported yet may take it. */
   boolean mayStillLoad(String model) {
     return gpus.values().stream().anyMatch(g -> g.loading.contains(model) || g.report == null && !g.unreachable);
-  }
-
-  /** The usable GPUs as the {@link Reconciler} sees them at {@code now}. */
-  List<Reconciler.GpuView> reconcilerView(long now, long retryBackoffNanos) {
-    return usable().stream().map(g -> new Reconciler.GpuView(g.id(), g.draining, g.drainSent, g.loaded.keySet(),
-        g.loading, g.unloading, g.failedAt.keySet().stream()
-            .filter(model -> g.failedRecently(model, now, retryBackoffNanos)).collect(Collectors.toSet())))
-        .toList();
-  }
-
-  /** The usable GPUs as placement sees them. */
-  List<GpuInfo> placementView() {
-    return usable().stream().map(g -> new GpuInfo(g.id(), g.report.device(), g.report.memoryBytes(),
-        Optional.empty(), g.draining ? GpuInfo.State.DRAINING : GpuInfo.State.HEALTHY)).toList();
-  }
-
-  /** The models with the figures placement weighs: measured where a GPU holds them, else estimated. */
-  List<Reconciler.ModelView> demandView(long defaultRequestNanos) {
-    return models.values().stream().map(m -> {
-      Optional<GpuWire.ModelInfo> measured = measured(m.name);
-      return new Reconciler.ModelView(m.name, !m.failure.isEmpty(),
-          measured.map(GpuWire.ModelInfo::weightsBytes).orElse(m.weightsEstimate), m.requestsPerSecond,
-          measured.map(GpuWire.ModelInfo::requestNanos).orElse(defaultRequestNanos), m.fusion);
-    }).toList();
-  }
-
-  /**
-   * The routing table's entries: for each model its serving replicas with their load figures, and
-   * its state (READY; LOADING while a GPU loads it or one that may take it has not reported;
-   * UNAVAILABLE with the load failure or placement's shortfall).
-   */
-  Map<String, RoutingTableWire.Route> routes(List<Shortfall> shortfalls, long defaultRequestNanos) {
-    Map<String, RoutingTableWire.Route> routes = new TreeMap<>();
-    for (Model m : models.values()) {
-      List<RoutingTableWire.Replica> replicas = new ArrayList<>();
-      long version = 0;
-      for (Gpu g : replicas(m.name, true)) {
-        GpuWire.ModelInfo info = g.loaded.get(m.name);
-        version = Math.max(version, info.version());
-        replicas.add(new RoutingTableWire.Replica(g.ref.<InferenceWire.Infer>narrow(), g.report.nodeAddress(),
-            g.report.ordinal(), g.report.queueDepth(), g.report.predictedQueueNanos(),
-            Math.min(1, Math.max(0, g.report.sloAttainment()))));
-      }
-      String state;
-      String reason = "";
-      if (!replicas.isEmpty()) {
-        state = "READY";
-      } else if (!m.failure.isEmpty()) {
-        state = "UNAVAILABLE";
-        reason = "failed to load: " + m.failure;
-      } else if (mayStillLoad(m.name)) {
-        state = "LOADING";
-      } else {
-        state = "UNAVAILABLE";
-        reason = shortfalls.stream().filter(s -> s.model().equals(m.name)).map(Shortfall::message).findFirst()
-            .orElse("no GPU serves it yet");
-      }
-      long requestNanos = measured(m.name).map(GpuWire.ModelInfo::requestNanos).orElse(defaultRequestNanos);
-      routes.put(m.name, new RoutingTableWire.Route(m.name, version, requestNanos, replicas, state, reason));
-    }
-    return routes;
-  }
-
-  /**
-   * Each GPU's latest report, with the models it holds as its answers to loads and unloads since
-   * say (a report asked before a load's answer came does not overrule it).
-   */
-  List<GpuWire.Report> reports() {
-    return gpus.values().stream().filter(g -> g.report != null).map(g -> {
-      GpuWire.Report r = g.report;
-      return new GpuWire.Report(r.gpu(), r.nodeAddress(), r.ordinal(), r.device(), r.memoryBytes(), r.allocatedBytes(),
-          Map.copyOf(g.loaded), r.policy(), r.queueDepth(), r.predictedQueueNanos(), r.utilisation(), r.sloAttainment(),
-          r.completed(), r.failed(), r.restarts(), r.draining() || g.draining, r.healthy(), r.unhealthyReason());
-    }).toList();
   }
 
   static String describe(Gpu g) {

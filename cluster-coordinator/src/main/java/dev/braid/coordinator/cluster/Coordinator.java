@@ -5,6 +5,15 @@ import dev.braid.coordinator.cluster.ClusterView.Gpu;
 import dev.braid.coordinator.cluster.ClusterView.Model;
 import dev.braid.coordinator.events.NodeEvents;
 import dev.braid.gpu.NodeFence;
+import dev.braid.coordinator.cluster.ClusterSubscriptions.FrontendsListed;
+import dev.braid.coordinator.cluster.ClusterSubscriptions.GpusListed;
+import dev.braid.coordinator.cluster.ClusterSubscriptions.NodeRemoved;
+import dev.braid.coordinator.cluster.ClusterSubscriptions.Reachability;
+import dev.braid.coordinator.cluster.GpuAsks.DrainAnswered;
+import dev.braid.coordinator.cluster.GpuAsks.LoadAnswered;
+import dev.braid.coordinator.cluster.GpuAsks.ReportArrived;
+import dev.braid.coordinator.cluster.GpuAsks.ReportMissing;
+import dev.braid.coordinator.cluster.GpuAsks.UnloadAnswered;
 import dev.braid.coordinator.metrics.NodeMetrics;
 import dev.braid.coordinator.placement.GpuId;
 import dev.braid.coordinator.placement.Placement;
@@ -14,20 +23,14 @@ import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.RoutingTableWire;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * The cluster's one coordinator (a cluster singleton on a {@code coordinator} node): it learns
@@ -37,7 +40,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * decide: {@link ClusterView} (what it knows: each GPU's latest report, what each holds by its
  * reports and answers, the models wanted, each with its {@link ModelCatalog#fusion fusion
  * profile}), {@link ReconcilePlanner} and {@link Reconciler} (what to send), {@link Waiters} and
- * {@link CoordinatorReplies} (what to answer), {@link TablePublisher} (table versions).
+ * {@link CoordinatorReplies} (what to answer), {@link TablePublisher} (table versions), {@link
+ * ClusterRoutes} (the table's entries); {@link GpuAsks} words its asks of GPUs and {@link
+ * ClusterSubscriptions} its subscriptions, each turning what comes back into a message to it.
  *
  * <p><b>Reconciling</b>, after every event that changes the inputs and on every tick: places the
  * models on the usable GPUs (reported, reachable), sends the loads, unloads and drains the {@link
@@ -55,22 +60,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   public static final ServiceKey<RoutingTableWire> FRONTENDS =
       ServiceKey.create(RoutingTableWire.class, "braid-frontend");
 
-  // Local messages. They share the actor's message type, hence the wire marker, but never leave
-  // this node: none is registered with the serializer, so sending one remotely would fail loudly.
-
-  private record GpusListed(Set<ActorRef<GpuWire.Command>> refs) implements CoordinatorWire.Command {}
-  private record FrontendsListed(Set<ActorRef<RoutingTableWire>> refs) implements CoordinatorWire.Command {}
+  // The local messages other than the tick are its subscriptions' (ClusterSubscriptions) and its
+  // asks' answers (GpuAsks).
   private enum Tick implements CoordinatorWire.Command { INSTANCE }
-  private record ReportArrived(ActorRef<GpuWire.Command> ref, GpuWire.Report report, long asked)
-      implements CoordinatorWire.Command {}
-  private record ReportMissing(ActorRef<GpuWire.Command> ref, String why) implements CoordinatorWire.Command {}
-  private record LoadAnswered(ActorRef<GpuWire.Command> ref, String model, GpuWire.LoadReply reply, String failure)
-      implements CoordinatorWire.Command {}
-  private record UnloadAnswered(ActorRef<GpuWire.Command> ref, String model, boolean answered)
-      implements CoordinatorWire.Command {}
-  private record DrainAnswered(ActorRef<GpuWire.Command> ref, boolean drained) implements CoordinatorWire.Command {}
-  private record Reachability(String address, boolean reachable) implements CoordinatorWire.Command {}
-  private record NodeRemoved(String address) implements CoordinatorWire.Command {}
 
   private final CoordinatorSettings settings;
   private final NanoClock clock;
@@ -80,6 +72,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   private final ClusterView view = new ClusterView();
   private final Waiters waiters = new Waiters();
   private final TablePublisher tables = new TablePublisher(System::currentTimeMillis);
+  private final GpuAsks asks;
 
   /**
    * @param catalog the models of this node's repository
@@ -108,21 +101,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     this.clock = clock;
     this.catalog = catalog;
     this.planner = new ReconcilePlanner(settings);
+    this.asks = new GpuAsks(context, view, settings.askTimeout(), settings.loadTimeout());
     Cluster cluster = Cluster.get(context.getSystem());
     this.selfAddress = cluster.selfMember().address().toString();
     initialModels.forEach(name -> view.models.put(name, newModel(name)));
-    // One adapter per message class: both listings arrive through it.
-    ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class,
-        l -> l.isForKey(GPUS) ? new GpusListed(l.getServiceInstances(GPUS))
-            : new FrontendsListed(l.getServiceInstances(FRONTENDS)));
-    context.getSystem().receptionist().tell(Receptionist.subscribe(GPUS, listings));
-    context.getSystem().receptionist().tell(Receptionist.subscribe(FRONTENDS, listings));
-    cluster.subscriptions().tell(Subscribe.create(
-        context.messageAdapter(ClusterEvent.ReachabilityEvent.class, e -> new Reachability(
-            e.member().address().toString(), e instanceof ClusterEvent.ReachableMember)),
-        ClusterEvent.ReachabilityEvent.class));
-    cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberRemoved.class,
-        e -> new NodeRemoved(e.member().address().toString())), ClusterEvent.MemberRemoved.class));
+    ClusterSubscriptions.subscribe(context);
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.reportInterval());
     context.getLog().info("coordinator started on {} with models {}", selfAddress, view.models.keySet());
     NodeEvents.of(context.getSystem()).coordinatorStarted();
@@ -156,11 +139,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   // ---- membership ----
 
   private Behavior<CoordinatorWire.Command> onGpusListed(GpusListed m) {
-    Set<Member> unreachable = Cluster.get(getContext().getSystem()).state().getUnreachable();
-    ClusterView.Listed listed = view.listed(m.refs(), ref -> unreachable.stream()
-        .anyMatch(member -> member.address().toString().equals(ref.path().address().toString())));
+    ClusterView.Listed listed = view.listed(m.refs(), ClusterSubscriptions.unreachableNow(getContext().getSystem()));
     listed.left().forEach(g -> getContext().getLog().info("GPU {} left", ClusterView.describe(g)));
-    listed.added().forEach(this::askReport);
+    listed.added().forEach(asks::report);
     if (!listed.left().isEmpty()) {
       waiters.gpusRemain(view.gpus.keySet());
       reconcile();
@@ -190,16 +171,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
   }
 
   // ---- reports ----
-  private void askReport(Gpu g) {
-    long asked = view.reportAsked(g.ref);
-    getContext().ask(GpuWire.Report.class, g.ref, settings.askTimeout(), GpuWire.GetReport::new,
-        (report, failure) -> report != null ? new ReportArrived(g.ref, report, asked)
-            : new ReportMissing(g.ref, String.valueOf(failure)));
-  }
 
   private Behavior<CoordinatorWire.Command> onTick() {
     view.tick(settings.reportInterval(), settings.rateHalfLife());
-    view.gpus.values().forEach(this::askReport);
+    view.gpus.values().forEach(asks::report);
     reconcile();
     return this;
   }
@@ -235,7 +210,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       getContext().getLog().info("model {} version {} serves on GPU {}", m.model(), loaded.info().version(),
           ClusterView.describe(g));
       if (view.loaded(g, m.model(), loaded.info())) {
-        unload(g, m.model()); // unloaded while it loaded
+        asks.unload(g, m.model()); // unloaded while it loaded
       }
     } else if (m.reply() instanceof GpuWire.LoadFailed failed) {
       getContext().getLog().warn("model {} failed to load on GPU {}: {}", m.model(), ClusterView.describe(g),
@@ -256,19 +231,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     waiters.unloadAnswered(m.model(), m.ref(), m.answered());
     reconcile();
     return this;
-  }
-
-  private void load(Gpu g, String model) {
-    g.loading.add(model);
-    getContext().ask(GpuWire.LoadReply.class, g.ref, settings.loadTimeout(),
-        replyTo -> new GpuWire.Load(model, replyTo),
-        (reply, failure) -> new LoadAnswered(g.ref, model, reply, failure == null ? "" : failure.toString()));
-  }
-
-  private void unload(Gpu g, String model) {
-    g.unloading.add(model);
-    getContext().ask(GpuWire.Unloaded.class, g.ref, settings.loadTimeout(),
-        replyTo -> new GpuWire.Unload(model, replyTo), (reply, failure) -> new UnloadAnswered(g.ref, model, reply != null));
   }
 
   // ---- the repository API ----
@@ -302,7 +264,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
     }
     model.waiting.forEach(w -> w.tell(CoordinatorReplies.unloadedWhileLoading(m.model())));
     List<Gpu> holders = view.holders(m.model());
-    holders.stream().filter(g -> !g.unloading.contains(m.model())).forEach(g -> unload(g, m.model()));
+    holders.stream().filter(g -> !g.unloading.contains(m.model())).forEach(g -> asks.unload(g, m.model()));
     waiters.unload(m.model(), m.replyTo(), holders);
     reconcile();
     return this;
@@ -319,19 +281,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorWire.Command>
       NodeMetrics.of(getContext().getSystem()).placementChange(step instanceof Reconciler.Step.Load ? "load"
           : step instanceof Reconciler.Step.Unload ? "unload" : "drain");
       if (step instanceof Reconciler.Step.Load l) {
-        load(g, l.model());
+        asks.load(g, l.model());
       } else if (step instanceof Reconciler.Step.Unload u) {
-        unload(g, u.model());
+        asks.unload(g, u.model());
       } else {
-        g.drainSent = true;
-        getContext().getLog().info("GPU {} drains", ClusterView.describe(g));
-        getContext().ask(GpuWire.Drained.class, g.ref, settings.loadTimeout(), GpuWire.Drain::new,
-            (reply, failure) -> new DrainAnswered(g.ref, reply != null));
+        asks.drain(g);
       }
     }
     waiters.loadsAndUnloadsDue(view, planner.shortfalls()).forEach(Waiters.Answer::send);
     waiters.drainsDue(view).forEach(Waiters.Answer::send);
-    tables.publish(view.routes(planner.shortfalls(), settings.defaultRequestTime().toNanos()));
+    tables.publish(ClusterRoutes.of(view, planner.shortfalls(), settings.defaultRequestTime().toNanos()));
     PlacementEvents.emit(NodeEvents.of(getContext().getSystem()), tables.version(), steps);
   }
 

@@ -9,6 +9,7 @@ import dev.braid.protocol.cluster.RoutingTableWire;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -133,7 +134,7 @@ final class CoordinatorReplies {
 
   /**
    * The cluster's status: each member of {@code state} ({@link #node}), each GPU's latest report
-   * ({@link ClusterView#reports}) and each model of the last table published.
+   * ({@link #reports}) and each model of the last table published.
    */
   static CoordinatorWire.ClusterStatus status(String coordinator, long tableVersion, CurrentClusterState state,
       ClusterView view, RoutingTableWire lastTable) {
@@ -144,7 +145,20 @@ final class CoordinatorReplies {
       nodes.add(node(address, member.status().toString(), unreachable.contains(member), member.getRoles(),
           view.onNode(address)));
     }
-    return new CoordinatorWire.ClusterStatus(coordinator, tableVersion, nodes, view.reports(), models(lastTable));
+    return new CoordinatorWire.ClusterStatus(coordinator, tableVersion, nodes, reports(view), models(lastTable));
+  }
+
+  /**
+   * Each GPU's latest report in {@code view}, with the models it holds as its answers to loads and
+   * unloads since say (a report asked before a load's answer came does not overrule it).
+   */
+  static List<GpuWire.Report> reports(ClusterView view) {
+    return view.reported().stream().map(g -> {
+      GpuWire.Report r = g.report;
+      return new GpuWire.Report(r.gpu(), r.nodeAddress(), r.ordinal(), r.device(), r.memoryBytes(), r.allocatedBytes(),
+          Map.copyOf(g.loaded), r.policy(), r.queueDepth(), r.predictedQueueNanos(), r.utilisation(), r.sloAttainment(),
+          r.completed(), r.failed(), r.restarts(), r.draining() || g.draining, r.healthy(), r.unhealthyReason());
+    }).toList();
   }
 
   /** The models of the last table published, by name; none before the first. */

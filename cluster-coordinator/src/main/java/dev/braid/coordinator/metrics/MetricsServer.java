@@ -1,28 +1,25 @@
 package dev.braid.coordinator.metrics;
 
+import static dev.braid.coordinator.http.SmallHttpServer.reply;
+
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
+import dev.braid.coordinator.http.SmallHttpServer;
 import dev.braid.coordinator.security.FrontDoorSecurity;
 import dev.braid.coordinator.security.HttpBearerAuth;
 import dev.braid.coordinator.security.MetricsAccessSettings;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /metrics} of one node over HTTP/1.1, in Prometheus's text format (0.0.4), on the JDK's
- * own HTTP server with one thread: a scrape every few seconds needs no more, and it stays off the
- * gRPC and actor threads. Any other path is 404, any other method 405. With
- * {@link MetricsAccessSettings} (issue 15) it asks for a bearer token before anything else (401
- * or 403, whatever the path) and speaks HTTPS.
+ * {@code GET /metrics} of one node over HTTP/1.1, in Prometheus's text format (0.0.4), on a {@link
+ * SmallHttpServer} (the JDK's own HTTP server with one thread: a scrape every few seconds needs no
+ * more, and it stays off the gRPC and actor threads). Any other path is 404, any other method 405.
+ * With {@link MetricsAccessSettings} (issue 15) it asks for a bearer token before anything else
+ * (401 or 403, whatever the path) and speaks HTTPS.
  *
  * <p>Lifecycle: bound and serving from {@link #start} until {@link #close} (which also stops
  * re-reading the certificate and tokens files).
@@ -31,13 +28,11 @@ public final class MetricsServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final SmallHttpServer server;
   private final FrontDoorSecurity security;
 
-  private MetricsServer(HttpServer server, ExecutorService executor, FrontDoorSecurity security) {
+  private MetricsServer(SmallHttpServer server, FrontDoorSecurity security) {
     this.server = server;
-    this.executor = executor;
     this.security = security;
   }
 
@@ -53,32 +48,15 @@ public final class MetricsServer implements AutoCloseable {
       throw new IllegalArgumentException(MetricsSettings.PORT_KEY + " is -1 (off): there is nothing to serve");
     }
     FrontDoorSecurity security = FrontDoorSecurity.forMetrics(access);
-    HttpServer server;
+    Optional<HttpBearerAuth> auth = security.httpAuth();
     try {
-      InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
-      Optional<javax.net.ssl.SSLContext> tls = security.https();
-      if (tls.isPresent()) {
-        HttpsServer https = HttpsServer.create(address, 16);
-        https.setHttpsConfigurator(new HttpsConfigurator(tls.get()));
-        server = https;
-      } else {
-        server = HttpServer.create(address, 16);
-      }
+      return new MetricsServer(SmallHttpServer.start(new InetSocketAddress(settings.host(), settings.port()),
+          security.https(), "braid-metrics-http", exchange -> handle(exchange, metrics, auth)), security);
     } catch (IOException e) {
       security.close();
       throw new IOException("cannot serve metrics on " + settings.host() + ":" + settings.port() + " ("
           + MetricsSettings.PORT_KEY + ", --metrics-port; 0 for any free port, -1 for off): " + e.getMessage(), e);
     }
-    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "braid-metrics-http");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    Optional<HttpBearerAuth> auth = security.httpAuth();
-    server.createContext("/", exchange -> handle(exchange, metrics, auth));
-    server.start();
-    return new MetricsServer(server, executor, security);
   }
 
   private static void handle(HttpExchange exchange, NodeMetrics metrics, Optional<HttpBearerAuth> auth)
@@ -118,27 +96,14 @@ public final class MetricsServer implements AutoCloseable {
     }
   }
 
-  private static void reply(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    if (exchange.getRequestMethod().equals("HEAD")) { // headers only: the JDK refuses a body
-      exchange.sendResponseHeaders(status, -1);
-      return;
-    }
-    exchange.sendResponseHeaders(status, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
-  }
-
   /** The port bound (the free one picked when the settings said 0). */
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
     security.close();
   }
 }

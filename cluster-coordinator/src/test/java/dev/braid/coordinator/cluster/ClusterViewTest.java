@@ -174,6 +174,6 @@ class ClusterViewTest {
     FusionProfile gemm = gemmProfile();
     ClusterView view = new ClusterView();
     view.models.put("a", new Model("a", 100, gemm));
-    assertEquals(gemm, view.demandView(1_000_000).get(0).fusion());
+    assertEquals(gemm, ReconcilePlanner.demand(view, 1_000_000).get(0).fusion());
   }
 }

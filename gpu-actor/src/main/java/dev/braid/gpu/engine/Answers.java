@@ -1,6 +1,8 @@
 package dev.braid.gpu.engine;
 
+import dev.braid.gpu.batch.DynamicBatcher;
 import dev.braid.gpu.batch.Rejected;
+import dev.braid.gpu.batch.Request;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.FailureReason;
 import java.util.EnumMap;
@@ -92,6 +94,22 @@ final class Answers {
    */
   boolean cancel(InferRequest request, String why) {
     return fail(bySubmission.get(request), FailureReason.CANCELLED, why);
+  }
+
+  /**
+   * Empties {@code batcher}: the requests whose deadline passed in it are failed as late ({@link
+   * #failLate}), the others {@code why} with {@code message}; returns how many of the others this
+   * answered.
+   */
+  int failQueued(DynamicBatcher batcher, FailureReason why, String message) {
+    for (Rejected r : batcher.takeRejected()) {
+      failLate(r);
+    }
+    int failed = 0;
+    for (Request r : batcher.removeAll()) {
+      failed += fail(requests.get(r.id()), why, message) ? 1 : 0;
+    }
+    return failed;
   }
 
   /** Fails a request whose deadline passed in its batcher, before a batch formed. */

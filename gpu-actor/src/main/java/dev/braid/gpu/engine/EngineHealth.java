@@ -1,8 +1,6 @@
 package dev.braid.gpu.engine;
 
 import dev.braid.device.Device;
-import dev.braid.gpu.batch.Rejected;
-import dev.braid.gpu.batch.Request;
 import dev.braid.protocol.cluster.FailureReason;
 import java.util.List;
 import org.slf4j.Logger;
@@ -61,13 +59,8 @@ final class EngineHealth {
   void failEverything(ModelTable models, Answers answers, Jobs jobs) {
     int failed = 0;
     for (ModelSlot slot : List.copyOf(models.all())) {
-      for (Rejected r : slot.batcher.takeRejected()) {
-        answers.failLate(r);
-      }
-      for (Request r : slot.batcher.removeAll()) {
-        failed += answers.fail(answers.get(r.id()), FailureReason.DEVICE_UNHEALTHY,
-            "model '" + slot.name + "': " + unhealthyReason) ? 1 : 0;
-      }
+      failed += answers.failQueued(slot.batcher, FailureReason.DEVICE_UNHEALTHY,
+          "model '" + slot.name + "': " + unhealthyReason);
     }
     failed += jobs.failAll(FailureReason.DEVICE_UNHEALTHY, unhealthyReason);
     models.failLoading(unhealthyReason);

@@ -7,7 +7,6 @@ import dev.braid.device.exec.ModelRun;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.device.trace.LaunchTracer;
 import dev.braid.gpu.GpuSettings;
-import dev.braid.gpu.batch.Rejected;
 import dev.braid.gpu.batch.Request;
 import dev.braid.gpu.cost.CostModel;
 import dev.braid.gpu.sched.Job;
@@ -15,7 +14,6 @@ import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.gpu.sched.SpaceTimeScheduler;
 import dev.braid.model.repo.RepositoryModel;
 import dev.braid.protocol.cluster.FailureReason;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,8 +65,8 @@ import org.slf4j.LoggerFactory;
  * by name, loading) with {@link Profiler} (load-time profiling), {@link Answers} (requests held,
  * each answered once), {@link Jobs} (batches from start to answer, with {@link InputRows} stacking
  * and splitting rows), {@link Launcher} (planned launches onto the device), {@link EnginePump} (the
- * turn after each event, the drain), {@link EngineHealth} and {@link EngineLoop} (one action at a
- * time, callbacks deferred).
+ * turn after each event, the drain), {@link EngineHealth}, {@link EngineLoop} (one action at a time,
+ * callbacks deferred) and {@link EngineReadout} (stats).
  */
 public final class GpuEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GpuEngine.class);
@@ -85,6 +83,7 @@ public final class GpuEngine implements AutoCloseable {
   private final EngineHealth health;
   private final EnginePump pump;
   private final WorkAhead workAhead;
+  private final EngineReadout readout;
   private EngineListener listener = EngineListener.NONE;
   private boolean closed;
 
@@ -113,6 +112,7 @@ public final class GpuEngine implements AutoCloseable {
     this.pump = new EnginePump(clock, timer, scheduler, models, jobs, launcher, answers, health,
         settings.maxBatchesInFlightPerModel());
     this.workAhead = new WorkAhead(cost, models, jobs);
+    this.readout = new EngineReadout(device, clock, scheduler, models, answers, jobs, launcher, health);
   }
 
   /**
@@ -235,27 +235,9 @@ public final class GpuEngine implements AutoCloseable {
    */
   public void unload(String name, Consumer<Unloaded> done) {
     loop.enter(() -> {
-      ModelSlot slot = models.remove(name);
-      if (slot == null) {
-        done.accept(new Unloaded(name, false, 0));
-        return;
+      if (models.unload(name, done, answers, jobs, health.isHealthy())) {
+        pump();
       }
-      slot.unloading = true;
-      slot.onUnloaded = done;
-      String why = "model '" + name + "' was unloaded";
-      for (Rejected r : slot.batcher.takeRejected()) {
-        answers.failLate(r);
-      }
-      for (Request r : slot.batcher.removeAll()) {
-        slot.requestsFailedByUnload += answers.fail(answers.get(r.id()), FailureReason.UNLOADED, why) ? 1 : 0;
-      }
-      jobs.unload(slot, why);
-      LOG.info("model '{}' unloading: {} request(s) answered UNLOADED", name, slot.requestsFailedByUnload);
-      slot.freeIfUnloaded();
-      if (!health.isHealthy()) {
-        slot.answerUnload();
-      }
-      pump();
     });
   }
 
@@ -275,8 +257,7 @@ public final class GpuEngine implements AutoCloseable {
       }
       ModelSlot slot = models.serving(request.model());
       if (slot == null) {
-        answers.fail(p, FailureReason.UNKNOWN_MODEL, "model '" + request.model() + "' is "
-            + (models.get(request.model()) == null ? "not loaded" : "still loading") + "; loaded models: " + models());
+        answers.fail(p, FailureReason.UNKNOWN_MODEL, models.whyNotServing(request.model()));
         return;
       }
       try {
@@ -357,36 +338,11 @@ public final class GpuEngine implements AutoCloseable {
 
   /** Per model that specializes on shape-defining inputs, its plan cache's counters, in load order. */
   public Map<String, SpecializationCounts> specializations() {
-    Map<String, SpecializationCounts> out = new LinkedHashMap<>();
-    for (ModelSlot s : models.all()) {
-      if (!s.special.isEmpty()) {
-        var c = s.specializations;
-        out.put(s.name, new SpecializationCounts(c.size(), c.capacity(), c.compiles(), c.compileFailures(),
-            c.evictions(), c.hits()));
-      }
-    }
-    return out;
+    return readout.specializations();
   }
 
   public EngineStats stats() {
-    long now = clock.nanoTime();
-    Map<String, Integer> queued = new LinkedHashMap<>();
-    for (ModelSlot s : models.all()) {
-      queued.put(s.name, s.batcher.size());
-    }
-    return new EngineStats(policy(), now, models(), answers.submitted(), answers.completed(), answers.failed(),
-        answers.rejected(), answers.failures(), jobs.batches(), launcher.launches(), launcher.superKernels(),
-        launcher.superKernelOps(), launcher.superKernelSizes(), queued, jobs.size(), launcher.inFlight(),
-        launcher.busyNanos(now), allocatedBytes(), isHealthy(), unhealthyReason());
-  }
-
-  /** The device's memory in use, or -1 where a device that lost its context cannot say. */
-  private long allocatedBytes() {
-    try {
-      return device.allocatedBytes();
-    } catch (RuntimeException e) {
-      return -1;
-    }
+    return readout.stats();
   }
 
   /**
@@ -415,10 +371,7 @@ public final class GpuEngine implements AutoCloseable {
   public int abandon(String why) {
     closed = true;
     int failed = answers.failEveryone(FailureReason.INTERNAL, why);
-    models.failLoading(why);
-    for (ModelSlot slot : List.copyOf(models.all())) {
-      slot.answerUnload();
-    }
+    models.abandon(why);
     jobs.answerUnloads();
     pump.answerDrainWaiters();
     return failed;

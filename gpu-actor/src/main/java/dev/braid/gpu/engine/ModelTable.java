@@ -4,6 +4,7 @@ import dev.braid.device.Device;
 import dev.braid.device.exec.ModelRun;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.model.repo.RepositoryModel;
+import dev.braid.protocol.cluster.FailureReason;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,48 @@ final class ModelTable {
   /** Takes {@code name} out of the table; null when it was not there. */
   ModelSlot remove(String name) {
     return models.remove(name);
+  }
+
+  /**
+   * Starts unloading {@code name} (see {@link GpuEngine#unload}): takes it out of the table,
+   * answers its queued and started requests {@link FailureReason#UNLOADED}, and answers {@code
+   * done} once its launches still on the device settled (at once on an unhealthy device, whose
+   * stages may never settle). Returns false, having answered {@code done}, when it was not here.
+   */
+  boolean unload(String name, Consumer<Unloaded> done, Answers answers, Jobs jobs, boolean healthy) {
+    ModelSlot slot = models.remove(name);
+    if (slot == null) {
+      done.accept(new Unloaded(name, false, 0));
+      return false;
+    }
+    slot.unloading = true;
+    slot.onUnloaded = done;
+    String why = "model '" + name + "' was unloaded";
+    slot.requestsFailedByUnload += answers.failQueued(slot.batcher, FailureReason.UNLOADED, why);
+    jobs.unload(slot, why);
+    LOG.info("model '{}' unloading: {} request(s) answered UNLOADED", name, slot.requestsFailedByUnload);
+    slot.freeIfUnloaded();
+    if (!healthy) {
+      slot.answerUnload();
+    }
+    return true;
+  }
+
+  /**
+   * Gives every model up at once (see {@link GpuEngine#abandon}): loads in progress answered
+   * {@link LoadResult.LoadError} with {@code why}, pending unloads answered.
+   */
+  void abandon(String why) {
+    failLoading(why);
+    for (ModelSlot slot : List.copyOf(models.values())) {
+      slot.answerUnload();
+    }
+  }
+
+  /** Why {@code name} takes no requests: not loaded or still loading, and the models that serve. */
+  String whyNotServing(String name) {
+    return "model '" + name + "' is " + (models.get(name) == null ? "not loaded" : "still loading")
+        + "; loaded models: " + names();
   }
 
   /** Every slot, loading or serving, in load order (live view). */
