@@ -19,7 +19,6 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -82,8 +81,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
   private final GpuRestarts restarts;
   private boolean unhealthy;
   /** Closed once this node may have been downed (a long pause) or leaves: then it works no more. */
-  private final NodeFence fence;
-  private boolean fenced;
+  private final WorkFence fence;
 
   /** GPU {@code ordinal} of the node at {@code nodeAddress}, loading from {@code repository}, on the system clock. */
   public static Behavior<GpuWire.Command> create(String nodeAddress, int ordinal, Supplier<Device> deviceFactory,
@@ -103,39 +101,10 @@ public final class GpuActor extends AbstractBehavior<Object> {
    */
   public static Behavior<GpuWire.Command> create(String nodeAddress, int ordinal, Supplier<Device> deviceFactory,
       GpuSettings settings, Function<String, RepositoryModel> models, NanoClock clock) {
-    Objects.requireNonNull(nodeAddress, "nodeAddress");
-    Objects.requireNonNull(deviceFactory, "deviceFactory");
-    Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(models, "models");
-    Objects.requireNonNull(clock, "clock");
-    if (ordinal < 0) {
-      throw new IllegalArgumentException("ordinal must be >= 0, got " + ordinal);
-    }
-    return Behaviors.setup(outer -> {
-      String gpu = GpuWire.gpuId(nodeAddress, ordinal);
-      GpuSupervision supervision = GpuSupervision.from(outer.getSystem().settings().config());
-      // Outside the supervised behaviour: survives restarts.
-      Remembered remembered = new Remembered(new InFlight(clock.nanoTime()), new ModelLoads(gpu, models::apply,
-          outer.getSystem().dispatchers().lookup(DispatcherSelector.blocking())));
-      Device first;
-      try {
-        first = deviceFactory.get();
-      } catch (RuntimeException e) {
-        // At the first start the GPU stays, unhealthy, so that the coordinator sees why; at a
-        // restart the supervisor tries again after its back-off.
-        outer.getLog().error("GPU {} could not open its device", gpu, e);
-        return Unopened.create(nodeAddress, ordinal, settings.policy(), "the device did not open: " + e);
-      }
-      Behavior<Object> incarnation = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GpuActor(ctx,
-          timers, nodeAddress, ordinal, remembered.starts == 0 ? first
-              : GpuRestarts.reopen(ctx, gpu, deviceFactory, remembered), settings, clock, remembered)));
-      // The actor logs its own failures (one line each, with the restart count), so Pekko's is off.
-      return Behaviors.supervise(incarnation).onFailure(Throwable.class,
-          supervision.strategy().withLoggingEnabled(false));
-    }).narrow();
+    return SupervisedGpu.create(nodeAddress, ordinal, deviceFactory, settings, models, clock);
   }
 
-  private GpuActor(ActorContext<Object> ctx, TimerScheduler<Object> timers, String nodeAddress, int ordinal,
+  GpuActor(ActorContext<Object> ctx, TimerScheduler<Object> timers, String nodeAddress, int ordinal,
       Device device, GpuSettings settings, NanoClock clock, Remembered remembered) {
     super(ctx);
     this.gpu = GpuWire.gpuId(nodeAddress, ordinal);
@@ -159,7 +128,7 @@ public final class GpuActor extends AbstractBehavior<Object> {
     this.engine = new GpuEngine(device, settings, clock, mailbox, timer::engineWakeAt);
     engine.listen(EngineListeners.get(ctx.getSystem()).of(device)); // the node's metrics, if it keeps any
     this.restarts = new GpuRestarts(this, ctx);
-    this.fence = NodeFence.get(ctx.getSystem());
+    this.fence = new WorkFence(NodeFence.get(ctx.getSystem()), gpu, engine, ctx.getLog());
     if (remembered.restarts() == 0) {
       ctx.getLog().info("GPU actor {} on {} with policy {}", gpu, device.info().name(), settings.policy());
     }
@@ -220,20 +189,16 @@ public final class GpuActor extends AbstractBehavior<Object> {
   // ---- inference ----
 
   Behavior<Object> onInfer(InferenceWire.Infer m) {
-    if (!fenceOpen()) {
+    if (!fence.open()) {
       inFlight.refuse(m, FailureReason.DRAINING, "gpu " + gpu + " takes no work: " + fence.reason());
       return Behaviors.same();
     }
-    ModelInfo info = remembered.served.get(m.model());
-    if (!m.version().isEmpty() && (info == null || !m.version().equals(Long.toString(info.version())))) {
-      inFlight.refuse(m, FailureReason.UNKNOWN_MODEL, info == null
-          ? "model '" + m.model() + "' version " + m.version() + " is not loaded on gpu " + gpu + "; loaded models: "
-              + remembered.served.keySet()
-          : "model '" + m.model() + "' has no version '" + m.version() + "' on gpu " + gpu + "; loaded: version "
-              + info.version());
+    String versionRefusal = remembered.versionRefusal(m.model(), m.version(), gpu);
+    if (versionRefusal != null) {
+      inFlight.refuse(m, FailureReason.UNKNOWN_MODEL, versionRefusal);
       return Behaviors.same();
     }
-    if (info != null) {
+    if (remembered.served.containsKey(m.model())) {
       remembered.requestCounts.get(m.model())[0]++; // for the coordinator's arrival rates
     }
     String dropped = remembered.dropped.get(m.model());
@@ -275,14 +240,10 @@ public final class GpuActor extends AbstractBehavior<Object> {
 
   /** Fails TOO_LATE every request whose wait is over, wakes the engine if due, and re-arms. */
   private Behavior<Object> onTick() {
-    fenceOpen();
+    fence.open();
     long now = clock.nanoTime();
     boolean wakeEngine = timer.fired(now);
-    inFlight.pollDue(now, r -> {
-      String why = "no answer from the GPU within the budget and " + settings.endpointReplyGrace() + " of grace";
-      getContext().getLog().warn("gpu {}: request {}: {}", gpu, r.requestId(), why);
-      inFlight.refuse(r.infer(), FailureReason.TOO_LATE, "gpu " + gpu + ": " + why);
-    });
+    inFlight.expireDue(now, gpu, settings.endpointReplyGrace(), getContext().getLog());
     if (wakeEngine) {
       engine.onWakeup();
     }
@@ -331,11 +292,8 @@ public final class GpuActor extends AbstractBehavior<Object> {
     } else if (!loads.wanted(name)) {
       loads.answer(name, new GpuWire.LoadFailed(gpu, name, "model '" + name + "' was unloaded while it loaded"));
     } else if (result instanceof LoadResult.Loaded l) {
-      remembered.forget(name); // a model dropped after a restart serves again
-      remembered.models.put(name, model);
-      ModelInfo info = new ModelInfo(l.model(), l.version(), l.weightsBytes(), Math.max(1,
-          engine.models().contains(name) ? engine.predictRequestNanos(name) : 0), loads.maxBatchSize(name), 0);
-      remembered.serve(info);
+      ModelInfo info = remembered.loaded(name, model, l,
+          engine.models().contains(name) ? engine.predictRequestNanos(name) : 0, loads.maxBatchSize(name));
       loads.answer(name, new GpuWire.Loaded(gpu, info));
     }
   }
@@ -391,25 +349,9 @@ public final class GpuActor extends AbstractBehavior<Object> {
     if (m.incarnation() != incarnation) {
       return Behaviors.same(); // a stage of the engine given up at a restart: its requests were answered then
     }
-    fenceOpen();
+    fence.open();
     m.continuation().run();
     return afterEngine();
-  }
-
-  /**
-   * Whether the node fence is open; the first time it is found closed the engine is closed (its
-   * queued requests answered, its jobs withdrawn before their next launch), so nothing more runs.
-   */
-  private boolean fenceOpen() {
-    if (fence.isOpen()) {
-      return true;
-    }
-    if (!fenced) {
-      fenced = true;
-      getContext().getLog().warn("GPU actor {} stops all work: {}", gpu, fence.reason());
-      engine.close();
-    }
-    return false;
   }
 
   /** The phase after an engine call: unchanged, or unhealthy the first time the engine says so. */

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
 
 /**
  * The one table of a {@link GpuActor}'s requests in flight: every {@link InferenceWire.Infer} the
@@ -97,6 +98,18 @@ final class InFlight {
       Request r = requests.remove(seq);
       submitted.remove(r.requestId());
       due.accept(r);
+    });
+  }
+
+  /**
+   * Fails TOO_LATE every request whose wait (its budget and {@code grace}) is over at {@code
+   * nowNanos}, with one WARN line each on {@code log}: GPU {@code gpu} never answered it.
+   */
+  void expireDue(long nowNanos, String gpu, Duration grace, Logger log) {
+    pollDue(nowNanos, r -> {
+      String why = "no answer from the GPU within the budget and " + grace + " of grace";
+      log.warn("gpu {}: request {}: {}", gpu, r.requestId(), why);
+      refuse(r.infer(), FailureReason.TOO_LATE, "gpu " + gpu + ": " + why);
     });
   }
 

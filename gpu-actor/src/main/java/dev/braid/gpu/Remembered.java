@@ -1,5 +1,6 @@
 package dev.braid.gpu;
 
+import dev.braid.gpu.engine.LoadResult;
 import dev.braid.model.repo.RepositoryModel;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.GpuWire.ModelInfo;
@@ -79,6 +80,38 @@ final class Remembered {
       }
     }
     held.clear();
+  }
+
+  /**
+   * Why a request for {@code version} of {@code model} cannot be served on {@code gpu}; null when it
+   * can (no version asked, or the one served). A version asked of a model not served names the
+   * models that are.
+   */
+  String versionRefusal(String model, String version, String gpu) {
+    ModelInfo info = served.get(model);
+    if (version.isEmpty() || (info != null && version.equals(Long.toString(info.version())))) {
+      return null;
+    }
+    return info == null
+        ? "model '" + model + "' version " + version + " is not loaded on gpu " + gpu + "; loaded models: "
+            + served.keySet()
+        : "model '" + model + "' has no version '" + version + "' on gpu " + gpu + "; loaded: version "
+            + info.version();
+  }
+
+  /**
+   * {@code name} loaded as {@code loaded}: it serves again (were it dropped), is remembered for
+   * reloads, and is counted from now under the {@link ModelInfo} returned, which tells the cluster
+   * its weights, its predicted time per request (at least 1 ns) and its largest batch.
+   */
+  ModelInfo loaded(String name, RepositoryModel model, LoadResult.Loaded loaded, long predictedRequestNanos,
+      int maxBatchSize) {
+    forget(name); // a model dropped after a restart serves again
+    models.put(name, model);
+    ModelInfo info = new ModelInfo(loaded.model(), loaded.version(), loaded.weightsBytes(),
+        Math.max(1, predictedRequestNanos), maxBatchSize, 0);
+    serve(info);
+    return info;
   }
 
   /** {@code model} no longer serves; true if it did. */
