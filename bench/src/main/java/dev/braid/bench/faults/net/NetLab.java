@@ -8,16 +8,13 @@ import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -127,7 +124,7 @@ public final class NetLab implements NodeLauncher, AutoCloseable {
     // claims it (the main bridge's connected route) happen under one host-wide lock.
     try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock ignored = ch.lock()) {
-      removeLeftovers();
+      LabCleanup.removeLeftovers();
       LabNames names = freeNames(pid);
       List<Ipv4Prefix> taken = new ArrayList<>();
       taken.addAll(Ipv4Prefix.fromIpOutput(IpCommand.ip("-4", "-o", "addr", "show").stdout()));
@@ -334,10 +331,10 @@ public final class NetLab implements NodeLauncher, AutoCloseable {
     }
     List<String> failures = new ArrayList<>();
     for (String ns : madeNamespaces) {
-      removeNamespace(ns, failures);
+      LabCleanup.removeNamespace(ns, failures);
     }
     for (String link : madeLinks) {
-      removeLink(link, failures);
+      LabCleanup.removeLink(link, failures);
     }
     if (!failures.isEmpty()) {
       throw new IOException("network lab " + names.prefix() + " left " + failures);
@@ -349,85 +346,6 @@ public final class NetLab implements NodeLauncher, AutoCloseable {
       close();
     } catch (IOException | RuntimeException e) {
       System.err.println("network lab clean-up: " + e.getMessage());
-    }
-  }
-
-  /**
-   * Removes labs left by JVMs that are no longer running (a crashed or killed test run): every
-   * namespace and root-namespace link whose name carries a dead owner's pid.
-   */
-  static void removeLeftovers() throws IOException {
-    List<String> failures = new ArrayList<>();
-    for (String ns : namespaceNames()) {
-      if (ownerGone(ns)) {
-        removeNamespace(ns, failures);
-      }
-    }
-    for (String link : linkNames()) {
-      if (ownerGone(link)) {
-        removeLink(link, failures);
-      }
-    }
-    if (!failures.isEmpty()) {
-      System.err.println("network lab: could not remove leftovers " + failures);
-    }
-  }
-
-  private static boolean ownerGone(String name) {
-    OptionalLong owner = LabNames.owner(name);
-    return owner.isPresent() && ProcessHandle.of(owner.getAsLong()).map(p -> !p.isAlive()).orElse(true);
-  }
-
-  /** Namespace names from {@code ip netns list} ("NAME" or "NAME (id: N)" per line). */
-  static List<String> namespaceNames() throws IOException {
-    List<String> out = new ArrayList<>();
-    for (String line : IpCommand.ipQuietly("netns", "list").stdout().split("\n")) {
-      String[] t = line.trim().split("\\s+");
-      if (!t[0].isEmpty()) {
-        out.add(t[0]);
-      }
-    }
-    return out;
-  }
-
-  /** Link names from {@code ip -o link show} ("N: NAME[@PEER]: <FLAGS> ..." per line). */
-  static List<String> linkNames() throws IOException {
-    List<String> out = new ArrayList<>();
-    for (String line : IpCommand.ipQuietly("-o", "link", "show").stdout().split("\n")) {
-      String[] t = line.trim().split("\\s+");
-      if (t.length > 1) {
-        String name = t[1];
-        int at = name.indexOf('@');
-        name = at >= 0 ? name.substring(0, at) : name;
-        out.add(name.endsWith(":") ? name.substring(0, name.length() - 1) : name);
-      }
-    }
-    return out;
-  }
-
-  private static void removeNamespace(String ns, Collection<String> failures) throws IOException {
-    for (String pid : IpCommand.ipQuietly("netns", "pids", ns).stdout().split("\\s+")) {
-      if (!pid.isBlank()) {
-        ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(p -> {
-          p.destroyForcibly();
-          try {
-            p.onExit().get(10, TimeUnit.SECONDS);
-          } catch (Exception e) {
-            failures.add("process " + pid.strip() + " in " + ns + " (still running after SIGKILL)");
-          }
-        });
-      }
-    }
-    IpCommand.Result del = IpCommand.ipQuietly("netns", "del", ns);
-    if (!del.ok() && namespaceNames().contains(ns)) {
-      failures.add("namespace " + ns + " (" + del.stderr().strip() + ")");
-    }
-  }
-
-  private static void removeLink(String link, Collection<String> failures) throws IOException {
-    IpCommand.Result del = IpCommand.ipQuietly("link", "del", link);
-    if (!del.ok() && IpCommand.ipQuietly("link", "show", link).ok()) {
-      failures.add("link " + link + " (" + del.stderr().strip() + ")");
     }
   }
 

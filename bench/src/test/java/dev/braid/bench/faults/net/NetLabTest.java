@@ -150,8 +150,8 @@ class NetLabTest {
     }
     String prefix = ns.substring(0, ns.length() - "n1".length());
     List<String> left = new ArrayList<>();
-    NetLab.namespaceNames().stream().filter(s -> s.startsWith(prefix)).forEach(left::add);
-    NetLab.linkNames().stream().filter(s -> s.startsWith(prefix)).forEach(left::add);
+    LabCleanup.namespaceNames().stream().filter(s -> s.startsWith(prefix)).forEach(left::add);
+    LabCleanup.linkNames().stream().filter(s -> s.startsWith(prefix)).forEach(left::add);
     assertEquals(List.of(), left, "nothing of the lab is left after close");
   }
 
@@ -178,8 +178,8 @@ class NetLabTest {
     IpCommand.ip("link", "add", crashed.mainBridge(), "type", "bridge");
     try {
       lab = NetLab.create();
-      assertFalse(NetLab.namespaceNames().contains(ns), "the dead run's namespace is gone");
-      assertFalse(NetLab.linkNames().contains(crashed.mainBridge()), "the dead run's bridge is gone");
+      assertFalse(LabCleanup.namespaceNames().contains(ns), "the dead run's namespace is gone");
+      assertFalse(LabCleanup.linkNames().contains(crashed.mainBridge()), "the dead run's bridge is gone");
     } finally {
       IpCommand.ipQuietly("netns", "del", ns);
       IpCommand.ipQuietly("link", "del", crashed.mainBridge());
