@@ -10,9 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,9 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -101,9 +96,6 @@ public final class LocalCluster implements AutoCloseable {
       return new Settings(dir, repo, heapMiB, jvmProps, l, startTimeout);
     }
   }
-
-  private static final Pattern SERVING = Pattern.compile("serving gRPC on :(\\d+)|serving as \\S+ node (\\S+)");
-  private static final Pattern METRICS = Pattern.compile("metrics on :(\\d+)/metrics");
 
   private final Settings settings;
   private final List<Node> nodes = new CopyOnWriteArrayList<>();
@@ -311,248 +303,13 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /** One Braid JVM: its process, log and event stream. */
-  public static final class Node {
-    private final String name;
-    private final Set<Role> roles;
-    private final String host;
-    private final int clusterPort;
-    private final Process process;
-    private final Path log;
-    private final Path events;
-    private volatile int grpcPort = -1;
-    private volatile int metricsPort = -1;
-    private volatile boolean paused;
-
+  /**
+   * One Braid JVM of this cluster: all of it is {@link ClusterNode}; this name is kept because the
+   * scenarios import {@code LocalCluster.Node}.
+   */
+  public static final class Node extends ClusterNode {
     Node(String name, Set<Role> roles, String host, int clusterPort, Process process, Path log, Path events) {
-      this.name = name;
-      this.roles = Set.copyOf(roles);
-      this.host = host;
-      this.clusterPort = clusterPort;
-      this.process = process;
-      this.log = log;
-      this.events = events;
-    }
-
-    public String name() {
-      return name;
-    }
-
-    public Set<Role> roles() {
-      return roles;
-    }
-
-    public String host() {
-      return host;
-    }
-
-    /** The node's cluster member as the event stream names it: host:port. */
-    public String member() {
-      return host + ":" + clusterPort;
-    }
-
-    /** The node's cluster address as the admin service names it: pekko://braid@host:port. */
-    public String address() {
-      return "pekko://braid@" + member();
-    }
-
-    /** The gRPC port of a frontend, once it serves; -1 otherwise. */
-    public int grpcPort() {
-      return grpcPort;
-    }
-
-    /** The Prometheus port, once the node serves; -1 otherwise. */
-    public int metricsPort() {
-      return metricsPort;
-    }
-
-    public Process process() {
-      return process;
-    }
-
-    public long pid() {
-      return process.pid();
-    }
-
-    public boolean isAlive() {
-      return process.isAlive();
-    }
-
-    public boolean isPaused() {
-      return paused;
-    }
-
-    public Path logFile() {
-      return log;
-    }
-
-    public Path eventsFile() {
-      return events;
-    }
-
-    public String logText() {
-      try {
-        return Files.readString(log, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        return "(no log: " + e + ")";
-      }
-    }
-
-    /** Waits until the node prints that it serves; reads its gRPC and metrics ports. */
-    public void awaitServing(Duration timeout) throws InterruptedException {
-      Matcher m = awaitLog(SERVING, timeout);
-      if (m.group(1) != null) {
-        grpcPort = Integer.parseInt(m.group(1));
-      }
-      Matcher metrics = METRICS.matcher(logText());
-      if (metrics.find()) {
-        metricsPort = Integer.parseInt(metrics.group(1));
-      }
-    }
-
-    /** The first match of {@code pattern} in the log, waiting up to {@code timeout}; fails if the node exits first. */
-    public Matcher awaitLog(Pattern pattern, Duration timeout) throws InterruptedException {
-      long giveUp = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        String text = logText();
-        Matcher m = pattern.matcher(text);
-        if (m.find()) {
-          return m;
-        }
-        if (!process.isAlive()) {
-          throw new AssertionError("node " + name + " exited with " + process.exitValue() + " before printing "
-              + pattern + ":\n" + text);
-        }
-        if (System.nanoTime() >= giveUp) {
-          throw new AssertionError("node " + name + " did not print " + pattern + " within " + timeout + ":\n" + text);
-        }
-        Thread.sleep(100);
-      }
-    }
-
-    /** The node's events so far; fails clearly when it writes none (a Braid without an event stream). */
-    public List<NodeEvent> events() throws IOException {
-      return NodeEvent.read(events);
-    }
-
-    /** The node's events so far, or none when it has no event file yet. */
-    public List<NodeEvent> eventsOrNone() {
-      try {
-        return NodeEvent.read(events);
-      } catch (NoSuchFileException e) {
-        return List.of();
-      } catch (IOException e) {
-        throw new IllegalStateException("node " + name + ": cannot read " + events + ": " + e, e);
-      }
-    }
-
-    /** The first event matching {@code which}, waiting up to {@code timeout}. */
-    public NodeEvent awaitEvent(String what, Predicate<NodeEvent> which, Duration timeout)
-        throws InterruptedException, IOException {
-      long giveUp = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        if (Files.exists(events)) {
-          for (NodeEvent e : events()) {
-            if (which.test(e)) {
-              return e;
-            }
-          }
-        }
-        if (System.nanoTime() >= giveUp) {
-          if (!Files.exists(events)) {
-            throw new AssertionError("node " + name + " wrote no event file " + events + " (this Braid has no "
-                + "braid.events.file stream), so '" + what + "' cannot be checked");
-          }
-          throw new AssertionError("node " + name + ": no event '" + what + "' within " + timeout);
-        }
-        Thread.sleep(100);
-      }
-    }
-
-    /** SIGKILL: the node dies at once, without a word to the cluster. */
-    public void kill() throws InterruptedException {
-      if (paused) {
-        signal("CONT");
-        paused = false;
-      }
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-      process.waitFor(10, TimeUnit.SECONDS);
-    }
-
-    /** SIGSTOP: the node's every thread stops; it sends no heartbeat and answers nothing. */
-    public void pause() {
-      signal("STOP");
-      paused = true;
-    }
-
-    /** SIGCONT after {@link #pause}. */
-    public void resume() {
-      signal("CONT");
-      paused = false;
-    }
-
-    /** SIGTERM: the node leaves gracefully (drains, leaves the cluster, prints "stopped"). */
-    public void leave() {
-      process.destroy();
-    }
-
-    /** Whether the process exited within {@code timeout}. */
-    public boolean awaitExit(Duration timeout) throws InterruptedException {
-      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * Bytes of Java heap in use right after a full collection, as {@code jcmd PID GC.run} then
-     * {@code GC.heap_info} report it (the sum of the generations' "used").
-     */
-    public long heapAfterGcBytes() throws IOException, InterruptedException {
-      Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-      run(jcmd.toString(), String.valueOf(pid()), "GC.run");
-      String info = run(jcmd.toString(), String.valueOf(pid()), "GC.heap_info");
-      Matcher m = Pattern.compile("(?m)^\\s*(?:def new generation|tenured generation|garbage-first heap|PSYoungGen|"
-          + "ParOldGen)\\s+total \\d+K, used (\\d+)K").matcher(info);
-      long usedK = 0;
-      int found = 0;
-      while (m.find()) {
-        usedK += Long.parseLong(m.group(1));
-        found++;
-      }
-      if (found == 0) {
-        throw new IOException("node " + name + ": jcmd GC.heap_info printed no generation sizes:\n" + info);
-      }
-      return usedK * 1024;
-    }
-
-    private static String run(String... cmd) throws IOException, InterruptedException {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IOException(String.join(" ", cmd) + " failed: " + out);
-      }
-      return out;
-    }
-
-    void signal(String sig) {
-      List<String> cmd = new ArrayList<>(List.of("kill", "-" + sig, String.valueOf(process.pid())));
-      process.descendants().forEach(h -> cmd.add(String.valueOf(h.pid())));
-      try {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0 && process.isAlive()) {
-          throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException(String.join(" ", cmd) + " failed: " + e, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while signalling node " + name, e);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return name + roles + "@" + member();
+      super(name, roles, host, clusterPort, process, log, events);
     }
   }
 }
