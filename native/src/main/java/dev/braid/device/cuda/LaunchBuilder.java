@@ -32,7 +32,6 @@ import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.Where;
-import dev.braid.model.Shape;
 import dev.braid.device.plan.KernelFamily;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -120,11 +119,11 @@ final class LaunchBuilder {
     } else if (kernel instanceof Copy c) {
       elementwise("braid_copy_f32", c.elements(), List.of(new Ptr(addr(k, 0)), new Ptr(out(k)), new I64(c.elements())));
     } else if (kernel instanceof Transpose t) {
-      transpose(k, t);
+      LayoutPacking.transpose(this, k, t);
     } else if (kernel instanceof Concat c) {
-      concat(k, c);
+      LayoutPacking.concat(this, k, c);
     } else if (kernel instanceof Gather g) {
-      gather(k, g);
+      LayoutPacking.gather(this, k, g);
     } else if (kernel instanceof Where w) {
       elementwise("braid_where_f32", w.out().size(), List.of(new Ptr(addr(k, 0)), new Ptr(addr(k, 1)),
           new Ptr(addr(k, 2)), new Ptr(out(k)), new I64(w.out().size()), new Struct("BraidShape", ShapeStruct.where(w))));
@@ -310,19 +309,6 @@ final class LaunchBuilder {
         new Ptr(out(k)), new I64(bin.out().size()), new I32(bin.op().ordinal()), new Struct("BraidShape", shape)));
   }
 
-  void transpose(KernelLaunch k, Transpose t) {
-    Shape in = t.input();
-    ShapeStruct.checkRank(t, in.rank());
-    int[] inStrides = in.strides();
-    int[] strideA = new int[in.rank()];
-    for (int i = 0; i < strideA.length; i++) {
-      strideA[i] = inStrides[t.perm().get(i)];
-    }
-    byte[] s = ShapeStruct.of(in.rank(), 0, t.output().dims(), strideA, new int[0], new int[0]);
-    elementwise("braid_transpose_f32", in.size(), List.of(new Ptr(addr(k, 0)), new Ptr(out(k)),
-        new I64(in.size()), new Struct("BraidShape", s)));
-  }
-
   void reduceMean(KernelLaunch k, ReduceMean r) {
     byte[] s = ShapeStruct.reduction(r);
     long outputs = r.outputElements();
@@ -334,20 +320,6 @@ final class LaunchBuilder {
         new Ptr(addr(k, 0)), new Ptr(out(k)), new Struct("BraidShape", s), new I64(count))));
   }
 
-  void gather(KernelLaunch k, Gather g) {
-    long n = (long) g.outer() * g.indexCount() * g.inner();
-    if (n == 0) {
-      return;
-    }
-    long status = take(4);
-    uploads.add(new Upload(status, new byte[4]));
-    elementwise("braid_gather_f32", n, List.of(new Ptr(addr(k, 0)), new Ptr(addr(k, 1)), new Ptr(out(k)),
-        new I32(g.outer()), new I32(g.indexCount()), new I32(g.inner()), new I32(g.data().dim(g.axis())),
-        new Ptr(status)));
-    checks.add(new StatusCheck(status, g + ": index out of range [-" + g.data().dim(g.axis()) + ", "
-        + g.data().dim(g.axis()) + ") or not an integer"));
-  }
-
   void pool(KernelLaunch k, Pool2d p) {
     long outputs = (long) p.n() * p.c() * p.outH() * p.outW();
     calls.add(KernelCall.of("braid_pool2d_f32", LaunchPacker.ceilDiv(outputs, EW_THREADS), EW_THREADS, List.of(
@@ -356,66 +328,6 @@ final class LaunchBuilder {
         new I32(p.strideW()), new I32(p.padTop()), new I32(p.padLeft()), new I32(p.padBottom()),
         new I32(p.padRight()), new I32(p.dilationH()), new I32(p.dilationW()), new I32(p.outH()),
         new I32(p.outW()), new I32(p.countIncludePad() ? 1 : 0))));
-  }
-
-  void concat(KernelLaunch k, Concat c) {
-    Shape outShape = c.output();
-    int outer = outShape.product(0, c.axis());
-    List<Long> inputs = new ArrayList<>();
-    List<Integer> chunks = new ArrayList<>();
-    for (int i = 0; i < c.inputs().size(); i++) {
-      inputs.add(addr(k, i));
-      chunks.add(c.inputs().get(i).product(c.axis(), outShape.rank()));
-    }
-    concatRows(inputs, chunks, out(k), outer);
-  }
-
-  /**
-   * Writes the rows of {@code inputs} (each {@code outer} rows of its chunk) side by side into
-   * {@code y}. Over 16 inputs: groups of 16 go first into intermediate buffers (or straight into
-   * their columns of y when there is one row), then those are concatenated.
-   */
-  void concatRows(List<Long> inputs, List<Integer> chunks, long y, int outer) {
-    long outRow = 0;
-    for (int ch : chunks) {
-      outRow += ch;
-    }
-    if (outer == 0 || outRow == 0) {
-      return;
-    }
-    if (inputs.size() <= MAX_CONCAT) {
-      ByteBuffer s = ByteBuffer.allocate(CONCAT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      int col = 0;
-      for (int i = 0; i < inputs.size(); i++) {
-        s.putLong(8 * i, inputs.get(i));
-        s.putInt(128 + 4 * i, col);
-        col += chunks.get(i);
-      }
-      s.putInt(128 + 4 * inputs.size(), col);
-      s.putInt(196, inputs.size());
-      elementwise("braid_concat_f32", (long) outer * col, List.of(new Struct("BraidConcatInputs", s.array()),
-          new Ptr(y), new I32(outer), new I32(col)));
-      return;
-    }
-    List<Long> groupOut = new ArrayList<>();
-    List<Integer> groupChunks = new ArrayList<>();
-    long col = 0;
-    for (int from = 0; from < inputs.size(); from += MAX_CONCAT) {
-      int to = Math.min(inputs.size(), from + MAX_CONCAT);
-      List<Integer> ch = chunks.subList(from, to);
-      int width = 0;
-      for (int w : ch) {
-        width += w;
-      }
-      long dst = outer == 1 ? y + 4 * col : take(4L * outer * Math.max(1, width));
-      concatRows(inputs.subList(from, to), ch, dst, outer);
-      groupOut.add(dst);
-      groupChunks.add(width);
-      col += width;
-    }
-    if (outer > 1) {
-      concatRows(groupOut, groupChunks, y, outer);
-    }
   }
 
   static DeviceException invalid(String message) {
