@@ -1,5 +1,6 @@
 package dev.braid.bench;
 
+import dev.braid.coordinator.events.JsonString;
 import java.util.Locale;
 
 /**
@@ -10,24 +11,9 @@ import java.util.Locale;
 public final class Json {
   private Json() {}
 
+  /** {@code s} as a JSON string literal. */
   public static String quote(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
+    return JsonString.quote(s);
   }
 
   /** A number, or null for NaN and infinities (which JSON cannot hold). */
