@@ -51,6 +51,16 @@ public interface EngineListener {
    */
   default void requestLaunched(String model, String requestId) {}
 
+  /**
+   * The engine took in its client's cancel of a request it held ({@link GpuEngine#cancel}), before
+   * it acts on it. Told on the same thread, in order, as {@link #requestLaunched}: a request whose
+   * batch had not launched when this came gets no {@code requestLaunched} after it unless its
+   * batch had started already with members still waiting ({@link Cancels}).
+   *
+   * @param requestId the client's id of the request ({@link InferRequest#requestId()}), "" for none
+   */
+  default void cancelReceived(String model, String requestId) {}
+
   /** The device failed a launch, a transfer or a batch's start. */
   default void deviceFault() {}
 
