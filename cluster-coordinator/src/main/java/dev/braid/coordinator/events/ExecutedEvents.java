@@ -26,9 +26,9 @@ final class ExecutedEvents implements EngineListener {
   }
 
   @Override
-  public void cancelReceived(String model, String requestId) {
-    events.cancelReceived(model, requestId, gpu);
-    next.cancelReceived(model, requestId);
+  public void cancelReceived(String model, String requestId, String stage) {
+    events.cancelReceived(model, requestId, gpu, stage);
+    next.cancelReceived(model, requestId, stage);
   }
 
   @Override

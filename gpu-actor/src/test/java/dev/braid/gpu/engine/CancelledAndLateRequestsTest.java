@@ -44,6 +44,8 @@ class CancelledAndLateRequestsTest {
   private final Map<String, Integer> launches = new HashMap<>();
   /** What the listener was told, in order: "launched ID" and "cancel ID". */
   private final List<String> told = new ArrayList<>();
+  /** The stage each cancelled request was in when its cancel came. */
+  private final Map<String, String> stages = new HashMap<>();
   /** Answers per request id. */
   private final Map<String, List<InferResult>> answers = new LinkedHashMap<>();
   private final Map<String, InferRequest> submitted = new HashMap<>();
@@ -61,8 +63,9 @@ class CancelledAndLateRequestsTest {
       }
 
       @Override
-      public void cancelReceived(String model, String requestId) {
+      public void cancelReceived(String model, String requestId, String stage) {
         told.add("cancel " + requestId);
+        stages.put(requestId, stage);
       }
 
       @Override
@@ -152,6 +155,10 @@ class CancelledAndLateRequestsTest {
       assertTrue(told.subList(at, told.size()).stream().noneMatch(("launched " + id)::equals),
           id + " launched after its cancel was received");
     }
+    for (int i = 0; i < 4; i++) {
+      assertEquals("started", stages.get("cancel-alone-" + i), "cancelled after its batch started");
+    }
+    assertEquals("queued", stages.get("cancel-0-0"), "cancelled in its batcher");
     EngineStats stats = engine.stats();
     assertEquals(cancelled.size(), stats.failuresByReason().getOrDefault(FailureReason.CANCELLED, 0L), "counted CANCELLED");
     assertEquals(0, stats.jobsInFlight());
