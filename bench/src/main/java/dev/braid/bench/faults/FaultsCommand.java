@@ -81,6 +81,9 @@ public final class FaultsCommand implements Callable<Integer> {
         for (ScenarioRun.Check c : r.checks()) {
           o.println("  " + (c.passed() ? "kept  " : "BROKEN") + " " + c.promise() + ": " + c.detail());
         }
+        for (ScenarioRun.Target t : r.targets()) {
+          o.println("  target " + (t.met() ? "met   " : "MISSED") + " " + t.target() + ": " + t.detail());
+        }
         o.flush();
       }
       for (String line : FaultsReport.write(out.resolve(s.name()), s, done)) {

@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * Writes a scenario's results: {@code faults.json} (per run: requests by outcome, the shared and
- * the scenario's figures, each promise's verdict, the faults' times; over the runs: how many kept
- * each promise) and one PNG per run of correct answers per 100 ms, failed ones beside them, the
+ * the scenario's figures, each promise's verdict, each timed target's measured value and met or
+ * missed, the faults' times; over the runs: how many kept each promise, how many met each target) and one PNG per run of correct answers per 100 ms, failed ones beside them, the
  * faults marked by vertical lines.
  */
 public final class FaultsReport {
@@ -55,6 +55,21 @@ public final class FaultsReport {
     String sep = "\n";
     for (Map.Entry<String, int[]> k : kept.entrySet()) {
       b.append(sep).append("    {\"promise\": ").append(Json.quote(k.getKey())).append(", \"kept_in_runs\": ")
+          .append(k.getValue()[0]).append(", \"of_runs\": ").append(k.getValue()[1]).append('}');
+      sep = ",\n";
+    }
+    Map<String, int[]> met = new LinkedHashMap<>();
+    for (ScenarioRun r : runs) {
+      for (ScenarioRun.Target t : r.targets()) {
+        int[] k = met.computeIfAbsent(t.target(), p -> new int[2]);
+        k[0] += t.met() ? 1 : 0;
+        k[1]++;
+      }
+    }
+    b.append("\n  ],\n  \"targets\": [");
+    sep = "\n";
+    for (Map.Entry<String, int[]> k : met.entrySet()) {
+      b.append(sep).append("    {\"target\": ").append(Json.quote(k.getKey())).append(", \"met_in_runs\": ")
           .append(k.getValue()[0]).append(", \"of_runs\": ").append(k.getValue()[1]).append('}');
       sep = ",\n";
     }
@@ -100,6 +115,14 @@ public final class FaultsReport {
       for (ScenarioRun.Check c : r.checks()) {
         b.append(s2).append("        {\"promise\": ").append(Json.quote(c.promise())).append(", \"passed\": ")
             .append(c.passed()).append(", \"detail\": ").append(Json.quote(c.detail())).append('}');
+        s2 = ",\n";
+      }
+      b.append("\n      ],\n      \"targets\": [");
+      s2 = "\n";
+      for (ScenarioRun.Target t : r.targets()) {
+        b.append(s2).append("        {\"target\": ").append(Json.quote(t.target())).append(", \"measured\": ")
+            .append(Json.num(t.measured())).append(", \"met\": ").append(t.met()).append(", \"detail\": ")
+            .append(Json.quote(t.detail())).append('}');
         s2 = ",\n";
       }
       b.append("\n      ],\n      \"plot\": ").append(Json.quote("run" + r.index() + ".png")).append("\n    }");

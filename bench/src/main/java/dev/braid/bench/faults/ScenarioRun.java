@@ -7,18 +7,34 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one run of a scenario found: its ledger, its figures and the verdict on each promise. The
- * runner adds the promises every scenario shares ({@link #finish}).
+ * What one run of a scenario found: its ledger, its figures, the verdict on each promise and each
+ * target. A <em>promise</em> is what the ledger guarantees whatever the machine's load (every
+ * request has a final status, no wrong answer, refusals explicit with the right status, nothing
+ * launched for an expired or cancelled request): a broken promise is a defect, and tests assert
+ * them. A <em>target</em> is a timed figure (refusal latency, share within deadline, recovery
+ * time): it depends on the cores the run had, so it is measured and reported met or missed, never
+ * asserted in a test. The runner adds the promises every scenario shares ({@link #finish}).
  */
 public final class ScenarioRun {
   /** A promise and whether the run kept it; {@code detail} gives the measured value. */
   public record Check(String promise, boolean passed, String detail) {}
+
+  /**
+   * A timed target, its measured value and whether the run met it.
+   *
+   * @param target what is aimed at, with its bound ("refusals answered within 10 ms at p99")
+   * @param measured the measured value (NaN when the run produced nothing to measure)
+   * @param met whether {@code measured} is within the bound
+   * @param detail the measured value in words, with what it was measured on
+   */
+  public record Target(String target, double measured, boolean met, String detail) {}
 
   private final String scenario;
   private final int index;
   private Ledger ledger;
   private final Map<String, Double> figures = new LinkedHashMap<>();
   private final List<Check> checks = new ArrayList<>();
+  private final List<Target> targets = new ArrayList<>();
   private String error;
 
   public ScenarioRun(String scenario, int index) {
@@ -65,6 +81,20 @@ public final class ScenarioRun {
     return List.copyOf(checks);
   }
 
+  /** Records a timed target's measurement; {@code met} is false for a NaN measurement. */
+  public void target(String target, double measured, boolean met, String detail) {
+    targets.add(new Target(target, measured, met && !Double.isNaN(measured), detail));
+  }
+
+  public List<Target> targets() {
+    return List.copyOf(targets);
+  }
+
+  /** Whether every target was met (reported, never a verdict on the run: see {@link #passed}). */
+  public boolean targetsMet() {
+    return targets.stream().allMatch(Target::met);
+  }
+
   /** The exception that ended the run early, or null. */
   public String error() {
     return error;
@@ -76,7 +106,7 @@ public final class ScenarioRun {
     checks.add(new Check("the scenario ran to its end", false, error));
   }
 
-  /** Whether every promise was kept. */
+  /** Whether every promise was kept; targets do not count (a missed target is a figure, not a defect). */
   public boolean passed() {
     return error == null && checks.stream().allMatch(Check::passed);
   }

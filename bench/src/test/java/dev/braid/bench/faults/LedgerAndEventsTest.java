@@ -73,4 +73,20 @@ class LedgerAndEventsTest {
     double[] steady = DoubleStream.iterate(0, x -> x <= 3000, x -> x + 100).toArray();
     assertArrayEquals(new double[] {100, 0}, ScenarioRun.outageAfter(steady, 1050, 3050), 1e-9);
   }
+
+  @Test
+  void aMissedTargetIsReportedButOnlyABrokenPromiseFailsTheRun() {
+    ScenarioRun r = new ScenarioRun("overload", 1);
+    r.check("refusals are explicit", true, "3 refused");
+    r.target("refusals answered within 10 ms at p99", 742.6, false, "p99 742.6 ms");
+    r.target("nothing measured", Double.NaN, true, "no refusal");
+    assertTrue(r.passed(), "a missed target is a figure, not a broken promise");
+    assertTrue(!r.targetsMet());
+    assertTrue(!r.targets().get(1).met(), "a NaN measurement never meets its target");
+    String json = FaultsReport.json(Scenario.of("overload", "3x", false, (c, x) -> {}), java.util.List.of(r));
+    assertTrue(json.contains("\"target\": \"refusals answered within 10 ms at p99\", \"measured\": 742.600,"
+        + " \"met\": false"), json);
+    r.check("every request has a final status", false, "1 NONE");
+    assertTrue(!r.passed());
+  }
 }

@@ -6,7 +6,7 @@ import dev.braid.gpu.engine.EngineStats;
 
 /**
  * A GPU's engine listener that reports each request launched as an {@code executed} event and
- * passes everything on to the node's metrics listener.
+ * each cancel its engine took in as a {@code cancel-received} event, and passes everything on to the node's metrics listener.
  */
 final class ExecutedEvents implements EngineListener {
   private final NodeEvents events;
@@ -23,6 +23,12 @@ final class ExecutedEvents implements EngineListener {
   public void requestLaunched(String model, String requestId) {
     events.executed(model, requestId, gpu);
     next.requestLaunched(model, requestId);
+  }
+
+  @Override
+  public void cancelReceived(String model, String requestId, String stage) {
+    events.cancelReceived(model, requestId, gpu, stage);
+    next.cancelReceived(model, requestId, stage);
   }
 
   @Override

@@ -27,6 +27,11 @@ import org.apache.pekko.cluster.typed.Cluster;
  *       unloads or drains (one event per reconcile that sent any) and published that table;
  *   <li>{@code executed} {model, request_id, gpu}: a request's first kernel was launched here
  *       (request_id: the client's Open Inference Protocol {@code id}, "" for none);
+ *   <li>{@code cancel-received} {model, request_id, gpu, stage}: the GPU's engine took in the
+ *       client's cancel of a request; written in order with {@code executed} (same thread), so an
+ *       {@code executed} line for the id after it means the request was launched after its cancel.
+ *       stage: where it was then: queued (never launched after this), started (its batch's rows are
+ *       on the device: it runs with its batchmates if any still wait), launched, answered;
  *   <li>{@code member-unreachable}, {@code member-reachable}, {@code member-removed} {member}: as
  *       this node sees the cluster;
  *   <li>{@code self-downed} {why}: this node learned it was downed (or must assume so);
@@ -109,6 +114,14 @@ public final class NodeEvents implements Extension {
 
   public void executed(String model, String requestId, String gpu) {
     emit("executed", "model", model, "request_id", requestId, "gpu", gpu);
+  }
+
+  /**
+   * {@code gpu}'s engine took in the client's cancel of {@code requestId} (in order with its
+   * executed events); {@code stage}: queued, started, launched or answered.
+   */
+  public void cancelReceived(String model, String requestId, String gpu, String stage) {
+    emit("cancel-received", "model", model, "request_id", requestId, "gpu", gpu, "stage", stage);
   }
 
   /** A cluster event about another member: {@code kind} is member-unreachable, member-reachable or member-removed. */

@@ -27,15 +27,18 @@ class EventLogTest {
     events.started(List.of("gpu"));
     events.executed("mlp", "req \"7\"\n", "pekko://braid@127.0.0.1:2552#0");
     events.placement(42, List.of("mlp"), List.of("load mlp on g"));
+    events.cancelReceived("mlp", "r9", "g", "queued");
     events.close();
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    assertEquals(3, lines.size(), "" + lines);
+    assertEquals(4, lines.size(), "" + lines);
     assertTrue(lines.get(0).matches("\\{\"t_ms\":\\d{13},\"node\":\"127.0.0.1:2552\",\"event\":\"started\",\"roles\":\\[\"gpu\"]}"),
         lines.get(0));
     assertTrue(lines.get(1).endsWith("\"event\":\"executed\",\"model\":\"mlp\",\"request_id\":\"req \\\"7\\\"\\n\","
         + "\"gpu\":\"pekko://braid@127.0.0.1:2552#0\"}"), lines.get(1));
     assertTrue(lines.get(2).endsWith("\"event\":\"placement\",\"table_version\":42,\"models\":[\"mlp\"],"
         + "\"actions\":[\"load mlp on g\"]}"), lines.get(2));
+    assertTrue(lines.get(3).endsWith("\"event\":\"cancel-received\",\"model\":\"mlp\",\"request_id\":\"r9\","
+        + "\"gpu\":\"g\",\"stage\":\"queued\"}"), lines.get(3));
   }
 
   @Test

@@ -44,6 +44,11 @@ final class Answers {
     return p;
   }
 
+  /** What the engine holds for {@code request}, submitted earlier; null once answered. */
+  Pending held(InferRequest request) {
+    return bySubmission.get(request);
+  }
+
   /** The request held under {@code id}; null once answered. */
   Pending get(long id) {
     return requests.get(id);

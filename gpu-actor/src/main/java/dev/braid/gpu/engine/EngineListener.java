@@ -51,6 +51,18 @@ public interface EngineListener {
    */
   default void requestLaunched(String model, String requestId) {}
 
+  /**
+   * The engine took in its client's cancel of a request it was given ({@link GpuEngine#cancel}),
+   * before it acts on it. Told on the same thread, in order, as {@link #requestLaunched}. A request
+   * still {@code queued} then never gets a {@code requestLaunched}; one whose batch has
+   * {@code started} (its rows stacked with the others' and on the device) runs with them unless
+   * none of them still waits ({@link Cancels}).
+   *
+   * @param requestId the client's id of the request ({@link InferRequest#requestId()}), "" for none
+   * @param stage where the request was: queued, started, launched or answered
+   */
+  default void cancelReceived(String model, String requestId, String stage) {}
+
   /** The device failed a launch, a transfer or a batch's start. */
   default void deviceFault() {}
 

@@ -279,6 +279,7 @@ public final class GpuEngine implements AutoCloseable {
    */
   public void cancel(InferRequest request, String why) {
     loop.enter(() -> {
+      listener.cancelReceived(request.model(), request.requestId(), jobs.stageOf(answers.held(request)));
       if (answers.cancel(request, why)) {
         jobs.withdrawAnswered();
         pump();

@@ -79,6 +79,23 @@ final class Jobs {
     return runs.get(id);
   }
 
+  /**
+   * Where {@code p} is ({@link EngineListener#cancelReceived}): "answered" (null or answered
+   * already), "launched" (its batch launched a kernel), "started" (its batch started, inputs on the
+   * device, nothing launched), or "queued" (in its batcher, in no batch yet).
+   */
+  String stageOf(Pending p) {
+    if (p == null || p.answered) {
+      return "answered";
+    }
+    for (JobRun run : runs.values()) {
+      if (run.members.contains(p)) {
+        return run.launched ? "launched" : "started";
+      }
+    }
+    return "queued";
+  }
+
   /** Runs started and not answered, now. */
   int size() {
     return runs.size();

@@ -42,6 +42,10 @@ class CancelledAndLateRequestsTest {
   private final SimulatedDevice sim = new SimulatedDevice(GpuProfiles.H100, SimulatedDevice.Compute.REAL);
   /** Launches per request id, as the engine reports them. */
   private final Map<String, Integer> launches = new HashMap<>();
+  /** What the listener was told, in order: "launched ID" and "cancel ID". */
+  private final List<String> told = new ArrayList<>();
+  /** The stage each cancelled request was in when its cancel came. */
+  private final Map<String, String> stages = new HashMap<>();
   /** Answers per request id. */
   private final Map<String, List<InferResult>> answers = new LinkedHashMap<>();
   private final Map<String, InferRequest> submitted = new HashMap<>();
@@ -55,6 +59,13 @@ class CancelledAndLateRequestsTest {
       @Override
       public void requestLaunched(String model, String requestId) {
         launches.merge(requestId, 1, Integer::sum);
+        told.add("launched " + requestId);
+      }
+
+      @Override
+      public void cancelReceived(String model, String requestId, String stage) {
+        told.add("cancel " + requestId);
+        stages.put(requestId, stage);
       }
 
       @Override
@@ -136,6 +147,18 @@ class CancelledAndLateRequestsTest {
       assertTrue(r == FailureReason.TOO_LATE || r == FailureReason.DEADLINE_UNREACHABLE, id + ": " + r);
       assertEquals(0, launches.getOrDefault(id, 0), id + " never launched");
     }
+    // The node's event stream gets cancel-received from here: once per cancel, and no launch follows it.
+    for (String id : cancelled) {
+      int at = told.indexOf("cancel " + id);
+      assertTrue(at >= 0, id + ": cancelReceived told");
+      assertEquals(at, told.lastIndexOf("cancel " + id), id + ": cancelReceived told once");
+      assertTrue(told.subList(at, told.size()).stream().noneMatch(("launched " + id)::equals),
+          id + " launched after its cancel was received");
+    }
+    for (int i = 0; i < 4; i++) {
+      assertEquals("started", stages.get("cancel-alone-" + i), "cancelled after its batch started");
+    }
+    assertEquals("queued", stages.get("cancel-0-0"), "cancelled in its batcher");
     EngineStats stats = engine.stats();
     assertEquals(cancelled.size(), stats.failuresByReason().getOrDefault(FailureReason.CANCELLED, 0L), "counted CANCELLED");
     assertEquals(0, stats.jobsInFlight());
