@@ -24,10 +24,13 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -183,7 +186,16 @@ final class ServeCommand implements Callable<Integer> {
       config = ConfigFactory.parseMap(java.util.Map.of("braid.events.file", events.toString())).withFallback(config);
     }
     BraidNode node = BraidNode.start(options, config);
-    // The cluster downed this node, or it was paused too long: its actor system terminates by itself.
+    // The cluster downed this node, or it was paused too long: its coordinated shutdown runs by
+    // itself. Wake at its last phase rather than at the actor system's termination, which can hang
+    // on a downed node (remoting flushing to peers it can no longer reach: seen in the partition
+    // test, where the process then never exited).
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(node.system());
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "braid-serve-wake",
+        () -> {
+          stop.countDown();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
     node.system().getWhenTerminated().thenRun(stop::countDown);
     out.printf("%s%n", node.describe());
     RUNNING.add(stop);
@@ -215,9 +227,9 @@ final class ServeCommand implements Callable<Integer> {
       out.println(node.metricsPort() < 0 ? "metrics: off" : "metrics on :" + node.metricsPort() + "/metrics");
       out.flush();
       stop.await();
-      if (node.system().whenTerminated().isCompleted()) {
-        left = org.apache.pekko.actor.CoordinatedShutdown.get(node.system()).getShutdownReason()
-            .map(Object::toString).orElse("the actor system terminated");
+      // Only the cluster starts a coordinated shutdown before node.close() below (Pekko's JVM hook is off).
+      if (shutdown.getShutdownReason().isPresent() || node.system().whenTerminated().isCompleted()) {
+        left = shutdown.getShutdownReason().map(Object::toString).orElse("the actor system terminated");
         out.println("stopping: this node left the cluster: " + left);
       } else {
         out.println("stopping: draining in-flight requests");

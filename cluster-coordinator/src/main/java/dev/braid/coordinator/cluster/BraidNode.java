@@ -336,8 +336,10 @@ public final class BraidNode implements AutoCloseable {
   @Override
   public void close() {
     Duration wait = options.frontend().loadTimeout();
+    // Started by the cluster (downed, fenced): its shutdown is at its last phase already.
+    boolean byCluster = org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent();
     try {
-      if (system.whenTerminated().isCompleted()) {
+      if (system.whenTerminated().isCompleted() || byCluster) {
         return; // downed or fenced: the cluster is gone, nothing to drain into it (finally closes the ports)
       }
       if (service != null) {
@@ -368,7 +370,9 @@ public final class BraidNode implements AutoCloseable {
       }
       system.terminate(); // CoordinatedShutdown: leaves the cluster, hands the singleton over
       try {
-        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        // A downed node's termination can hang (remoting flushing to peers it cannot reach): past
+        // its last phase's timeout (10 s), give up waiting and let the process exit.
+        system.getWhenTerminated().toCompletableFuture().get(byCluster ? 15 : 30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (Exception e) {
