@@ -8,6 +8,7 @@ import dev.braid.coordinator.admin.AdminService;
 import dev.braid.coordinator.admission.AdmissionSettings;
 import dev.braid.coordinator.discovery.KubernetesDiscovery;
 import dev.braid.coordinator.discovery.NodeHealth;
+import dev.braid.coordinator.events.NodeEvents;
 import dev.braid.coordinator.frontend.FrontDoorServer;
 import dev.braid.coordinator.frontend.FrontendSettings;
 import dev.braid.coordinator.frontend.InferenceService;
@@ -18,6 +19,7 @@ import dev.braid.device.Device;
 import dev.braid.gpu.EngineListeners;
 import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
+import dev.braid.gpu.engine.EngineListener;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.protocol.cluster.CoordinatorWire;
 import dev.braid.protocol.cluster.GpuWire;
@@ -34,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -226,7 +229,7 @@ public final class BraidNode implements AutoCloseable {
             dev.braid.coordinator.security.FrontDoorSecuritySettings.from(config));
       }
       NodeHealth.get(system).started(o.roles());
-      dev.braid.coordinator.events.NodeEvents.of(system).started(o.roles().stream().map(Role::configName).sorted().toList());
+      NodeEvents.of(system).started(o.roles().stream().map(Role::configName).sorted().toList());
       return new BraidNode(system, o, gpus, service, server, outcomes, metricsServer);
     } catch (IOException | RuntimeException e) {
       system.terminate();
@@ -305,10 +308,10 @@ public final class BraidNode implements AutoCloseable {
   private static Supplier<Device> withMetrics(ActorSystem<?> system, NodeMetrics metrics, int ordinal,
       Supplier<Device> devices) {
     GpuMetrics gpuMetrics = metrics.gpu(ordinal);
-    dev.braid.gpu.engine.EngineListener listener = dev.braid.coordinator.events.NodeEvents.of(system).engineListener(
+    EngineListener listener = NodeEvents.of(system).engineListener(
         GpuWire.gpuId(Cluster.get(system).selfMember().address().toString(), ordinal),
-        gpuMetrics == null ? dev.braid.gpu.engine.EngineListener.NONE : gpuMetrics);
-    if (listener == dev.braid.gpu.engine.EngineListener.NONE) {
+        gpuMetrics == null ? EngineListener.NONE : gpuMetrics);
+    if (listener == EngineListener.NONE) {
       return devices;
     }
     return () -> {
@@ -337,7 +340,7 @@ public final class BraidNode implements AutoCloseable {
   public void close() {
     Duration wait = options.frontend().loadTimeout();
     // Started by the cluster (downed, fenced): its shutdown is at its last phase already.
-    boolean byCluster = org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent();
+    boolean byCluster = CoordinatedShutdown.get(system).getShutdownReason().isPresent();
     try {
       if (system.whenTerminated().isCompleted() || byCluster) {
         return; // downed or fenced: the cluster is gone, nothing to drain into it (finally closes the ports)

@@ -4,6 +4,8 @@ import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Conv2d;
+import dev.braid.device.kernel.ConvNd;
+import dev.braid.device.kernel.ConvTranspose2d;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
@@ -114,7 +116,7 @@ public final class FusionKeys {
     return !(kernel instanceof Gemm g && g.precision() != Precision.FP32)
         && !(kernel instanceof Reduce || kernel instanceof AlongAxis
             || kernel instanceof TopK || kernel instanceof PoolNd)
-        && !(kernel instanceof dev.braid.device.kernel.ConvTranspose2d || kernel instanceof dev.braid.device.kernel.ConvNd)
+        && !(kernel instanceof ConvTranspose2d || kernel instanceof ConvNd)
         && !(kernel instanceof Conv2d c && c.precision() != Precision.FP32);
   }
 
