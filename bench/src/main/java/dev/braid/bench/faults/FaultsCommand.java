@@ -30,7 +30,7 @@ public final class FaultsCommand implements Callable<Integer> {
 
   @Option(names = "--scenario", description = "A scenario or 'all' (every scenario, the bench-only churn and soak "
       + "included). Scenarios: kill-gpu, kill-coordinator, kill-frontend, pause-short, pause-long, leave, drain, "
-      + "overload, cancel, churn, soak, soak-leak (default: ${DEFAULT-VALUE}).")
+      + "overload, cancel, partition, partition-oldest-with-two, churn, soak (default: ${DEFAULT-VALUE}).")
   String scenario = "all";
 
   @Option(names = "--runs", description = "Runs of each scenario (default: ${DEFAULT-VALUE}).")
@@ -39,7 +39,7 @@ public final class FaultsCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("faults");
 
-  @Option(names = "--duration", description = "How long the soak scenarios load the cluster: 30m, 90s ... "
+  @Option(names = "--duration", description = "How long the soak loads the cluster: 30m, 90s ... "
       + "(default: 30m).")
   String duration;
 
