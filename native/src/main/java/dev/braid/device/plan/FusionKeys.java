@@ -61,11 +61,11 @@ import java.util.Optional;
  *       when every problem has and fails if any does), so one member's overflow would fail every
  *       other member's request. The launch path cannot attribute the failure to one member; those
  *       launch alone (empty).
- *   <li>TopK and PoolNd: empty, and no grouped kernel for them is planned while they stay out of
- *       the benchmark's mix (resnet18, mobilenetv2, bert, mlp plan none of either). TopK cannot
- *       join the rows class: {@code braid_topk_f32} gives each fibre one thread (1024 fibres per
- *       256-thread block, k sequential passes over the axis), so as a row, one block per fibre, it
- *       would keep one thread of 32 to 256 busy. PoolNd is one thread per output like Pool2d and
+ *   <li>TopK and PoolNd: empty; no grouped kernel takes them yet, and the benchmark's mix
+ *       (resnet18, mobilenetv2, bert, mlp) plans none of either. TopK cannot join the rows class:
+ *       {@code braid_topk_f32} gives each fibre one thread (1024 fibres per 256-thread block, k
+ *       sequential passes over the axis), so as a row, one block per fibre, it would keep one
+ *       thread of 32 to 256 busy. PoolNd is one thread per output like Pool2d and
  *       could join the pool class, but its 1- to 3-D geometry (a 136-byte BraidShape, the Lp
  *       exponent, the index layout) does not fit {@code BraidPoolProblem}'s 2-D fields: every pool
  *       block would stage an entry of about 250 bytes instead of 96.
