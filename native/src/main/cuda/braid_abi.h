@@ -351,27 +351,33 @@ BRAID_STATIC_ASSERT(offsetof(BraidPoolProblem, firstBlock) == 88, "BraidPoolProb
 #define BRAID_ROWS_SOFTMAX 0
 #define BRAID_ROWS_LAYERNORM 1
 #define BRAID_ROWS_REDUCE_MEAN 2
+#define BRAID_ROWS_REDUCE 3
+#define BRAID_ROWS_ALONG_AXIS 4
 
 /*
  * One problem of braid_rows_grouped_f32: one block per row (Softmax fibre, LayerNorm row,
- * ReduceMean output). `threads` = clamp(nextPow2(row length), 32, 256), the block size the
- * single-problem kernel uses: only that many threads of the launch's block (the largest threads
- * of the table) work on the row, so the sums meet in the same order as alone.
+ * ReduceMean or Reduce output, AlongAxis fibre). `threads` = clamp(nextPow2(row length), 32, 256),
+ * the block size the single-problem kernel uses: only that many threads of the launch's block (the
+ * largest threads of the table) work on the row, so the sums meet in the same order as alone.
+ * Reduce and AlongAxis entries are never integral (FusionKeys keeps those out): the grouped kernel
+ * has no status word.
  *
  *  offset size field
  *       0    8 x
  *       8    8 y
  *      16    8 scale      LayerNorm scale; 0 otherwise
  *      24    8 bias       LayerNorm bias, 0 = none
- *      32    8 count      ReduceMean: reduced elements (int64); else 0
+ *      32    8 count      ReduceMean, Reduce: reduced elements (int64); else 0
  *      40    4 kind       BRAID_ROWS_*
  *      44    4 threads
  *      48    4 firstBlock
- *      52    4 len        Softmax axis, LayerNorm cols; else 0
- *      56    4 inner      Softmax inner; else 0
+ *      52    4 len        Softmax and AlongAxis axis, LayerNorm cols; else 0
+ *      56    4 inner      Softmax and AlongAxis inner; else 0
  *      60    4 epsilon    float32, LayerNorm
- *      64  136 shape      ReduceMean: as braid_reduce_mean_f32's; else zeros
- *   size 200, alignment 8
+ *      64  136 shape      ReduceMean, Reduce: as braid_reduce_mean_f32's; else zeros
+ *     200    4 op         Reduce: BRAID_R_* (ReduceOp ordinal); AlongAxis: BRAID_A_*; else 0
+ *     204    4 (padding, 0)
+ *   size 208, alignment 8
  */
 typedef struct BraidRowProblem {
   uint64_t x;
@@ -386,11 +392,14 @@ typedef struct BraidRowProblem {
   int32_t inner;
   float epsilon;
   BraidShape shape;
+  int32_t op;
+  int32_t pad;
 } BraidRowProblem;
 
-BRAID_STATIC_ASSERT(sizeof(BraidRowProblem) == 200, "BraidRowProblem is 200 bytes");
+BRAID_STATIC_ASSERT(sizeof(BraidRowProblem) == 208, "BraidRowProblem is 208 bytes");
 BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, kind) == 40, "BraidRowProblem.kind at 40");
 BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, epsilon) == 60, "BraidRowProblem.epsilon at 60");
 BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, shape) == 64, "BraidRowProblem.shape at 64");
+BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, op) == 200, "BraidRowProblem.op at 200");
 
 #endif /* BRAID_ABI_H */

@@ -1,6 +1,6 @@
 // Grouped kernels of the fusion classes beyond GEMM and convolution (issue 10): depthwise
 // convolution, elementwise (Unary, Binary, BatchNorm), pooling (Pool2d, GlobalAveragePool) and
-// rows (Softmax, LayerNorm, ReduceMean). Each reads a table of problems in device memory; block b
+// rows (Softmax, LayerNorm, ReduceMean, Reduce, AlongAxis). Each reads a table of problems in device memory; block b
 // stages the entry of the last problem with firstBlock (firstTile) <= b in shared memory and runs
 // block b - firstBlock of it with the single-problem kernel's body, so the outputs are the same
 // as launching each problem alone.
@@ -77,12 +77,14 @@ braid_pool_grouped_f32(const BraidPoolProblem* __restrict__ table, int32_t count
 }
 
 // Grid = total rows, block = the largest `threads` of the table (at most 256); each row runs on its
-// problem's own `threads` (see BraidRowProblem).
+// problem's own `threads` (see BraidRowProblem). The kind and op are uniform over a block, so the
+// branches do not diverge. Reduce and AlongAxis entries are not integral: no status word.
 BRAID_KERNEL void __launch_bounds__(256)
 braid_rows_grouped_f32(const BraidRowProblem* __restrict__ table, int32_t count) {
   __shared__ BraidRowProblem p;
   __shared__ int found;
   __shared__ float scratch[8];
+  __shared__ int iscratch[8];
   int row = braid_stage_problem<BraidRowProblem, &BraidRowProblem::firstBlock>(table, count, p, found);
   const float* x = reinterpret_cast<const float*>(p.x);
   float* y = reinterpret_cast<float*>(p.y);
@@ -91,7 +93,11 @@ braid_rows_grouped_f32(const BraidRowProblem* __restrict__ table, int32_t count)
   } else if (p.kind == BRAID_ROWS_LAYERNORM) {
     braid_layernorm_row(x, reinterpret_cast<const float*>(p.scale), reinterpret_cast<const float*>(p.bias), y, row,
                         p.len, p.epsilon, p.threads, scratch);
-  } else {
+  } else if (p.kind == BRAID_ROWS_REDUCE_MEAN) {
     braid_reduce_mean_row(x, y, row, p.shape, p.count, p.threads, scratch);
+  } else if (p.kind == BRAID_ROWS_REDUCE) {
+    braid_reduce_row(x, y, row, p.shape, p.count, p.op, p.threads, scratch, iscratch, nullptr);
+  } else {
+    braid_along_axis_row(x, y, row, p.len, p.inner, p.op, p.threads, scratch, iscratch, nullptr);
   }
 }

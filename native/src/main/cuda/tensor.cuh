@@ -1,41 +1,17 @@
-// Issue 12's reductions, fibre operators, TopK, the generic index-map kernel and the kernels
-// addressed by run-time indices (GatherElements, GatherND, ScatterElements/ND, OneHot).
+// Issue 12's TopK, the generic index-map kernel and the kernels addressed by run-time indices
+// (GatherElements, GatherND, ScatterElements/ND, OneHot); its reductions and fibre operators
+// (braid_reduce_f32, braid_along_axis_f32) are row kernels and live in reduce.cuh beside the
+// grouped rows kernel's other bodies.
 //
-// Row kernels (reduce, along-axis) run one block per output / fibre with blockDim =
-// clamp(nextPow2(length), 32, 256); the others are elementwise (BRAID_EW_FOR, 1024 per block) or
-// one thread per fibre (TopK) / per line (scatters). No atomics: a scatter's updates that may
-// land on one element are applied by one thread, in index order, so duplicates are deterministic.
-// Integers arrive as float32 values; an index that is not an integer or is out of range, or an
-// integral result beyond 2^24, sets *status (position + 1) and the host fails the launch.
+// These are elementwise (BRAID_EW_FOR, 1024 per block) or one thread per fibre (TopK) / per line
+// (scatters). No atomics: a scatter's updates that may land on one element are applied by one
+// thread, in index order, so duplicates are deterministic. Integers arrive as float32 values; an
+// index that is not an integer or is out of range sets *status (position + 1) and the host fails
+// the launch.
 #pragma once
 #include "common.cuh"
 #include "elementwise.cuh"
-
-#define BRAID_EXACT_INTEGER 16777216.0f
-
-// ReduceOp ordinals (dev.braid.device.kernel.ReduceOp).
-#define BRAID_R_SUM 0
-#define BRAID_R_MEAN 1
-#define BRAID_R_MAX 2
-#define BRAID_R_MIN 3
-#define BRAID_R_PROD 4
-#define BRAID_R_L1 5
-#define BRAID_R_L2 6
-#define BRAID_R_LOG_SUM 7
-#define BRAID_R_LOG_SUM_EXP 8
-#define BRAID_R_SUM_SQUARE 9
-#define BRAID_R_ARG_MAX 10
-#define BRAID_R_ARG_MIN 11
-#define BRAID_R_ARG_MAX_LAST 12
-#define BRAID_R_ARG_MIN_LAST 13
-
-// AxisOp ordinals (dev.braid.device.kernel.AxisOp).
-#define BRAID_A_LOG_SOFTMAX 0
-#define BRAID_A_HARDMAX 1
-#define BRAID_A_CUMSUM 2
-#define BRAID_A_CUMSUM_EXCLUSIVE 3
-#define BRAID_A_CUMSUM_REVERSE 4
-#define BRAID_A_CUMSUM_EXCLUSIVE_REVERSE 5
+#include "reduce.cuh"
 
 // ScatterReduction ordinals.
 #define BRAID_S_NONE 0
@@ -43,197 +19,6 @@
 #define BRAID_S_MUL 2
 #define BRAID_S_MAX 3
 #define BRAID_S_MIN 4
-
-// Max and min where NaN wins, as the CPU reference (Double.NaN propagates through Math.max).
-__device__ __forceinline__ float braid_nan_max(float a, float b) { return a != a ? a : (b != b ? b : fmaxf(a, b)); }
-__device__ __forceinline__ float braid_nan_min(float a, float b) { return a != a ? a : (b != b ? b : fminf(a, b)); }
-
-// How the per-thread partials of reduction `op` combine (sum-like ops add; PROD multiplies).
-__device__ __forceinline__ float braid_reduce_combine(int op, float a, float b) {
-  switch (op) {
-    case BRAID_R_MAX: return braid_nan_max(a, b);
-    case BRAID_R_MIN: return braid_nan_min(a, b);
-    case BRAID_R_PROD: return a * b;
-    default: return a + b;
-  }
-}
-
-__device__ __forceinline__ float braid_reduce_identity(int op) {
-  switch (op) {
-    case BRAID_R_MAX: return -INFINITY;
-    case BRAID_R_MIN: return INFINITY;
-    case BRAID_R_PROD: return 1.f;
-    default: return 0.f;
-  }
-}
-
-// Block-wide combine of one float per thread under `op` (first `warps` warps count).
-__device__ __forceinline__ float braid_block_reduce(int op, float v, float* scratch, int warps) {
-  for (int o = 16; o > 0; o >>= 1) v = braid_reduce_combine(op, v, __shfl_xor_sync(0xffffffffu, v, o));
-  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  __syncthreads();
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  float s = scratch[0];
-  for (int i = 1; i < warps; i++) s = braid_reduce_combine(op, s, scratch[i]);
-  return s;
-}
-
-// Whether (a, ia) beats (b, ib) for an arg reduction; index -1 marks "no element".
-__device__ __forceinline__ bool braid_arg_better(bool max, bool last, float a, int ia, float b, int ib) {
-  if (ia < 0) return false;
-  if (ib < 0) return true;
-  if (max ? a > b : a < b) return true;
-  return a == b && (last ? ia > ib : ia < ib);
-}
-
-// Block-wide arg reduction of one (value, index) pair per thread; every thread gets the index.
-__device__ __forceinline__ int braid_block_arg(bool max, bool last, float v, int idx, float* scratch, int* iscratch,
-                                               int warps) {
-  for (int o = 16; o > 0; o >>= 1) {
-    float ov = __shfl_xor_sync(0xffffffffu, v, o);
-    int oi = __shfl_xor_sync(0xffffffffu, idx, o);
-    if (braid_arg_better(max, last, ov, oi, v, idx)) {
-      v = ov;
-      idx = oi;
-    }
-  }
-  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  __syncthreads();
-  if (lane == 0) {
-    scratch[warp] = v;
-    iscratch[warp] = idx;
-  }
-  __syncthreads();
-  float bv = scratch[0];
-  int bi = iscratch[0];
-  for (int i = 1; i < warps; i++) {
-    if (braid_arg_better(max, last, scratch[i], iscratch[i], bv, bi)) {
-      bv = scratch[i];
-      bi = iscratch[i];
-    }
-  }
-  return bi;
-}
-
-// Position in x of reduced element i of output `base` (dims2/strideB are the reduced axes).
-__device__ __forceinline__ long long braid_reduced_at(const BraidShape& shape, long long base, long long i) {
-  long long p = base;
-  for (int d = shape.rank2 - 1; d >= 0; d--) {
-    p += (i % shape.dims2[d]) * (long long)shape.strideB[d];
-    i /= shape.dims2[d];
-  }
-  return p;
-}
-
-// One Reduce: grid = output elements; shape as braid_reduce_mean_f32's (kept axes dims/strideA,
-// reduced dims2/strideB); count = reduced elements; status is null unless integral.
-BRAID_KERNEL void __launch_bounds__(256)
-braid_reduce_f32(const float* __restrict__ x, float* __restrict__ y, BraidShape shape, long long count, int32_t op,
-                 int32_t* __restrict__ status) {
-  __shared__ float scratch[8];
-  __shared__ int iscratch[8];
-  long long out = blockIdx.x, rem = out, base = 0;
-  for (int d = shape.rank - 1; d >= 0; d--) {
-    base += (rem % shape.dims[d]) * (long long)shape.strideA[d];
-    rem /= shape.dims[d];
-  }
-  int T = blockDim.x, warps = T >> 5;
-  float result;
-  if (op >= BRAID_R_ARG_MAX) {
-    bool max = op == BRAID_R_ARG_MAX || op == BRAID_R_ARG_MAX_LAST;
-    bool last = op == BRAID_R_ARG_MAX_LAST || op == BRAID_R_ARG_MIN_LAST;
-    float bv = 0.f;
-    int bi = -1;
-    for (long long i = threadIdx.x; i < count; i += T) {
-      float v = x[braid_reduced_at(shape, base, i)];
-      if (braid_arg_better(max, last, v, (int)i, bv, bi)) {
-        bv = v;
-        bi = (int)i;
-      }
-    }
-    result = (float)braid_block_arg(max, last, bv, bi, scratch, iscratch, warps);
-  } else if (op == BRAID_R_LOG_SUM_EXP) {
-    float m = -INFINITY;
-    for (long long i = threadIdx.x; i < count; i += T) m = fmaxf(m, x[braid_reduced_at(shape, base, i)]);
-    m = braid_block_max(m, scratch, warps);
-    float s = 0.f;
-    if (m != -INFINITY && m != INFINITY) {
-      for (long long i = threadIdx.x; i < count; i += T) s += expf(x[braid_reduced_at(shape, base, i)] - m);
-    }
-    s = braid_block_sum(s, scratch, warps);
-    result = (m == -INFINITY || m == INFINITY) ? m : m + logf(s);
-  } else {
-    int combine = op == BRAID_R_MAX || op == BRAID_R_MIN || op == BRAID_R_PROD ? op : BRAID_R_SUM;
-    float s = braid_reduce_identity(combine);
-    for (long long i = threadIdx.x; i < count; i += T) {
-      float v = x[braid_reduced_at(shape, base, i)];
-      switch (op) {
-        case BRAID_R_L1: v = fabsf(v); break;
-        case BRAID_R_L2:
-        case BRAID_R_SUM_SQUARE: v = v * v; break;
-        default: break;
-      }
-      s = braid_reduce_combine(combine, s, v);
-    }
-    s = braid_block_reduce(combine, s, scratch, warps);
-    switch (op) {
-      case BRAID_R_MEAN: result = s / (float)count; break;
-      case BRAID_R_L2: result = sqrtf(s); break;
-      case BRAID_R_LOG_SUM: result = logf(s); break;
-      default: result = s; break;
-    }
-  }
-  if (threadIdx.x == 0) {
-    y[out] = result;
-    if (status && fabsf(result) > BRAID_EXACT_INTEGER) *status = (int32_t)(out + 1);
-  }
-}
-
-// One AlongAxis: grid = outer * inner fibres of the [outer, axis, inner] view, one per block.
-// CUMSUM runs its scan on thread 0 (the order of the CPU reference); status null unless integral.
-BRAID_KERNEL void __launch_bounds__(256)
-braid_along_axis_f32(const float* __restrict__ x, float* __restrict__ y, int32_t axis, int32_t inner, int32_t op,
-                     int32_t* __restrict__ status) {
-  __shared__ float scratch[8];
-  __shared__ int iscratch[8];
-  long long f = blockIdx.x;
-  long long base = (f / inner) * axis * inner + f % inner;
-  int T = blockDim.x, warps = T >> 5;
-  if (op == BRAID_A_LOG_SOFTMAX) {
-    float m = -INFINITY;
-    for (int i = threadIdx.x; i < axis; i += T) m = fmaxf(m, x[base + (long long)i * inner]);
-    m = braid_block_max(m, scratch, warps);
-    float s = 0.f;
-    for (int i = threadIdx.x; i < axis; i += T) s += expf(x[base + (long long)i * inner] - m);
-    float lse = m + logf(braid_block_sum(s, scratch, warps));
-    for (int i = threadIdx.x; i < axis; i += T) y[base + (long long)i * inner] = x[base + (long long)i * inner] - lse;
-  } else if (op == BRAID_A_HARDMAX) {
-    float bv = 0.f;
-    int bi = -1;
-    for (int i = threadIdx.x; i < axis; i += T) {
-      float v = x[base + (long long)i * inner];
-      if (braid_arg_better(true, false, v, i, bv, bi)) {
-        bv = v;
-        bi = i;
-      }
-    }
-    int best = braid_block_arg(true, false, bv, bi, scratch, iscratch, warps);
-    for (int i = threadIdx.x; i < axis; i += T) y[base + (long long)i * inner] = i == best ? 1.f : 0.f;
-  } else if (threadIdx.x == 0) {
-    bool exclusive = op == BRAID_A_CUMSUM_EXCLUSIVE || op == BRAID_A_CUMSUM_EXCLUSIVE_REVERSE;
-    bool reverse = op == BRAID_A_CUMSUM_REVERSE || op == BRAID_A_CUMSUM_EXCLUSIVE_REVERSE;
-    float s = 0.f;
-    for (int step = 0; step < axis; step++) {
-      long long p = base + (long long)(reverse ? axis - 1 - step : step) * inner;
-      float v = x[p];
-      if (!exclusive) s += v;
-      if (status && fabsf(s) > BRAID_EXACT_INTEGER) *status = (int32_t)(f + 1);
-      y[p] = s;
-      if (exclusive) s += v;
-    }
-  }
-}
 
 // TopK: one thread per fibre (fibres = outer * inner); the j-th pick is the first element, in the
 // order (value descending for largest, ascending otherwise; then index ascending), that comes

@@ -177,7 +177,7 @@ public final class LaunchPacker {
     TILED("Gemm/Conv2d"),
     ELEMENTWISE("Unary/Binary/BatchNorm"),
     POOL("Pool2d/GlobalAveragePool"),
-    ROWS("Softmax/LayerNorm/ReduceMean");
+    ROWS("Softmax/LayerNorm/ReduceMean/Reduce/AlongAxis");
 
     final String what;
 

@@ -24,12 +24,13 @@ import dev.braid.model.Shape;
 import java.util.List;
 
 /**
- * The calls of issue 12's single kernels (tensor.cuh): {@link Reduce}, {@link AlongAxis},
+ * The calls of issue 12's single kernels (reduce.cuh: {@link Reduce}, {@link AlongAxis}; tensor.cuh:
  * {@link TopK}, {@link Remap}, {@link GatherElements}, {@link GatherNd}, {@link Scatter} (a copy,
  * then the updates), {@link OneHot}, {@link PoolNd}, and the direct convolutions {@link ConvTranspose2d} and
- * {@link ConvNd}. A kernel that checks run-time values (indices, integral
+ * {@link ConvNd}). A kernel that checks run-time values (indices, integral
  * results) gets a zeroed status word and a {@link StatusCheck} that fails the launch with the
- * reason when the word is set. None of these has a grouped kernel.
+ * reason when the word is set. Reduce and AlongAxis that are not integral also run in the rows
+ * class's grouped kernel ({@link GroupedRowTable}); the others have no grouped kernel.
  */
 final class TensorPacking {
   private TensorPacking() {}

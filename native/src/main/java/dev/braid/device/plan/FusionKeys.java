@@ -51,8 +51,24 @@ import java.util.Optional;
  *       on the entry's op code.
  *   <li>Pooling ({@code POOL/FLOAT/pool}): every {@link Pool2d} (max or average, any window,
  *       stride, padding, dilation) and {@link GlobalAveragePool}.
- *   <li>Row-wise normalisation ({@code NORMALIZATION/FLOAT/rows}): {@link Softmax},
- *       {@link LayerNorm} and {@link ReduceMean}, one block per row (fibre, output element).
+ *   <li>Row-wise normalisation and reduction ({@code NORMALIZATION/FLOAT/rows}): {@link Softmax},
+ *       {@link LayerNorm}, {@link ReduceMean}, every {@link Reduce} op (the ONNX ReduceX family,
+ *       ArgMax, ArgMin) and every {@link AlongAxis} op (LogSoftmax, Hardmax, CumSum), any shapes and
+ *       axes, one block per row (fibre, output element) on the single kernel's own block size, so
+ *       sums meet in the same order as alone. Not an integral Reduce or AlongAxis (an integer tensor
+ *       carried as float32): its single kernel fails the launch through a status word when a result
+ *       passes 2^24, and a launch fails as a whole ({@link dev.braid.device.GroupedLaunch} completes
+ *       when every problem has and fails if any does), so one member's overflow would fail every
+ *       other member's request. The launch path cannot attribute the failure to one member; those
+ *       launch alone (empty).
+ *   <li>TopK and PoolNd: empty; no grouped kernel takes them yet, and the benchmark's mix
+ *       (resnet18, mobilenetv2, bert, mlp) plans none of either. TopK cannot join the rows class:
+ *       {@code braid_topk_f32} gives each fibre one thread (1024 fibres per 256-thread block, k
+ *       sequential passes over the axis), so as a row, one block per fibre, it would keep one
+ *       thread of 32 to 256 busy. PoolNd is one thread per output like Pool2d and
+ *       could join the pool class, but its 1- to 3-D geometry (a 136-byte BraidShape, the Lp
+ *       exponent, the index layout) does not fit {@code BraidPoolProblem}'s 2-D fields: every pool
+ *       block would stage an entry of about 250 bytes instead of 96.
  *   <li>Layout kernels (Transpose, Concat, Gather, Copy): empty (launched alone). They move bytes
  *       and compute nothing, and each has its own addressing (a permutation, a list of inputs, an
  *       index buffer with a status word) for which no grouped kernel exists.
@@ -86,7 +102,10 @@ public final class FusionKeys {
   public static final FusionKey ELEMENTWISE = new FusionKey(KernelFamily.ELEMENTWISE, DType.FLOAT32, "flat");
   /** Pool2d and GlobalAveragePool, {@code POOL/FLOAT/pool}. */
   public static final FusionKey POOL = new FusionKey(KernelFamily.POOL, DType.FLOAT32, "pool");
-  /** Softmax, LayerNorm and ReduceMean, {@code NORMALIZATION/FLOAT/rows}. */
+  /**
+   * Softmax, LayerNorm, ReduceMean and the Reduce and AlongAxis that are not integral,
+   * {@code NORMALIZATION/FLOAT/rows}.
+   */
   public static final FusionKey ROWS = new FusionKey(KernelFamily.NORMALIZATION, DType.FLOAT32, "rows");
 
   private FusionKeys() {}
@@ -109,13 +128,14 @@ public final class FusionKeys {
 
   /**
    * Whether a grouped kernel exists for the kernel's precision (float32 only, for now) and kind
-   * (none yet for Reduce, AlongAxis, TopK, PoolNd, and the direct convolutions ConvTranspose2d and
-   * ConvNd, which share the CONV2D family for cost but not the implicit-GEMM table's layout).
+   * (none for TopK, PoolNd, and the direct convolutions ConvTranspose2d and ConvNd, which share the
+   * CONV2D family for cost but not the implicit-GEMM table's layout), and whether a failure of the
+   * kernel could be told apart from its partners' (not for an integral Reduce or AlongAxis).
    */
   private static boolean fusable(Kernel kernel) {
     return !(kernel instanceof Gemm g && g.precision() != Precision.FP32)
-        && !(kernel instanceof Reduce || kernel instanceof AlongAxis
-            || kernel instanceof TopK || kernel instanceof PoolNd)
+        && !(kernel instanceof Reduce r && r.integral() || kernel instanceof AlongAxis a && a.integral())
+        && !(kernel instanceof TopK || kernel instanceof PoolNd)
         && !(kernel instanceof ConvTranspose2d || kernel instanceof ConvNd)
         && !(kernel instanceof Conv2d c && c.precision() != Precision.FP32);
   }

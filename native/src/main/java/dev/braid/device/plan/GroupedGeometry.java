@@ -1,5 +1,6 @@
 package dev.braid.device.plan;
 
+import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Conv2d;
@@ -9,6 +10,7 @@ import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Precision;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Unary;
@@ -41,8 +43,8 @@ import java.util.List;
  *       <td>256</td><td>40</td><td>212</td></tr>
  *   <tr><td>Pool2d, GlobalAveragePool</td><td>braid_pool_grouped_f32</td><td>256 outputs; 8 rows</td>
  *       <td>256</td><td>32</td><td>100</td></tr>
- *   <tr><td>Softmax, LayerNorm, ReduceMean</td><td>braid_rows_grouped_f32</td><td>one row</td>
- *       <td>largest clamp(nextPow2(row), 32, 256) of the group</td><td>40</td><td>236</td></tr>
+ *   <tr><td>Softmax, LayerNorm, ReduceMean, Reduce, AlongAxis (not integral)</td><td>braid_rows_grouped_f32</td>
+ *       <td>one row</td><td>largest clamp(nextPow2(row), 32, 256) of the group</td><td>48</td><td>276</td></tr>
  * </table>
  *
  * <p>A GEMM group of skinny problems only runs on the grouped skinny kernel; one that mixes skinny
@@ -75,8 +77,11 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
   static final int ELEMENTWISE_REGISTERS = 40, ELEMENTWISE_SHARED_BYTES = 212;
   /** braid_pool_grouped_f32: the 96-byte entry and its index. */
   static final int POOL_REGISTERS = 32, POOL_SHARED_BYTES = 100;
-  /** braid_rows_grouped_f32: the 200-byte entry, its index and 8 floats of reduction scratch. */
-  static final int ROWS_REGISTERS = 40, ROWS_SHARED_BYTES = 236;
+  /**
+   * braid_rows_grouped_f32: the 208-byte entry, its index, 8 floats and 8 ints of reduction scratch
+   * (the arg reductions' indices); the Reduce and AlongAxis bodies raised its registers from 40.
+   */
+  static final int ROWS_REGISTERS = 48, ROWS_SHARED_BYTES = 276;
   private static final int THREADS = 256;
   private static final int ELEMENTS_PER_BLOCK = 1024;
 
@@ -184,7 +189,8 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
       return new Share("braid_pool_grouped_f32",
           geometry(KernelGeometry.of(k).blocks(), THREADS, POOL_REGISTERS, POOL_SHARED_BYTES), k.flops());
     }
-    if (k instanceof Softmax || k instanceof LayerNorm || k instanceof ReduceMean) {
+    if (k instanceof Softmax || k instanceof LayerNorm || k instanceof ReduceMean || k instanceof Reduce
+        || k instanceof AlongAxis) {
       LaunchGeometry single = KernelGeometry.of(k);
       return new Share("braid_rows_grouped_f32",
           geometry(single.blocks(), single.threadsPerBlock(), ROWS_REGISTERS, ROWS_SHARED_BYTES), k.flops());

@@ -50,8 +50,9 @@ public enum KernelFamily {
   /** Max, average and global average pooling. */
   POOL,
   /**
-   * Softmax, layer normalization and reductions; the reduction family, fibre operators and TopK
-   * of issue 12 ({@code Reduce}, {@code AlongAxis}, {@code TopK}) have no grouped kernel yet.
+   * Softmax, layer normalization, reductions ({@code ReduceMean}, {@code Reduce}), fibre operators
+   * ({@code AlongAxis}) and TopK; all but TopK and the integral Reduce and AlongAxis fuse in the
+   * rows class ({@link FusionKeys#ROWS}).
    */
   NORMALIZATION,
   /** Transpose, concat, gather, copies and Where: no grouped kernel, they launch alone. */

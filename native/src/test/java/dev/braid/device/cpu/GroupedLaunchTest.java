@@ -9,6 +9,8 @@ import dev.braid.device.DeviceBuffer;
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.kernel.Activation;
+import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
@@ -22,7 +24,9 @@ import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Pool2d.PoolMode;
 import dev.braid.device.kernel.Precision;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
@@ -136,6 +140,39 @@ class GroupedLaunchTest {
         new Softmax(1, 1000, 1)));
   }
 
+  /**
+   * Every ReduceOp and AxisOp of the rows class, over shapes and axes that differ per problem
+   * (leading, middle, trailing and several axes; fibres with inner strides; rows of 1 to 1000), in
+   * one launch with the class's earlier members.
+   */
+  static List<Kernel> reductionsAndFibreOpsBesideNormalisations() {
+    List<Kernel> ks = new ArrayList<>();
+    List<Shape> inputs = List.of(Shape.of(2, 3, 4, 5), Shape.of(7, 300), Shape.of(1, 1000), Shape.of(5, 1, 6));
+    List<List<Integer>> axes = List.of(List.of(1, 3), List.of(0), List.of(1), List.of(2));
+    ReduceOp[] ops = ReduceOp.values();
+    for (int i = 0; i < ops.length; i++) {
+      Shape in = inputs.get(i % inputs.size());
+      List<Integer> ax = axes.get(i % axes.size());
+      // arg reductions take one axis: the last of this shape's list
+      ks.add(new Reduce(ops[i], in, ops[i].isArg() ? List.of(ax.get(ax.size() - 1)) : ax, false));
+    }
+    int[][] views = {{4, 33, 1}, {2, 5, 3}, {1, 700, 1}, {3, 1, 8}, {6, 17, 2}, {1, 256, 1}};
+    AxisOp[] axisOps = AxisOp.values();
+    for (int i = 0; i < axisOps.length; i++) {
+      int[] v = views[i % views.length];
+      ks.add(new AlongAxis(axisOps[i], v[0], v[1], v[2], false));
+    }
+    ks.add(3, new Softmax(12 * 16, 16, 1));
+    ks.add(8, new LayerNorm(3, 10, 1e-5f, false));
+    ks.add(new ReduceMean(Shape.of(7, 9), List.of(0)));
+    return ks;
+  }
+
+  @Test
+  void reductionsAndFibreOpsOfEveryOpBesideNormalisationsEqualSeparateLaunches() {
+    assertGroupedEqualsSeparate(8, reductionsAndFibreOpsBesideNormalisations());
+  }
+
   @Test
   void depthwiseConvolutionsOfEveryWindowStrideAndDilationEqualSeparateLaunches() {
     assertGroupedEqualsSeparate(4, List.of(
@@ -220,7 +257,10 @@ class GroupedLaunchTest {
     List<KernelLaunch> unfusable = List.of(
         new KernelLaunch(new Transpose(Shape.of(2, 3), List.of(1, 0)), List.of(b.whole(), b.whole())),
         new KernelLaunch(new Concat(List.of(Shape.of(2), Shape.of(2)), 0), List.of(b.whole(), b.whole(), b.whole())),
-        new KernelLaunch(Gemm.of(32, 32, 32).withPrecision(Precision.BF16_FP32_ACC), List.of(b.whole(), b.whole(), b.whole())));
+        new KernelLaunch(Gemm.of(32, 32, 32).withPrecision(Precision.BF16_FP32_ACC), List.of(b.whole(), b.whole(), b.whole())),
+        // integral: one member's overflow past 2^24 would fail the whole launch
+        new KernelLaunch(new Reduce(ReduceOp.SUM, Shape.of(2, 3), List.of(1), true), List.of(b.whole(), b.whole())),
+        new KernelLaunch(new AlongAxis(AxisOp.CUMSUM, 1, 4, 1, true), List.of(b.whole(), b.whole())));
     for (KernelLaunch u : unfusable) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new GroupedLaunch(List.of(u)));
       assertTrue(e.getMessage().contains("problem 0") && e.getMessage().contains("no fusion key"), e.getMessage());

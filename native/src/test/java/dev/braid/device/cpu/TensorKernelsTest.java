@@ -20,6 +20,7 @@ import dev.braid.device.kernel.TopK;
 import dev.braid.device.plan.FusionKeys;
 import dev.braid.model.Shape;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -96,8 +97,9 @@ class TensorKernelsTest {
     Reduce lse = new Reduce(ReduceOp.LOG_SUM_EXP, Shape.of(4, 8), List.of(1), false);
     assertEquals(4 * 32, lse.flops());
     assertEquals(4L * 4, lse.bytesWritten());
-    // no grouped kernel yet: launched alone
-    assertTrue(FusionKeys.of(lse).isEmpty());
+    // a float reduction fuses in the rows class; an integral one and a slice (layout) launch alone
+    assertEquals(Optional.of(FusionKeys.ROWS), FusionKeys.of(lse));
+    assertTrue(FusionKeys.of(new Reduce(ReduceOp.SUM, Shape.of(4, 8), List.of(1), true)).isEmpty());
     assertTrue(FusionKeys.of(slice).isEmpty());
   }
 }

@@ -18,6 +18,8 @@ import dev.braid.device.KernelLaunch;
 import dev.braid.device.Launch;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.device.kernel.Activation;
+import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
@@ -31,7 +33,9 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
@@ -159,6 +163,11 @@ class CudaDeviceGpuTest {
     c.add(Case.of("layernorm 768 bias", new LayerNorm(5, 768, 1e-5f, true), SUM));
     c.add(Case.of("layernorm 40 no bias", new LayerNorm(3, 40, 1e-5f, false), SUM));
     c.add(Case.of("reduce mean axes 1,3", new ReduceMean(Shape.of(2, 3, 4, 5), List.of(1, 3)), SUM));
+    c.add(new Case("grouped rows with reductions and fibre ops", List.of(new Softmax(2, 30, 7),
+        new Reduce(ReduceOp.L2, Shape.of(3, 50, 4), List.of(0, 2), false),
+        new Reduce(ReduceOp.ARG_MIN, Shape.of(5, 300), List.of(1), false),
+        new AlongAxis(AxisOp.LOG_SOFTMAX, 2, 40, 3, false), new AlongAxis(AxisOp.CUMSUM_REVERSE, 4, 9, 1, false),
+        new ReduceMean(Shape.of(2, 3, 4, 5), List.of(1, 3))), true, SUM, -1, 1));
     return c.stream();
   }
 

@@ -11,6 +11,8 @@ import dev.braid.device.KernelLaunch;
 import dev.braid.device.cuda.KernelParam.I32;
 import dev.braid.device.cuda.KernelParam.Ptr;
 import dev.braid.device.kernel.Activation;
+import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
@@ -23,7 +25,9 @@ import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Pool2d.PoolMode;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
@@ -191,12 +195,12 @@ class GroupedTablesTest {
     ReduceMean rm = new ReduceMean(Shape.of(4, 6, 8), List.of(0, 2));  // 6 outputs of 32: 32 threads
     List<KernelLaunch> ps = launches(sm, ln, noBias, rm);
     long[] blocks = {56, 4, 3, 6};
-    ByteBuffer t = onlyCall(f.packGrouped(ps), "braid_rows_grouped_f32", 69, 256, 4, 200);
+    ByteBuffer t = onlyCall(f.packGrouped(ps), "braid_rows_grouped_f32", 69, 256, 4, 208);
     long[] first = firstBlocks(blocks);
     int[] kinds = {0, 1, 1, 2};
     int[] threads = {32, 256, 128, 32};
     for (int e = 0; e < 4; e++) {
-      int at = 200 * e;
+      int at = 208 * e;
       assertEquals(f.addr(ps.get(e).args().get(0)), t.getLong(at), "x");
       assertEquals(f.addr(ps.get(e).args().get(ps.get(e).args().size() - 1)), t.getLong(at + 8), "y");
       assertEquals(kinds[e], t.getInt(at + 40), "kind");
@@ -205,13 +209,13 @@ class GroupedTablesTest {
     }
     assertEquals(5, t.getInt(52), "softmax axis");
     assertEquals(7, t.getInt(56), "softmax inner");
-    assertEquals(f.addr(ps.get(1).args().get(1)), t.getLong(200 + 16), "scale");
-    assertEquals(f.addr(ps.get(1).args().get(2)), t.getLong(200 + 24), "bias");
-    assertEquals(256, t.getInt(200 + 52), "cols");
-    assertEquals(1e-12f, t.getFloat(200 + 60), "epsilon");
-    assertEquals(0, t.getLong(400 + 24), "no bias: 0");
-    assertEquals(1e-5f, t.getFloat(400 + 60));
-    int at = 600;
+    assertEquals(f.addr(ps.get(1).args().get(1)), t.getLong(208 + 16), "scale");
+    assertEquals(f.addr(ps.get(1).args().get(2)), t.getLong(208 + 24), "bias");
+    assertEquals(256, t.getInt(208 + 52), "cols");
+    assertEquals(1e-12f, t.getFloat(208 + 60), "epsilon");
+    assertEquals(0, t.getLong(416 + 24), "no bias: 0");
+    assertEquals(1e-5f, t.getFloat(416 + 60));
+    int at = 624;
     assertEquals(32, t.getLong(at + 32), "count");
     assertEquals(1, t.getInt(at + 64), "rank: kept axis 1");
     assertEquals(2, t.getInt(at + 68), "rank2: axes 0 and 2");
@@ -219,9 +223,53 @@ class GroupedTablesTest {
     assertEquals(8, t.getInt(at + 64 + 40), "strideA[0]");
     assertArrayEquals(new int[] {48, 1}, ints(t, at + 64 + 72, 2), "strideB");
     assertArrayEquals(new int[] {4, 8}, ints(t, at + 64 + 104, 2), "dims2");
-    everyBlockFindsItsEntry(t, 200, 48, blocks);
+    everyBlockFindsItsEntry(t, 208, 48, blocks);
     // short rows only: the block is their own size, not 256
     geometry(f.packGrouped(launches(sm, new Softmax(2, 64, 1))).calls().get(0), "braid_rows_grouped_f32", 58, 1, 64);
+  }
+
+  @Test
+  void reduceAndAlongAxisEntriesCarryTheirOpAndRowShapeAndIntegralOnesAreRefused() {
+    Reduce argMax = new Reduce(ReduceOp.ARG_MAX_LAST, Shape.of(3, 70, 2), List.of(1), false);  // 6 outputs of 70: 128
+    AlongAxis cum = new AlongAxis(AxisOp.CUMSUM_EXCLUSIVE_REVERSE, 2, 9, 5, false);  // 10 fibres of 9: 32
+    Reduce empty = new Reduce(ReduceOp.SUM, Shape.of(0, 4), List.of(1), false);  // no output: no entry
+    AlongAxis lsm = new AlongAxis(AxisOp.LOG_SOFTMAX, 1, 300, 1, false);  // 1 fibre of 300: 256
+    List<KernelLaunch> ps = launches(argMax, cum, empty, lsm);
+    long[] blocks = {6, 10, 1};
+    ByteBuffer t = onlyCall(f.packGrouped(ps), "braid_rows_grouped_f32", 17, 256, 3, 208);
+    long[] first = firstBlocks(blocks);
+    int[] kinds = {3, 4, 4};
+    int[] threads = {128, 32, 256};
+    int[] ops = {ReduceOp.ARG_MAX_LAST.ordinal(), AxisOp.CUMSUM_EXCLUSIVE_REVERSE.ordinal(), AxisOp.LOG_SOFTMAX.ordinal()};
+    int[] problem = {0, 1, 3};
+    for (int e = 0; e < 3; e++) {
+      int at = 208 * e;
+      assertEquals(f.addr(ps.get(problem[e]).args().get(0)), t.getLong(at), "x");
+      assertEquals(f.addr(ps.get(problem[e]).args().get(1)), t.getLong(at + 8), "y");
+      assertEquals(kinds[e], t.getInt(at + 40), "kind");
+      assertEquals(threads[e], t.getInt(at + 44), "threads");
+      assertEquals(first[e], t.getInt(at + 48), "firstBlock");
+      assertEquals(ops[e], t.getInt(at + 200), "op");
+      assertEquals(0, t.getInt(at + 204), "pad");
+    }
+    assertEquals(70, t.getLong(32), "count");
+    assertEquals(2, t.getInt(64), "rank: kept axes 0 and 2");
+    assertEquals(1, t.getInt(68), "rank2: axis 1");
+    assertArrayEquals(new int[] {3, 2}, ints(t, 64 + 8, 2), "dims");
+    assertArrayEquals(new int[] {140, 1}, ints(t, 64 + 40, 2), "strideA");
+    assertEquals(2, t.getInt(64 + 72), "strideB[0]");
+    assertEquals(70, t.getInt(64 + 104), "dims2[0]");
+    assertEquals(9, t.getInt(208 + 52), "axis");
+    assertEquals(5, t.getInt(208 + 56), "inner");
+    everyBlockFindsItsEntry(t, 208, 48, blocks);
+
+    DeviceException integral = assertThrows(DeviceException.class, () -> f.packGrouped(
+        launches(lsm, new Reduce(ReduceOp.SUM, Shape.of(2, 3), List.of(1), true))));
+    assertTrue(integral.getMessage().contains("problem 1") && integral.getMessage().contains("integral"),
+        integral.getMessage());
+    DeviceException emptyAxis = assertThrows(DeviceException.class, () -> f.packGrouped(
+        launches(new Reduce(ReduceOp.MAX, Shape.of(2, 0), List.of(1), false))));
+    assertTrue(emptyAxis.getMessage().contains("empty axis"), emptyAxis.getMessage());
   }
 
   @Test

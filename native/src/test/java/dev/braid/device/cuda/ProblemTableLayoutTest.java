@@ -50,7 +50,8 @@ class ProblemTableLayoutTest {
         {"countIncludePad", "OFF_COUNT_INCLUDE_PAD"}, {"firstBlock", "OFF_FIRST_BLOCK"}, {"pad0", "OFF_PAD0"}};
     String[][] rows = {{"x", "OFF_X"}, {"y", "OFF_Y"}, {"scale", "OFF_SCALE"}, {"bias", "OFF_BIAS"},
         {"count", "OFF_COUNT"}, {"kind", "OFF_KIND"}, {"threads", "OFF_THREADS"}, {"firstBlock", "OFF_FIRST_BLOCK"},
-        {"len", "OFF_LEN"}, {"inner", "OFF_INNER"}, {"epsilon", "OFF_EPSILON"}, {"shape", "OFF_SHAPE"}};
+        {"len", "OFF_LEN"}, {"inner", "OFF_INNER"}, {"epsilon", "OFF_EPSILON"}, {"shape", "OFF_SHAPE"},
+        {"op", "OFF_OP"}};
     String[][] shape = {{"rank", "OFF_RANK"}, {"rank2", "OFF_RANK2"}, {"dims", "OFF_DIMS"}, {"strideA", "OFF_STRIDE_A"},
         {"strideB", "OFF_STRIDE_B"}, {"dims2", "OFF_DIMS2"}};
     Object[][] structs = {{"ew", "BraidElementwiseProblem", GroupedElementwiseTable.class, ew,

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.kernel.Activation;
+import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
@@ -20,12 +22,16 @@ import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Pool2d.PoolMode;
 import dev.braid.device.kernel.Precision;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
 import dev.braid.model.Shape;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -93,6 +99,23 @@ class FusionKeysTest {
     allHave("NORMALIZATION/FLOAT/rows", List.of(new Softmax(12 * 64, 64, 1), new Softmax(2, 5, 3),
         new LayerNorm(128, 768, 1e-12f, true), new LayerNorm(3, 10, 1e-5f, false),
         new ReduceMean(Shape.of(2, 3, 4), List.of(1))));
+  }
+
+  @Test
+  void everyReduceAndAlongAxisOpJoinsTheRowsKeyUnlessIntegral() {
+    List<Kernel> rows = new ArrayList<>();
+    for (ReduceOp op : ReduceOp.values()) {
+      rows.add(new Reduce(op, Shape.of(2, 3, 4), List.of(op.isArg() ? 2 : 1), false));
+    }
+    for (AxisOp op : AxisOp.values()) {
+      rows.add(new AlongAxis(op, 2, 5, 3, false));
+    }
+    allHave("NORMALIZATION/FLOAT/rows", rows);
+    // an integral member's overflow fails the whole launch, which cannot say which member it was
+    allHave("none", List.of(new Reduce(ReduceOp.SUM, Shape.of(2, 3), List.of(1), true),
+        new Reduce(ReduceOp.ARG_MAX, Shape.of(2, 3), List.of(1), true),
+        new AlongAxis(AxisOp.CUMSUM, 1, 4, 1, true), new AlongAxis(AxisOp.CUMSUM_EXCLUSIVE_REVERSE, 2, 4, 3, true),
+        new TopK(2, 10, 1, 3, true, false)));
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
+import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.BinaryOp;
@@ -16,7 +18,9 @@ import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Pool2d.PoolMode;
+import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Softmax;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
@@ -43,6 +47,12 @@ class GroupedKindsSimTest {
           new GlobalAveragePool(512, 49), new GlobalAveragePool(1280, 49)),
       List.of(new Softmax(12 * 128, 128, 1), new LayerNorm(128, 768, 1e-12f, true),
           new ReduceMean(Shape.of(1, 16, 7, 7), List.of(2, 3)), new Softmax(1, 10, 1)),
+      // the rows class's reductions and fibre ops: a classifier's ArgMax and LogSoftmax, a pooled
+      // sum, a CumSum, beside attention's Softmax (row threads 32 to 256 in one launch)
+      List.of(new Reduce(ReduceOp.ARG_MAX, Shape.of(1, 1000), List.of(1), false),
+          new AlongAxis(AxisOp.LOG_SOFTMAX, 1, 1000, 1, false),
+          new Reduce(ReduceOp.SUM, Shape.of(4, 128, 768), List.of(2), false),
+          new AlongAxis(AxisOp.CUMSUM, 1, 64, 1, false), new Softmax(12 * 128, 128, 1)),
       List.of(Conv2d.simple(1, 32, 112, 112, 32, 3, 1, 1, 32), Conv2d.simple(1, 144, 56, 56, 144, 3, 2, 1, 144),
           Conv2d.simple(1, 960, 7, 7, 960, 5, 1, 2, 960)),
       // the tiled class: GEMMs (BERT's projections, a classifier) beside ResNet's convolutions

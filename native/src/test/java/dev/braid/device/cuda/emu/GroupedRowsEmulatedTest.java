@@ -1,0 +1,166 @@
+package dev.braid.device.cuda.emu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.braid.device.BufferSlice;
+import dev.braid.device.DeviceBuffer;
+import dev.braid.device.DeviceStream;
+import dev.braid.device.GroupedLaunch;
+import dev.braid.device.KernelLaunch;
+import dev.braid.device.Launch;
+import dev.braid.device.cuda.CudaDevice;
+import dev.braid.device.cuda.LaunchPacker;
+import dev.braid.device.kernel.AlongAxis;
+import dev.braid.device.kernel.AxisOp;
+import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.LayerNorm;
+import dev.braid.device.kernel.Reduce;
+import dev.braid.device.kernel.ReduceMean;
+import dev.braid.device.kernel.ReduceOp;
+import dev.braid.device.kernel.Softmax;
+import dev.braid.device.plan.FusionKeys;
+import dev.braid.model.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code braid_rows_grouped_f32} over the emulated CUDA driver, which runs Braid's own kernels on
+ * the CPU: one grouped launch of every ReduceOp and AxisOp beside Softmax, LayerNorm and ReduceMean,
+ * rows of 1 to 1000 (block sizes 32 to 256 in one launch, so most rows run on fewer threads than
+ * the block has), equals bit for bit what {@code braid_reduce_f32}, {@code braid_along_axis_f32}
+ * and the other single kernels compute launched alone. Skipped, saying why, where the emulator
+ * could not be built (no g++).
+ */
+class GroupedRowsEmulatedTest {
+  private static CudaDevice gpu;
+
+  @BeforeAll
+  static void open() {
+    EmulatorGate.require();
+    gpu = CudaDevice.open(0);
+  }
+
+  @AfterAll
+  static void closeGpu() {
+    if (gpu != null) {
+      gpu.close();
+    }
+  }
+
+  /** Every op of the two kernels, on shapes and axes that differ per problem, and the class's earlier kinds. */
+  private static List<Kernel> mix() {
+    List<Kernel> ks = new ArrayList<>();
+    Shape[] shapes = {Shape.of(3, 40, 5), Shape.of(2, 1000), Shape.of(6, 1, 7), Shape.of(4, 3, 2, 9)};
+    int[][] axes = {{1}, {1}, {0, 2}, {0, 3}};
+    for (ReduceOp op : ReduceOp.values()) {
+      int s = op.ordinal() % shapes.length;
+      List<Integer> ax = new ArrayList<>();
+      for (int a : axes[s]) {
+        ax.add(a);
+      }
+      ks.add(new Reduce(op, shapes[s], op.isArg() ? ax.subList(ax.size() - 1, ax.size()) : ax, false));
+    }
+    int[][] views = {{3, 130, 2}, {1, 7, 4}, {2, 1000, 1}, {5, 1, 3}, {2, 65, 3}, {1, 33, 1}};
+    for (AxisOp op : AxisOp.values()) {
+      int[] v = views[op.ordinal() % views.length];
+      ks.add(new AlongAxis(op, v[0], v[1], v[2], false));
+    }
+    ks.add(2, new Softmax(4, 300, 1));
+    ks.add(7, new LayerNorm(3, 64, 1e-5f, true));
+    ks.add(new ReduceMean(Shape.of(5, 6, 7), List.of(0, 2)));
+    return ks;
+  }
+
+  @Test
+  void aGroupedRowsLaunchOfReductionsAndFibreOpsEqualsTheSingleKernelsBitForBit() throws Exception {
+    List<Kernel> kernels = mix();
+    for (Kernel k : kernels) {
+      assertEquals(FusionKeys.ROWS, FusionKeys.of(k).orElseThrow(), k.toString());
+    }
+    SplittableRandom rnd = new SplittableRandom(10);
+    List<float[][]> inputs = new ArrayList<>();
+    for (Kernel k : kernels) {
+      float[][] in = new float[k.argNames().size() - k.outputCount()][];
+      for (int i = 0; i < in.length; i++) {
+        in[i] = new float[(int) (k.argBytes(i) / 4)];
+        for (int j = 0; j < in[i].length; j++) {
+          // small integers now and then, so that arg reductions and Hardmax meet ties
+          in[i][j] = rnd.nextInt(4) == 0 ? rnd.nextInt(-2, 3) : (float) (rnd.nextDouble() * 6 - 3);
+        }
+      }
+      inputs.add(in);
+    }
+    DeviceStream s = gpu.createStream(-1);
+    List<DeviceBuffer> owned = new ArrayList<>();
+    try {
+      List<KernelLaunch> alone = new ArrayList<>();
+      List<KernelLaunch> grouped = new ArrayList<>();
+      for (int p = 0; p < kernels.size(); p++) {
+        alone.add(prepare(kernels.get(p), inputs.get(p), s, owned));
+        grouped.add(prepare(kernels.get(p), inputs.get(p), s, owned));
+      }
+      for (KernelLaunch l : alone) {
+        run(l, s);
+      }
+      GroupedLaunch g = new GroupedLaunch(grouped);
+      // one table upload and one kernel launch for all the problems
+      assertEquals(2, LaunchPacker.driverCalls(g));
+      run(g, s);
+      for (int p = 0; p < kernels.size(); p++) {
+        int[] want = bits(output(alone.get(p), s));
+        int[] got = bits(output(grouped.get(p), s));
+        assertArrayEquals(want, got, "problem " + p + ": " + kernels.get(p));
+      }
+      assertTrue(gpu.healthy());
+    } finally {
+      for (DeviceBuffer b : owned) {
+        gpu.free(b);
+      }
+    }
+  }
+
+  private static KernelLaunch prepare(Kernel k, float[][] in, DeviceStream s, List<DeviceBuffer> owned)
+      throws Exception {
+    List<BufferSlice> args = new ArrayList<>();
+    for (int i = 0; i < k.argNames().size(); i++) {
+      DeviceBuffer b = gpu.allocate(Math.max(4, k.argBytes(i)));
+      owned.add(b);
+      BufferSlice slice = b.slice(0, k.argBytes(i));
+      // the output starts as NaN: an element a kernel leaves unwritten cannot match by chance
+      float[] v = i < in.length ? in[i] : nans((int) (k.argBytes(i) / 4));
+      gpu.upload(v, slice, s).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      args.add(slice);
+    }
+    return new KernelLaunch(k, args);
+  }
+
+  private static void run(Launch l, DeviceStream s) throws Exception {
+    gpu.launch(l, s).toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  private static float[] output(KernelLaunch l, DeviceStream s) throws Exception {
+    return gpu.download(l.args().get(l.args().size() - 1), s).toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static float[] nans(int n) {
+    float[] a = new float[n];
+    Arrays.fill(a, Float.NaN);
+    return a;
+  }
+
+  private static int[] bits(float[] a) {
+    int[] b = new int[a.length];
+    for (int i = 0; i < a.length; i++) {
+      b[i] = Float.floatToRawIntBits(a[i]);
+    }
+    return b;
+  }
+}
