@@ -263,6 +263,16 @@ final class KernelCases {
         List.of(new Softmax(4 * 4 * 64, 64, 1), new Softmax(8, 5, 7), new Softmax(3, 1000, 1),
             new LayerNorm(128, 256, 1e-12f, true), new LayerNorm(64, 100, 1e-5f, false),
             new ReduceMean(Shape.of(2, 64, 256), List.of(2)), new ReduceMean(Shape.of(4, 6, 8), List.of(0, 2)))));
+    // Reduce and AlongAxis joined the rows class (issue 10): every op in one launch, beside a softmax
+    List<Kernel> rows = new ArrayList<>();
+    for (ReduceOp op : ReduceOp.values()) {
+      rows.add(new Reduce(op, Shape.of(2, 3, 40, 5), op.isArg() ? List.of(2) : List.of(1, 2), false));
+    }
+    for (AxisOp op : AxisOp.values()) {
+      rows.add(new AlongAxis(op, 2, 300, 7, false));
+    }
+    rows.add(new Softmax(8, 5, 7));
+    c.add(KernelCase.group("grouped rows: every reduce op, every along-axis op, softmax", rows));
   }
 
   private static KernelCase bf16(String name, Gemm g) {
