@@ -75,31 +75,22 @@
  *   size 88, alignment 8
  */
 typedef struct BraidGemmProblem {
-  uint64_t a;
-  uint64_t b;
-  uint64_t c;
-  uint64_t y;
-  int32_t m;
-  int32_t n;
-  int32_t k;
-  int32_t lda;
-  int32_t ldb;
-  int32_t ldc;
-  int32_t transA;
-  int32_t transB;
-  float alpha;
-  float beta;
-  int32_t biasMode;
-  int32_t firstTile;
-  int32_t tilesN;
-  int32_t pad0;
+  uint64_t a, b, c, y;
+  int32_t m, n, k, lda, ldb, ldc;
+  int32_t transA, transB;
+  float alpha, beta;
+  int32_t biasMode, firstTile, tilesN, pad0;
 } BraidGemmProblem;
 
+/* Each declaration's first field, and the last, where the table above puts them. */
 BRAID_STATIC_ASSERT(sizeof(BraidGemmProblem) == 88, "BraidGemmProblem is 88 bytes");
 BRAID_STATIC_ASSERT(offsetof(BraidGemmProblem, m) == 32, "BraidGemmProblem.m at 32");
+BRAID_STATIC_ASSERT(offsetof(BraidGemmProblem, transA) == 56, "BraidGemmProblem.transA at 56");
 BRAID_STATIC_ASSERT(offsetof(BraidGemmProblem, alpha) == 64, "BraidGemmProblem.alpha at 64");
+BRAID_STATIC_ASSERT(offsetof(BraidGemmProblem, biasMode) == 72, "BraidGemmProblem.biasMode at 72");
 BRAID_STATIC_ASSERT(offsetof(BraidGemmProblem, firstTile) == 76, "BraidGemmProblem.firstTile at 76");
 BRAID_STATIC_ASSERT(offsetof(BraidGemmProblem, tilesN) == 80, "BraidGemmProblem.tilesN at 80");
+BRAID_STATIC_ASSERT(offsetof(BraidGemmProblem, pad0) == 84, "BraidGemmProblem.pad0 at 84");
 
 /*
  * One problem of a grouped implicit-GEMM convolution (NCHW, not depthwise). Per group g the GEMM
@@ -140,40 +131,25 @@ BRAID_STATIC_ASSERT(offsetof(BraidGemmProblem, tilesN) == 80, "BraidGemmProblem.
  *   size 128, alignment 8
  */
 typedef struct BraidConvProblem {
-  uint64_t x;
-  uint64_t w;
-  uint64_t bias;
-  uint64_t y;
-  int32_t n;
-  int32_t c;
-  int32_t h;
-  int32_t wIn;
-  int32_t k;
-  int32_t kh;
-  int32_t kw;
-  int32_t strideH;
-  int32_t strideW;
-  int32_t padTop;
-  int32_t padLeft;
-  int32_t dilationH;
-  int32_t dilationW;
-  int32_t groups;
-  int32_t outH;
-  int32_t outW;
-  float actMin;
-  float actMax;
-  int32_t hasBias;
-  int32_t firstTile;
-  int32_t tilesM;
-  int32_t tilesN;
+  uint64_t x, w, bias, y;
+  int32_t n, c, h, wIn, k;
+  int32_t kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups;
+  int32_t outH, outW;
+  float actMin, actMax;
+  int32_t hasBias, firstTile, tilesM, tilesN;
   int64_t pad0;
 } BraidConvProblem;
 
+/* Each declaration's first field, and the last, where the table above puts them. */
 BRAID_STATIC_ASSERT(sizeof(BraidConvProblem) == 128, "BraidConvProblem is 128 bytes");
 BRAID_STATIC_ASSERT(offsetof(BraidConvProblem, n) == 32, "BraidConvProblem.n at 32");
+BRAID_STATIC_ASSERT(offsetof(BraidConvProblem, kh) == 52, "BraidConvProblem.kh at 52");
+BRAID_STATIC_ASSERT(offsetof(BraidConvProblem, outH) == 88, "BraidConvProblem.outH at 88");
 BRAID_STATIC_ASSERT(offsetof(BraidConvProblem, actMin) == 96, "BraidConvProblem.actMin at 96");
+BRAID_STATIC_ASSERT(offsetof(BraidConvProblem, hasBias) == 104, "BraidConvProblem.hasBias at 104");
 BRAID_STATIC_ASSERT(offsetof(BraidConvProblem, firstTile) == 108, "BraidConvProblem.firstTile at 108");
 BRAID_STATIC_ASSERT(offsetof(BraidConvProblem, tilesN) == 116, "BraidConvProblem.tilesN at 116");
+BRAID_STATIC_ASSERT(offsetof(BraidConvProblem, pad0) == 120, "BraidConvProblem.pad0 at 120");
 
 /*
  * A tensor shape seen through broadcasting or a permutation, passed by value. rank <= 8; dims of
@@ -262,24 +238,20 @@ BRAID_STATIC_ASSERT(offsetof(BraidConcatInputs, count) == 196, "BraidConcatInput
  *   size 208, alignment 8
  */
 typedef struct BraidElementwiseProblem {
-  uint64_t x;
-  uint64_t b;
-  uint64_t c;
-  uint64_t y;
+  uint64_t x, b, c, y;
   int64_t n;
-  int32_t kind;
-  int32_t op;
-  float lo;
-  float hi;
-  int32_t channels;
-  int32_t spatial;
-  int32_t firstBlock;
-  int32_t pad0;
+  int32_t kind, op;
+  float lo, hi;
+  int32_t channels, spatial, firstBlock, pad0;
   BraidShape shape;
 } BraidElementwiseProblem;
 
+/* Each declaration's first field where the table above puts it. */
 BRAID_STATIC_ASSERT(sizeof(BraidElementwiseProblem) == 208, "BraidElementwiseProblem is 208 bytes");
 BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, n) == 32, "BraidElementwiseProblem.n at 32");
+BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, kind) == 40, "BraidElementwiseProblem.kind at 40");
+BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, lo) == 48, "BraidElementwiseProblem.lo at 48");
+BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, channels) == 56, "BraidElementwiseProblem.channels at 56");
 BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, firstBlock) == 64, "BraidElementwiseProblem.firstBlock at 64");
 BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, shape) == 72, "BraidElementwiseProblem.shape at 72");
 
@@ -319,33 +291,19 @@ BRAID_STATIC_ASSERT(offsetof(BraidElementwiseProblem, shape) == 72, "BraidElemen
  *   size 96, alignment 8
  */
 typedef struct BraidPoolProblem {
-  uint64_t x;
-  uint64_t y;
-  int32_t mode;
-  int32_t n;
-  int32_t c;
-  int32_t h;
-  int32_t w;
-  int32_t kh;
-  int32_t kw;
-  int32_t strideH;
-  int32_t strideW;
-  int32_t padTop;
-  int32_t padLeft;
-  int32_t padBottom;
-  int32_t padRight;
-  int32_t dilationH;
-  int32_t dilationW;
-  int32_t outH;
-  int32_t outW;
-  int32_t countIncludePad;
-  int32_t firstBlock;
-  int32_t pad0;
+  uint64_t x, y;
+  int32_t mode, n, c, h, w;
+  int32_t kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight, dilationH, dilationW;
+  int32_t outH, outW, countIncludePad, firstBlock, pad0;
 } BraidPoolProblem;
 
+/* Each declaration's first field, and the last, where the table above puts them. */
 BRAID_STATIC_ASSERT(sizeof(BraidPoolProblem) == 96, "BraidPoolProblem is 96 bytes");
 BRAID_STATIC_ASSERT(offsetof(BraidPoolProblem, mode) == 16, "BraidPoolProblem.mode at 16");
+BRAID_STATIC_ASSERT(offsetof(BraidPoolProblem, kh) == 36, "BraidPoolProblem.kh at 36");
+BRAID_STATIC_ASSERT(offsetof(BraidPoolProblem, outH) == 76, "BraidPoolProblem.outH at 76");
 BRAID_STATIC_ASSERT(offsetof(BraidPoolProblem, firstBlock) == 88, "BraidPoolProblem.firstBlock at 88");
+BRAID_STATIC_ASSERT(offsetof(BraidPoolProblem, pad0) == 92, "BraidPoolProblem.pad0 at 92");
 
 /* BraidRowProblem.kind */
 #define BRAID_ROWS_SOFTMAX 0

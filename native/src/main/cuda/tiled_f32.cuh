@@ -22,35 +22,37 @@ struct BraidTileSmem {
   float b[BRAID_TILE_K][BRAID_TILE + BRAID_SMEM_PAD];
 };
 
+// Element l (0..3) of this thread's share of a stage: its index along the tile (a row of A, a
+// column of B) and its k within the stage. Consecutive threads take consecutive k when k is fast
+// in memory (16 per tile index), else consecutive tile indices (64 per k), so loads coalesce.
+struct BraidStageSlot {
+  int tile, k;
+};
+
+__device__ __forceinline__ BraidStageSlot braid_stage_slot(bool kFast, int l) {
+  int e = threadIdx.x + BRAID_TILED_THREADS * l;
+  return kFast ? BraidStageSlot{e >> 4, e & 15} : BraidStageSlot{e & 63, e >> 6};
+}
+
 template <class Src>
 __device__ __forceinline__ void braid_tile_load(const Src& src, int row0, int col0, int k0,
                                                 float ra[4], float rb[4]) {
-  int t = threadIdx.x;
 #pragma unroll
   for (int l = 0; l < 4; l++) {
-    int e = t + BRAID_TILED_THREADS * l;
-    int i = src.aKFast ? (e >> 4) : (e & 63);
-    int kk = src.aKFast ? (e & 15) : (e >> 6);
-    ra[l] = src.a(row0 + i, k0 + kk);
-    int j = src.bKFast ? (e >> 4) : (e & 63);
-    int kb = src.bKFast ? (e & 15) : (e >> 6);
-    rb[l] = src.b(k0 + kb, col0 + j);
+    BraidStageSlot sa = braid_stage_slot(src.aKFast, l), sb = braid_stage_slot(src.bKFast, l);
+    ra[l] = src.a(row0 + sa.tile, k0 + sa.k);
+    rb[l] = src.b(k0 + sb.k, col0 + sb.tile);
   }
 }
 
 template <class Src>
 __device__ __forceinline__ void braid_tile_store(const Src& src, BraidTileSmem& s,
                                                  const float ra[4], const float rb[4]) {
-  int t = threadIdx.x;
 #pragma unroll
   for (int l = 0; l < 4; l++) {
-    int e = t + BRAID_TILED_THREADS * l;
-    int i = src.aKFast ? (e >> 4) : (e & 63);
-    int kk = src.aKFast ? (e & 15) : (e >> 6);
-    s.a[kk][i] = ra[l];
-    int j = src.bKFast ? (e >> 4) : (e & 63);
-    int kb = src.bKFast ? (e & 15) : (e >> 6);
-    s.b[kb][j] = rb[l];
+    BraidStageSlot sa = braid_stage_slot(src.aKFast, l), sb = braid_stage_slot(src.bKFast, l);
+    s.a[sa.k][sa.tile] = ra[l];
+    s.b[sb.k][sb.tile] = rb[l];
   }
 }
 

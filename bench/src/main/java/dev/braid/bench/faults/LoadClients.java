@@ -5,6 +5,7 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
+import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -69,31 +70,54 @@ public final class LoadClients implements AutoCloseable {
     return all.get((int) Math.floorMod(n, (long) all.size()));
   }
 
+  /** One request opened in the ledger: its entry, its oracle key, the frontend it goes to and the request itself. */
+  private record Call(Ledger.Entry entry, long key, ManagedChannel channel, ModelInferRequest request) {}
+
+  /**
+   * Opens a request of {@code deadlineMs} for {@code client} in the ledger and picks its frontend
+   * by {@code n}; null, with the request recorded as UNAVAILABLE, when no frontend serves.
+   */
+  private Call open(String client, long deadlineMs, long n) {
+    Ledger.Entry e = ledger.open(client, deadlineMs);
+    long k = sequence.incrementAndGet();
+    ManagedChannel ch;
+    try {
+      ch = pick(n);
+    } catch (IllegalStateException noFrontend) {
+      ledger.failed(e, Status.UNAVAILABLE.withDescription("client: " + noFrontend.getMessage()), false);
+      return null;
+    }
+    return new Call(e, k, ch, oracle.request(e.id(), k, deadlineMs));
+  }
+
+  /** Runs {@code loop} on a daemon thread named after its client, joined by {@link #close}. */
+  private void start(Runnable loop, String client) {
+    Thread th = new Thread(loop, "faults-" + client);
+    th.setDaemon(true);
+    th.start();
+    threads.add(th);
+  }
+
   /** Starts {@code count} closed-loop clients, each with one call in flight, requests of {@code deadlineMs}. */
   public void closedLoop(String name, int count, long deadlineMs) {
     for (int t = 0; t < count; t++) {
       String client = name + t;
       int offset = t;
-      Thread th = new Thread(() -> {
+      start(() -> {
         long n = offset;
         while (running.get()) {
-          Ledger.Entry e = ledger.open(client, deadlineMs);
-          long k = sequence.incrementAndGet();
-          ManagedChannel ch;
-          try {
-            ch = pick(n);
-          } catch (IllegalStateException noFrontend) {
-            ledger.failed(e, Status.UNAVAILABLE.withDescription("client: " + noFrontend.getMessage()), false);
+          Call call = open(client, deadlineMs, n);
+          if (call == null) {
             sleep(50);
             continue;
           }
           try {
-            ModelInferResponse r = GRPCInferenceServiceGrpc.newBlockingStub(ch)
+            ModelInferResponse r = GRPCInferenceServiceGrpc.newBlockingStub(call.channel())
                 .withDeadlineAfter(deadlineMs + GRACE_MS, TimeUnit.MILLISECONDS)
-                .modelInfer(oracle.request(e.id(), k, deadlineMs));
-            ledger.answered(e, oracle.isCorrect(k, r));
+                .modelInfer(call.request());
+            ledger.answered(call.entry(), oracle.isCorrect(call.key(), r));
           } catch (StatusRuntimeException ex) {
-            recordFailure(e, ex.getStatus(), false);
+            recordFailure(call.entry(), ex.getStatus(), false);
             Status.Code c = ex.getStatus().getCode();
             if (c == Status.Code.UNAVAILABLE || c == Status.Code.RESOURCE_EXHAUSTED) {
               n++; // try the next frontend, after a breath
@@ -101,10 +125,7 @@ public final class LoadClients implements AutoCloseable {
             }
           }
         }
-      }, "faults-" + client);
-      th.setDaemon(true);
-      th.start();
-      threads.add(th);
+      }, client);
     }
   }
 
@@ -117,7 +138,7 @@ public final class LoadClients implements AutoCloseable {
       throw new IllegalArgumentException("ratePerSecond: expected > 0, got " + ratePerSecond);
     }
     long periodNanos = (long) (1e9 / ratePerSecond);
-    Thread th = new Thread(() -> {
+    start(() -> {
       long next = System.nanoTime();
       long n = 0;
       while (running.get()) {
@@ -127,26 +148,21 @@ public final class LoadClients implements AutoCloseable {
           continue;
         }
         next += periodNanos;
-        Ledger.Entry e = ledger.open(name, deadlineMs);
-        long k = sequence.incrementAndGet();
-        ManagedChannel ch;
-        try {
-          ch = pick(n++);
-        } catch (IllegalStateException noFrontend) {
-          ledger.failed(e, Status.UNAVAILABLE.withDescription("client: " + noFrontend.getMessage()), false);
+        Call call = open(name, deadlineMs, n++);
+        if (call == null) {
           continue;
         }
         outstanding.incrementAndGet();
-        GRPCInferenceServiceGrpc.newStub(ch).withDeadlineAfter(deadlineMs + GRACE_MS, TimeUnit.MILLISECONDS)
-            .modelInfer(oracle.request(e.id(), k, deadlineMs), new StreamObserver<>() {
+        GRPCInferenceServiceGrpc.newStub(call.channel()).withDeadlineAfter(deadlineMs + GRACE_MS, TimeUnit.MILLISECONDS)
+            .modelInfer(call.request(), new StreamObserver<>() {
               @Override
               public void onNext(ModelInferResponse r) {
-                ledger.answered(e, oracle.isCorrect(k, r));
+                ledger.answered(call.entry(), oracle.isCorrect(call.key(), r));
               }
 
               @Override
               public void onError(Throwable t) {
-                recordFailure(e, Status.fromThrowable(t), false);
+                recordFailure(call.entry(), Status.fromThrowable(t), false);
                 outstanding.decrementAndGet();
               }
 
@@ -156,10 +172,7 @@ public final class LoadClients implements AutoCloseable {
               }
             });
       }
-    }, "faults-" + name);
-    th.setDaemon(true);
-    th.start();
-    threads.add(th);
+    }, name);
   }
 
   /**
@@ -170,30 +183,26 @@ public final class LoadClients implements AutoCloseable {
    */
   public void givingUp(String name, double ratePerSecond, long expiredDeadlineMs) {
     long periodNanos = (long) (1e9 / ratePerSecond);
-    Thread th = new Thread(() -> {
+    start(() -> {
       SplittableRandom rnd = new SplittableRandom(42);
       long n = 0;
       while (running.get()) {
         LockSupport.parkNanos(periodNanos);
         boolean cancel = (n++ & 1) == 0;
         long deadlineMs = cancel ? 10_000 : expiredDeadlineMs;
-        Ledger.Entry e = ledger.open(name + (cancel ? "-cancel" : "-expire"), deadlineMs);
-        long k = sequence.incrementAndGet();
-        ManagedChannel ch;
-        try {
-          ch = pick(n);
-        } catch (IllegalStateException noFrontend) {
-          ledger.failed(e, Status.UNAVAILABLE.withDescription("client: " + noFrontend.getMessage()), false);
+        Call call = open(name + (cancel ? "-cancel" : "-expire"), deadlineMs, n);
+        if (call == null) {
           continue;
         }
+        Ledger.Entry e = call.entry();
         outstanding.incrementAndGet();
-        ListenableFuture<ModelInferResponse> f = GRPCInferenceServiceGrpc.newFutureStub(ch)
+        ListenableFuture<ModelInferResponse> f = GRPCInferenceServiceGrpc.newFutureStub(call.channel())
             .withDeadlineAfter(deadlineMs + GRACE_MS, TimeUnit.MILLISECONDS)
-            .modelInfer(oracle.request(e.id(), k, deadlineMs));
+            .modelInfer(call.request());
         Futures.addCallback(f, new FutureCallback<>() {
           @Override
           public void onSuccess(ModelInferResponse r) {
-            ledger.answered(e, oracle.isCorrect(k, r));
+            ledger.answered(e, oracle.isCorrect(call.key(), r));
             outstanding.decrementAndGet();
           }
 
@@ -213,10 +222,7 @@ public final class LoadClients implements AutoCloseable {
           }
         }
       }
-    }, "faults-" + name);
-    th.setDaemon(true);
-    th.start();
-    threads.add(th);
+    }, name);
   }
 
   /** Epoch milliseconds at which the client cancelled each cancelled request, by request id. */

@@ -13,13 +13,9 @@ final class ConvNdCpu {
   private ConvNdCpu() {}
 
   static Work run(ConvNd k, Args args) {
-    float[] x = args.array(0), wt = args.array(1);
-    int xo = args.offset(0), wo = args.offset(1);
-    int yArg = k.hasBias() ? 3 : 2;
-    float[] b = k.hasBias() ? args.array(2) : null;
-    int bo = k.hasBias() ? args.offset(2) : 0;
-    float[] y = args.array(yArg);
-    int yo = args.offset(yArg);
+    ConvOperands ops = ConvOperands.of(k, args);
+    float[] x = ops.x(), wt = ops.w(), b = ops.b(), y = ops.y();
+    int xo = ops.xo(), wo = ops.wo(), bo = ops.bo(), yo = ops.yo();
     int[] in = three(k.in(), 1), ks = three(k.kernel(), 1), st = three(k.stride(), 1);
     int[] pad = three(k.padBegin(), 0), dil = three(k.dilation(), 1), out = three(k.out(), 1);
     boolean transposed = k.kind() == ConvNd.Kind.CONV_TRANSPOSE;

@@ -11,13 +11,9 @@ final class ConvTransposeCpu {
   private ConvTransposeCpu() {}
 
   static Work run(ConvTranspose2d k, Args args) {
-    float[] x = args.array(0), wt = args.array(1);
-    int xo = args.offset(0), wo = args.offset(1);
-    int yArg = k.hasBias() ? 3 : 2;
-    float[] b = k.hasBias() ? args.array(2) : null;
-    int bo = k.hasBias() ? args.offset(2) : 0;
-    float[] y = args.array(yArg);
-    int yo = args.offset(yArg);
+    ConvOperands ops = ConvOperands.of(k, args);
+    float[] x = ops.x(), wt = ops.w(), b = ops.b(), y = ops.y();
+    int xo = ops.xo(), wo = ops.wo(), bo = ops.bo(), yo = ops.yo();
     int oh = k.outH(), ow = k.outW(), m = k.m(), cpg = k.inputsPerGroup(), opg = k.outputsPerGroup();
     int kh = k.kernelH(), kw = k.kernelW(), h = k.h(), w = k.w();
     int total = k.n() * m * oh * ow;

@@ -102,29 +102,7 @@ final class InterpCpu {
           double sy = startH + ph * binH + (iy + 0.5) * binH / gridH;
           for (int ix = 0; ix < gridW; ix++) {
             double sx = startW + pw * binW + (ix + 0.5) * binW / gridW;
-            double v;
-            if (sy < -1.0 || sy > h || sx < -1.0 || sx > w) {
-              v = 0;
-            } else {
-              double yy = Math.max(sy, 0), xx = Math.max(sx, 0);
-              int yl = (int) yy, xl = (int) xx, yh, xh;
-              if (yl >= h - 1) {
-                yh = yl = h - 1;
-                yy = yl;
-              } else {
-                yh = yl + 1;
-              }
-              if (xl >= w - 1) {
-                xh = xl = w - 1;
-                xx = xl;
-              } else {
-                xh = xl + 1;
-              }
-              double ly = yy - yl, lx = xx - xl, hy = 1 - ly, hx = 1 - lx;
-              double v1 = hy * hx * x[plane + yl * w + xl], v2 = hy * lx * x[plane + yl * w + xh];
-              double v3 = ly * hx * x[plane + yh * w + xl], v4 = ly * lx * x[plane + yh * w + xh];
-              v = k.max() ? Math.max(Math.max(v1, v2), Math.max(v3, v4)) : v1 + v2 + v3 + v4;
-            }
+            double v = sy < -1.0 || sy > h || sx < -1.0 || sx > w ? 0 : bilinear(x, plane, h, w, sy, sx, k.max());
             acc = k.max() ? (first ? v : Math.max(acc, v)) : acc + v;
             first = false;
           }
@@ -132,6 +110,23 @@ final class InterpCpu {
         y[yo + e] = (float) (k.max() ? acc : acc / Math.max(gridH * gridW, 1));
       }
     });
+  }
+
+  /**
+   * ONNX RoiAlign's sample of one plane at ({@code sy}, {@code sx}), both at least -1: the four
+   * neighbouring pixels weighted bilinearly, then their maximum or sum. A coordinate below 0 reads
+   * as 0; one at or past the last pixel reads the last pixel alone (its fraction is 0, and the
+   * upper neighbour is that pixel again).
+   */
+  private static double bilinear(float[] x, int plane, int h, int w, double sy, double sx, boolean max) {
+    double yy = Math.max(sy, 0), xx = Math.max(sx, 0);
+    int yl = Math.min((int) yy, h - 1), xl = Math.min((int) xx, w - 1);
+    int yh = Math.min(yl + 1, h - 1), xh = Math.min(xl + 1, w - 1);
+    double ly = yl == h - 1 ? 0 : yy - yl, lx = xl == w - 1 ? 0 : xx - xl;
+    double hy = 1 - ly, hx = 1 - lx;
+    double v1 = hy * hx * x[plane + yl * w + xl], v2 = hy * lx * x[plane + yl * w + xh];
+    double v3 = ly * hx * x[plane + yh * w + xl], v4 = ly * lx * x[plane + yh * w + xh];
+    return max ? Math.max(Math.max(v1, v2), Math.max(v3, v4)) : v1 + v2 + v3 + v4;
   }
 
   /** The input coordinate of normalized position {@code g} on an axis of {@code size}. */

@@ -30,7 +30,7 @@ import java.util.Objects;
  */
 public record ConvNd(Kind kind, int n, int c, int m, List<Integer> in, List<Integer> kernel, List<Integer> stride,
     List<Integer> padBegin, List<Integer> dilation, List<Integer> out, int groups, boolean hasBias)
-    implements Kernel {
+    implements DirectConvolution {
   /** Which way the window maps outputs to inputs. */
   public enum Kind { CONV, CONV_TRANSPOSE }
 
@@ -68,19 +68,7 @@ public record ConvNd(Kind kind, int n, int c, int m, List<Integer> in, List<Inte
         Checks.nonNegative("ConvNd", "padBegin[" + d + "]", padBegin.get(d));
       }
     }
-    if (c % groups != 0 || m % groups != 0) {
-      throw new IllegalArgumentException("ConvNd.groups=" + groups + " must divide c=" + c + " and m=" + m);
-    }
-  }
-
-  /** Input channels per group. */
-  public int inputsPerGroup() {
-    return c / groups;
-  }
-
-  /** Output channels per group. */
-  public int outputsPerGroup() {
-    return m / groups;
+    DirectConvolution.checkGroupsDivide("ConvNd", c, m, groups);
   }
 
   /** Elements of one spatial plane of X. */
@@ -101,11 +89,6 @@ public record ConvNd(Kind kind, int n, int c, int m, List<Integer> in, List<Inte
   /** Elements of Y. */
   public long outputElements() {
     return (long) n * m * outputPlane();
-  }
-
-  @Override
-  public List<String> argNames() {
-    return hasBias ? List.of("X", "W", "B", "Y") : List.of("X", "W", "Y");
   }
 
   @Override

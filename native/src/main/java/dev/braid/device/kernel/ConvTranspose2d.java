@@ -1,7 +1,5 @@
 package dev.braid.device.kernel;
 
-import java.util.List;
-
 /**
  * A 2-D transposed convolution (ONNX ConvTranspose) over NCHW, computed directly per output
  * element: X {@code [n, c, h, w]}, W {@code [c, m/groups, kernelH, kernelW]}, optional bias
@@ -18,7 +16,7 @@ import java.util.List;
 public record ConvTranspose2d(
     int n, int c, int h, int w, int m, int kernelH, int kernelW, int strideH, int strideW,
     int padTop, int padLeft, int dilationH, int dilationW, int groups, int outH, int outW, boolean hasBias)
-    implements Kernel {
+    implements DirectConvolution {
 
   public ConvTranspose2d {
     Checks.positive("ConvTranspose2d", "n", n);
@@ -35,24 +33,7 @@ public record ConvTranspose2d(
     Checks.positive("ConvTranspose2d", "groups", groups);
     Checks.positive("ConvTranspose2d", "outH", outH);
     Checks.positive("ConvTranspose2d", "outW", outW);
-    if (c % groups != 0 || m % groups != 0) {
-      throw new IllegalArgumentException("ConvTranspose2d.groups=" + groups + " must divide c=" + c + " and m=" + m);
-    }
-  }
-
-  /** Output channels per group (W's second dimension). */
-  public int outputsPerGroup() {
-    return m / groups;
-  }
-
-  /** Input channels per group. */
-  public int inputsPerGroup() {
-    return c / groups;
-  }
-
-  @Override
-  public List<String> argNames() {
-    return hasBias ? List.of("X", "W", "B", "Y") : List.of("X", "W", "Y");
+    DirectConvolution.checkGroupsDivide("ConvTranspose2d", c, m, groups);
   }
 
   @Override

@@ -14,7 +14,7 @@ import java.util.List;
 public sealed interface Kernel
     permits Gemm, Conv2d, Binary, ShapePreserving, Pool2d, GlobalAveragePool, LayerNorm,
         Reduction, Transpose, Concat, Gather, BatchNorm, Where, TopK, Remap, GatherElements, GatherNd, Scatter, OneHot, PoolNd,
-        ConvTranspose2d, ConvNd,
+        DirectConvolution,
         Resample, GridSample, RoiAlign {
   /** Argument names, inputs then outputs, for messages and launch validation. */
   List<String> argNames();
