@@ -11,6 +11,7 @@ import dev.braid.device.cuda.PackedLaunch.Upload;
 import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.ConvNd;
 import dev.braid.device.kernel.ConvTranspose2d;
+import dev.braid.device.kernel.DirectConvolution;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.Kernel;
@@ -38,7 +39,7 @@ final class TensorPacking {
   static boolean handles(Kernel k) {
     return k instanceof Reduce || k instanceof AlongAxis || k instanceof TopK || k instanceof Remap
         || k instanceof GatherElements || k instanceof GatherNd || k instanceof Scatter || k instanceof OneHot
-        || k instanceof PoolNd || k instanceof ConvTranspose2d || k instanceof ConvNd;
+        || k instanceof PoolNd || k instanceof DirectConvolution;
   }
 
   static void pack(LaunchBuilder b, KernelLaunch k) {

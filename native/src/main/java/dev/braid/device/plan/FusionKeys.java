@@ -4,8 +4,7 @@ import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.BatchNorm;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Conv2d;
-import dev.braid.device.kernel.ConvNd;
-import dev.braid.device.kernel.ConvTranspose2d;
+import dev.braid.device.kernel.DirectConvolution;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
@@ -136,7 +135,7 @@ public final class FusionKeys {
     return !(kernel instanceof Gemm g && g.precision() != Precision.FP32)
         && !(kernel instanceof Reduce r && r.integral() || kernel instanceof AlongAxis a && a.integral())
         && !(kernel instanceof TopK || kernel instanceof PoolNd)
-        && !(kernel instanceof ConvTranspose2d || kernel instanceof ConvNd)
+        && !(kernel instanceof DirectConvolution)
         && !(kernel instanceof Conv2d c && c.precision() != Precision.FP32);
   }
 

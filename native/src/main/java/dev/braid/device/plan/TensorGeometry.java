@@ -3,6 +3,7 @@ package dev.braid.device.plan;
 import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.ConvNd;
 import dev.braid.device.kernel.ConvTranspose2d;
+import dev.braid.device.kernel.DirectConvolution;
 import dev.braid.device.kernel.GatherElements;
 import dev.braid.device.kernel.GatherNd;
 import dev.braid.device.kernel.Kernel;
@@ -50,7 +51,7 @@ final class TensorGeometry {
   static boolean handles(Kernel k) {
     return k instanceof Reduce || k instanceof AlongAxis || k instanceof TopK || k instanceof Remap
         || k instanceof GatherElements || k instanceof GatherNd || k instanceof Scatter || k instanceof OneHot
-        || k instanceof PoolNd || k instanceof ConvTranspose2d || k instanceof ConvNd;
+        || k instanceof PoolNd || k instanceof DirectConvolution;
   }
 
   static LaunchGeometry of(Kernel k) {
