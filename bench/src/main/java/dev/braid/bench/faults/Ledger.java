@@ -24,8 +24,12 @@ public final class Ledger {
   /** How a request ended. */
   public enum Outcome { CORRECT, WRONG, ERROR, NONE }
 
-  /** A fault the scenario injected, at {@code tMs} (ledger time). */
-  public record Mark(String label, double tMs) {}
+  /**
+   * A fault the scenario injected, or a phase it began ({@code fault} false: the soak's start), at
+   * {@code tMs} (ledger time). Recovery figures count from the first fault; a run without one has
+   * none.
+   */
+  public record Mark(String label, double tMs, boolean fault) {}
 
   /** One request: open until {@link #finish}ed, then immutable. */
   public static final class Entry {
@@ -159,9 +163,17 @@ public final class Ledger {
     e.outcome = o;
   }
 
-  /** Marks a fault (or a phase) at the current time. */
+  /** Marks a fault at the current time. */
   public Mark mark(String label) {
-    Mark m = new Mark(label, nowMs());
+    return add(new Mark(label, nowMs(), true));
+  }
+
+  /** Marks the start of a phase that is not a fault (plotted, but no recovery is measured from it). */
+  public Mark phase(String label) {
+    return add(new Mark(label, nowMs(), false));
+  }
+
+  private Mark add(Mark m) {
     marks.add(m);
     return m;
   }

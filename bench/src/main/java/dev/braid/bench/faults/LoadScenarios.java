@@ -233,7 +233,7 @@ final class LoadScenarios {
       Node leak = cluster.launch(LEAKING, EnumSet.of(Role.GPU), LeakAgent.jvmArgs(ctx.dir(), perSecond));
       leak.awaitServing(cluster.settings().startTimeout());
       try (LoadClients clients = load(ctx, cluster, run)) {
-        run.ledger().mark("soak starts");
+        run.ledger().phase("soak starts");
         int samples = 6;
         Map<String, long[]> heaps = new LinkedHashMap<>();
         for (int s = 0; s < samples; s++) {

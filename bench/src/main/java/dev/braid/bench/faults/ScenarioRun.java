@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What one run of a scenario found: its ledger, its figures, the verdict on each promise and each
@@ -124,9 +125,9 @@ public final class ScenarioRun {
     long byClient = ledger.entries().stream().filter(Ledger.Entry::clientGaveUp).count();
     figures.put("requests", (double) total);
     figures.put("failed_share", total == byClient ? 0 : (double) (total - correct - byClient) / (total - byClient));
-    List<Ledger.Mark> marks = ledger.marks();
-    if (!marks.isEmpty()) {
-      double fault = marks.get(0).tMs();
+    Optional<Ledger.Mark> first = ledger.marks().stream().filter(Ledger.Mark::fault).findFirst();
+    if (first.isPresent()) {
+      double fault = first.get().tMs();
       double[] gap = outageAfter(ledger.correctTimesMs(), fault, ledger.nowMs());
       figures.put("longest_gap_after_fault_ms", gap[0]);
       figures.put("recovery_ms", gap[1]);
