@@ -71,8 +71,9 @@ import java.util.Optional;
  *       geometry (a 136-byte BraidShape, the Lp exponent, the index layout) makes a 184-byte entry
  *       against {@code BraidPoolProblem}'s 96, and its grouped kernel takes 48 registers against
  *       the 2-D pool kernel's 32 (ptxas, sm_90): one kernel for both would take at least the 48,
- *       so every 2-D pool block would run at 5 instead of 8 resident 256-thread blocks per SM. N-d pools are rare (3-D windows, LpPool,
- *       MaxPool's Indices); the benchmark's mix plans none.
+ *       so every 2-D pool block would run at 5 instead of 8 resident 256-thread blocks per SM.
+ *       N-d pools are rare (3-D windows, LpPool, MaxPool's Indices); the benchmark's mix plans
+ *       none, nor any TopK.
  *   <li>Layout kernels (Transpose, Concat, Gather, Copy): empty (launched alone). They move bytes
  *       and compute nothing, and each has its own addressing (a permutation, a list of inputs, an
  *       index buffer with a status word) for which no grouped kernel exists.
@@ -86,9 +87,12 @@ import java.util.Optional;
  *
  * <p>Invariant: equal keys imply one compiled grouped kernel that can run every entry (the tiled
  * class also keeps its single-family kernels for groups of GEMMs only or convolutions only, which
- * take fewer registers), so a super-kernel's blocks have one register count; their {@link KernelGeometry#of} threads and shared memory agree in every class
- * but {@code rows}, whose block size follows the row length (32 to 256 threads): a grouped row-wise
- * launch runs every block with the largest of its problems' (what {@code KernelWork} charges).
+ * take fewer registers), so a super-kernel's blocks have one register count; their
+ * {@link KernelGeometry#of} threads and shared memory agree in every class but {@code rows}, whose
+ * block size follows the row length (32 to 256 threads): a grouped row-wise launch runs every block
+ * with the largest of its problems' (what {@code KernelWork} charges). The {@code fibres} and
+ * {@code nd} classes' grouped blocks hold 256 fibres (outputs) against their single kernels' 1024
+ * (4 per thread); each fibre or output is computed by the single kernel's body either way.
  * A {@link dev.braid.device.GroupedLaunch} takes only problems of one present key.
  */
 public final class FusionKeys {
