@@ -360,4 +360,76 @@ BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, epsilon) == 60, "BraidRowProblem.e
 BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, shape) == 64, "BraidRowProblem.shape at 64");
 BRAID_STATIC_ASSERT(offsetof(BraidRowProblem, op) == 200, "BraidRowProblem.op at 200");
 
+/*
+ * One problem of braid_topk_grouped_f32: a TopK over [outer, axis, inner], one thread per fibre
+ * (fibres = outer * inner), 256 fibres per block. Each fibre runs braid_topk_fibre, the body of
+ * braid_topk_f32 (which packs 1024 fibres per block, 4 per thread): a fibre's picks do not depend
+ * on the block it runs in.
+ *
+ *  offset size field
+ *       0    8 x
+ *       8    8 y          values, or indices as float32 integers
+ *      16    8 fibres     outer * inner (int64)
+ *      24    4 axis
+ *      28    4 inner
+ *      32    4 k
+ *      36    4 largest    0 or 1
+ *      40    4 indices    0 or 1
+ *      44    4 firstBlock
+ *   size 48, alignment 8
+ */
+typedef struct BraidTopKProblem {
+  uint64_t x;
+  uint64_t y;
+  int64_t fibres;
+  int32_t axis;
+  int32_t inner;
+  int32_t k;
+  int32_t largest;
+  int32_t indices;
+  int32_t firstBlock;
+} BraidTopKProblem;
+
+BRAID_STATIC_ASSERT(sizeof(BraidTopKProblem) == 48, "BraidTopKProblem is 48 bytes");
+BRAID_STATIC_ASSERT(offsetof(BraidTopKProblem, fibres) == 16, "BraidTopKProblem.fibres at 16");
+BRAID_STATIC_ASSERT(offsetof(BraidTopKProblem, axis) == 24, "BraidTopKProblem.axis at 24");
+BRAID_STATIC_ASSERT(offsetof(BraidTopKProblem, firstBlock) == 44, "BraidTopKProblem.firstBlock at 44");
+
+/*
+ * One problem of braid_pool_nd_grouped_f32: a PoolNd (MAX, AVERAGE, LP or MAX_INDEX over 1 to 3
+ * spatial axes), one output per thread, 256 per block, each on braid_pool_nd_at, the body of
+ * braid_pool_nd_f32. Its own table rather than BraidPoolProblem's: the N-d geometry would grow
+ * every 2-D pool entry from 96 to 184 bytes and the 2-D kernel's registers to the N-d body's.
+ *
+ *  offset size field
+ *       0    8 x
+ *       8    8 y
+ *      16    8 n          outputs (int64)
+ *      24    4 kind       BRAID_P_* (PoolNd.Kind ordinal)
+ *      28    4 countIncludePad 0 or 1
+ *      32    4 p          LP's exponent; else as the host passes it
+ *      36    4 columnMajor 0 or 1 (MAX_INDEX)
+ *      40    4 firstBlock
+ *      44    4 pad0       0
+ *      48  136 shape      the geometry, as braid_pool_nd_f32's BraidShape
+ *   size 184, alignment 8
+ */
+typedef struct BraidPoolNdProblem {
+  uint64_t x;
+  uint64_t y;
+  int64_t n;
+  int32_t kind;
+  int32_t countIncludePad;
+  int32_t p;
+  int32_t columnMajor;
+  int32_t firstBlock;
+  int32_t pad0;
+  BraidShape shape;
+} BraidPoolNdProblem;
+
+BRAID_STATIC_ASSERT(sizeof(BraidPoolNdProblem) == 184, "BraidPoolNdProblem is 184 bytes");
+BRAID_STATIC_ASSERT(offsetof(BraidPoolNdProblem, kind) == 24, "BraidPoolNdProblem.kind at 24");
+BRAID_STATIC_ASSERT(offsetof(BraidPoolNdProblem, firstBlock) == 40, "BraidPoolNdProblem.firstBlock at 40");
+BRAID_STATIC_ASSERT(offsetof(BraidPoolNdProblem, shape) == 48, "BraidPoolNdProblem.shape at 48");
+
 #endif /* BRAID_ABI_H */

@@ -1,6 +1,7 @@
 // Grouped kernels of the fusion classes beyond GEMM and convolution (issue 10): depthwise
 // convolution, elementwise (Unary, Binary, BatchNorm), pooling (Pool2d, GlobalAveragePool) and
-// rows (Softmax, LayerNorm, ReduceMean, Reduce, AlongAxis). Each reads a table of problems in device memory; block b
+// rows (Softmax, LayerNorm, ReduceMean, Reduce, AlongAxis), TopK fibres and N-d pooling (PoolNd).
+// Each reads a table of problems in device memory; block b
 // stages the entry of the last problem with firstBlock (firstTile) <= b in shared memory and runs
 // block b - firstBlock of it with the single-problem kernel's body, so the outputs are the same
 // as launching each problem alone.
@@ -8,6 +9,7 @@
 #include "conv.cuh"
 #include "elementwise.cuh"
 #include "reduce.cuh"
+#include "tensor.cuh"
 
 // Grid = total blocks (ceil(n * k * outH * outW / 256) per problem), block 256. Table entries are
 // BraidConvProblem with firstTile = first block (braid_abi.h).
@@ -99,5 +101,37 @@ braid_rows_grouped_f32(const BraidRowProblem* __restrict__ table, int32_t count)
     braid_reduce_row(x, y, row, p.shape, p.count, p.op, p.threads, scratch, iscratch, nullptr);
   } else {
     braid_along_axis_row(x, y, row, p.len, p.inner, p.op, p.threads, scratch, iscratch, nullptr);
+  }
+}
+
+// Grid = total blocks (ceil(fibres / 256) per problem), block 256: one thread per fibre, on the
+// single kernel's body. A fibre's cost is k * axis, so blocks of different problems differ in
+// length; they are independent, so the launch ends with its longest block.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_topk_grouped_f32(const BraidTopKProblem* __restrict__ table, int32_t count) {
+  __shared__ BraidTopKProblem p;
+  __shared__ int found;
+  int b = braid_stage_problem<BraidTopKProblem, &BraidTopKProblem::firstBlock>(table, count, p, found);
+  long long f = (long long)b * BRAID_EW_THREADS + threadIdx.x;
+  if (f < p.fibres) {
+    braid_topk_fibre(reinterpret_cast<const float*>(p.x), reinterpret_cast<float*>(p.y), f, p.axis, p.inner, p.k,
+                     p.largest, p.indices);
+  }
+}
+
+// Grid = total blocks (ceil(n / 256) per problem), block 256: one output per thread, on the single
+// kernel's body. The kind is uniform over a block, so its branches do not diverge.
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_pool_nd_grouped_f32(const BraidPoolNdProblem* __restrict__ table, int32_t count) {
+  __shared__ BraidPoolNdProblem p;
+  __shared__ int found;
+  int b = braid_stage_problem<BraidPoolNdProblem, &BraidPoolNdProblem::firstBlock>(table, count, p, found);
+  long long o = (long long)b * BRAID_EW_THREADS + threadIdx.x;
+  if (o < p.n) {
+    long long inPlane, outPlane, window;
+    braid_pool_nd_sizes(p.shape, inPlane, outPlane, window);
+    reinterpret_cast<float*>(p.y)[o] = braid_pool_nd_at(reinterpret_cast<const float*>(p.x), o, p.shape, inPlane,
+                                                        outPlane, window, p.kind, p.countIncludePad, p.p,
+                                                        p.columnMajor);
   }
 }

@@ -20,34 +20,40 @@
 #define BRAID_S_MAX 3
 #define BRAID_S_MIN 4
 
-// TopK: one thread per fibre (fibres = outer * inner); the j-th pick is the first element, in the
-// order (value descending for largest, ascending otherwise; then index ascending), that comes
-// after the (j-1)-th pick. O(k * axis) per fibre, no scratch memory.
+// TopK of one fibre f (fibres = outer * inner); the j-th pick is the first element, in the order
+// (value descending for largest, ascending otherwise; then index ascending), that comes after the
+// (j-1)-th pick. O(k * axis) per fibre, no scratch memory. The body of braid_topk_f32 and of
+// braid_topk_grouped_f32 (grouped.cuh), so a grouped fibre computes what it does alone.
+__device__ __forceinline__ void braid_topk_fibre(const float* __restrict__ x, float* __restrict__ y, long long f,
+                                                 int32_t axis, int32_t inner, int32_t k, int32_t largest,
+                                                 int32_t indices) {
+  long long o = f / inner, in = f % inner;
+  long long base = o * axis * inner + in, outBase = o * (long long)k * inner + in;
+  float pv = 0.f;
+  int pi = -1;
+  for (int j = 0; j < k; j++) {
+    float bv = 0.f;
+    int bi = -1;
+    for (int i = 0; i < axis; i++) {
+      float v = x[base + (long long)i * inner];
+      // strictly after the previous pick in the order
+      bool after = pi < 0 || (largest ? v < pv : v > pv) || (v == pv && i > pi);
+      if (after && (bi < 0 || (largest ? v > bv : v < bv) || (v == bv && i < bi))) {
+        bv = v;
+        bi = i;
+      }
+    }
+    y[outBase + (long long)j * inner] = indices ? (float)bi : bv;
+    pv = bv;
+    pi = bi;
+  }
+}
+
+// TopK: one thread per fibre, 1024 fibres per block (BRAID_EW_FOR).
 BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
 braid_topk_f32(const float* __restrict__ x, float* __restrict__ y, long long fibres, int32_t axis, int32_t inner,
                int32_t k, int32_t largest, int32_t indices) {
-  BRAID_EW_FOR(f, fibres) {
-    long long o = f / inner, in = f % inner;
-    long long base = o * axis * inner + in, outBase = o * (long long)k * inner + in;
-    float pv = 0.f;
-    int pi = -1;
-    for (int j = 0; j < k; j++) {
-      float bv = 0.f;
-      int bi = -1;
-      for (int i = 0; i < axis; i++) {
-        float v = x[base + (long long)i * inner];
-        // strictly after the previous pick in the order
-        bool after = pi < 0 || (largest ? v < pv : v > pv) || (v == pv && i > pi);
-        if (after && (bi < 0 || (largest ? v > bv : v < bv) || (v == bv && i < bi))) {
-          bv = v;
-          bi = i;
-        }
-      }
-      y[outBase + (long long)j * inner] = indices ? (float)bi : bv;
-      pv = bv;
-      pi = bi;
-    }
-  }
+  BRAID_EW_FOR(f, fibres) braid_topk_fibre(x, y, f, axis, inner, k, largest, indices);
 }
 
 // Remap: y[i] = x[map[i]], or fill where map[i] == -1; a map entry that is not an integer in
@@ -207,74 +213,90 @@ braid_onehot_f32(const float* __restrict__ idx, float* __restrict__ y, long long
 #define BRAID_P_LP 2
 #define BRAID_P_MAX_INDEX 3
 
-// PoolNd over r = g.rank (1..3) spatial axes, one thread per output element. The geometry is
-// packed into a BraidShape: dims[0..r) input dims, dims[3..3+r) output dims, strideA[0..r)
-// kernel, strideA[3..3+r) strides, strideB[0..r) pads at the beginning, strideB[3..3+r) pads at
-// the end, dims2[0..r) dilations. Semantics as the CPU reference (PoolNdCpu).
-BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
-braid_pool_nd_f32(const float* __restrict__ x, float* __restrict__ y, long long n, BraidShape g, int32_t kind,
-                  int32_t countIncludePad, int32_t p, int32_t columnMajor) {
-  int r = g.rank;
-  long long inPlane = 1, outPlane = 1, window = 1;
-  for (int d = 0; d < r; d++) {
+// PoolNd output o over r = g.rank (1..3) spatial axes. The geometry is packed into a BraidShape:
+// dims[0..r) input dims, dims[3..3+r) output dims, strideA[0..r) kernel, strideA[3..3+r) strides,
+// strideB[0..r) pads at the beginning, strideB[3..3+r) pads at the end, dims2[0..r) dilations.
+// Semantics as the CPU reference (PoolNdCpu). The body of braid_pool_nd_f32 and of
+// braid_pool_nd_grouped_f32 (grouped.cuh), so a grouped output computes what it does alone.
+// inPlane, outPlane and window are braid_pool_nd_sizes', computed once per thread.
+__device__ __forceinline__ void braid_pool_nd_sizes(const BraidShape& g, long long& inPlane, long long& outPlane,
+                                                    long long& window) {
+  inPlane = 1;
+  outPlane = 1;
+  window = 1;
+  for (int d = 0; d < g.rank; d++) {
     inPlane *= g.dims[d];
     outPlane *= g.dims[3 + d];
     window *= g.strideA[d];
   }
-  BRAID_EW_FOR(o, n) {
-    long long plane = o / outPlane, rem = o % outPlane;
-    int oc[3] = {0, 0, 0};
-    for (int d = r - 1; d >= 0; d--) {
-      oc[d] = (int)(rem % g.dims[3 + d]);
-      rem /= g.dims[3 + d];
-    }
-    float acc = (kind == BRAID_P_MAX || kind == BRAID_P_MAX_INDEX) ? -INFINITY : 0.f;
-    long long best = -1;
-    int valid = 0, inside = 0;
-    for (long long w = 0; w < window; w++) {
-      long long wr = w, off = 0, colOff = 0, rowStride = 1, colStride = 1;
-      int kc[3] = {0, 0, 0};
-      for (int d = r - 1; d >= 0; d--) {
-        kc[d] = (int)(wr % g.strideA[d]);
-        wr /= g.strideA[d];
-      }
-      bool ok = true, padded = true;
-      for (int d = r - 1; d >= 0; d--) {
-        int pos = oc[d] * g.strideA[3 + d] - g.strideB[d] + kc[d] * g.dims2[d];
-        ok = ok && pos >= 0 && pos < g.dims[d];
-        padded = padded && pos < g.dims[d] + g.strideB[3 + d];
-        off += (long long)pos * rowStride;
-        rowStride *= g.dims[d];
-      }
-      for (int d = 0; d < r; d++) {
-        int pos = oc[d] * g.strideA[3 + d] - g.strideB[d] + kc[d] * g.dims2[d];
-        colOff += (long long)pos * colStride;
-        colStride *= g.dims[d];
-      }
-      if (padded) inside++;
-      if (!ok) continue;
-      float v = x[plane * inPlane + off];
-      valid++;
-      if (kind == BRAID_P_MAX || kind == BRAID_P_MAX_INDEX) {
-        if (best < 0 || v > acc || (v != v && acc == acc)) {
-          acc = v;
-          best = columnMajor ? colOff : off;
-        }
-      } else if (kind == BRAID_P_AVERAGE) {
-        acc += v;
-      } else {
-        acc += powf(fabsf(v), (float)p);
-      }
-    }
-    float out;
-    switch (kind) {
-      case BRAID_P_MAX: out = acc; break;
-      case BRAID_P_MAX_INDEX: out = (float)(plane * inPlane + best); break;
-      case BRAID_P_AVERAGE: out = acc / (float)(countIncludePad ? inside : valid); break;
-      default: out = powf(acc, 1.f / (float)p); break;
-    }
-    y[o] = out;
+}
+
+__device__ __forceinline__ float braid_pool_nd_at(const float* __restrict__ x, long long o, const BraidShape& g,
+                                                  long long inPlane, long long outPlane, long long window,
+                                                  int32_t kind, int32_t countIncludePad, int32_t p,
+                                                  int32_t columnMajor) {
+  int r = g.rank;
+  long long plane = o / outPlane, rem = o % outPlane;
+  int oc[3] = {0, 0, 0};
+  for (int d = r - 1; d >= 0; d--) {
+    oc[d] = (int)(rem % g.dims[3 + d]);
+    rem /= g.dims[3 + d];
   }
+  float acc = (kind == BRAID_P_MAX || kind == BRAID_P_MAX_INDEX) ? -INFINITY : 0.f;
+  long long best = -1;
+  int valid = 0, inside = 0;
+  for (long long w = 0; w < window; w++) {
+    long long wr = w, off = 0, colOff = 0, rowStride = 1, colStride = 1;
+    int kc[3] = {0, 0, 0};
+    for (int d = r - 1; d >= 0; d--) {
+      kc[d] = (int)(wr % g.strideA[d]);
+      wr /= g.strideA[d];
+    }
+    bool ok = true, padded = true;
+    for (int d = r - 1; d >= 0; d--) {
+      int pos = oc[d] * g.strideA[3 + d] - g.strideB[d] + kc[d] * g.dims2[d];
+      ok = ok && pos >= 0 && pos < g.dims[d];
+      padded = padded && pos < g.dims[d] + g.strideB[3 + d];
+      off += (long long)pos * rowStride;
+      rowStride *= g.dims[d];
+    }
+    for (int d = 0; d < r; d++) {
+      int pos = oc[d] * g.strideA[3 + d] - g.strideB[d] + kc[d] * g.dims2[d];
+      colOff += (long long)pos * colStride;
+      colStride *= g.dims[d];
+    }
+    if (padded) inside++;
+    if (!ok) continue;
+    float v = x[plane * inPlane + off];
+    valid++;
+    if (kind == BRAID_P_MAX || kind == BRAID_P_MAX_INDEX) {
+      if (best < 0 || v > acc || (v != v && acc == acc)) {
+        acc = v;
+        best = columnMajor ? colOff : off;
+      }
+    } else if (kind == BRAID_P_AVERAGE) {
+      acc += v;
+    } else {
+      acc += powf(fabsf(v), (float)p);
+    }
+  }
+  float out;
+  switch (kind) {
+    case BRAID_P_MAX: out = acc; break;
+    case BRAID_P_MAX_INDEX: out = (float)(plane * inPlane + best); break;
+    case BRAID_P_AVERAGE: out = acc / (float)(countIncludePad ? inside : valid); break;
+    default: out = powf(acc, 1.f / (float)p); break;
+  }
+  return out;
+}
+
+// PoolNd, one thread per output element, 1024 outputs per block (BRAID_EW_FOR).
+BRAID_KERNEL void __launch_bounds__(BRAID_EW_THREADS)
+braid_pool_nd_f32(const float* __restrict__ x, float* __restrict__ y, long long n, BraidShape g, int32_t kind,
+                  int32_t countIncludePad, int32_t p, int32_t columnMajor) {
+  long long inPlane, outPlane, window;
+  braid_pool_nd_sizes(g, inPlane, outPlane, window);
+  BRAID_EW_FOR(o, n) y[o] = braid_pool_nd_at(x, o, g, inPlane, outPlane, window, kind, countIncludePad, p, columnMajor);
 }
 
 // ConvTranspose (2-D, NCHW; 1-D as h = kernelH = 1): one thread per output element, gathering the

@@ -273,6 +273,23 @@ final class KernelCases {
     }
     rows.add(new Softmax(8, 5, 7));
     c.add(KernelCase.group("grouped rows: every reduce op, every along-axis op, softmax", rows));
+    // TopK and PoolNd got fusion classes of their own (issue 10)
+    c.add(KernelCase.group("grouped topk: top-5 values and indices of 1000, strided fibres, smallest, k = axis",
+        List.of(new TopK(1, 1000, 1, 5, true, false), new TopK(1, 1000, 1, 5, true, true),
+            new TopK(3, 50, 700, 4, true, true), new TopK(4, 7, 9, 7, false, false),
+            new TopK(2, 33, 129, 1, false, true))));
+    List<Kernel> poolsNd = new ArrayList<>();
+    for (PoolNd.Kind kind : PoolNd.Kind.values()) {
+      boolean index = kind == PoolNd.Kind.MAX_INDEX;
+      poolsNd.add(new PoolNd(kind, 6, List.of(37), List.of(4), List.of(3), List.of(2), List.of(1), List.of(1),
+          List.of(13), kind == PoolNd.Kind.AVERAGE, 2, false));
+      poolsNd.add(new PoolNd(kind, 3, List.of(12, 13), List.of(3, 3), List.of(1, 2), List.of(1, 1), List.of(1, 0),
+          List.of(2, 1), List.of(10, 6), true, 1, index));
+      poolsNd.add(new PoolNd(kind, 2, List.of(7, 9, 8), List.of(3, 2, 3), List.of(2, 1, 2), List.of(1, 0, 1),
+          List.of(0, 1, 1), List.of(1, 1, 1), List.of(3, 9, 4), false, 3, index));
+    }
+    c.add(KernelCase.group("grouped pool N-d: every kind over 1, 2 (dilated) and 3 axes, column-major indices",
+        poolsNd));
   }
 
   private static KernelCase bf16(String name, Gemm g) {

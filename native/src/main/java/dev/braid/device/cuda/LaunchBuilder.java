@@ -257,6 +257,8 @@ final class LaunchBuilder {
       case ELEMENTWISE -> table(GroupedElementwiseTable.of(problems, address));
       case POOL -> table(GroupedPoolTable.of(problems, address));
       case ROWS -> table(GroupedRowTable.of(problems, address));
+      case TOPK -> table(GroupedTopKTable.of(problems, address));
+      case POOL_ND -> table(GroupedPoolNdTable.of(problems, address));
       default -> throw new IllegalStateException("unhandled " + cls);
     }
   }

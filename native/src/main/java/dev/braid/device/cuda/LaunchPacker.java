@@ -26,9 +26,11 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Transpose;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.Where;
@@ -57,10 +59,11 @@ import java.util.function.ToLongFunction;
  * {@code min(M, N) <= 16}, else {@code braid_gemm_grouped_f32} for all ({@link GroupedGemmTable}),
  * {@code braid_conv2d_grouped_f32} ({@link GroupedConvTable}) with depthwise problems beside it on
  * {@code braid_conv2d_depthwise_grouped_f32} ({@link GroupedDepthwiseTable}),
- * {@code braid_elementwise_grouped_f32}, {@code braid_pool_grouped_f32} and
- * {@code braid_rows_grouped_f32} ({@link GroupedElementwiseTable}, {@link GroupedPoolTable},
- * {@link GroupedRowTable}). Problems with no work are left out of the tables; a list that mixes
- * classes, or holds a layout kernel, is refused with INVALID_ARGUMENT.
+ * {@code braid_elementwise_grouped_f32}, {@code braid_pool_grouped_f32},
+ * {@code braid_rows_grouped_f32}, {@code braid_topk_grouped_f32} and {@code braid_pool_nd_grouped_f32}
+ * ({@link GroupedElementwiseTable}, {@link GroupedPoolTable}, {@link GroupedRowTable},
+ * {@link GroupedTopKTable}, {@link GroupedPoolNdTable}). Problems with no work are left out of the
+ * tables; a list that mixes classes, or holds a layout kernel, is refused with INVALID_ARGUMENT.
  *
  * <p>{@link Precision#BF16_FP32_ACC} GEMMs and convolutions: {@code braid_f32_to_bf16} first
  * converts each multiplied operand's whole float32 slice (A and B, or X and W) into bf16 scratch of
@@ -177,7 +180,9 @@ public final class LaunchPacker {
     TILED("Gemm/Conv2d"),
     ELEMENTWISE("Unary/Binary/BatchNorm"),
     POOL("Pool2d/GlobalAveragePool"),
-    ROWS("Softmax/LayerNorm/ReduceMean/Reduce/AlongAxis");
+    ROWS("Softmax/LayerNorm/ReduceMean/Reduce/AlongAxis"),
+    TOPK("TopK"),
+    POOL_ND("PoolNd");
 
     final String what;
 
@@ -185,8 +190,17 @@ public final class LaunchPacker {
       this.what = what;
     }
 
-    /** By the kernel's {@link KernelFamily}, GEMMs, dense and depthwise convolutions together. */
+    /**
+     * By the kernel's {@link KernelFamily}, GEMMs, dense and depthwise convolutions together; TopK
+     * and PoolNd, which share the rows' and pools' families, in classes of their own.
+     */
     static GroupClass of(Kernel k) {
+      if (k instanceof TopK) {
+        return TOPK;
+      }
+      if (k instanceof PoolNd) {
+        return POOL_ND;
+      }
       return switch (KernelFamily.of(k)) {
         case GEMM, CONV2D, DEPTHWISE_CONV2D -> TILED;
         case ELEMENTWISE -> ELEMENTWISE;

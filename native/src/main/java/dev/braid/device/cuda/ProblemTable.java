@@ -14,7 +14,8 @@ import java.util.function.ToLongFunction;
 /**
  * A packed problem table of one of the grouped kernels of the fusion classes beyond GEMM and
  * convolution ({@link GroupedDepthwiseTable}, {@link GroupedElementwiseTable},
- * {@link GroupedPoolTable}, {@link GroupedRowTable}): the bytes to upload, the kernel that reads
+ * {@link GroupedPoolTable}, {@link GroupedRowTable}, {@link GroupedTopKTable},
+ * {@link GroupedPoolNdTable}): the bytes to upload, the kernel that reads
  * them, and the launch's grid and block.
  *
  * <p>Invariants: {@code bytes.length == entryBytes * problems.length}; table entry {@code e} is the

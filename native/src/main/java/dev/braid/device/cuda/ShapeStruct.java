@@ -4,6 +4,7 @@ import dev.braid.device.DeviceException;
 import dev.braid.device.kernel.Binary;
 import dev.braid.device.kernel.Broadcast;
 import dev.braid.device.kernel.Kernel;
+import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Reduction;
 import dev.braid.device.kernel.Where;
 import dev.braid.model.Shape;
@@ -13,7 +14,7 @@ import java.nio.ByteOrder;
 /**
  * The bytes of braid_abi.h's {@code BraidShape} (136 bytes, little-endian: rank, rank2, dims[8],
  * strideA[8], strideB[8], dims2[8]) for the kernels that take one: by value (Binary, Transpose,
- * ReduceMean) or inside a grouped problem entry (elementwise, rows).
+ * ReduceMean, PoolNd) or inside a grouped problem entry (elementwise, rows, N-d pooling).
  */
 final class ShapeStruct {
   /** sizeof(BraidShape). */
@@ -80,6 +81,26 @@ final class ShapeStruct {
       }
     }
     return of(kept, r.axes().size(), dims, strideA, strideB, dims2);
+  }
+
+  /**
+   * PoolNd's geometry as braid_pool_nd_at reads it: dims[0..r) input dims, dims[3..3+r) output
+   * dims, strideA[0..r) kernel, strideA[3..3+r) strides, strideB[0..r) pads at the beginning,
+   * strideB[3..3+r) pads at the end, dims2[0..r) dilations; rank r = spatial axes.
+   */
+  static byte[] poolNd(PoolNd p) {
+    int r = p.in().size();
+    int[] dims = new int[6], strideA = new int[6], strideB = new int[6], dims2 = new int[r];
+    for (int d = 0; d < r; d++) {
+      dims[d] = p.in().get(d);
+      dims[3 + d] = p.out().get(d);
+      strideA[d] = p.kernel().get(d);
+      strideA[3 + d] = p.stride().get(d);
+      strideB[d] = p.padBegin().get(d);
+      strideB[3 + d] = p.padEnd().get(d);
+      dims2[d] = p.dilation().get(d);
+    }
+    return of(r, 0, dims, strideA, strideB, dims2);
   }
 
   static void checkRank(Kernel k, int rank) {

@@ -31,7 +31,8 @@ import java.util.List;
  * {@link ConvNd}). A kernel that checks run-time values (indices, integral
  * results) gets a zeroed status word and a {@link StatusCheck} that fails the launch with the
  * reason when the word is set. Reduce and AlongAxis that are not integral also run in the rows
- * class's grouped kernel ({@link GroupedRowTable}); the others have no grouped kernel.
+ * class's grouped kernel ({@link GroupedRowTable}), TopK and PoolNd in their own classes' grouped
+ * kernels ({@link GroupedTopKTable}, {@link GroupedPoolNdTable}); the others have no grouped kernel.
  */
 final class TensorPacking {
   private TensorPacking() {}
@@ -159,22 +160,10 @@ final class TensorPacking {
         new I64(g.data().product(g.batchDims(), g.data().rank())), new Struct("BraidShape", s), new Ptr(status)));
   }
 
-  /** PoolNd's geometry packed into a BraidShape as braid_pool_nd_f32 reads it. */
+  /** PoolNd, its geometry packed into a BraidShape as braid_pool_nd_f32 reads it. */
   private static void poolNd(LaunchBuilder b, KernelLaunch k, PoolNd p) {
-    int r = p.in().size();
-    int[] dims = new int[6], strideA = new int[6], strideB = new int[6], dims2 = new int[r];
-    for (int d = 0; d < r; d++) {
-      dims[d] = p.in().get(d);
-      dims[3 + d] = p.out().get(d);
-      strideA[d] = p.kernel().get(d);
-      strideA[3 + d] = p.stride().get(d);
-      strideB[d] = p.padBegin().get(d);
-      strideB[3 + d] = p.padEnd().get(d);
-      dims2[d] = p.dilation().get(d);
-    }
-    byte[] g = ShapeStruct.of(r, 0, dims, strideA, strideB, dims2);
     b.elementwise("braid_pool_nd_f32", p.outputElements(), List.of(new Ptr(b.addr(k, 0)), new Ptr(b.out(k)),
-        new I64(p.outputElements()), new Struct("BraidShape", g), new I32(p.kind().ordinal()),
+        new I64(p.outputElements()), new Struct("BraidShape", ShapeStruct.poolNd(p)), new I32(p.kind().ordinal()),
         new I32(p.countIncludePad() ? 1 : 0), new I32(p.p()), new I32(p.columnMajor() ? 1 : 0)));
   }
 

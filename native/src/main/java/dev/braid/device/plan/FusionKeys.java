@@ -60,14 +60,20 @@ import java.util.Optional;
  *       when every problem has and fails if any does), so one member's overflow would fail every
  *       other member's request. The launch path cannot attribute the failure to one member; those
  *       launch alone (empty).
- *   <li>TopK and PoolNd: empty; no grouped kernel takes them yet, and the benchmark's mix
- *       (resnet18, mobilenetv2, bert, mlp) plans none of either. TopK cannot join the rows class:
- *       {@code braid_topk_f32} gives each fibre one thread (1024 fibres per 256-thread block, k
- *       sequential passes over the axis), so as a row, one block per fibre, it would keep one
- *       thread of 32 to 256 busy. PoolNd is one thread per output like Pool2d and
- *       could join the pool class, but its 1- to 3-D geometry (a 136-byte BraidShape, the Lp
- *       exponent, the index layout) does not fit {@code BraidPoolProblem}'s 2-D fields: every pool
- *       block would stage an entry of about 250 bytes instead of 96.
+ *   <li>TopK ({@code NORMALIZATION/FLOAT/fibres}, {@link #TOPK}): any outer, axis, inner, k,
+ *       largest and values or indices per entry, one thread per fibre, 256 fibres per block over
+ *       the union of the problems' fibres ({@code braid_topk_grouped_f32}). Not in the rows class:
+ *       its one thread per fibre (k sequential passes over the axis) would, as a row of one block,
+ *       keep one thread of 32 to 256 busy.
+ *   <li>N-d pooling ({@code POOL/FLOAT/nd}, {@link #POOL_ND}): every {@link PoolNd} (MAX, AVERAGE,
+ *       LP, MAX_INDEX over 1 to 3 spatial axes, any window, stride, pads, dilation), one output
+ *       per thread as the pool class, but its own kernel ({@code braid_pool_nd_grouped_f32}): its
+ *       geometry (a 136-byte BraidShape, the Lp exponent, the index layout) makes a 184-byte entry
+ *       against {@code BraidPoolProblem}'s 96, and its grouped kernel takes 48 registers against
+ *       the 2-D pool kernel's 32 (ptxas, sm_90): one kernel for both would take at least the 48,
+ *       so every 2-D pool block would run at 5 instead of 8 resident 256-thread blocks per SM.
+ *       N-d pools are rare (3-D windows, LpPool, MaxPool's Indices); the benchmark's mix plans
+ *       none, nor any TopK.
  *   <li>Layout kernels (Transpose, Concat, Gather, Copy): empty (launched alone). They move bytes
  *       and compute nothing, and each has its own addressing (a permutation, a list of inputs, an
  *       index buffer with a status word) for which no grouped kernel exists.
@@ -81,9 +87,12 @@ import java.util.Optional;
  *
  * <p>Invariant: equal keys imply one compiled grouped kernel that can run every entry (the tiled
  * class also keeps its single-family kernels for groups of GEMMs only or convolutions only, which
- * take fewer registers), so a super-kernel's blocks have one register count; their {@link KernelGeometry#of} threads and shared memory agree in every class
- * but {@code rows}, whose block size follows the row length (32 to 256 threads): a grouped row-wise
- * launch runs every block with the largest of its problems' (what {@code KernelWork} charges).
+ * take fewer registers), so a super-kernel's blocks have one register count; their
+ * {@link KernelGeometry#of} threads and shared memory agree in every class but {@code rows}, whose
+ * block size follows the row length (32 to 256 threads): a grouped row-wise launch runs every block
+ * with the largest of its problems' (what {@code KernelWork} charges). The {@code fibres} and
+ * {@code nd} classes' grouped blocks hold 256 fibres (outputs) against their single kernels' 1024
+ * (4 per thread); each fibre or output is computed by the single kernel's body either way.
  * A {@link dev.braid.device.GroupedLaunch} takes only problems of one present key.
  */
 public final class FusionKeys {
@@ -106,6 +115,10 @@ public final class FusionKeys {
    * {@code NORMALIZATION/FLOAT/rows}.
    */
   public static final FusionKey ROWS = new FusionKey(KernelFamily.NORMALIZATION, DType.FLOAT32, "rows");
+  /** Every float32 TopK, {@code NORMALIZATION/FLOAT/fibres}. */
+  public static final FusionKey TOPK = new FusionKey(KernelFamily.NORMALIZATION, DType.FLOAT32, "fibres");
+  /** Every float32 PoolNd, {@code POOL/FLOAT/nd}. */
+  public static final FusionKey POOL_ND = new FusionKey(KernelFamily.POOL, DType.FLOAT32, "nd");
 
   private FusionKeys() {}
 
@@ -113,6 +126,12 @@ public final class FusionKeys {
   public static Optional<FusionKey> of(Kernel kernel) {
     if (!fusable(kernel)) {
       return Optional.empty();
+    }
+    if (kernel instanceof TopK) {
+      return Optional.of(TOPK);
+    }
+    if (kernel instanceof PoolNd) {
+      return Optional.of(POOL_ND);
     }
     return switch (KernelFamily.of(kernel)) {
       case GEMM -> Optional.of(KernelGeometry.isSkinny((Gemm) kernel) ? GEMM_SKINNY : GEMM_TILED);
@@ -127,14 +146,13 @@ public final class FusionKeys {
 
   /**
    * Whether a grouped kernel exists for the kernel's precision (float32 only, for now) and kind
-   * (none for TopK, PoolNd, and the direct convolutions ConvTranspose2d and ConvNd, which share the
-   * CONV2D family for cost but not the implicit-GEMM table's layout), and whether a failure of the
+   * (none for the direct convolutions ConvTranspose2d and ConvNd, which share the CONV2D family for
+   * cost but not the implicit-GEMM table's layout), and whether a failure of the
    * kernel could be told apart from its partners' (not for an integral Reduce or AlongAxis).
    */
   private static boolean fusable(Kernel kernel) {
     return !(kernel instanceof Gemm g && g.precision() != Precision.FP32)
         && !(kernel instanceof Reduce r && r.integral() || kernel instanceof AlongAxis a && a.integral())
-        && !(kernel instanceof TopK || kernel instanceof PoolNd)
         && !(kernel instanceof DirectConvolution)
         && !(kernel instanceof Conv2d c && c.precision() != Precision.FP32);
   }

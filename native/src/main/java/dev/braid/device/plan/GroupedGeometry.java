@@ -9,10 +9,12 @@ import dev.braid.device.kernel.GlobalAveragePool;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
+import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Unary;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +47,9 @@ import java.util.List;
  *       <td>256</td><td>32</td><td>100</td></tr>
  *   <tr><td>Softmax, LayerNorm, ReduceMean, Reduce, AlongAxis (not integral)</td><td>braid_rows_grouped_f32</td>
  *       <td>one row</td><td>largest clamp(nextPow2(row), 32, 256) of the group</td><td>48</td><td>276</td></tr>
+ *   <tr><td>TopK</td><td>braid_topk_grouped_f32</td><td>256 fibres</td><td>256</td><td>32</td><td>52</td></tr>
+ *   <tr><td>PoolNd</td><td>braid_pool_nd_grouped_f32</td><td>256 outputs</td><td>256</td><td>48</td>
+ *       <td>188</td></tr>
  * </table>
  *
  * <p>A GEMM group of skinny problems only runs on the grouped skinny kernel; one that mixes skinny
@@ -82,6 +87,10 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
    * (the arg reductions' indices); the Reduce and AlongAxis bodies raised its registers from 40.
    */
   static final int ROWS_REGISTERS = 48, ROWS_SHARED_BYTES = 276;
+  /** braid_topk_grouped_f32: the 48-byte entry and its index. */
+  static final int TOPK_REGISTERS = 32, TOPK_SHARED_BYTES = 52;
+  /** braid_pool_nd_grouped_f32: the 184-byte entry and its index. */
+  static final int POOL_ND_REGISTERS = 48, POOL_ND_SHARED_BYTES = 188;
   private static final int THREADS = 256;
   private static final int ELEMENTS_PER_BLOCK = 1024;
 
@@ -117,7 +126,7 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
     for (int i = 0; i < kernels.size(); i++) {
       Kernel k = kernels.get(i);
       Share s = share(k, allSkinny, tiledMix);
-      if (classOf(first) != classOf(k)) {
+      if (!classOf(first).equals(classOf(k))) {
         throw new IllegalArgumentException("grouped launch mixes " + first + " (problem 0) with " + k + " (problem " + i
             + "): no grouped kernel takes both");
       }
@@ -195,6 +204,14 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
       return new Share("braid_rows_grouped_f32",
           geometry(single.blocks(), single.threadsPerBlock(), ROWS_REGISTERS, ROWS_SHARED_BYTES), k.flops());
     }
+    if (k instanceof TopK t) {
+      return new Share("braid_topk_grouped_f32", geometry(ceilDiv((long) t.outer() * t.inner(), THREADS), THREADS,
+          TOPK_REGISTERS, TOPK_SHARED_BYTES), k.flops());
+    }
+    if (k instanceof PoolNd p) {
+      return new Share("braid_pool_nd_grouped_f32", geometry(ceilDiv(p.outputElements(), THREADS), THREADS,
+          POOL_ND_REGISTERS, POOL_ND_SHARED_BYTES), k.flops());
+    }
     throw new IllegalArgumentException("no grouped CUDA kernel for " + k.getClass().getSimpleName() + " (" + k
         + "): Transpose, Concat, Gather and Copy launch singly");
   }
@@ -202,11 +219,15 @@ public record GroupedGeometry(List<String> kernels, LaunchGeometry footprint, Li
   /**
    * The grouped kernel's class: the kernel's {@link KernelFamily}, GEMMs, dense and depthwise
    * convolutions sharing one (GEMMs and dense convolutions on one kernel, depthwise ones on a
-   * second kernel of the same launch). Layout kernels: {@link #share} refuses them first.
+   * second kernel of the same launch); TopK and PoolNd, whose families they share with the rows and
+   * pool classes, their own. Layout kernels: {@link #share} refuses them first.
    */
-  private static KernelFamily classOf(Kernel k) {
+  private static String classOf(Kernel k) {
+    if (k instanceof TopK || k instanceof PoolNd) {
+      return k.getClass().getSimpleName();
+    }
     KernelFamily f = KernelFamily.of(k);
-    return f == KernelFamily.DEPTHWISE_CONV2D || f == KernelFamily.CONV2D ? KernelFamily.GEMM : f;
+    return (f == KernelFamily.DEPTHWISE_CONV2D || f == KernelFamily.CONV2D ? KernelFamily.GEMM : f).name();
   }
 
   private static void requireFp32(Kernel k, Precision p) {

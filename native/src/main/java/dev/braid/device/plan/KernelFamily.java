@@ -47,12 +47,15 @@ public enum KernelFamily {
   DEPTHWISE_CONV2D,
   /** Elementwise unary and binary kernels, batch normalization as scale and shift. */
   ELEMENTWISE,
-  /** Max, average and global average pooling. */
+  /**
+   * Max, average and global average pooling, and N-d pooling ({@code PoolNd}), which fuses in a
+   * class of its own ({@link FusionKeys#POOL_ND}).
+   */
   POOL,
   /**
    * Softmax, layer normalization, reductions ({@code ReduceMean}, {@code Reduce}), fibre operators
    * ({@code AlongAxis}) and TopK; all but TopK and the integral Reduce and AlongAxis fuse in the
-   * rows class ({@link FusionKeys#ROWS}).
+   * rows class ({@link FusionKeys#ROWS}), TopK in its own ({@link FusionKeys#TOPK}).
    */
   NORMALIZATION,
   /** Transpose, concat, gather, copies and Where: no grouped kernel, they launch alone. */

@@ -174,6 +174,16 @@ class GroupedLaunchTest {
   }
 
   @Test
+  void topKsOfEveryOrderOutputAndFibreLayoutEqualSeparateLaunches() {
+    assertGroupedEqualsSeparate(9, GroupedMixes.topKs());
+  }
+
+  @Test
+  void nDimensionalPoolsOfEveryKindAndRankEqualSeparateLaunches() {
+    assertGroupedEqualsSeparate(10, GroupedMixes.poolNds());
+  }
+
+  @Test
   void depthwiseConvolutionsOfEveryWindowStrideAndDilationEqualSeparateLaunches() {
     assertGroupedEqualsSeparate(4, List.of(
         Conv2d.simple(1, 32, 28, 28, 32, 3, 1, 1, 32),

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.braid.device.DeviceException;
 import dev.braid.device.KernelLaunch;
 import dev.braid.device.cuda.KernelParam.I32;
+import dev.braid.device.cpu.GroupedMixes;
 import dev.braid.device.cuda.KernelParam.Ptr;
 import dev.braid.device.kernel.Activation;
 import dev.braid.device.kernel.AlongAxis;
@@ -57,7 +58,7 @@ class GroupedTablesTest {
   }
 
   /** The one call of a grouped launch and its uploaded table, checked against the expected grid. */
-  private static ByteBuffer onlyCall(PackedLaunch p, String fn, int blocks, int threads, int entries, int entryBytes) {
+  static ByteBuffer onlyCall(PackedLaunch p, String fn, int blocks, int threads, int entries, int entryBytes) {
     assertEquals(1, p.calls().size(), p.label());
     geometry(p.calls().get(0), fn, blocks, 1, threads);
     assertEquals(1, p.uploads().size());
@@ -73,7 +74,7 @@ class GroupedTablesTest {
    * Replays the kernel's search (braid_find_first: the last entry whose firstBlock <= b) over the
    * uploaded bytes for every block of the grid and checks it lands in the entry owning b.
    */
-  private static void everyBlockFindsItsEntry(ByteBuffer t, int entryBytes, int firstOffset, long[] blocks) {
+  static void everyBlockFindsItsEntry(ByteBuffer t, int entryBytes, int firstOffset, long[] blocks) {
     int entries = blocks.length;
     int b = 0;
     for (int e = 0; e < entries; e++) {
@@ -92,7 +93,7 @@ class GroupedTablesTest {
     }
   }
 
-  private static long[] firstBlocks(long[] blocks) {
+  static long[] firstBlocks(long[] blocks) {
     long[] first = new long[blocks.length];
     for (int i = 1; i < blocks.length; i++) {
       first[i] = first[i - 1] + blocks[i - 1];
@@ -358,7 +359,8 @@ class GroupedTablesTest {
         List.of(new Softmax(16, 64, 1), new LayerNorm(8, 768, 1e-5f, true), new ReduceMean(Shape.of(2, 64, 256), List.of(2))),
         List.of(Conv2d.simple(1, 32, 14, 14, 32, 3, 1, 1, 32), Conv2d.simple(1, 64, 15, 15, 64, 5, 2, 2, 64)),
         List.of(Gemm.of(1, 1000, 512), Gemm.strided(3, 8, 40, 16, 8 * 16, 16 * 40)),
-        List.of(Gemm.of(1, 1000, 512), Gemm.of(100, 70, 33)));
+        List.of(Gemm.of(1, 1000, 512), Gemm.of(100, 70, 33)),
+        GroupedMixes.topKs(), GroupedMixes.poolNds());
     for (List<Kernel> g : groups) {
       PackedLaunch p = f.packGrouped(launches(g.toArray(new Kernel[0])));
       GroupedGeometry geo = GroupedGeometry.of(g);
@@ -368,7 +370,7 @@ class GroupedTablesTest {
     }
   }
 
-  private static int[] ints(ByteBuffer b, int at, int n) {
+  static int[] ints(ByteBuffer b, int at, int n) {
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {
       out[i] = b.getInt(at + 4 * i);

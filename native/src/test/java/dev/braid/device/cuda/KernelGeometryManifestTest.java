@@ -2,6 +2,7 @@ package dev.braid.device.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.braid.device.cpu.GroupedMixes;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.device.kernel.Gemm;
 import dev.braid.device.kernel.Precision;
@@ -72,10 +73,12 @@ class KernelGeometryManifestTest {
         List.of(Pool2d.simple(Pool2d.PoolMode.MAX, 1, 4, 8, 8, 2, 2, 0), new GlobalAveragePool(16, 49)),
         List.of(new Softmax(4, 64, 1), new LayerNorm(2, 100, 1e-5f, false)),
         List.of(Gemm.of(1, 1000, 512), Gemm.of(512, 1, 512)),
-        List.of(Gemm.of(128, 128, 64), Conv2d.simple(1, 64, 14, 14, 64, 3, 1, 1, 1)));
+        List.of(Gemm.of(128, 128, 64), Conv2d.simple(1, 64, 14, 14, 64, 3, 1, 1, 1)),
+        GroupedMixes.topKs(), GroupedMixes.poolNds());
     List<String> expected = List.of("braid_gemm_grouped_f32", "braid_conv2d_grouped_f32",
         "braid_conv2d_depthwise_grouped_f32", "braid_elementwise_grouped_f32", "braid_pool_grouped_f32",
-        "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32", "braid_tiled_grouped_f32");
+        "braid_rows_grouped_f32", "braid_gemm_skinny_grouped_f32", "braid_tiled_grouped_f32",
+        "braid_topk_grouped_f32", "braid_pool_nd_grouped_f32");
     for (int i = 0; i < groups.size(); i++) {
       GroupedGeometry g = GroupedGeometry.of(groups.get(i));
       String fn = expected.get(i);

@@ -45,6 +45,8 @@ class KernelManifestTest {
       "braid_conv_transpose_f32",
       // Conv and ConvTranspose over three spatial axes, a direct gather per output element (issue 12)
       "braid_conv_nd_f32",
+      // grouped TopK and N-d pooling, fusion classes of their own (issue 10)
+      "braid_topk_grouped_f32", "braid_pool_nd_grouped_f32",
       // Resize/Upsample linear and cubic over per-axis tables, GridSample (interp.cuh, issue 12)
       "braid_resample_f32", "braid_grid_sample_f32", "braid_roi_align_f32");
 

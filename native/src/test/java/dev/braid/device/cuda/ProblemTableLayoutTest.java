@@ -52,12 +52,20 @@ class ProblemTableLayoutTest {
         {"count", "OFF_COUNT"}, {"kind", "OFF_KIND"}, {"threads", "OFF_THREADS"}, {"firstBlock", "OFF_FIRST_BLOCK"},
         {"len", "OFF_LEN"}, {"inner", "OFF_INNER"}, {"epsilon", "OFF_EPSILON"}, {"shape", "OFF_SHAPE"},
         {"op", "OFF_OP"}};
+    String[][] topk = {{"x", "OFF_X"}, {"y", "OFF_Y"}, {"fibres", "OFF_FIBRES"}, {"axis", "OFF_AXIS"},
+        {"inner", "OFF_INNER"}, {"k", "OFF_K"}, {"largest", "OFF_LARGEST"}, {"indices", "OFF_INDICES"},
+        {"firstBlock", "OFF_FIRST_BLOCK"}};
+    String[][] poolNd = {{"x", "OFF_X"}, {"y", "OFF_Y"}, {"n", "OFF_N"}, {"kind", "OFF_KIND"},
+        {"countIncludePad", "OFF_COUNT_INCLUDE_PAD"}, {"p", "OFF_P"}, {"columnMajor", "OFF_COLUMN_MAJOR"},
+        {"firstBlock", "OFF_FIRST_BLOCK"}, {"pad0", "OFF_PAD0"}, {"shape", "OFF_SHAPE"}};
     String[][] shape = {{"rank", "OFF_RANK"}, {"rank2", "OFF_RANK2"}, {"dims", "OFF_DIMS"}, {"strideA", "OFF_STRIDE_A"},
         {"strideB", "OFF_STRIDE_B"}, {"dims2", "OFF_DIMS2"}};
     Object[][] structs = {{"ew", "BraidElementwiseProblem", GroupedElementwiseTable.class, ew,
         GroupedElementwiseTable.PROBLEM_BYTES}, {"pool", "BraidPoolProblem", GroupedPoolTable.class, pool,
         GroupedPoolTable.PROBLEM_BYTES}, {"rows", "BraidRowProblem", GroupedRowTable.class, rows,
-        GroupedRowTable.PROBLEM_BYTES}, {"shape", "BraidShape", ShapeStruct.class, shape, ShapeStruct.BYTES}};
+        GroupedRowTable.PROBLEM_BYTES}, {"topk", "BraidTopKProblem", GroupedTopKTable.class, topk,
+        GroupedTopKTable.PROBLEM_BYTES}, {"poolNd", "BraidPoolNdProblem", GroupedPoolNdTable.class, poolNd,
+        GroupedPoolNdTable.PROBLEM_BYTES}, {"shape", "BraidShape", ShapeStruct.class, shape, ShapeStruct.BYTES}};
     for (Object[] st : structs) {
       String tag = (String) st[0], type = (String) st[1];
       c.append("printf(\"").append(tag).append(".size %zu\\n\", sizeof(").append(type).append("));\n");

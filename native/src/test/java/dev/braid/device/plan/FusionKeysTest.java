@@ -21,6 +21,7 @@ import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Pool2d.PoolMode;
+import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Precision;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
@@ -114,8 +115,27 @@ class FusionKeysTest {
     // an integral member's overflow fails the whole launch, which cannot say which member it was
     allHave("none", List.of(new Reduce(ReduceOp.SUM, Shape.of(2, 3), List.of(1), true),
         new Reduce(ReduceOp.ARG_MAX, Shape.of(2, 3), List.of(1), true),
-        new AlongAxis(AxisOp.CUMSUM, 1, 4, 1, true), new AlongAxis(AxisOp.CUMSUM_EXCLUSIVE_REVERSE, 2, 4, 3, true),
-        new TopK(2, 10, 1, 3, true, false)));
+        new AlongAxis(AxisOp.CUMSUM, 1, 4, 1, true), new AlongAxis(AxisOp.CUMSUM_EXCLUSIVE_REVERSE, 2, 4, 3, true)));
+  }
+
+  @Test
+  void everyTopKSharesTheFibresKeyApartFromTheRows() {
+    allHave("NORMALIZATION/FLOAT/fibres", List.of(new TopK(2, 10, 1, 3, true, false), new TopK(1, 1000, 1, 5, true, true),
+        new TopK(4, 7, 9, 7, false, false), new TopK(3, 2, 0, 0, false, true)));
+    assertNotEquals(FusionKeys.of(new TopK(1, 1000, 1, 5, true, false)), FusionKeys.of(new Softmax(1, 1000, 1)));
+  }
+
+  @Test
+  void everyPoolNdKindSharesTheNdKeyApartFromThe2dPools() {
+    List<Kernel> pools = new ArrayList<>();
+    for (PoolNd.Kind kind : PoolNd.Kind.values()) {
+      pools.add(new PoolNd(kind, 2, List.of(9), List.of(3), List.of(2), List.of(1), List.of(0), List.of(1), List.of(4),
+          false, 2, false));
+      pools.add(new PoolNd(kind, 1, List.of(4, 5, 6), List.of(2, 2, 2), List.of(1, 1, 1), List.of(0, 1, 0),
+          List.of(0, 1, 0), List.of(1, 2, 1), List.of(3, 5, 5), true, 3, kind == PoolNd.Kind.MAX_INDEX));
+    }
+    allHave("POOL/FLOAT/nd", pools);
+    assertNotEquals(FusionKeys.of(pools.get(0)), FusionKeys.of(Pool2d.simple(PoolMode.MAX, 1, 4, 8, 8, 2, 2, 0)));
   }
 
   @Test
@@ -134,7 +154,8 @@ class FusionKeysTest {
   @Test
   void theClassesAreDistinctAndEachKeyNamesItsFamilyDenseConvolutionsTheTiledGemms() {
     List<FusionKey> keys = List.of(FusionKeys.GEMM_TILED, FusionKeys.GEMM_SKINNY,
-        FusionKeys.DEPTHWISE, FusionKeys.ELEMENTWISE, FusionKeys.POOL, FusionKeys.ROWS);
+        FusionKeys.DEPTHWISE, FusionKeys.ELEMENTWISE, FusionKeys.POOL, FusionKeys.ROWS, FusionKeys.TOPK,
+        FusionKeys.POOL_ND);
     assertEquals(keys.size(), keys.stream().distinct().count());
     for (KernelFamily f : KernelFamily.values()) {
       boolean keyed = keys.stream().anyMatch(k -> k.family() == f);

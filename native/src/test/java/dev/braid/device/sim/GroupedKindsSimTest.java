@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.GroupedLaunch;
 import dev.braid.device.KernelLaunch;
+import dev.braid.device.cpu.GroupedMixes;
 import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.BatchNorm;
@@ -18,10 +19,12 @@ import dev.braid.device.kernel.Kernel;
 import dev.braid.device.kernel.LayerNorm;
 import dev.braid.device.kernel.Pool2d;
 import dev.braid.device.kernel.Pool2d.PoolMode;
+import dev.braid.device.kernel.PoolNd;
 import dev.braid.device.kernel.Reduce;
 import dev.braid.device.kernel.ReduceMean;
 import dev.braid.device.kernel.ReduceOp;
 import dev.braid.device.kernel.Softmax;
+import dev.braid.device.kernel.TopK;
 import dev.braid.device.kernel.Unary;
 import dev.braid.device.kernel.UnaryOp;
 import dev.braid.device.plan.GroupedGeometry;
@@ -95,6 +98,34 @@ class GroupedKindsSimTest {
         long grouped = sim.estimateNanos(new GroupedLaunch(problems));
         assertTrue(grouped < sum, group + ": grouped " + grouped + " ns, in turn " + sum + " ns");
         assertTrue(grouped >= longest, group + ": grouped " + grouped + " ns, longest alone " + longest + " ns");
+      }
+    }
+  }
+
+  /**
+   * TopK and PoolNd run one fibre (output) per thread, 256 per grouped block against the single
+   * kernels' 1024 per block (4 per thread), so a group's blocks are its problems' at 256 each, on
+   * the grouped kernel's footprint; the group beats its problems launched in turn.
+   */
+  @Test
+  void topKAndPoolNdGroupsRunTheirProblemsAt256PerBlockAndBeatLaunchingInTurn() {
+    try (SimulatedDevice sim = new SimulatedDevice(GpuProfiles.H100)) {
+      for (List<Kernel> group : List.of(GroupedMixes.topKs(), GroupedMixes.poolNds())) {
+        List<KernelLaunch> problems = new ArrayList<>();
+        int blocks = 0;
+        long sum = 0;
+        for (Kernel k : group) {
+          KernelLaunch l = Sim.launchOf(sim, k);
+          problems.add(l);
+          long threads = k instanceof TopK t ? (long) t.outer() * t.inner() : ((PoolNd) k).outputElements();
+          blocks += (int) ((threads + 255) / 256);
+          sum += sim.estimateNanos(l);
+        }
+        KernelWork work = KernelWork.of(new GroupedLaunch(problems));
+        assertEquals(blocks, work.totalBlocks(), group.toString());
+        assertEquals(GroupedGeometry.of(group).footprint(), work.footprint(), group.toString());
+        long grouped = sim.estimateNanos(new GroupedLaunch(problems));
+        assertTrue(grouped < sum, group + ": grouped " + grouped + " ns, in turn " + sum + " ns");
       }
     }
   }
