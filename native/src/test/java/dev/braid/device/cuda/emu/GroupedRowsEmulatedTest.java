@@ -2,7 +2,6 @@ package dev.braid.device.cuda.emu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.braid.device.cuda.CudaDevice;
 import dev.braid.device.kernel.AlongAxis;
 import dev.braid.device.kernel.AxisOp;
 import dev.braid.device.kernel.Kernel;
@@ -15,9 +14,8 @@ import dev.braid.device.plan.FusionKeys;
 import dev.braid.model.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code braid_rows_grouped_f32} over the emulated CUDA driver, which runs Braid's own kernels on
@@ -28,20 +26,7 @@ import org.junit.jupiter.api.Test;
  * could not be built (no g++).
  */
 class GroupedRowsEmulatedTest {
-  private static CudaDevice gpu;
-
-  @BeforeAll
-  static void open() {
-    EmulatorGate.require();
-    gpu = CudaDevice.open(0);
-  }
-
-  @AfterAll
-  static void closeGpu() {
-    if (gpu != null) {
-      gpu.close();
-    }
-  }
+  @RegisterExtension static final EmulatedGpu GPU = new EmulatedGpu();
 
   /** Every op of the two kernels, on shapes and axes that differ per problem, and the class's earlier kinds. */
   private static List<Kernel> mix() {
@@ -73,6 +58,6 @@ class GroupedRowsEmulatedTest {
     for (Kernel k : kernels) {
       assertEquals(FusionKeys.ROWS, FusionKeys.of(k).orElseThrow(), k.toString());
     }
-    GroupedVsAlone.assertBitForBit(gpu, kernels, GroupedVsAlone.inputs(kernels, 10));
+    GroupedVsAlone.assertBitForBit(GPU.device(), kernels, GroupedVsAlone.inputs(kernels, 10));
   }
 }

@@ -3,13 +3,11 @@ package dev.braid.device.cuda.emu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.braid.device.cpu.GroupedMixes;
-import dev.braid.device.cuda.CudaDevice;
 import dev.braid.device.kernel.Kernel;
 import dev.braid.device.plan.FusionKeys;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code braid_topk_grouped_f32} and {@code braid_pool_nd_grouped_f32} over the emulated CUDA
@@ -20,20 +18,7 @@ import org.junit.jupiter.api.Test;
  * Skipped, saying why, where the emulator could not be built (no g++).
  */
 class GroupedTopKPoolNdEmulatedTest {
-  private static CudaDevice gpu;
-
-  @BeforeAll
-  static void open() {
-    EmulatorGate.require();
-    gpu = CudaDevice.open(0);
-  }
-
-  @AfterAll
-  static void closeGpu() {
-    if (gpu != null) {
-      gpu.close();
-    }
-  }
+  @RegisterExtension static final EmulatedGpu GPU = new EmulatedGpu();
 
   @Test
   void aGroupedTopKLaunchEqualsTheSingleKernelBitForBit() throws Exception {
@@ -41,7 +26,7 @@ class GroupedTopKPoolNdEmulatedTest {
     for (Kernel k : kernels) {
       assertEquals(FusionKeys.TOPK, FusionKeys.of(k).orElseThrow(), k.toString());
     }
-    GroupedVsAlone.assertBitForBit(gpu, kernels, GroupedVsAlone.inputs(kernels, 11));
+    GroupedVsAlone.assertBitForBit(GPU.device(), kernels, GroupedVsAlone.inputs(kernels, 11));
   }
 
   @Test
@@ -50,6 +35,6 @@ class GroupedTopKPoolNdEmulatedTest {
     for (Kernel k : kernels) {
       assertEquals(FusionKeys.POOL_ND, FusionKeys.of(k).orElseThrow(), k.toString());
     }
-    GroupedVsAlone.assertBitForBit(gpu, kernels, GroupedVsAlone.inputs(kernels, 12));
+    GroupedVsAlone.assertBitForBit(GPU.device(), kernels, GroupedVsAlone.inputs(kernels, 12));
   }
 }

@@ -1,10 +1,8 @@
 package dev.braid.device.cuda.emu;
 
 import dev.braid.device.Device;
-import dev.braid.device.cuda.CudaDevice;
 import dev.braid.device.exec.LossNodeTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link LossNodeTest}'s cases on CudaDevice over the emulated CUDA driver: the loss
@@ -12,23 +10,10 @@ import org.junit.jupiter.api.BeforeAll;
  * Where and the reductions), compared with the same direct evaluation of ONNX's definition.
  */
 class LossNodeEmulatedTest extends LossNodeTest {
-  private static CudaDevice gpu;
-
-  @BeforeAll
-  static void open() {
-    EmulatorGate.require();
-    gpu = CudaDevice.open(0);
-  }
-
-  @AfterAll
-  static void closeGpu() {
-    if (gpu != null) {
-      gpu.close();
-    }
-  }
+  @RegisterExtension static final EmulatedGpu GPU = new EmulatedGpu();
 
   @Override
   protected Device device() {
-    return gpu;
+    return GPU.device();
   }
 }

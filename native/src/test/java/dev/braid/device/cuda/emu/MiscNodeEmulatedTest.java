@@ -3,8 +3,7 @@ package dev.braid.device.cuda.emu;
 import dev.braid.device.Device;
 import dev.braid.device.cuda.CudaDevice;
 import dev.braid.device.exec.MiscNodeTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link MiscNodeTest}'s cases through {@link CudaDevice} over the emulated CUDA driver, which runs
@@ -14,23 +13,10 @@ import org.junit.jupiter.api.BeforeAll;
  * runs in the emulator's own surefire execution: a JVM's CUDA binding is fixed at its first use.
  */
 class MiscNodeEmulatedTest extends MiscNodeTest {
-  private static CudaDevice gpu;
-
-  @BeforeAll
-  static void open() {
-    EmulatorGate.require();
-    gpu = CudaDevice.open(0);
-  }
-
-  @AfterAll
-  static void closeGpu() {
-    if (gpu != null) {
-      gpu.close();
-    }
-  }
+  @RegisterExtension static final EmulatedGpu GPU = new EmulatedGpu();
 
   @Override
   protected Device device() {
-    return gpu;
+    return GPU.device();
   }
 }
