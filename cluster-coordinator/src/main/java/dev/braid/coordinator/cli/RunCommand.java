@@ -7,6 +7,7 @@ import dev.braid.device.Device;
 import dev.braid.device.Devices;
 import dev.braid.device.exec.CompiledModel;
 import dev.braid.device.exec.ModelExecutor;
+import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.device.trace.TraceRecorder;
 import dev.braid.device.trace.TracingDevice;
 import dev.braid.model.ModelGraph;
@@ -19,6 +20,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +33,10 @@ import picocli.CommandLine.Spec;
  * with seeded random inputs, and prints each output's shape, its top-5 entries and the latency.
  * Without {@code --repo} it uses the embedded default: the model zoo, generated on first use
  * under the build directory.
+ *
+ * <p>On a simulated GPU ({@code sim-<gpu>}) the run is driven in virtual time: the outputs are
+ * computed on the CPU device behind the simulation and the latency printed is the simulator's
+ * prediction for that GPU, not the time the host took.
  */
 @Command(
     name = "run",
@@ -87,8 +94,15 @@ final class RunCommand implements Callable<Integer> {
     ModelGraph graph = loaded.bind(batch);
 
     Device opened = Devices.open("--device", deviceSpec, cpuThreads);
-    TracingDevice traced = recorder == null ? null
-        : new TracingDevice(opened, recorder, opened.info().name(), NanoClock.system());
+    SimulatedDevice sim = null;
+    if (opened instanceof SimulatedDevice timingOnly) {
+      // Devices opens simulations timing-only (zeros out); a run shows outputs, so compute them.
+      opened.close();
+      sim = new SimulatedDevice(timingOnly.profile(), SimulatedDevice.Compute.REAL);
+      opened = sim;
+    }
+    NanoClock clock = sim == null ? NanoClock.system() : sim.clock();
+    TracingDevice traced = recorder == null ? null : new TracingDevice(opened, recorder, opened.info().name(), clock);
     try (Device dev = traced == null ? opened : traced;
         CompiledModel compiled = ModelExecutor.compile(graph, dev)) {
       out.printf("model %s (version %d) from %s on %s, batch %d%n",
@@ -104,10 +118,10 @@ final class RunCommand implements Callable<Integer> {
         if (traced != null) {
           traced.context(model, i);
         }
-        long t0 = System.nanoTime();
-        outputs = compiled.run(inputs).toCompletableFuture().get();
+        long t0 = clock.nanoTime();
+        outputs = await(compiled.run(inputs), sim);
         if (i == 0) {
-          firstNanos = System.nanoTime() - t0;
+          firstNanos = clock.nanoTime() - t0;
         }
       }
       long[] timed = new long[iterations];
@@ -115,9 +129,9 @@ final class RunCommand implements Callable<Integer> {
         if (traced != null) {
           traced.context(model, warmup + i);
         }
-        long t0 = System.nanoTime();
-        outputs = compiled.run(inputs).toCompletableFuture().get();
-        timed[i] = System.nanoTime() - t0;
+        long t0 = clock.nanoTime();
+        outputs = await(compiled.run(inputs), sim);
+        timed[i] = clock.nanoTime() - t0;
       }
       if (warmup == 0) {
         firstNanos = timed[0];
@@ -129,14 +143,31 @@ final class RunCommand implements Callable<Integer> {
         out.printf("    top-5 of batch item 0: %s%n", TopK.describe(t, 5));
       }
       Arrays.sort(timed);
-      out.printf("latency: first run %s; over %d runs median %s, min %s, max %s%n",
-          Units.millis(firstNanos), iterations, Units.millis(timed[iterations / 2]),
+      out.printf("%s: first run %s; over %d runs median %s, min %s, max %s%n",
+          sim == null ? "latency" : "simulated latency (virtual time)", Units.millis(firstNanos), iterations, Units.millis(timed[iterations / 2]),
           Units.millis(timed[0]), Units.millis(timed[iterations - 1]));
     }
     if (recorder != null) {
       out.println(trace.write(recorder));
     }
     return 0;
+  }
+
+  /**
+   * The run's outputs. A simulated device does nothing until driven: its virtual time is stepped
+   * until nothing is pending, by which point the run must have ended.
+   */
+  private static Map<String, Tensor> await(CompletionStage<Map<String, Tensor>> run, SimulatedDevice sim)
+      throws Exception {
+    CompletableFuture<Map<String, Tensor>> f = run.toCompletableFuture();
+    if (sim != null) {
+      sim.runUntilIdle();
+      if (!f.isDone()) {
+        throw new IllegalStateException("the simulated device went idle at " + sim.clock().nanoTime()
+            + " ns with the model's run unfinished");
+      }
+    }
+    return f.get();
   }
 
   private static int requireAtLeast(String flag, int value, int min) {

@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin ZooRepoOption repo;
 
-  @Option(names = "--device", split = ",", description = "auto, cpu, cuda[:N] or sim-<gpu>; several, comma-separated or repeated, serve one GPU each (e.g. cuda:0,cuda:1) (default: braid.runtime.device, 'auto').")
+  @Option(names = "--device", split = ",", description = "auto, cpu or cuda[:N] (the simulated sim-<gpu> run in virtual time: bench and run only); several, comma-separated or repeated, serve one GPU each (e.g. cuda:0,cuda:1) (default: braid.runtime.device, 'auto').")
   List<String> device;
 
   @picocli.CommandLine.Mixin CpuThreadsOption threads;
@@ -141,7 +141,7 @@ final class ServeCommand implements Callable<Integer> {
         // The simulated GPUs run in virtual time, stepped by a benchmark's event loop; nothing
         // steps them in a server, where a request on one would never finish.
         throw new IllegalArgumentException("--device: expected auto, cpu or cuda[:N] for a server (the simulated GPUs "
-            + "run in virtual time, for bench policies and bench table1), got '" + spec + "'");
+            + "run in virtual time, for bench policies, bench table1 and run), got '" + spec + "'");
       }
     }
     int cpuThreads = threads.given() == null ? runtime.cpuThreads() : Math.max(1, threads.given());

@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI as a user meets it: output on success, one clear line and exit code 2 on bad input. */
@@ -69,6 +71,22 @@ class BraidCliTest {
   void runIsDeterministicForTheSameSeed() {
     String[] args = {"run", "--repo", zoo.toString(), "--model", "mlp", "--device", "cpu", "--iterations", "1"};
     assertEquals(topLine(braid(args)), topLine(braid(args)));
+  }
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES) // an undriven simulation never ends: fail, do not hang the build
+  void runOnASimulatedGpuEndsWithTheCpuOutputsAndAVirtualTimeLatency() {
+    String[] sim = {"run", "--repo", zoo.toString(), "--model", "mlp", "--device", "sim-h100", "--iterations", "2"};
+    Result r = braid(sim);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("on sim NVIDIA H100"), r.out());
+    String[] cpu = {"run", "--repo", zoo.toString(), "--model", "mlp", "--device", "cpu", "--iterations", "1"};
+    assertEquals(topLine(braid(cpu)), topLine(r), "the simulation computes the outputs on the CPU device");
+    String latency = r.out().lines().filter(l -> l.startsWith("simulated latency (virtual time): first run "))
+        .findFirst().orElseThrow(() -> new AssertionError(r.out()));
+    // Virtual time does not depend on the host: a second run prints the same figures.
+    assertEquals(latency, braid(sim).out().lines().filter(l -> l.startsWith("simulated latency")).findFirst()
+        .orElseThrow());
   }
 
   private static String topLine(Result r) {
