@@ -1,5 +1,6 @@
 package dev.braid.device.cpu;
 
+import static dev.braid.device.FloatBits.bits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -86,14 +87,6 @@ class GroupedLaunchTest {
       a[i] = rnd.nextFloat() * 6f - 3f;
     }
     return a;
-  }
-
-  private static int[] bits(float[] a) {
-    int[] b = new int[a.length];
-    for (int i = 0; i < a.length; i++) {
-      b[i] = Float.floatToRawIntBits(a[i]);
-    }
-    return b;
   }
 
   @Test

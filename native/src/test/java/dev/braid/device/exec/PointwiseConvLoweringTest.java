@@ -1,5 +1,6 @@
 package dev.braid.device.exec;
 
+import static dev.braid.device.FloatBits.bits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -127,14 +128,6 @@ class PointwiseConvLoweringTest {
       a[i] = rnd.nextFloat() * 2 - 1;
     }
     return a;
-  }
-
-  private static int[] bits(float[] a) {
-    int[] b = new int[a.length];
-    for (int i = 0; i < a.length; i++) {
-      b[i] = Float.floatToRawIntBits(a[i]);
-    }
-    return b;
   }
 
   /** A graph builder: values get shapes as nodes are added. */

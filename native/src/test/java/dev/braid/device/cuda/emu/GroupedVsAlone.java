@@ -1,5 +1,6 @@
 package dev.braid.device.cuda.emu;
 
+import static dev.braid.device.FloatBits.bits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,13 +105,5 @@ final class GroupedVsAlone {
     float[] a = new float[n];
     Arrays.fill(a, Float.NaN);
     return a;
-  }
-
-  private static int[] bits(float[] a) {
-    int[] b = new int[a.length];
-    for (int i = 0; i < a.length; i++) {
-      b[i] = Float.floatToRawIntBits(a[i]);
-    }
-    return b;
   }
 }
