@@ -12,22 +12,19 @@ import dev.braid.gpu.EngineListeners;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.NodeFence;
 import dev.braid.gpu.engine.EngineListener;
-import dev.braid.gpu.engine.ZooFixture;
+import dev.braid.gpu.engine.ZooExtension;
 import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A GPU actor drops a request its frontend cancels before it runs, and does no work once the node
@@ -35,21 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * request id through the engine listener.
  */
 class GpuActorCancelAndFenceTest {
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp");
   private final ActorTestKit kit = ActorTestKit.create();
   private final Map<String, Integer> launches = new ConcurrentHashMap<>();
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp");
-  }
-
-  @AfterAll
-  static void close() {
-    zoo.close();
-  }
 
   @AfterEach
   void stop() {
@@ -67,14 +53,14 @@ class GpuActorCancelAndFenceTest {
       Device d = new CpuDevice(1);
       EngineListeners.get(kit.system()).bind(d, counting);
       return d;
-    }, GpuSettings.defaults(), zoo.models);
+    }, GpuSettings.defaults(), ZOO.zoo().models);
     load(kit, gpu, "mlp");
     return gpu;
   }
 
   private static InferenceWire.Infer infer(String id, ActorRef<InferenceWire.Reply> replies) {
-    return new InferenceWire.Infer(id + "#1", "mlp", "", zoo.inputs("mlp", 1, id.hashCode()), Duration.ofSeconds(30), 0,
-        "t", replies, id);
+    return new InferenceWire.Infer(id + "#1", "mlp", "", ZOO.zoo().inputs("mlp", 1, id.hashCode()),
+        Duration.ofSeconds(30), 0, "t", replies, id);
   }
 
   @Test

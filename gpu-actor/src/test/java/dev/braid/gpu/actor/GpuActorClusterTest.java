@@ -14,13 +14,13 @@ import dev.braid.device.cpu.CpuDevice;
 import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.FaultingDevice;
+import dev.braid.gpu.engine.ZooExtension;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.FailureReason;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +34,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The GPU actor as the cluster sees it, loading from a model repository on disk: on the CPU device,
@@ -46,21 +46,18 @@ class GpuActorClusterTest {
   static final String NODE = "pekko://braid@10.0.0.7:25520";
   static final String GPU = GpuWire.gpuId(NODE, 0);
   static final ActorTestKit kit = ActorTestKit.create();
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp");
   static ModelRepository repository;
 
   @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp");
-    repository = ModelRepository.open(repo);
+  static void openRepository() {
+    repository = ModelRepository.open(ZOO.repo());
   }
 
   @AfterAll
   static void close() {
     kit.shutdownTestKit();
-    zoo.close();
   }
 
   static ActorRef<GpuWire.Command> spawn() {
@@ -118,15 +115,15 @@ class GpuActorClusterTest {
     assertEquals("mlp", info.name());
     assertEquals(1, info.version());
     assertTrue(info.weightsBytes() > 0 && info.requestNanos() > 0, info.toString());
-    assertEquals(zoo.models.get("mlp").config().maxBatchSize(), info.maxBatchSize());
+    assertEquals(ZOO.zoo().models.get("mlp").config().maxBatchSize(), info.maxBatchSize());
     assertEquals(info, load(gpu, "mlp"), "already loaded: answered at once");
 
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    Map<String, Tensor> in = zoo.inputs("mlp", 2, 3);
+    Map<String, Tensor> in = ZOO.zoo().inputs("mlp", 2, 3);
     gpu.tell(infer("r-1", "mlp", "", in, BUDGET, replies.ref()));
     InferenceWire.Completed c = assertInstanceOf(InferenceWire.Completed.class, replies.receiveMessage(WAIT));
     assertEquals("r-1", c.requestId());
-    ZooFixture.assertClose(zoo.alone("mlp", in), c.outputs(), "mlp through the gpu");
+    ZooFixture.assertClose(ZOO.zoo().alone("mlp", in), c.outputs(), "mlp through the gpu");
     gpu.tell(infer("r-2", "mlp", "1", in, BUDGET, replies.ref()));
     assertEquals("r-2", assertInstanceOf(InferenceWire.Completed.class, replies.receiveMessage(WAIT)).requestId());
     kit.stop(gpu);
@@ -162,7 +159,7 @@ class GpuActorClusterTest {
   void aModelNotLoadedOrAVersionNotLoadedIsModelNotFound() {
     ActorRef<GpuWire.Command> gpu = spawn();
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    Map<String, Tensor> in = zoo.inputs("mlp", 1, 1);
+    Map<String, Tensor> in = ZOO.zoo().inputs("mlp", 1, 1);
     gpu.tell(infer("r-1", "mlp", "", in, BUDGET, replies.ref()));
     assertTrue(failed(replies, "r-1", FailureReason.UNKNOWN_MODEL).message().contains("'mlp' is not loaded"));
 
@@ -173,7 +170,7 @@ class GpuActorClusterTest {
     gpu.tell(infer("r-3", "resnet", "1", in, BUDGET, replies.ref()));
     String other = failed(replies, "r-3", FailureReason.UNKNOWN_MODEL).message();
     assertTrue(other.contains("'resnet' version 1 is not loaded") && other.contains("[mlp]"), other);
-    gpu.tell(infer("r-4", "mlp", "", zoo.inputs("mlp", 1, 1).entrySet().stream()
+    gpu.tell(infer("r-4", "mlp", "", ZOO.zoo().inputs("mlp", 1, 1).entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(e -> e.getKey() + "-x", Map.Entry::getValue)), BUDGET,
         replies.ref()));
     failed(replies, "r-4", FailureReason.INVALID_INPUT);
@@ -189,7 +186,7 @@ class GpuActorClusterTest {
 
     load(gpu, "mlp");
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    Map<String, Tensor> in = zoo.inputs("mlp", 1, 4);
+    Map<String, Tensor> in = ZOO.zoo().inputs("mlp", 1, 4);
     for (int i = 0; i < 3; i++) {
       gpu.tell(infer("r-" + i, "mlp", "", in, BUDGET, replies.ref()));
     }
@@ -230,7 +227,7 @@ class GpuActorClusterTest {
     // and its reload of mlp takes it down once more (the fault is still armed), so mlp is dropped.
     fault.armError(() -> new AssertionError("injected assertion in a launch"));
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    gpu.tell(infer("r-fault", "mlp", "", zoo.inputs("mlp", 1, 4), BUDGET, replies.ref()));
+    gpu.tell(infer("r-fault", "mlp", "", ZOO.zoo().inputs("mlp", 1, 4), BUDGET, replies.ref()));
     failed(replies, "r-fault", FailureReason.INTERNAL);
     // The reload runs after the restart's back-off (100 ms by default): poll for it, bounded.
     GpuWire.Report r = report(gpu);
@@ -249,7 +246,7 @@ class GpuActorClusterTest {
     load(gpu, "mlp");
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     TestProbe<GpuWire.Drained> drained = kit.createTestProbe();
-    Map<String, Tensor> in = zoo.inputs("mlp", 1, 5);
+    Map<String, Tensor> in = ZOO.zoo().inputs("mlp", 1, 5);
     gpu.tell(infer("before", "mlp", "", in, BUDGET, replies.ref()));
     gpu.tell(new GpuWire.Drain(drained.ref()));
     gpu.tell(infer("after", "mlp", "", in, BUDGET, replies.ref()));
@@ -296,7 +293,7 @@ class GpuActorClusterTest {
     assertEquals(new GpuWire.Unloaded(GPU, "mlp", false), probe.receiveMessage(WAIT));
 
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    gpu.tell(infer("r-1", "mlp", "", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
+    gpu.tell(infer("r-1", "mlp", "", ZOO.zoo().inputs("mlp", 1, 1), BUDGET, replies.ref()));
     failed(replies, "r-1", FailureReason.UNKNOWN_MODEL);
     GpuWire.Report r = report(gpu);
     assertTrue(r.models().isEmpty(), r.models().toString());
@@ -312,7 +309,7 @@ class GpuActorClusterTest {
     load(gpu, "mlp");
     device.hang.set(true);
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    gpu.tell(infer("r-1", "mlp", "", zoo.inputs("mlp", 1, 1), Duration.ofMillis(100), replies.ref()));
+    gpu.tell(infer("r-1", "mlp", "", ZOO.zoo().inputs("mlp", 1, 1), Duration.ofMillis(100), replies.ref()));
     failed(replies, "r-1", FailureReason.TOO_LATE);
     replies.expectNoMessage(Duration.ofMillis(300));
     GpuWire.Report r = report(gpu);
@@ -327,7 +324,7 @@ class GpuActorClusterTest {
       throw new IllegalStateException("device lost");
     }, GpuSettings.defaults());
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    Map<String, Tensor> in = zoo.inputs("mlp", 1, 1);
+    Map<String, Tensor> in = ZOO.zoo().inputs("mlp", 1, 1);
     gpu.tell(infer("later", "mlp", "", in, BUDGET, replies.ref()));
     assertTrue(failed(replies, "later", FailureReason.GPU_UNAVAILABLE).message().contains("device lost"));
     TestProbe<GpuWire.Drained> drained = kit.createTestProbe();
@@ -355,7 +352,7 @@ class GpuActorClusterTest {
     load(gpu, "mlp");
     device.hang.set(true);
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    gpu.tell(infer("held", "mlp", "", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
+    gpu.tell(infer("held", "mlp", "", ZOO.zoo().inputs("mlp", 1, 1), BUDGET, replies.ref()));
     replies.expectNoMessage(Duration.ofMillis(300));
     assertEquals(1, report(gpu).queueDepth(), "held by the hanging device");
     kit.stop(gpu);

@@ -12,11 +12,10 @@ import dev.braid.device.DeviceException;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.FailingDevice;
-import dev.braid.gpu.engine.ZooFixture;
+import dev.braid.gpu.engine.ZooExtension;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.FailureReason;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,28 +23,20 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The GPU actor over a device that fails a launch: it goes unhealthy, or keeps serving. */
 class GpuActorHealthTest {
   static final Duration WAIT = Duration.ofSeconds(30);
   static final Duration BUDGET = Duration.ofSeconds(30);
   static final ActorTestKit kit = ActorTestKit.create();
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp");
-  }
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp");
 
   @AfterAll
   static void close() {
     kit.shutdownTestKit();
-    zoo.close();
   }
 
   private final AtomicReference<FailingDevice> device = new AtomicReference<>();
@@ -54,7 +45,7 @@ class GpuActorHealthTest {
     ActorRef<GpuWire.Command> gpu = Gpus.spawn(kit, () -> {
       device.set(new FailingDevice(new CpuDevice(2)));
       return device.get();
-    }, GpuSettings.defaults(), Map.of("mlp", zoo.models.get("mlp"), "mlp2", zoo.models.get("mlp")));
+    }, GpuSettings.defaults(), Map.of("mlp", ZOO.zoo().models.get("mlp"), "mlp2", ZOO.zoo().models.get("mlp")));
     Gpus.load(kit, gpu, "mlp");
     return gpu;
   }
@@ -69,11 +60,11 @@ class GpuActorHealthTest {
     device.get().arm(1, FailingDevice.illegalAddress(), true, true);
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     for (int i = 0; i < 3; i++) {
-      gpu.tell(infer("r-" + i, "mlp", zoo.inputs("mlp", 1, i), BUDGET, replies.ref()));
+      gpu.tell(infer("r-" + i, "mlp", ZOO.zoo().inputs("mlp", 1, i), BUDGET, replies.ref()));
     }
     assertTrue(device.get().awaitHeld(30), "the failing launch was issued");
     for (int i = 0; i < 5; i++) {
-      gpu.tell(infer("r-" + (10 + i), "mlp", zoo.inputs("mlp", 1, 10 + i), BUDGET, replies.ref()));
+      gpu.tell(infer("r-" + (10 + i), "mlp", ZOO.zoo().inputs("mlp", 1, 10 + i), BUDGET, replies.ref()));
     }
     device.get().fire();
     for (int i = 0; i < 8; i++) {
@@ -87,7 +78,7 @@ class GpuActorHealthTest {
     assertEquals(8, held.failed(), "the eight the engine held");
     assertEquals(0, held.queueDepth());
 
-    gpu.tell(infer("r-99", "mlp", zoo.inputs("mlp", 1, 99), BUDGET, replies.ref()));
+    gpu.tell(infer("r-99", "mlp", ZOO.zoo().inputs("mlp", 1, 99), BUDGET, replies.ref()));
     assertNamesKernelAndCode(failed(replies, FailureReason.DEVICE_UNHEALTHY).message());
     assertNamesKernelAndCode(Gpus.loadFails(kit, gpu, "mlp2").reason());
 
@@ -102,7 +93,7 @@ class GpuActorHealthTest {
     TestProbe<GpuWire.Unloaded> unloaded = kit.createTestProbe();
     gpu.tell(new GpuWire.Unload("mlp", unloaded.ref()));
     assertTrue(unloaded.receiveMessage(WAIT).wasLoaded());
-    gpu.tell(infer("r-98", "mlp", zoo.inputs("mlp", 1, 98), BUDGET, replies.ref()));
+    gpu.tell(infer("r-98", "mlp", ZOO.zoo().inputs("mlp", 1, 98), BUDGET, replies.ref()));
     assertTrue(assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT)).reason().retriesElsewhere(),
         "draining or unhealthy: another GPU may serve it");
     assertFalse(report(kit, gpu).healthy(), "still unhealthy after a drain");
@@ -115,9 +106,9 @@ class GpuActorHealthTest {
     device.get().arm(0, new DeviceException(DeviceException.Reason.OUT_OF_MEMORY, "braid_gemm_f32: out of memory"),
         false, false);
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    gpu.tell(infer("r-0", "mlp", zoo.inputs("mlp", 1, 0), BUDGET, replies.ref()));
+    gpu.tell(infer("r-0", "mlp", ZOO.zoo().inputs("mlp", 1, 0), BUDGET, replies.ref()));
     failed(replies, FailureReason.OUT_OF_MEMORY);
-    gpu.tell(infer("r-1", "mlp", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
+    gpu.tell(infer("r-1", "mlp", ZOO.zoo().inputs("mlp", 1, 1), BUDGET, replies.ref()));
     Gpus.completed(replies);
     assertTrue(report(kit, gpu).healthy());
     kit.stop(gpu);

@@ -14,12 +14,12 @@ import dev.braid.device.cpu.CpuDevice;
 import dev.braid.device.kernel.Conv2d;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.engine.FaultingDevice;
+import dev.braid.gpu.engine.ZooExtension;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.FailureReason;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,9 +27,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One model that faults at run time beside a good one on one GPU actor (the CPU device): the good
@@ -42,39 +41,32 @@ class GpuActorSupervisionTest {
   static final Duration BUDGET = Duration.ofSeconds(60);
   static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.parseString(
       "braid.gpu.supervision { min-backoff = 10ms, max-backoff = 100ms }").withFallback(ConfigFactory.load()));
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp", "resnet18");
-  }
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp", "resnet18");
 
   @AfterAll
   static void close() {
     kit.shutdownTestKit();
-    zoo.close();
   }
 
   private static ActorRef<GpuWire.Command> spawn(FaultingDevice.Fault fault) {
-    return Gpus.spawn(kit, () -> new FaultingDevice(new CpuDevice(2), fault), GpuSettings.defaults(), zoo.models);
+    return Gpus.spawn(kit, () -> new FaultingDevice(new CpuDevice(2), fault), GpuSettings.defaults(), ZOO.zoo().models);
   }
 
   private static ActorRef<GpuWire.Command> spawnWithBoth(FaultingDevice.Fault fault) {
     ActorRef<GpuWire.Command> gpu = spawn(fault);
-    for (String m : zoo.models.keySet()) {
+    for (String m : ZOO.zoo().models.keySet()) {
       load(kit, gpu, m);
     }
     return gpu;
   }
 
   private static void goodOneServes(ActorRef<GpuWire.Command> gpu, TestProbe<InferenceWire.Reply> replies, long seed) {
-    Map<String, Tensor> in = zoo.inputs("mlp", 2, seed);
+    Map<String, Tensor> in = ZOO.zoo().inputs("mlp", 2, seed);
     gpu.tell(infer(Long.toString(seed), "mlp", in, BUDGET, replies.ref()));
     InferenceWire.Completed done = Gpus.completed(replies);
     assertEquals(Long.toString(seed), done.requestId());
-    ZooFixture.assertClose(zoo.alone("mlp", in), done.outputs(), "mlp request " + seed);
+    ZooFixture.assertClose(ZOO.zoo().alone("mlp", in), done.outputs(), "mlp request " + seed);
   }
 
   @Test
@@ -99,7 +91,7 @@ class GpuActorSupervisionTest {
     Map<String, String> sent = new HashMap<>();
     for (long i = 0; i < 8; i++) {
       String model = i % 2 == 0 ? "resnet18" : "mlp";
-      gpu.tell(infer(Long.toString(i), model, zoo.inputs(model, 1, i), BUDGET, replies.ref()));
+      gpu.tell(infer(Long.toString(i), model, ZOO.zoo().inputs(model, 1, i), BUDGET, replies.ref()));
       sent.put(Long.toString(i), model);
     }
     for (int n = 0; n < 8; n++) {
@@ -135,7 +127,7 @@ class GpuActorSupervisionTest {
     Map<String, String> sent = new HashMap<>();
     for (long i = 10; i < 16; i++) {
       String model = i % 3 == 0 ? "resnet18" : "mlp";
-      gpu.tell(infer(Long.toString(i), model, zoo.inputs(model, 1, i), BUDGET, replies.ref()));
+      gpu.tell(infer(Long.toString(i), model, ZOO.zoo().inputs(model, 1, i), BUDGET, replies.ref()));
       sent.put(Long.toString(i), model);
     }
     for (int n = 0; n < 6; n++) {
@@ -155,7 +147,7 @@ class GpuActorSupervisionTest {
     // again while it reloaded, is dropped, and its requests get that reason at once.
     for (long seed = 20; seed < 23; seed++) {
       goodOneServes(gpu, replies, seed);
-      gpu.tell(infer("broken-" + seed, "resnet18", zoo.inputs("resnet18", 1, seed), BUDGET, replies.ref()));
+      gpu.tell(infer("broken-" + seed, "resnet18", ZOO.zoo().inputs("resnet18", 1, seed), BUDGET, replies.ref()));
       InferenceWire.Failed f = failed(replies, FailureReason.INTERNAL);
       assertTrue(f.message().contains("model 'resnet18' is not served: the GPU actor failed while reloading it"),
           f.message());
@@ -168,9 +160,9 @@ class GpuActorSupervisionTest {
     // Loading the broken model again is allowed (the operator mended it): here the fault is off.
     fault.armError(null);
     load(kit, gpu, "resnet18");
-    Map<String, Tensor> in = zoo.inputs("resnet18", 1, 30);
+    Map<String, Tensor> in = ZOO.zoo().inputs("resnet18", 1, 30);
     gpu.tell(infer("mended", "resnet18", in, BUDGET, replies.ref()));
-    ZooFixture.assertClose(zoo.alone("resnet18", in), Gpus.completed(replies).outputs(), "resnet18");
+    ZooFixture.assertClose(ZOO.zoo().alone("resnet18", in), Gpus.completed(replies).outputs(), "resnet18");
     kit.stop(gpu);
   }
 }

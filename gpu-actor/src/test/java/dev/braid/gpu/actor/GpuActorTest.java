@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.gpu.GpuSettings;
+import dev.braid.gpu.engine.ZooExtension;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
 import dev.braid.model.onnx.ImportedModel;
@@ -21,7 +22,6 @@ import dev.braid.model.repo.RepositoryModel;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
 import dev.braid.protocol.cluster.FailureReason;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,27 +34,19 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The GPU actor on the CPU device, through the cluster protocol. */
 class GpuActorTest {
   static final Duration BUDGET = Duration.ofSeconds(30);
   static final ActorTestKit kit = ActorTestKit.create();
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp", "resnet18");
-  }
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp", "resnet18");
 
   @AfterAll
   static void close() {
     kit.shutdownTestKit();
-    zoo.close();
   }
 
   private final AtomicReference<CpuDevice> device = new AtomicReference<>();
@@ -67,7 +59,7 @@ class GpuActorTest {
   }
 
   private ActorRef<GpuWire.Command> spawn() {
-    return spawn(zoo.models);
+    return spawn(ZOO.zoo().models);
   }
 
   private static void loadPriced(ActorRef<GpuWire.Command> gpu, String name) {
@@ -83,14 +75,14 @@ class GpuActorTest {
     loadPriced(gpu, "resnet18");
 
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    Map<String, Map<String, Tensor>> inputs = Map.of("mlp", zoo.inputs("mlp", 3, 1), "resnet18",
-        zoo.inputs("resnet18", 1, 2));
+    Map<String, Map<String, Tensor>> inputs = Map.of("mlp", ZOO.zoo().inputs("mlp", 3, 1), "resnet18",
+        ZOO.zoo().inputs("resnet18", 1, 2));
     gpu.tell(infer("mlp", "mlp", inputs.get("mlp"), BUDGET, replies.ref()));
     gpu.tell(infer("resnet18", "resnet18", inputs.get("resnet18"), BUDGET, replies.ref()));
     for (int i = 0; i < 2; i++) {
       InferenceWire.Completed c = completed(replies);
       String model = c.requestId(); // each request is named after its model
-      ZooFixture.assertClose(zoo.alone(model, inputs.get(model)), c.outputs(), model);
+      ZooFixture.assertClose(ZOO.zoo().alone(model, inputs.get(model)), c.outputs(), model);
     }
 
     TestProbe<GpuWire.PolicyReply> policy = kit.createTestProbe();
@@ -105,7 +97,8 @@ class GpuActorTest {
         rejected.message());
 
     gpu.tell(infer("again", "mlp", inputs.get("mlp"), BUDGET, replies.ref()));
-    ZooFixture.assertClose(zoo.alone("mlp", inputs.get("mlp")), completed(replies).outputs(), "mlp under time-only");
+    ZooFixture.assertClose(ZOO.zoo().alone("mlp", inputs.get("mlp")), completed(replies).outputs(),
+        "mlp under time-only");
 
     GpuWire.Report r = report(kit, gpu);
     assertEquals("time-only", r.policy());
@@ -132,11 +125,11 @@ class GpuActorTest {
     ActorRef<GpuWire.Command> gpu = spawn();
     load(kit, gpu, "mlp");
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    gpu.tell(infer("r-1", "vgg", zoo.inputs("mlp", 1, 1), BUDGET, replies.ref()));
+    gpu.tell(infer("r-1", "vgg", ZOO.zoo().inputs("mlp", 1, 1), BUDGET, replies.ref()));
     assertEquals("model 'vgg' is not loaded; loaded models: [mlp]",
         failed(replies, FailureReason.UNKNOWN_MODEL).message());
 
-    gpu.tell(infer("r-2", "mlp", zoo.inputs("resnet18", 1, 1), BUDGET, replies.ref()));
+    gpu.tell(infer("r-2", "mlp", ZOO.zoo().inputs("resnet18", 1, 1), BUDGET, replies.ref()));
     InferenceWire.Failed bad = failed(replies, FailureReason.INVALID_INPUT);
     assertEquals("r-2", bad.requestId());
     assertTrue(bad.message().startsWith("model 'mlp': input"), bad.message());
@@ -145,7 +138,7 @@ class GpuActorTest {
 
   @Test
   void aModelThatCannotBindFailsToLoadWithItsOwnError() {
-    RepositoryModel good = zoo.models.get("mlp");
+    RepositoryModel good = ZOO.zoo().models.get("mlp");
     ImportedModel im = good.latest();
     // the declared input loses a dimension: shape inference of the first layer must fail
     List<TensorSpec> inputs = new ArrayList<>();
@@ -162,7 +155,7 @@ class GpuActorTest {
     } catch (RuntimeException e) {
       expected = e.getMessage();
     }
-    Map<String, RepositoryModel> models = new HashMap<>(zoo.models);
+    Map<String, RepositoryModel> models = new HashMap<>(ZOO.zoo().models);
     models.put("broken", bad);
     ActorRef<GpuWire.Command> gpu = spawn(models);
     assertEquals(new GpuWire.LoadFailed(GPU, "broken", expected), Gpus.loadFails(kit, gpu, "broken"));
@@ -176,7 +169,7 @@ class GpuActorTest {
     load(kit, gpu, "resnet18");
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
     TestProbe<GpuWire.Drained> drained = kit.createTestProbe();
-    Map<String, Tensor> in = zoo.inputs("resnet18", 2, 5);
+    Map<String, Tensor> in = ZOO.zoo().inputs("resnet18", 2, 5);
     gpu.tell(infer("before", "resnet18", in, BUDGET, replies.ref()));
     gpu.tell(new GpuWire.Drain(drained.ref()));
     gpu.tell(infer("after", "resnet18", in, BUDGET, replies.ref()));
@@ -186,7 +179,7 @@ class GpuActorTest {
     assertEquals("gpu " + GPU + " is draining and takes no new work", refused.message());
     InferenceWire.Completed done = completed(replies);
     assertEquals("before", done.requestId());
-    ZooFixture.assertClose(zoo.alone("resnet18", in), done.outputs(), "in flight at drain");
+    ZooFixture.assertClose(ZOO.zoo().alone("resnet18", in), done.outputs(), "in flight at drain");
     assertEquals(new GpuWire.Drained(GPU), drained.receiveMessage(WAIT));
     gpu.tell(new GpuWire.Drain(drained.ref()));
     assertEquals(new GpuWire.Drained(GPU), drained.receiveMessage(WAIT), "drained already: at once");

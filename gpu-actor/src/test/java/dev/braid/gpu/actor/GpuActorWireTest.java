@@ -9,13 +9,13 @@ import com.typesafe.config.ConfigFactory;
 import dev.braid.device.cpu.CpuDevice;
 import dev.braid.gpu.GpuActor;
 import dev.braid.gpu.GpuSettings;
+import dev.braid.gpu.engine.ZooExtension;
 import dev.braid.gpu.engine.ZooFixture;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.protocol.cluster.FailureReason;
 import dev.braid.protocol.cluster.GpuWire;
 import dev.braid.protocol.cluster.InferenceWire;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +24,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every message the GPU actor receives or sends goes through the actor system's serialization
@@ -42,19 +41,12 @@ class GpuActorWireTest {
       pekko.actor.serialize-messages = on
       pekko.actor.no-serialization-verification-needed-class-prefix = ["org.apache.pekko.", "dev.braid.gpu."]
       """).withFallback(ConfigFactory.load()));
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp");
-  }
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp");
 
   @AfterAll
   static void close() {
     kit.shutdownTestKit();
-    zoo.close();
   }
 
   @Test
@@ -64,7 +56,7 @@ class GpuActorWireTest {
     control.ref().tell(new ArrayList<>(List.of("dropped")));
     control.expectNoMessage(Duration.ofMillis(200));
     ActorRef<GpuWire.Command> gpu = kit.spawn(GpuActor.create(NODE, 1, () -> new CpuDevice(2),
-        GpuSettings.defaults(), ModelRepository.open(repo)));
+        GpuSettings.defaults(), ModelRepository.open(ZOO.repo())));
 
     TestProbe<GpuWire.LoadReply> load = kit.createTestProbe();
     gpu.tell(new GpuWire.Load("mlp", load.ref()));
@@ -74,11 +66,11 @@ class GpuActorWireTest {
     assertEquals("vgg", assertInstanceOf(GpuWire.LoadFailed.class, load.receiveMessage(WAIT)).model());
 
     TestProbe<InferenceWire.Reply> replies = kit.createTestProbe();
-    Map<String, Tensor> in = zoo.inputs("mlp", 2, 9);
+    Map<String, Tensor> in = ZOO.zoo().inputs("mlp", 2, 9);
     gpu.tell(new InferenceWire.Infer("r-1", "mlp", "1", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
     InferenceWire.Completed done = assertInstanceOf(InferenceWire.Completed.class, replies.receiveMessage(WAIT));
     assertEquals("r-1", done.requestId());
-    ZooFixture.assertClose(zoo.alone("mlp", in), done.outputs(), "outputs after the wire");
+    ZooFixture.assertClose(ZOO.zoo().alone("mlp", in), done.outputs(), "outputs after the wire");
     gpu.tell(new InferenceWire.Infer("r-2", "mlp", "3", in, Duration.ofSeconds(30), 0, "t", replies.ref()));
     assertEquals(FailureReason.UNKNOWN_MODEL,
         assertInstanceOf(InferenceWire.Failed.class, replies.receiveMessage(WAIT)).reason());

@@ -8,16 +8,13 @@ import dev.braid.device.sim.GpuProfiles;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.protocol.cluster.FailureReason;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Requests whose client gave up, and requests whose deadline passed while they waited, never reach
@@ -25,19 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * H100 in virtual time, under a load that keeps the device busy so that requests queue.
  */
 class CancelledAndLateRequestsTest {
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp");
-  }
-
-  @AfterAll
-  static void close() {
-    zoo.close();
-  }
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp");
 
   private final SimulatedDevice sim = new SimulatedDevice(GpuProfiles.H100, SimulatedDevice.Compute.REAL);
   /** Launches per request id, as the engine reports them. */
@@ -76,14 +62,14 @@ class CancelledAndLateRequestsTest {
       }
     });
     List<LoadResult> loaded = new ArrayList<>();
-    engine.load("mlp", zoo.models.get("mlp"), loaded::add);
+    engine.load("mlp", ZOO.zoo().models.get("mlp"), loaded::add);
     assertInstanceOf(LoadResult.Loaded.class, loaded.get(0));
   }
 
   private void submitAt(long atNanos, String id, long deadlineNanos) {
     List<InferResult> got = new ArrayList<>();
     answers.put(id, got);
-    InferRequest r = new InferRequest("mlp", zoo.inputs("mlp", 1, id.hashCode()), deadlineNanos, 0, got::add, id);
+    InferRequest r = new InferRequest("mlp", ZOO.zoo().inputs("mlp", 1, id.hashCode()), deadlineNanos, 0, got::add, id);
     submitted.put(id, r);
     sim.schedule(atNanos, () -> engine.submit(r));
   }

@@ -9,40 +9,26 @@ import dev.braid.device.sim.GpuProfiles;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.gpu.GpuSettings;
 import dev.braid.protocol.cluster.FailureReason;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the engine reports of itself ({@link EngineReadout}) and how an unload empties a model's
  * queue ({@link ModelTable#unload}, {@link Answers#failQueued}), on a simulated H100 in virtual time.
  */
 class EngineReadoutTest {
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp");
-  }
-
-  @AfterAll
-  static void close() {
-    zoo.close();
-  }
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp");
 
   private final SimulatedDevice sim = new SimulatedDevice(GpuProfiles.H100, SimulatedDevice.Compute.REAL);
 
   private GpuEngine engineWithMlp(SimulatedDevice device) {
     GpuEngine engine = GpuEngine.onSimulator(device, GpuSettings.defaults());
     List<LoadResult> loaded = new ArrayList<>();
-    engine.load("mlp", zoo.models.get("mlp"), loaded::add);
+    engine.load("mlp", ZOO.zoo().models.get("mlp"), loaded::add);
     assertInstanceOf(LoadResult.Loaded.class, loaded.get(0));
     return engine;
   }
@@ -51,8 +37,8 @@ class EngineReadoutTest {
   void statsCountWhatWasSubmittedAndWhatIsQueuedPerModelAtTheEnginesClock() {
     GpuEngine engine = engineWithMlp(sim);
     List<InferResult> answers = new ArrayList<>();
-    engine.submit(new InferRequest("mlp", zoo.inputs("mlp", 1, 1), Long.MAX_VALUE, 0, answers::add));
-    engine.submit(new InferRequest("nope", zoo.inputs("mlp", 1, 1), Long.MAX_VALUE, 0, answers::add));
+    engine.submit(new InferRequest("mlp", ZOO.zoo().inputs("mlp", 1, 1), Long.MAX_VALUE, 0, answers::add));
+    engine.submit(new InferRequest("nope", ZOO.zoo().inputs("mlp", 1, 1), Long.MAX_VALUE, 0, answers::add));
     EngineStats stats = engine.stats();
     assertEquals(List.of("mlp"), stats.models());
     assertEquals(2, stats.requestsSubmitted());
@@ -72,7 +58,7 @@ class EngineReadoutTest {
     GpuEngine engine = engineWithMlp(sim);
     List<InferResult> answers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      engine.submit(new InferRequest("mlp", zoo.inputs("mlp", 1, i), Long.MAX_VALUE, 0, answers::add));
+      engine.submit(new InferRequest("mlp", ZOO.zoo().inputs("mlp", 1, i), Long.MAX_VALUE, 0, answers::add));
     }
     List<Unloaded> unloaded = new ArrayList<>();
     engine.unload("mlp", unloaded::add);

@@ -10,34 +10,20 @@ import dev.braid.gpu.GpuSettings;
 import dev.braid.gpu.sched.SchedulingPolicies;
 import dev.braid.model.Tensor;
 import dev.braid.protocol.cluster.FailureReason;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The engine on a simulated H100 that computes real outputs, driven by a virtual-time loop. */
 class GpuEngineSimTest {
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "mlp", "resnet18");
-  }
-
-  @AfterAll
-  static void close() {
-    zoo.close();
-  }
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("mlp", "resnet18");
 
   /** One request: what was sent, and every answer it got. */
   record Sent(String model, Map<String, Tensor> inputs, List<InferResult> answers) {}
@@ -56,16 +42,16 @@ class GpuEngineSimTest {
 
   private GpuEngine engine(GpuSettings settings) {
     GpuEngine engine = GpuEngine.onSimulator(sim, settings);
-    for (String m : zoo.models.keySet()) {
+    for (String m : ZOO.zoo().models.keySet()) {
       List<LoadResult> loaded = new ArrayList<>();
-      engine.load(m, zoo.models.get(m), loaded::add);
+      engine.load(m, ZOO.zoo().models.get(m), loaded::add);
       assertInstanceOf(LoadResult.Loaded.class, loaded.get(0), m + ": " + loaded);
     }
     return engine;
   }
 
   private Sent submitAt(GpuEngine engine, long atNanos, String model, int rows, long seed, long deadlineNanos) {
-    Sent s = new Sent(model, zoo.inputs(model, rows, seed), new ArrayList<>());
+    Sent s = new Sent(model, ZOO.zoo().inputs(model, rows, seed), new ArrayList<>());
     sim.schedule(atNanos, () -> engine.submit(new InferRequest(model, s.inputs(), deadlineNanos, 0, s.answers()::add)));
     return s;
   }
@@ -95,7 +81,7 @@ class GpuEngineSimTest {
     for (Sent s : sent) {
       assertEquals(1, s.answers().size(), s.model() + ": answered exactly once, got " + s.answers());
       InferResult.Completed c = assertInstanceOf(InferResult.Completed.class, s.answers().get(0));
-      ZooFixture.assertClose(zoo.alone(s.model(), s.inputs()), c.outputs(), policy + " " + s.model());
+      ZooFixture.assertClose(ZOO.zoo().alone(s.model(), s.inputs()), c.outputs(), policy + " " + s.model());
     }
     EngineStats stats = engine.stats();
     assertEquals(sent.size(), stats.requestsCompleted());
@@ -180,7 +166,7 @@ class GpuEngineSimTest {
     assertTrue(sim.allocatedBytes() < before, "resnet18's weights freed");
 
     List<InferResult> after = new ArrayList<>();
-    engine.submit(new InferRequest("resnet18", zoo.inputs("resnet18", 1, 4), Long.MAX_VALUE, 0, after::add));
+    engine.submit(new InferRequest("resnet18", ZOO.zoo().inputs("resnet18", 1, 4), Long.MAX_VALUE, 0, after::add));
     InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, after.get(0));
     assertEquals(FailureReason.UNKNOWN_MODEL, f.reason());
     assertTrue(f.message().contains("'resnet18' is not loaded") && f.message().contains("[mlp]"), f.message());
@@ -219,7 +205,7 @@ class GpuEngineSimTest {
 
     for (Sent s : held) {
       InferResult.Completed c = assertInstanceOf(InferResult.Completed.class, s.answers().get(0));
-      ZooFixture.assertClose(zoo.alone(s.model(), s.inputs()), c.outputs(), "held request");
+      ZooFixture.assertClose(ZOO.zoo().alone(s.model(), s.inputs()), c.outputs(), "held request");
     }
     assertInstanceOf(InferResult.Completed.class, first.answers().get(0));
     InferResult.Failed f = assertInstanceOf(InferResult.Failed.class, late.answers().get(0));
@@ -236,7 +222,7 @@ class GpuEngineSimTest {
     long idle = engine.predictFinishNanos("mlp", now);
     assertTrue(idle > now);
     for (int i = 0; i < 4; i++) {
-      engine.submit(new InferRequest("resnet18", zoo.inputs("resnet18", 8, i), Long.MAX_VALUE, 0, r -> { }));
+      engine.submit(new InferRequest("resnet18", ZOO.zoo().inputs("resnet18", 8, i), Long.MAX_VALUE, 0, r -> { }));
     }
     assertTrue(engine.predictFinishNanos("mlp", now) > idle, "four resnet batches ahead");
     Map<String, Integer> queued = new LinkedHashMap<>(engine.stats().queuedRequests());

@@ -10,33 +10,19 @@ import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.device.trace.SimTimeline;
 import dev.braid.device.trace.TraceRecorder;
 import dev.braid.gpu.GpuSettings;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The engine's launches on a simulated GPU's timeline carry their models, jobs, requests and members. */
 class GpuEngineTraceTest {
-  @TempDir
-  static Path repo;
-  static ZooFixture zoo;
-
-  @BeforeAll
-  static void models() {
-    zoo = new ZooFixture(repo, "resnet18");
-  }
-
-  @AfterAll
-  static void close() {
-    zoo.close();
-  }
+  @RegisterExtension
+  static final ZooExtension ZOO = new ZooExtension("resnet18");
 
   /** Two instances of resnet18 under space-time, four requests each at the same instants; returns the answers. */
   private static List<InferResult> run(SimulatedDevice sim, TraceRecorder rec) {
@@ -45,7 +31,7 @@ class GpuEngineTraceTest {
         GpuSettings.defaults().withPolicy("space-time").withMaxHold(Duration.ofNanos(50_000)));
     for (String name : List.of("a", "b")) {
       List<LoadResult> loaded = new ArrayList<>();
-      engine.load(name, zoo.models.get("resnet18"), loaded::add);
+      engine.load(name, ZOO.zoo().models.get("resnet18"), loaded::add);
       sim.runUntilIdle();
       assertInstanceOf(LoadResult.Loaded.class, loaded.get(0));
     }
@@ -56,7 +42,7 @@ class GpuEngineTraceTest {
     long t = sim.clock().nanoTime();
     for (int i = 0; i < 4; i++) {
       for (String name : List.of("a", "b")) {
-        sim.schedule(t + i * 200_000L, () -> engine.submit(new InferRequest(name, zoo.inputs("resnet18", 1, 1),
+        sim.schedule(t + i * 200_000L, () -> engine.submit(new InferRequest(name, ZOO.zoo().inputs("resnet18", 1, 1),
             Long.MAX_VALUE, 0, answers::add)));
       }
     }
