@@ -16,8 +16,14 @@ public class DeviceException extends RuntimeException {
     OUT_OF_MEMORY,
     /** Any call after {@link Device#close()} or on a freed buffer. */
     CLOSED,
-    /** Execution: the kernel itself failed (e.g. an index out of range). */
-    KERNEL_FAILED
+    /** Execution: the kernel itself failed, or the device did. */
+    KERNEL_FAILED,
+    /**
+     * Execution: a kernel met a value in its data that it cannot take (an index out of range or
+     * not an integer, an integer result beyond float32's exact range). The data is at fault, not
+     * the device, which stays healthy; for a batch, one member's inputs may be.
+     */
+    INVALID_DATA
   }
 
   private final Reason reason;

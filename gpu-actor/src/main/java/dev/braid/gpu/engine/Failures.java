@@ -15,13 +15,23 @@ final class Failures {
 
   /**
    * The one place a device's error becomes a request's: a full device ({@link
-   * DeviceException.Reason#OUT_OF_MEMORY}) is OUT_OF_MEMORY, which another GPU could serve; any
-   * other device error (invalid launch arguments, a closed device, a failed kernel), or an exception
-   * the device did not classify, is DEVICE_FAILED.
+   * DeviceException.Reason#OUT_OF_MEMORY}) is OUT_OF_MEMORY, which another GPU could serve; data a
+   * kernel cannot take ({@link DeviceException.Reason#INVALID_DATA}, an index out of range) is
+   * INVALID_INPUT, the client's to fix; any other device error (invalid launch arguments, a closed
+   * device, a failed kernel), or an exception the device did not classify, is DEVICE_FAILED.
    */
   static FailureReason ofDevice(Throwable t) {
-    return t instanceof DeviceException de && de.reason() == DeviceException.Reason.OUT_OF_MEMORY
-        ? FailureReason.OUT_OF_MEMORY : FailureReason.DEVICE_FAILED;
+    if (t instanceof DeviceException de) {
+      switch (de.reason()) {
+        case OUT_OF_MEMORY:
+          return FailureReason.OUT_OF_MEMORY;
+        case INVALID_DATA:
+          return FailureReason.INVALID_INPUT;
+        default:
+          break;
+      }
+    }
+    return FailureReason.DEVICE_FAILED;
   }
 
   /** The cause a {@link java.util.concurrent.CompletionStage} wrapped. */

@@ -25,6 +25,11 @@ final class JobRun {
   boolean launched;
   /** When the batch started, on the engine's clock (for the compute time metrics report). */
   long startNanos;
+  /**
+   * Whether it runs one request again by itself, after a batch or super-kernel it was in met data
+   * a kernel could not take ({@link Jobs#settle}); such a run is not split again.
+   */
+  boolean alone;
 
   JobRun(long id, ModelSlot slot, KernelPlan plan, List<Pending> members, Batch batch) {
     this.id = id;

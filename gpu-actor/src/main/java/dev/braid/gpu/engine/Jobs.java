@@ -4,6 +4,7 @@ import dev.braid.time.NanoClock;
 import dev.braid.device.Device;
 import dev.braid.device.exec.CompiledModel;
 import dev.braid.device.exec.ModelRun;
+import dev.braid.device.plan.KernelOp;
 import dev.braid.device.plan.KernelPlan;
 import dev.braid.device.sim.SimulatedDevice;
 import dev.braid.gpu.batch.Batch;
@@ -120,6 +121,10 @@ final class Jobs {
 
   /** Starts {@code batch} of {@code slot}'s requests, or fails its members if it cannot. */
   void start(ModelSlot slot, Batch released, long now) {
+    start(slot, released, now, false);
+  }
+
+  private void start(ModelSlot slot, Batch released, long now, boolean alone) {
     Batch batch = Cancels.live(released, answers);
     if (batch == null) {
       return; // every member was cancelled while queued: nothing goes to the device
@@ -168,6 +173,7 @@ final class Jobs {
     listener.batchStarted(slot.name, slot.model.versions().lastKey(), members.size(), rows, queued);
     JobRun run = new JobRun(nextJobId++, slot, plan, members, batch);
     run.startNanos = now;
+    run.alone = alone;
     runs.put(run.id, run);
     slot.live++;
     CompletionStage<ModelRun> started;
@@ -243,8 +249,12 @@ final class Jobs {
     }
   }
 
-  /** Acts on what settling a launch did: finishes the finished jobs, answers the failed. */
-  void settle(Settled settled, String deviceMessage) {
+  /**
+   * Acts on what settling a launch did: finishes the finished jobs, answers the failed.
+   *
+   * @param superKernel whether the launch carried ops of several jobs
+   */
+  void settle(Settled settled, String deviceMessage, boolean superKernel) {
     for (Job j : settled.finished()) {
       finish(runs.get(j.id()));
     }
@@ -253,8 +263,30 @@ final class Jobs {
       // A job the scheduler cancelled because its model is unloading fails UNLOADED.
       FailureReason why = f.reason() == FailureReason.CANCELLED && run.slot.unloading
           ? FailureReason.UNLOADED : f.reason();
-      failRun(run, why, "model '" + run.slot.name + "': op " + f.opIndex() + " (" + f.job().plan().op(f.opIndex())
-          + ") failed: " + f.reason() + (deviceMessage == null ? "" : ": " + deviceMessage));
+      if (why == FailureReason.INVALID_INPUT && !run.alone && (run.members.size() > 1 || superKernel)
+          && !run.slot.unloading && !closed.getAsBoolean()) {
+        rerunAlone(run, deviceMessage);
+        continue;
+      }
+      KernelOp op = f.job().plan().op(f.opIndex());
+      failRun(run, why, "model '" + run.slot.name + "': node '" + op.node() + "' (op " + f.opIndex() + " of "
+          + run.plan.size() + ") failed: " + why + (deviceMessage == null ? "" : ": " + deviceMessage));
+    }
+  }
+
+  /**
+   * A kernel of {@code run} met data it cannot take (an index out of range), and the data may be
+   * any one member's, or a super-kernel partner's: rather than fail requests for another's inputs,
+   * each member runs again by itself, and only one whose own data is at fault is answered
+   * INVALID_INPUT. Each keeps its deadline; members answered meanwhile (cancelled) are dropped.
+   */
+  private void rerunAlone(JobRun run, String deviceMessage) {
+    LOG.info("model '{}': a batch of {} requests met invalid data ({}); running each by itself", run.slot.name,
+        run.members.size(), deviceMessage);
+    abandon(run);
+    long now = clock.nanoTime();
+    for (Request r : run.batch.requests()) {
+      start(run.slot, new Batch(run.batch.model(), List.of(r), now, run.batch.priority()), now, true);
     }
   }
 

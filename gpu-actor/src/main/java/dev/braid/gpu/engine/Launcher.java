@@ -98,7 +98,8 @@ final class Launcher {
         OpRef o = planned.ops().get(i);
         jobs.get(o.job().id()).request.settled(o.opIndex());
       }
-      jobs.settle(scheduler.failed(planned.launchId(), FailureReason.DEVICE_FAILED), Failures.message(e));
+      jobs.settle(scheduler.failed(planned.launchId(), FailureReason.DEVICE_FAILED), Failures.message(e),
+          planned.isSuperKernel());
       return;
     }
     launches++;
@@ -150,10 +151,11 @@ final class Launcher {
         OpRef o = planned.ops().get(0);
         cost.record(o.job().model(), o.job().batchSize(), o.opIndex(), now - lr.startNanos);
       }
-      jobs.settle(scheduler.completed(planned.launchId(), now), null);
+      jobs.settle(scheduler.completed(planned.launchId(), now), null, planned.isSuperKernel());
     } else {
       Throwable cause = Failures.unwrap(error);
-      jobs.settle(scheduler.failed(planned.launchId(), Failures.ofDevice(cause)), Failures.message(cause));
+      jobs.settle(scheduler.failed(planned.launchId(), Failures.ofDevice(cause)), Failures.message(cause),
+          planned.isSuperKernel());
       deviceFailed.accept(cause);
     }
     pump.run();

@@ -21,7 +21,7 @@ final class IndexedCpu {
   private static int index(Kernel k, float raw, int dim, int position) {
     long v = (long) raw;
     if (v != raw || v < -dim || v >= dim) {
-      throw new DeviceException(DeviceException.Reason.KERNEL_FAILED,
+      throw new DeviceException(DeviceException.Reason.INVALID_DATA,
           k + ": index " + raw + " at position " + position + " is outside [" + -dim + ", " + dim + ")");
     }
     return (int) (v < 0 ? v + dim : v);

@@ -26,7 +26,7 @@ final class InterpCpu {
       try {
         ResampleTables.resample(inDims, outDims, taps, k.fill(), table, to0, x, xo, y, yo, from, to);
       } catch (IllegalArgumentException e) {
-        throw new DeviceException(DeviceException.Reason.KERNEL_FAILED, k + ": " + e.getMessage());
+        throw new DeviceException(DeviceException.Reason.INVALID_DATA, k + ": " + e.getMessage());
       }
     });
   }
@@ -79,7 +79,7 @@ final class InterpCpu {
         int pw = e % ow, ph = (e / ow) % oh, ch = (e / (ow * oh)) % c, r = e / (ow * oh * c);
         float b = batch[bo + r];
         if (b != (int) b || b < 0 || b >= k.n()) {
-          throw new DeviceException(DeviceException.Reason.KERNEL_FAILED, k + ": batch index " + b + " of region " + r
+          throw new DeviceException(DeviceException.Reason.INVALID_DATA, k + ": batch index " + b + " of region " + r
               + " is not an integer in [0, " + k.n() + ")");
         }
         double offset = k.halfPixel() ? 0.5 : 0;

@@ -80,7 +80,7 @@ final class LayoutCpu {
         float raw = idx[iOff + j];
         long v = (long) raw;
         if (v != raw || v < -axisDim || v >= axisDim) {
-          throw new DeviceException(DeviceException.Reason.KERNEL_FAILED,
+          throw new DeviceException(DeviceException.Reason.INVALID_DATA,
               g + ": index " + raw + " at position " + j + " is outside [" + -axisDim + ", " + axisDim + ")");
         }
         int a = (int) (v < 0 ? v + axisDim : v);

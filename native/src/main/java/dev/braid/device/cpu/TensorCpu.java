@@ -35,7 +35,7 @@ final class TensorCpu {
         }
         double v = combine(op, values);
         if (r.integral() && Math.abs(v) > Reduce.EXACT_INTEGER_LIMIT) {
-          throw new DeviceException(DeviceException.Reason.KERNEL_FAILED, r + ": output " + o + " is " + v
+          throw new DeviceException(DeviceException.Reason.INVALID_DATA, r + ": output " + o + " is " + v
               + ", beyond 2^24: an integer result float32 cannot carry exactly");
         }
         y[yo + o] = (float) v;
@@ -159,7 +159,7 @@ final class TensorCpu {
                 sum += v;
               }
               if (a.integral() && Math.abs(sum) > Reduce.EXACT_INTEGER_LIMIT) {
-                throw new DeviceException(DeviceException.Reason.KERNEL_FAILED, a + ": a partial sum is " + sum
+                throw new DeviceException(DeviceException.Reason.INVALID_DATA, a + ": a partial sum is " + sum
                     + ", beyond 2^24: an integer result float32 cannot carry exactly");
               }
               y[yo + base + i * inner] = (float) sum;
@@ -212,7 +212,7 @@ final class TensorCpu {
         float m = map[mo + i];
         int s = (int) m;
         if (s != m || s < -1 || s >= n) {
-          throw new DeviceException(DeviceException.Reason.KERNEL_FAILED, r + ": map entry " + i + " is " + m
+          throw new DeviceException(DeviceException.Reason.INVALID_DATA, r + ": map entry " + i + " is " + m
               + ", outside [-1, " + n + ")");
         }
         y[yo + i] = s < 0 ? fill : x[xo + s];

@@ -270,7 +270,7 @@ public final class CudaDevice implements Device {
           for (int i = 0; i < status.size(); i++) {
             int word = status.get(i).pointer().getByteBuffer(0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
             if (word != 0) {
-              throw new DeviceException(DeviceException.Reason.KERNEL_FAILED,
+              throw new DeviceException(DeviceException.Reason.INVALID_DATA,
                   packed.checks().get(i).failure() + " (index position " + (word - 1) + ")");
             }
           }

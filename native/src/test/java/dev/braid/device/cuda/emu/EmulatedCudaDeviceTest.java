@@ -17,6 +17,8 @@ import dev.braid.device.cuda.CudaDevice;
 import dev.braid.device.cuda.CudaEmulator;
 import dev.braid.device.cuda.CudaProbe;
 import dev.braid.device.kernel.Copy;
+import dev.braid.device.kernel.Gather;
+import dev.braid.model.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +97,25 @@ class EmulatedCudaDeviceTest {
       String line = DeviceChoice.auto(probe, 2).logLine();
       assertTrue(line.contains("emulated CUDA driver") && line.contains(CudaEmulator.DEVICE_NAME), line);
       assertArrayEquals(ramp(), copyRoundTrip(d, d.defaultStream()).get(30, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void aBadIndexInTheDataFailsItsLaunchAsInvalidDataAndTheDeviceStaysHealthy() throws Exception {
+    try (CudaDevice d = CudaDevice.open(0)) {
+      Gather g = new Gather(Shape.of(4, 10, 3), 1, 2);
+      DeviceBuffer data = d.allocate(g.argBytes(0));
+      DeviceBuffer idx = d.allocate(g.argBytes(1));
+      DeviceBuffer y = d.allocate(g.argBytes(2));
+      d.upload(new float[] {1, 10}, idx.whole(), d.defaultStream());
+      ExecutionException e = assertThrows(ExecutionException.class, () -> d.launch(new KernelLaunch(g,
+          List.of(data.whole(), idx.whole(), y.whole())), d.defaultStream()).toCompletableFuture().get(30, TimeUnit.SECONDS));
+      DeviceException de = assertInstanceOf(DeviceException.class, e.getCause());
+      // The kernel's status word, not a CUDA error: the request's data is at fault, not the device.
+      assertEquals(DeviceException.Reason.INVALID_DATA, de.reason(), de.getMessage());
+      assertTrue(de.getMessage().contains("index position 1"), de.getMessage());
+      assertTrue(d.healthy());
+      assertArrayEquals(ramp(), copyRoundTrip(d, d.defaultStream()).get(30, TimeUnit.SECONDS), "the next launch runs");
     }
   }
 
