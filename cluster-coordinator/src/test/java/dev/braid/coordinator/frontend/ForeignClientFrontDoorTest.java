@@ -1,0 +1,146 @@
+package dev.braid.coordinator.frontend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.typesafe.config.ConfigFactory;
+import dev.braid.device.cpu.CpuDevice;
+import dev.braid.gpu.GpuSettings;
+import dev.braid.model.repo.ModelRepository;
+import dev.braid.model.zoo.ModelZoo;
+import dev.braid.model.zoo.ZooOptions;
+import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
+import dev.braid.protocol.grpc.InferParameter;
+import dev.braid.protocol.grpc.ModelInferRequest;
+import dev.braid.protocol.grpc.ModelInferResponse;
+import io.grpc.Codec;
+import io.grpc.CompressorRegistry;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.InflaterInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What clients Braid was not written against send, as a probe with grpc-js found them (the
+ * protocol's own cases are {@link FrontDoorServerTest}'s): the {@code deflate} message encoding
+ * (tritonclient's and grpc-js's other compression), Triton's classification extension
+ * ({@code class_count} of tritonclient's requested outputs), Triton's shared-memory parameters
+ * (refused, not ignored), and the HTTP port's answer to a wrong method.
+ */
+class ForeignClientFrontDoorTest {
+  static final int LIMIT_BYTES = 256 * 1024;
+  @TempDir static Path repo;
+  static SingleNode node;
+  static ManagedChannel channel;
+  static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub blocking;
+
+  /** The client's deflate, written here as gRPC's C core writes it: zlib-wrapped DEFLATE. */
+  static final Codec CLIENT_DEFLATE = new Codec() {
+    @Override
+    public String getMessageEncoding() {
+      return "deflate";
+    }
+
+    @Override
+    public OutputStream compress(OutputStream os) {
+      return new DeflaterOutputStream(os, new Deflater(Deflater.DEFAULT_COMPRESSION, false));
+    }
+
+    @Override
+    public InputStream decompress(InputStream is) {
+      return new InflaterInputStream(is);
+    }
+  };
+
+  @BeforeAll
+  static void start() throws Exception {
+    ModelZoo.generate(repo, ZooOptions.defaults().withModels("mlp"));
+    FrontendSettings settings = FrontendSettings.load().withPorts(0, 0).withMaxInboundMessageBytes(LIMIT_BYTES);
+    node = SingleNode.start(ModelRepository.open(repo), new CpuDevice(2), GpuSettings.defaults(), settings,
+        ConfigFactory.load(), "test");
+    CompressorRegistry compressors = CompressorRegistry.newEmptyInstance();
+    compressors.register(CLIENT_DEFLATE);
+    channel = ManagedChannelBuilder.forAddress("localhost", node.grpcPort()).usePlaintext()
+        .compressorRegistry(compressors).build();
+    blocking = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  static ModelInferResponse infer(ModelInferRequest.Builder request) {
+    return blocking.modelInfer(request.build());
+  }
+
+  static StatusRuntimeException refused(ModelInferRequest.Builder request) {
+    try {
+      infer(request);
+    } catch (StatusRuntimeException e) {
+      return e;
+    }
+    throw new AssertionError("expected a refusal");
+  }
+
+  @Test
+  void aWrongMethodOnTheHealthPortSaysWhichAreAllowed() throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://localhost:" + node.httpPort() + "/v2/health/live"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, r.statusCode());
+    assertEquals("GET, HEAD", r.headers().firstValue("Allow").orElse("(none)"));
+  }
+
+  /** Triton's strings for the {@code k} highest of {@code n} values from {@code from}: "%f:index". */
+  static List<String> topStrings(float[] v, int from, int n, int k) {
+    List<Integer> idx = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      idx.add(i);
+    }
+    idx.sort((a, b) -> Float.compare(v[from + b], v[from + a]));
+    return idx.subList(0, k).stream()
+        .map(i -> String.format(Locale.ROOT, "%f", (double) v[from + i]) + ":" + i).toList();
+  }
+
+  /** BYTES elements of raw contents: each a 4-byte little-endian length, then its bytes. */
+  static List<String> bytesElements(ByteString raw) {
+    ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    List<String> out = new ArrayList<>();
+    while (b.hasRemaining()) {
+      byte[] s = new byte[b.getInt()];
+      b.get(s);
+      out.add(new String(s, StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+}
