@@ -113,6 +113,25 @@ class ForeignClientFrontDoorTest {
   }
 
   @Test
+  void aDeflateCompressedRequestIsAnsweredAndADeflateBombRefused() {
+    float[] in = FrontDoorServerTest.randomInput(2, 21);
+    ModelInferRequest request = FrontDoorServerTest.rawRequest(in, 2).build();
+    ModelInferResponse plain = blocking.modelInfer(request);
+    ModelInferResponse deflated = blocking.withCompression("deflate").modelInfer(request);
+    assertEquals(plain.getRawOutputContents(0), deflated.getRawOutputContents(0));
+
+    // 64 MiB of zeros inflate to 256x the limit: counted while inflating, as gzip's are.
+    ModelInferRequest bomb = ModelInferRequest.newBuilder().setModelName("mlp")
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input").setDatatype("FP32")
+            .addShape(1).addShape(784))
+        .addRawInputContents(ByteString.copyFrom(new byte[64 << 20])).build();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> blocking.withCompression("deflate").modelInfer(bomb));
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+    assertEquals(plain.getRawOutputContents(0), blocking.modelInfer(request).getRawOutputContents(0));
+  }
+
+  @Test
   void aWrongMethodOnTheHealthPortSaysWhichAreAllowed() throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             URI.create("http://localhost:" + node.httpPort() + "/v2/health/live"))
