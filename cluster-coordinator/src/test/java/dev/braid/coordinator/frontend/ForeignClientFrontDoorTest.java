@@ -132,6 +132,25 @@ class ForeignClientFrontDoorTest {
   }
 
   @Test
+  void sharedMemoryParametersAreRefusedNotIgnored() {
+    float[] in = FrontDoorServerTest.randomInput(1, 23);
+    InferParameter region = InferParameter.newBuilder().setStringParam("out0").build();
+    StatusRuntimeException output = refused(FrontDoorServerTest.rawRequest(in, 1).addOutputs(
+        ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits")
+            .putParameters("shared_memory_region", region)
+            .putParameters("shared_memory_byte_size", InferParameter.newBuilder().setInt64Param(40).build())));
+    assertEquals(Status.Code.INVALID_ARGUMENT, output.getStatus().getCode(), output.getStatus().toString());
+    assertTrue(output.getStatus().getDescription().contains("shared memory"), output.getStatus().toString());
+
+    ModelInferRequest.Builder shmInput = ModelInferRequest.newBuilder().setModelName("mlp")
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input").setDatatype("FP32")
+            .addShape(1).addShape(784).putParameters("shared_memory_region", region));
+    StatusRuntimeException input = refused(shmInput);
+    assertEquals(Status.Code.INVALID_ARGUMENT, input.getStatus().getCode(), input.getStatus().toString());
+    assertTrue(input.getStatus().getDescription().contains("shared memory"), input.getStatus().toString());
+  }
+
+  @Test
   void aWrongMethodOnTheHealthPortSaysWhichAreAllowed() throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             URI.create("http://localhost:" + node.httpPort() + "/v2/health/live"))
