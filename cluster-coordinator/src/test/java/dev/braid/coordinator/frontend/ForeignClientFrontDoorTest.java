@@ -132,6 +132,47 @@ class ForeignClientFrontDoorTest {
   }
 
   @Test
+  void aClassCountAnswersTritonsClassificationStrings() {
+    float[] in = FrontDoorServerTest.randomInput(2, 22);
+    float[] logits = FrontDoorServerTest.rawFloats(infer(FrontDoorServerTest.rawRequest(in, 2))
+        .getRawOutputContents(0));
+    ModelInferRequest.Builder request = FrontDoorServerTest.rawRequest(in, 2)
+        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits")
+            .putParameters("classification", InferParameter.newBuilder().setInt64Param(3).build()));
+    List<String> expected = new ArrayList<>();
+    for (int b = 0; b < 2; b++) {
+      expected.addAll(topStrings(logits, b * 10, 10, 3));
+    }
+
+    ModelInferResponse raw = infer(request);
+    assertEquals("BYTES", raw.getOutputs(0).getDatatype());
+    assertEquals(List.of(2L, 3L), raw.getOutputs(0).getShapeList());
+    assertEquals(expected, bytesElements(raw.getRawOutputContents(0)));
+
+    ModelInferResponse typed = infer(request.clone()
+        .putParameters(RequestParameters.TYPED_OUTPUTS, InferParameter.newBuilder().setBoolParam(true).build()));
+    assertEquals(expected, typed.getOutputs(0).getContents().getBytesContentsList().stream()
+        .map(ByteString::toStringUtf8).toList());
+
+    // More classes than entries: all ten; a class count of 0 is no classification.
+    ModelInferResponse all = infer(FrontDoorServerTest.rawRequest(in, 2).addOutputs(
+        ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits")
+            .putParameters("classification", InferParameter.newBuilder().setInt64Param(50).build())));
+    assertEquals(List.of(2L, 10L), all.getOutputs(0).getShapeList());
+    ModelInferResponse none = infer(FrontDoorServerTest.rawRequest(in, 2).addOutputs(
+        ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits")
+            .putParameters("classification", InferParameter.newBuilder().setInt64Param(0).build())));
+    assertEquals("FP32", none.getOutputs(0).getDatatype());
+    assertArrayEquals(logits, FrontDoorServerTest.rawFloats(none.getRawOutputContents(0)));
+
+    StatusRuntimeException e = refused(FrontDoorServerTest.rawRequest(in, 2).addOutputs(
+        ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits")
+            .putParameters("classification", InferParameter.newBuilder().setStringParam("3").build())));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().contains("classification"), e.getStatus().toString());
+  }
+
+  @Test
   void sharedMemoryParametersAreRefusedNotIgnored() {
     float[] in = FrontDoorServerTest.randomInput(1, 23);
     InferParameter region = InferParameter.newBuilder().setStringParam("out0").build();
