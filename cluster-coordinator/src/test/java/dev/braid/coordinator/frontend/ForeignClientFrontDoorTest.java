@@ -6,12 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import com.typesafe.config.ConfigFactory;
-import dev.braid.device.cpu.CpuDevice;
-import dev.braid.gpu.GpuSettings;
-import dev.braid.model.repo.ModelRepository;
-import dev.braid.model.zoo.ModelZoo;
-import dev.braid.model.zoo.ZooOptions;
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.braid.protocol.grpc.InferParameter;
 import dev.braid.protocol.grpc.ModelInferRequest;
@@ -78,10 +72,8 @@ class ForeignClientFrontDoorTest {
 
   @BeforeAll
   static void start() throws Exception {
-    ModelZoo.generate(repo, ZooOptions.defaults().withModels("mlp"));
-    FrontendSettings settings = FrontendSettings.load().withPorts(0, 0).withMaxInboundMessageBytes(LIMIT_BYTES);
-    node = SingleNode.start(ModelRepository.open(repo), new CpuDevice(2), GpuSettings.defaults(), settings,
-        ConfigFactory.load(), "test");
+    node = FrontDoorHardeningTest.mlpNode(repo,
+        FrontendSettings.load().withPorts(0, 0).withMaxInboundMessageBytes(LIMIT_BYTES));
     CompressorRegistry compressors = CompressorRegistry.newEmptyInstance();
     compressors.register(CLIENT_DEFLATE);
     channel = ManagedChannelBuilder.forAddress("localhost", node.grpcPort()).usePlaintext()
@@ -91,12 +83,7 @@ class ForeignClientFrontDoorTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (node != null) {
-      node.close();
-    }
+    FrontDoorHardeningTest.close(channel, node);
   }
 
   static ModelInferResponse infer(ModelInferRequest.Builder request) {
@@ -121,10 +108,7 @@ class ForeignClientFrontDoorTest {
     assertEquals(plain.getRawOutputContents(0), deflated.getRawOutputContents(0));
 
     // 64 MiB of zeros inflate to 256x the limit: counted while inflating, as gzip's are.
-    ModelInferRequest bomb = ModelInferRequest.newBuilder().setModelName("mlp")
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input").setDatatype("FP32")
-            .addShape(1).addShape(784))
-        .addRawInputContents(ByteString.copyFrom(new byte[64 << 20])).build();
+    ModelInferRequest bomb = FrontDoorHardeningTest.bomb();
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> blocking.withCompression("deflate").modelInfer(bomb));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
