@@ -72,6 +72,8 @@ function httpGet(p, method) {
   r = await call(c, 'ModelMetadata', {name: 'mlp'});
   check('ModelMetadata: FP32, shape [-1,784]', r.r && r.r.inputs[0].datatype === 'FP32'
     && r.r.inputs[0].shape.join() === '-1,784', r.r && r.r.inputs);
+  r = await call(c, 'ModelConfig', {name: 'mlp'}); // bytes of Triton's ModelConfig (model_config.proto)
+  check('ModelConfig mlp: a ModelConfig naming mlp', r.r && r.r.config.slice(2, 5).toString() === 'mlp', r.code);
   r = await call(c, 'ModelMetadata', {name: 'nope'}); check('ModelMetadata unknown: NOT_FOUND', r.code === 'NOT_FOUND', r);
   r = await call(c, 'RepositoryIndex', {ready: true}); check('RepositoryIndex lists mlp READY',
     r.r && r.r.models.some((m) => m.name === 'mlp' && m.state === 'READY'), r.r && r.r.models.map((m) => m.name));

@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
+import dev.braid.model.repo.ModelConfigProto;
 import dev.braid.protocol.grpc.InferParameter;
+import dev.braid.protocol.grpc.ModelConfigRequest;
+import dev.braid.protocol.grpc.ModelConfigResponse;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferResponse;
+import dev.braid.protocol.grpc.ServerMetadataRequest;
 import io.grpc.Codec;
 import io.grpc.CompressorRegistry;
 import io.grpc.ManagedChannel;
@@ -43,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * protocol's own cases are {@link FrontDoorServerTest}'s): the {@code deflate} message encoding
  * (tritonclient's and grpc-js's other compression), Triton's classification extension
  * ({@code class_count} of tritonclient's requested outputs), Triton's shared-memory parameters
- * (refused, not ignored), and the HTTP port's answer to a wrong method.
+ * (refused, not ignored), ModelConfig (tritonclient's get_model_config, perf_analyzer's first
+ * call), and the HTTP port's answer to a wrong method.
  */
 class ForeignClientFrontDoorTest {
   static final int LIMIT_BYTES = 256 * 1024;
@@ -173,6 +178,25 @@ class ForeignClientFrontDoorTest {
     StatusRuntimeException input = refused(shmInput);
     assertEquals(Status.Code.INVALID_ARGUMENT, input.getStatus().getCode(), input.getStatus().toString());
     assertTrue(input.getStatus().getDescription().contains("shared memory"), input.getStatus().toString());
+  }
+
+  @Test
+  void modelConfigAnswersTritonsModelConfig() throws Exception {
+    ModelConfigResponse r = blocking.modelConfig(ModelConfigRequest.newBuilder().setName("mlp").build());
+    // Field 1 as Triton's proto reads it: an embedded inference.ModelConfig.
+    ModelConfigProto.ModelConfig c = ModelConfigProto.ModelConfig.parseFrom(r.getConfig());
+    assertEquals("mlp", c.getName());
+    assertEquals("onnxruntime_onnx", c.getPlatform());
+    assertEquals(8, c.getMaxBatchSize());
+    assertEquals("input", c.getInput(0).getName());
+    assertEquals(ModelConfigProto.DataType.TYPE_FP32, c.getInput(0).getDataType());
+    assertEquals(List.of(784L), c.getInput(0).getDimsList());
+    assertEquals(List.of(10L), c.getOutput(0).getDimsList());
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> blocking.modelConfig(ModelConfigRequest.newBuilder().setName("nope").build()));
+    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(blocking.serverMetadata(ServerMetadataRequest.getDefaultInstance()).getExtensionsList()
+        .containsAll(List.of("classification", "model_configuration")));
   }
 
   @Test
