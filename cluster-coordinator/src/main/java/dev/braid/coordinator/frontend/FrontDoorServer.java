@@ -1,11 +1,13 @@
 package dev.braid.coordinator.frontend;
 
+import dev.braid.coordinator.frontend.internal.DeflateCodec;
 import dev.braid.coordinator.frontend.internal.GrpcJavaBinding;
 import dev.braid.coordinator.frontend.limits.ParseFailures;
 import dev.braid.coordinator.frontend.limits.InputLimits;
 import dev.braid.coordinator.security.FrontDoorSecurity;
 import dev.braid.coordinator.security.FrontDoorSecuritySettings;
 import io.grpc.BindableService;
+import io.grpc.DecompressorRegistry;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -66,6 +68,8 @@ public final class FrontDoorServer implements AutoCloseable {
     InputLimits limits = settings.limits();
     NettyServerBuilder builder = security.serverBuilder(new InetSocketAddress(settings.host(), settings.grpcPort()))
         .maxInboundMessageSize(settings.maxInboundMessageBytes())
+        // gzip and, as Triton's server, deflate (advertised in grpc-accept-encoding).
+        .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(DeflateCodec.INSTANCE, true))
         // Hostile clients (issue 15): bounded streams per connection, header size, ping rate, idle
         // connections; the message limit applies after decompression (a gzip bomb is refused).
         .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())

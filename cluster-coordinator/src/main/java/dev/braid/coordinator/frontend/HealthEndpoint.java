@@ -39,6 +39,7 @@ public final class HealthEndpoint implements AutoCloseable {
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
       if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD"); // a 405 must say what is allowed (RFC 9110)
         send(exchange, 405, "{\"error\":\"expected GET\"}");
       } else if (path.equals("/v2/health/live")) {
         send(exchange, 200, "{\"live\":true}");

@@ -1,5 +1,6 @@
 package dev.braid.coordinator.frontend;
 
+import dev.braid.coordinator.frontend.internal.Classification;
 import dev.braid.coordinator.frontend.internal.OipDatatypes;
 import dev.braid.coordinator.frontend.internal.Statuses;
 import dev.braid.coordinator.frontend.internal.TensorCodec;
@@ -18,7 +19,10 @@ import java.util.Map;
 final class InferResponses {
   private InferResponses() {}
 
-  /** The outputs {@code request} names, checked against the model's; all of them when it names none. */
+  /**
+   * The outputs {@code request} names, checked against the model's (and their class count
+   * parameter); all of them when it names none.
+   */
   static List<String> requestedOutputs(ModelInferRequest request, ModelConfig config) {
     List<String> declared = config.outputs().stream().map(TensorConfig::name).toList();
     if (request.getOutputsCount() == 0) {
@@ -30,6 +34,7 @@ final class InferResponses {
         throw Statuses.invalidArgument("model '" + request.getModelName() + "': unknown output '" + o.getName()
             + "'; expected outputs " + declared);
       }
+      Classification.classCount(o.getName(), o.getParametersMap());
       names.add(o.getName());
     }
     return names;
@@ -37,17 +42,34 @@ final class InferResponses {
 
   /**
    * The response carrying {@code names} of {@code outputs}, raw or typed as asked; 16-bit floats
-   * travel as FP32, which the front door carries.
+   * travel as FP32, which the front door carries; an output asked with a class count as Triton's
+   * classification ({@link Classification}).
    */
   static ModelInferResponse response(ModelInferRequest request, ServedModels.Served e, List<String> names,
       Map<String, Tensor> outputs, boolean typed) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder().setModelName(e.name())
         .setModelVersion(String.valueOf(e.version())).setId(request.getId());
-    for (String name : names) {
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
       Tensor t = outputs.get(name);
       if (t == null) {
         throw Status.INTERNAL.withDescription("model '" + e.name() + "' answered without output '" + name + "'")
             .asRuntimeException();
+      }
+      int classes = request.getOutputsCount() == 0 ? 0
+          : Classification.classCount(name, request.getOutputs(i).getParametersMap());
+      if (classes > 0) {
+        Classification.Result c = Classification.of(t, classes, e.config().maxBatchSize() > 0);
+        ModelInferResponse.InferOutputTensor.Builder o = b.addOutputsBuilder().setName(name).setDatatype("BYTES");
+        for (long d : c.shape()) {
+          o.addShape(d);
+        }
+        if (typed) {
+          o.setContents(c.contents());
+        } else {
+          b.addRawOutputContents(c.raw());
+        }
+        continue;
       }
       if (!OipDatatypes.carried(t.dtype())) {
         t = Tensor.ofFloats(DType.FLOAT32, t.shape(), t.floats()); // 16-bit floats travel as FP32
@@ -65,6 +87,4 @@ final class InferResponses {
     }
     return b.build();
   }
-
-
 }

@@ -3,6 +3,7 @@ package dev.braid.coordinator.frontend;
 import dev.braid.coordinator.cluster.ClusterClient;
 import dev.braid.coordinator.cluster.ClusterClient.ModelView;
 import dev.braid.coordinator.frontend.internal.Asks;
+import dev.braid.coordinator.frontend.internal.ConfigWire;
 import dev.braid.coordinator.frontend.internal.InferInputs;
 import dev.braid.coordinator.frontend.internal.OipDatatypes;
 import dev.braid.coordinator.frontend.internal.Statuses;
@@ -12,6 +13,8 @@ import dev.braid.model.repo.ModelConfig;
 import dev.braid.model.repo.ModelRepository;
 import dev.braid.model.repo.TensorConfig;
 import dev.braid.protocol.cluster.CoordinatorWire;
+import dev.braid.protocol.grpc.ModelConfigRequest;
+import dev.braid.protocol.grpc.ModelConfigResponse;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferResponse;
 import dev.braid.protocol.grpc.ModelMetadataRequest;
@@ -68,8 +71,12 @@ import org.apache.pekko.actor.typed.Scheduler;
  * UNAVAILABLE, the requests in flight finish). Live throughout.
  */
 public final class InferenceService {
-  /** What {@code ServerMetadata} lists: the repository extension and Braid's request parameters. */
-  public static final List<String> EXTENSIONS = List.of("model_repository", "braid_request_parameters");
+  /**
+   * What {@code ServerMetadata} lists: Triton's extensions Braid serves (the repository,
+   * classification, ModelConfig) and Braid's request parameters.
+   */
+  public static final List<String> EXTENSIONS = List.of("model_repository", "classification", "model_configuration",
+      "braid_request_parameters");
 
   private final ClusterClient cluster;
   private final ActorRef<CoordinatorWire.Command> coordinator;
@@ -175,6 +182,13 @@ public final class InferenceService {
       }
       return CompletableFuture.completedFuture(b.build());
     });
+  }
+
+  /** The model's configuration as Triton's ModelConfig ({@link ConfigWire}), its bytes in the response. */
+  public CompletionStage<ModelConfigResponse> modelConfig(ModelConfigRequest request) {
+    return Statuses.attempt(() -> CompletableFuture.completedFuture(ModelConfigResponse.newBuilder()
+        .setConfig(ConfigWire.of(models.readyModel(request.getName(), request.getVersion()).config()).toByteString())
+        .build()));
   }
 
   // ---- inference ----

@@ -2,6 +2,7 @@ package dev.braid.coordinator.security;
 
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.braid.protocol.grpc.ModelInferRequest;
+import dev.braid.protocol.grpc.ModelConfigRequest;
 import dev.braid.protocol.grpc.ModelMetadataRequest;
 import dev.braid.protocol.grpc.ModelReadyRequest;
 import dev.braid.protocol.grpc.RepositoryModelLoadRequest;
@@ -18,7 +19,7 @@ import java.util.Optional;
  * Refuses a model name that is not one directory of the repository before the service sees it:
  * a model's name becomes a path under the repository's root ({@code <repo>/<name>/config.pbtxt}),
  * so {@code ../elsewhere} or {@code /etc} in RepositoryModelLoad would make the GPUs load files from
- * outside it. Unary calls carrying a model name (ModelInfer, ModelReady, ModelMetadata,
+ * outside it. Unary calls carrying a model name (ModelInfer, ModelReady, ModelMetadata, ModelConfig,
  * RepositoryModelLoad, RepositoryModelUnload) get INVALID_ARGUMENT naming the field, the rule and
  * the name received. (ModelStreamInfer's requests never reach the file system: an unknown name is
  * NOT_FOUND from the service.) Symbolic links that lead out of the repository are refused where the
@@ -66,6 +67,9 @@ public final class ModelNameGuard implements ServerInterceptor {
     if (message instanceof ModelMetadataRequest r) {
       return Optional.of(r.getName());
     }
+    if (message instanceof ModelConfigRequest r) {
+      return Optional.of(r.getName());
+    }
     if (message instanceof RepositoryModelLoadRequest r) {
       return Optional.of(r.getModelName());
     }
@@ -90,7 +94,7 @@ public final class ModelNameGuard implements ServerInterceptor {
         if (problem.isPresent()) {
           refused();
           String field = message instanceof ModelReadyRequest || message instanceof ModelMetadataRequest
-              ? "name" : "model_name";
+              || message instanceof ModelConfigRequest ? "name" : "model_name";
           call.close(Status.INVALID_ARGUMENT.withDescription(field + ": " + problem.get()), new Metadata());
           return;
         }

@@ -6,12 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import com.typesafe.config.ConfigFactory;
-import dev.braid.device.cpu.CpuDevice;
-import dev.braid.gpu.GpuSettings;
-import dev.braid.model.repo.ModelRepository;
-import dev.braid.model.zoo.ModelZoo;
-import dev.braid.model.zoo.ZooOptions;
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.braid.protocol.grpc.InferParameter;
 import dev.braid.protocol.grpc.InferTensorContents;
@@ -92,10 +86,8 @@ class FrontDoorFuzzTest {
 
   @BeforeAll
   static void start() throws Exception {
-    ModelZoo.generate(repo, ZooOptions.defaults().withModels("mlp"));
-    FrontendSettings settings = FrontendSettings.load().withPorts(0, 0).withMaxInboundMessageBytes(LIMIT_BYTES);
-    node = SingleNode.start(ModelRepository.open(repo), new CpuDevice(2), GpuSettings.defaults(), settings,
-        ConfigFactory.load(), "test");
+    node = FrontDoorHardeningTest.mlpNode(repo,
+        FrontendSettings.load().withPorts(0, 0).withMaxInboundMessageBytes(LIMIT_BYTES));
     channel = ManagedChannelBuilder.forAddress("localhost", node.grpcPort()).usePlaintext()
         .maxInboundMessageSize(LIMIT_BYTES).build();
     blocking = GRPCInferenceServiceGrpc.newBlockingStub(channel);
@@ -103,12 +95,7 @@ class FrontDoorFuzzTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (node != null) {
-      node.close();
-    }
+    FrontDoorHardeningTest.close(channel, node);
   }
 
   /** The ways a generated request is wrong (VALID: not wrong). */

@@ -50,27 +50,45 @@ class FrontDoorHardeningTest {
 
   @BeforeAll
   static void start() throws Exception {
-    ModelZoo.generate(repo, ZooOptions.defaults().withModels("mlp"));
     InputLimits defaults = InputLimits.from(ConfigFactory.load());
     InputLimits limits = new InputLimits(defaults.maxTensors(), defaults.maxRank(), defaults.maxDimension(),
         defaults.maxElements(), defaults.maxBytesElement(), defaults.maxParameters(), defaults.maxParameterBytes(),
         defaults.maxModelNameLength(), 2, defaults.permitKeepAliveTime(), defaults.maxConnectionIdle(), 4096, 2);
     FrontendSettings settings = FrontendSettings.load().withPorts(0, 0).withMaxInboundMessageBytes(LIMIT_BYTES)
         .withLimits(limits);
-    node = SingleNode.start(ModelRepository.open(repo), new CpuDevice(2), GpuSettings.defaults(), settings,
-        ConfigFactory.load(), "test");
+    node = mlpNode(repo, settings);
     channel = ManagedChannelBuilder.forAddress("localhost", node.grpcPort()).usePlaintext().build();
     blocking = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   @AfterAll
   static void stop() throws Exception {
+    close(channel, node);
+  }
+
+  /** A node serving the zoo's mlp, generated into {@code repo}, on the CPU device. */
+  static SingleNode mlpNode(Path repo, FrontendSettings settings) throws Exception {
+    ModelZoo.generate(repo, ZooOptions.defaults().withModels("mlp"));
+    return SingleNode.start(ModelRepository.open(repo), new CpuDevice(2), GpuSettings.defaults(), settings,
+        ConfigFactory.load(), "test");
+  }
+
+  /** Closes a test class's client channel and node, either of which may never have opened. */
+  static void close(ManagedChannel channel, SingleNode node) throws Exception {
     if (channel != null) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     if (node != null) {
       node.close();
     }
+  }
+
+  /** 64 MiB of zeros for mlp's input: about 64 KiB compressed, far over any limit inflated. */
+  static ModelInferRequest bomb() {
+    return ModelInferRequest.newBuilder().setModelName("mlp")
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input").setDatatype("FP32")
+            .addShape(1).addShape(784))
+        .addRawInputContents(ByteString.copyFrom(new byte[64 << 20])).build();
   }
 
   static void stillServes() throws Exception {
@@ -81,10 +99,7 @@ class FrontDoorHardeningTest {
   @Test
   void aGzipBombIsRefusedNotInflated() throws Exception {
     // 64 MiB of zeros: about 64 KiB compressed, well under the 256 KiB limit on the wire, 256x over it inflated.
-    ModelInferRequest bomb = ModelInferRequest.newBuilder().setModelName("mlp")
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input").setDatatype("FP32")
-            .addShape(1).addShape(784))
-        .addRawInputContents(ByteString.copyFrom(new byte[64 << 20])).build();
+    ModelInferRequest bomb = bomb();
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> blocking.withCompression("gzip").modelInfer(bomb));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());

@@ -2,6 +2,8 @@ package dev.braid.coordinator.frontend.internal;
 
 import dev.braid.coordinator.frontend.InferenceService;
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
+import dev.braid.protocol.grpc.ModelConfigRequest;
+import dev.braid.protocol.grpc.ModelConfigResponse;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferResponse;
 import dev.braid.protocol.grpc.ModelMetadataRequest;
@@ -74,6 +76,11 @@ public final class GrpcJavaBinding extends GRPCInferenceServiceGrpc.GRPCInferenc
   @Override
   public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
     reply(service.modelMetadata(request), out);
+  }
+
+  @Override
+  public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+    reply(service.modelConfig(request), out);
   }
 
   @Override

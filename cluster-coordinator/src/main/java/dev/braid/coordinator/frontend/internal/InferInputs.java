@@ -5,6 +5,7 @@ import dev.braid.model.Shape;
 import dev.braid.model.Tensor;
 import dev.braid.model.repo.ModelConfig;
 import dev.braid.model.repo.TensorConfig;
+import dev.braid.protocol.grpc.InferParameter;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferRequest.InferInputTensor;
 import java.util.ArrayList;
@@ -80,6 +81,20 @@ public final class InferInputs {
           + declared.keySet());
     }
     return out;
+  }
+
+  /**
+   * Refuses Triton's shared-memory parameters on an input or a requested output: Braid has no
+   * shared memory (its registration RPCs are not served), so the values would be missing (an input)
+   * or never written where the client reads them (an output).
+   */
+  public static void refuseSharedMemory(String what, Map<String, InferParameter> params) {
+    for (String key : params.keySet()) {
+      if (key.startsWith("shared_memory_")) {
+        throw Statuses.invalidArgument(what + ": parameter '" + key + "': Braid has no shared memory; send the"
+            + " values in raw_input_contents or contents, and read outputs from the response");
+      }
+    }
   }
 
   /** The dims a client sends for {@code tc}: -1 first for the batch when the model batches. */

@@ -1,6 +1,7 @@
 package dev.braid.coordinator.frontend.limits;
 
 import com.google.protobuf.ByteString;
+import dev.braid.coordinator.frontend.internal.InferInputs;
 import dev.braid.coordinator.frontend.internal.OipDatatypes;
 import dev.braid.coordinator.frontend.internal.Statuses;
 import dev.braid.coordinator.security.ModelNameGuard;
@@ -21,7 +22,8 @@ import java.util.Optional;
  *
  * <p>A bound exceeded is RESOURCE_EXHAUSTED; a request inconsistent with itself (a negative
  * dimension, raw bytes or typed values that do not fill its shape exactly, a malformed BYTES
- * element, a bad model name, a rank no model has) is INVALID_ARGUMENT. Every message names the
+ * element, a bad model name, a rank no model has, Triton's shared-memory parameters, since Braid has
+ * no shared memory) is INVALID_ARGUMENT. Every message names the
  * input, the limit (with its configuration key) or the expectation, and the value received.
  * Whether the datatype and shape suit the model is {@code InferInputs}'s, after this.
  */
@@ -44,12 +46,14 @@ public final class RequestLimits {
     checkParameters("request", request.getParametersMap(), limits);
     for (ModelInferRequest.InferRequestedOutputTensor out : request.getOutputsList()) {
       checkParameters("output '" + out.getName() + "'", out.getParametersMap(), limits);
+      InferInputs.refuseSharedMemory("output '" + out.getName() + "'", out.getParametersMap());
     }
     boolean raw = request.getRawInputContentsCount() > 0;
     for (int i = 0; i < request.getInputsCount(); i++) {
       InferInputTensor in = request.getInputs(i);
       String what = "input '" + in.getName() + "'";
       checkParameters(what, in.getParametersMap(), limits);
+      InferInputs.refuseSharedMemory(what, in.getParametersMap());
       long elements = elements(what, in, limits);
       DType dtype = OipDatatypes.parse(in.getDatatype());
       if (raw && i < request.getRawInputContentsCount()) {
