@@ -169,6 +169,22 @@ class BraidCliTest {
         "--role: expected frontend, coordinator or gpu, got 'router'");
     assertUsageError(braid("serve", "--repo", zoo.toString(), "--role", "gpu", "--seed", "somewhere"),
         "--seed: expected HOST:PORT");
+    // grpc-java took -1 for port 80 and failed 70000 after 30 s in a background thread's stack trace
+    assertUsageError(braid("infer", "--model", "mlp", "--port", "70000"), "--port: expected an integer in 1..65535");
+    assertUsageError(braid("infer", "--model", "mlp", "--port", "-1"), "--port: expected an integer in 1..65535");
+  }
+
+  @Test
+  void serveRefusesAPortInUseNamingTheFlag() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      String port = String.valueOf(taken.getLocalPort());
+      assertUsageError(braid("serve", "--repo", zoo.toString(), "--device", "cpu", "--metrics-port", "0",
+          "--cluster-port", "0", "--http-port", "0", "--grpc-port", port), "--grpc-port: expected a free port");
+      assertUsageError(braid("serve", "--repo", zoo.toString(), "--device", "cpu", "--metrics-port", "0",
+          "--cluster-port", "0", "--grpc-port", "0", "--http-port", port), "--http-port: expected a free port");
+    }
+    assertUsageError(braid("serve", "--repo", zoo.toString(), "--device", "cpu", "--metrics-port", "0",
+        "--cluster-port", "0", "--grpc-port", "18061", "--http-port", "18061"), "--http-port: expected a port other");
   }
 
   private static void assertUsageError(Result r, String fragment) {
