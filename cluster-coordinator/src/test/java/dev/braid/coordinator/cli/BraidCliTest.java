@@ -113,12 +113,7 @@ class BraidCliTest {
 
   @Test
   void runRefusesAModelThatSpecializesOnAnInputNamingIt(@TempDir Path repo) throws Exception {
-    OnnxModelBuilder b = new OnnxModelBuilder("reshape");
-    b.input("x", DType.FLOAT32, 2, 6);
-    b.input("shape", DType.INT64, 2);
-    b.node("Reshape", List.of("x", "shape"), List.of("y"), Map.of());
-    b.outputOfAnyShape("y", DType.FLOAT32);
-    b.write(Files.createDirectories(repo.resolve("reshape/1")).resolve("model.onnx"));
+    ConformanceRepoTest.writeReshape(Files.createDirectories(repo.resolve("reshape/1")).resolve("model.onnx"));
     assertTrue(braid("models", "list", "--repo", repo.toString()).out().contains("specializes on inputs [shape]"));
     assertUsageError(braid("run", "--repo", repo.toString(), "--model", "reshape", "--device", "cpu"),
         "model 'reshape' specializes on inputs [shape]");
