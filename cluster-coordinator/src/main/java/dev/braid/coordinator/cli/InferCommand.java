@@ -76,6 +76,7 @@ final class InferCommand implements Callable<Integer> {
     if (timeoutMs < 1) {
       throw new IllegalArgumentException("--timeout-ms: expected an integer >= 1, got " + timeoutMs);
     }
+    ServerOptions.checkAddress(host, port);
     String where = host + ":" + port;
     ManagedChannel channel = security.open(host, port, MAX_MESSAGE_BYTES);
     try {

@@ -91,6 +91,13 @@ final class RunCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--batch: model '" + model + "' does not batch (max_batch_size 0) and runs"
           + " at its declared shapes; expected 1, got " + batch);
     }
+    dev.braid.model.fold.Specialization special = ServeCheck.specialization(loaded);
+    if (!special.isEmpty()) {
+      // Binding would refuse it as "must be a constant", while models list and serve take it.
+      throw new IllegalArgumentException("--model: model '" + model + "' specializes on inputs " + special.names()
+          + " (their values define its shapes), which run cannot choose; expected a model without such inputs, or"
+          + " serve it and send those values with braid infer --input NAME=FILE");
+    }
     ModelGraph graph = loaded.bind(batch);
 
     Device opened = Devices.open("--device", deviceSpec, cpuThreads);

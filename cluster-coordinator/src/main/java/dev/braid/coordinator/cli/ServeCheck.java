@@ -5,9 +5,6 @@ import dev.braid.model.ModelException;
 import dev.braid.model.ModelGraph;
 import dev.braid.model.fold.Specialization;
 import dev.braid.model.fold.SpecializationSettings;
-import dev.braid.model.onnx.DimSpec;
-import dev.braid.model.onnx.ImportedModel;
-import dev.braid.model.onnx.TensorSpec;
 import dev.braid.model.repo.RepositoryModel;
 
 /**
@@ -15,7 +12,8 @@ import dev.braid.model.repo.RepositoryModel;
  * shapes the GPU actor binds it at and lowered to kernels, the two steps after import that refuse
  * models (a shape that does not resolve, an input that must be constant, an operator form no
  * kernel runs). A batching model binds at batch 1; a non-batching one ({@code max_batch_size 0})
- * at its declared shapes, i.e. at its first input's fixed first dimension. Pure: no device.
+ * at its declared shapes, dynamic dimensions fixed by its config's dims, exactly as the GPU actor
+ * binds it (binding otherwise, list refused models that run and serve). Pure: no device.
  */
 final class ServeCheck {
   private ServeCheck() {}
@@ -43,20 +41,9 @@ final class ServeCheck {
     return Specialization.of(m.latest(), SpecializationSettings.load().maxElements());
   }
 
+  /** Bound as the GPU actor binds it ({@code ModelSlot}): {@link RepositoryModel#bind} at batch 1. */
   static ModelGraph bind(RepositoryModel m) {
-    ImportedModel model = m.latest();
-    if (m.config().maxBatchSize() > 0) {
-      return model.bind(1);
-    }
-    int batch = 1;
-    for (TensorSpec in : model.inputs()) {
-      if (in.hasShape() && in.rank() > 0) {
-        DimSpec d = in.dims().get(0);
-        batch = d.isFixed() ? (int) d.value() : 1;
-        break;
-      }
-    }
-    return model.bind(batch);
+    return m.bind(1);
   }
 
   /**

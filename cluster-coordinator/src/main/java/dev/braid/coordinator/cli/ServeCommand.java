@@ -185,6 +185,10 @@ final class ServeCommand implements Callable<Integer> {
     if (events != null) {
       config = ConfigFactory.parseMap(java.util.Map.of("braid.events.file", events.toString())).withFallback(config);
     }
+    for (String seed : seedList) {
+      dev.braid.config.HostPort.parse(seeds != null ? "--seed" : "braid.cluster.seeds", seed);
+    }
+    checkPorts(nodeRoles, frontend, artery, config.getInt(MetricsSettings.PORT_KEY));
     BraidNode node = BraidNode.start(options, config);
     // The cluster downed this node, or it was paused too long: its coordinated shutdown runs by
     // itself. Wake at its last phase rather than at the actor system's termination, which can hang
@@ -257,6 +261,19 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     return left == null ? 0 : EXIT_LEFT_CLUSTER;
+  }
+
+  /** Bad flags first (a seed), then the ports; Artery's on every interface (its host may be a placeholder). */
+  private void checkPorts(Set<BraidNode.Role> nodeRoles, FrontendSettings frontend, int artery, int metrics) {
+    if (nodeRoles.contains(BraidNode.Role.FRONTEND)) {
+      PortCheck.requireDistinct("--http-port", frontend.httpPort(), "--grpc-port", frontend.grpcPort());
+      PortCheck.requireFree(grpcPort != null ? "--grpc-port" : "braid.frontend.grpc-port", frontend.host(),
+          frontend.grpcPort());
+      PortCheck.requireFree(httpPort != null ? "--http-port" : "braid.frontend.http-port", frontend.host(),
+          frontend.httpPort());
+      PortCheck.requireFree(metricsPort != null ? "--metrics-port" : MetricsSettings.PORT_KEY, frontend.host(), metrics);
+    }
+    PortCheck.requireFree(clusterPort != null ? "--cluster-port" : "braid.cluster.port", "0.0.0.0", artery);
   }
 
   private static int port(String flag, int port) {

@@ -43,6 +43,14 @@ final class ServerOptions {
   }
 
   private void checkAddress() {
+    checkAddress(host, port);
+  }
+
+  /**
+   * Refuses a port outside 1..65535 or a blank host before a channel is built: grpc-java takes
+   * port -1 for its default (80) and fails a port over 65535 only in a background thread.
+   */
+  static void checkAddress(String host, int port) {
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("--port: expected an integer in 1..65535, got " + port);
     }

@@ -25,6 +25,8 @@ final class TopK {
     for (int d : itemDims) {
       itemSize *= d;
     }
+    // A tensor whose batch dimension is 0 has no item 0, whatever its other dims.
+    itemSize = Math.min(itemSize, v.length);
     int count = Math.min(k, itemSize);
     PriorityQueue<Integer> heap = new PriorityQueue<>((a, b) -> {
       int c = Float.compare(v[a], v[b]);
@@ -43,7 +45,10 @@ final class TopK {
     return out;
   }
 
-  /** "[412]=9.731, [17]=9.002, ..." with multi-indices within the item for rank > 2. */
+  /**
+   * "[412]=9.731, [17]=9.002, ..." with multi-indices within the item for rank > 2; "(no
+   * elements)" for a tensor with a zero-sized dimension.
+   */
   static String describe(Tensor t, int k) {
     return describe(t.toFloats(), t.shape().dims(), k);
   }
@@ -51,6 +56,9 @@ final class TopK {
   /** The same over plain values and the tensor's dims (the gRPC client has no Tensor). */
   static String describe(float[] v, int[] dims, int k) {
     int[] itemDims = itemDims(dims);
+    if (v.length == 0) {
+      return "(no elements)";
+    }
     List<String> parts = new ArrayList<>();
     for (int flat : indices(v, itemDims, k)) {
       parts.add(index(flat, itemDims) + "=" + String.format(Locale.ROOT, "%.5g", v[flat]));

@@ -94,6 +94,44 @@ class BraidCliTest {
   }
 
   @Test
+  void listLoadsWhatRunLoadsWhenTheConfigFixesADynamicDim(@TempDir Path repo) throws Exception {
+    OnnxModelBuilder b = new OnnxModelBuilder("seq");
+    b.input("x", DType.FLOAT32, 1, "seq", 4);
+    b.node("Relu", List.of("x"), List.of("y"), Map.of());
+    b.output("y", DType.FLOAT32, 1, "seq", 4);
+    b.write(Files.createDirectories(repo.resolve("seq/1")).resolve("model.onnx"));
+    Files.writeString(repo.resolve("seq/config.pbtxt"), "max_batch_size: 0\n"
+        + "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 1, 3, 4 ] } ]\n"
+        + "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 1, 3, 4 ] } ]\n");
+    Result run = braid("run", "--repo", repo.toString(), "--model", "seq", "--device", "cpu", "--iterations", "1");
+    assertEquals(0, run.code(), run.err());
+    assertTrue(run.out().contains("output y            FLOAT [1, 3, 4]"), run.out());
+    Result list = braid("models", "list", "--repo", repo.toString());
+    assertEquals(0, list.code(), list.out());
+    assertTrue(list.out().contains("1 models: 1 load, 0 refused"), list.out());
+  }
+
+  @Test
+  void runRefusesAModelThatSpecializesOnAnInputNamingIt(@TempDir Path repo) throws Exception {
+    ConformanceRepoTest.writeReshape(Files.createDirectories(repo.resolve("reshape/1")).resolve("model.onnx"));
+    assertTrue(braid("models", "list", "--repo", repo.toString()).out().contains("specializes on inputs [shape]"));
+    assertUsageError(braid("run", "--repo", repo.toString(), "--model", "reshape", "--device", "cpu"),
+        "model 'reshape' specializes on inputs [shape]");
+  }
+
+  @Test
+  void runPrintsAnOutputWithoutElements(@TempDir Path repo) throws Exception {
+    OnnxModelBuilder b = new OnnxModelBuilder("empty");
+    b.input("x", DType.FLOAT32, 0, 4);
+    b.node("Relu", List.of("x"), List.of("y"), Map.of());
+    b.output("y", DType.FLOAT32, 0, 4);
+    b.write(Files.createDirectories(repo.resolve("empty/1")).resolve("model.onnx"));
+    Result r = braid("run", "--repo", repo.toString(), "--model", "empty", "--device", "cpu", "--iterations", "1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("top-5 of batch item 0: (no elements)"), r.out());
+  }
+
+  @Test
   void truncatedModelIsAClearErrorWithoutStackTrace(@TempDir Path repo) throws Exception {
     byte[] good = Files.readAllBytes(zoo.resolve("mlp/1/model.onnx"));
     Path file = Files.createDirectories(repo.resolve("cut/1")).resolve("model.onnx");
@@ -139,6 +177,22 @@ class BraidCliTest {
         "--role: expected frontend, coordinator or gpu, got 'router'");
     assertUsageError(braid("serve", "--repo", zoo.toString(), "--role", "gpu", "--seed", "somewhere"),
         "--seed: expected HOST:PORT");
+    // grpc-java took -1 for port 80 and failed 70000 after 30 s in a background thread's stack trace
+    assertUsageError(braid("infer", "--model", "mlp", "--port", "70000"), "--port: expected an integer in 1..65535");
+    assertUsageError(braid("infer", "--model", "mlp", "--port", "-1"), "--port: expected an integer in 1..65535");
+  }
+
+  @Test
+  void serveRefusesAPortInUseNamingTheFlag() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      String port = String.valueOf(taken.getLocalPort());
+      assertUsageError(braid("serve", "--repo", zoo.toString(), "--device", "cpu", "--metrics-port", "0",
+          "--cluster-port", "0", "--http-port", "0", "--grpc-port", port), "--grpc-port: expected a free port");
+      assertUsageError(braid("serve", "--repo", zoo.toString(), "--device", "cpu", "--metrics-port", "0",
+          "--cluster-port", "0", "--grpc-port", "0", "--http-port", port), "--http-port: expected a free port");
+    }
+    assertUsageError(braid("serve", "--repo", zoo.toString(), "--device", "cpu", "--metrics-port", "0",
+        "--cluster-port", "0", "--grpc-port", "18061", "--http-port", "18061"), "--http-port: expected a port other");
   }
 
   private static void assertUsageError(Result r, String fragment) {

@@ -45,12 +45,7 @@ class ConformanceRepoTest {
     odd.output("y", DType.FLOAT32, "batch", 4);
     odd.write(Files.createDirectories(data.resolve("node/test_det")).resolve("model.onnx"));
     // Loads, specialized per request: Reshape's target shape is an input, known only per request.
-    OnnxModelBuilder reshape = new OnnxModelBuilder("reshape");
-    reshape.input("x", DType.FLOAT32, 2, 6);
-    reshape.input("shape", DType.INT64, 2);
-    reshape.node("Reshape", List.of("x", "shape"), List.of("y"), Map.of());
-    reshape.outputOfAnyShape("y", DType.FLOAT32);
-    reshape.write(Files.createDirectories(data.resolve("simple/test_reshape")).resolve("model.onnx"));
+    writeReshape(Files.createDirectories(data.resolve("simple/test_reshape")).resolve("model.onnx"));
     // Refused at binding: a target "shape" of 100 elements is more than a specialization input may hold.
     OnnxModelBuilder big = new OnnxModelBuilder("reshape_big");
     big.input("x", DType.FLOAT32, 2, 6);
@@ -90,5 +85,15 @@ class ConformanceRepoTest {
 
   private static String line(String out, String prefix) {
     return out.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError(prefix + " in " + out));
+  }
+
+  /** x[2, 6] reshaped to the value of its input "shape" (INT64 [2]): a model that specializes on "shape". */
+  static void writeReshape(Path file) {
+    OnnxModelBuilder reshape = new OnnxModelBuilder("reshape");
+    reshape.input("x", DType.FLOAT32, 2, 6);
+    reshape.input("shape", DType.INT64, 2);
+    reshape.node("Reshape", List.of("x", "shape"), List.of("y"), Map.of());
+    reshape.outputOfAnyShape("y", DType.FLOAT32);
+    reshape.write(file);
   }
 }

@@ -68,7 +68,8 @@ final class InputBinding {
           if (v == null) {
             throw new ModelException(src + ": input '" + in.name() + "' dimension " + i + " ("
                 + (d.isSymbolic() ? "'" + d.param() + "'" : "unnamed") + ") is dynamic and cannot be resolved: "
-                + (d.isSymbolic() ? "give a value for '" + d.param() + "' in the dimension parameters"
+                + (d.isSymbolic() ? "give its size in the config.pbtxt dims of input '" + in.name() + "' (or a value"
+                    + " for '" + d.param() + "' in the dimension parameters)"
                     : "give the input a fixed size or a named dimension")
                 + " (known: " + params + ")");
           }

@@ -99,6 +99,17 @@ class NonBatchingModelTest {
   void batchingModelsBindAtTheirBatchAsBefore(@TempDir Path root) throws Exception {
     write(root, "relu", null, symbolicRelu());
     ModelException e = assertThrows(ModelException.class, () -> ModelRepository.open(root).load("relu").bind(2));
-    assertTrue(e.getMessage().contains("dimension 1 ('S') is dynamic and cannot be resolved"), e.getMessage());
+    assertTrue(e.getMessage().contains("dimension 1 ('S') is dynamic and cannot be resolved: give its size in the"
+        + " config.pbtxt dims of input 'x'"), e.getMessage());
+  }
+
+  @Test
+  void batchingModelsTakeTheirOtherDynamicDimensionsFromTheConfigDims(@TempDir Path root) throws Exception {
+    write(root, "relu", "name: \"relu\"\nmax_batch_size: 8\n"
+        + "input [ { name: \"x\", data_type: TYPE_FP32, dims: [ 7 ] } ]\n"
+        + "output [ { name: \"y\", data_type: TYPE_FP32, dims: [ 7 ] } ]\n", symbolicRelu());
+    ModelGraph g = ModelRepository.open(root).load("relu").bind(2);
+    assertEquals(Shape.of(2, 7), g.shape("x"), "the batch from the caller, 'S' from the config's dims");
+    assertEquals(Shape.of(2, 7), g.shape("y"));
   }
 }
