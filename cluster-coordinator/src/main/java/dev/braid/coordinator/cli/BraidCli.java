@@ -2,7 +2,13 @@ package dev.braid.coordinator.cli;
 
 import dev.braid.config.SettingsException;
 import dev.braid.model.ModelException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,6 +66,14 @@ public final class BraidCli {
       }
       return EXIT_USAGE;
     }
+    if (e instanceof IOException || e instanceof UncheckedIOException) {
+      // A file the command could not read or write (an --out on a read-only or missing path).
+      err.println("braid " + cmd.getCommandName() + ": failed: " + ioMessage(e));
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      return 1;
+    }
     err.println("braid " + cmd.getCommandName() + ": failed: " + e);
     if (debug) {
       e.printStackTrace(err);
@@ -67,6 +81,22 @@ public final class BraidCli {
       err.println("(set BRAID_DEBUG=1 for the stack trace)");
     }
     return 1;
+  }
+
+  /** What went wrong with which file, in words: no exception class names. */
+  static String ioMessage(Exception e) {
+    String context = e instanceof UncheckedIOException && e.getMessage() != null
+        && !(e.getCause() != null && e.getMessage().equals(e.getCause().toString())) ? e.getMessage() + ": " : "";
+    Throwable io = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+    if (io instanceof FileSystemException f) {
+      String why = f.getReason() != null ? f.getReason()
+          : f instanceof NoSuchFileException ? "no such file or directory"
+          : f instanceof AccessDeniedException ? "permission denied"
+          : f instanceof FileAlreadyExistsException ? "already exists"
+          : f.getClass().getSimpleName();
+      return context + f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + why;
+    }
+    return context + (io.getMessage() != null ? io.getMessage() : io.getClass().getSimpleName());
   }
 
   /** Braid's version from the jar's manifest, or "dev" when run from classes. */

@@ -4,6 +4,7 @@ import dev.braid.config.DeviceSpec;
 import dev.braid.time.NanoClock;
 import dev.braid.config.RuntimeSettings;
 import dev.braid.device.Device;
+import dev.braid.device.DeviceException;
 import dev.braid.device.Devices;
 import dev.braid.device.exec.CompiledModel;
 import dev.braid.device.exec.ModelExecutor;
@@ -21,7 +22,9 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -174,7 +177,18 @@ final class RunCommand implements Callable<Integer> {
             + " ns with the model's run unfinished");
       }
     }
-    return f.get();
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+      if (cause instanceof DeviceException d && d.reason() == DeviceException.Reason.INVALID_DATA) {
+        // Random values where the model wants indices (a Gather's, a OneHot's): the inputs' fault.
+        throw new IllegalArgumentException("--seed: the seeded random inputs are not data this model can take ("
+            + d.getMessage() + "); run cannot choose valid values: serve the model and send real inputs with"
+            + " braid infer --input NAME=FILE", d);
+      }
+      throw cause instanceof Exception x ? x : e;
+    }
   }
 
   private static int requireAtLeast(String flag, int value, int min) {

@@ -141,6 +141,30 @@ class BraidCliTest {
   }
 
   @Test
+  void runSaysWhenItsRandomInputsAreNoIndicesTheModelCanTake(@TempDir Path repo) throws Exception {
+    // A one-row table: almost every random index (0..9) is out of its range.
+    OnnxModelBuilder b = new OnnxModelBuilder("lookup");
+    b.input("idx", DType.INT64, 8);
+    b.node("Gather", List.of(b.initializer("table", new float[] {1, 2, 3}, 1, 3), "idx"), List.of("y"), Map.of());
+    b.output("y", DType.FLOAT32, 8, 3);
+    b.write(Files.createDirectories(repo.resolve("lookup/1")).resolve("model.onnx"));
+    for (String device : List.of("cpu", "sim-h100")) {
+      Result r = braid("run", "--repo", repo.toString(), "--model", "lookup", "--device", device);
+      assertUsageError(r, "the seeded random inputs are not data this model can take");
+      assertTrue(r.err().contains("is outside [-1, 1)") && r.err().contains("braid infer --input"), r.err());
+    }
+  }
+
+  @Test
+  void anOutThatCannotBeWrittenIsOneLineNamingThePath() {
+    // Under /proc nothing can be created, not even by root.
+    Result r = braid("models", "generate", "--out", "/proc/braid-nope", "--models", "mlp");
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("/proc/braid-nope") && r.err().contains("no such file or directory"), r.err());
+    assertFalse(r.err().contains("Exception"), "no exception class names: " + r.err());
+  }
+
+  @Test
   void unsupportedOperatorNamesNodeOpAndOpset(@TempDir Path repo) throws Exception {
     OnnxModelBuilder b = new OnnxModelBuilder("lstm");
     b.input("x", DType.FLOAT32, "batch", 4);
