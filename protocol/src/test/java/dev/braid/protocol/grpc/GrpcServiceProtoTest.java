@@ -127,6 +127,10 @@ class GrpcServiceProtoTest {
     assertField(ModelRepositoryParameter.getDescriptor(), "bytes_param", 4);
     assertField(RepositoryIndexResponse.ModelIndex.getDescriptor(), "reason", 4);
     assertField(ModelMetadataResponse.getDescriptor(), "outputs", 5);
+    // Triton's numbers: ModelConfigResponse's config (an inference.ModelConfig, carried as its bytes).
+    assertField(ModelConfigRequest.getDescriptor(), "name", 1);
+    assertField(ModelConfigRequest.getDescriptor(), "version", 2);
+    assertField(ModelConfigResponse.getDescriptor(), "config", 1);
   }
 
   @Test
@@ -134,8 +138,8 @@ class GrpcServiceProtoTest {
     ServiceDescriptor service = GrpcServiceProto.getDescriptor().findServiceByName("GRPCInferenceService");
     assertEquals("inference.GRPCInferenceService", service.getFullName());
     assertEquals(
-        List.of("ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata", "ModelInfer",
-            "ModelStreamInfer", "RepositoryIndex", "RepositoryModelLoad", "RepositoryModelUnload"),
+        List.of("ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata", "ModelConfig",
+            "ModelInfer", "ModelStreamInfer", "RepositoryIndex", "RepositoryModelLoad", "RepositoryModelUnload"),
         service.getMethods().stream().map(MethodDescriptor::getName).collect(Collectors.toList()));
     MethodDescriptor stream = service.findMethodByName("ModelStreamInfer");
     assertEquals(true, stream.isClientStreaming());
