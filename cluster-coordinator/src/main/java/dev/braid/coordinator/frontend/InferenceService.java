@@ -73,10 +73,10 @@ import org.apache.pekko.actor.typed.Scheduler;
 public final class InferenceService {
   /**
    * What {@code ServerMetadata} lists: Triton's extensions Braid serves (the repository,
-   * classification, ModelConfig) and Braid's request parameters.
+   * classification, ModelConfig, statistics) and Braid's request parameters.
    */
   public static final List<String> EXTENSIONS = List.of("model_repository", "classification", "model_configuration",
-      "braid_request_parameters");
+      "statistics", "braid_request_parameters");
 
   private final ClusterClient cluster;
   private final ActorRef<CoordinatorWire.Command> coordinator;

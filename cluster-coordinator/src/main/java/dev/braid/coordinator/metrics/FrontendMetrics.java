@@ -8,6 +8,7 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -155,6 +156,11 @@ public final class FrontendMetrics {
         cell.failed(Status.fromThrowable(failure).getCode(), nanos);
       }
     });
+  }
+
+  /** Triton's statistics of {@code model}'s versions (every model's when empty) as this node counted them; none when off. */
+  public List<TritonMetrics.Statistics> statistics(String model) {
+    return enabled ? triton.statistics(model) : List.of();
   }
 
   /** Admission sent a request of {@code model} to a replica. */

@@ -46,12 +46,12 @@ public final class GpuMetrics implements EngineListener {
 
   @Override
   public void batchStarted(String model, long version, int requests, int rows, long queuedNanos) {
-    triton.cell(model, version).executed(rows, queuedNanos);
+    triton.cell(model, version).executed(requests, rows, queuedNanos);
   }
 
   @Override
   public void batchFinished(String model, long version, int requests, long computeNanos) {
-    triton.cell(model, version).computed(computeNanos);
+    triton.cell(model, version).computed(requests, computeNanos);
   }
 
   @Override

@@ -39,8 +39,15 @@ public final class TritonMetrics {
     final LongAdder count = new LongAdder();
     final LongAdder execCount = new LongAdder();
     final LongAdder requestDurationUs = new LongAdder();
+    /** The failed requests' part of {@code requestDurationUs}. */
+    final LongAdder failDurationUs = new LongAdder();
     final LongAdder queueDurationUs = new LongAdder();
     final LongAdder computeDurationUs = new LongAdder();
+    /** Requests whose queue and compute durations were added (Triton's per-request counts). */
+    final LongAdder queued = new LongAdder();
+    final LongAdder computed = new LongAdder();
+    /** When the last request was answered with outputs, in milliseconds since the epoch; 0 before. */
+    volatile long lastSuccessMillis;
 
     Cell(String model, long version) {
       this.model = model;
@@ -54,25 +61,64 @@ public final class TritonMetrics {
     public void succeeded(long nanos) {
       success.increment();
       requestDurationUs.add(nanos / 1_000);
+      lastSuccessMillis = System.currentTimeMillis();
     }
 
     /** A request answered with {@code code} (not OK) after {@code nanos} at the frontend. */
     public void failed(Status.Code code, long nanos) {
       failure[code.ordinal()].increment();
       requestDurationUs.add(nanos / 1_000);
+      failDurationUs.add(nanos / 1_000);
     }
 
-    /** A batch of {@code rows} rows started on a GPU, its requests having queued {@code queuedNanos} together. */
-    public void executed(int rows, long queuedNanos) {
+    /** A batch of {@code rows} rows started on a GPU, its {@code requests} having queued {@code queuedNanos} together. */
+    public void executed(int requests, int rows, long queuedNanos) {
       execCount.increment();
       count.add(rows);
+      queued.add(requests);
       queueDurationUs.add(queuedNanos / 1_000);
     }
 
-    /** A batch's requests computed for {@code nanos} together. */
-    public void computed(long nanos) {
+    /** A batch's {@code requests} computed for {@code nanos} together. */
+    public void computed(int requests, long nanos) {
+      computed.add(requests);
       computeDurationUs.add(nanos / 1_000);
     }
+
+    /** What this node counted of the (model, version) so far (microsecond resolution). */
+    public Statistics statistics() {
+      long failures = 0;
+      for (LongAdder f : failure) {
+        failures += f.sum();
+      }
+      long failUs = failDurationUs.sum();
+      return new Statistics(model, version, lastSuccessMillis, count.sum(), execCount.sum(), success.sum(),
+          (requestDurationUs.sum() - failUs) * 1_000, failures, failUs * 1_000, queued.sum(),
+          queueDurationUs.sum() * 1_000, computed.sum(), computeDurationUs.sum() * 1_000);
+    }
+  }
+
+  /**
+   * One (model, version) as Triton's statistics extension reports it: counts, and cumulative
+   * durations in nanoseconds. The frontend counts success and failure; a GPU the rest.
+   */
+  public record Statistics(String model, long version, long lastInferenceMillis, long inferenceCount,
+      long executionCount, long successCount, long successNanos, long failCount, long failNanos, long queueCount,
+      long queueNanos, long computeCount, long computeNanos) {}
+
+  /** The statistics of every version seen of {@code model}, oldest first; of every model when it is empty. */
+  public List<Statistics> statistics(String model) {
+    List<Statistics> out = new ArrayList<>();
+    List<String> names = new ArrayList<>(model.isEmpty() ? byModel.keySet() : List.of(model));
+    names.sort(Comparator.naturalOrder());
+    for (String name : names) {
+      Cell[] cells = byModel.getOrDefault(name, new Cell[0]).clone();
+      Arrays.sort(cells, Comparator.comparingLong(c -> c.version));
+      for (Cell c : cells) {
+        out.add(c.statistics());
+      }
+    }
+    return out;
   }
 
   private final Map<String, Cell[]> byModel = new ConcurrentHashMap<>();

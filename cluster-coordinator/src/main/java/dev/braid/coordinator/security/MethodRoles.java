@@ -10,7 +10,7 @@ import java.util.Set;
  *
  * <ul>
  *   <li>none (open): ServerLive, ServerReady, so that load balancers and probes need no token;
- *   <li>infer: ModelInfer, ModelStreamInfer, ModelReady, ModelMetadata, ModelConfig, ServerMetadata;
+ *   <li>infer: ModelInfer, ModelStreamInfer, ModelReady, ModelMetadata, ModelConfig, ModelStatistics, ServerMetadata;
  *   <li>infer or repository: RepositoryIndex (listing what could be loaded);
  *   <li>repository: RepositoryModelLoad, RepositoryModelUnload;
  *   <li>admin: every method of Braid's admin service, and any method not listed here.
@@ -24,6 +24,7 @@ public final class MethodRoles {
       Map.entry(GRPCInferenceServiceGrpc.getServerMetadataMethod().getFullMethodName(), Set.of(Role.INFER)),
       Map.entry(GRPCInferenceServiceGrpc.getModelMetadataMethod().getFullMethodName(), Set.of(Role.INFER)),
       Map.entry(GRPCInferenceServiceGrpc.getModelConfigMethod().getFullMethodName(), Set.of(Role.INFER)),
+      Map.entry(GRPCInferenceServiceGrpc.getModelStatisticsMethod().getFullMethodName(), Set.of(Role.INFER)),
       Map.entry(GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName(), Set.of(Role.INFER)),
       Map.entry(GRPCInferenceServiceGrpc.getModelStreamInferMethod().getFullMethodName(), Set.of(Role.INFER)),
       Map.entry(GRPCInferenceServiceGrpc.getRepositoryIndexMethod().getFullMethodName(),

@@ -7,7 +7,7 @@ import java.util.Locale;
  * ({@link MethodRoles}); ServerLive and ServerReady need none (health stays open).
  */
 public enum Role {
-  /** ModelInfer, ModelStreamInfer, ModelReady, ModelMetadata, ModelConfig, ServerMetadata, RepositoryIndex. */
+  /** ModelInfer, ModelStreamInfer, ModelReady, ModelMetadata, ModelConfig, ModelStatistics, ServerMetadata, RepositoryIndex. */
   INFER,
   /** RepositoryModelLoad and RepositoryModelUnload (and RepositoryIndex). */
   REPOSITORY,

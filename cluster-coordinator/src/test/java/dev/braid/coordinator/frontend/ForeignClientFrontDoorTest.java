@@ -13,6 +13,9 @@ import dev.braid.protocol.grpc.ModelConfigRequest;
 import dev.braid.protocol.grpc.ModelConfigResponse;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferResponse;
+import dev.braid.protocol.grpc.InferStatistics;
+import dev.braid.protocol.grpc.ModelStatistics;
+import dev.braid.protocol.grpc.ModelStatisticsRequest;
 import dev.braid.protocol.grpc.ServerMetadataRequest;
 import io.grpc.Codec;
 import io.grpc.CompressorRegistry;
@@ -48,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (tritonclient's and grpc-js's other compression), Triton's classification extension
  * ({@code class_count} of tritonclient's requested outputs), Triton's shared-memory parameters
  * (refused, not ignored), ModelConfig (tritonclient's get_model_config, perf_analyzer's first
- * call), and the HTTP port's answer to a wrong method.
+ * call), ModelStatistics (perf_analyzer's before and after each measurement), and the HTTP port's
+ * answer to a wrong method.
  */
 class ForeignClientFrontDoorTest {
   static final int LIMIT_BYTES = 256 * 1024;
@@ -197,6 +201,42 @@ class ForeignClientFrontDoorTest {
     assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getStatus().toString());
     assertTrue(blocking.serverMetadata(ServerMetadataRequest.getDefaultInstance()).getExtensionsList()
         .containsAll(List.of("classification", "model_configuration")));
+  }
+
+  @Test
+  void modelStatisticsCountWhatWasServedAsPerfAnalyzerReadsThem() {
+    ModelStatisticsRequest mlp = ModelStatisticsRequest.newBuilder().setName("mlp").build();
+    ModelStatistics before = blocking.modelStatistics(mlp).getModelStats(0);
+    for (int i = 0; i < 3; i++) {
+      infer(FrontDoorServerTest.rawRequest(FrontDoorServerTest.randomInput(2, 30 + i), 2));
+    }
+    refused(FrontDoorServerTest.rawRequest(new float[3], 1)); // a wrong size: a failure
+    ModelStatistics after = blocking.modelStatistics(mlp).getModelStats(0);
+    assertEquals("mlp", after.getName());
+    assertEquals("1", after.getVersion());
+    InferStatistics b = before.getInferenceStats();
+    InferStatistics a = after.getInferenceStats();
+    assertEquals(3, a.getSuccess().getCount() - b.getSuccess().getCount());
+    assertTrue(a.getSuccess().getNs() > b.getSuccess().getNs());
+    assertEquals(6, after.getInferenceCount() - before.getInferenceCount(), "three requests of two rows");
+    assertTrue(after.getExecutionCount() > before.getExecutionCount());
+    assertEquals(3, a.getQueue().getCount() - b.getQueue().getCount());
+    assertTrue(a.getComputeInfer().getNs() > b.getComputeInfer().getNs());
+    // perf_analyzer refuses statistics whose three compute counts differ.
+    assertEquals(a.getComputeInfer().getCount(), a.getComputeInput().getCount());
+    assertEquals(a.getComputeInfer().getCount(), a.getComputeOutput().getCount());
+    assertTrue(after.getLastInference() >= before.getLastInference() && after.getLastInference() > 0);
+
+    assertTrue(blocking.modelStatistics(ModelStatisticsRequest.getDefaultInstance()).getModelStatsList().stream()
+        .anyMatch(m -> m.getName().equals("mlp")), "an empty name asks for every model");
+    assertEquals(0, blocking.modelStatistics(mlp.toBuilder().setVersion("7").build()).getModelStats(0)
+        .getInferenceStats().getSuccess().getCount(), "a version never served counts nothing");
+    StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class,
+        () -> blocking.modelStatistics(ModelStatisticsRequest.newBuilder().setName("nope").build()));
+    assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+    StatusRuntimeException badVersion = assertThrows(StatusRuntimeException.class,
+        () -> blocking.modelStatistics(mlp.toBuilder().setVersion("latest").build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, badVersion.getStatus().getCode());
   }
 
   @Test

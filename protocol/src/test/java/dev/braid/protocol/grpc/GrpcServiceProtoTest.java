@@ -131,6 +131,12 @@ class GrpcServiceProtoTest {
     assertField(ModelConfigRequest.getDescriptor(), "name", 1);
     assertField(ModelConfigRequest.getDescriptor(), "version", 2);
     assertField(ModelConfigResponse.getDescriptor(), "config", 1);
+    assertField(ModelStatistics.getDescriptor(), "last_inference", 3);
+    assertField(ModelStatistics.getDescriptor(), "execution_count", 5);
+    assertField(ModelStatistics.getDescriptor(), "inference_stats", 6);
+    assertField(ModelStatistics.getDescriptor(), "batch_stats", 7);
+    assertField(InferStatistics.getDescriptor(), "compute_output", 6);
+    assertField(StatisticDuration.getDescriptor(), "ns", 2);
   }
 
   @Test
@@ -139,7 +145,8 @@ class GrpcServiceProtoTest {
     assertEquals("inference.GRPCInferenceService", service.getFullName());
     assertEquals(
         List.of("ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata", "ModelConfig",
-            "ModelInfer", "ModelStreamInfer", "RepositoryIndex", "RepositoryModelLoad", "RepositoryModelUnload"),
+            "ModelStatistics", "ModelInfer", "ModelStreamInfer", "RepositoryIndex", "RepositoryModelLoad",
+            "RepositoryModelUnload"),
         service.getMethods().stream().map(MethodDescriptor::getName).collect(Collectors.toList()));
     MethodDescriptor stream = service.findMethodByName("ModelStreamInfer");
     assertEquals(true, stream.isClientStreaming());

@@ -3,6 +3,8 @@ package dev.braid.coordinator.frontend.internal;
 import dev.braid.coordinator.frontend.InferenceService;
 import dev.braid.protocol.grpc.GRPCInferenceServiceGrpc;
 import dev.braid.protocol.grpc.ModelConfigRequest;
+import dev.braid.protocol.grpc.ModelStatisticsRequest;
+import dev.braid.protocol.grpc.ModelStatisticsResponse;
 import dev.braid.protocol.grpc.ModelConfigResponse;
 import dev.braid.protocol.grpc.ModelInferRequest;
 import dev.braid.protocol.grpc.ModelInferResponse;
@@ -29,6 +31,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -76,6 +79,12 @@ public final class GrpcJavaBinding extends GRPCInferenceServiceGrpc.GRPCInferenc
   @Override
   public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
     reply(service.modelMetadata(request), out);
+  }
+
+  @Override
+  public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
+    reply(Statuses.attempt(() -> CompletableFuture.completedFuture(StatisticsWire.answer(service.cluster(), request))),
+        out);
   }
 
   @Override
