@@ -119,6 +119,14 @@ function httpGet(p, method) {
   const auth = new grpc.Metadata();
   auth.set('authorization', 'Bearer not-a-token');
   r = await call(c, 'ModelInfer', infer(), auth); check('authorization header ignored when auth is off', r.code === 'OK', r.code);
+  // perf_analyzer reads these before and after each window; it requires equal compute counts.
+  r = await call(c, 'ModelStatistics', {name: 'mlp'});
+  const st = r.r && r.r.model_stats[0];
+  check('ModelStatistics mlp: successes counted, compute counts equal', st && st.name === 'mlp'
+    && Number(st.inference_stats.success.count) > 0 && Number(st.execution_count) > 0
+    && st.inference_stats.compute_input.count === st.inference_stats.compute_infer.count
+    && st.inference_stats.compute_output.count === st.inference_stats.compute_infer.count, st || r);
+  r = await call(c, 'ModelStatistics', {name: 'nope'}); check('ModelStatistics unknown: NOT_FOUND', r.code === 'NOT_FOUND', r);
   r = await call(c, 'ServerLive', {}); check('still live after all', r.r && r.r.live, r);
 
   let h = await httpGet('/v2/health/live'); check('HTTP GET /v2/health/live', h.status === 200, h);

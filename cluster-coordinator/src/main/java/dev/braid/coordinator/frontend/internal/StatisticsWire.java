@@ -9,6 +9,7 @@ import dev.braid.protocol.grpc.ModelStatisticsRequest;
 import dev.braid.protocol.grpc.ModelStatisticsResponse;
 import dev.braid.protocol.grpc.StatisticDuration;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Triton's statistics extension (the ModelStatistics RPC, which tritonclient's
@@ -46,7 +47,7 @@ public final class StatisticsWire {
     List<Statistics> all = metrics.statistics(name);
     if (!name.isEmpty() && all.isEmpty() && cluster.model(name).isEmpty()) {
       throw Statuses.notFound("model '" + name + "' is not loaded in this cluster; loaded: "
-          + cluster.models().keySet());
+          + new TreeSet<>(cluster.models().keySet()));
     }
     ModelStatisticsResponse.Builder out = ModelStatisticsResponse.newBuilder();
     for (Statistics s : all) {
