@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -46,8 +47,11 @@ public final class TritonMetrics {
     /** Requests whose queue and compute durations were added (Triton's per-request counts). */
     final LongAdder queued = new LongAdder();
     final LongAdder computed = new LongAdder();
-    /** When the last request was answered with outputs, in milliseconds since the epoch; 0 before. */
-    volatile long lastSuccessMillis;
+    /**
+     * When the last request was answered with outputs, in milliseconds since the epoch; 0 before.
+     * Striped like the adders: one shared volatile would be written by every request's thread.
+     */
+    final LongAccumulator lastSuccessMillis = new LongAccumulator(Math::max, 0);
 
     Cell(String model, long version) {
       this.model = model;
@@ -61,7 +65,7 @@ public final class TritonMetrics {
     public void succeeded(long nanos) {
       success.increment();
       requestDurationUs.add(nanos / 1_000);
-      lastSuccessMillis = System.currentTimeMillis();
+      lastSuccessMillis.accumulate(System.currentTimeMillis());
     }
 
     /** A request answered with {@code code} (not OK) after {@code nanos} at the frontend. */
@@ -92,7 +96,7 @@ public final class TritonMetrics {
         failures += f.sum();
       }
       long failUs = failDurationUs.sum();
-      return new Statistics(model, version, lastSuccessMillis, count.sum(), execCount.sum(), success.sum(),
+      return new Statistics(model, version, lastSuccessMillis.get(), count.sum(), execCount.sum(), success.sum(),
           (requestDurationUs.sum() - failUs) * 1_000, failures, failUs * 1_000, queued.sum(),
           queueDurationUs.sum() * 1_000, computed.sum(), computeDurationUs.sum() * 1_000);
     }
